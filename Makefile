@@ -1,0 +1,109 @@
+# Madoguchi build. `make run` and `make test` are the two commands of the README.
+# Every .c under src/ except the three mains goes into one static library that the
+# programs, the unit tests (tests/unit/test_*.c) and the fuzz targets (fuzz/fuzz_*.c) link.
+
+PKGS     := libevent libevent_pthreads jansson sqlite3 libpq openssl libcurl libpcsclite \
+            libqrencode md4c-html libargon2
+BUILD    ?= build
+SAN      ?=
+CC       ?= cc
+OPT      ?= -O2
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lpthread -lm
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) -Isrc $(PKG_CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS)
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT      := -O1
+endif
+
+MAINS    := src/main.c src/signer/main.c src/card/main.c
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
+GEN_MIGR := $(BUILD)/gen/migrations.c
+TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+PROGS    := $(BUILD)/madoguchi $(if $(wildcard src/signer/main.c),$(BUILD)/madoguchi-sign) \
+            $(if $(wildcard src/card/main.c),$(BUILD)/madoguchi-card)
+
+FUZZ_BUILD := build-fuzz
+FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_BUILD)/%)
+
+.PHONY: all setup run test test-only asan fuzz bench install format clean tests
+all: $(PROGS)
+tests: $(TESTS)
+
+setup:
+	@scripts/setup.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(GEN_MIGR): $(MIGRATIONS) scripts/embed-migrations.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-migrations.sh $(MIGRATIONS) > $@
+
+$(BUILD)/obj/gen/migrations.o: $(GEN_MIGR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/libmadoguchi.a: $(LIB_OBJS) $(BUILD)/obj/gen/migrations.o
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/madoguchi: $(BUILD)/obj/src/main.o $(BUILD)/libmadoguchi.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/madoguchi-sign: $(BUILD)/obj/src/signer/main.o $(BUILD)/libmadoguchi.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/madoguchi-card: $(BUILD)/obj/src/card/main.o $(BUILD)/libmadoguchi.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libmadoguchi.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+# libFuzzer targets: clang, with ASan and UBSan, linking the library's sources directly.
+$(FUZZ_BUILD)/%: fuzz/%.c $(LIB_SRCS) $(FUZZ_BUILD)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Isrc $(PKG_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -DMADOGUCHI_FUZZ -o $@ $< $(LIB_SRCS) $(FUZZ_BUILD)/gen/migrations.c $(PKG_LIBS)
+$(FUZZ_BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-migrations.sh $(MIGRATIONS) > $@
+fuzz: $(FUZZ_BINS)
+
+asan:
+	$(MAKE) BUILD=build-asan SAN=1 all tests
+
+run: setup all
+	$(BUILD)/madoguchi --config config/dev.json
+
+# The whole suite: unit tests of the plain and the sanitizer build, integration and browser
+# tests against the sanitizer build, a few seconds of each fuzz target. Ends with
+# "N passed, N failed".
+test: setup
+	$(MAKE) all tests
+	$(MAKE) BUILD=build-asan SAN=1 all tests
+	$(MAKE) fuzz
+	tests/run.sh
+
+test-only:
+	tests/run.sh
+
+bench: setup all
+	bench/run.sh
+
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+
+format:
+	clang-format -i $(wildcard src/*/*.c src/*/*.h src/*.c tests/unit/*.c fuzz/*.c)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/obj/src/*.d $(BUILD)/obj/src/*/*.d $(BUILD)/obj/tests/unit/*.d)

@@ -1,0 +1,99 @@
+/* http: the types every page handler sees: the application (shared, read-only after start),
+ * the worker (one per event-loop thread) and the request being answered, plus the response
+ * helpers (respond.c), the router (router.c) and the static files (static.c). */
+#ifndef MADOGUCHI_HTTP_H
+#define MADOGUCHI_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "core/procedure.h"
+#include "http/form.h"
+#include "util/buf.h"
+#include "util/config.h"
+#include "util/tmpl.h"
+
+struct evhttp_request;
+struct event_base;
+struct store;
+struct static_files;
+
+enum http_method { M_GET = 1, M_POST = 2, M_HEAD = 4 };
+
+typedef struct req req;
+typedef void (*handler_fn)(req *r);
+
+typedef struct route {
+	int methods;          /* M_GET | M_POST ... */
+	const char *pattern;  /* "/procedures/:id" : a ":name" segment captures one segment */
+	handler_fn fn;
+	size_t max_body;      /* 0: the form limit of the config */
+} route;
+
+/* Shared by all workers, read-only once the server runs. */
+typedef struct app {
+	config cfg;
+	tmpl_set *tmpl;
+	proc_catalog *procs;
+	struct static_files *statics;
+	const route *routes;
+	size_t n_routes;
+} app;
+
+/* One per event-loop thread. */
+typedef struct worker {
+	const app *a;
+	int index;
+	struct event_base *base;
+	struct store *store;
+	/* rendered procedure pages, per procedure, valid for one day (the window state) */
+	struct page_cache {
+		char day[11];
+		char *html;
+		size_t len;
+	} *proc_cache;
+} worker;
+
+#define REQ_MAX_PARAMS 4
+
+struct req {
+	struct evhttp_request *ev;
+	worker *w;
+	const app *a;
+	int method;
+	char *path;                       /* decoded path, owned */
+	form query;                       /* decoded query string */
+	const char *params[REQ_MAX_PARAMS];
+	size_t n_params;
+	struct timespec start;
+	int status;
+	size_t bytes;
+};
+
+/* router.c: first route matching method and path; fills r->params. NULL with *path_known set
+ * when the path exists for another method (405). */
+const route *router_match(const route *routes, size_t n, req *r, int *path_known);
+
+/* respond.c. Every response carries the security headers. */
+void resp_bytes(req *r, int status, const char *content_type, const char *body, size_t len);
+/* Render template name in the layout with ctx (consumed: decref'd) plus the site values. */
+void resp_page(req *r, int status, const char *name, json_t *ctx);
+/* A page in the site's style for an error; message may be NULL. */
+void resp_error(req *r, int status, const char *title, const char *message);
+void resp_redirect(req *r, const char *location);
+void resp_json(req *r, int status, json_t *v); /* v consumed */
+/* The base context every page gets (city, site name, today ...). Caller owns it. */
+json_t *page_base_ctx(const req *r, const char *title);
+
+/* static.c: every file under dir loaded into memory at start (bounded), served by exact
+ * name only, so no path can reach outside dir. */
+int static_load(struct static_files **out, const char *dir, char *err, size_t errlen);
+void static_free(struct static_files *s);
+/* Answers the request when name is a known file; returns 0, or -1 when unknown. */
+int static_serve(req *r, const char *name);
+
+/* server.c */
+int server_run(app *a, char *err, size_t errlen);
+
+#endif

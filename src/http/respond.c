@@ -1,0 +1,149 @@
+/* respond: sending responses. Every response goes through resp_bytes, which adds the
+ * security headers of the site and writes the access-log line, so no page can forget them. */
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/http.h"
+#include "util/log.h"
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 413: return "Payload Too Large";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	}
+	return "Unknown";
+}
+
+static void access_log(req *r)
+{
+	char line[1200], peer[64] = "-";
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+	struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
+	if (c) {
+		evhttp_connection_get_peer(c, &addr, &port);
+		if (addr)
+			snprintf(peer, sizeof(peer), "%s", addr);
+	}
+	struct timespec now, wall;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	double ms = (double)(now.tv_sec - r->start.tv_sec) * 1e3 +
+		    (double)(now.tv_nsec - r->start.tv_nsec) / 1e6;
+	struct tm tm;
+	gmtime_r(&wall.tv_sec, &tm);
+	char ts[32];
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	const char *uri = evhttp_request_get_uri(r->ev);
+	/* The query is left out: it may hold tokens. */
+	const char *q = uri ? strchr(uri, '?') : NULL;
+	int ulen = uri ? (q ? (int)(q - uri) : (int)strlen(uri)) : 1;
+	if (ulen > 512)
+		ulen = 512;
+	const char *m = r->method == M_POST ? "POST" : r->method == M_HEAD ? "HEAD" : r->method == M_GET ? "GET" : "OTHER";
+	int n = snprintf(line, sizeof(line), "%s %s %s %.*s %d %zu %.3fms", ts, peer, m, ulen,
+			 uri ? uri : "-", r->status, r->bytes, ms);
+	if (n > 0)
+		log_access_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+void resp_bytes(req *r, int status, const char *content_type, const char *body, size_t len)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+	if (content_type)
+		evhttp_add_header(h, "Content-Type", content_type);
+	evhttp_add_header(h, "Content-Security-Policy",
+			  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+			  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Referrer-Policy", "same-origin");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Cross-Origin-Opener-Policy", "same-origin");
+	evhttp_add_header(h, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+	if (r->a->cfg.https)
+		evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
+	if (!evhttp_find_header(h, "Cache-Control"))
+		evhttp_add_header(h, "Cache-Control", "no-store");
+	struct evbuffer *b = evbuffer_new();
+	if (b && len)
+		evbuffer_add(b, body, len);
+	r->status = status;
+	r->bytes = len;
+	evhttp_send_reply(r->ev, status, reason(status), b);
+	if (b)
+		evbuffer_free(b);
+	access_log(r);
+}
+
+json_t *page_base_ctx(const req *r, const char *title)
+{
+	const config *c = &r->a->cfg;
+	return json_pack("{s:s, s:s, s:s}", "city_name", c->city_name, "site_name", c->site_name,
+			 "title", title ? title : c->site_name);
+}
+
+void resp_page(req *r, int status, const char *name, json_t *ctx)
+{
+	buf out;
+	buf_init(&out, 4 << 20);
+	const config *c = &r->a->cfg;
+	if (!json_object_get(ctx, "city_name"))
+		json_object_set_new(ctx, "city_name", json_string(c->city_name));
+	if (!json_object_get(ctx, "site_name"))
+		json_object_set_new(ctx, "site_name", json_string(c->site_name));
+	if (!json_object_get(ctx, "title"))
+		json_object_set_new(ctx, "title", json_string(c->site_name));
+	int e = tmpl_render_page(r->a->tmpl, "layout", name, ctx, &out);
+	json_decref(ctx);
+	if (e) {
+		log_error("template %s: %s", name, tmpl_strerror(e));
+		static const char fallback[] =
+			"<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>エラー</title>"
+			"<h1>ただいま表示できません</h1><p>しばらくしてから、もう一度お試しください。</p></html>";
+		resp_bytes(r, 500, "text/html; charset=utf-8", fallback, sizeof(fallback) - 1);
+	} else {
+		resp_bytes(r, status, "text/html; charset=utf-8", out.data, out.len);
+	}
+	buf_release(&out);
+}
+
+void resp_error(req *r, int status, const char *title, const char *message)
+{
+	json_t *ctx = page_base_ctx(r, title);
+	json_object_set_new(ctx, "status", json_integer(status));
+	json_object_set_new(ctx, "heading", json_string(title));
+	if (message)
+		json_object_set_new(ctx, "message", json_string(message));
+	resp_page(r, status, "error", ctx);
+}
+
+void resp_redirect(req *r, const char *location)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location", location);
+	resp_bytes(r, 303, NULL, NULL, 0);
+}
+
+void resp_json(req *r, int status, json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT);
+	json_decref(v);
+	resp_bytes(r, status, "application/json; charset=utf-8", s ? s : "{}", s ? strlen(s) : 2);
+	free(s);
+}

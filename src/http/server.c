@@ -1,0 +1,280 @@
+/* server: the HTTP server. One libevent loop per core, each with its own evhttp, its own
+ * listening socket on the shared port (SO_REUSEPORT, so the kernel spreads connections) and
+ * its own store connection. The main thread waits for SIGINT/SIGTERM and then stops the
+ * loops, which finish the requests in progress. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http/http.h"
+#include "store/store.h"
+#include "util/log.h"
+
+struct loop {
+	worker w;
+	pthread_t thread;
+	struct evhttp *http;
+	struct event *flush_ev;
+	int started;
+};
+
+static int req_method(struct evhttp_request *ev)
+{
+	switch (evhttp_request_get_command(ev)) {
+	case EVHTTP_REQ_GET: return M_GET;
+	case EVHTTP_REQ_POST: return M_POST;
+	case EVHTTP_REQ_HEAD: return M_HEAD;
+	default: return 0;
+	}
+}
+
+static void on_request(struct evhttp_request *ev, void *arg)
+{
+	worker *w = arg;
+	const app *a = w->a;
+	req r;
+	memset(&r, 0, sizeof(r));
+	r.ev = ev;
+	r.w = w;
+	r.a = a;
+	clock_gettime(CLOCK_MONOTONIC, &r.start);
+	r.method = req_method(ev);
+
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(ev);
+	const char *raw = u ? evhttp_uri_get_path(u) : NULL;
+	if (!raw || !*raw)
+		raw = "/";
+	size_t plen = 0;
+	r.path = evhttp_uridecode(raw, 0, &plen);
+	if (!r.path || plen != strlen(r.path) || r.path[0] != '/') {
+		resp_error(&r, 400, "リクエストが正しくありません", "アドレスに使えない文字が含まれています。");
+		goto out;
+	}
+	if (!r.method) {
+		resp_error(&r, 405, "この操作はできません", NULL);
+		goto out;
+	}
+	size_t nh = 0;
+	struct evkeyval *kv;
+	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(ev), next)
+		nh++;
+	if (nh > (size_t)a->cfg.max_header_fields) {
+		resp_error(&r, 431, "リクエストが大きすぎます", "ヘッダーの数が多すぎます。");
+		goto out;
+	}
+	const char *q = u ? evhttp_uri_get_query(u) : NULL;
+	if (q && form_parse(&r.query, q, strlen(q), (size_t)a->cfg.max_form_fields) != FORM_OK) {
+		resp_error(&r, 400, "リクエストが正しくありません", "アドレスの形式が正しくありません。");
+		goto out;
+	}
+	int known = 0;
+	const route *rt = router_match(a->routes, a->n_routes, &r, &known);
+	/* The body is checked first, so an over-large body gets 413 on any path. */
+	size_t body = evbuffer_get_length(evhttp_request_get_input_buffer(ev));
+	size_t limit = rt && rt->max_body ? rt->max_body : (size_t)a->cfg.max_form_bytes;
+	if (body > limit) {
+		char msg[200];
+		snprintf(msg, sizeof(msg),
+			 "送信できる大きさは %zu KB までです。内容を減らして、もう一度お試しください。",
+			 limit / 1024);
+		resp_error(&r, 413, "送信された内容が大きすぎます", msg);
+		goto out;
+	}
+	if (!rt) {
+		if (known)
+			resp_error(&r, 405, "この操作はできません", NULL);
+		else
+			resp_error(&r, 404, "ページが見つかりません",
+				   "お探しのページは、移動または削除された可能性があります。");
+		goto out;
+	}
+	rt->fn(&r);
+out:
+	form_release(&r.query);
+	free(r.path);
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	log_access_flush();
+}
+
+static void *loop_main(void *arg)
+{
+	struct loop *l = arg;
+	event_base_dispatch(l->w.base);
+	log_access_flush();
+	return NULL;
+}
+
+/* Fails when another process (ours with SO_REUSEPORT, or any other) listens on the port. */
+static int probe_port(const struct sockaddr_in *sa, char *err, size_t errlen)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	int r = bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	int e = errno;
+	if (r == 0)
+		r = listen(fd, 1), e = errno;
+	close(fd);
+	if (r < 0) {
+		char ip[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip));
+		snprintf(err, errlen, "cannot listen on %s:%d: %s%s", ip, ntohs(sa->sin_port), strerror(e),
+			 e == EADDRINUSE ? " (another program uses this port: stop it or set "
+					   "MADOGUCHI_PORT to another port)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int loop_init(struct loop *l, const app *a, int index, const struct sockaddr_in *sa,
+		     char *err, size_t errlen)
+{
+	l->w.a = a;
+	l->w.index = index;
+	l->w.base = event_base_new();
+	if (!l->w.base) {
+		snprintf(err, errlen, "event_base_new failed");
+		return -1;
+	}
+	l->w.proc_cache = calloc(a->procs->n ? a->procs->n : 1, sizeof(*l->w.proc_cache));
+	if (!l->w.proc_cache) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	char serr[256];
+	if (store_open(a->cfg.database, &l->w.store, serr, sizeof(serr)) != STORE_OK) {
+		snprintf(err, errlen, "database: %s", serr);
+		return -1;
+	}
+	l->http = evhttp_new(l->w.base);
+	if (!l->http) {
+		snprintf(err, errlen, "evhttp_new failed");
+		return -1;
+	}
+	evhttp_set_max_headers_size(l->http, (ev_ssize_t)a->cfg.max_header_bytes);
+	evhttp_set_max_body_size(l->http, (ev_ssize_t)a->cfg.max_body_bytes);
+	evhttp_set_timeout(l->http, (int)a->cfg.request_timeout);
+	/* Every method reaches on_request, so the ones we do not serve get the site's 405 page
+	 * rather than libevent's bare 501. */
+	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+						    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+						    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(l->http, on_request, &l->w);
+	struct evconnlistener *lis = evconnlistener_new_bind(
+		l->w.base, NULL, NULL,
+		LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+		1024, (const struct sockaddr *)sa, sizeof(*sa));
+	if (!lis || !evhttp_bind_listener(l->http, lis)) {
+		if (lis)
+			evconnlistener_free(lis);
+		snprintf(err, errlen, "cannot listen on port %d: %s", ntohs(sa->sin_port), strerror(errno));
+		return -1;
+	}
+	struct timeval sec = {1, 0};
+	l->flush_ev = event_new(l->w.base, -1, EV_PERSIST, on_flush, NULL);
+	if (l->flush_ev)
+		event_add(l->flush_ev, &sec);
+	return 0;
+}
+
+static void loop_release(struct loop *l)
+{
+	if (l->flush_ev)
+		event_free(l->flush_ev);
+	if (l->http)
+		evhttp_free(l->http);
+	if (l->w.base)
+		event_base_free(l->w.base);
+	if (l->w.store)
+		store_close(l->w.store);
+	if (l->w.proc_cache) {
+		for (size_t i = 0; i < l->w.a->procs->n; i++)
+			free(l->w.proc_cache[i].html);
+		free(l->w.proc_cache);
+	}
+}
+
+int server_run(app *a, char *err, size_t errlen)
+{
+	int rc = -1;
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)a->cfg.port);
+	if (inet_pton(AF_INET, a->cfg.listen, &sa.sin_addr) != 1) {
+		snprintf(err, errlen, "listen: \"%s\" is not an IPv4 address", a->cfg.listen);
+		return -1;
+	}
+	if (probe_port(&sa, err, errlen) < 0)
+		return -1;
+	long n = a->cfg.threads;
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n <= 0)
+		n = 1;
+	if (evthread_use_pthreads() < 0) {
+		snprintf(err, errlen, "libevent without thread support");
+		return -1;
+	}
+	struct loop *loops = calloc((size_t)n, sizeof(*loops));
+	if (!loops) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* The loops must not take the signals: the main thread waits for them. */
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	signal(SIGPIPE, SIG_IGN);
+	for (long i = 0; i < n; i++)
+		if (loop_init(&loops[i], a, (int)i, &sa, err, errlen) < 0)
+			goto out;
+	for (long i = 0; i < n; i++) {
+		if (pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]) != 0) {
+			snprintf(err, errlen, "cannot start thread %ld", i);
+			goto stop;
+		}
+		loops[i].started = 1;
+	}
+	log_info("madoguchi listening on http://%s:%ld/ with %ld event loops", a->cfg.listen,
+		 a->cfg.port, n);
+	int sig = 0;
+	sigwait(&set, &sig);
+	log_info("signal %d: shutting down", sig);
+	rc = 0;
+stop:
+	for (long i = 0; i < n; i++)
+		if (loops[i].started)
+			event_base_loopexit(loops[i].w.base, NULL);
+	for (long i = 0; i < n; i++)
+		if (loops[i].started)
+			pthread_join(loops[i].thread, NULL);
+out:
+	for (long i = 0; i < n; i++)
+		loop_release(&loops[i]);
+	free(loops);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	log_access_flush();
+	return rc;
+}

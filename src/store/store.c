@@ -1,0 +1,494 @@
+/* store: the front of the storage interface. Picks the back end from the URL, applies the
+ * embedded migrations (dialect blocks split here, so every back end reads them the same way),
+ * bounds and splits search queries, and checks arguments; the back ends (sqlite.c, later
+ * pg.c) only run statements. */
+#include "store/store_impl.h"
+
+#include "store/migrations.h"
+#include "util/buf.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The bookkeeping table, in SQL that SQLite and PostgreSQL both accept. */
+static const char schema_migrations_ddl[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                            " number INTEGER PRIMARY KEY,"
+                                            " name TEXT NOT NULL,"
+                                            " applied_at TEXT NOT NULL)";
+
+/* A migration is trusted input, but still bounded. */
+#define MIGRATION_MAX_BYTES ((size_t)4 << 20)
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+const char *store_strerror(int err)
+{
+	switch (err) {
+	case STORE_OK:
+		return "success";
+	case STORE_EOPEN:
+		return "could not open the database";
+	case STORE_EURL:
+		return "unsupported database URL";
+	case STORE_ESQL:
+		return "the database refused a statement";
+	case STORE_EBUSY:
+		return "the database is busy";
+	case STORE_ENOTFOUND:
+		return "not found";
+	case STORE_ECONFLICT:
+		return "already exists";
+	case STORE_ENOMEM:
+		return "out of memory";
+	case STORE_EINPUT:
+		return "invalid argument";
+	}
+	return "unknown storage error";
+}
+
+static int has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Length of the scheme when url starts with "scheme://" (RFC 3986 scheme characters), else
+ * 0: "foo:bar.db" is a file name, "mysql://x" is a URL we do not know. */
+static size_t url_scheme_len(const char *url)
+{
+	size_t i = 0;
+	if (!((url[0] >= 'a' && url[0] <= 'z') || (url[0] >= 'A' && url[0] <= 'Z')))
+		return 0;
+	for (i = 1; url[i]; i++) {
+		char c = url[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '+' || c == '-' || c == '.')
+			continue;
+		break;
+	}
+	return strncmp(url + i, "://", 3) == 0 ? i : 0;
+}
+
+int store_open(const char *url, store **out, char *err, size_t errlen)
+{
+	const struct store_backend *be = &store_sqlite_backend;
+	const char *target = url;
+	store *s = NULL;
+	size_t scheme;
+	int rc = STORE_OK;
+
+	set_err(err, errlen, "%s", "");
+	if (!out) {
+		set_err(err, errlen, "no place for the store handle");
+		return STORE_EINPUT;
+	}
+	*out = NULL;
+	if (!url) {
+		set_err(err, errlen, "no database URL");
+		return STORE_EINPUT;
+	}
+	if (has_prefix(url, "sqlite:")) {
+		target = url + strlen("sqlite:");
+	} else if (has_prefix(url, "postgres://") || has_prefix(url, "postgresql://")) {
+		/* The URL is not echoed: it may hold a password. */
+		set_err(err, errlen, "PostgreSQL back end not built yet");
+		return STORE_EURL;
+	} else if ((scheme = url_scheme_len(url)) > 0) {
+		set_err(err, errlen, "unknown database URL scheme \"%.*s\" (use sqlite:PATH)",
+		        (int)(scheme > 32 ? 32 : scheme), url);
+		return STORE_EURL;
+	}
+	if (!*target) {
+		set_err(err, errlen, "empty database path");
+		return STORE_EINPUT;
+	}
+
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		set_err(err, errlen, "out of memory");
+		rc = STORE_ENOMEM;
+		goto out;
+	}
+	s->be = be;
+	rc = be->open(target, &s->ctx, err, errlen);
+	if (rc != STORE_OK)
+		goto out;
+	*out = s;
+	s = NULL;
+out:
+	free(s);
+	return rc;
+}
+
+void store_close(store *s)
+{
+	if (!s)
+		return;
+	if (s->ctx)
+		s->be->close(s->ctx);
+	free(s);
+}
+
+const char *store_errmsg(store *s)
+{
+	const char *m;
+	if (!s || !s->ctx)
+		return "no store";
+	m = s->be->errmsg(s->ctx);
+	return m ? m : "";
+}
+
+/* ---- migrations ---- */
+
+/* If the line [p, p+len) is a dialect marker ("-- sqlite:", "-- postgres:", "-- common:",
+ * with optional text after the colon), store its name and return 1. */
+static int migration_marker(const char *p, size_t len, const char **name, size_t *name_len)
+{
+	static const char *const markers[] = {"sqlite", "postgres", "common"};
+	size_t i = 0, k;
+
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (len - i < 2 || p[i] != '-' || p[i + 1] != '-')
+		return 0;
+	i += 2;
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	for (k = 0; k < sizeof(markers) / sizeof(markers[0]); k++) {
+		size_t m = strlen(markers[k]);
+		if (len - i > m && memcmp(p + i, markers[k], m) == 0 && p[i + m] == ':') {
+			*name = markers[k];
+			*name_len = m;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int store_migration_sql(const char *sql, const char *dialect, char **out)
+{
+	buf b;
+	const char *p = sql;
+	int keep = 1; /* SQL before any marker is common */
+	int rc = STORE_OK;
+
+	*out = NULL;
+	buf_init(&b, MIGRATION_MAX_BYTES);
+	if (buf_puts(&b, "") < 0) {
+		rc = STORE_ENOMEM;
+		goto out;
+	}
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		const char *name;
+		size_t name_len;
+
+		if (migration_marker(p, len, &name, &name_len)) {
+			keep =
+			    (name_len == strlen("common") &&
+			     memcmp(name, "common", name_len) == 0) ||
+			    (name_len == strlen(dialect) && memcmp(name, dialect, name_len) == 0);
+		} else if (keep && buf_append(&b, p, len) < 0) {
+			rc = STORE_ENOMEM;
+			goto out;
+		}
+		/* Dropped lines leave their newline, so error line numbers stay right. */
+		if (nl && buf_putc(&b, '\n') < 0) {
+			rc = STORE_ENOMEM;
+			goto out;
+		}
+		p += len + (nl ? 1 : 0);
+	}
+	*out = buf_steal(&b, NULL);
+	if (!*out)
+		rc = STORE_ENOMEM;
+out:
+	buf_release(&b);
+	return rc;
+}
+
+/* ISO 8601 UTC time, e.g. 2026-04-01T09:30:00Z. */
+static void utc_now(char *out, size_t outlen)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, outlen, "%lld", (long long)t);
+}
+
+int store_migrate(store *s, unsigned *applied, char *err, size_t errlen)
+{
+	const struct store_backend *be;
+	unsigned done = 0, prev = 0, i;
+	char *sql = NULL;
+	char when[32];
+	int rc = STORE_OK, in_tx = 0, yes = 0;
+	const char *what = "schema_migrations";
+
+	set_err(err, errlen, "%s", "");
+	if (applied)
+		*applied = 0;
+	if (!s || !s->ctx) {
+		set_err(err, errlen, "no store");
+		return STORE_EINPUT;
+	}
+	be = s->be;
+
+	/* Under the writers' lock, so that two processes migrating at once do not race. */
+	if ((rc = be->begin(s->ctx)) != STORE_OK)
+		goto fail;
+	in_tx = 1;
+	if ((rc = be->exec(s->ctx, schema_migrations_ddl)) != STORE_OK)
+		goto fail;
+	if ((rc = be->commit(s->ctx)) != STORE_OK)
+		goto fail;
+	in_tx = 0;
+
+	for (i = 0; i < store_n_migrations; i++) {
+		const struct migration *m = &store_migrations[i];
+
+		what = m->name;
+		if (m->number <= prev) {
+			set_err(err, errlen, "migration %s: numbers must increase (after %u)",
+			        m->name, prev);
+			rc = STORE_EINPUT;
+			goto out;
+		}
+		prev = m->number;
+
+		/* Check and apply in one write transaction: another process that applied it
+		 * meanwhile is seen here, after it committed. */
+		if ((rc = be->begin(s->ctx)) != STORE_OK)
+			goto fail;
+		in_tx = 1;
+		if ((rc = be->migration_applied(s->ctx, m->number, &yes)) != STORE_OK)
+			goto fail;
+		if (!yes) {
+			rc = store_migration_sql(m->sql, be->dialect, &sql);
+			if (rc != STORE_OK) {
+				set_err(err, errlen, "migration %s: out of memory", m->name);
+				goto out;
+			}
+			if ((rc = be->exec(s->ctx, sql)) != STORE_OK)
+				goto fail;
+			free(sql);
+			sql = NULL;
+			utc_now(when, sizeof(when));
+			rc = be->record_migration(s->ctx, m->number, m->name, when);
+			if (rc != STORE_OK)
+				goto fail;
+		}
+		if ((rc = be->commit(s->ctx)) != STORE_OK)
+			goto fail;
+		in_tx = 0;
+		if (!yes)
+			done++;
+	}
+	goto out;
+fail:
+	set_err(err, errlen, "migration %s: %s", what, store_errmsg(s));
+out:
+	if (in_tx)
+		be->rollback(s->ctx);
+	free(sql);
+	if (applied)
+		*applied = done;
+	return rc;
+}
+
+int store_schema_version(store *s, unsigned *version)
+{
+	if (!s || !s->ctx || !version)
+		return STORE_EINPUT;
+	*version = 0;
+	return s->be->schema_version(s->ctx, version);
+}
+
+/* ---- procedure search ---- */
+
+int store_index_procedures(store *s, const store_proc_doc *docs, size_t n)
+{
+	int rc = STORE_OK, in_tx = 0;
+	size_t i;
+
+	if (!s || !s->ctx || (n > 0 && !docs))
+		return STORE_EINPUT;
+	for (i = 0; i < n; i++)
+		if (!docs[i].id || !docs[i].id[0])
+			return STORE_EINPUT;
+
+	if ((rc = s->be->begin(s->ctx)) != STORE_OK)
+		goto out;
+	in_tx = 1;
+	if ((rc = s->be->clear_procedures(s->ctx)) != STORE_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		store_proc_doc d = {
+		    .id = docs[i].id,
+		    .title = docs[i].title ? docs[i].title : "",
+		    .summary = docs[i].summary ? docs[i].summary : "",
+		    .body = docs[i].body ? docs[i].body : "",
+		};
+		if ((rc = s->be->add_procedure(s->ctx, &d)) != STORE_OK)
+			goto out;
+	}
+	if ((rc = s->be->commit(s->ctx)) != STORE_OK)
+		goto out;
+	in_tx = 0;
+out:
+	if (in_tx)
+		s->be->rollback(s->ctx);
+	return rc;
+}
+
+size_t store_utf8_count(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Bytes of the separator at p (ASCII white space or U+3000 IDEOGRAPHIC SPACE), else 0. */
+static size_t separator_len(const char *p, size_t left)
+{
+	unsigned char c = (unsigned char)p[0];
+	if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
+		return 1;
+	if (left >= 3 && c == 0xE3 && (unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0x80)
+		return 3;
+	return 0;
+}
+
+void store_query_parse(const char *query, struct store_query *q)
+{
+	size_t len, i, sep, start;
+
+	memset(q, 0, sizeof(*q));
+	if (!query)
+		return;
+	len = strlen(query);
+	while (len > 0 && (sep = separator_len(query, len)) > 0) {
+		query += sep;
+		len -= sep;
+	}
+	if (len > STORE_QUERY_MAX_BYTES) {
+		/* Cut before the character that would straddle the limit. */
+		len = STORE_QUERY_MAX_BYTES;
+		while (len > 0 && ((unsigned char)query[len] & 0xC0) == 0x80)
+			len--;
+	}
+	memcpy(q->text, query, len);
+	q->text[len] = '\0';
+
+	/* Split in place: separators become NULs, terms point at what is left. */
+	start = 0;
+	for (i = 0; i <= len;) {
+		sep = i < len ? separator_len(q->text + i, len - i) : 1;
+		if (sep == 0) {
+			i++;
+			continue;
+		}
+		memset(q->text + i, 0, i < len ? sep : 0);
+		if (i > start && q->nterms < STORE_QUERY_MAX_TERMS) {
+			const char *t = q->text + start;
+			q->terms[q->nterms++] = t;
+			if (store_utf8_count(t) < STORE_QUERY_MIN_INDEXED)
+				q->has_short_term = 1;
+		}
+		i += sep;
+		start = i;
+	}
+}
+
+int store_ids_push(struct store_ids *l, const char *id, size_t len)
+{
+	char *copy;
+	if (l->n + 1 >= l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char **p;
+		if (cap > SIZE_MAX / sizeof(*p))
+			return STORE_ENOMEM;
+		p = realloc(l->ids, cap * sizeof(*p));
+		if (!p)
+			return STORE_ENOMEM;
+		l->ids = p;
+		l->cap = cap;
+	}
+	copy = malloc(len + 1);
+	if (!copy)
+		return STORE_ENOMEM;
+	memcpy(copy, id, len);
+	copy[len] = '\0';
+	l->ids[l->n++] = copy;
+	l->ids[l->n] = NULL;
+	return STORE_OK;
+}
+
+void store_ids_release(struct store_ids *l)
+{
+	store_free_ids(l->ids);
+	memset(l, 0, sizeof(*l));
+}
+
+void store_free_ids(char **ids)
+{
+	size_t i;
+	if (!ids)
+		return;
+	for (i = 0; ids[i]; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+int store_search_procedures(store *s, const char *query, size_t limit, char ***ids, size_t *n)
+{
+	struct store_query q;
+	struct store_ids list = {0};
+	int rc = STORE_OK;
+
+	if (ids)
+		*ids = NULL;
+	if (n)
+		*n = 0;
+	if (!s || !s->ctx || !query || !ids || !n)
+		return STORE_EINPUT;
+
+	store_query_parse(query, &q);
+	if (q.nterms > 0 && limit > 0) {
+		rc = s->be->search_procedures(s->ctx, &q, limit, &list);
+		if (rc != STORE_OK)
+			goto out;
+	}
+	if (!list.ids) {
+		/* No match still gives an array the caller can free. */
+		list.ids = calloc(1, sizeof(*list.ids));
+		if (!list.ids) {
+			rc = STORE_ENOMEM;
+			goto out;
+		}
+		list.cap = 1;
+	}
+	*ids = list.ids;
+	*n = list.n;
+	memset(&list, 0, sizeof(list));
+out:
+	store_ids_release(&list);
+	return rc;
+}

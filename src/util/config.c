@@ -1,0 +1,255 @@
+/* config: settings from a JSON file with environment overrides (see config.h). The keys are
+ * one table, so loading, overriding and --help cannot drift apart. */
+#include "util/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+enum kind { K_STR, K_INT, K_BOOL };
+
+struct key {
+	const char *name;
+	enum kind kind;
+	size_t off;
+	size_t size;   /* K_STR: buffer size */
+	long min, max; /* K_INT */
+	const char *help;
+};
+
+#define S(f, h) {#f, K_STR, offsetof(config, f), sizeof(((config *)0)->f), 0, 0, h}
+#define I(f, lo, hi, h) {#f, K_INT, offsetof(config, f), 0, lo, hi, h}
+#define B(f, h) {#f, K_BOOL, offsetof(config, f), 0, 0, 0, h}
+static const struct key keys[] = {
+	S(listen, "address to listen on"),
+	I(port, 1, 65535, "TCP port"),
+	I(threads, 0, 256, "event loops (0: one per core)"),
+	S(database, "store URL, sqlite:PATH"),
+	S(city_name, "the city's name in the page header"),
+	S(site_name, "the portal's name in the page header"),
+	S(templates_dir, "directory of the HTML templates"),
+	S(static_dir, "directory of the static files"),
+	S(procedures_dir, "directory of the procedure definitions"),
+	S(access_log, "access log: a path, - for stderr, empty for none"),
+	S(base_url, "public address of the portal"),
+	B(dev_mode, "development mode: migrate on start, development pages"),
+	B(https, "served over HTTPS: Secure cookies and HSTS"),
+	I(max_body_bytes, 1024, 64L << 20, "largest request body (bytes)"),
+	I(max_form_bytes, 1024, 64L << 20, "largest form body (bytes)"),
+	I(max_header_bytes, 1024, 1L << 20, "largest request head (bytes)"),
+	I(max_header_fields, 8, 1000, "most request header fields"),
+	I(max_form_fields, 8, 10000, "most fields in a query or form"),
+	I(request_timeout, 1, 3600, "seconds allowed to read a request"),
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+const char *config_strerror(int err)
+{
+	switch (err) {
+	case CONFIG_OK: return "ok";
+	case CONFIG_EIO: return "cannot read the file";
+	case CONFIG_EJSON: return "not valid JSON";
+	case CONFIG_EKEY: return "unknown key";
+	case CONFIG_EVALUE: return "bad value";
+	}
+	return "unknown error";
+}
+
+void config_defaults(config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
+	c->port = 8080;
+	snprintf(c->database, sizeof(c->database), "sqlite:var/madoguchi.db");
+	snprintf(c->city_name, sizeof(c->city_name), "みどり市");
+	snprintf(c->site_name, sizeof(c->site_name), "オンライン手続");
+	snprintf(c->templates_dir, sizeof(c->templates_dir), "templates");
+	snprintf(c->static_dir, sizeof(c->static_dir), "static");
+	snprintf(c->procedures_dir, sizeof(c->procedures_dir), "procedures");
+	snprintf(c->access_log, sizeof(c->access_log), "-");
+	snprintf(c->base_url, sizeof(c->base_url), "http://localhost:8080");
+	c->max_body_bytes = 16L << 20;
+	c->max_form_bytes = 256L << 10;
+	c->max_header_bytes = 16L << 10;
+	c->max_header_fields = 64;
+	c->max_form_fields = 200;
+	c->request_timeout = 30;
+}
+
+static int set_str(config *c, const struct key *k, const char *v, char *err, size_t errlen,
+		   const char *where)
+{
+	size_t n = strlen(v);
+	if (n >= k->size) {
+		snprintf(err, errlen, "%s: %s: longer than %zu bytes", where, k->name, k->size - 1);
+		return CONFIG_EVALUE;
+	}
+	memcpy((char *)c + k->off, v, n + 1);
+	return CONFIG_OK;
+}
+
+static int set_int(config *c, const struct key *k, long long v, char *err, size_t errlen,
+		   const char *where)
+{
+	if (v < k->min || v > k->max) {
+		snprintf(err, errlen, "%s: %s: %lld is out of range %ld..%ld", where, k->name, v,
+			 k->min, k->max);
+		return CONFIG_EVALUE;
+	}
+	*(long *)((char *)c + k->off) = (long)v;
+	return CONFIG_OK;
+}
+
+static const struct key *find_key(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int apply_json(config *c, json_t *root, const char *path, char *err, size_t errlen)
+{
+	const char *name;
+	json_t *v;
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "%s: the top level must be an object", path);
+		return CONFIG_EJSON;
+	}
+	json_object_foreach(root, name, v) {
+		const struct key *k = find_key(name);
+		int r = CONFIG_OK;
+		if (!k) {
+			snprintf(err, errlen, "%s: %s: unknown key", path, name);
+			return CONFIG_EKEY;
+		}
+		switch (k->kind) {
+		case K_STR:
+			if (!json_is_string(v))
+				goto type;
+			r = set_str(c, k, json_string_value(v), err, errlen, path);
+			break;
+		case K_INT:
+			if (!json_is_integer(v))
+				goto type;
+			r = set_int(c, k, json_integer_value(v), err, errlen, path);
+			break;
+		case K_BOOL:
+			if (!json_is_boolean(v))
+				goto type;
+			*(int *)((char *)c + k->off) = json_is_true(v);
+			break;
+		}
+		if (r)
+			return r;
+		continue;
+	type:
+		snprintf(err, errlen, "%s: %s: must be %s", path, name,
+			 k->kind == K_STR ? "a string" : k->kind == K_INT ? "an integer" : "true or false");
+		return CONFIG_EVALUE;
+	}
+	return CONFIG_OK;
+}
+
+static int apply_env(config *c, char *const *envp, char *err, size_t errlen)
+{
+	static const char prefix[] = "MADOGUCHI_";
+	for (char *const *e = envp; e && *e; e++) {
+		if (strncmp(*e, prefix, sizeof(prefix) - 1) != 0)
+			continue;
+		const char *rest = *e + sizeof(prefix) - 1;
+		const char *eq = strchr(rest, '=');
+		char name[64];
+		size_t n = eq ? (size_t)(eq - rest) : 0;
+		if (!eq || n == 0 || n >= sizeof(name))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			name[i] = (char)tolower((unsigned char)rest[i]);
+		name[n] = '\0';
+		const struct key *k = find_key(name);
+		if (!k)
+			continue; /* other programs' MADOGUCHI_ variables (tests, tools) are fine */
+		const char *v = eq + 1;
+		char where[80];
+		snprintf(where, sizeof(where), "environment MADOGUCHI_%.*s", (int)n, rest);
+		int r = CONFIG_OK;
+		if (k->kind == K_STR) {
+			r = set_str(c, k, v, err, errlen, where);
+		} else if (k->kind == K_INT) {
+			char *end;
+			errno = 0;
+			long long x = strtoll(v, &end, 10);
+			if (errno || end == v || *end) {
+				snprintf(err, errlen, "%s: %s: \"%s\" is not an integer", where, k->name, v);
+				return CONFIG_EVALUE;
+			}
+			r = set_int(c, k, x, err, errlen, where);
+		} else {
+			if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"))
+				*(int *)((char *)c + k->off) = 1;
+			else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
+				*(int *)((char *)c + k->off) = 0;
+			else {
+				snprintf(err, errlen, "%s: %s: \"%s\" is not true or false", where, k->name, v);
+				return CONFIG_EVALUE;
+			}
+		}
+		if (r)
+			return r;
+	}
+	return CONFIG_OK;
+}
+
+int config_load(config *c, const char *path, char *const *envp, char *err, size_t errlen)
+{
+	int r = CONFIG_OK;
+	json_t *root = NULL;
+	if (path) {
+		json_error_t je;
+		FILE *f = fopen(path, "r");
+		if (!f) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return CONFIG_EIO;
+		}
+		root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+		fclose(f);
+		if (!root) {
+			snprintf(err, errlen, "%s: line %d column %d: %s", path, je.line, je.column, je.text);
+			return CONFIG_EJSON;
+		}
+		r = apply_json(c, root, path, err, errlen);
+		if (r)
+			goto out;
+	}
+	r = apply_env(c, envp ? envp : environ, err, errlen);
+out:
+	json_decref(root);
+	return r;
+}
+
+void config_print_keys(void)
+{
+	config d;
+	config_defaults(&d);
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		char def[300];
+		if (k->kind == K_STR)
+			snprintf(def, sizeof(def), "\"%s\"", (const char *)&d + k->off);
+		else if (k->kind == K_INT)
+			snprintf(def, sizeof(def), "%ld", *(const long *)((const char *)&d + k->off));
+		else
+			snprintf(def, sizeof(def), "%s", *(const int *)((const char *)&d + k->off) ? "true" : "false");
+		char env[80];
+		size_t j = 0;
+		for (const char *p = k->name; *p && j < sizeof(env) - 1; p++)
+			env[j++] = (char)toupper((unsigned char)*p);
+		env[j] = '\0';
+		printf("  %-18s MADOGUCHI_%-18s %s (default %s)\n", k->name, env, k->help, def);
+	}
+}

@@ -1,0 +1,42 @@
+/* config: the portal's settings, from a JSON file and then MADOGUCHI_* environment variables
+ * (MADOGUCHI_PORT=9000 overrides "port"). Unknown keys and wrong types are errors that name
+ * the key, so a typo never silently falls back to a default. */
+#ifndef MADOGUCHI_CONFIG_H
+#define MADOGUCHI_CONFIG_H
+
+#include <stddef.h>
+
+typedef struct config {
+	char listen[64];         /* address to bind, "127.0.0.1" or "0.0.0.0" */
+	long port;               /* 1..65535 */
+	long threads;            /* event loops; 0: one per core */
+	char database[512];      /* store URL: "sqlite:var/madoguchi.db" */
+	char city_name[128];     /* shown in the header */
+	char site_name[128];     /* "オンライン手続" */
+	char templates_dir[256];
+	char static_dir[256];
+	char procedures_dir[256];
+	char access_log[256];    /* path, "-" (stderr) or "" (off) */
+	char base_url[256];      /* the public address, used in links and mails */
+	int dev_mode;            /* migrate on start, /dev pages */
+	int https;               /* served over HTTPS (Secure cookies, HSTS) */
+	long max_body_bytes;     /* hard limit of any request body */
+	long max_form_bytes;     /* limit of a urlencoded form body */
+	long max_header_bytes;   /* limit of the request line and headers together */
+	long max_header_fields;  /* limit of the number of request headers */
+	long max_form_fields;    /* limit of the number of fields in a query or form */
+	long request_timeout;    /* seconds to read a request */
+} config;
+
+enum config_err { CONFIG_OK = 0, CONFIG_EIO, CONFIG_EJSON, CONFIG_EKEY, CONFIG_EVALUE };
+const char *config_strerror(int err);
+
+/* Fill c with the defaults. */
+void config_defaults(config *c);
+/* Read path (NULL: defaults only) over the defaults, then the environment (envp NULL:
+ * the process environment). On error writes "FILE: KEY: what" into err. */
+int config_load(config *c, const char *path, char *const *envp, char *err, size_t errlen);
+/* Print every key with its type and default, for --help. */
+void config_print_keys(void);
+
+#endif

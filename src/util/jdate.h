@@ -1,0 +1,16 @@
+/* jdate: calendar dates as the portal shows them, with the Japanese era from glibc's
+ * ja_JP.UTF-8 locale data (2026年(令和8年)4月1日), and "today" in Japan (UTC+9, no DST). */
+#ifndef MADOGUCHI_JDATE_H
+#define MADOGUCHI_JDATE_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* 1 when s is a real calendar date "YYYY-MM-DD" (1868..9999), else 0. */
+int jdate_valid(const char *s);
+/* "2026-04-01" -> "2026年(令和8年)4月1日". Returns 0, or -1 for a bad date (out gets s). */
+int jdate_format(const char *ymd, char *out, size_t outlen);
+/* Today's date in Japan as "YYYY-MM-DD" (out: at least 11 bytes). */
+void jdate_today(char *out, time_t now);
+
+#endif
