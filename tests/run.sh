@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test and ends with one line "N passed, N failed".
 #  - unit tests (cmocka) of the plain build and of the sanitizer build
-#  - integration tests tests/integration/*.sh and browser tests tests/e2e/*.mjs, run against
+#  - integration tests tests/integration/*.sh and browser tests tests/e2e/*.mjs (not _*.mjs), run against
 #    the sanitizer build (TEST_BUILD); each prints TAP lines "ok - ..." / "not ok - ..."
 #  - each fuzz target for FUZZ_SECONDS seconds
 # A test program that exits non-zero without reporting a failure counts as one failure.
@@ -57,6 +57,7 @@ for t in tests/integration/*.sh; do
 	[ -f "$t" ] && run_one "$t" tap bash "$t"
 done
 for t in tests/e2e/*.mjs; do
+	case "$(basename "$t")" in _*) continue ;; esac # helpers, not tests
 	[ -f "$t" ] && run_one "$t" tap node "$t"
 done
 for f in build-fuzz/fuzz_*; do

@@ -1,6 +1,6 @@
 // Seed steps 1-2 in a real browser: the top page, searching 「ボランティア」, the procedure
 // page with 「次へ進む」; axe-core on each page; the layout at 320 px.
-import { startPortal, launch, axe, ok, done } from './lib.mjs';
+import { startPortal, launch, axe, ok, done } from './_lib.mjs';
 
 const portal = await startPortal();
 const browser = await launch();

@@ -589,6 +589,32 @@ static void test_output_limit(void **state)
 	tmpl_set_free(s);
 }
 
+static void test_work_limit(void **state)
+{
+	/* 32 nested sections over a 3-element array with no output would visit 3^32 nodes;
+	 * the renderer gives up with TMPL_ENOMEM after its step budget */
+	tmpl_set *s = tmpl_set_new();
+	char src[512];
+	size_t n = 0;
+	for (int i = 0; i < 32; i++)
+		n += (size_t)snprintf(src + n, sizeof(src) - n, "{{#a}}");
+	for (int i = 0; i < 32; i++)
+		n += (size_t)snprintf(src + n, sizeof(src) - n, "{{/a}}");
+	add(s, "t", src);
+	json_t *ctx = J("{\"a\": [1, 2, 3]}");
+	buf out;
+	buf_init(&out, 0);
+	assert_int_equal(tmpl_render(s, "t", ctx, &out), TMPL_ENOMEM);
+	assert_int_equal(out.len, 0);
+	/* the same template over a 1-element array is cheap */
+	json_decref(ctx);
+	ctx = J("{\"a\": [1]}");
+	assert_int_equal(tmpl_render(s, "t", ctx, &out), TMPL_OK);
+	buf_release(&out);
+	json_decref(ctx);
+	tmpl_set_free(s);
+}
+
 static void test_strerror(void **state)
 {
 	int codes[] = {TMPL_OK, TMPL_ESYNTAX, TMPL_ENOTFOUND, TMPL_EDEPTH, TMPL_EIO, TMPL_ENOMEM};
@@ -623,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_not_found),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_output_limit),
+		cmocka_unit_test(test_work_limit),
 		cmocka_unit_test(test_strerror),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
