@@ -12,11 +12,11 @@
 #define OUT_MAX ((size_t)64 << 10)
 
 static const char ctx_json[] =
-	"{\"s\": \"<script>alert(1)</script>&\\\"'\", \"n\": 42, \"r\": 1.5, \"t\": true,"
-	" \"f\": false, \"z\": null, \"e\": [], \"o\": {\"s\": \"in&<\", \"a\": {\"b\": {\"c\": 7}}},"
-	" \"a\": [1, \"x<\", {\"s\": \"el'\", \"a\": []}, [2, [3]], {\"o\": {\"t\": false}}],"
-	" \"items\": [{\"name\": \"a&b\", \"kids\": [{\"name\": \"c\", \"kids\": []}]},"
-	" {\"name\": \"d\", \"kids\": false}], \"content\": \"<old>\"}";
+    "{\"s\": \"<script>alert(1)</script>&\\\"'\", \"n\": 42, \"r\": 1.5, \"t\": true,"
+    " \"f\": false, \"z\": null, \"e\": [], \"o\": {\"s\": \"in&<\", \"a\": {\"b\": {\"c\": 7}}},"
+    " \"a\": [1, \"x<\", {\"s\": \"el'\", \"a\": []}, [2, [3]], {\"o\": {\"t\": false}}],"
+    " \"items\": [{\"name\": \"a&b\", \"kids\": [{\"name\": \"c\", \"kids\": []}]},"
+    " {\"name\": \"d\", \"kids\": false}], \"content\": \"<old>\"}";
 
 static const char partial[] = "<p>{{name}}{{#kids}}{{>p}}{{/kids}}</p>";
 

@@ -11,6 +11,12 @@
  * allocates nothing except what the output buffer grows by (tmpl_render_page also needs one
  * buffer and one JSON string for the page). A set must not be modified while it is being
  * rendered; rendering one set from several threads at once is fine.
+ *
+ * Details tmpl.h leaves open: false prints "false", arrays and objects print nothing; a render
+ * that fails leaves out as it was before the call (its failed flag aside); more than 32
+ * nested sections in one template fail at tmpl_set_add with TMPL_EDEPTH, a source over 1 MiB
+ * with TMPL_ENOMEM; delimiter changes ({{=...=}}) are a syntax error; names may not contain
+ * whitespace, braces or control characters; partial names are not split at dots.
  */
 #include "util/tmpl.h"
 
@@ -28,12 +34,13 @@
 #define TMPL_MAX_DEPTH 32
 #define TMPL_MAX_SRC ((size_t)1 << 20)
 /* Bound on the nodes one render visits, so that nested loops with little output (32 nested
- * sections over a 3-element array are 3^32 iterations) cannot spin for ever. Far above what
- * any real page needs; reported as TMPL_ENOMEM like the output limit. */
+ * sections over a 3-element array are 3^32 iterations) cannot spin for ever: 16M nodes,
+ * under a second, far above what any real page needs (a 1000-row table is ~20k). Reported
+ * as TMPL_ENOMEM like the output limit. */
 #ifdef MADOGUCHI_FUZZ
 #define TMPL_MAX_STEPS ((unsigned long)1 << 18)
 #else
-#define TMPL_MAX_STEPS ((unsigned long)1 << 26)
+#define TMPL_MAX_STEPS ((unsigned long)1 << 24)
 #endif
 
 enum node_type {
@@ -73,12 +80,18 @@ struct tmpl_set {
 const char *tmpl_strerror(int err)
 {
 	switch (err) {
-	case TMPL_OK: return "ok";
-	case TMPL_ESYNTAX: return "template syntax error";
-	case TMPL_ENOTFOUND: return "no such template";
-	case TMPL_EDEPTH: return "sections and partials nested deeper than 32";
-	case TMPL_EIO: return "template file could not be read";
-	case TMPL_ENOMEM: return "out of memory or output limit reached";
+	case TMPL_OK:
+		return "ok";
+	case TMPL_ESYNTAX:
+		return "template syntax error";
+	case TMPL_ENOTFOUND:
+		return "no such template";
+	case TMPL_EDEPTH:
+		return "sections and partials nested deeper than 32";
+	case TMPL_EIO:
+		return "template file could not be read";
+	case TMPL_ENOMEM:
+		return "out of memory or output limit reached";
 	}
 	return "unknown error";
 }
@@ -151,8 +164,8 @@ struct compiler {
 	int nopen;
 };
 
-__attribute__((format(printf, 4, 5))) static int fail(struct compiler *c, int code,
-						      uint32_t line, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int fail(struct compiler *c, int code, uint32_t line,
+                                                      const char *fmt, ...)
 {
 	if (c->err && c->errlen) {
 		int n = snprintf(c->err, c->errlen, "%s:%u: ", c->label, (unsigned)line);
@@ -240,7 +253,7 @@ static const char *name_show(char *dst, size_t dstlen, const char *stored, size_
 
 /* Split the name s[0..n) at dots in place and append its parts; "." has no parts. */
 static int add_name(struct compiler *c, char *s, size_t n, uint32_t line, uint32_t *first,
-		    uint32_t *count)
+                    uint32_t *count)
 {
 	*first = c->t->nparts;
 	*count = 0;
@@ -254,7 +267,7 @@ static int add_name(struct compiler *c, char *s, size_t n, uint32_t line, uint32
 			continue;
 		if (i == start)
 			return fail(c, TMPL_ESYNTAX, line, "empty part in dotted name \"%.*s\"",
-				    (int)(n > 64 ? 64 : n), s);
+			            (int)(n > 64 ? 64 : n), s);
 		start = i + 1;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -299,7 +312,7 @@ static int compile(struct compiler *c, size_t len)
 		const char *e = memmem(s + cs, len - cs, triple ? "}}}" : "}}", triple ? 3 : 2);
 		if (!e)
 			return fail(c, TMPL_ESYNTAX, tagline, "unclosed tag \"%s\"",
-				    triple ? "{{{" : "{{");
+			            triple ? "{{{" : "{{");
 		size_t ce = (size_t)(e - s);
 		line += count_nl(s + cs, ce - cs);
 		pos = ce + (triple ? 3 : 2);
@@ -315,15 +328,18 @@ static int compile(struct compiler *c, size_t len)
 			case '>':
 			case '!':
 			case '&':
-			case '=': sigil = s[cs++]; break;
-			default: break;
+			case '=':
+				sigil = s[cs++];
+				break;
+			default:
+				break;
 			}
 		}
 		if (sigil == '!')
 			continue;
 		if (sigil == '=')
 			return fail(c, TMPL_ESYNTAX, tagline,
-				    "delimiter changes ({{=...=}}) are not supported");
+			            "delimiter changes ({{=...=}}) are not supported");
 		while (cs < ce && is_space(s[cs]))
 			cs++;
 		while (ce > cs && is_space(s[ce - 1]))
@@ -336,8 +352,8 @@ static int compile(struct compiler *c, size_t len)
 			unsigned char ch = (unsigned char)name[i];
 			if (ch < 0x20 || ch == 0x7f || ch == ' ' || ch == '{' || ch == '}')
 				return fail(c, TMPL_ESYNTAX, tagline,
-					    "invalid character in name \"%.*s\"",
-					    (int)(nlen > 64 ? 64 : nlen), name);
+				            "invalid character in name \"%.*s\"",
+				            (int)(nlen > 64 ? 64 : nlen), name);
 		}
 
 		uint32_t first, count;
@@ -346,16 +362,16 @@ static int compile(struct compiler *c, size_t len)
 		case '/': {
 			if (c->nopen == 0)
 				return fail(c, TMPL_ESYNTAX, tagline,
-					    "{{/%.*s}} closes no open section",
-					    (int)(nlen > 64 ? 64 : nlen), name);
+				            "{{/%.*s}} closes no open section",
+				            (int)(nlen > 64 ? 64 : nlen), name);
 			struct open_section *os = &c->open[c->nopen - 1];
 			if (!name_eq(s + os->name_off, os->name_len, name, nlen))
-				return fail(c, TMPL_ESYNTAX, tagline,
-					    "{{/%.*s}} does not match {{#%s}} of line %u",
-					    (int)(nlen > 64 ? 64 : nlen), name,
-					    name_show(shown, sizeof(shown), s + os->name_off,
-						      os->name_len),
-					    (unsigned)os->line);
+				return fail(
+				    c, TMPL_ESYNTAX, tagline,
+				    "{{/%.*s}} does not match {{#%s}} of line %u",
+				    (int)(nlen > 64 ? 64 : nlen), name,
+				    name_show(shown, sizeof(shown), s + os->name_off, os->name_len),
+				    (unsigned)os->line);
 			c->t->nodes[os->node].next = c->t->nnodes;
 			c->nopen--;
 			break;
@@ -369,16 +385,16 @@ static int compile(struct compiler *c, size_t len)
 		case '^':
 			if (c->nopen == TMPL_MAX_DEPTH)
 				return fail(c, TMPL_EDEPTH, tagline,
-					    "sections nested deeper than %d", TMPL_MAX_DEPTH);
+				            "sections nested deeper than %d", TMPL_MAX_DEPTH);
 			if ((rc = add_name(c, name, nlen, tagline, &first, &count)) != TMPL_OK)
 				return rc;
 			if (!add_node(c, sigil == '#' ? N_SECTION : N_INVERTED, first, count))
 				return TMPL_ENOMEM;
 			c->open[c->nopen++] = (struct open_section){
-				.node = c->t->nnodes - 1,
-				.line = tagline,
-				.name_off = (uint32_t)cs,
-				.name_len = (uint32_t)nlen,
+			    .node = c->t->nnodes - 1,
+			    .line = tagline,
+			    .name_off = (uint32_t)cs,
+			    .name_len = (uint32_t)nlen,
 			};
 			break;
 		default: /* plain value, '&' or triple */
@@ -392,7 +408,7 @@ static int compile(struct compiler *c, size_t len)
 	if (c->nopen) {
 		struct open_section *os = &c->open[c->nopen - 1];
 		return fail(c, TMPL_ESYNTAX, os->line, "section {{#%s}} is never closed",
-			    name_show(shown, sizeof(shown), s + os->name_off, os->name_len));
+		            name_show(shown, sizeof(shown), s + os->name_off, os->name_len));
 	}
 	return TMPL_OK;
 }
@@ -415,8 +431,8 @@ static void link_partials(tmpl_set *set, struct tmpl *t)
 	}
 }
 
-static int set_add(tmpl_set *set, const char *name, const char *label, const char *src,
-		   size_t len, char *err, size_t errlen)
+static int set_add(tmpl_set *set, const char *name, const char *label, const char *src, size_t len,
+                   char *err, size_t errlen)
 {
 	struct compiler c = {.label = label, .err = err, .errlen = errlen};
 	struct tmpl *t = NULL;
@@ -474,7 +490,7 @@ out:
 }
 
 int tmpl_set_add(tmpl_set *set, const char *name, const char *src, size_t len, char *err,
-		 size_t errlen)
+                 size_t errlen)
 {
 	return set_add(set, name, name ? name : "?", src, len, err, errlen);
 }
@@ -570,7 +586,7 @@ int tmpl_set_load_dir(tmpl_set *set, const char *dir, char *err, size_t errlen)
 		if (rc == TMPL_ENOMEM) {
 			if (err && errlen)
 				snprintf(err, errlen, "%s:0: template larger than %zu bytes", path,
-					 TMPL_MAX_SRC);
+				         TMPL_MAX_SRC);
 			goto out;
 		}
 		if (!is_reg)
@@ -627,14 +643,21 @@ static int truthy(const json_t *v)
 	if (!v)
 		return 0;
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: return 1;
-	case JSON_ARRAY: return json_array_size(v) > 0;
-	case JSON_STRING: return json_string_length(v) > 0;
-	case JSON_INTEGER: return json_integer_value(v) != 0;
-	case JSON_REAL: return json_real_value(v) != 0.0;
-	case JSON_TRUE: return 1;
+	case JSON_OBJECT:
+		return 1;
+	case JSON_ARRAY:
+		return json_array_size(v) > 0;
+	case JSON_STRING:
+		return json_string_length(v) > 0;
+	case JSON_INTEGER:
+		return json_integer_value(v) != 0;
+	case JSON_REAL:
+		return json_real_value(v) != 0.0;
+	case JSON_TRUE:
+		return 1;
 	case JSON_FALSE:
-	case JSON_NULL: return 0;
+	case JSON_NULL:
+		return 0;
 	}
 	return 0;
 }
@@ -656,9 +679,12 @@ static int emit(buf *out, const json_t *v, int escape)
 	case JSON_REAL:
 		k = snprintf(num, sizeof(num), "%g", json_real_value(v));
 		return buf_append(out, num, (size_t)k);
-	case JSON_TRUE: return buf_append(out, "true", 4);
-	case JSON_FALSE: return buf_append(out, "false", 5);
-	default: return 0;
+	case JSON_TRUE:
+		return buf_append(out, "true", 4);
+	case JSON_FALSE:
+		return buf_append(out, "false", 5);
+	default:
+		return 0;
 	}
 }
 
@@ -723,7 +749,8 @@ static int render(struct rstate *st, const struct tmpl *t, uint32_t from, uint32
 				return rc;
 			i++;
 			break;
-		default: return TMPL_ESYNTAX; /* not reached */
+		default:
+			return TMPL_ESYNTAX; /* not reached */
 		}
 	}
 	return TMPL_OK;
@@ -763,7 +790,7 @@ int tmpl_render(const tmpl_set *set, const char *name, json_t *ctx, buf *out)
 }
 
 int tmpl_render_page(const tmpl_set *set, const char *layout, const char *name, json_t *ctx,
-		     buf *out)
+                     buf *out)
 {
 	const struct tmpl *lt = set ? set_find(set, layout) : NULL;
 	const struct tmpl *pt = set ? set_find(set, name) : NULL;

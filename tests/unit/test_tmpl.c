@@ -81,13 +81,14 @@ static void test_escape(void **state)
 	/* in a section over an object, an array, and from the outer context */
 	check("{{#o}}{{s}}{{/o}}", "{\"o\": {\"s\": \"<&>\"}}", "&lt;&amp;&gt;");
 	check("{{#a}}({{.}}){{/a}}", "{\"a\": [\"<\", \"\\\"'\"]}", "(&lt;)(&quot;&#39;)");
-	check("{{#a}}{{#b}}{{s}}{{/b}}{{/a}}",
-	      "{\"s\": \"'&'\", \"a\": [1], \"b\": {\"x\": 1}}", "&#39;&amp;&#39;");
+	check("{{#a}}{{#b}}{{s}}{{/b}}{{/a}}", "{\"s\": \"'&'\", \"a\": [1], \"b\": {\"x\": 1}}",
+	      "&#39;&amp;&#39;");
 	/* in a partial */
 	tmpl_set *set = tmpl_set_new();
 	add(set, "p", "<i>{{s}}</i>");
 	add(set, "t", "{{#o}}{{>p}}{{/o}}|{{>p}}");
-	check_set(set, "{\"s\": \"a&b\", \"o\": {\"s\": \"<x>\"}}", "<i>&lt;x&gt;</i>|<i>a&amp;b</i>");
+	check_set(set, "{\"s\": \"a&b\", \"o\": {\"s\": \"<x>\"}}",
+	          "<i>&lt;x&gt;</i>|<i>a&amp;b</i>");
 	tmpl_set_free(set);
 }
 
@@ -101,7 +102,8 @@ static void test_raw(void **state)
 
 static void test_scalars(void **state)
 {
-	check("{{i}} {{n}} {{big}} {{z}}", "{\"i\": 42, \"n\": -7, \"big\": 9007199254740993, \"z\": 0}",
+	check("{{i}} {{n}} {{big}} {{z}}",
+	      "{\"i\": 42, \"n\": -7, \"big\": 9007199254740993, \"z\": 0}",
 	      "42 -7 9007199254740993 0");
 	check("{{r}} {{q}} {{e}}", "{\"r\": 1.5, \"q\": 0.1, \"e\": 1e20}", "1.5 0.1 1e+20");
 	check("[{{t}}][{{f}}][{{nul}}][{{missing}}]", "{\"t\": true, \"f\": false, \"nul\": null}",
@@ -146,8 +148,10 @@ static void test_sections(void **state)
 	check("{{#s}}<{{.}}>{{/s}}", "{\"s\": \"a&b\"}", "<a&amp;b>");
 	check("{{#s}}<{{.}}>{{/s}}", "{\"s\": \"\"}", "");
 	/* the outer context stays visible; the inner one shadows it */
-	check("{{#a}}{{x}}{{y}}{{/a}}", "{\"x\": \"X\", \"y\": \"Y\", \"a\": [{\"x\": 1}, {}]}", "1YXY");
-	check("{{#o}}{{#p}}{{v}}{{/p}}{{/o}}", "{\"v\": 0, \"o\": {\"v\": 1, \"p\": {\"w\": 2}}}", "1");
+	check("{{#a}}{{x}}{{y}}{{/a}}", "{\"x\": \"X\", \"y\": \"Y\", \"a\": [{\"x\": 1}, {}]}",
+	      "1YXY");
+	check("{{#o}}{{#p}}{{v}}{{/p}}{{/o}}", "{\"v\": 0, \"o\": {\"v\": 1, \"p\": {\"w\": 2}}}",
+	      "1");
 	/* a key that exists with null shadows the outer one */
 	check("{{#o}}[{{v}}]{{/o}}", "{\"v\": 9, \"o\": {\"v\": null}}", "[]");
 	/* nested section over the same name as the outer section */
@@ -188,7 +192,8 @@ static void test_dotted(void **state)
 	/* the first part resolves through the stack ... */
 	check("{{#o}}{{a.b}}{{/o}}", "{\"a\": {\"b\": \"outer\"}, \"o\": {\"z\": 1}}", "outer");
 	/* ... and the rest only inside what it found (no fallback to the outer a.b) */
-	check("{{#o}}[{{a.b}}]{{/o}}", "{\"a\": {\"b\": \"outer\"}, \"o\": {\"a\": {\"c\": 1}}}", "[]");
+	check("{{#o}}[{{a.b}}]{{/o}}", "{\"a\": {\"b\": \"outer\"}, \"o\": {\"a\": {\"c\": 1}}}",
+	      "[]");
 	/* through a non-object */
 	check("[{{a.b}}][{{s.length}}]", "{\"a\": [1], \"s\": \"str\"}", "[][]");
 	check("[{{a.b.c}}]", "{\"a\": {\"b\": null}}", "[]");
@@ -209,7 +214,7 @@ static void test_partials(void **state)
 	add(s, "t", "<ul>{{#items}}{{> item }}{{/items}}</ul>");
 	add(s, "item", "<li>{{name}} ({{owner}})</li>");
 	check_set(s, "{\"owner\": \"me\", \"items\": [{\"name\": \"a\"}, {\"name\": \"<b>\"}]}",
-		  "<ul><li>a (me)</li><li>&lt;b&gt; (me)</li></ul>");
+	          "<ul><li>a (me)</li><li>&lt;b&gt; (me)</li></ul>");
 	/* replacing a template relinks the partials that use it */
 	add(s, "item", "[{{name}}]");
 	check_set(s, "{\"items\": [{\"name\": \"a\"}, {\"name\": \"b\"}]}", "<ul>[a][b]</ul>");
@@ -220,10 +225,11 @@ static void test_partials(void **state)
 	/* recursion bounded by the data */
 	add(s, "node", "({{n}}{{#kids}}{{>node}}{{/kids}})");
 	add(s, "t", "{{#root}}{{>node}}{{/root}}");
-	check_set(s,
-		  "{\"root\": {\"n\": 1, \"kids\": [{\"n\": 2, \"kids\": [{\"n\": 3, \"kids\": []}]},"
-		  " {\"n\": 4, \"kids\": false}]}}",
-		  "(1(2(3))(4))");
+	check_set(
+	    s,
+	    "{\"root\": {\"n\": 1, \"kids\": [{\"n\": 2, \"kids\": [{\"n\": 3, \"kids\": []}]},"
+	    " {\"n\": 4, \"kids\": false}]}}",
+	    "(1(2(3))(4))");
 	tmpl_set_free(s);
 }
 
@@ -275,8 +281,9 @@ static void test_appends(void **state)
 static void test_page(void **state)
 {
 	tmpl_set *s = tmpl_set_new();
-	add(s, "layout", "<html><title>{{title}}</title><main>{{{content}}}</main>"
-			 "{{#nav}}<a>{{.}}</a>{{/nav}}{{>foot}}</html>");
+	add(s, "layout",
+	    "<html><title>{{title}}</title><main>{{{content}}}</main>"
+	    "{{#nav}}<a>{{.}}</a>{{/nav}}{{>foot}}</html>");
 	add(s, "foot", "<footer>{{title}}</footer>");
 	add(s, "page", "<h1>{{title}}</h1><p>{{{raw}}}</p>");
 	json_t *ctx = J("{\"title\": \"A&B\", \"raw\": \"<em>x</em>\", \"nav\": [\"1\", \"2\"]}");
@@ -285,8 +292,8 @@ static void test_page(void **state)
 	buf_init(&out, 0);
 	assert_int_equal(tmpl_render_page(s, "layout", "page", ctx, &out), TMPL_OK);
 	assert_string_equal(buf_cstr(&out),
-			    "<html><title>A&amp;B</title><main><h1>A&amp;B</h1><p><em>x</em></p>"
-			    "</main><a>1</a><a>2</a><footer>A&amp;B</footer></html>");
+	                    "<html><title>A&amp;B</title><main><h1>A&amp;B</h1><p><em>x</em></p>"
+	                    "</main><a>1</a><a>2</a><footer>A&amp;B</footer></html>");
 	/* ctx is not modified */
 	char *after = json_dumps(ctx, JSON_SORT_KEYS);
 	assert_string_equal(before, after);
@@ -299,8 +306,9 @@ static void test_page(void **state)
 	add(s, "empty", "");
 	buf_reset(&out);
 	assert_int_equal(tmpl_render_page(s, "layout2", "page", ctx, &out), TMPL_OK);
-	assert_string_equal(buf_cstr(&out),
-			    "&lt;h1&gt;A&amp;amp;B&lt;/h1&gt;&lt;p&gt;&lt;em&gt;x&lt;/em&gt;&lt;/p&gt;|has");
+	assert_string_equal(
+	    buf_cstr(&out),
+	    "&lt;h1&gt;A&amp;amp;B&lt;/h1&gt;&lt;p&gt;&lt;em&gt;x&lt;/em&gt;&lt;/p&gt;|has");
 	buf_reset(&out);
 	assert_int_equal(tmpl_render_page(s, "layout2", "empty", ctx, &out), TMPL_OK);
 	assert_string_equal(buf_cstr(&out), "|none");
@@ -363,7 +371,7 @@ static void test_load_dir(void **state)
 	buf_init(&out, 0);
 	assert_int_equal(tmpl_render_page(s, "layout", "home", ctx, &out), TMPL_OK);
 	assert_string_equal(buf_cstr(&out),
-			    "<body><h1>&lt;T&gt;</h1><div>me &amp; you</div></body>");
+	                    "<body><h1>&lt;T&gt;</h1><div>me &amp; you</div></body>");
 	buf_reset(&out);
 	assert_int_equal(tmpl_render(s, "notes", ctx, &out), TMPL_ENOTFOUND);
 	assert_int_equal(tmpl_render(s, "sub", ctx, &out), TMPL_ENOTFOUND);
@@ -516,7 +524,7 @@ static void test_depth(void **state)
 	char src33[1100];
 	snprintf(src33, sizeof(src33), "{{#a}}%s{{/a}}", src);
 	assert_int_equal(tmpl_set_add(s, "deep33", src33, strlen(src33), err, sizeof(err)),
-			 TMPL_EDEPTH);
+	                 TMPL_EDEPTH);
 	assert_non_null(strstr(err, "deep33:1:"));
 	/* sections and partials count together: 32 sections around one partial is too deep */
 	add(s, "leaf", "y");
@@ -631,26 +639,26 @@ static void test_strerror(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text_only),
-		cmocka_unit_test(test_escape),
-		cmocka_unit_test(test_raw),
-		cmocka_unit_test(test_scalars),
-		cmocka_unit_test(test_sections),
-		cmocka_unit_test(test_inverted),
-		cmocka_unit_test(test_dotted),
-		cmocka_unit_test(test_dot),
-		cmocka_unit_test(test_partials),
-		cmocka_unit_test(test_comments),
-		cmocka_unit_test(test_not_nul_terminated),
-		cmocka_unit_test(test_appends),
-		cmocka_unit_test(test_page),
-		cmocka_unit_test(test_load_dir),
-		cmocka_unit_test(test_syntax_errors),
-		cmocka_unit_test(test_not_found),
-		cmocka_unit_test(test_depth),
-		cmocka_unit_test(test_output_limit),
-		cmocka_unit_test(test_work_limit),
-		cmocka_unit_test(test_strerror),
+	    cmocka_unit_test(test_text_only),
+	    cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_raw),
+	    cmocka_unit_test(test_scalars),
+	    cmocka_unit_test(test_sections),
+	    cmocka_unit_test(test_inverted),
+	    cmocka_unit_test(test_dotted),
+	    cmocka_unit_test(test_dot),
+	    cmocka_unit_test(test_partials),
+	    cmocka_unit_test(test_comments),
+	    cmocka_unit_test(test_not_nul_terminated),
+	    cmocka_unit_test(test_appends),
+	    cmocka_unit_test(test_page),
+	    cmocka_unit_test(test_load_dir),
+	    cmocka_unit_test(test_syntax_errors),
+	    cmocka_unit_test(test_not_found),
+	    cmocka_unit_test(test_depth),
+	    cmocka_unit_test(test_output_limit),
+	    cmocka_unit_test(test_work_limit),
+	    cmocka_unit_test(test_strerror),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
