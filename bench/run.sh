@@ -12,6 +12,7 @@ THREADS=${THREADS:-2}
 CONNS=${CONNS:-64}
 CORES=$(nproc)
 T=$(mktemp -d /tmp/madoguchi-bench.XXXXXX)
+chmod 755 "$T" # nginx workers may run as another user
 MPID= NPID=
 cleanup() { [ -n "$MPID" ] && kill "$MPID" 2>/dev/null; [ -n "$NPID" ] && kill "$NPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
@@ -50,7 +51,8 @@ CONF
 nginx -c "$T/nginx.conf" -p "$T" &
 NPID=$!
 for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$NP$PAGE" && break; sleep 0.1; done
-cmp -s <(curl -s "http://127.0.0.1:$NP$PAGE") <(curl -s "http://127.0.0.1:$MP$PAGE") || { echo "bench: the two bodies differ"; exit 1; }
+curl -s -o "$T/n.html" "http://127.0.0.1:$NP$PAGE"; curl -s -o "$T/m.html" "http://127.0.0.1:$MP$PAGE"
+cmp "$T/n.html" "$T/m.html" || { echo "bench: the two bodies differ"; ls -l "$T"/*.html "$T/www/procedures"; cat "$T/nginx-error.log"; exit 1; }
 
 rps() { wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "$1" | awk '/Requests\/sec/ {print $2}'; }
 echo "page $PAGE, $SIZE bytes; wrk -t$THREADS -c$CONNS -d$DURATION; $CORES cores"

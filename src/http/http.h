@@ -50,8 +50,7 @@ typedef struct worker {
 	/* rendered procedure pages, per procedure, valid for one day (the window state) */
 	struct page_cache {
 		char day[11];
-		char *html;
-		size_t len;
+		struct page_ref *page;
 	} *proc_cache;
 } worker;
 
@@ -75,8 +74,21 @@ struct req {
  * when the path exists for another method (405). */
 const route *router_match(const route *routes, size_t n, req *r, int *path_known);
 
+/* A rendered page shared by the responses that send it (without copying) and by the
+ * cache that keeps it. Only used on the loop thread that made it, so the count is plain. */
+typedef struct page_ref {
+	unsigned refs;
+	size_t len;
+	char data[];
+} page_ref;
+/* A page holding a copy of data, with one reference (the caller's). */
+page_ref *page_ref_new(const char *data, size_t len);
+void page_ref_put(page_ref *p);
+
 /* respond.c. Every response carries the security headers. */
 void resp_bytes(req *r, int status, const char *content_type, const char *body, size_t len);
+/* As resp_bytes, sending p's bytes by reference (the response holds a reference). */
+void resp_page_ref(req *r, int status, const char *content_type, page_ref *p);
 /* Render template name in the layout with ctx (consumed: decref'd) plus the site values. */
 void resp_page(req *r, int status, const char *name, json_t *ctx);
 /* A page in the site's style for an error; message may be NULL. */

@@ -47,10 +47,14 @@ static void access_log(req *r)
 	clock_gettime(CLOCK_REALTIME, &wall);
 	double ms = (double)(now.tv_sec - r->start.tv_sec) * 1e3 +
 		    (double)(now.tv_nsec - r->start.tv_nsec) / 1e6;
-	struct tm tm;
-	gmtime_r(&wall.tv_sec, &tm);
-	char ts[32];
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	static _Thread_local time_t ts_sec = -1;
+	static _Thread_local char ts[32];
+	if (wall.tv_sec != ts_sec) {
+		struct tm tm;
+		gmtime_r(&wall.tv_sec, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		ts_sec = wall.tv_sec;
+	}
 	const char *uri = evhttp_request_get_uri(r->ev);
 	/* The query is left out: it may hold tokens. */
 	const char *q = uri ? strchr(uri, '?') : NULL;
@@ -64,7 +68,30 @@ static void access_log(req *r)
 		log_access_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
-void resp_bytes(req *r, int status, const char *content_type, const char *body, size_t len)
+page_ref *page_ref_new(const char *data, size_t len)
+{
+	page_ref *p = malloc(sizeof(*p) + len + 1);
+	if (!p)
+		return NULL;
+	p->refs = 1;
+	p->len = len;
+	memcpy(p->data, data, len);
+	p->data[len] = '\0';
+	return p;
+}
+
+void page_ref_put(page_ref *p)
+{
+	if (p && --p->refs == 0)
+		free(p);
+}
+
+static void page_ref_cleanup(const void *data, size_t len, void *arg)
+{
+	page_ref_put(arg);
+}
+
+static void add_headers(req *r, const char *content_type)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
 	if (content_type)
@@ -81,15 +108,35 @@ void resp_bytes(req *r, int status, const char *content_type, const char *body, 
 		evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
 	if (!evhttp_find_header(h, "Cache-Control"))
 		evhttp_add_header(h, "Cache-Control", "no-store");
-	struct evbuffer *b = evbuffer_new();
-	if (b && len)
-		evbuffer_add(b, body, len);
+}
+
+static void send_reply(req *r, int status, struct evbuffer *b, size_t len)
+{
 	r->status = status;
 	r->bytes = len;
 	evhttp_send_reply(r->ev, status, reason(status), b);
 	if (b)
 		evbuffer_free(b);
 	access_log(r);
+}
+
+void resp_page_ref(req *r, int status, const char *content_type, page_ref *p)
+{
+	add_headers(r, content_type);
+	struct evbuffer *b = evbuffer_new();
+	p->refs++;
+	if (!b || evbuffer_add_reference(b, p->data, p->len, page_ref_cleanup, p) < 0)
+		page_ref_put(p);
+	send_reply(r, status, b, p->len);
+}
+
+void resp_bytes(req *r, int status, const char *content_type, const char *body, size_t len)
+{
+	add_headers(r, content_type);
+	struct evbuffer *b = evbuffer_new();
+	if (b && len)
+		evbuffer_add(b, body, len);
+	send_reply(r, status, b, len);
 }
 
 json_t *page_base_ctx(const req *r, const char *title)

@@ -150,7 +150,14 @@ static int loop_init(struct loop *l, const app *a, int index, const struct socka
 {
 	l->w.a = a;
 	l->w.index = index;
-	l->w.base = event_base_new();
+	/* The changelist folds the add/delete pairs of epoll_ctl that every keep-alive
+	 * response would otherwise make into at most one call per loop turn. */
+	struct event_config *ec = event_config_new();
+	if (ec)
+		event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	l->w.base = ec ? event_base_new_with_config(ec) : NULL;
+	if (ec)
+		event_config_free(ec);
 	if (!l->w.base) {
 		snprintf(err, errlen, "event_base_new failed");
 		return -1;
@@ -208,7 +215,7 @@ static void loop_release(struct loop *l)
 		store_close(l->w.store);
 	if (l->w.proc_cache) {
 		for (size_t i = 0; i < l->w.a->procs->n; i++)
-			free(l->w.proc_cache[i].html);
+			page_ref_put(l->w.proc_cache[i].page);
 		free(l->w.proc_cache);
 	}
 }

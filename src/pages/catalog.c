@@ -129,7 +129,7 @@ void page_procedure(req *r)
 	char today[11];
 	jdate_today(today, time(NULL));
 	struct page_cache *pc = &r->w->proc_cache[idx];
-	if (!pc->html || strcmp(pc->day, today) != 0) {
+	if (!pc->page || strcmp(pc->day, today) != 0) {
 		buf out;
 		buf_init(&out, 4 << 20);
 		json_t *ctx = procedure_ctx(r, p, today);
@@ -141,11 +141,17 @@ void page_procedure(req *r)
 			resp_error(r, 500, "ただいま表示できません", "しばらくしてから、もう一度お試しください。");
 			return;
 		}
-		free(pc->html);
-		pc->html = buf_steal(&out, &pc->len);
+		page_ref *np = page_ref_new(out.data ? out.data : "", out.len);
+		buf_release(&out);
+		if (!np) {
+			resp_error(r, 503, "ただいま混み合っています", "しばらくしてから、もう一度お試しください。");
+			return;
+		}
+		page_ref_put(pc->page); /* responses still sending it keep their reference */
+		pc->page = np;
 		memcpy(pc->day, today, sizeof(pc->day));
 	}
-	resp_bytes(r, 200, "text/html; charset=utf-8", pc->html, pc->len);
+	resp_page_ref(r, 200, "text/html; charset=utf-8", pc->page);
 }
 
 void page_procedure_start(req *r)
