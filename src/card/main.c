@@ -331,7 +331,7 @@ static int lock_state(const char *path, int *fd)
 		return die("%s: the card is in use (is `madoguchi-card serve` running with it?)",
 		           path);
 	if (e != STATE_OK)
-		return die("%s.lock: %s", path, state_strerror(e));
+		return die("%s: %s (%s)", path, state_strerror(e), strerror(errno));
 	return 0;
 }
 
@@ -349,10 +349,12 @@ static int cmd_pki(int argc, char **argv)
 {
 	enum pki_err e;
 
-	if (argc < 3 || strcmp(argv[1], "--help") == 0) {
-		fputs(USAGE, argc < 3 ? stderr : stdout);
-		return argc < 3;
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(USAGE, stdout);
+		return 0;
 	}
+	if (argc != 3)
+		return die("usage: madoguchi-card pki init|crl DIR"), 2;
 	if (strcmp(argv[1], "init") == 0) {
 		e = pki_init(argv[2], time(NULL));
 		if (e != PKI_OK)

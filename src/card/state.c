@@ -649,6 +649,7 @@ out:
 enum state_err state_lock(const char *path, int *fd)
 {
 	char lp[PATH_MAX];
+	struct stat sb;
 	int f;
 
 	if (!path || !fd)
@@ -656,6 +657,8 @@ enum state_err state_lock(const char *path, int *fd)
 	*fd = -1;
 	if ((size_t)snprintf(lp, sizeof(lp), "%s.lock", path) >= sizeof(lp))
 		return STATE_EINPUT;
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return STATE_EIO; /* no card: do not leave a lock file behind */
 	f = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (f < 0)
 		return STATE_EIO;

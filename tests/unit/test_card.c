@@ -878,6 +878,10 @@ static void test_state_file(void **state)
 	state_unlock(fd1);
 	assert_int_equal(state_lock(p, &fd2), STATE_OK);
 	state_unlock(fd2);
+	snprintf(p, sizeof(p), "%s/no-such-card.json", g_dir);
+	assert_int_equal(state_lock(p, &fd1), STATE_EIO);
+	strcat(p, ".lock");
+	assert_int_equal(access(p, F_OK), -1); /* no lock file for a card that does not exist */
 	assert_true(state_text_valid("山田", strlen("山田")));
 	assert_false(state_text_valid("\xC0\xAF", 2));         /* overlong */
 	assert_false(state_text_valid("\xED\xA0\x80", 3));     /* surrogate */
