@@ -74,11 +74,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(req.person.birth, sizeof(req.person.birth), "419900102");
 	req.password = "ABC123";
 	req.pin = "1234";
-	if (pki_init(pki, time(NULL)) != PKI_OK || pki_issue(pki, &req, time(NULL), &g_st) != PKI_OK)
+	if (pki_init(pki, time(NULL)) != PKI_OK ||
+	    pki_issue(pki, &req, time(NULL), &g_st) != PKI_OK)
 		abort();
 	g_card = card_new(g_st, persist, NULL);
 	if (!g_card)
 		abort();
+	/* the card lives in memory from here on: the PKI files can go */
+	nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	g_dir[0] = '\0';
 	atexit(cleanup);
 	return 0;
 }
@@ -103,7 +107,7 @@ static int next_message(const uint8_t **p, const uint8_t *end, const uint8_t **m
 static int known_sw(uint16_t sw)
 {
 	static const uint16_t sws[] = {0x9000, 0x6282, 0x6581, 0x6700, 0x6981, 0x6982, 0x6984,
-				       0x6986, 0x6A80, 0x6A82, 0x6A86, 0x6B00, 0x6D00, 0x6E00};
+	                               0x6986, 0x6A80, 0x6A82, 0x6A86, 0x6B00, 0x6D00, 0x6E00};
 	if ((sw & 0xFFF0) == 0x63C0)
 		return (sw & 0x0F) <= 5;
 	for (size_t i = 0; i < sizeof(sws) / sizeof(sws[0]); i++)
@@ -154,9 +158,9 @@ static void card_mode(const uint8_t *p, const uint8_t *end)
 			abort(); /* errors carry no data */
 		if (g_st->sign_pin.tries_left > 5 || g_st->auth_pin.tries_left > 3 ||
 		    !jpki_sign_password_valid((const uint8_t *)g_st->sign_pin.secret,
-					      strlen(g_st->sign_pin.secret)) ||
+		                              strlen(g_st->sign_pin.secret)) ||
 		    !jpki_auth_pin_valid((const uint8_t *)g_st->auth_pin.secret,
-					 strlen(g_st->auth_pin.secret)))
+		                         strlen(g_st->auth_pin.secret)))
 			abort();
 		if (r.len >= 4) {
 			size_t total;
@@ -172,8 +176,8 @@ struct script {
 	int count;
 };
 
-static int script_transmit(void *ctx, const uint8_t *cmd, size_t cmdlen, uint8_t *resp,
-			   size_t cap, size_t *resplen)
+static int script_transmit(void *ctx, const uint8_t *cmd, size_t cmdlen, uint8_t *resp, size_t cap,
+                           size_t *resplen)
 {
 	struct script *s = ctx;
 	const uint8_t *msg;

@@ -236,7 +236,8 @@ n_before=$(grep -c '^madoguchi-card: .* > ' "$T/card.log")
 start_card --remove-after 30 || fail_early "the card with --remove-after"
 t pkcs15-tool --list-certificates > /dev/null 2>&1
 check "--remove-after 30 pulls the card out mid-way" wait_for "the card is out" card_absent
-wait "$CARD_PID"
+for _ in $(seq 1 $((W * 10))); do kill -0 "$CARD_PID" 2>/dev/null || break; sleep 0.1; done
+stop_pid "$CARD_PID" # returns at once with its status when it has ended by itself
 rc=$?
 CARD_PID=
 check "... and then the card ends by itself (exit $rc)" [ $rc = 0 ]
