@@ -782,11 +782,16 @@ static enum pki_err revoke_locked(const char *dir, enum pki_ca which, const char
 				e = PKI_EEXISTS;
 				goto out;
 			}
-			outlen += (size_t)snprintf(out + outlen, cap + 1 - outlen,
-			                           "R\t%s\t%s,%s\t%s\t%s\t%s\n", r.expiry, revdate,
-			                           reason, r.serial, r.file, r.subject);
+			int w =
+			    snprintf(out + outlen, cap + 1 - outlen, "R\t%s\t%s,%s\t%s\t%s\t%s\n",
+			             r.expiry, revdate, reason, r.serial, r.file, r.subject);
+			if (w < 0 || (size_t)w >= cap + 1 - outlen)
+				goto out; /* PKI_EINDEX */
+			outlen += (size_t)w;
 			continue;
 		}
+		if (len + 1 > cap - outlen)
+			goto out; /* PKI_EINDEX */
 		memcpy(out + outlen, line, len);
 		outlen += len;
 		out[outlen++] = '\n';
