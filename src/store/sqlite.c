@@ -25,8 +25,38 @@ enum {
 	ST_PROC_ADD,
 	ST_PROC_MATCH,
 	ST_PROC_SCAN,
+	ST_ACCT_CREATE,
+	ST_ACCT_BY_EMAIL,
+	ST_ACCT_BY_ID,
+	ST_ACCT_VERIFIED,
+	ST_ACCT_PASSWORD,
+	ST_ACCT_EMAIL,
+	ST_ACCT_DELETE,
+	ST_TOKEN_CREATE,
+	ST_TOKEN_CONSUME,
+	ST_TOKENS_DELETE,
+	ST_SESS_CREATE,
+	ST_SESS_GET,
+	ST_SESS_TOUCH,
+	ST_SESS_DELETE,
+	ST_SESS_DELETE_ACCT,
+	ST_SESS_EXPIRE,
+	ST_THR_ADD,
+	ST_THR_COUNT,
+	ST_THR_CLEAR,
+	ST_THR_PRUNE,
+	ST_MAIL_ADD,
+	ST_MAIL_CLAIM,
+	ST_MAIL_SENT,
+	ST_MAIL_FAILED,
+	ST_MAIL_RECENT,
 	ST_COUNT
 };
+
+#define ACCOUNT_COLS "id, email, pw_hash, created_at, coalesce(verified_at, 0)"
+#define MAIL_COLS \
+	"id, to_addr, subject, body, created_at, next_at, coalesce(sent_at, 0), attempts, last_error"
+
 
 /* The fallback for terms too short for trigrams: every bound term (NULL when unused) must be
  * a substring of the document. lower() folds ASCII only, like the case folding of the
@@ -56,6 +86,55 @@ static const char *const statements[ST_COUNT] = {
 			 SCAN_TERM(1) " AND " SCAN_TERM(2) " AND " SCAN_TERM(3) " AND " SCAN_TERM(4)
 			 " AND " SCAN_TERM(5) " AND " SCAN_TERM(6) " AND " SCAN_TERM(7) " AND " SCAN_TERM(8)
 			 " ORDER BY title, id LIMIT ?9",
+
+	[ST_ACCT_CREATE] = "INSERT INTO accounts (email, email_key, pw_hash, created_at)"
+			   " VALUES (?1, ?2, ?3, ?4) RETURNING id",
+	[ST_ACCT_BY_EMAIL] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE email_key = ?1",
+	[ST_ACCT_BY_ID] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?1",
+	[ST_ACCT_VERIFIED] = "UPDATE accounts SET verified_at = ?2 WHERE id = ?1",
+	[ST_ACCT_PASSWORD] = "UPDATE accounts SET pw_hash = ?2 WHERE id = ?1",
+	[ST_ACCT_EMAIL] = "UPDATE accounts SET email = ?2, email_key = ?3 WHERE id = ?1",
+	[ST_ACCT_DELETE] = "DELETE FROM accounts WHERE id = ?1",
+
+	[ST_TOKEN_CREATE] = "INSERT INTO tokens (token_hash, kind, account_id, data, expires_at)"
+			    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* One statement: the row is found, checked and marked under the write lock, so of two
+	 * connections using the same token only one sees it unused. */
+	[ST_TOKEN_CONSUME] = "UPDATE tokens SET used_at = ?3"
+			     " WHERE token_hash = ?1 AND kind = ?2 AND used_at IS NULL"
+			     " AND expires_at > ?3"
+			     " RETURNING account_id, coalesce(data, '')",
+	[ST_TOKENS_DELETE] = "DELETE FROM tokens WHERE account_id = ?1"
+			     " AND (?2 IS NULL OR kind = ?2) AND used_at IS NULL",
+
+	[ST_SESS_CREATE] = "INSERT INTO sessions (id_hash, account_id, csrf, created_at, last_seen)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_SESS_GET] = "SELECT id_hash, coalesce(account_id, 0), csrf, created_at, last_seen"
+			" FROM sessions WHERE id_hash = ?1",
+	[ST_SESS_TOUCH] = "UPDATE sessions SET last_seen = ?2 WHERE id_hash = ?1",
+	[ST_SESS_DELETE] = "DELETE FROM sessions WHERE id_hash = ?1",
+	[ST_SESS_DELETE_ACCT] = "DELETE FROM sessions WHERE account_id = ?1"
+				" AND (?2 IS NULL OR id_hash <> ?2)",
+	[ST_SESS_EXPIRE] = "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2",
+
+	[ST_THR_ADD] = "INSERT INTO throttle (key, at) VALUES (?1, ?2)",
+	[ST_THR_COUNT] = "SELECT count(*), coalesce(min(at), 0) FROM throttle"
+			 " WHERE key = ?1 AND at >= ?2",
+	[ST_THR_CLEAR] = "DELETE FROM throttle WHERE key = ?1",
+	[ST_THR_PRUNE] = "DELETE FROM throttle WHERE at < ?1",
+
+	[ST_MAIL_ADD] = "INSERT INTO outbox (to_addr, subject, body, created_at, next_at)"
+			" VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id",
+	/* RETURNING gives no order: the rows are sorted by id afterwards. */
+	[ST_MAIL_CLAIM] = "UPDATE outbox SET next_at = ?2 WHERE id IN"
+			  " (SELECT id FROM outbox WHERE sent_at IS NULL AND next_at <= ?1"
+			  " ORDER BY id LIMIT ?3)"
+			  " RETURNING " MAIL_COLS,
+	[ST_MAIL_SENT] = "UPDATE outbox SET sent_at = coalesce(sent_at, ?2),"
+			 " attempts = attempts + 1 WHERE id = ?1",
+	[ST_MAIL_FAILED] = "UPDATE outbox SET next_at = ?2, last_error = ?3,"
+			   " attempts = attempts + 1 WHERE id = ?1 AND sent_at IS NULL",
+	[ST_MAIL_RECENT] = "SELECT " MAIL_COLS " FROM outbox ORDER BY id DESC LIMIT ?1",
 };
 /* clang-format on */
 #define SCAN_LIMIT_PARAM 9
@@ -76,6 +155,8 @@ static int map_rc(int rc)
 	case SQLITE_CONSTRAINT_UNIQUE:
 	case SQLITE_CONSTRAINT_PRIMARYKEY:
 		return STORE_ECONFLICT;
+	case SQLITE_CONSTRAINT_FOREIGNKEY:
+		return STORE_ENOTFOUND; /* the account referred to does not exist */
 	}
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
@@ -434,6 +515,503 @@ out:
 	return ret;
 }
 
+/* ---- accounts, tokens, sessions, throttling, outbox ---- */
+
+/* Run a bound statement that returns no rows and must change one: STORE_ENOTFOUND when it
+ * changed none. */
+static int run_one(struct sqlite_ctx *c, sqlite3_stmt *st)
+{
+	int rc = run(c, st);
+	if (rc == STORE_OK && sqlite3_changes64(c->db) == 0) {
+		snprintf(c->msg, sizeof(c->msg), "no such row");
+		rc = STORE_ENOTFOUND;
+	}
+	return rc;
+}
+
+/* Text column col of the current row into out (cut to fit; "" for NULL). */
+static void column_copy(sqlite3_stmt *st, int col, char *out, size_t outlen)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	if (len >= outlen)
+		len = outlen - 1;
+	if (len)
+		memcpy(out, t, len);
+	out[len] = '\0';
+}
+
+/* Bind a long long that stands for NULL when 0. */
+static void bind_opt_int(sqlite3_stmt *st, int i, long long v)
+{
+	if (v)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Step a statement that returns at most one row; STORE_ENOTFOUND when it returns none.
+ * On STORE_OK the row is current and the caller calls done(st) after reading it. */
+static int step_row(struct sqlite_ctx *c, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	if (rc == SQLITE_DONE) {
+		snprintf(c->msg, sizeof(c->msg), "no such row");
+		rc = STORE_ENOTFOUND;
+	} else {
+		rc = fail(c, rc);
+	}
+	done(st);
+	return rc;
+}
+
+/* Step to the end of a statement whose one row was read: completes a write with RETURNING. */
+static int finish(struct sqlite_ctx *c, sqlite3_stmt *st)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_account_create(void *ctx, const char *email, const char *email_key,
+                             const char *pw_hash, long long now, long long *id)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v = 0;
+	int rc = stmt(c, ST_ACCT_CREATE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, email_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, pw_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
+	v = sqlite3_column_int64(st, 0);
+	if ((rc = finish(c, st)) == STORE_OK && id)
+		*id = v;
+	return rc;
+}
+
+/* Read the account that the bound statement st selects. */
+static int account_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_account *out)
+{
+	int rc = step_row(c, st);
+	if (rc != STORE_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(st, 0);
+	column_copy(st, 1, out->email, sizeof(out->email));
+	column_copy(st, 2, out->pw_hash, sizeof(out->pw_hash));
+	out->created_at = sqlite3_column_int64(st, 3);
+	out->verified_at = sqlite3_column_int64(st, 4);
+	done(st);
+	return STORE_OK;
+}
+
+static int sq_account_by_email(void *ctx, const char *email_key, store_account *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_ACCT_BY_EMAIL, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, email_key, -1, SQLITE_STATIC);
+	return account_row(c, st, out);
+}
+
+static int sq_account_by_id(void *ctx, long long id, store_account *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_ACCT_BY_ID, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	return account_row(c, st, out);
+}
+
+static int sq_account_set_verified(void *ctx, long long id, long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_ACCT_VERIFIED, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	bind_opt_int(st, 2, now);
+	return run_one(c, st);
+}
+
+static int sq_account_set_password(void *ctx, long long id, const char *pw_hash)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_ACCT_PASSWORD, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, pw_hash, -1, SQLITE_STATIC);
+	return run_one(c, st);
+}
+
+static int sq_account_set_email(void *ctx, long long id, const char *email, const char *email_key)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_ACCT_EMAIL, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, email_key, -1, SQLITE_STATIC);
+	return run_one(c, st);
+}
+
+static int sq_account_delete(void *ctx, long long id)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_ACCT_DELETE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	return run_one(c, st);
+}
+
+static int sq_token_create(void *ctx, const char *kind, const char *token_hash,
+                           long long account_id, const char *data, long long expires_at)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_TOKEN_CREATE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, account_id);
+	if (data)
+		sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int64(st, 5, expires_at);
+	return run(c, st);
+}
+
+static int sq_token_consume(void *ctx, const char *kind, const char *token_hash, long long now,
+                            long long *account_id, char *data, size_t datalen)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 acct;
+	int rc = stmt(c, ST_TOKEN_CONSUME, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	acct = sqlite3_column_int64(st, 0);
+	if (data && datalen)
+		column_copy(st, 1, data, datalen);
+	if ((rc = finish(c, st)) == STORE_OK && account_id)
+		*account_id = acct;
+	return rc;
+}
+
+static int sq_tokens_delete(void *ctx, long long account_id, const char *kind)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_TOKENS_DELETE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, account_id);
+	if (kind)
+		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	return run(c, st);
+}
+
+static int sq_session_create(void *ctx, const store_session *sess)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_SESS_CREATE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, sess->id_hash, -1, SQLITE_STATIC);
+	bind_opt_int(st, 2, sess->account_id);
+	sqlite3_bind_text(st, 3, sess->csrf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, sess->created_at);
+	sqlite3_bind_int64(st, 5, sess->last_seen);
+	return run(c, st);
+}
+
+static int sq_session_get(void *ctx, const char *id_hash, store_session *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_SESS_GET, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	column_copy(st, 0, out->id_hash, sizeof(out->id_hash));
+	out->account_id = sqlite3_column_int64(st, 1);
+	column_copy(st, 2, out->csrf, sizeof(out->csrf));
+	out->created_at = sqlite3_column_int64(st, 3);
+	out->last_seen = sqlite3_column_int64(st, 4);
+	done(st);
+	return STORE_OK;
+}
+
+static int sq_session_touch(void *ctx, const char *id_hash, long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_SESS_TOUCH, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	return run_one(c, st);
+}
+
+static int sq_session_delete(void *ctx, const char *id_hash)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_SESS_DELETE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
+	return run_one(c, st);
+}
+
+static int sq_sessions_delete_for_account(void *ctx, long long account_id, const char *keep_hash)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_SESS_DELETE_ACCT, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, account_id);
+	if (keep_hash)
+		sqlite3_bind_text(st, 2, keep_hash, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	return run(c, st);
+}
+
+static int sq_sessions_expire(void *ctx, long long idle_before, long long created_before)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_SESS_EXPIRE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, idle_before);
+	sqlite3_bind_int64(st, 2, created_before);
+	return run(c, st);
+}
+
+static int sq_throttle_add(void *ctx, const char *key, long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_THR_ADD, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	return run(c, st);
+}
+
+static int sq_throttle_count(void *ctx, const char *key, long long since, long long *count,
+                             long long *oldest)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_THR_COUNT, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
+	*count = sqlite3_column_int64(st, 0);
+	*oldest = sqlite3_column_int64(st, 1);
+	done(st);
+	return STORE_OK;
+}
+
+static int sq_throttle_clear(void *ctx, const char *key)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_THR_CLEAR, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return run(c, st);
+}
+
+static int sq_throttle_prune(void *ctx, long long before)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_THR_PRUNE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, before);
+	return run(c, st);
+}
+
+static int sq_outbox_add(void *ctx, const char *to, const char *subject, const char *body,
+                         long long now, long long *id)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v;
+	int rc = stmt(c, ST_MAIL_ADD, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
+	v = sqlite3_column_int64(st, 0);
+	if ((rc = finish(c, st)) == STORE_OK && id)
+		*id = v;
+	return rc;
+}
+
+/* The mail in the current row of st (MAIL_COLS) into m; STORE_ENOMEM when the body cannot
+ * be copied (m is then left without a body). */
+static int mail_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_mail *m)
+{
+	const unsigned char *body;
+	size_t len;
+	long long attempts;
+
+	memset(m, 0, sizeof(*m));
+	m->id = sqlite3_column_int64(st, 0);
+	column_copy(st, 1, m->to, sizeof(m->to));
+	column_copy(st, 2, m->subject, sizeof(m->subject));
+	m->created_at = sqlite3_column_int64(st, 4);
+	m->next_at = sqlite3_column_int64(st, 5);
+	m->sent_at = sqlite3_column_int64(st, 6);
+	attempts = sqlite3_column_int64(st, 7);
+	m->attempts = attempts < 0 ? 0 : attempts > INT32_MAX ? INT32_MAX : (int)attempts;
+	column_copy(st, 8, m->last_error, sizeof(m->last_error));
+	body = sqlite3_column_text(st, 3);
+	len = body ? (size_t)sqlite3_column_bytes(st, 3) : 0;
+	m->body = malloc(len + 1);
+	if (!m->body) {
+		snprintf(c->msg, sizeof(c->msg), "out of memory");
+		return STORE_ENOMEM;
+	}
+	if (len)
+		memcpy(m->body, body, len);
+	m->body[len] = '\0';
+	return STORE_OK;
+}
+
+/* Fill out[0..*n) with the rows of the bound statement st (at most max), then finish it. */
+static int mail_rows(struct sqlite_ctx *c, sqlite3_stmt *st, store_mail *out, size_t max,
+                     size_t *n)
+{
+	int rc, ret = STORE_OK;
+
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n >= max)
+			continue; /* cannot happen with LIMIT; still step to the end */
+		if (ret == STORE_OK && (ret = mail_row(c, st, &out[*n])) == STORE_OK)
+			(*n)++;
+	}
+	if (rc != SQLITE_DONE && ret == STORE_OK)
+		ret = fail(c, rc);
+	done(st);
+	return ret;
+}
+
+static int mail_by_id(const void *a, const void *b)
+{
+	long long x = ((const store_mail *)a)->id, y = ((const store_mail *)b)->id;
+	return (x > y) - (x < y);
+}
+
+static int sq_outbox_claim(void *ctx, long long now, long long until, store_mail *out, size_t max,
+                           size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_MAIL_CLAIM, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, until);
+	sqlite3_bind_int64(st, 3, max > (size_t)INT32_MAX ? INT32_MAX : (sqlite3_int64)max);
+	rc = mail_rows(c, st, out, max, n);
+	if (rc == STORE_OK)
+		qsort(out, *n, sizeof(*out), mail_by_id);
+	return rc;
+}
+
+static int sq_outbox_mark_sent(void *ctx, long long id, long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_MAIL_SENT, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return run_one(c, st);
+}
+
+static int sq_outbox_mark_failed(void *ctx, long long id, long long next_at, const char *error)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_MAIL_FAILED, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, next_at);
+	sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+	return run_one(c, st);
+}
+
+static int sq_outbox_recent(void *ctx, store_mail *out, size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_MAIL_RECENT, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, max > (size_t)INT32_MAX ? INT32_MAX : (sqlite3_int64)max);
+	return mail_rows(c, st, out, max, n);
+}
+
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 {
 	static const char *const pragmas[][2] = {
@@ -468,4 +1046,29 @@ const struct store_backend store_sqlite_backend = {
     .clear_procedures = sq_clear_procedures,
     .add_procedure = sq_add_procedure,
     .search_procedures = sq_search_procedures,
+    .account_create = sq_account_create,
+    .account_by_email = sq_account_by_email,
+    .account_by_id = sq_account_by_id,
+    .account_set_verified = sq_account_set_verified,
+    .account_set_password = sq_account_set_password,
+    .account_set_email = sq_account_set_email,
+    .account_delete = sq_account_delete,
+    .token_create = sq_token_create,
+    .token_consume = sq_token_consume,
+    .tokens_delete = sq_tokens_delete,
+    .session_create = sq_session_create,
+    .session_get = sq_session_get,
+    .session_touch = sq_session_touch,
+    .session_delete = sq_session_delete,
+    .sessions_delete_for_account = sq_sessions_delete_for_account,
+    .sessions_expire = sq_sessions_expire,
+    .throttle_add = sq_throttle_add,
+    .throttle_count = sq_throttle_count,
+    .throttle_clear = sq_throttle_clear,
+    .throttle_prune = sq_throttle_prune,
+    .outbox_add = sq_outbox_add,
+    .outbox_claim = sq_outbox_claim,
+    .outbox_mark_sent = sq_outbox_mark_sent,
+    .outbox_mark_failed = sq_outbox_mark_failed,
+    .outbox_recent = sq_outbox_recent,
 };

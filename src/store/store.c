@@ -1,12 +1,16 @@
 /* store: the front of the storage interface. Picks the back end from the URL, applies the
  * embedded migrations (dialect blocks split here, so every back end reads them the same way),
- * bounds and splits search queries, and checks arguments; the back ends (sqlite.c, later
- * pg.c) only run statements. */
+ * bounds and splits search queries, checks arguments (lengths, UTF-8, no control characters
+ * where they do not belong, so every back end gets the same input and refuses the same
+ * things), folds e-mail keys and keeps track of the caller's transaction, opening one of its
+ * own for the calls that need one; the back ends (sqlite.c, later pg.c) only run
+ * statements. */
 #include "store/store_impl.h"
 
 #include "store/migrations.h"
 #include "util/buf.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -247,6 +251,10 @@ int store_migrate(store *s, unsigned *applied, char *err, size_t errlen)
 		set_err(err, errlen, "no store");
 		return STORE_EINPUT;
 	}
+	if (s->in_tx) {
+		set_err(err, errlen, "a transaction is open");
+		return STORE_EINPUT;
+	}
 	be = s->be;
 
 	/* Under the writers' lock, so that two processes migrating at once do not race. */
@@ -321,9 +329,65 @@ int store_schema_version(store *s, unsigned *version)
 
 /* ---- procedure search ---- */
 
+/* ---- transactions ---- */
+
+/* Start the transaction a call needs, unless the caller has one open: *own says whether
+ * tx_end has to end it. */
+static int tx_start(store *s, int *own)
+{
+	int rc;
+	*own = 0;
+	if (s->in_tx)
+		return STORE_OK;
+	if ((rc = s->be->begin(s->ctx)) == STORE_OK)
+		*own = 1;
+	return rc;
+}
+
+/* End what tx_start began: commit when rc is STORE_OK, else roll back. Returns rc or the
+ * commit's failure. The caller's transaction is left alone. */
+static int tx_end(store *s, int own, int rc)
+{
+	if (!own)
+		return rc;
+	if (rc == STORE_OK && (rc = s->be->commit(s->ctx)) == STORE_OK)
+		return STORE_OK;
+	s->be->rollback(s->ctx);
+	return rc;
+}
+
+int store_begin(store *s)
+{
+	int rc;
+	if (!s || !s->ctx || s->in_tx)
+		return STORE_EINPUT;
+	if ((rc = s->be->begin(s->ctx)) == STORE_OK)
+		s->in_tx = 1;
+	return rc;
+}
+
+int store_commit(store *s)
+{
+	int rc;
+	if (!s || !s->ctx || !s->in_tx)
+		return STORE_EINPUT;
+	s->in_tx = 0;
+	if ((rc = s->be->commit(s->ctx)) != STORE_OK)
+		s->be->rollback(s->ctx); /* whatever the back end left open */
+	return rc;
+}
+
+int store_rollback(store *s)
+{
+	if (!s || !s->ctx)
+		return STORE_EINPUT;
+	s->in_tx = 0;
+	return s->be->rollback(s->ctx);
+}
+
 int store_index_procedures(store *s, const store_proc_doc *docs, size_t n)
 {
-	int rc = STORE_OK, in_tx = 0;
+	int rc = STORE_OK, own = 0;
 	size_t i;
 
 	if (!s || !s->ctx || (n > 0 && !docs))
@@ -332,9 +396,8 @@ int store_index_procedures(store *s, const store_proc_doc *docs, size_t n)
 		if (!docs[i].id || !docs[i].id[0])
 			return STORE_EINPUT;
 
-	if ((rc = s->be->begin(s->ctx)) != STORE_OK)
-		goto out;
-	in_tx = 1;
+	if ((rc = tx_start(s, &own)) != STORE_OK)
+		return rc;
 	if ((rc = s->be->clear_procedures(s->ctx)) != STORE_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -347,13 +410,8 @@ int store_index_procedures(store *s, const store_proc_doc *docs, size_t n)
 		if ((rc = s->be->add_procedure(s->ctx, &d)) != STORE_OK)
 			goto out;
 	}
-	if ((rc = s->be->commit(s->ctx)) != STORE_OK)
-		goto out;
-	in_tx = 0;
 out:
-	if (in_tx)
-		s->be->rollback(s->ctx);
-	return rc;
+	return tx_end(s, own, rc);
 }
 
 size_t store_utf8_count(const char *s)
@@ -491,4 +549,415 @@ int store_search_procedures(store *s, const char *query, size_t limit, char ***i
 out:
 	store_ids_release(&list);
 	return rc;
+}
+
+/* ---- argument checks ---- */
+
+/* Length of the well-formed UTF-8 sequence at p (at most left bytes): no overlongs, no
+ * surrogates, nothing above U+10FFFF. 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+	size_t len, k;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+		len = 2;
+		cp = p[0] & 0x1F;
+	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+		len = 3;
+		cp = p[0] & 0x0F;
+	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+		len = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (left < len)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((p[k] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[k] & 0x3F);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+static int is_control(unsigned char c)
+{
+	return c < 0x20 || c == 0x7F;
+}
+
+enum { TEXT_ANY = 0, TEXT_LINE = 1 /* no control characters */ };
+
+/* t is UTF-8 of min..max bytes (and, for TEXT_LINE, without control characters). */
+static int text_ok(const char *t, size_t min, size_t max, int line)
+{
+	const unsigned char *p = (const unsigned char *)t;
+	size_t len, i, n;
+
+	if (!t)
+		return 0;
+	len = strnlen(t, max + 1);
+	if (len < min || len > max)
+		return 0;
+	for (i = 0; i < len; i += n) {
+		if (line && is_control(p[i]))
+			return 0;
+		if ((n = utf8_seq(p + i, len - i)) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* A SHA-256 in hex as stored for tokens and sessions: 64 lower-case hex digits. */
+static int hash_ok(const char *h)
+{
+	size_t i;
+	if (!h)
+		return 0;
+	for (i = 0; i < 64; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+			return 0;
+	return h[64] == '\0';
+}
+
+static int email_ok(const char *email)
+{
+	return text_ok(email, 1, STORE_EMAIL_MAX, TEXT_LINE);
+}
+
+void store_email_key(const char *email, char *out)
+{
+	for (; *email; email++, out++)
+		*out = (*email >= 'A' && *email <= 'Z') ? (char)(*email - 'A' + 'a') : *email;
+	*out = '\0';
+}
+
+#define READY(s) ((s) && (s)->ctx)
+
+/* ---- accounts ---- */
+
+int store_account_create(store *s, const char *email, const char *pw_hash, long long now,
+                         long long *id)
+{
+	char key[STORE_EMAIL_MAX + 1];
+
+	if (id)
+		*id = 0;
+	if (!READY(s) || !email_ok(email) || !text_ok(pw_hash, 0, STORE_HASH_MAX, TEXT_LINE))
+		return STORE_EINPUT;
+	store_email_key(email, key);
+	return s->be->account_create(s->ctx, email, key, pw_hash, now, id);
+}
+
+int store_account_by_email(store *s, const char *email, store_account *out)
+{
+	char key[STORE_EMAIL_MAX + 1];
+
+	if (!READY(s) || !email_ok(email) || !out)
+		return STORE_EINPUT;
+	store_email_key(email, key);
+	return s->be->account_by_email(s->ctx, key, out);
+}
+
+int store_account_by_id(store *s, long long id, store_account *out)
+{
+	if (!READY(s) || id <= 0 || !out)
+		return STORE_EINPUT;
+	return s->be->account_by_id(s->ctx, id, out);
+}
+
+int store_account_set_verified(store *s, long long id, long long now)
+{
+	if (!READY(s) || id <= 0)
+		return STORE_EINPUT;
+	return s->be->account_set_verified(s->ctx, id, now);
+}
+
+int store_account_set_password(store *s, long long id, const char *pw_hash)
+{
+	if (!READY(s) || id <= 0 || !text_ok(pw_hash, 0, STORE_HASH_MAX, TEXT_LINE))
+		return STORE_EINPUT;
+	return s->be->account_set_password(s->ctx, id, pw_hash);
+}
+
+int store_account_set_email(store *s, long long id, const char *email)
+{
+	char key[STORE_EMAIL_MAX + 1];
+
+	if (!READY(s) || id <= 0 || !email_ok(email))
+		return STORE_EINPUT;
+	store_email_key(email, key);
+	return s->be->account_set_email(s->ctx, id, email, key);
+}
+
+int store_account_delete(store *s, long long id)
+{
+	if (!READY(s) || id <= 0)
+		return STORE_EINPUT;
+	return s->be->account_delete(s->ctx, id);
+}
+
+/* ---- tokens ---- */
+
+static int kind_ok(const char *kind)
+{
+	return text_ok(kind, 1, STORE_TOKEN_KIND_MAX, TEXT_LINE);
+}
+
+int store_token_create(store *s, const char *kind, const char *token_hash, long long account_id,
+                       const char *data, long long expires_at)
+{
+	if (!READY(s) || !kind_ok(kind) || !hash_ok(token_hash) || account_id <= 0 ||
+	    (data && !text_ok(data, 0, STORE_TOKEN_DATA_MAX - 1, TEXT_ANY)))
+		return STORE_EINPUT;
+	return s->be->token_create(s->ctx, kind, token_hash, account_id, data, expires_at);
+}
+
+int store_token_consume(store *s, const char *kind, const char *token_hash, long long now,
+                        long long *account_id, char *data, size_t datalen)
+{
+	long long acct = 0;
+	int rc, own;
+
+	if (account_id)
+		*account_id = 0;
+	if (data && datalen)
+		data[0] = '\0';
+	if (!READY(s) || !kind_ok(kind) || !hash_ok(token_hash) ||
+	    (data && datalen < STORE_TOKEN_DATA_MAX))
+		return STORE_EINPUT;
+	if ((rc = tx_start(s, &own)) != STORE_OK)
+		return rc;
+	rc = s->be->token_consume(s->ctx, kind, token_hash, now, &acct, data, datalen);
+	rc = tx_end(s, own, rc);
+	if (rc != STORE_OK) {
+		if (data)
+			data[0] = '\0';
+		return rc;
+	}
+	if (account_id)
+		*account_id = acct;
+	return STORE_OK;
+}
+
+int store_tokens_delete(store *s, long long account_id, const char *kind)
+{
+	if (!READY(s) || account_id <= 0 || (kind && !kind_ok(kind)))
+		return STORE_EINPUT;
+	return s->be->tokens_delete(s->ctx, account_id, kind);
+}
+
+/* ---- sessions ---- */
+
+int store_session_create(store *s, const store_session *sess)
+{
+	if (!READY(s) || !sess || !memchr(sess->id_hash, '\0', sizeof(sess->id_hash)) ||
+	    !hash_ok(sess->id_hash) || sess->account_id < 0 ||
+	    !memchr(sess->csrf, '\0', sizeof(sess->csrf)) ||
+	    !text_ok(sess->csrf, 1, STORE_CSRF_MAX, TEXT_LINE))
+		return STORE_EINPUT;
+	return s->be->session_create(s->ctx, sess);
+}
+
+int store_session_get(store *s, const char *id_hash, store_session *out)
+{
+	if (!READY(s) || !hash_ok(id_hash) || !out)
+		return STORE_EINPUT;
+	return s->be->session_get(s->ctx, id_hash, out);
+}
+
+int store_session_touch(store *s, const char *id_hash, long long now)
+{
+	if (!READY(s) || !hash_ok(id_hash))
+		return STORE_EINPUT;
+	return s->be->session_touch(s->ctx, id_hash, now);
+}
+
+int store_session_delete(store *s, const char *id_hash)
+{
+	if (!READY(s) || !hash_ok(id_hash))
+		return STORE_EINPUT;
+	return s->be->session_delete(s->ctx, id_hash);
+}
+
+int store_sessions_delete_for_account(store *s, long long account_id, const char *keep_hash)
+{
+	if (!READY(s) || account_id <= 0 || (keep_hash && !hash_ok(keep_hash)))
+		return STORE_EINPUT;
+	return s->be->sessions_delete_for_account(s->ctx, account_id, keep_hash);
+}
+
+int store_sessions_expire(store *s, long long idle_before, long long created_before)
+{
+	if (!READY(s))
+		return STORE_EINPUT;
+	return s->be->sessions_expire(s->ctx, idle_before, created_before);
+}
+
+/* ---- throttling ---- */
+
+static int key_ok(const char *key)
+{
+	return text_ok(key, 1, STORE_THROTTLE_KEY_MAX, TEXT_LINE);
+}
+
+int store_throttle_add(store *s, const char *key, long long now)
+{
+	if (!READY(s) || !key_ok(key))
+		return STORE_EINPUT;
+	return s->be->throttle_add(s->ctx, key, now);
+}
+
+int store_throttle_count(store *s, const char *key, long long since, long long *count,
+                         long long *oldest)
+{
+	long long c = 0, o = 0;
+	int rc;
+
+	if (count)
+		*count = 0;
+	if (oldest)
+		*oldest = 0;
+	if (!READY(s) || !key_ok(key) || !count)
+		return STORE_EINPUT;
+	if ((rc = s->be->throttle_count(s->ctx, key, since, &c, &o)) != STORE_OK)
+		return rc;
+	*count = c;
+	if (oldest)
+		*oldest = c > 0 ? o : 0;
+	return STORE_OK;
+}
+
+int store_throttle_clear(store *s, const char *key)
+{
+	if (!READY(s) || !key_ok(key))
+		return STORE_EINPUT;
+	return s->be->throttle_clear(s->ctx, key);
+}
+
+int store_throttle_prune(store *s, long long before)
+{
+	if (!READY(s))
+		return STORE_EINPUT;
+	return s->be->throttle_prune(s->ctx, before);
+}
+
+/* ---- outbox ---- */
+
+int store_outbox_add(store *s, const char *to, const char *subject, const char *body,
+                     long long now, long long *id)
+{
+	if (id)
+		*id = 0;
+	if (!READY(s) || !text_ok(to, 1, STORE_MAIL_ADDR_MAX, TEXT_LINE) ||
+	    !text_ok(subject, 0, STORE_MAIL_SUBJECT_MAX, TEXT_LINE) ||
+	    !text_ok(body, 0, STORE_MAIL_BODY_MAX, TEXT_ANY))
+		return STORE_EINPUT;
+	return s->be->outbox_add(s->ctx, to, subject, body, now, id);
+}
+
+static void release_mails(store_mail *out, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		store_mail_release(&out[i]);
+}
+
+int store_outbox_claim(store *s, long long now, long long lease, store_mail *out, size_t max,
+                       size_t *n)
+{
+	size_t got = 0;
+	int rc, own;
+
+	if (n)
+		*n = 0;
+	if (!READY(s) || !n || (max > 0 && !out) || lease <= 0 ||
+	    (now > 0 && lease > LLONG_MAX - now))
+		return STORE_EINPUT;
+	if (max == 0)
+		return STORE_OK;
+	if ((rc = tx_start(s, &own)) != STORE_OK)
+		return rc;
+	rc = s->be->outbox_claim(s->ctx, now, now + lease, out, max, &got);
+	if ((rc = tx_end(s, own, rc)) != STORE_OK) {
+		release_mails(out, got);
+		return rc;
+	}
+	*n = got;
+	return STORE_OK;
+}
+
+int store_outbox_mark_sent(store *s, long long id, long long now)
+{
+	if (!READY(s) || id <= 0)
+		return STORE_EINPUT;
+	return s->be->outbox_mark_sent(s->ctx, id, now);
+}
+
+/* error as it fits last_error: cut on a character boundary, control characters and bytes
+ * that are not UTF-8 replaced by '?'. */
+static void clean_error(const char *error, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)error;
+	size_t len = strlen(error), i = 0, o = 0, n;
+
+	while (i < len) {
+		n = utf8_seq(p + i, len - i);
+		if (n == 0 || (n == 1 && is_control(p[i]))) {
+			n = 1;
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = '?';
+		} else {
+			if (o + n >= outlen)
+				break;
+			memcpy(out + o, p + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	out[o] = '\0';
+}
+
+int store_outbox_mark_failed(store *s, long long id, long long next_at, const char *error)
+{
+	char clean[sizeof(((store_mail *)0)->last_error)];
+
+	if (!READY(s) || id <= 0)
+		return STORE_EINPUT;
+	clean_error(error ? error : "", clean, sizeof(clean));
+	return s->be->outbox_mark_failed(s->ctx, id, next_at, clean);
+}
+
+int store_outbox_recent(store *s, store_mail *out, size_t max, size_t *n)
+{
+	size_t got = 0;
+	int rc;
+
+	if (n)
+		*n = 0;
+	if (!READY(s) || !n || (max > 0 && !out))
+		return STORE_EINPUT;
+	if (max == 0)
+		return STORE_OK;
+	if ((rc = s->be->outbox_recent(s->ctx, out, max, &got)) != STORE_OK) {
+		release_mails(out, got);
+		return rc;
+	}
+	*n = got;
+	return STORE_OK;
+}
+
+void store_mail_release(store_mail *m)
+{
+	if (!m)
+		return;
+	free(m->body);
+	m->body = NULL;
 }

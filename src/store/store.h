@@ -53,4 +53,138 @@ int store_index_procedures(store *s, const store_proc_doc *docs, size_t n);
 int store_search_procedures(store *s, const char *query, size_t limit, char ***ids, size_t *n);
 void store_free_ids(char **ids);
 
+/* ---- Transactions. Callers group several calls into one atomic write (an account and
+ * its confirmation mail, say). Not nestable: store_begin with one open is STORE_EINPUT.
+ * store_commit without one open is STORE_EINPUT; when the commit fails the transaction is
+ * rolled back, so after store_commit returns none is open either way. A call that fails
+ * inside an open transaction leaves it open: the caller decides (usually store_rollback).
+ * The calls that need a transaction of their own (store_token_consume, store_outbox_claim)
+ * join the caller's when one is open. */
+int store_begin(store *s);
+int store_commit(store *s);
+int store_rollback(store *s); /* harmless when none is open */
+
+/* ---- Accounts (利用者). Times are Unix seconds; 0 means "not set". E-mail addresses are
+ * stored as given but compared case-insensitively (the caller lower-cases the domain).
+ * Case folding is ASCII only, the same on every back end. An address is 1..STORE_EMAIL_MAX
+ * bytes without control characters, a hash at most STORE_HASH_MAX bytes; otherwise
+ * STORE_EINPUT. The calls on one account by id give STORE_ENOTFOUND when it is absent. */
+#define STORE_EMAIL_MAX 254
+#define STORE_HASH_MAX 160
+typedef struct store_account {
+	long long id;
+	char email[STORE_EMAIL_MAX + 1];
+	char pw_hash[STORE_HASH_MAX + 1]; /* argon2id encoded string */
+	long long created_at;
+	long long verified_at;            /* 0 until the address is confirmed */
+} store_account;
+
+/* STORE_ECONFLICT when the address (case-insensitively) is already registered. */
+int store_account_create(store *s, const char *email, const char *pw_hash, long long now,
+			 long long *id);
+/* STORE_ENOTFOUND when absent. */
+int store_account_by_email(store *s, const char *email, store_account *out);
+int store_account_by_id(store *s, long long id, store_account *out);
+int store_account_set_verified(store *s, long long id, long long now);
+int store_account_set_password(store *s, long long id, const char *pw_hash);
+/* STORE_ECONFLICT when another account has the address. */
+int store_account_set_email(store *s, long long id, const char *email);
+/* Deletes the account and, by foreign keys, its sessions and tokens. */
+int store_account_delete(store *s, long long id);
+
+/* ---- Single-use tokens (e-mail confirmation, password reset, change of e-mail). Only the
+ * SHA-256 hex of a token is stored, never the token: token_hash is 64 lower-case hex
+ * digits. kind is 1..STORE_TOKEN_KIND_MAX bytes. data is shorter than STORE_TOKEN_DATA_MAX
+ * bytes, so that a char[STORE_TOKEN_DATA_MAX] holds it with its NUL; store_token_consume
+ * takes data NULL (not wanted) or a buffer of at least STORE_TOKEN_DATA_MAX bytes.
+ * store_token_create gives STORE_ECONFLICT for a hash already stored and STORE_ENOTFOUND
+ * for an absent account. */
+#define STORE_TOKEN_DATA_MAX 512
+#define STORE_TOKEN_KIND_MAX 32
+int store_token_create(store *s, const char *kind, const char *token_hash, long long account_id,
+		       const char *data /* may be NULL, e.g. the new e-mail address */,
+		       long long expires_at);
+/* Atomically uses the token: STORE_OK with the account (and data, "" when none) when it
+ * exists, is of this kind, unused and not expired at now, and marks it used; otherwise
+ * STORE_ENOTFOUND (used twice, expired and unknown all look the same). */
+int store_token_consume(store *s, const char *kind, const char *token_hash, long long now,
+			long long *account_id, char *data, size_t datalen);
+/* Deletes the account's unused tokens of kind (kind NULL: all kinds). */
+int store_tokens_delete(store *s, long long account_id, const char *kind);
+
+/* ---- Sessions, kept in the database so that several portal processes behave as one.
+ * The id is stored as the SHA-256 hex of the cookie value (64 lower-case hex digits).
+ * account_id 0: not logged in. store_session_create gives STORE_ECONFLICT for an id
+ * already stored and STORE_ENOTFOUND for an absent account; touch and delete give
+ * STORE_ENOTFOUND when the session is absent. */
+#define STORE_CSRF_MAX 64
+typedef struct store_session {
+	char id_hash[65];
+	long long account_id;
+	char csrf[STORE_CSRF_MAX + 1];
+	long long created_at;
+	long long last_seen;
+} store_session;
+int store_session_create(store *s, const store_session *sess);
+/* STORE_ENOTFOUND when absent. Expiry is the caller's decision (it knows the timeouts). */
+int store_session_get(store *s, const char *id_hash, store_session *out);
+int store_session_touch(store *s, const char *id_hash, long long now);
+int store_session_delete(store *s, const char *id_hash);
+/* Deletes the account's sessions except keep_hash (NULL: all). */
+int store_sessions_delete_for_account(store *s, long long account_id, const char *keep_hash);
+/* Deletes sessions whose last_seen < idle_before or created_at < created_before. */
+int store_sessions_expire(store *s, long long idle_before, long long created_before);
+
+/* ---- Throttling of failures (logins, mail requests) by key ("acct:ID", "ip:1.2.3.4").
+ * Each failure is a row; counting looks at a sliding window. A key is
+ * 1..STORE_THROTTLE_KEY_MAX bytes. */
+#define STORE_THROTTLE_KEY_MAX 320
+int store_throttle_add(store *s, const char *key, long long now);
+/* Failures of key at or after since; *oldest (may be NULL) gets the earliest of them (0
+ * when there is none). */
+int store_throttle_count(store *s, const char *key, long long since, long long *count,
+			 long long *oldest);
+int store_throttle_clear(store *s, const char *key);
+/* Deletes rows older than before (housekeeping). */
+int store_throttle_prune(store *s, long long before);
+
+/* ---- Outgoing mail: written in the same transaction as what caused it, sent later by
+ * the mail sender, kept with its state so that nothing is lost when the SMTP server is
+ * down or the portal crashes between commit and send. "Oldest" and "newest" are the order
+ * in which mails were added. The address (1..STORE_MAIL_ADDR_MAX bytes) and the subject
+ * (at most STORE_MAIL_SUBJECT_MAX bytes) take no control characters (no header
+ * injection); the body is at most STORE_MAIL_BODY_MAX bytes. */
+#define STORE_MAIL_ADDR_MAX 254
+#define STORE_MAIL_SUBJECT_MAX 400
+#define STORE_MAIL_BODY_MAX 65536
+typedef struct store_mail {
+	long long id;
+	char to[STORE_MAIL_ADDR_MAX + 1];
+	char subject[STORE_MAIL_SUBJECT_MAX + 1];
+	char *body;            /* malloc'd, freed by store_mail_release */
+	long long created_at;
+	long long next_at;     /* not tried before this time */
+	long long sent_at;     /* 0 until sent */
+	int attempts;
+	char last_error[256];
+} store_mail;
+/* A new mail due at now (created_at = next_at = now, 0 attempts); *id (may be NULL). */
+int store_outbox_add(store *s, const char *to, const char *subject, const char *body,
+		     long long now, long long *id);
+/* Claims up to max unsent mails with next_at <= now, oldest first, into out (*n gets the
+ * count): in one transaction it also sets their next_at to now + lease, so that two senders
+ * (two portal processes) never take the same mail, and a sender that dies leaves them to
+ * be taken again after the lease. The caller releases each with store_mail_release. */
+int store_outbox_claim(store *s, long long now, long long lease, store_mail *out, size_t max,
+		       size_t *n);
+/* Both count one more attempt. mark_sent keeps the first sent_at if the mail was sent
+ * twice (a lease that ran out); mark_failed (error may be NULL, cut to fit last_error)
+ * applies only to an unsent mail. STORE_ENOTFOUND otherwise. */
+int store_outbox_mark_sent(store *s, long long id, long long now);
+int store_outbox_mark_failed(store *s, long long id, long long next_at, const char *error);
+/* The newest max mails, sent or not, newest first (the development mailbox page). */
+int store_outbox_recent(store *s, store_mail *out, size_t max, size_t *n);
+/* Frees m->body and sets it NULL; m may be NULL. */
+void store_mail_release(store_mail *m);
+
 #endif

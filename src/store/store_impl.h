@@ -68,11 +68,76 @@ struct store_backend {
 	/* q has at least one term; limit >= 1. Appends the matching ids to out. */
 	int (*search_procedures)(void *ctx, const struct store_query *q, size_t limit,
 	                         struct store_ids *out);
+
+	/* The operations below get arguments the front has checked (store.h states the
+	 * bounds): strings are non-NULL unless marked, within their maxima. Each runs in the
+	 * caller's transaction when one is open and stands alone otherwise; the ones marked
+	 * "in a transaction" are always called inside one (the front opens it if needed).
+	 * A unique-key violation is STORE_ECONFLICT, a missing referenced account
+	 * STORE_ENOTFOUND, a single-row update or delete that touched no row STORE_ENOTFOUND.
+	 * 0 for account_id and for times means NULL in the table. */
+
+	/* Accounts. email_key is the address folded by the front (store_email_key); the
+	 * unique key is on it. */
+	int (*account_create)(void *ctx, const char *email, const char *email_key,
+	                      const char *pw_hash, long long now, long long *id);
+	int (*account_by_email)(void *ctx, const char *email_key, store_account *out);
+	int (*account_by_id)(void *ctx, long long id, store_account *out);
+	int (*account_set_verified)(void *ctx, long long id, long long now);
+	int (*account_set_password)(void *ctx, long long id, const char *pw_hash);
+	int (*account_set_email)(void *ctx, long long id, const char *email,
+	                         const char *email_key);
+	/* Sessions and tokens go with it (ON DELETE CASCADE). */
+	int (*account_delete)(void *ctx, long long id);
+
+	/* Tokens. data may be NULL. */
+	int (*token_create)(void *ctx, const char *kind, const char *token_hash,
+	                    long long account_id, const char *data, long long expires_at);
+	/* In a transaction: marks the token used when it matches (kind, unused, expires_at >
+	 * now) and returns its account and data ("" for NULL, data has datalen >=
+	 * STORE_TOKEN_DATA_MAX bytes or is NULL); STORE_ENOTFOUND otherwise. Atomic against
+	 * other connections consuming the same token. */
+	int (*token_consume)(void *ctx, const char *kind, const char *token_hash, long long now,
+	                     long long *account_id, char *data, size_t datalen);
+	/* Unused tokens of the account, of kind (NULL: every kind). */
+	int (*tokens_delete)(void *ctx, long long account_id, const char *kind);
+
+	/* Sessions. */
+	int (*session_create)(void *ctx, const store_session *sess);
+	int (*session_get)(void *ctx, const char *id_hash, store_session *out);
+	int (*session_touch)(void *ctx, const char *id_hash, long long now);
+	int (*session_delete)(void *ctx, const char *id_hash);
+	/* keep_hash may be NULL. */
+	int (*sessions_delete_for_account)(void *ctx, long long account_id, const char *keep_hash);
+	int (*sessions_expire)(void *ctx, long long idle_before, long long created_before);
+
+	/* Throttling. *oldest is 0 when *count is 0. */
+	int (*throttle_add)(void *ctx, const char *key, long long now);
+	int (*throttle_count)(void *ctx, const char *key, long long since, long long *count,
+	                      long long *oldest);
+	int (*throttle_clear)(void *ctx, const char *key);
+	int (*throttle_prune)(void *ctx, long long before);
+
+	/* Outbox. id may be NULL. */
+	int (*outbox_add)(void *ctx, const char *to, const char *subject, const char *body,
+	                  long long now, long long *id);
+	/* In a transaction: takes up to max (>= 1) unsent mails with next_at <= now, oldest
+	 * first, sets their next_at to until and fills out[0..*n) with them (the new next_at;
+	 * bodies malloc'ed). Two connections never get the same mail while until is ahead.
+	 * On failure *n counts what was filled, for the front to release. */
+	int (*outbox_claim)(void *ctx, long long now, long long until, store_mail *out,
+	                    size_t max, size_t *n);
+	int (*outbox_mark_sent)(void *ctx, long long id, long long now);
+	/* error is non-NULL and fits last_error. */
+	int (*outbox_mark_failed)(void *ctx, long long id, long long next_at, const char *error);
+	/* max >= 1; newest first; same ownership as outbox_claim. */
+	int (*outbox_recent)(void *ctx, store_mail *out, size_t max, size_t *n);
 };
 
 struct store {
 	const struct store_backend *be;
 	void *ctx;
+	int in_tx; /* a transaction opened by store_begin is open */
 };
 
 extern const struct store_backend store_sqlite_backend;
@@ -96,6 +161,10 @@ size_t store_utf8_count(const char *s);
  * marker; "-- common:" starts SQL for every back end. *out is malloc'ed (caller frees).
  * Returns STORE_OK or STORE_ENOMEM. */
 int store_migration_sql(const char *sql, const char *dialect, char **out);
+
+/* The comparison key of an e-mail address: ASCII letters lower-cased, other bytes kept.
+ * out has room for strlen(email) + 1 bytes. */
+void store_email_key(const char *email, char *out);
 
 /* Test-only: the value of one of the connection's pragmas (journal_mode, foreign_keys,
  * synchronous, busy_timeout) as text. STORE_EINPUT for another name or another back end. */
