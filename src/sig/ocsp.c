@@ -1,0 +1,300 @@
+/* ocsp: one OCSP exchange for the signature verification (see ocsp.h). The request carries a
+ * SHA-1 CertID (what RFC 5019 responders and `openssl ocsp` expect) and a nonce; the answer is
+ * read into a fixed buffer of VERIFY_OCSP_RESPONSE_MAX bytes with libcurl timeouts, then checked:
+ * HTTP 200, responseStatus successful, a basic response signed by the issuing CA or a responder
+ * it delegated (OCSP_basic_verify against the caller's store of anchors), the nonce when the
+ * responder echoes it, a SingleResponse for our CertID, thisUpdate/nextUpdate around `now`. */
+#include "sig/ocsp.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+
+#include "sig/verify.h"
+
+struct rbuf {
+	unsigned char *p;
+	size_t len;
+	size_t max;
+	int over;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct rbuf *b = ud;
+	size_t n = size * nmemb;
+
+	if (n > b->max - b->len) {
+		b->over = 1;
+		return 0; /* libcurl stops with CURLE_WRITE_ERROR */
+	}
+	memcpy(b->p + b->len, ptr, n);
+	b->len += n;
+	return n;
+}
+
+static void set_detail(struct sig_ocsp_answer *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_detail(struct sig_ocsp_answer *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->detail, sizeof(a->detail), fmt, ap);
+	va_end(ap);
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (long)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+int sig_asn1_time(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+
+	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+		return -1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+const char *sig_ocsp_reason_name(int reason)
+{
+	switch (reason) {
+	case OCSP_REVOKED_STATUS_KEYCOMPROMISE:
+		return "keyCompromise";
+	case OCSP_REVOKED_STATUS_CACOMPROMISE:
+		return "CACompromise";
+	case OCSP_REVOKED_STATUS_AFFILIATIONCHANGED:
+		return "affiliationChanged";
+	case OCSP_REVOKED_STATUS_SUPERSEDED:
+		return "superseded";
+	case OCSP_REVOKED_STATUS_CESSATIONOFOPERATION:
+		return "cessationOfOperation";
+	case OCSP_REVOKED_STATUS_CERTIFICATEHOLD:
+		return "certificateHold";
+	case OCSP_REVOKED_STATUS_REMOVEFROMCRL:
+		return "removeFromCRL";
+	default:
+		return "unspecified";
+	}
+}
+
+/* POSTs req (reqlen bytes) to the responder; fills body. 0, or -1 with a->detail set. */
+static int post(const struct sig_ocsp_query *q, const unsigned char *req, long reqlen,
+                struct rbuf *body, struct sig_ocsp_answer *a)
+{
+	CURL *c = NULL;
+	struct curl_slist *hdr = NULL, *h;
+	CURLcode rc;
+	int ret = -1;
+
+	c = curl_easy_init();
+	if (!c) {
+		set_detail(a, "libcurl: cannot make a handle");
+		goto out;
+	}
+	h = curl_slist_append(hdr, "Content-Type: application/ocsp-request");
+	if (!h)
+		goto nomem;
+	hdr = h;
+	h = curl_slist_append(hdr, "Accept: application/ocsp-response");
+	if (!h)
+		goto nomem;
+	hdr = h;
+	if (curl_easy_setopt(c, CURLOPT_URL, q->url) != CURLE_OK ||
+#if LIBCURL_VERSION_NUM >= 0x075500
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+#else
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) !=
+	        CURLE_OK ||
+#endif
+	    curl_easy_setopt(c, CURLOPT_PROXY, q->proxy ? q->proxy : "") != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, q->timeout_ms) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, q->connect_timeout_ms) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)body->max) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)req) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, reqlen) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_USERAGENT, "madoguchi-ocsp/1") != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEDATA, body) != CURLE_OK) {
+		set_detail(a, "libcurl: cannot set the options");
+		goto out;
+	}
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->http_status);
+	if (rc != CURLE_OK) {
+		if (body->over || rc == CURLE_FILESIZE_EXCEEDED)
+			set_detail(a, "the answer is over %zu bytes", body->max);
+		else
+			set_detail(a, "responder unreachable: %s", curl_easy_strerror(rc));
+		goto out;
+	}
+	if (a->http_status != 200) {
+		set_detail(a, "responder answered HTTP %ld", a->http_status);
+		goto out;
+	}
+	ret = 0;
+	goto out;
+nomem:
+	set_detail(a, "out of memory");
+out:
+	curl_slist_free_all(hdr);
+	if (c)
+		curl_easy_cleanup(c);
+	return ret;
+}
+
+int sig_ocsp_check(const struct sig_ocsp_query *q, struct sig_ocsp_answer *a)
+{
+	OCSP_CERTID *id = NULL, *id_req = NULL;
+	OCSP_REQUEST *req = NULL;
+	OCSP_RESPONSE *resp = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	unsigned char *reqder = NULL;
+	const unsigned char *p;
+	struct rbuf body = {0};
+	ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
+	const ASN1_GENERALIZEDTIME *produced;
+	struct timespec t0;
+	int reqlen, st, reason = -1, nonce, rs, ret = -1;
+
+	memset(a, 0, sizeof(*a));
+	a->status = SIG_OCSP_UNAVAILABLE;
+	a->revocation_reason = -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	id = OCSP_cert_to_id(EVP_sha1(), q->cert, q->issuer);
+	if (!id)
+		goto nomem;
+	id_req = OCSP_CERTID_dup(id);
+	req = OCSP_REQUEST_new();
+	if (!id_req || !req)
+		goto nomem;
+	if (!OCSP_request_add0_id(req, id_req))
+		goto nomem;
+	id_req = NULL; /* owned by req now */
+	if (!OCSP_request_add1_nonce(req, NULL, -1))
+		goto nomem;
+	reqlen = i2d_OCSP_REQUEST(req, &reqder);
+	if (reqlen <= 0)
+		goto nomem;
+
+	body.max = VERIFY_OCSP_RESPONSE_MAX;
+	body.p = malloc(body.max);
+	if (!body.p)
+		goto nomem;
+	if (post(q, reqder, reqlen, &body, a) != 0) {
+		ret = 0;
+		goto out;
+	}
+
+	p = body.p;
+	resp = d2i_OCSP_RESPONSE(NULL, &p, (long)body.len);
+	if (!resp || p != body.p + body.len) {
+		set_detail(a, "the answer is not an OCSP response (%zu bytes)", body.len);
+		ret = 0;
+		goto out;
+	}
+	rs = OCSP_response_status(resp);
+	if (rs != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+		set_detail(a, "responder status: %s", OCSP_response_status_str(rs));
+		ret = 0;
+		goto out;
+	}
+	bs = OCSP_response_get1_basic(resp);
+	if (!bs) {
+		set_detail(a, "not a basic OCSP response");
+		ret = 0;
+		goto out;
+	}
+	/* 1: echoed, 2: neither sent one, -1: the responder does not do nonces (allowed: the
+	 * freshness check below still holds), 0: a different nonce (a replay) */
+	nonce = OCSP_check_nonce(req, bs);
+	if (nonce == 0) {
+		set_detail(a, "the response nonce does not match the request");
+		ret = 0;
+		goto out;
+	}
+	if (OCSP_basic_verify(bs, NULL, q->store, 0) <= 0) {
+		unsigned long e = ERR_peek_last_error();
+		set_detail(a, "the response is not signed by the issuer or its responder: %s",
+		           e ? ERR_reason_error_string(e) : "verification failed");
+		ret = 0;
+		goto out;
+	}
+	if (!OCSP_resp_find_status(bs, id, &st, &reason, &rev, &thisupd, &nextupd)) {
+		set_detail(a, "the response has no status for this certificate");
+		ret = 0;
+		goto out;
+	}
+	produced = OCSP_resp_get0_produced_at(bs);
+	if (produced)
+		sig_asn1_time(produced, &a->produced_at);
+	if (sig_asn1_time(thisupd, &a->this_update) != 0) {
+		set_detail(a, "the response has a malformed thisUpdate");
+		ret = 0;
+		goto out;
+	}
+	if (nextupd && sig_asn1_time(nextupd, &a->next_update) != 0) {
+		set_detail(a, "the response has a malformed nextUpdate");
+		ret = 0;
+		goto out;
+	}
+	if (a->this_update > q->now + q->clock_skew) {
+		set_detail(a, "the response's thisUpdate is in the future");
+		ret = 0;
+		goto out;
+	}
+	if (nextupd ? a->next_update + q->clock_skew < q->now
+	            : a->this_update + q->max_age < q->now) {
+		set_detail(a, "the response is stale");
+		ret = 0;
+		goto out;
+	}
+	switch (st) {
+	case V_OCSP_CERTSTATUS_GOOD:
+		a->status = SIG_OCSP_GOOD;
+		set_detail(a, "good");
+		break;
+	case V_OCSP_CERTSTATUS_REVOKED:
+		a->status = SIG_OCSP_REVOKED;
+		a->revocation_reason = reason;
+		if (rev)
+			sig_asn1_time(rev, &a->revocation_time);
+		set_detail(a, "revoked (%s)", sig_ocsp_reason_name(reason));
+		break;
+	default:
+		a->status = SIG_OCSP_UNKNOWN;
+		set_detail(a, "the responder does not know the certificate");
+		break;
+	}
+	ret = 0;
+	goto out;
+nomem:
+	set_detail(a, "out of memory");
+out:
+	a->elapsed_ms = elapsed_ms(&t0);
+	ERR_clear_error();
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(resp);
+	free(body.p);
+	OPENSSL_free(reqder);
+	OCSP_REQUEST_free(req);
+	OCSP_CERTID_free(id_req);
+	OCSP_CERTID_free(id);
+	return ret;
+}
