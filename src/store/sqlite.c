@@ -54,9 +54,9 @@ enum {
 };
 
 #define ACCOUNT_COLS "id, email, pw_hash, created_at, coalesce(verified_at, 0)"
-#define MAIL_COLS \
-	"id, to_addr, subject, body, created_at, next_at, coalesce(sent_at, 0), attempts, last_error"
-
+#define MAIL_COLS                                                                                  \
+	"id, to_addr, subject, body, created_at, next_at, coalesce(sent_at, 0), attempts, "        \
+	"last_error"
 
 /* The fallback for terms too short for trigrams: every bound term (NULL when unused) must be
  * a substring of the document. lower() folds ASCII only, like the case folding of the
@@ -931,8 +931,7 @@ static int mail_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_mail *m)
 }
 
 /* Fill out[0..*n) with the rows of the bound statement st (at most max), then finish it. */
-static int mail_rows(struct sqlite_ctx *c, sqlite3_stmt *st, store_mail *out, size_t max,
-                     size_t *n)
+static int mail_rows(struct sqlite_ctx *c, sqlite3_stmt *st, store_mail *out, size_t max, size_t *n)
 {
 	int rc, ret = STORE_OK;
 

@@ -850,8 +850,8 @@ int store_throttle_prune(store *s, long long before)
 
 /* ---- outbox ---- */
 
-int store_outbox_add(store *s, const char *to, const char *subject, const char *body,
-                     long long now, long long *id)
+int store_outbox_add(store *s, const char *to, const char *subject, const char *body, long long now,
+                     long long *id)
 {
 	if (id)
 		*id = 0;

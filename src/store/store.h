@@ -106,7 +106,8 @@ int store_token_create(store *s, const char *kind, const char *token_hash, long 
 		       long long expires_at);
 /* Atomically uses the token: STORE_OK with the account (and data, "" when none) when it
  * exists, is of this kind, unused and not expired at now, and marks it used; otherwise
- * STORE_ENOTFOUND (used twice, expired and unknown all look the same). */
+ * STORE_ENOTFOUND (used twice, expired and unknown all look the same). Expired at now
+ * means expires_at <= now. account_id may be NULL. */
 int store_token_consume(store *s, const char *kind, const char *token_hash, long long now,
 			long long *account_id, char *data, size_t datalen);
 /* Deletes the account's unused tokens of kind (kind NULL: all kinds). */

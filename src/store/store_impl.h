@@ -75,7 +75,9 @@ struct store_backend {
 	 * "in a transaction" are always called inside one (the front opens it if needed).
 	 * A unique-key violation is STORE_ECONFLICT, a missing referenced account
 	 * STORE_ENOTFOUND, a single-row update or delete that touched no row STORE_ENOTFOUND.
-	 * 0 for account_id and for times means NULL in the table. */
+	 * 0 for account_id and for times means NULL in the table. A failure inside the
+	 * caller's transaction must leave it usable (PostgreSQL aborts a transaction on any
+	 * error: pg.c wraps such statements in a SAVEPOINT or uses ON CONFLICT DO NOTHING). */
 
 	/* Accounts. email_key is the address folded by the front (store_email_key); the
 	 * unique key is on it. */
@@ -85,8 +87,7 @@ struct store_backend {
 	int (*account_by_id)(void *ctx, long long id, store_account *out);
 	int (*account_set_verified)(void *ctx, long long id, long long now);
 	int (*account_set_password)(void *ctx, long long id, const char *pw_hash);
-	int (*account_set_email)(void *ctx, long long id, const char *email,
-	                         const char *email_key);
+	int (*account_set_email)(void *ctx, long long id, const char *email, const char *email_key);
 	/* Sessions and tokens go with it (ON DELETE CASCADE). */
 	int (*account_delete)(void *ctx, long long id);
 
@@ -123,10 +124,11 @@ struct store_backend {
 	                  long long now, long long *id);
 	/* In a transaction: takes up to max (>= 1) unsent mails with next_at <= now, oldest
 	 * first, sets their next_at to until and fills out[0..*n) with them (the new next_at;
-	 * bodies malloc'ed). Two connections never get the same mail while until is ahead.
+	 * bodies malloc'ed). Two connections never get the same mail while until is ahead
+	 * (SQLite: the writers' lock of BEGIN IMMEDIATE; PostgreSQL: FOR UPDATE SKIP LOCKED).
 	 * On failure *n counts what was filled, for the front to release. */
-	int (*outbox_claim)(void *ctx, long long now, long long until, store_mail *out,
-	                    size_t max, size_t *n);
+	int (*outbox_claim)(void *ctx, long long now, long long until, store_mail *out, size_t max,
+	                    size_t *n);
 	int (*outbox_mark_sent)(void *ctx, long long id, long long now);
 	/* error is non-NULL and fits last_error. */
 	int (*outbox_mark_failed)(void *ctx, long long id, long long next_at, const char *error);
