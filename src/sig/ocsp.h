@@ -22,21 +22,21 @@ struct sig_ocsp_query {
 	const char *proxy; /* NULL: direct, environment proxies ignored */
 	long timeout_ms;
 	long connect_timeout_ms;
-	long clock_skew;  /* seconds */
-	long max_age;     /* seconds, for an answer without nextUpdate */
+	long clock_skew; /* seconds */
+	long max_age;    /* seconds, for an answer without nextUpdate */
 	time_t now;
-	X509 *cert;       /* the certificate asked about */
-	X509 *issuer;     /* its issuer */
+	X509 *cert;        /* the certificate asked about */
+	X509 *issuer;      /* its issuer */
 	X509_STORE *store; /* anchors; its parameters' time should be `now` */
 };
 
 struct sig_ocsp_answer {
 	enum sig_ocsp_status status;
-	char detail[256];     /* English: why unavailable, or what was found */
-	long http_status;     /* 0 when no HTTP answer */
+	char detail[256]; /* English: why unavailable, or what was found */
+	long http_status; /* 0 when no HTTP answer */
 	long elapsed_ms;
-	time_t this_update;   /* 0 when unknown */
-	time_t next_update;   /* 0 when absent */
+	time_t this_update; /* 0 when unknown */
+	time_t next_update; /* 0 when absent */
 	time_t produced_at;
 	time_t revocation_time;
 	int revocation_reason; /* OCSP_REVOKED_STATUS_* or -1 */

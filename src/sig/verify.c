@@ -35,9 +35,9 @@
 
 #include "sig/ocsp.h"
 
-#define BAG_MAX 16        /* certificates in one signature */
-#define ATTRS_MAX 32      /* signed attributes */
-#define SAN_MAX 64        /* subjectAltName entries looked at */
+#define BAG_MAX 16   /* certificates in one signature */
+#define ATTRS_MAX 32 /* signed attributes */
+#define SAN_MAX 64   /* subjectAltName entries looked at */
 #define CHAIN_DEPTH 8
 #define DIR_ENTRIES_MAX 1024
 #define NAME_MAX_TEXT 1024 /* a printed distinguished name */
@@ -82,27 +82,32 @@ static const char *const RESULT_NAMES[] = {
 /* What the person reads: what happened and what to do, in plain words. */
 static const char *const MESSAGES[] = {
     [VERIFY_RESULT_OK] = "電子署名を確認しました。",
-    [VERIFY_RESULT_BAD_FORMAT] = "電子署名のデータを読み取れませんでした。署名用のアプリから、もう一度電子"
-                                 "署名をしてください。",
-    [VERIFY_RESULT_BAD_SIGNATURE] = "電子署名が正しくありません。署名用のアプリから、もう一度電子署名を"
-                                    "してください。",
-    [VERIFY_RESULT_DIGEST_MISMATCH] = "電子署名された内容が、この申請の内容と一致しません。申請内容を確認"
-                                      "してから、もう一度電子署名をしてください。",
-    [VERIFY_RESULT_UNTRUSTED] = "このカードの電子証明書は、ここでは使えません。マイナンバーカードの署名用"
-                                "電子証明書で電子署名をしてください。",
-    [VERIFY_RESULT_EXPIRED] = "署名用電子証明書の有効期限が切れています。本庁 住民窓口センターもしくは出先"
-                              "機関の窓口で、電子証明書の更新をしてください。",
-    [VERIFY_RESULT_NOT_YET_VALID] = "署名用電子証明書がまだ有効になっていません。時間をおいてから、もう一度"
-                                    "電子署名をしてください。続くときは、本庁 住民窓口センターもしくは出先"
-                                    "機関の窓口にお問い合わせください。",
-    [VERIFY_RESULT_REVOKED] = "署名用電子証明書が失効しています（住所や氏名が変わったときなどに失効します）"
-                              "。本庁 住民窓口センターもしくは出先機関の窓口で、新しい電子証明書の発行を"
-                              "受けてください。",
-    [VERIFY_RESULT_NOT_SIGNING_CERT] = "利用者証明用電子証明書（数字4桁の暗証番号）では、申請の電子署名は"
-                                       "できません。署名用電子証明書（英数字6〜16桁のパスワード）で電子署名"
-                                       "をしてください。",
-    [VERIFY_RESULT_REVOCATION_UNAVAILABLE] = "いま電子証明書の有効性を確認できません。しばらく時間をおいて"
-                                             "から、もう一度電子署名をしてください。",
+    [VERIFY_RESULT_BAD_FORMAT] = "電子署名のデータを読み取れませんでした。"
+                                 "署名用のアプリから、もう一度電子署名をしてください。",
+    [VERIFY_RESULT_BAD_SIGNATURE] = "電子署名が正しくありません。"
+                                    "署名用のアプリから、もう一度電子署名をしてください。",
+    [VERIFY_RESULT_DIGEST_MISMATCH] = "電子署名された内容が、この申請の内容と一致しません。"
+                                      "申請内容を確認してから、もう一度電子署名をしてください。",
+    [VERIFY_RESULT_UNTRUSTED] = "このカードの電子証明書は、ここでは使えません。"
+                                "マイナンバーカードの署名用電子証明書で電子署名をしてください。",
+    [VERIFY_RESULT_EXPIRED] = "署名用電子証明書の有効期限が切れています。"
+                              "本庁 住民窓口センターもしくは出先機関の窓口で、"
+                              "電子証明書の更新をしてください。",
+    [VERIFY_RESULT_NOT_YET_VALID] = "署名用電子証明書がまだ有効になっていません。"
+                                    "時間をおいてから、もう一度電子署名をしてください。"
+                                    "続くときは、本庁 住民窓口センターもしくは出先機関の"
+                                    "窓口にお問い合わせください。",
+    [VERIFY_RESULT_REVOKED] = "署名用電子証明書が失効しています"
+                              "（住所や氏名が変わったときなどに失効します）。"
+                              "本庁 住民窓口センターもしくは出先機関の窓口で、"
+                              "新しい電子証明書の発行を受けてください。",
+    [VERIFY_RESULT_NOT_SIGNING_CERT] = "利用者証明用電子証明書（数字4桁の暗証番号）では、"
+                                       "申請の電子署名はできません。"
+                                       "署名用電子証明書（英数字6〜16桁のパスワード）で"
+                                       "電子署名をしてください。",
+    [VERIFY_RESULT_REVOCATION_UNAVAILABLE] =
+        "いま電子証明書の有効性を確認できません。"
+        "しばらく時間をおいてから、もう一度電子署名をしてください。",
 };
 
 const char *verify_result_name(enum verify_result r)
@@ -286,7 +291,7 @@ struct crl_set {
 };
 
 struct verify_trust {
-	STACK_OF(X509) *anchors; /* never changed after verify_trust_new */
+	STACK_OF(X509) * anchors; /* never changed after verify_trust_new */
 	char *ocsp_url;
 	char *ocsp_proxy;
 	char *crl_file;
@@ -432,7 +437,8 @@ static enum verify_err load_anchors(verify_trust *t, const char *dir, char *err,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) >= (int)sizeof(path)) {
+		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) >=
+		    (int)sizeof(path)) {
 			errf(err, errlen, "%s: a name too long", dir);
 			e = VERIFY_EINPUT;
 			goto out;
@@ -663,8 +669,8 @@ static int set_str(char **dst, const char *src)
 	return *dst ? 0 : -1;
 }
 
-enum verify_err verify_trust_new(const struct verify_config *cfg, verify_trust **out,
-                                 char *errbuf, size_t errlen)
+enum verify_err verify_trust_new(const struct verify_config *cfg, verify_trust **out, char *errbuf,
+                                 size_t errlen)
 {
 	verify_trust *t = NULL;
 	enum verify_err e;
@@ -687,8 +693,9 @@ enum verify_err verify_trust_new(const struct verify_config *cfg, verify_trust *
 		return VERIFY_EINPUT;
 	}
 	if (cfg->ocsp_timeout_ms < 100 || cfg->ocsp_timeout_ms > 60000 ||
-	    cfg->ocsp_connect_timeout_ms < 1 || cfg->ocsp_connect_timeout_ms > cfg->ocsp_timeout_ms ||
-	    cfg->clock_skew < 0 || cfg->clock_skew > 86400 || cfg->revocation_max_age < 1 ||
+	    cfg->ocsp_connect_timeout_ms < 1 ||
+	    cfg->ocsp_connect_timeout_ms > cfg->ocsp_timeout_ms || cfg->clock_skew < 0 ||
+	    cfg->clock_skew > 86400 || cfg->revocation_max_age < 1 ||
 	    cfg->revocation_max_age > 90L * 86400 || cfg->crl_max_bytes < 1024 ||
 	    cfg->crl_max_bytes > ((size_t)1 << 31)) {
 		errf(errbuf, errlen, "a timeout, age or size out of range");
@@ -778,7 +785,8 @@ static struct crl_set *crl_get(verify_trust *t, char *note, size_t notelen)
 		t->crl_st = st; /* do not try the same file again on every signature */
 	}
 	if (!note[0] && t->crl_note[0])
-		errf(note, notelen, "the changed CRL file was not taken (%s); the last loaded CRL is used",
+		errf(note, notelen,
+		     "the changed CRL file was not taken (%s); the last loaded CRL is used",
 		     t->crl_note);
 	s = t->crl;
 	if (s)
@@ -803,7 +811,7 @@ static void crl_put(verify_trust *t, struct crl_set *s)
 /* ---- the store of one verification --------------------------------------------------------- */
 
 struct store_info {
-	const STACK_OF(X509) *anchors;
+	const STACK_OF(X509) * anchors;
 	time_t now;
 };
 
@@ -1111,8 +1119,8 @@ static json_t *cert_json(verify_report *r, X509 *x)
 	jset(r, o, "serial", serial_json(r, x));
 	jset(r, o, "subject", name_json(r, X509_get_subject_name(x)));
 	jset(r, o, "issuer", name_json(r, X509_get_issuer_name(x)));
-	jset(r, o, "not_before", sig_asn1_time(X509_get0_notBefore(x), &t) == 0 ? jtime(t)
-	                                                                          : json_null());
+	jset(r, o, "not_before",
+	     sig_asn1_time(X509_get0_notBefore(x), &t) == 0 ? jtime(t) : json_null());
 	jset(r, o, "not_after",
 	     sig_asn1_time(X509_get0_notAfter(x), &t) == 0 ? jtime(t) : json_null());
 	jset(r, o, "sha256", fingerprint_json(x));
@@ -1172,8 +1180,8 @@ static int other_value(const ASN1_TYPE *v, char *out, size_t outsz)
 		int tag, cls, r;
 
 		r = ASN1_get_object(&p, &ilen, &tag, &cls, len);
-		if ((r & 0x80) || r != V_ASN1_CONSTRUCTED || cls != V_ASN1_CONTEXT_SPECIFIC || tag != 0 ||
-		    p + ilen != v->value.asn1_string->data + len)
+		if ((r & 0x80) || r != V_ASN1_CONSTRUCTED || cls != V_ASN1_CONTEXT_SPECIFIC ||
+		    tag != 0 || p + ilen != v->value.asn1_string->data + len)
 			goto out;
 		q = p;
 		inner = d2i_DIRECTORYSTRING(NULL, &q, ilen);
@@ -1247,7 +1255,8 @@ static json_t *basic4_json(verify_report *r)
 	const struct verify_basic4 *b = &r->b4;
 	json_t *o = json_object();
 	const char *names[] = {"name", "name_alt", "gender", "birth", "address", "address_alt"};
-	const char *vals[] = {b->name, b->name_alt, b->gender, b->birth, b->address, b->address_alt};
+	const char *vals[] = {b->name,  b->name_alt, b->gender,
+	                      b->birth, b->address,  b->address_alt};
 	size_t i, n = strlen(b->birth);
 
 	if (!o) {
@@ -1259,7 +1268,8 @@ static json_t *basic4_json(verify_report *r)
 			jset(r, o, names[i], jstr(r, vals[i]));
 	if (n == 9 && strspn(b->birth, "0123456789") == 9) {
 		char iso[11];
-		snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", b->birth + 1, b->birth + 5, b->birth + 7);
+		snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", b->birth + 1, b->birth + 5,
+		         b->birth + 7);
 		jset(r, o, "birth_date", json_string(iso));
 	}
 	jset(r, o, "complete", json_boolean(b->complete));
@@ -1277,19 +1287,19 @@ struct vctx {
 	const uint8_t *content;
 	size_t content_len;
 	CMS_ContentInfo *cms;
-	CMS_SignerInfo *si;        /* borrowed from cms */
-	STACK_OF(X509) *bag;       /* the certificates in the signature */
-	X509 *leaf;                /* borrowed from bag */
-	STACK_OF(X509) *chain;     /* leaf .. anchor, once the path is built */
+	CMS_SignerInfo *si;     /* borrowed from cms */
+	STACK_OF(X509) * bag;   /* the certificates in the signature */
+	X509 *leaf;             /* borrowed from bag */
+	STACK_OF(X509) * chain; /* leaf .. anchor, once the path is built */
 	X509_STORE *store;
 	struct store_info info;
 	const EVP_MD *md;
 	const ASN1_OCTET_STRING *message_digest; /* borrowed from si */
 	ESS_SIGNING_CERT *ess1;
 	ESS_SIGNING_CERT_V2 *ess2;
-	json_t *sig;               /* "signature" object, borrowed from the report */
-	json_t *rev;               /* "revocation" object, borrowed */
-	json_t *attempts;          /* borrowed */
+	json_t *sig;      /* "signature" object, borrowed from the report */
+	json_t *rev;      /* "revocation" object, borrowed */
+	json_t *attempts; /* borrowed */
 };
 
 /* The single value of a signed attribute that must be there once. NULL with *why set. */
@@ -1339,7 +1349,7 @@ static int optional_seq(CMS_SignerInfo *si, int nid, const unsigned char **p, lo
 static int check_format(struct vctx *c)
 {
 	verify_report *r = c->r;
-	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(CMS_SignerInfo) * sis;
 	X509_ALGOR *dig = NULL, *sigalg = NULL;
 	const unsigned char *p = c->der;
 	const ASN1_TYPE *v;
@@ -1356,7 +1366,8 @@ static int check_format(struct vctx *c)
 		       -1;
 	c->cms = d2i_CMS_ContentInfo(NULL, &p, (long)c->len);
 	if (!c->cms)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "not a DER CMS ContentInfo"), -1;
+		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "not a DER CMS ContentInfo"),
+		       -1;
 	if (p != c->der + c->len)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "%zu bytes after the CMS",
 		            (size_t)(c->der + c->len - p)),
@@ -1374,8 +1385,8 @@ static int check_format(struct vctx *c)
 	sis = CMS_get0_SignerInfos(c->cms);
 	n = sis ? sk_CMS_SignerInfo_num(sis) : 0;
 	if (n != 1)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "%d signers; exactly one expected",
-		            n),
+		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
+		            "%d signers; exactly one expected", n),
 		       -1;
 	c->si = sk_CMS_SignerInfo_value(sis, 0);
 
@@ -1386,8 +1397,8 @@ static int check_format(struct vctx *c)
 		            "no certificate in the signature"),
 		       -1;
 	if (n > BAG_MAX)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "%d certificates; at most %d", n,
-		            BAG_MAX),
+		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "%d certificates; at most %d",
+		            n, BAG_MAX),
 		       -1;
 	for (i = 0, found = 0; i < n; i++) {
 		X509 *x = sk_X509_value(c->bag, i);
@@ -1434,12 +1445,13 @@ static int check_format(struct vctx *c)
 	if (n <= 0)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "no signed attributes"), -1;
 	if (n > ATTRS_MAX)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "%d signed attributes; at most %d",
-		            n, ATTRS_MAX),
+		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
+		            "%d signed attributes; at most %d", n, ATTRS_MAX),
 		       -1;
 	v = single_attr(c->si, NID_pkcs9_contentType, V_ASN1_OBJECT, &why);
 	if (!v)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "contentType attribute %s", why),
+		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "contentType attribute %s",
+		            why),
 		       -1;
 	if (OBJ_obj2nid(v->value.object) != NID_pkcs7_data)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
@@ -1447,7 +1459,8 @@ static int check_format(struct vctx *c)
 		       -1;
 	v = single_attr(c->si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, &why);
 	if (!v)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "messageDigest attribute %s", why),
+		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "messageDigest attribute %s",
+		            why),
 		       -1;
 	c->message_digest = v->value.octet_string;
 	if (c->message_digest->length != EVP_MD_get_size(c->md))
@@ -1489,7 +1502,8 @@ static int check_format(struct vctx *c)
 		            "malformed signingCertificateV2 attribute"),
 		       -1;
 	jset(r, c->sig, "cades", json_boolean(c->ess2 != NULL));
-	pass(r, CK_FORMAT, "SignedData, detached id-data, one signer, contentType and messageDigest");
+	pass(r, CK_FORMAT,
+	     "SignedData, detached id-data, one signer, contentType and messageDigest");
 	return 0;
 }
 
@@ -1498,7 +1512,8 @@ static int check_signature(struct vctx *c)
 	CMS_SignerInfo_set1_signer_cert(c->si, c->leaf);
 	if (CMS_SignerInfo_verify(c->si) != 1) {
 		fail(c->r, CK_SIGNATURE, VERIFY_RESULT_BAD_SIGNATURE,
-		     "the signature over the signed attributes does not verify with the signer's key");
+		     "the signature over the signed attributes does not verify with the signer's "
+		     "key");
 		return -1;
 	}
 	pass(c->r, CK_SIGNATURE, NULL);
@@ -1552,8 +1567,9 @@ static int check_ess(struct vctx *c)
 		     "the signing certificate attribute names another certificate");
 		goto out;
 	}
-	pass(c->r, CK_ESS, c->ess2 ? "signingCertificateV2 names the signer's certificate"
-	                           : "signingCertificate names the signer's certificate");
+	pass(c->r, CK_ESS,
+	     c->ess2 ? "signingCertificateV2 names the signer's certificate"
+	             : "signingCertificate names the signer's certificate");
 	ret = 0;
 out:
 	sk_X509_free(certs); /* the certificates belong to the bag */
@@ -1671,8 +1687,8 @@ static int check_validity(struct vctx *c)
 		}
 		if (c->now < nb) {
 			iso_time(nb, a);
-			fail(c->r, CK_VALIDITY, VERIFY_RESULT_NOT_YET_VALID, "%s is valid from %s", who,
-			     a);
+			fail(c->r, CK_VALIDITY, VERIFY_RESULT_NOT_YET_VALID, "%s is valid from %s",
+			     who, a);
 			return -1;
 		}
 		if (c->now > na) {
@@ -1844,8 +1860,8 @@ static int check_revocation(struct vctx *c)
 		rs = revocation_crl(c, issuer, at, &rtime, &rreason, detail, sizeof(detail));
 		if (at && json_array_append_new(c->attempts, at) != 0)
 			r->oom = 1;
-		snprintf(last + strlen(last), sizeof(last) - strlen(last), "%s%s", last[0] ? "; " : "",
-		         detail);
+		snprintf(last + strlen(last), sizeof(last) - strlen(last), "%s%s",
+		         last[0] ? "; " : "", detail);
 		if (rs != RS_UNAVAILABLE)
 			method = VERIFY_REVOCATION_CRL;
 	}

@@ -21,12 +21,12 @@
 #include <jansson.h>
 
 /* Bounds of what is accepted. */
-#define VERIFY_CMS_MAX ((size_t)256 << 10)      /* a signature is a few KB */
-#define VERIFY_CONTENT_MAX ((size_t)64 << 20)   /* the canonical content */
-#define VERIFY_ANCHORS_MAX 64                   /* certificates in the anchors directory */
-#define VERIFY_ANCHOR_FILE_MAX ((size_t)1 << 20) /* each file there */
+#define VERIFY_CMS_MAX ((size_t)256 << 10)         /* a signature is a few KB */
+#define VERIFY_CONTENT_MAX ((size_t)64 << 20)      /* the canonical content */
+#define VERIFY_ANCHORS_MAX 64                      /* certificates in the anchors directory */
+#define VERIFY_ANCHOR_FILE_MAX ((size_t)1 << 20)   /* each file there */
 #define VERIFY_CRL_MAX_DEFAULT ((size_t)256 << 20) /* the CRL file (JPKI's is large) */
-#define VERIFY_CRLS_MAX 16                      /* CRLs in one PEM file (CA generations) */
+#define VERIFY_CRLS_MAX 16                         /* CRLs in one PEM file (CA generations) */
 #define VERIFY_OCSP_RESPONSE_MAX ((size_t)64 << 10)
 #define VERIFY_URL_MAX 2048
 #define VERIFY_TEXT_MAX 1024 /* bytes of UTF-8 in each basic four field */
@@ -35,12 +35,12 @@
  * check is not an error: verify_signature() returns VERIFY_OK and a report that says why. */
 enum verify_err {
 	VERIFY_OK = 0,
-	VERIFY_EINPUT,   /* bad argument: NULL, an input over its bound, a malformed URL */
-	VERIFY_ENOMEM,
-	VERIFY_EIO,      /* the anchors directory or the CRL file could not be read (errno kept) */
-	VERIFY_EANCHOR,  /* no trust anchor, too many, or a file there that is not a CA certificate */
-	VERIFY_ECRL,     /* the CRL file does not parse, or no anchor signed it */
-	VERIFY_ECRYPTO,  /* an OpenSSL or libcurl call failed for want of resources */
+	VERIFY_EINPUT,  /* bad argument: NULL, an input over its bound, a malformed URL */
+	VERIFY_ENOMEM,  /* out of memory */
+	VERIFY_EIO,     /* the anchors directory or the CRL file could not be read (errno kept) */
+	VERIFY_EANCHOR, /* no anchor, too many, or a file there that is not a CA certificate */
+	VERIFY_ECRL,    /* the CRL file does not parse, or no anchor signed it */
+	VERIFY_ECRYPTO, /* an OpenSSL or libcurl call failed for want of resources */
 };
 /* A static English description; never NULL. */
 const char *verify_strerror(int err);
@@ -48,41 +48,51 @@ const char *verify_strerror(int err);
 /* The outcome of a verification. */
 enum verify_result {
 	VERIFY_RESULT_OK = 0,
-	VERIFY_RESULT_BAD_FORMAT,      /* not the expected CMS: garbage, attached content, 2 signers */
-	VERIFY_RESULT_BAD_SIGNATURE,   /* the signature does not verify with the signer's key */
-	VERIFY_RESULT_DIGEST_MISMATCH, /* a valid signature, but over other content */
-	VERIFY_RESULT_UNTRUSTED,       /* no path to a configured trust anchor */
-	VERIFY_RESULT_EXPIRED,         /* the certificate (or its CA) had expired at `now` */
-	VERIFY_RESULT_NOT_YET_VALID,   /* the certificate (or its CA) was not yet valid at `now` */
-	VERIFY_RESULT_REVOKED,         /* OCSP or the CRL says revoked */
-	VERIFY_RESULT_NOT_SIGNING_CERT, /* keyUsage lacks nonRepudiation (e.g. the authentication
-	                                   certificate) or digitalSignature, or a CA certificate */
-	VERIFY_RESULT_REVOCATION_UNAVAILABLE, /* a configured revocation source gave no usable
-	                                         answer (unreachable, stale, "unknown"): try later */
+	/* not the expected CMS: garbage, attached content, two signers, no signed attributes */
+	VERIFY_RESULT_BAD_FORMAT,
+	/* the signature does not verify with the signer's key */
+	VERIFY_RESULT_BAD_SIGNATURE,
+	/* a valid signature, but over other content */
+	VERIFY_RESULT_DIGEST_MISMATCH,
+	/* no path to a configured trust anchor */
+	VERIFY_RESULT_UNTRUSTED,
+	/* the certificate (or a CA of its path) had expired at `now` */
+	VERIFY_RESULT_EXPIRED,
+	/* the certificate (or a CA of its path) was not yet valid at `now` */
+	VERIFY_RESULT_NOT_YET_VALID,
+	/* OCSP or the CRL says revoked */
+	VERIFY_RESULT_REVOKED,
+	/* keyUsage lacks nonRepudiation (the authentication certificate) or digitalSignature, or
+	 * the signer is a CA */
+	VERIFY_RESULT_NOT_SIGNING_CERT,
+	/* a configured revocation source gave no usable answer (unreachable, stale, not signed by
+	 * the CA or its responder) or answered "unknown": try again later */
+	VERIFY_RESULT_REVOCATION_UNAVAILABLE,
 };
 /* "ok", "bad_format", ... (the names in the JSON report); never NULL. */
 const char *verify_result_name(enum verify_result r);
 
 /* Which revocation check decided. */
 enum verify_revocation {
-	VERIFY_REVOCATION_NONE = 0, /* not checked: no source configured, or (soft fail) none answered */
+	/* not checked: no source configured, or (soft fail) none answered */
+	VERIFY_REVOCATION_NONE = 0,
 	VERIFY_REVOCATION_OCSP,
 	VERIFY_REVOCATION_CRL,
 };
 
 /* The trust configuration. Strings are only read during verify_trust_new (copied). */
 struct verify_config {
-	const char *anchors_dir; /* required: CA certificates (PEM, several per file allowed, or
-	                            DER), one trust anchor each; hidden files are skipped */
-	const char *ocsp_url;    /* http:// or https:// responder; NULL or "": no OCSP */
-	const char *ocsp_proxy;  /* NULL: connect directly (environment proxies are ignored) */
-	const char *crl_file;    /* CRL (DER, or PEM with one or more CRLs); NULL or "": none.
-	                            Re-read when the file changes (daily CRL); the last good one is
-	                            kept while a new one does not load */
+	const char *anchors_dir;  /* required: CA certificates (PEM, several per file allowed, or
+	                             DER), one trust anchor each; hidden files are skipped */
+	const char *ocsp_url;     /* http:// or https:// responder; NULL or "": no OCSP */
+	const char *ocsp_proxy;   /* NULL: connect directly (environment proxies are ignored) */
+	const char *crl_file;     /* CRL (DER, or PEM with one or more CRLs); NULL or "": none.
+	                             Re-read when the file changes (daily CRL); the last good one is
+	                             kept while a new one does not load */
 	int revocation_soft_fail; /* 0 (default): a configured source that gives no usable answer
 	                             refuses (revocation_unavailable). 1: accept, and the report
 	                             says "not checked" */
-	long ocsp_timeout_ms;         /* whole OCSP exchange; default 5000 (100 .. 60000) */
+	long ocsp_timeout_ms;     /* whole OCSP exchange; default 5000 (100 .. 60000) */
 	long ocsp_connect_timeout_ms; /* default 2000, at most ocsp_timeout_ms */
 	long clock_skew;              /* seconds tolerated on thisUpdate/nextUpdate; default 300 */
 	long revocation_max_age;      /* seconds an OCSP answer or CRL without nextUpdate stays
@@ -98,8 +108,8 @@ typedef struct verify_report verify_report;
 /* Loads the anchors and the CRL (when configured) and checks the URL. On success *out is the
  * caller's (verify_trust_free). On failure *out is NULL and, when errbuf is not NULL, errbuf
  * (errlen bytes) says in English which file or setting is wrong. Calls curl_global_init. */
-enum verify_err verify_trust_new(const struct verify_config *cfg, verify_trust **out,
-                                 char *errbuf, size_t errlen);
+enum verify_err verify_trust_new(const struct verify_config *cfg, verify_trust **out, char *errbuf,
+                                 size_t errlen);
 void verify_trust_free(verify_trust *t);
 /* The number of trust anchors loaded. */
 size_t verify_trust_anchor_count(const verify_trust *t);

@@ -47,8 +47,9 @@
 #define WAIT_MS 60000 /* the longest a helper process may take */
 #define SHORT 256     /* paths under the temporary directory */
 
-static const char CONTENT[] = "{\"answers\":{\"address\":\"東京都千代田区千代田1-1\",\"name\":\"山田 "
-                              "太郎\"},\"procedure\":\"sodaigomi-collection\",\"version\":\"1\"}";
+static const char CONTENT[] =
+    "{\"answers\":{\"address\":\"東京都千代田区千代田1-1\",\"name\":\"山田 "
+    "太郎\"},\"procedure\":\"sodaigomi-collection\",\"version\":\"1\"}";
 
 struct card {
 	char state[SHORT];
@@ -60,11 +61,11 @@ struct card {
 
 static char g_dir[64];
 static char g_bin[PATH_MAX];
-static char g_pki[SHORT];      /* our test PKI */
-static char g_foreign[SHORT];  /* another PKI: same CA names, other keys */
-static char g_trust[SHORT];    /* anchors: our signing root (PEM) */
+static char g_pki[SHORT];       /* our test PKI */
+static char g_foreign[SHORT];   /* another PKI: same CA names, other keys */
+static char g_trust[SHORT];     /* anchors: our signing root (PEM) */
 static char g_trust_gen[SHORT]; /* anchors: our root (DER) and the foreign root (PEM) */
-static char g_crl[PATH_MAX];      /* our signing CA's CRL (PEM) */
+static char g_crl[PATH_MAX];    /* our signing CA's CRL (PEM) */
 static struct card g_good, g_expired, g_notyet, g_revoked, g_late, g_other;
 static pid_t g_ocsp_pid;
 static pid_t g_extra_pid; /* a responder started by one test; stopped at teardown too */
@@ -178,9 +179,9 @@ static pid_t start_responder(const char *rsigner, const char *rkey, int *port)
 	snprintf(ca, sizeof(ca), "%s/sign/ca.pem", g_pki);
 	snprintf(portstr, sizeof(portstr), "%d", *port);
 	snprintf(log, sizeof(log), "%s/ocsp-%d.log", g_dir, *port);
-	char *argv[] = {"openssl", "ocsp",     "-index", index,   "-CA",     ca, "-rsigner",
-	                (char *)rsigner, "-rkey", (char *)rkey, "-port", portstr, "-ndays",
-	                "1",       NULL};
+	char *argv[] = {"openssl", "ocsp",     "-index",        index,   "-CA",
+	                ca,        "-rsigner", (char *)rsigner, "-rkey", (char *)rkey,
+	                "-port",   portstr,    "-ndays",        "1",     NULL};
 	pid = spawn(argv, log);
 	/* ready when it says so: a probe that connects and closes without a request leaves
 	 * `openssl ocsp` 3.0 waiting on that connection for good */
@@ -287,10 +288,10 @@ static pid_t issue(const char *pki, struct card *c, const char *name, const char
 
 	snprintf(c->state, sizeof(c->state), "%s/%s.json", g_dir, name);
 	snprintf(log, sizeof(log), "%s/commands.log", g_dir);
-	char *argv[] = {g_bin,     "issue",    "--pki",     (char *)pki,  "--out",    c->state,
-	                "--name",  NAME,       "--birth",   "1990-01-02", "--gender", "1",
-	                "--address", ADDRESS,  "--password", "ABC123",    "--pin",    "1234",
-	                (char *)validity, NULL};
+	char *argv[] = {g_bin,      "issue",  "--pki",     (char *)pki,      "--out",
+	                c->state,   "--name", NAME,        "--birth",        "1990-01-02",
+	                "--gender", "1",      "--address", ADDRESS,          "--password",
+	                "ABC123",   "--pin",  "1234",      (char *)validity, NULL};
 	return spawn(argv, log);
 }
 
@@ -354,12 +355,14 @@ static int group_setup(void **state)
 	pids[5] = issue(g_foreign, &g_other, "other", "--force");
 	for (i = 0; i < 6; i++)
 		if (wait_for(pids[i], WAIT_MS) != 0) {
-			fprintf(stderr, "test_verify: issue %d failed, see %s/commands.log\n", i, g_dir);
+			fprintf(stderr, "test_verify: issue %d failed, see %s/commands.log\n", i,
+			        g_dir);
 			return -1;
 		}
 	{
-		char *argv[] = {g_bin, "revoke", "--pki", g_pki, "--state", g_revoked.state,
-		                "--reason", "affiliationChanged", NULL};
+		char *argv[] = {g_bin,     "revoke",        "--pki",    g_pki,
+		                "--state", g_revoked.state, "--reason", "affiliationChanged",
+		                NULL};
 		if (run(argv) != 0)
 			return -1;
 	}
@@ -422,11 +425,11 @@ struct signopt {
 	int noattr;
 	int cades;
 	int sha1;
-	int ess_other;            /* a signingCertificateV2 naming another certificate */
-	int ect_other;            /* eContentType other than id-data */
-	X509 *cert2;              /* a second signer */
+	int ess_other; /* a signingCertificateV2 naming another certificate */
+	int ect_other; /* eContentType other than id-data */
+	X509 *cert2;   /* a second signer */
 	EVP_PKEY *key2;
-	int nocerts;              /* leave the certificates out */
+	int nocerts; /* leave the certificates out */
 };
 
 static uint8_t *make_sig(X509 *cert, EVP_PKEY *key, const void *data, size_t n,
@@ -447,8 +450,8 @@ static uint8_t *make_sig(X509 *cert, EVP_PKEY *key, const void *data, size_t n,
 		return NULL;
 	CMS_set_detached(cms, o->attached ? 0 : 1);
 	si = CMS_add1_signer(cms, cert, key, o->sha1 ? EVP_sha1() : EVP_sha256(),
-	                     CMS_BINARY | (o->noattr ? CMS_NOATTR : 0) | (o->cades ? CMS_CADES : 0) |
-	                         (o->nocerts ? CMS_NOCERTS : 0));
+	                     CMS_BINARY | (o->noattr ? CMS_NOATTR : 0) |
+	                         (o->cades ? CMS_CADES : 0) | (o->nocerts ? CMS_NOCERTS : 0));
 	if (!si)
 		goto out;
 	if (o->cert2 && !CMS_add1_signer(cms, o->cert2, o->key2, EVP_sha256(), CMS_BINARY))
@@ -600,9 +603,9 @@ static void test_good_no_revocation(void **state)
 	const struct verify_basic4 *b;
 	char serial[80], *dump;
 	json_t *checks, *c, *parsed;
-	static const char *const order[] = {"format",    "signature", "content_digest",
-	                                    "signing_certificate_attribute",
-	                                    "key_usage", "chain",     "validity", "revocation"};
+	static const char *const order[] = {
+	    "format",    "signature", "content_digest", "signing_certificate_attribute",
+	    "key_usage", "chain",     "validity",       "revocation"};
 
 	assert_non_null(der);
 	assert_int_equal(verify_trust_anchor_count(t), 1);
@@ -723,9 +726,9 @@ static void test_openssl_cli_signature(void **state)
 	fclose(f);
 	assert_int_equal(write_file(in, CONTENT, strlen(CONTENT)), 0);
 	{
-		char *argv[] = {"openssl", "cms",  "-sign",   "-binary", "-cades", "-md",
-		                "sha256",  "-outform", "DER", "-signer", cert,     "-inkey",
-		                key,       "-in",   in,       "-out",    out,      NULL};
+		char *argv[] = {"openssl", "cms",      "-sign", "-binary", "-cades", "-md",
+		                "sha256",  "-outform", "DER",   "-signer", cert,     "-inkey",
+		                key,       "-in",      in,      "-out",    out,      NULL};
 		assert_int_equal(run(argv), 0);
 	}
 	f = fopen(out, "rb");
@@ -759,8 +762,8 @@ static void test_content_changed(void **state)
 	assert_non_null(strstr(verify_report_message(r), "一致しません"));
 	verify_report_free(r);
 	/* one byte less, one byte more, nothing */
-	verify_report_free(check(t, der, len, CONTENT, n - 1, time(NULL),
-	                         VERIFY_RESULT_DIGEST_MISMATCH));
+	verify_report_free(
+	    check(t, der, len, CONTENT, n - 1, time(NULL), VERIFY_RESULT_DIGEST_MISMATCH));
 	changed[n - 3] ^= 1;
 	verify_report_free(check(t, der, len, "", 0, time(NULL), VERIFY_RESULT_DIGEST_MISMATCH));
 	verify_report_free(check(t, der, len, NULL, 0, time(NULL), VERIFY_RESULT_DIGEST_MISMATCH));
@@ -822,14 +825,16 @@ static void test_expired(void **state)
 {
 	verify_trust *t = trust(g_trust, NULL, NULL, 0);
 	size_t len;
-	uint8_t *der = make_sig(g_expired.cert, g_expired.key, CONTENT, strlen(CONTENT), NULL, &len);
+	uint8_t *der =
+	    make_sig(g_expired.cert, g_expired.key, CONTENT, strlen(CONTENT), NULL, &len);
 	verify_report *r;
 
 	assert_non_null(der);
 	r = check(t, der, len, CONTENT, strlen(CONTENT), time(NULL), VERIFY_RESULT_EXPIRED);
-	assert_string_equal(verify_report_message(r),
-	                    "署名用電子証明書の有効期限が切れています。本庁 住民窓口センターもしくは出"
-	                    "先機関の窓口で、電子証明書の更新をしてください。");
+	assert_string_equal(
+	    verify_report_message(r),
+	    "署名用電子証明書の有効期限が切れています。本庁 住民窓口センターもしくは出"
+	    "先機関の窓口で、電子証明書の更新をしてください。");
 	assert_string_equal(jstr_at(r, "result"), "expired");
 	assert_string_equal(outcome(r, "chain"), "pass");
 	assert_string_equal(outcome(r, "validity"), "fail");
@@ -854,8 +859,8 @@ static void test_not_yet_valid(void **state)
 
 	assert_non_null(der);
 	expect(t, der, len, VERIFY_RESULT_NOT_YET_VALID);
-	verify_report_free(check(t, der, len, CONTENT, strlen(CONTENT), time(NULL) + 3 * 86400,
-	                         VERIFY_RESULT_OK));
+	verify_report_free(
+	    check(t, der, len, CONTENT, strlen(CONTENT), time(NULL) + 3 * 86400, VERIFY_RESULT_OK));
 	OPENSSL_free(der);
 	verify_trust_free(t);
 }
@@ -984,8 +989,7 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(verify_signature(t, (const uint8_t *)"x", 1, NULL, 3, 0, &r),
 	                 VERIFY_EINPUT);
 	assert_int_equal(verify_signature(t, (const uint8_t *)"x", 1, (const uint8_t *)"x",
-	                                  VERIFY_CONTENT_MAX + 1,
-	                                  0, &r),
+	                                  VERIFY_CONTENT_MAX + 1, 0, &r),
 	                 VERIFY_EINPUT);
 	assert_int_equal(verify_signature(t, (const uint8_t *)"x", 1, NULL, 0, 0, NULL),
 	                 VERIFY_EINPUT);
@@ -1147,8 +1151,8 @@ static X509 *leaf_without_akid(X509 *ca, EVP_PKEY *cakey, EVP_PKEY *key)
 	BN_free(bn);
 	X509_set_issuer_name(x, X509_get_subject_name(ca));
 	X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC, (const unsigned char *)"JP", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"noakid", -1, -1,
-	                           0);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"noakid", -1,
+	                           -1, 0);
 	X509_set_subject_name(x, name);
 	X509_NAME_free(name);
 	X509_gmtime_adj(X509_getm_notBefore(x), -86400);
@@ -1350,8 +1354,8 @@ static void test_crl_reload(void **state)
 	t = trust(g_trust, NULL, copy, 0);
 	expect(t, der, len, VERIFY_RESULT_OK);
 	{
-		char *argv[] = {g_bin, "revoke", "--pki", g_pki, "--state", g_late.state, "--reason",
-		                "keyCompromise", NULL};
+		char *argv[] = {g_bin,        "revoke",   "--pki",         g_pki, "--state",
+		                g_late.state, "--reason", "keyCompromise", NULL};
 		assert_int_equal(run(argv), 0);
 	}
 	{
@@ -1567,14 +1571,16 @@ static void *fake_main(void *arg)
 			req[got] = '\0';
 			end = strstr(req, "\r\n\r\n");
 			cl = strcasestr(req, "Content-Length:");
-			if (end && cl && got >= (size_t)(end + 4 - req) + strtoul(cl + 15, NULL, 10))
+			if (end && cl &&
+			    got >= (size_t)(end + 4 - req) + strtoul(cl + 15, NULL, 10))
 				break;
 			if (got >= sizeof(req) - 1)
 				break;
 		}
 		snprintf(hdr, sizeof(hdr), "%s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
 		         f->head, f->body_len);
-		if (write(c, hdr, strlen(hdr)) < 0 || (f->body_len && write(c, f->body, f->body_len) < 0))
+		if (write(c, hdr, strlen(hdr)) < 0 ||
+		    (f->body_len && write(c, f->body, f->body_len) < 0))
 			perror("fake responder");
 		close(c);
 	}
@@ -1746,7 +1752,8 @@ static void test_threads(void **state)
 	pthread_t th[4];
 	size_t glen, rlen;
 	uint8_t *good = sign_good(&glen);
-	uint8_t *rev = make_sig(g_revoked.cert, g_revoked.key, CONTENT, strlen(CONTENT), NULL, &rlen);
+	uint8_t *rev =
+	    make_sig(g_revoked.cert, g_revoked.key, CONTENT, strlen(CONTENT), NULL, &rlen);
 	int i;
 
 	for (i = 0; i < 4; i++) {
