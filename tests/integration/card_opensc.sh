@@ -11,104 +11,18 @@
 set -u
 cd "$(dirname "$0")/../.."
 
-# CARD_TEST_NO_NS=1 skips the namespace (to test the fallback).
-if [ -z "${CARD_TEST_NS:-}" ] && [ -z "${CARD_TEST_NO_NS:-}" ] && [ "$(id -u)" = 0 ] &&
-	unshare -m true 2>/dev/null; then
-	exec env CARD_TEST_NS=1 unshare -m --propagation private bash "$0" "$@"
-fi
+. tests/card_env.sh
+card_env_enter_ns "$0" "$@" # CARD_TEST_NO_NS=1 skips the namespace (to test the fallback)
 
 . tests/lib.sh
-CARD="$TEST_BUILD/madoguchi-card"
 P11=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
 [ -f "$P11" ] || P11=$(ls /usr/lib/*/opensc-pkcs11.so 2>/dev/null | head -1)
-T=$(mktemp -d /tmp/madoguchi-card.XXXXXX)
-PCSCD_PID= CARD_PID= OCSP_PID=
-W=20 # seconds: the limit of every wait
+OCSP_PID=
+card_env_extra_cleanup() { stop_pid "$OCSP_PID"; }
 
-stop_pid() { # stop_pid PID: TERM, then KILL after 5 s; returns the exit status
-	local pid=$1 rc=0
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null || rc=$?
-	return $rc
-}
-cleanup() {
-	stop_pid "$OCSP_PID"
-	stop_pid "$CARD_PID"
-	stop_pid "$PCSCD_PID"
-	[ -n "${CARD_TEST_NS:-}" ] && umount /run/pcscd 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-fail_early() { not_ok "$1"; for f in "$T"/*.log; do [ -f "$f" ] && { echo "# $f:"; tail -n 30 "$f" | sed 's/^/#   /'; }; done; tap_end; exit 1; }
+# ---- the PC/SC stack of this test (tests/card_env.sh) ---------------------------------
+card_env_init pkcs15-tool pkcs11-tool openssl
 
-# ---- the PC/SC stack of this test -----------------------------------------------------
-if [ -n "${CARD_TEST_NS:-}" ]; then
-	mkdir -p /run/pcscd
-	mount -t tmpfs -o mode=0755 tmpfs /run/pcscd || fail_early "private /run/pcscd (mount)"
-	ok "private mount namespace with its own /run/pcscd"
-elif pgrep -x pcscd >/dev/null; then
-	fail_early "another pcscd is running and no private namespace is possible: stop it first"
-else
-	ok "no other pcscd runs (shared /run/pcscd, no private namespace)"
-fi
-for tool in pcscd opensc-tool pkcs15-tool pkcs11-tool openssl; do
-	command -v $tool >/dev/null || fail_early "$tool is installed (run scripts/setup.sh)"
-done
-[ -x "$CARD" ] || fail_early "$CARD is built (make BUILD=$TEST_BUILD SAN=1 $CARD)"
-
-# vpcd opens two readers, on PORT and PORT+1: find two free ports in a row
-PORT=$(python3 -c '
-import socket
-for _ in range(200):
-    a=socket.socket(); a.bind(("127.0.0.1",0)); p=a.getsockname()[1]
-    if p >= 65535: a.close(); continue
-    b=socket.socket()
-    try: b.bind(("0.0.0.0",p+1)); a.close(); b.close(); print(p); break
-    except OSError: a.close(); b.close()')
-LIBPATH=$(awk '$1=="LIBPATH"{print $2}' /etc/reader.conf.d/vpcd 2>/dev/null)
-LIBPATH=${LIBPATH:-/usr/lib/pcsc/drivers/serial/libifdvpcd.so}
-mkdir -p "$T/reader.conf.d"
-cat > "$T/reader.conf.d/vpcd" <<EOF
-FRIENDLYNAME "Virtual PCD"
-DEVICENAME   /dev/null:$PORT
-LIBPATH      $LIBPATH
-CHANNELID    $PORT
-EOF
-# OpenSC: no file cache (every test card has the serial 00000000), nothing from the user's HOME
-cat > "$T/opensc.conf" <<EOF
-app default {
-	framework pkcs15 {
-		use_file_caching = no;
-	}
-}
-EOF
-export OPENSC_CONF="$T/opensc.conf" HOME="$T"
-
-t() { timeout "$W" "$@"; }
-tq() { timeout "$W" "$@" > /dev/null 2>&1; } # for checks: only the status counts
-wait_for() { # wait_for DESCRIPTION COMMAND...: retries for up to $W seconds
-	local d=$1; shift
-	for _ in $(seq 1 $((W * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-	echo "# timed out: $d"
-	return 1
-}
-card_present() { t opensc-tool -l 2>/dev/null | grep -q '^0 *Yes .*Virtual PCD 00 00'; }
-card_absent() { t opensc-tool -l 2>/dev/null | grep -q '^0 *No .*Virtual PCD 00 00'; }
-start_card() { # start_card [serve options...]
-	"$CARD" serve --state "$T/card.json" --vpcd "127.0.0.1:$PORT" --verbose "$@" \
-		>> "$T/card.log" 2>&1 &
-	CARD_PID=$!
-	wait_for "the card is in the reader" card_present
-}
-stop_card() { # the card must end cleanly: exit status 0 (ASan/LSan included)
-	local rc=0
-	stop_pid "$CARD_PID" || rc=$?
-	CARD_PID=
-	return $rc
-}
 tries_left() { # the count the card reports for PIN label $1, through OpenSC
 	t pkcs15-tool --list-pins 2>/dev/null | awk -v l="$1" '
 		/^PIN \[/ { cur = index($0, "[" l "]") > 0 }
@@ -134,10 +48,7 @@ check "the signing certificate has keyUsage digitalSignature, nonRepudiation" \
 check "the basic four information is in subjectAltName" \
 	sh -c "openssl x509 -in '$T/sign.pem' -noout -ext subjectAltName | grep -q '1.2.392.200149.8.5.5.4::419900102'"
 
-pcscd --foreground --auto-exit -c "$T/reader.conf.d" > "$T/pcscd.log" 2>&1 &
-PCSCD_PID=$!
-wait_for "pcscd answers" sh -c 'timeout 5 opensc-tool -l | grep -q "Virtual PCD 00 00"' ||
-	fail_early "pcscd starts with the vpcd reader on port $PORT"
+card_env_start_pcscd || fail_early "pcscd starts with the vpcd reader on port $PORT"
 ok "pcscd (foreground) lists the vpcd reader on port $PORT"
 start_card || fail_early "madoguchi-card serve inserts the card"
 ok "madoguchi-card serve inserts the card into the vpcd reader"
@@ -279,6 +190,5 @@ check "... which differs from the old one and is not revoked" sh -c "
 	! cmp -s '$T/sign.pem' '$T/sign2.pem' &&
 	timeout $W openssl verify -crl_check -CRLfile '$T/pki/sign/crl.pem' -CAfile '$T/sign-ca.pem' '$T/sign2.pem' >/dev/null"
 
-stop_pid "$PCSCD_PID"
-PCSCD_PID=
+card_env_stop_pcscd
 tap_end

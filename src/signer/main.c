@@ -1,0 +1,568 @@
+/* madoguchi-sign: the signing app, the counterpart of the phone app of the city's guide. It
+ * opens a portal's signing link (madoguchi-sign://HOST[:PORT]/sign/ID, from the browser through
+ * data/madoguchi-sign.desktop), shows what will be signed, asks for the signing password, signs
+ * with the My Number Card through PC/SC and posts the CMS back to the portal. This file is the
+ * terminal: options, the screens, password entry without echo (termios), and the wiring of
+ * flow.c to pcsc.c and net.c. `madoguchi-sign --help` lists the options and exit codes;
+ * docs/signer.md explains them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "signer/flow.h"
+#include "signer/msg.h"
+#include "signer/net.h"
+#include "signer/pcsc.h"
+#include "signer/signreq.h"
+
+#define PW_READ_MAX 256
+#define REQUEST_FILE_MAX SIGNREQ_BODY_MAX
+#define DEFAULT_CARD_TIMEOUT 60
+
+/* ---- the terminal ------------------------------------------------------------------------- */
+
+struct tty_ui {
+	enum msg_lang lang;
+	int color;    /* stdout is a terminal: emphasis with ANSI attributes */
+	int tty_fd;   /* /dev/tty, or -1 */
+	int pw_fd;    /* --password-fd, or -1 */
+};
+
+/* Restored by the signal handler if the person interrupts the password entry. */
+static volatile sig_atomic_t g_tty_raw;
+static int g_tty_fd = -1;
+static struct termios g_tty_saved;
+
+static void restore_tty_on_signal(int sig)
+{
+	if (g_tty_raw)
+		(void)tcsetattr(g_tty_fd, TCSAFLUSH, &g_tty_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void print_indented(FILE *f, const char *prefix, const char *text)
+{
+	const char *p = text;
+	int first = 1;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		fprintf(f, "%s%.*s\n", first ? prefix : "      ", (int)n, p);
+		first = 0;
+		p += n + (nl ? 1 : 0);
+	}
+	if (first)
+		fprintf(f, "%s\n", prefix);
+}
+
+static void ui_print(void *vctx, enum ui_kind kind, const char *text)
+{
+	struct tty_ui *u = vctx;
+	const char *b = u->color ? "\033[1m" : "", *r = u->color ? "\033[0m" : "";
+
+	switch (kind) {
+	case UI_HEADING:
+		printf("\n%s■ %s%s\n", b, text, r);
+		break;
+	case UI_SITE:
+		/* the portal that asks, as the person must check it: framed, in bold/reverse */
+		printf("\n  ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━\n");
+		printf("  ┃ %s%s%s%s\n", u->color ? "\033[1;7m" : "", text, r, "");
+		printf("  ┗━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━\n");
+		break;
+	case UI_FIELD:
+		print_indented(stdout, "    ", text);
+		break;
+	case UI_NOTE:
+	case UI_TEXT:
+		printf("  %s\n", text);
+		break;
+	case UI_PROGRESS:
+		printf("  … %s\n", text);
+		break;
+	case UI_WARNING:
+		fflush(stdout);
+		fprintf(stderr, "  %s! %s%s\n", b, text, r);
+		break;
+	case UI_ERROR:
+		fflush(stdout);
+		fprintf(stderr, "  %s× %s%s\n", b, text, r);
+		break;
+	case UI_SUCCESS:
+		printf("\n  %s✓ %s%s\n", b, text, r);
+		break;
+	}
+	fflush(stdout);
+}
+
+/* The password from --password-fd: one line (without its \n or \r\n), at most PW_READ_MAX
+ * bytes; a longer line is returned cut, which the length rule refuses. */
+static int fd_password(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	char c;
+
+	for (;;) {
+		ssize_t r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (c == '\n')
+			break;
+		if (n + 1 < cap)
+			buf[n++] = c;
+	}
+	c = 0;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Interactive entry on /dev/tty: no echo, one '*' per character typed, Backspace and Ctrl-U
+ * edit, Enter is 「次へ」, Ctrl-D on an empty line cancels. Escape sequences (arrow keys) are
+ * skipped. */
+static int tty_password(struct tty_ui *u, const char *prompt, char *buf, size_t cap)
+{
+	struct termios raw;
+	struct sigaction sa, old_int, old_term, old_hup, old_quit;
+	size_t n = 0;
+	int rc = -1, esc = 0;
+	unsigned char c = 0;
+
+	if (u->tty_fd < 0 || tcgetattr(u->tty_fd, &g_tty_saved) != 0)
+		return -1;
+	g_tty_fd = u->tty_fd;
+	raw = g_tty_saved;
+	raw.c_lflag &= (tcflag_t) ~(ECHO | ICANON);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = restore_tty_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+	sigaction(SIGQUIT, &sa, &old_quit);
+	if (tcsetattr(u->tty_fd, TCSAFLUSH, &raw) != 0)
+		goto out;
+	g_tty_raw = 1;
+	dprintf(u->tty_fd, "  %s", prompt);
+	for (;;) {
+		ssize_t r = read(u->tty_fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			goto out;
+		if (esc == 1) { /* ESC [ or ESC O start a sequence; anything else ends it */
+			esc = (c == '[' || c == 'O') ? 2 : 0;
+			continue;
+		}
+		if (esc == 2) {
+			if (c >= 0x40 && c <= 0x7E)
+				esc = 0;
+			continue;
+		}
+		if (c == '\r' || c == '\n')
+			break;
+		if (c == 0x1B) {
+			esc = 1;
+		} else if (c == 0x7F || c == 0x08) {
+			if (n > 0) {
+				while (n > 0 && ((unsigned char)buf[n - 1] & 0xC0) == 0x80)
+					n--; /* a whole UTF-8 character */
+				if (n > 0)
+					n--;
+				(void)!write(u->tty_fd, "\b \b", 3);
+			}
+		} else if (c == 0x15) { /* Ctrl-U */
+			for (size_t i = 0; i < n; i++)
+				if (((unsigned char)buf[i] & 0xC0) != 0x80)
+					(void)!write(u->tty_fd, "\b \b", 3);
+			n = 0;
+		} else if (c == 0x04) { /* Ctrl-D */
+			if (n == 0)
+				goto out;
+		} else if (c >= 0x20 && n + 1 < cap && n < PW_READ_MAX) {
+			buf[n++] = (char)c;
+			if ((c & 0xC0) != 0x80)
+				(void)!write(u->tty_fd, "*", 1);
+		}
+	}
+	buf[n] = '\0';
+	rc = 0;
+out:
+	c = 0;
+	if (rc != 0)
+		explicit_bzero(buf, cap);
+	if (g_tty_raw)
+		(void)tcsetattr(u->tty_fd, TCSAFLUSH, &g_tty_saved);
+	g_tty_raw = 0;
+	(void)!write(u->tty_fd, "\n", 1);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	return rc;
+}
+
+static int ui_password(void *vctx, const char *prompt, char *buf, size_t cap)
+{
+	struct tty_ui *u = vctx;
+
+	if (u->pw_fd >= 0)
+		return fd_password(u->pw_fd, buf, cap);
+	return tty_password(u, prompt, buf, cap);
+}
+
+/* One line from the terminal (canonical mode, echoed). */
+static int tty_line(struct tty_ui *u, char *buf, size_t cap)
+{
+	size_t n = 0;
+	char c;
+
+	if (u->tty_fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t r = read(u->tty_fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return n ? 0 : -1;
+		if (c == '\n')
+			break;
+		if (n + 1 < cap)
+			buf[n++] = c;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static int ui_confirm(void *vctx, const char *question)
+{
+	struct tty_ui *u = vctx;
+	char line[64];
+
+	dprintf(u->tty_fd, "  %s", question);
+	if (tty_line(u, line, sizeof(line)) != 0)
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y' || strncmp(line, "はい", strlen("はい")) == 0;
+}
+
+static void ui_close(void *vctx, const char *label)
+{
+	struct tty_ui *u = vctx;
+	char line[64];
+
+	dprintf(u->tty_fd, "\n  %s", label);
+	(void)tty_line(u, line, sizeof(line));
+}
+
+/* ---- options -------------------------------------------------------------------------------- */
+
+enum {
+	O_LANG = 256,
+	O_READER,
+	O_CARD_TIMEOUT,
+	O_PASSWORD_FD,
+	O_ALLOW,
+	O_REQUEST_FILE,
+	O_OUT,
+	O_CONTENT_OUT,
+	O_CACERT,
+	O_HELP,
+};
+
+static const struct option OPTIONS[] = {
+    {"lang", required_argument, NULL, O_LANG},
+    {"reader", required_argument, NULL, O_READER},
+    {"card-timeout", required_argument, NULL, O_CARD_TIMEOUT},
+    {"password-fd", required_argument, NULL, O_PASSWORD_FD},
+    {"allow", required_argument, NULL, O_ALLOW},
+    {"request-file", required_argument, NULL, O_REQUEST_FILE},
+    {"out", required_argument, NULL, O_OUT},
+    {"content-out", required_argument, NULL, O_CONTENT_OUT},
+    {"cacert", required_argument, NULL, O_CACERT},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_int(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Read a whole file of at most max bytes. 0, or -1 (errno; EFBIG when larger). */
+static int read_file(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	int rc = -1, saved;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return -1;
+	buf = malloc(max + 1);
+	if (!buf)
+		goto out;
+	for (;;) {
+		ssize_t r = read(fd, buf + n, max + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto out;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max) {
+			errno = EFBIG;
+			goto out;
+		}
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+	rc = 0;
+out:
+	saved = errno;
+	free(buf);
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* ~/.config/madoguchi-sign/allowed-portals (XDG_CONFIG_HOME respected); a missing file is no
+ * allow-list. 0, or -1 with a message printed (a broken allow-list fails closed). */
+static int load_allow_file(enum msg_lang lang, struct signer_allow *allow)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char path[4096], msg[4352];
+	uint8_t *text = NULL;
+	size_t len = 0, bad = 0;
+	int rc;
+
+	if (xdg && xdg[0] == '/')
+		rc = snprintf(path, sizeof(path), "%s/madoguchi-sign/allowed-portals", xdg);
+	else if (home && home[0] == '/')
+		rc = snprintf(path, sizeof(path), "%s/.config/madoguchi-sign/allowed-portals", home);
+	else
+		return 0;
+	if (rc < 0 || (size_t)rc >= sizeof(path))
+		return 0;
+	if (read_file(path, SIGNER_ALLOW_FILE_MAX, &text, &len) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		fprintf(stderr, "%s\n", msg_fmt(msg, sizeof(msg), lang, MSG_E_ALLOW_FILE, path,
+		                                 (size_t)0));
+		return -1;
+	}
+	rc = signer_allow_parse(allow, (const char *)text, len, &bad);
+	free(text);
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", msg_fmt(msg, sizeof(msg), lang, MSG_E_ALLOW_FILE, path, bad));
+		return -1;
+	}
+	return 0;
+}
+
+static int usage_error(enum msg_lang lang, const char *detail)
+{
+	char msg[1024];
+	fprintf(stderr, "madoguchi-sign: %s\n", msg_fmt(msg, sizeof(msg), lang, MSG_E_USAGE, detail));
+	return SIGNER_EUSAGE;
+}
+
+int main(int argc, char **argv)
+{
+	enum msg_lang lang = LANG_JA;
+	struct signer_allow allow;
+	struct signer_link link;
+	struct signer_net_cfg netcfg = {NULL, 15, 60};
+	struct signer_source src;
+	struct signer_cfg cfg;
+	struct tty_ui ui = {LANG_JA, 0, -1, -1};
+	struct signer_pcsc *pcsc = NULL;
+	const char *request_file = NULL, *link_arg = NULL;
+	uint8_t *file_body = NULL;
+	size_t file_len = 0;
+	long card_timeout = DEFAULT_CARD_TIMEOUT, pw_fd = -1;
+	int opt, help = 0, curl_ready = 0, closed = 0;
+	enum signer_status st = SIGNER_EUSAGE;
+	enum link_err le;
+
+	memset(&allow, 0, sizeof(allow));
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&src, 0, sizeof(src));
+	/* the language first, so that every message below is in it */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--lang=en") == 0 ||
+		    (strcmp(argv[i], "--lang") == 0 && i + 1 < argc && strcmp(argv[i + 1], "en") == 0))
+			lang = LANG_EN;
+		if (strcmp(argv[i], "--") == 0)
+			break;
+	}
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", OPTIONS, NULL)) != -1) {
+		switch (opt) {
+		case O_LANG:
+			if (strcmp(optarg, "ja") == 0)
+				lang = LANG_JA;
+			else if (strcmp(optarg, "en") == 0)
+				lang = LANG_EN;
+			else
+				return usage_error(lang, "--lang ja|en");
+			break;
+		case O_READER:
+			if (!optarg[0] || strlen(optarg) > 200)
+				return usage_error(lang, "--reader NAME");
+			cfg.reader = optarg;
+			break;
+		case O_CARD_TIMEOUT:
+			if (parse_int(optarg, 1, 600, &card_timeout) != 0)
+				return usage_error(lang, "--card-timeout 1..600");
+			break;
+		case O_PASSWORD_FD:
+			if (parse_int(optarg, 0, 1 << 20, &pw_fd) != 0 || fcntl((int)pw_fd, F_GETFD) < 0)
+				return usage_error(lang, "--password-fd N (an open file descriptor)");
+			break;
+		case O_ALLOW:
+			if (signer_allow_add(&allow, optarg) != 0)
+				return usage_error(lang, "--allow HOST[:PORT]");
+			break;
+		case O_REQUEST_FILE:
+			request_file = optarg;
+			break;
+		case O_OUT:
+			cfg.out_path = optarg;
+			break;
+		case O_CONTENT_OUT:
+			cfg.content_out_path = optarg;
+			break;
+		case O_CACERT:
+			netcfg.cacert = optarg;
+			break;
+		case O_HELP:
+			help = 1;
+			break;
+		default:
+			return usage_error(lang, argv[optind - 1]);
+		}
+	}
+	if (help) {
+		fputs(msg_get(lang, MSG_HELP), stdout);
+		return SIGNER_OK;
+	}
+	if (optind < argc)
+		link_arg = argv[optind++];
+	if (optind < argc)
+		return usage_error(lang, argv[optind]);
+	if (!!link_arg == !!request_file)
+		return usage_error(lang, "LINK | --request-file FILE");
+	if (request_file && !cfg.out_path)
+		return usage_error(lang, "--request-file FILE --out SIGFILE");
+
+	ui.lang = lang;
+	ui.color = isatty(STDOUT_FILENO);
+	ui.pw_fd = (int)pw_fd;
+	if (pw_fd < 0) {
+		ui.tty_fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (ui.tty_fd < 0) {
+			char msg[512];
+			fprintf(stderr, "madoguchi-sign: %s\n",
+			        msg_fmt(msg, sizeof(msg), lang, MSG_E_NEED_TTY));
+			return SIGNER_EUSAGE;
+		}
+	}
+
+	if (link_arg) {
+		le = signer_link_parse(link_arg, &link);
+		if (le != LINK_OK) {
+			char msg[1024];
+			if (le == LINK_EINSECURE)
+				msg_fmt(msg, sizeof(msg), lang, MSG_E_LINK_INSECURE);
+			else
+				msg_fmt(msg, sizeof(msg), lang, MSG_E_LINK, link_strerror(le));
+			fprintf(stderr, "madoguchi-sign: %s\n", msg);
+			st = SIGNER_ELINK;
+			goto out;
+		}
+		if (load_allow_file(lang, &allow) != 0) {
+			st = SIGNER_EUSAGE;
+			goto out;
+		}
+		src.link = &link;
+		src.allow = &allow;
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			fprintf(stderr, "madoguchi-sign: curl_global_init failed\n");
+			st = SIGNER_EINTERNAL;
+			goto out;
+		}
+		curl_ready = 1;
+	} else {
+		if (read_file(request_file, REQUEST_FILE_MAX, &file_body, &file_len) != 0) {
+			char msg[1024];
+			snprintf(msg, sizeof(msg), "--request-file %s: %s", request_file,
+			         errno == EFBIG ? "too large" : strerror(errno));
+			fprintf(stderr, "madoguchi-sign: %s\n", msg);
+			st = errno == EFBIG ? SIGNER_EREQUEST : SIGNER_EUSAGE;
+			goto out;
+		}
+		src.file_name = request_file;
+		src.file_body = file_body;
+		src.file_len = file_len;
+	}
+
+	pcsc = signer_pcsc_new();
+	if (!pcsc) {
+		st = SIGNER_EINTERNAL;
+		goto out;
+	}
+	cfg.lang = lang;
+	cfg.ui.ctx = &ui;
+	cfg.ui.interactive = pw_fd < 0;
+	cfg.ui.print = ui_print;
+	cfg.ui.password = ui_password;
+	cfg.ui.confirm = ui_confirm;
+	cfg.ui.close = ui_close;
+	cfg.card = &signer_pcsc_card_ops;
+	cfg.card_ctx = pcsc;
+	cfg.net = &signer_curl_net_ops;
+	cfg.net_ctx = &netcfg;
+	cfg.card_timeout_ms = (int)card_timeout * 1000;
+	st = signer_run(&cfg, &src);
+	closed = 1; /* signer_run showed 「閉じる」 itself */
+out:
+	/* opened from a browser the terminal window closes when the app ends: let the person read
+	 * why it stopped */
+	if (!closed && st != SIGNER_OK && ui.tty_fd >= 0)
+		ui_close(&ui, msg_get(lang, MSG_CLOSE_PROMPT));
+	signer_pcsc_free(pcsc);
+	if (curl_ready)
+		curl_global_cleanup();
+	free(file_body);
+	if (ui.tty_fd >= 0)
+		close(ui.tty_fd);
+	return (int)st;
+}

@@ -1,0 +1,24 @@
+/* pcsc: the card of the signing app through PC/SC (pcsc-lite): wait for a card on any reader
+ * (or the readers whose name contains --reader) with a time limit, connect to it (shared, in a
+ * transaction so no other program slips commands between VERIFY and the signature), find the
+ * JPKI-AP by selecting its AID (never by ATR: contactless readers report other ATRs), and carry
+ * the jpki APDUs with SCardTransmit (T=0 GET RESPONSE / wrong-Le retries handled). A real card
+ * in a USB or NFC reader and the virtual card behind vpcd are the same to it. */
+#ifndef MADOGUCHI_SIGNER_PCSC_H
+#define MADOGUCHI_SIGNER_PCSC_H
+
+#include "signer/flow.h"
+
+struct signer_pcsc;
+
+/* A PC/SC session holder (no context is established yet); NULL when out of memory. */
+struct signer_pcsc *signer_pcsc_new(void);
+void signer_pcsc_free(struct signer_pcsc *p);
+
+/* The card interface of flow.h over PC/SC; ctx is the struct signer_pcsc. */
+extern const struct signer_card_ops signer_pcsc_card_ops;
+
+/* The reader the card was found in ("" before), for logs and tests. */
+const char *signer_pcsc_reader(const struct signer_pcsc *p);
+
+#endif
