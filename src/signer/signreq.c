@@ -318,11 +318,14 @@ int signer_allow_parse(struct signer_allow *a, const char *text, size_t len, siz
 
 int signer_allow_match(const struct signer_allow *a, const struct signer_link *l)
 {
-	unsigned def = l->tls ? 443 : 80;
-	unsigned lport = l->port ? l->port : def;
+	unsigned def, lport;
 
 	if (!a || a->n == 0)
 		return 1;
+	if (!l)
+		return 0;
+	def = l->tls ? 443 : 80;
+	lport = l->port ? l->port : def;
 	for (size_t i = 0; i < a->n; i++) {
 		unsigned eport = a->e[i].port ? a->e[i].port : def;
 		if (strcmp(a->e[i].host, l->host) == 0 && eport == lport)
@@ -701,13 +704,10 @@ void signer_post_reply_parse(long status, const uint8_t *body, size_t len,
 					if (strcmp(json_string_value(v), REASONS[i].name) == 0)
 						out->reason = REASONS[i].reason;
 			v = json_object_get(root, "message");
-			if (json_is_string(v)) {
-				size_t n = json_string_length(v);
-				if (n > SIGNREQ_MESSAGE_MAX)
-					n = SIGNREQ_MESSAGE_MAX;
+			/* cut to the buffer on a character boundary */
+			if (json_is_string(v))
 				sanitize_copy(out->message, sizeof(out->message), json_string_value(v),
-				              n);
-			}
+				              json_string_length(v));
 		}
 	} else if (status == 410) {
 		out->answer = member_is(root, "error", "used") ? PORTAL_USED : PORTAL_EXPIRED;
