@@ -305,6 +305,7 @@ struct verify_trust {
 	pthread_mutex_t lock; /* guards the CRL cache below */
 	struct crl_set *crl;  /* the last good CRL file */
 	struct stat crl_st;   /* identity of the file last tried */
+	int crl_loading;      /* a thread is reading a changed file */
 	char crl_note[256];   /* why the file last tried was not taken; "" when it was */
 };
 
@@ -765,25 +766,41 @@ size_t verify_trust_anchor_count(const verify_trust *t)
  * says why a changed file was not taken ("" when all is well). */
 static struct crl_set *crl_get(verify_trust *t, char *note, size_t notelen)
 {
-	struct crl_set *s, *fresh = NULL;
-	struct stat st;
+	struct crl_set *s, *fresh = NULL, *old = NULL;
+	struct stat st, loaded;
 	char err[256] = "";
+	int load = 0;
 
 	note[0] = '\0';
+	/* look, and claim the reload when the file changed and no other thread is loading it:
+	 * a large CRL takes a while to parse, and the others keep using the last one meanwhile */
 	pthread_mutex_lock(&t->lock);
 	if (stat(t->crl_file, &st) != 0) {
 		errf(note, notelen, "%s: %s; the last loaded CRL is used", t->crl_file,
 		     strerror(errno));
-	} else if (!same_file(&st, &t->crl_st)) {
-		if (crl_load(t, &fresh, &st, err, sizeof(err)) == VERIFY_OK) {
-			crl_set_free(t->crl && --t->crl->refs == 0 ? t->crl : NULL);
+	} else if (!same_file(&st, &t->crl_st) && !t->crl_loading) {
+		t->crl_loading = 1;
+		load = 1;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (load) {
+		enum verify_err e = crl_load(t, &fresh, &loaded, err, sizeof(err));
+		pthread_mutex_lock(&t->lock);
+		if (e == VERIFY_OK) {
+			if (t->crl && --t->crl->refs == 0)
+				old = t->crl;
 			t->crl = fresh;
+			t->crl_st = loaded;
 			t->crl_note[0] = '\0';
 		} else {
 			snprintf(t->crl_note, sizeof(t->crl_note), "%s", err);
+			t->crl_st = st; /* do not try the same file again on every signature */
 		}
-		t->crl_st = st; /* do not try the same file again on every signature */
+		t->crl_loading = 0;
+		pthread_mutex_unlock(&t->lock);
+		crl_set_free(old);
 	}
+	pthread_mutex_lock(&t->lock);
 	if (!note[0] && t->crl_note[0])
 		errf(note, notelen,
 		     "the changed CRL file was not taken (%s); the last loaded CRL is used",
@@ -1403,7 +1420,7 @@ static int check_format(struct vctx *c)
 	for (i = 0, found = 0; i < n; i++) {
 		X509 *x = sk_X509_value(c->bag, i);
 		if (CMS_SignerInfo_cert_cmp(c->si, x) == 0) {
-			if (found)
+			if (found && X509_cmp(c->leaf, x) != 0)
 				return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
 				            "two certificates match the signer"),
 				       -1;

@@ -37,10 +37,12 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "sig/verify.h"
+#include "signer/cades.h"
 
 #define NAME "山田 太郎"
 #define ADDRESS "東京都千代田区千代田1-1"
@@ -739,6 +741,47 @@ static void test_openssl_cli_signature(void **state)
 	r = check(t, buf, n, CONTENT, strlen(CONTENT), time(NULL), VERIFY_RESULT_OK);
 	assert_string_equal(outcome(r, "signing_certificate_attribute"), "pass");
 	verify_report_free(r);
+	verify_trust_free(t);
+}
+
+/* The card's COMPUTE DIGITAL SIGNATURE: PKCS #1 v1.5 over the DigestInfo it is given. */
+static int card_sign(void *ctx, const uint8_t *digestinfo, size_t len, uint8_t sig[CADES_SIG_BYTES])
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(ctx, NULL);
+	size_t n = CADES_SIG_BYTES;
+	int ok = pc && EVP_PKEY_sign_init(pc) == 1 &&
+	         EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
+	         EVP_PKEY_sign(pc, sig, &n, digestinfo, len) == 1 && n == CADES_SIG_BYTES;
+
+	EVP_PKEY_CTX_free(pc);
+	return ok ? 0 : 1;
+}
+
+/* What the signing app (src/signer/cades.c) posts verifies at the portal: the contract between
+ * the two halves of the hand-off. */
+static void test_signing_app_signature(void **state)
+{
+	verify_trust *t = trust(g_trust, NULL, g_crl, 0);
+	unsigned char *cert = NULL;
+	int cert_len = i2d_X509(g_good.cert, &cert);
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int rc = 0;
+	verify_report *r;
+
+	assert_true(cert_len > 0);
+	assert_int_equal(cades_sign_detached(cert, (size_t)cert_len, (const uint8_t *)CONTENT,
+	                                     strlen(CONTENT), time(NULL), card_sign, g_good.key,
+	                                     &rc, &der, &len),
+	                 CADES_OK);
+	r = check(t, der, len, CONTENT, strlen(CONTENT), time(NULL), VERIFY_RESULT_OK);
+	assert_true(json_is_true(jat(r, "signature.cades")));
+	assert_string_equal(outcome(r, "signing_certificate_attribute"), "pass");
+	assert_string_equal(jstr_at(r, "revocation.method"), "crl");
+	assert_string_equal(verify_report_basic4(r)->name, NAME);
+	verify_report_free(r);
+	free(der);
+	OPENSSL_free(cert);
 	verify_trust_free(t);
 }
 
@@ -1732,7 +1775,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	int i;
 
-	for (i = 0; i < 20; i++) {
+	for (i = 0; i < 40; i++) {
 		verify_report *r = NULL;
 		int odd = i & 1;
 		if (verify_signature(w->t, odd ? w->revoked : w->good,
@@ -1745,17 +1788,59 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Replaces the live CRL file with one of two versions, again and again, atomically. */
+struct swapper {
+	char live[SHORT + 16];
+	char versions[2][SHORT + 16];
+	int rounds;
+	int failures;
+};
+
+static void *swapper_main(void *arg)
+{
+	struct swapper *sw = arg;
+	char tmp[SHORT + 32];
+	int i;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", sw->live);
+	for (i = 0; i < sw->rounds; i++) {
+		if (link(sw->versions[i & 1], tmp) != 0 || rename(tmp, sw->live) != 0)
+			sw->failures++;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/* Four threads verify with one trust while the CRL file changes under them (ASan watches the
+ * reference counts of the CRL cache). */
 static void test_threads(void **state)
 {
-	verify_trust *t = trust(g_trust, NULL, g_crl, 0);
+	struct swapper sw = {.rounds = 40};
+	verify_trust *t;
 	struct worker w[4];
-	pthread_t th[4];
+	pthread_t th[4], swth;
 	size_t glen, rlen;
 	uint8_t *good = sign_good(&glen);
 	uint8_t *rev =
 	    make_sig(g_revoked.cert, g_revoked.key, CONTENT, strlen(CONTENT), NULL, &rlen);
 	int i;
 
+	/* two versions of the CRL: the current one, and one regenerated (a new crlNumber) */
+	snprintf(sw.live, sizeof(sw.live), "%s/crl-live.pem", g_dir);
+	snprintf(sw.versions[0], sizeof(sw.versions[0]), "%s/crl-v0.pem", g_dir);
+	snprintf(sw.versions[1], sizeof(sw.versions[1]), "%s/crl-v1.pem", g_dir);
+	{
+		char *cp0[] = {"cp", g_crl, sw.versions[0], NULL};
+		char *regen[] = {g_bin, "pki", "crl", g_pki, NULL};
+		char *cp1[] = {"cp", g_crl, sw.versions[1], NULL};
+		char *cpl[] = {"cp", g_crl, sw.live, NULL};
+		assert_int_equal(run(cp0), 0);
+		assert_int_equal(run(regen), 0);
+		assert_int_equal(run(cp1), 0);
+		assert_int_equal(run(cpl), 0);
+	}
+	t = trust(g_trust, NULL, sw.live, 0);
+	assert_int_equal(pthread_create(&swth, NULL, swapper_main, &sw), 0);
 	for (i = 0; i < 4; i++) {
 		w[i] = (struct worker){t, good, glen, rev, rlen, 0};
 		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
@@ -1764,6 +1849,8 @@ static void test_threads(void **state)
 		pthread_join(th[i], NULL);
 		assert_int_equal(w[i].failures, 0);
 	}
+	pthread_join(swth, NULL);
+	assert_int_equal(sw.failures, 0);
 	OPENSSL_free(good);
 	OPENSSL_free(rev);
 	verify_trust_free(t);
@@ -1811,6 +1898,7 @@ int main(void)
 	    cmocka_unit_test(test_good_no_revocation),
 	    cmocka_unit_test(test_cades),
 	    cmocka_unit_test(test_openssl_cli_signature),
+	    cmocka_unit_test(test_signing_app_signature),
 	    cmocka_unit_test(test_content_changed),
 	    cmocka_unit_test(test_bad_signature),
 	    cmocka_unit_test(test_foreign_ca),
