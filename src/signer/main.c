@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -412,6 +413,10 @@ int main(int argc, char **argv)
 	enum signer_status st = SIGNER_EUSAGE;
 	enum link_err le;
 
+	{ /* no core file: it could hold the password */
+		struct rlimit no_core = {0, 0};
+		(void)setrlimit(RLIMIT_CORE, &no_core);
+	}
 	memset(&allow, 0, sizeof(allow));
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&src, 0, sizeof(src));

@@ -292,7 +292,7 @@ timeout 10 "$SIGN" --request-file "$T/req.json" --out "$T/sig.p7s" < /dev/null >
 rc=$?
 check "no terminal and no --password-fd: exit 2 (got $rc)" [ "$rc" = 2 ]
 timeout 10 "$SIGN" --help > "$T/out.txt" 2>&1
-check "--help documents the exit codes" sh -c "grep -qF '終了コード' '$T/out.txt' && grep -qF '13 パスワードにロック' '$T/out.txt'"
+check "--help documents the exit codes" sh -c "grep -qF '終了コード' '$T/out.txt' && grep -qF '13  パスワードにロック' '$T/out.txt'"
 check "no sanitizer report in any run of the app" \
 	sh -c "! grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error' '$T/sign.log'"
 check "the card logs no password" sh -c "! grep -q -e ABC123 -e WRONG '$T/card.log'"

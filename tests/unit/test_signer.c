@@ -667,6 +667,13 @@ static void test_catalogue(void **state)
 		assert_true(signreq_text_printable(ja, strlen(ja), 1));
 		assert_true(signreq_text_printable(en, strlen(en), 1));
 	}
+	/* --help documents every exit code, in both languages */
+	for (int code = SIGNER_OK; code <= SIGNER_ECANCEL; code++) {
+		char line[16];
+		snprintf(line, sizeof(line), "\n%4d  ", code);
+		assert_non_null(strstr(msg_get(LANG_JA, MSG_HELP), line));
+		assert_non_null(strstr(msg_get(LANG_EN, MSG_HELP), line));
+	}
 	assert_string_equal(msg_get(LANG_JA, MSG_COUNT), "");
 	assert_string_equal(msg_get((enum msg_lang)7, MSG_START_TITLE), "");
 	/* the guide's words, verbatim (seed-flow.md steps 9-13) */
