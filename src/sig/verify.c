@@ -996,9 +996,10 @@ static void pass(verify_report *r, enum check ck, const char *detail)
 	check_add(r, ck, "pass", detail);
 }
 
-static void fail(verify_report *r, enum check ck, enum verify_result res, const char *fmt, ...)
+/* Records the failing check and the result; returns -1 (for `return fail(...)`). */
+static int fail(verify_report *r, enum check ck, enum verify_result res, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static void fail(verify_report *r, enum check ck, enum verify_result res, const char *fmt, ...)
+static int fail(verify_report *r, enum check ck, enum verify_result res, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -1007,6 +1008,7 @@ static void fail(verify_report *r, enum check ck, enum verify_result res, const 
 	va_end(ap);
 	r->result = res;
 	check_add(r, ck, "fail", r->reason);
+	return -1;
 }
 
 static void report_free(verify_report *r)
@@ -1376,67 +1378,56 @@ static int check_format(struct vctx *c)
 	char txt[80];
 
 	if (c->len == 0)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "empty signature"), -1;
+		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "empty signature");
 	if (c->len > VERIFY_CMS_MAX)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "signature over %zu bytes",
-		            VERIFY_CMS_MAX),
-		       -1;
+		            VERIFY_CMS_MAX);
 	c->cms = d2i_CMS_ContentInfo(NULL, &p, (long)c->len);
 	if (!c->cms)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "not a DER CMS ContentInfo"),
-		       -1;
+		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "not a DER CMS ContentInfo");
 	if (p != c->der + c->len)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "%zu bytes after the CMS",
-		            (size_t)(c->der + c->len - p)),
-		       -1;
+		            (size_t)(c->der + c->len - p));
 	if (OBJ_obj2nid(CMS_get0_type(c->cms)) != NID_pkcs7_signed)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "not SignedData"), -1;
+		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "not SignedData");
 	if (OBJ_obj2nid(CMS_get0_eContentType(c->cms)) != NID_pkcs7_data)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "the encapsulated content type is not id-data"),
-		       -1;
+		            "the encapsulated content type is not id-data");
 	if (CMS_is_detached(c->cms) != 1)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "the content is attached; a detached signature is expected"),
-		       -1;
+		            "the content is attached; a detached signature is expected");
 	sis = CMS_get0_SignerInfos(c->cms);
 	n = sis ? sk_CMS_SignerInfo_num(sis) : 0;
 	if (n != 1)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "%d signers; exactly one expected", n),
-		       -1;
+		            "%d signers; exactly one expected", n);
 	c->si = sk_CMS_SignerInfo_value(sis, 0);
 
 	c->bag = CMS_get1_certs(c->cms);
 	n = c->bag ? sk_X509_num(c->bag) : 0;
 	if (n == 0)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "no certificate in the signature"),
-		       -1;
+		            "no certificate in the signature");
 	if (n > BAG_MAX)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "%d certificates; at most %d",
-		            n, BAG_MAX),
-		       -1;
+		            n, BAG_MAX);
 	for (i = 0, found = 0; i < n; i++) {
 		X509 *x = sk_X509_value(c->bag, i);
 		if (CMS_SignerInfo_cert_cmp(c->si, x) == 0) {
 			if (found && X509_cmp(c->leaf, x) != 0)
 				return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-				            "two certificates match the signer"),
-				       -1;
+				            "two certificates match the signer");
 			c->leaf = x;
 			found = 1;
 		}
 	}
 	if (!c->leaf)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "the signer's certificate is not in the signature"),
-		       -1;
+		            "the signer's certificate is not in the signature");
 	jset(r, r->root, "certificate", cert_json(r, c->leaf));
 	if (X509_get_extension_flags(c->leaf) & EXFLAG_INVALID)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "the signer's certificate has malformed extensions"),
-		       -1;
+		            "the signer's certificate has malformed extensions");
 
 	CMS_SignerInfo_get0_algs(c->si, NULL, NULL, &dig, &sigalg);
 	nid = dig ? OBJ_obj2nid(dig->algorithm) : NID_undef;
@@ -1451,40 +1442,33 @@ static int check_format(struct vctx *c)
 	}
 	if (nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "digest algorithm %s not accepted (SHA-256, -384, -512)", txt),
-		       -1;
+		            "digest algorithm %s not accepted (SHA-256, -384, -512)", txt);
 	c->md = EVP_get_digestbynid(nid);
 	if (!c->md)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "digest algorithm unavailable"),
-		       -1;
+		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "digest algorithm unavailable");
 
 	n = CMS_signed_get_attr_count(c->si);
 	if (n <= 0)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "no signed attributes"), -1;
+		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "no signed attributes");
 	if (n > ATTRS_MAX)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "%d signed attributes; at most %d", n, ATTRS_MAX),
-		       -1;
+		            "%d signed attributes; at most %d", n, ATTRS_MAX);
 	v = single_attr(c->si, NID_pkcs9_contentType, V_ASN1_OBJECT, &why);
 	if (!v)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "contentType attribute %s",
-		            why),
-		       -1;
+		            why);
 	if (OBJ_obj2nid(v->value.object) != NID_pkcs7_data)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "the contentType attribute is not id-data"),
-		       -1;
+		            "the contentType attribute is not id-data");
 	v = single_attr(c->si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, &why);
 	if (!v)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "messageDigest attribute %s",
-		            why),
-		       -1;
+		            why);
 	c->message_digest = v->value.octet_string;
 	if (c->message_digest->length != EVP_MD_get_size(c->md))
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
 		            "the messageDigest attribute has %d bytes, not %d",
-		            c->message_digest->length, EVP_MD_get_size(c->md)),
-		       -1;
+		            c->message_digest->length, EVP_MD_get_size(c->md));
 	if (CMS_signed_get_attr_by_NID(c->si, NID_pkcs9_signingTime, -1) >= 0) {
 		time_t st;
 		v = single_attr(c->si, NID_pkcs9_signingTime, V_ASN1_UTCTIME, &why);
@@ -1492,8 +1476,7 @@ static int check_format(struct vctx *c)
 			v = single_attr(c->si, NID_pkcs9_signingTime, V_ASN1_GENERALIZEDTIME, &why);
 		if (!v || sig_asn1_time(v->value.utctime, &st) != 0)
 			return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-			            "malformed signingTime attribute"),
-			       -1;
+			            "malformed signingTime attribute");
 		jset(r, c->sig, "signing_time", jtime(st));
 	}
 	i = optional_seq(c->si, NID_id_smime_aa_signingCertificate, &p, &slen);
@@ -1505,8 +1488,7 @@ static int check_format(struct vctx *c)
 	}
 	if (i < 0)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "malformed signingCertificate attribute"),
-		       -1;
+		            "malformed signingCertificate attribute");
 	i = optional_seq(c->si, NID_id_smime_aa_signingCertificateV2, &p, &slen);
 	if (i > 0) {
 		const unsigned char *q = p;
@@ -1516,8 +1498,7 @@ static int check_format(struct vctx *c)
 	}
 	if (i < 0)
 		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "malformed signingCertificateV2 attribute"),
-		       -1;
+		            "malformed signingCertificateV2 attribute");
 	jset(r, c->sig, "cades", json_boolean(c->ess2 != NULL));
 	pass(r, CK_FORMAT,
 	     "SignedData, detached id-data, one signer, contentType and messageDigest");
