@@ -19,6 +19,9 @@
 #define PW_INPUT_MAX 256   /* bytes read for one password entry */
 #define PW_FORMAT_ROUNDS 5 /* malformed entries asked again (interactive) */
 #define CARD_ROUNDS 3      /* "hold the card again" offered (interactive) */
+/* A request is refused as expired once expires_at is this far behind the local clock: the
+ * portal decides in the end, and a clock a little ahead must not stop a person from signing. */
+#define CLOCK_SKEW_SECONDS 300
 
 static void say(const struct signer_cfg *cfg, enum ui_kind kind, const char *text)
 {
@@ -594,7 +597,7 @@ enum signer_status signer_run(const struct signer_cfg *cfg, const struct signer_
 		st = SIGNER_EREQUEST;
 		goto out;
 	}
-	if ((int64_t)now_of(cfg) > req.expires_at) {
+	if ((int64_t)now_of(cfg) > req.expires_at + CLOCK_SKEW_SECONDS) {
 		say_msg(cfg, UI_ERROR, MSG_E_EXPIRED);
 		st = SIGNER_EGONE;
 		goto out;

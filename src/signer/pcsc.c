@@ -15,6 +15,7 @@
 #define READERS_MAX 16
 #define READERS_BUF 4096 /* the multi-string of reader names */
 #define WAIT_SLICE_MS 1000
+#define RETRY_SLICE_MS 200 /* a busy or not yet ready card is tried again this often */
 #define GET_RESPONSE_ROUNDS 8
 #define PNP_READER "\\\\?PnP?\\Notification"
 
@@ -255,11 +256,13 @@ static enum signer_status pcsc_open(void *vctx, const char *filter, int timeout_
 	char names_buf[READERS_BUF];
 	const char *names[READERS_MAX];
 	SCARD_READERSTATE st[READERS_MAX + 1];
+	DWORD last_ev[READERS_MAX];
 	long tried[READERS_MAX];
 	size_t n = 0;
 	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
 	DWORD pnp_state = SCARD_STATE_UNAWARE;
-	int relist = 1, told_no_reader = 0, told_not_jpki = 0, told_busy = 0, saw_reader = 0;
+	int relist = 1, retry_soon = 0, told_no_reader = 0, told_not_jpki = 0, told_busy = 0;
+	int saw_reader = 0;
 	LONG rv;
 
 	*why = MSG_E_NO_CARD;
@@ -267,6 +270,11 @@ static enum signer_status pcsc_open(void *vctx, const char *filter, int timeout_
 	p->reader[0] = '\0';
 	release_card(p);
 	if (!p->have_ctx) {
+		/* libpcsclite's client otherwise waits without a limit in SCardConnect and
+		 * SCardBeginTransaction while another program holds the card (it polls on
+		 * SCARD_E_SHARING_VIOLATION); the wait below has a limit, and says why it waits.
+		 * Read once, by the first SCardEstablishContext of the process. */
+		setenv("PCSCLITE_NO_BLOCKING", "1", 1);
 		rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &p->ctx);
 		if (rv != SCARD_S_SUCCESS) {
 			set_detail(p, "SCardEstablishContext", rv);
@@ -276,22 +284,21 @@ static enum signer_status pcsc_open(void *vctx, const char *filter, int timeout_
 		p->have_ctx = 1;
 	}
 	for (;;) {
-		long long left;
+		long long left, slice;
+		int changed = 1;
+
 		if (relist) {
 			if (list_readers(p, filter, names_buf, sizeof(names_buf), names, &n) != 0) {
-				*why = p->last_rv == SCARD_E_NO_SERVICE ||
-				               p->last_rv == SCARD_E_SERVICE_STOPPED
-				           ? MSG_E_NO_SERVICE
-				           : MSG_E_CARD;
-				return p->last_rv == SCARD_E_NO_SERVICE ||
-				               p->last_rv == SCARD_E_SERVICE_STOPPED
-				           ? SIGNER_ENOREADER
-				           : SIGNER_EINTERNAL;
+				int gone = p->last_rv == SCARD_E_NO_SERVICE ||
+				           p->last_rv == SCARD_E_SERVICE_STOPPED;
+				*why = gone ? MSG_E_NO_SERVICE : MSG_E_CARD;
+				return gone ? SIGNER_ENOREADER : SIGNER_EINTERNAL;
 			}
 			memset(st, 0, sizeof(st));
 			for (size_t i = 0; i < n; i++) {
 				st[i].szReader = names[i];
 				st[i].dwCurrentState = SCARD_STATE_UNAWARE;
+				last_ev[i] = 0;
 				tried[i] = -1;
 			}
 			st[n].szReader = PNP_READER;
@@ -307,18 +314,20 @@ static enum signer_status pcsc_open(void *vctx, const char *filter, int timeout_
 		left = deadline - now_ms();
 		if (left <= 0)
 			break;
-		rv = SCardGetStatusChange(p->ctx, (DWORD)(left < WAIT_SLICE_MS ? left : WAIT_SLICE_MS),
-		                          st, (DWORD)(n + 1));
+		/* a card that was busy or not ready is tried again soon, changed or not */
+		slice = retry_soon ? RETRY_SLICE_MS : WAIT_SLICE_MS;
+		rv = SCardGetStatusChange(p->ctx, (DWORD)(left < slice ? left : slice), st,
+		                          (DWORD)(n + 1));
 		if (rv == SCARD_E_TIMEOUT) {
+			changed = 0;
 			if (n == 0)
 				relist = 1; /* poll for readers too, should PnP not be told */
-			continue;
-		}
-		if (rv == SCARD_E_UNKNOWN_READER || rv == SCARD_E_NO_READERS_AVAILABLE) {
+			if (!retry_soon)
+				continue;
+		} else if (rv == SCARD_E_UNKNOWN_READER || rv == SCARD_E_NO_READERS_AVAILABLE) {
 			relist = 1;
 			continue;
-		}
-		if (rv != SCARD_S_SUCCESS) {
+		} else if (rv != SCARD_S_SUCCESS) {
 			set_detail(p, "SCardGetStatusChange", rv);
 			if (rv == SCARD_E_NO_SERVICE || rv == SCARD_E_SERVICE_STOPPED) {
 				*why = MSG_E_NO_SERVICE;
@@ -327,43 +336,44 @@ static enum signer_status pcsc_open(void *vctx, const char *filter, int timeout_
 			*why = MSG_E_CARD;
 			return SIGNER_EINTERNAL;
 		}
+		retry_soon = 0;
 		for (size_t i = 0; i < n; i++) {
-			DWORD ev = st[i].dwEventState;
+			DWORD ev = changed ? st[i].dwEventState : last_ev[i];
 			long counter = (long)((ev >> 16) & 0xFFFF);
+			last_ev[i] = ev;
+			st[i].dwCurrentState = ev & ~(DWORD)SCARD_STATE_CHANGED;
 			if (ev & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE))
 				relist = 1;
-			if ((ev & SCARD_STATE_PRESENT) && !(ev & SCARD_STATE_MUTE) &&
-			    tried[i] != counter) {
-				switch (try_card(p, names[i], t)) {
-				case TRY_OK:
-					return SIGNER_OK;
-				case TRY_NOT_JPKI:
-					tried[i] = counter;
-					if (!told_not_jpki)
-						notify(nctx, MSG_NOT_JPKI_CARD);
-					told_not_jpki = 1;
-					break;
-				case TRY_BUSY:
-					if (!told_busy)
-						notify(nctx, MSG_CARD_BUSY);
-					told_busy = 1;
-					break; /* tried again at the next change or slice */
-				case TRY_GONE:
-					break;
-				case TRY_FAILED:
-					tried[i] = counter;
-					break;
-				}
+			if (!(ev & SCARD_STATE_PRESENT) || (ev & SCARD_STATE_MUTE) || tried[i] == counter)
+				continue;
+			switch (try_card(p, names[i], t)) {
+			case TRY_OK:
+				return SIGNER_OK;
+			case TRY_NOT_JPKI: /* not again until another card is inserted */
+				tried[i] = counter;
+				if (!told_not_jpki)
+					notify(nctx, MSG_NOT_JPKI_CARD);
+				told_not_jpki = 1;
+				break;
+			case TRY_BUSY:
+				if (!told_busy)
+					notify(nctx, MSG_CARD_BUSY);
+				told_busy = 1;
+				retry_soon = 1;
+				break;
+			case TRY_GONE: /* removed meanwhile, or not ready yet: look again soon */
+				retry_soon = 1;
+				break;
+			case TRY_FAILED:
+				tried[i] = counter;
+				break;
 			}
-			st[i].dwCurrentState = ev & ~(DWORD)SCARD_STATE_CHANGED;
 		}
-		if (st[n].dwEventState & SCARD_STATE_CHANGED)
-			relist = 1;
-		pnp_state = st[n].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
-		st[n].dwCurrentState = pnp_state;
-		if (told_busy) { /* a busy card does not change state: do not spin on it */
-			struct timespec ts = {0, 200 * 1000000L};
-			nanosleep(&ts, NULL);
+		if (changed) {
+			if (st[n].dwEventState & SCARD_STATE_CHANGED)
+				relist = 1;
+			pnp_state = st[n].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+			st[n].dwCurrentState = pnp_state;
 		}
 	}
 	if (!saw_reader) {
@@ -372,6 +382,10 @@ static enum signer_status pcsc_open(void *vctx, const char *filter, int timeout_
 	}
 	if (told_not_jpki) {
 		*why = MSG_E_NOT_JPKI;
+		return SIGNER_ECARD;
+	}
+	if (told_busy) {
+		*why = MSG_CARD_BUSY;
 		return SIGNER_ECARD;
 	}
 	*why = MSG_E_NO_CARD;

@@ -2,7 +2,9 @@
  * (or the readers whose name contains --reader) with a time limit, connect to it (shared, in a
  * transaction so no other program slips commands between VERIFY and the signature), find the
  * JPKI-AP by selecting its AID (never by ATR: contactless readers report other ATRs), and carry
- * the jpki APDUs with SCardTransmit (T=0 GET RESPONSE / wrong-Le retries handled). A real card
+ * the jpki APDUs with SCardTransmit (T=0 GET RESPONSE / wrong-Le retries handled). A card held
+ * by another program is waited for within the same limit (libpcsclite's unbounded blocking is
+ * turned off with PCSCLITE_NO_BLOCKING). A real card
  * in a USB or NFC reader and the virtual card behind vpcd are the same to it. */
 #ifndef MADOGUCHI_SIGNER_PCSC_H
 #define MADOGUCHI_SIGNER_PCSC_H

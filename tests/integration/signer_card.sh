@@ -6,7 +6,8 @@
 #  - the right password (typed in lower case) gives a CMS that `openssl cms -verify` accepts
 #    with the card's signing CA, with signingTime, messageDigest, contentType and
 #    signingCertificateV2, over exactly the content; --lang en; the card found by its AID
-#    under a contactless ATR;
+#    under a contactless ATR; a card held by another PC/SC client is waited for, within
+#    --card-timeout;
 #  - a malformed password is refused before any APDU (the card's counter and log unchanged);
 #  - a wrong password: its message with the tries left and the counter -1; five wrong lock it,
 #    with the warning at two tries left; then the app refuses without sending the password;
@@ -68,7 +69,7 @@ if broken == "digest":
 elif broken == "id":
     req["id"] = "short"
 elif broken == "expired":
-    req["expires_at"] = int(time.time()) - 10
+    req["expires_at"] = int(time.time()) - 3600
 elif broken == "lines":
     req["lines"] = [{"label": "氏名\u001b[2J", "value": "x"}]
 open(path, "w", encoding="utf-8").write(json.dumps(req, ensure_ascii=False))
@@ -206,6 +207,55 @@ start_card --atr 3B8F8001804F0CA0000003060300030000000068 || fail_early "the car
 sign_req ABC123
 check "a card with another (contactless) ATR is found by the JPKI AID: exit 0 (got $rc)" [ "$rc" = 0 ]
 stop_card
+
+# ---- another program holds the card --------------------------------------------------------
+# hold READER MS: a PC/SC client that holds the card exclusively for MS milliseconds
+cat > "$T/hold.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <winscard.h>
+int main(int argc, char **argv)
+{
+	SCARDCONTEXT ctx;
+	SCARDHANDLE h;
+	DWORD proto;
+	if (argc != 3 || SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx) != SCARD_S_SUCCESS)
+		return 2;
+	if (SCardConnect(ctx, argv[1], SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+	                 &h, &proto) != SCARD_S_SUCCESS)
+		return 3;
+	printf("held\n");
+	fflush(stdout);
+	usleep((useconds_t)atoi(argv[2]) * 1000);
+	SCardDisconnect(h, SCARD_LEAVE_CARD);
+	SCardReleaseContext(ctx);
+	return 0;
+}
+EOF
+if cc -o "$T/hold" "$T/hold.c" $(pkg-config --cflags --libs libpcsclite) 2> "$T/hold.log"; then
+	wait_for "the card is out" card_absent
+	start_card || fail_early "the card is back"
+	"$T/hold" "Virtual PCD 00 00" 2000 > "$T/hold.out" 2>&1 &
+	HOLD_PID=$!
+	wait_for "the other program holds the card" grep -q held "$T/hold.out"
+	t0=$(date +%s%N)
+	sign_req ABC123
+	t1=$(date +%s%N)
+	wait "$HOLD_PID"
+	check "a card held by another program: the app says so, waits, then signs: exit 0 (got $rc) after $(((t1 - t0) / 1000000)) ms" \
+		sh -c "[ $rc = 0 ] && grep -qF 'カードがほかのプログラムに使われています' '$T/out.txt' && [ $(((t1 - t0) / 1000000)) -ge 1000 ]"
+	"$T/hold" "Virtual PCD 00 00" 6000 > "$T/hold.out" 2>&1 &
+	HOLD_PID=$!
+	wait_for "the other program holds the card" grep -q held "$T/hold.out"
+	CARD_TIMEOUT=2 sign_req ABC123
+	check "held past --card-timeout: exit 15 (got $rc) with that message, not a hang" \
+		sh -c "[ $rc = 15 ] && grep -qF '× カードがほかのプログラムに使われています' '$T/out.txt'"
+	wait "$HOLD_PID"
+	stop_card
+else
+	not_ok "a PC/SC test client compiles (cc, libpcsclite-dev)"
+fi
 
 # ---- expired, not yet valid -----------------------------------------------------------------
 for kind in expired future; do
