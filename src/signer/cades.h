@@ -18,8 +18,8 @@
 
 enum cades_err {
 	CADES_OK = 0,
-	CADES_EINPUT,  /* not a DER certificate, empty content, ... */
-	CADES_EKEY,    /* the certificate's key is not RSA-2048 */
+	CADES_EINPUT, /* not a DER certificate, empty content, ... */
+	CADES_EKEY,   /* the certificate's key is not RSA-2048 */
 	CADES_ENOMEM,
 	CADES_ECRYPTO, /* an OpenSSL step failed */
 	CADES_ESIGN,   /* the signing callback failed (its code in *sign_rc) */
@@ -43,9 +43,9 @@ enum cades_err cades_sign_detached(const uint8_t *cert, size_t cert_len, const u
 
 enum cert_validity {
 	CERT_VALID = 0,
-	CERT_EXPIRED,  /* now is after notAfter */
-	CERT_NOT_YET,  /* now is before notBefore */
-	CERT_BAD,      /* not a DER certificate, or its dates cannot be read */
+	CERT_EXPIRED, /* now is after notAfter */
+	CERT_NOT_YET, /* now is before notBefore */
+	CERT_BAD,     /* not a DER certificate, or its dates cannot be read */
 };
 /* Check the validity period of a DER certificate at now; *not_before / *not_after (may be
  * NULL) get the period. */

@@ -140,7 +140,8 @@ static enum signer_status ask_password(const struct signer_cfg *cfg, char pw[JPK
 		memset(input, 0, sizeof(input));
 		if (!cfg->ui.password ||
 		    cfg->ui.password(cfg->ui.ctx, prompt, input, sizeof(input)) != 0) {
-			say_msg(cfg, UI_ERROR, cfg->ui.interactive ? MSG_E_CANCELLED : MSG_E_PW_INPUT);
+			say_msg(cfg, UI_ERROR,
+			        cfg->ui.interactive ? MSG_E_CANCELLED : MSG_E_PW_INPUT);
 			st = cfg->ui.interactive ? SIGNER_ECANCEL : SIGNER_EPWFORMAT;
 			goto out;
 		}
@@ -261,7 +262,8 @@ static enum signer_status card_session(const struct signer_cfg *cfg, const struc
 		if (tries <= 2) {
 			sayf(cfg, UI_WARNING, MSG_FEW_TRIES, tries);
 			if (cfg->ui.interactive &&
-			    !cfg->ui.confirm(cfg->ui.ctx, msg_get(cfg->lang, MSG_CONFIRM_CONTINUE))) {
+			    !cfg->ui.confirm(cfg->ui.ctx,
+			                     msg_get(cfg->lang, MSG_CONFIRM_CONTINUE))) {
 				say_msg(cfg, UI_ERROR, MSG_E_CANCELLED);
 				st = SIGNER_ECANCEL;
 				goto out;

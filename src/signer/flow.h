@@ -7,8 +7,8 @@
  *   allow-list (before anything is shown) -> fetch the request (or read the file) -> check it
  *   (fields, SHA-256(content) == digest, id, expiry) -> show the portal's host, the procedure
  *   and the lines -> 「電子署名を開始します」 -> the password (checked by the rules before any card
- *   access) -> 「マイナンバーカードをかざしてください」 (wait with a time limit) -> tries left first
- *   (none: locked, nothing sent; two or fewer: warning) -> VERIFY -> read the signing
+ *   access) -> 「マイナンバーカードをかざしてください」 (wait with a time limit) -> tries left
+ * first (none: locked, nothing sent; two or fewer: warning) -> VERIFY -> read the signing
  *   certificate, refuse it out of its validity period -> the CMS, signed by the card -> write
  *   --out / --content-out -> POST to the portal -> 「電子署名が完了しました。」 */
 #ifndef MADOGUCHI_SIGNER_FLOW_H
@@ -25,22 +25,22 @@
 /* The outcome of the app; each is also its exit code (documented in --help). */
 enum signer_status {
 	SIGNER_OK = 0,
-	SIGNER_EINTERNAL = 1, /* out of memory, OpenSSL, cannot write a file */
-	SIGNER_EUSAGE = 2,    /* options, no terminal, broken allow-list file */
-	SIGNER_ELINK = 3,     /* malformed link, http to a remote host, portal not allowed */
-	SIGNER_EREQUEST = 4,  /* the request is malformed or its digest does not match */
-	SIGNER_EGONE = 5,     /* request not found, expired or already used */
-	SIGNER_ENETWORK = 6,  /* no connection, TLS, timeout, unexpected answer */
-	SIGNER_EREFUSED = 7,  /* the portal refused the signature (422) */
-	SIGNER_ENOREADER = 8, /* no card reader, or the PC/SC service is not running */
-	SIGNER_ENOCARD = 9,   /* no card within the time limit */
-	SIGNER_EREMOVED = 10, /* the card went away mid-way */
+	SIGNER_EINTERNAL = 1,  /* out of memory, OpenSSL, cannot write a file */
+	SIGNER_EUSAGE = 2,     /* options, no terminal, broken allow-list file */
+	SIGNER_ELINK = 3,      /* malformed link, http to a remote host, portal not allowed */
+	SIGNER_EREQUEST = 4,   /* the request is malformed or its digest does not match */
+	SIGNER_EGONE = 5,      /* request not found, expired or already used */
+	SIGNER_ENETWORK = 6,   /* no connection, TLS, timeout, unexpected answer */
+	SIGNER_EREFUSED = 7,   /* the portal refused the signature (422) */
+	SIGNER_ENOREADER = 8,  /* no card reader, or the PC/SC service is not running */
+	SIGNER_ENOCARD = 9,    /* no card within the time limit */
+	SIGNER_EREMOVED = 10,  /* the card went away mid-way */
 	SIGNER_EPWFORMAT = 11, /* malformed password, refused before any card access */
-	SIGNER_EWRONGPW = 12, /* wrong password, tries left */
-	SIGNER_ELOCKED = 13,  /* password locked: nothing sent */
+	SIGNER_EWRONGPW = 12,  /* wrong password, tries left */
+	SIGNER_ELOCKED = 13,   /* password locked: nothing sent */
 	SIGNER_ECERTTIME = 14, /* signing certificate expired or not yet valid */
-	SIGNER_ECARD = 15,    /* not a My Number Card, unexpected status word, bad certificate */
-	SIGNER_ECANCEL = 16,  /* the person stopped */
+	SIGNER_ECARD = 15,     /* not a My Number Card, unexpected status word, bad certificate */
+	SIGNER_ECANCEL = 16,   /* the person stopped */
 };
 
 /* ---- the user interface -------------------------------------------------------------- */
@@ -97,8 +97,8 @@ struct signer_card_ops {
 /* ---- the network --------------------------------------------------------------------- */
 
 struct signer_reply {
-	long status;       /* HTTP status */
-	uint8_t *body;     /* malloc'd, at most SIGNREQ_BODY_MAX bytes (NUL-terminated) */
+	long status;   /* HTTP status */
+	uint8_t *body; /* malloc'd, at most SIGNREQ_BODY_MAX bytes (NUL-terminated) */
 	size_t len;
 	char content_type[128];
 };
@@ -121,11 +121,11 @@ struct signer_cfg {
 	void *card_ctx;
 	const struct signer_net_ops *net; /* may be NULL without a link */
 	void *net_ctx;
-	const char *reader;       /* NULL: any reader */
-	int card_timeout_ms;      /* > 0 */
-	const char *out_path;     /* NULL: no file */
+	const char *reader;   /* NULL: any reader */
+	int card_timeout_ms;  /* > 0 */
+	const char *out_path; /* NULL: no file */
 	const char *content_out_path;
-	time_t now;               /* 0: the clock; tests set it */
+	time_t now; /* 0: the clock; tests set it */
 };
 
 /* Where the request comes from: a link (fetched, and the signature posted back), or the

@@ -32,9 +32,9 @@
 
 struct tty_ui {
 	enum msg_lang lang;
-	int color;    /* stdout is a terminal: emphasis with ANSI attributes */
-	int tty_fd;   /* /dev/tty, or -1 */
-	int pw_fd;    /* --password-fd, or -1 */
+	int color;  /* stdout is a terminal: emphasis with ANSI attributes */
+	int tty_fd; /* /dev/tty, or -1 */
+	int pw_fd;  /* --password-fd, or -1 */
 };
 
 /* Restored by the signal handler if the person interrupts the password entry. */
@@ -367,7 +367,8 @@ static int load_allow_file(enum msg_lang lang, struct signer_allow *allow)
 	if (xdg && xdg[0] == '/')
 		rc = snprintf(path, sizeof(path), "%s/madoguchi-sign/allowed-portals", xdg);
 	else if (home && home[0] == '/')
-		rc = snprintf(path, sizeof(path), "%s/.config/madoguchi-sign/allowed-portals", home);
+		rc =
+		    snprintf(path, sizeof(path), "%s/.config/madoguchi-sign/allowed-portals", home);
 	else
 		return 0;
 	if (rc < 0 || (size_t)rc >= sizeof(path))
@@ -375,14 +376,15 @@ static int load_allow_file(enum msg_lang lang, struct signer_allow *allow)
 	if (read_file(path, SIGNER_ALLOW_FILE_MAX, &text, &len) != 0) {
 		if (errno == ENOENT)
 			return 0;
-		fprintf(stderr, "%s\n", msg_fmt(msg, sizeof(msg), lang, MSG_E_ALLOW_FILE, path,
-		                                 (size_t)0));
+		fprintf(stderr, "%s\n",
+		        msg_fmt(msg, sizeof(msg), lang, MSG_E_ALLOW_FILE, path, (size_t)0));
 		return -1;
 	}
 	rc = signer_allow_parse(allow, (const char *)text, len, &bad);
 	free(text);
 	if (rc != 0) {
-		fprintf(stderr, "%s\n", msg_fmt(msg, sizeof(msg), lang, MSG_E_ALLOW_FILE, path, bad));
+		fprintf(stderr, "%s\n",
+		        msg_fmt(msg, sizeof(msg), lang, MSG_E_ALLOW_FILE, path, bad));
 		return -1;
 	}
 	return 0;
@@ -391,7 +393,8 @@ static int load_allow_file(enum msg_lang lang, struct signer_allow *allow)
 static int usage_error(enum msg_lang lang, const char *detail)
 {
 	char msg[1024];
-	fprintf(stderr, "madoguchi-sign: %s\n", msg_fmt(msg, sizeof(msg), lang, MSG_E_USAGE, detail));
+	fprintf(stderr, "madoguchi-sign: %s\n",
+	        msg_fmt(msg, sizeof(msg), lang, MSG_E_USAGE, detail));
 	return SIGNER_EUSAGE;
 }
 
@@ -423,7 +426,8 @@ int main(int argc, char **argv)
 	/* the language first, so that every message below is in it */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--lang=en") == 0 ||
-		    (strcmp(argv[i], "--lang") == 0 && i + 1 < argc && strcmp(argv[i + 1], "en") == 0))
+		    (strcmp(argv[i], "--lang") == 0 && i + 1 < argc &&
+		     strcmp(argv[i + 1], "en") == 0))
 			lang = LANG_EN;
 		if (strcmp(argv[i], "--") == 0)
 			break;
@@ -449,8 +453,10 @@ int main(int argc, char **argv)
 				return usage_error(lang, "--card-timeout 1..600");
 			break;
 		case O_PASSWORD_FD:
-			if (parse_int(optarg, 0, 1 << 20, &pw_fd) != 0 || fcntl((int)pw_fd, F_GETFD) < 0)
-				return usage_error(lang, "--password-fd N (an open file descriptor)");
+			if (parse_int(optarg, 0, 1 << 20, &pw_fd) != 0 ||
+			    fcntl((int)pw_fd, F_GETFD) < 0)
+				return usage_error(lang,
+				                   "--password-fd N (an open file descriptor)");
 			break;
 		case O_ALLOW:
 			if (signer_allow_add(&allow, optarg) != 0)

@@ -7,6 +7,8 @@
 
 #define M(id, ja, en) [id] = {#id, {ja, en}}
 
+/* The strings are kept whole, one message per entry. */
+/* clang-format off */
 static const struct {
 	const char *name;
 	const char *text[2];
@@ -280,6 +282,7 @@ static const struct {
       "  15  card error (not a My Number Card, unexpected answer)\n"
       "  16  cancelled\n"),
 };
+/* clang-format on */
 
 const char *msg_get(enum msg_lang lang, enum msg_id id)
 {

@@ -64,7 +64,7 @@ enum msg_id {
 	MSG_E_NO_CARD,
 	MSG_E_REMOVED,
 	MSG_E_NOT_JPKI,
-	MSG_E_CARD, /* %s: detail */
+	MSG_E_CARD,     /* %s: detail */
 	MSG_E_WRONG_PW, /* %d: tries left */
 	MSG_E_LOCKED,
 	MSG_E_LOCKED_NOW,
@@ -79,8 +79,8 @@ enum msg_id {
 	MSG_E_NOT_FOUND,
 	MSG_E_EXPIRED,
 	MSG_E_USED,
-	MSG_E_NETWORK,          /* %s: detail */
-	MSG_E_PORTAL_ANSWER,    /* %ld: HTTP status */
+	MSG_E_NETWORK,       /* %s: detail */
+	MSG_E_PORTAL_ANSWER, /* %ld: HTTP status */
 	MSG_E_REFUSED,
 	MSG_E_REFUSED_EXPIRED,
 	MSG_E_REFUSED_REVOKED,
@@ -91,10 +91,10 @@ enum msg_id {
 	MSG_E_PORTAL_SAYS, /* %s: the portal's message */
 	MSG_E_INTERNAL,    /* %s: detail */
 	MSG_E_CANCELLED,
-	MSG_E_WRITE,   /* %s: file */
+	MSG_E_WRITE, /* %s: file */
 	MSG_E_NEED_TTY,
 	MSG_E_PW_INPUT,
-	MSG_E_USAGE, /* %s: detail */
+	MSG_E_USAGE,      /* %s: detail */
 	MSG_E_ALLOW_FILE, /* %s: file, %zu: line */
 	MSG_FAILED_TITLE,
 	MSG_HELP,

@@ -108,21 +108,23 @@ static int perform(void *vctx, const char *url, const char *content_type, const 
 		snprintf(err, errcap, "--cacert not usable");
 		goto out;
 	}
-	if (body && (curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
-	             curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body) != CURLE_OK ||
-	             curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) != CURLE_OK)) {
+	if (body &&
+	    (curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
+	     curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body) != CURLE_OK ||
+	     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) != CURLE_OK)) {
 		snprintf(err, errcap, "curl_easy_setopt failed");
 		goto out;
 	}
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
 		if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED)
-			snprintf(err, errcap, "the answer is larger than %zu bytes", SIGNREQ_BODY_MAX);
+			snprintf(err, errcap, "the answer is larger than %zu bytes",
+			         SIGNREQ_BODY_MAX);
 		else if (s.nomem)
 			snprintf(err, errcap, "out of memory");
 		else
-			snprintf(err, errcap, "%s%s%s", curl_easy_strerror(rc), errbuf[0] ? ": " : "",
-			         errbuf);
+			snprintf(err, errcap, "%s%s%s", curl_easy_strerror(rc),
+			         errbuf[0] ? ": " : "", errbuf);
 		goto out;
 	}
 	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status) != CURLE_OK) {

@@ -7,9 +7,9 @@
 #include "signer/flow.h"
 
 struct signer_net_cfg {
-	const char *cacert;    /* NULL: the system's CA certificates */
-	long connect_timeout;  /* seconds */
-	long total_timeout;    /* seconds */
+	const char *cacert;   /* NULL: the system's CA certificates */
+	long connect_timeout; /* seconds */
+	long total_timeout;   /* seconds */
 };
 
 /* The network interface of flow.h over libcurl; ctx is a struct signer_net_cfg. The caller

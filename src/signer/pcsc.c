@@ -170,7 +170,8 @@ short_answer:
 	/* no status word: vpcd (and some contactless readers) answer so when the card went away
 	 * in the middle of the exchange; ask the reader whether it is still there */
 	rv = card_status(p);
-	set_detail(p, "SCardTransmit: no status word", rv == SCARD_S_SUCCESS ? SCARD_F_COMM_ERROR : rv);
+	set_detail(p, "SCardTransmit: no status word",
+	           rv == SCARD_S_SUCCESS ? SCARD_F_COMM_ERROR : rv);
 	p->broken = 1;
 	return -1;
 }
@@ -344,7 +345,8 @@ static enum signer_status pcsc_open(void *vctx, const char *filter, int timeout_
 			st[i].dwCurrentState = ev & ~(DWORD)SCARD_STATE_CHANGED;
 			if (ev & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE))
 				relist = 1;
-			if (!(ev & SCARD_STATE_PRESENT) || (ev & SCARD_STATE_MUTE) || tried[i] == counter)
+			if (!(ev & SCARD_STATE_PRESENT) || (ev & SCARD_STATE_MUTE) ||
+			    tried[i] == counter)
 				continue;
 			switch (try_card(p, names[i], t)) {
 			case TRY_OK:

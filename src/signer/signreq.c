@@ -70,7 +70,8 @@ static enum link_err parse_host(const char *p, size_t n, char out[SIGNER_HOST_MA
 		memcpy(in6, p + 1, n - 2);
 		in6[n - 2] = '\0';
 		/* inet_pton refuses zone ids (%eth0) and anything but an address */
-		if (inet_pton(AF_INET6, in6, &a6) != 1 || !inet_ntop(AF_INET6, &a6, txt, sizeof(txt)))
+		if (inet_pton(AF_INET6, in6, &a6) != 1 ||
+		    !inet_ntop(AF_INET6, &a6, txt, sizeof(txt)))
 			return LINK_EHOST;
 		snprintf(out, SIGNER_HOST_MAX + 1, "[%s]", txt);
 		return LINK_OK;
@@ -82,7 +83,8 @@ static enum link_err parse_host(const char *p, size_t n, char out[SIGNER_HOST_MA
 		int c = (unsigned char)p[i];
 		if (c == '.') {
 			if (label == 0 || p[i - 1] == '-')
-				return LINK_EHOST; /* empty label, trailing dot, label ending in '-' */
+				return LINK_EHOST; /* empty label, trailing dot, label ending in '-'
+				                    */
 			out[i] = '.';
 			label = 0;
 			last_label_start = i + 1;
@@ -247,8 +249,8 @@ enum link_err signer_link_parse(const char *s, struct signer_link *out)
 		return LINK_EINSECURE;
 
 	if (out->port)
-		snprintf(out->origin, sizeof(out->origin), "%s://%s:%u", out->tls ? "https" : "http",
-		         out->host, out->port);
+		snprintf(out->origin, sizeof(out->origin), "%s://%s:%u",
+		         out->tls ? "https" : "http", out->host, out->port);
 	else
 		snprintf(out->origin, sizeof(out->origin), "%s://%s", out->tls ? "https" : "http",
 		         out->host);
@@ -300,8 +302,8 @@ int signer_allow_parse(struct signer_allow *a, const char *text, size_t len, siz
 			i++; /* the newline */
 		while (start < end && (text[start] == ' ' || text[start] == '\t'))
 			start++;
-		while (end > start && (text[end - 1] == ' ' || text[end - 1] == '\t' ||
-		                       text[end - 1] == '\r'))
+		while (end > start &&
+		       (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\r'))
 			end--;
 		if (start == end || text[start] == '#')
 			continue;
@@ -682,8 +684,7 @@ static const struct {
     {"not_signing_cert", REASON_NOT_SIGNING_CERT},
 };
 
-void signer_post_reply_parse(long status, const uint8_t *body, size_t len,
-                             struct portal_reply *out)
+void signer_post_reply_parse(long status, const uint8_t *body, size_t len, struct portal_reply *out)
 {
 	json_t *root = NULL, *v;
 
@@ -706,8 +707,8 @@ void signer_post_reply_parse(long status, const uint8_t *body, size_t len,
 			v = json_object_get(root, "message");
 			/* cut to the buffer on a character boundary */
 			if (json_is_string(v))
-				sanitize_copy(out->message, sizeof(out->message), json_string_value(v),
-				              json_string_length(v));
+				sanitize_copy(out->message, sizeof(out->message),
+				              json_string_value(v), json_string_length(v));
 		}
 	} else if (status == 410) {
 		out->answer = member_is(root, "error", "used") ? PORTAL_USED : PORTAL_EXPIRED;

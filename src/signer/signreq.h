@@ -13,11 +13,11 @@
 
 /* ---- the link ------------------------------------------------------------------------- */
 
-#define SIGNREQ_ID_LEN 43        /* 32 random bytes in base64url, no padding */
-#define SIGNER_LINK_MAX 2048     /* longest link accepted */
-#define SIGNER_HOST_MAX 253      /* longest DNS name; IPv6 literals are shorter */
-#define SIGNER_ORIGIN_MAX 280    /* "https://" + host + ":65535" + NUL, with room */
-#define SIGNER_URL_MAX 352       /* origin + "/api/sign/" + id + NUL, with room */
+#define SIGNREQ_ID_LEN 43     /* 32 random bytes in base64url, no padding */
+#define SIGNER_LINK_MAX 2048  /* longest link accepted */
+#define SIGNER_HOST_MAX 253   /* longest DNS name; IPv6 literals are shorter */
+#define SIGNER_ORIGIN_MAX 280 /* "https://" + host + ":65535" + NUL, with room */
+#define SIGNER_URL_MAX 352    /* origin + "/api/sign/" + id + NUL, with room */
 #define SIGNER_SCHEME "madoguchi-sign"
 
 enum link_err {
@@ -42,7 +42,7 @@ struct signer_link {
 	int tls;                        /* 1: https, 0: http (local hosts only) */
 	char id[SIGNREQ_ID_LEN + 1];
 	char url[SIGNER_URL_MAX];       /* the API URL: https://HOST[:PORT]/api/sign/ID */
-	char origin[SIGNER_ORIGIN_MAX];    /* https://HOST[:PORT], what the person is shown */
+	char origin[SIGNER_ORIGIN_MAX]; /* https://HOST[:PORT], what the person is shown */
 };
 
 /* Parse a link given to the app: madoguchi-sign://HOST[:PORT]/sign/ID, or
@@ -58,7 +58,7 @@ int signer_id_valid(const char *id, size_t len);
 
 /* ---- the allow-list -------------------------------------------------------------------- */
 
-#define SIGNER_ALLOW_MAX 64            /* entries */
+#define SIGNER_ALLOW_MAX 64              /* entries */
 #define SIGNER_ALLOW_FILE_MAX (64 << 10) /* bytes of the configuration file */
 
 struct signer_allow_entry {
@@ -84,10 +84,10 @@ int signer_allow_match(const struct signer_allow *a, const struct signer_link *l
 
 #define SIGNREQ_BODY_MAX ((size_t)1 << 20) /* the largest answer read from a portal */
 #define SIGNREQ_LINES_MAX 200
-#define SIGNREQ_NAME_MAX 200   /* bytes of portal_name */
-#define SIGNREQ_TITLE_MAX 500  /* bytes of procedure_title */
-#define SIGNREQ_LABEL_MAX 500  /* bytes of a line's label */
-#define SIGNREQ_VALUE_MAX 4000 /* bytes of a line's value (may hold newlines) */
+#define SIGNREQ_NAME_MAX 200     /* bytes of portal_name */
+#define SIGNREQ_TITLE_MAX 500    /* bytes of procedure_title */
+#define SIGNREQ_LABEL_MAX 500    /* bytes of a line's label */
+#define SIGNREQ_VALUE_MAX 4000   /* bytes of a line's value (may hold newlines) */
 #define SIGNREQ_MESSAGE_MAX 2000 /* bytes of a portal's message to the person */
 
 enum signreq_err {
@@ -134,12 +134,12 @@ int signreq_text_printable(const char *s, size_t len, int newline_ok);
 /* ---- the portal's answers ---------------------------------------------------------------- */
 
 enum portal_answer {
-	PORTAL_SIGNED = 0,   /* 200 {"status":"signed"} */
-	PORTAL_REFUSED,      /* 422 {"error":"refused","reason":...,"message":...} */
-	PORTAL_EXPIRED,      /* 410 {"error":"expired"} */
-	PORTAL_USED,         /* 410 {"error":"used"} */
-	PORTAL_NOT_FOUND,    /* 404 */
-	PORTAL_UNEXPECTED,   /* any other status or body */
+	PORTAL_SIGNED = 0, /* 200 {"status":"signed"} */
+	PORTAL_REFUSED,    /* 422 {"error":"refused","reason":...,"message":...} */
+	PORTAL_EXPIRED,    /* 410 {"error":"expired"} */
+	PORTAL_USED,       /* 410 {"error":"used"} */
+	PORTAL_NOT_FOUND,  /* 404 */
+	PORTAL_UNEXPECTED, /* any other status or body */
 };
 
 enum portal_reason {

@@ -66,7 +66,8 @@ static void test_password_normalise(void **state)
 	assert_int_equal(signer_password_normalise("abc", out), JPKI_EPWLEN);
 	assert_int_equal(signer_password_normalise("ABC12", out), JPKI_EPWLEN);
 	assert_int_equal(signer_password_normalise("ABCDEFGHIJ1234567", out), JPKI_EPWLEN);
-	assert_int_equal(signer_password_normalise("ＡＢＣＤＥＦＧＨＩＪ1234567", out), JPKI_EPWLEN);
+	assert_int_equal(signer_password_normalise("ＡＢＣＤＥＦＧＨＩＪ1234567", out),
+	                 JPKI_EPWLEN);
 	assert_int_equal(signer_password_normalise("ABC-123", out), JPKI_EPWCHARS);
 	assert_int_equal(signer_password_normalise("ABC 123", out), JPKI_EPWCHARS);
 	assert_int_equal(signer_password_normalise("ABC123\t", out), JPKI_EPWCHARS);
@@ -99,8 +100,8 @@ static void refuse_link(const char *s, enum link_err want)
 	struct signer_link l;
 	enum link_err e = signer_link_parse(s, &l);
 	if (e != want)
-		fail_msg("%s: %s (%d), expected %s (%d)", s, link_strerror(e), e, link_strerror(want),
-		         want);
+		fail_msg("%s: %s (%d), expected %s (%d)", s, link_strerror(e), e,
+		         link_strerror(want), want);
 }
 
 static void test_link_accepted(void **state)
@@ -137,7 +138,8 @@ static void test_link_accepted(void **state)
 	            "https://localhost:8443/api/sign/" ID);
 	accept_link("http://localhost:8080/api/sign/" ID, "localhost", 8080, 0,
 	            "http://localhost:8080/api/sign/" ID);
-	accept_link("http://127.0.0.1/api/sign/" ID, "127.0.0.1", 0, 0, "http://127.0.0.1/api/sign/" ID);
+	accept_link("http://127.0.0.1/api/sign/" ID, "127.0.0.1", 0, 0,
+	            "http://127.0.0.1/api/sign/" ID);
 	accept_link("http://[::1]:1/api/sign/" ID, "[::1]", 1, 0, "http://[::1]:1/api/sign/" ID);
 	accept_link("madoguchi-sign://portal.example.jp:65535/sign/" ID, "portal.example.jp", 65535,
 	            1, "https://portal.example.jp:65535/api/sign/" ID);
@@ -177,12 +179,15 @@ static void test_link_refused(void **state)
 	/* the id */
 	refuse_link("madoguchi-sign://portal.example.jp/sign/short", LINK_EID);
 	refuse_link("madoguchi-sign://portal.example.jp/sign/" ID "x", LINK_EID);
-	refuse_link("madoguchi-sign://portal.example.jp/sign/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCd",
-	            LINK_EID);
-	refuse_link("madoguchi-sign://portal.example.jp/sign/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbC=",
-	            LINK_EID);
-	refuse_link("madoguchi-sign://portal.example.jp/sign/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789._AbCd",
-	            LINK_EID);
+	refuse_link(
+	    "madoguchi-sign://portal.example.jp/sign/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCd",
+	    LINK_EID);
+	refuse_link(
+	    "madoguchi-sign://portal.example.jp/sign/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbC=",
+	    LINK_EID);
+	refuse_link(
+	    "madoguchi-sign://portal.example.jp/sign/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789._AbCd",
+	    LINK_EID);
 	refuse_link("madoguchi-sign://portal.example.jp/sign/", LINK_EID);
 	/* the path */
 	refuse_link("madoguchi-sign://portal.example.jp/sign/" ID "/", LINK_EPATH);
@@ -434,16 +439,23 @@ static void test_request_bad_fields(void **state)
 	BAD("portal_name", json_string(""), "portal_name");
 	BAD("portal_name", json_string("みどり市\x1b[31m"), "portal_name");
 	BAD("portal_name", json_string("みどり市\nオンライン"), "portal_name");
-	BAD("portal_name", json_string("\xe2\x80\xae" "evil"), "portal_name"); /* U+202E */
+	BAD("portal_name",
+	    json_string("\xe2\x80\xae"
+	                "evil"),
+	    "portal_name"); /* U+202E */
 	BAD("procedure_title", json_string("a\rb"), "procedure_title");
-	BAD("procedure_title", json_string("\xc2\x9b" "31m"), "procedure_title"); /* C1 CSI */
+	BAD("procedure_title",
+	    json_string("\xc2\x9b"
+	                "31m"),
+	    "procedure_title"); /* C1 CSI */
 	BAD("procedure_title", json_string("a\x7f"), "procedure_title");
 	BAD("lines", json_array(), "lines");
 	BAD("lines", json_pack("[s]", "x"), "lines[0]");
 	BAD("lines", json_pack("[{s:s}]", "label", "x"), "lines[0].value");
 	BAD("lines", json_pack("[{s:s}]", "value", "x"), "lines[0].label");
-	BAD("lines", json_pack("[{s:s,s:s},{s:s,s:i}]", "label", "a", "value", "b", "label", "c",
-	                       "value", 1),
+	BAD("lines",
+	    json_pack("[{s:s,s:s},{s:s,s:i}]", "label", "a", "value", "b", "label", "c", "value",
+	              1),
 	    "lines[1].value");
 	BAD("lines", json_pack("[{s:s,s:s}]", "label", "", "value", "b"), "lines[0].label");
 	BAD("lines", json_pack("[{s:s,s:s}]", "label", "a\nb", "value", "b"), "lines[0].label");
@@ -472,7 +484,8 @@ static void test_request_bad_fields(void **state)
 		assert_int_equal(parse_json(j, NULL, why), SIGNREQ_EFIELD);
 		free(longer);
 		for (int i = 0; i <= SIGNREQ_LINES_MAX; i++)
-			json_array_append_new(lines, json_pack("{s:s,s:s}", "label", "a", "value", "b"));
+			json_array_append_new(lines,
+			                      json_pack("{s:s,s:s}", "label", "a", "value", "b"));
 		j = request_json(CONTENT, 2000000000);
 		json_object_set_new(j, "lines", lines);
 		assert_int_equal(parse_json(j, NULL, why), SIGNREQ_EFIELD);
@@ -505,9 +518,9 @@ static void test_request_digest_and_shape(void **state)
 	assert_int_equal(parse_json(request_json(CONTENT, 2000000000), ID, why), SIGNREQ_OK);
 
 #define RAW(text, want)                                                                            \
-	assert_int_equal(signreq_parse((const uint8_t *)(text), sizeof(text) - 1, NULL, &r, why,   \
-	                               sizeof(why)),                                               \
-	                 want)
+	assert_int_equal(                                                                          \
+	    signreq_parse((const uint8_t *)(text), sizeof(text) - 1, NULL, &r, why, sizeof(why)),  \
+	    want)
 	RAW("", SIGNREQ_EJSON);
 	RAW("[]", SIGNREQ_EJSON);
 	RAW("\"x\"", SIGNREQ_EJSON);
@@ -521,9 +534,9 @@ static void test_request_digest_and_shape(void **state)
 	assert_int_equal(signreq_parse(NULL, 0, NULL, &r, NULL, 0), SIGNREQ_EJSON);
 	big = calloc(1, SIGNREQ_BODY_MAX + 2);
 	assert_non_null(big);
-	assert_int_equal(signreq_parse((const uint8_t *)big, SIGNREQ_BODY_MAX + 1, NULL, &r, why,
-	                               sizeof(why)),
-	                 SIGNREQ_ETOOBIG);
+	assert_int_equal(
+	    signreq_parse((const uint8_t *)big, SIGNREQ_BODY_MAX + 1, NULL, &r, why, sizeof(why)),
+	    SIGNREQ_ETOOBIG);
 	free(big);
 	for (int e = SIGNREQ_OK; e <= SIGNREQ_EID; e++)
 		assert_true(strlen(signreq_strerror(e)) > 0);
@@ -544,7 +557,7 @@ static void test_text_printable(void **state)
 	assert_true(signreq_text_printable("\xf0\x9f\x98\x80", 4, 0)); /* an emoji is fine */
 }
 
-/* ---- the portal's answers --------------------------------------------------------------------- */
+/* ---- the portal's answers ------------------------------------------------------------------- */
 
 static void post_reply(long status, const char *body, enum portal_answer want,
                        struct portal_reply *pr)
@@ -562,7 +575,8 @@ static void test_portal_answers(void **state)
 	post_reply(200, "signed", PORTAL_UNEXPECTED, &pr);
 	post_reply(200, NULL, PORTAL_UNEXPECTED, &pr);
 	post_reply(422,
-	           "{\"error\":\"refused\",\"reason\":\"revoked\",\"message\":\"この電子証明書は失効しています。\"}",
+	           "{\"error\":\"refused\",\"reason\":\"revoked\",\"message\":"
+	           "\"この電子証明書は失効しています。\"}",
 	           PORTAL_REFUSED, &pr);
 	assert_int_equal(pr.reason, REASON_REVOKED);
 	assert_string_equal(pr.message, "この電子証明書は失効しています。");
@@ -587,7 +601,9 @@ static void test_portal_answers(void **state)
 		}
 	}
 	/* the portal's words cannot draw on the terminal */
-	post_reply(422, "{\"error\":\"refused\",\"reason\":\"expired\",\"message\":\"a\\u001b[2Jb\\r\\u202ec\\n\"}",
+	post_reply(422,
+	           "{\"error\":\"refused\",\"reason\":\"expired\",\"message\":\"a\\u001b["
+	           "2Jb\\r\\u202ec\\n\"}",
 	           PORTAL_REFUSED, &pr);
 	assert_string_equal(pr.message, "a?[2Jb??c\n");
 	post_reply(422, "not json", PORTAL_REFUSED, &pr);
@@ -597,7 +613,8 @@ static void test_portal_answers(void **state)
 		char *body = malloc(SIGNREQ_MESSAGE_MAX * 3 + 100);
 		char *p;
 		assert_non_null(body);
-		p = body + sprintf(body, "{\"error\":\"refused\",\"reason\":\"expired\",\"message\":\"");
+		p = body +
+		    sprintf(body, "{\"error\":\"refused\",\"reason\":\"expired\",\"message\":\"");
 		for (int i = 0; i < SIGNREQ_MESSAGE_MAX; i++)
 			p += sprintf(p, "あ");
 		sprintf(p, "\"}");
@@ -617,8 +634,9 @@ static void test_portal_answers(void **state)
 	assert_int_equal(signer_get_error_parse(404, NULL, 0), PORTAL_NOT_FOUND);
 	assert_int_equal(signer_get_error_parse(410, (const uint8_t *)"{\"error\":\"used\"}", 16),
 	                 PORTAL_USED);
-	assert_int_equal(signer_get_error_parse(410, (const uint8_t *)"{\"error\":\"expired\"}", 19),
-	                 PORTAL_EXPIRED);
+	assert_int_equal(
+	    signer_get_error_parse(410, (const uint8_t *)"{\"error\":\"expired\"}", 19),
+	    PORTAL_EXPIRED);
 	assert_int_equal(signer_get_error_parse(503, NULL, 0), PORTAL_UNEXPECTED);
 	assert_int_equal(signer_get_error_parse(422, NULL, 0), PORTAL_UNEXPECTED);
 }
@@ -663,7 +681,8 @@ static void test_catalogue(void **state)
 		conversions(ja, a, sizeof(a));
 		conversions(en, b, sizeof(b));
 		if (strcmp(a, b) != 0)
-			fail_msg("%s: ja has \"%s\", en has \"%s\"", msg_name((enum msg_id)id), a, b);
+			fail_msg("%s: ja has \"%s\", en has \"%s\"", msg_name((enum msg_id)id), a,
+			         b);
 		assert_true(signreq_text_printable(ja, strlen(ja), 1));
 		assert_true(signreq_text_printable(en, strlen(en), 1));
 	}
@@ -680,8 +699,9 @@ static void test_catalogue(void **state)
 	assert_string_equal(msg_get(LANG_JA, MSG_START_TITLE), "電子署名を開始します");
 	assert_string_equal(msg_get(LANG_JA, MSG_START_1), "1. マイナンバーカードが必要です。");
 	assert_string_equal(msg_get(LANG_JA, MSG_START_2), "2. 署名用電子証明書が必要です。");
-	assert_string_equal(msg_get(LANG_JA, MSG_START_3),
-	                    "3. 英数字6文字以上16文字以下の署名用電子証明書のパスワードが必要です。");
+	assert_string_equal(
+	    msg_get(LANG_JA, MSG_START_3),
+	    "3. 英数字6文字以上16文字以下の署名用電子証明書のパスワードが必要です。");
 	assert_string_equal(msg_get(LANG_JA, MSG_PW_TITLE), "署名用電子証明書用のパスワード");
 	assert_string_equal(msg_get(LANG_JA, MSG_PW_NOTE_UPPER),
 	                    "※ 署名用電子証明書の英字は大文字で入力してください。");
@@ -690,7 +710,8 @@ static void test_catalogue(void **state)
 	assert_string_equal(msg_get(LANG_JA, MSG_PW_NOTE_COUNTER),
 	                    "※ ロックがかかった場合や電子証明書の有効期限が切れている場合は、本庁 "
 	                    "住民窓口センターもしくは出先機関の窓口へお越しください。");
-	assert_string_equal(msg_get(LANG_JA, MSG_HOLD_CARD), "マイナンバーカードをかざしてください");
+	assert_string_equal(msg_get(LANG_JA, MSG_HOLD_CARD),
+	                    "マイナンバーカードをかざしてください");
 	assert_string_equal(msg_get(LANG_JA, MSG_DONE_TITLE), "電子署名が完了しました。");
 	assert_string_equal(msg_get(LANG_JA, MSG_CLOSE), "閉じる");
 	assert_string_equal(msg_get(LANG_JA, MSG_DONE_SIGNED), "申請内容に署名");
@@ -700,7 +721,7 @@ static void test_catalogue(void **state)
 	                    "The password is wrong. 1 tries left.");
 }
 
-/* ---- the CMS ----------------------------------------------------------------------------------- */
+/* ---- the CMS -------------------------------------------------------------------------------- */
 
 /* Verify a CMS over content against the signing CA of the test card, as a portal would. */
 static int cms_verifies(const uint8_t *der, size_t len, const void *content, size_t clen)
@@ -718,12 +739,13 @@ static int cms_verifies(const uint8_t *der, size_t len, const void *content, siz
 	/* the four signed attributes */
 	if (ok) {
 		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
-		ok = CMS_signed_get_attr_count(si) == 4 &&
-		     CMS_signed_get_attr_by_NID(si, NID_pkcs9_contentType, -1) >= 0 &&
-		     CMS_signed_get_attr_by_NID(si, NID_pkcs9_messageDigest, -1) >= 0 &&
-		     CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1) >= 0 &&
-		     CMS_signed_get_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, -1) >= 0 &&
-		     CMS_get0_content(cms) && *CMS_get0_content(cms) == NULL; /* detached */
+		ok =
+		    CMS_signed_get_attr_count(si) == 4 &&
+		    CMS_signed_get_attr_by_NID(si, NID_pkcs9_contentType, -1) >= 0 &&
+		    CMS_signed_get_attr_by_NID(si, NID_pkcs9_messageDigest, -1) >= 0 &&
+		    CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1) >= 0 &&
+		    CMS_signed_get_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, -1) >= 0 &&
+		    CMS_get0_content(cms) && *CMS_get0_content(cms) == NULL; /* detached */
 	}
 	BIO_free(in);
 	X509_STORE_free(store);
@@ -784,16 +806,16 @@ static void test_cades(void **state)
 	                                     g_st->sign_key, &rc, &der, &len),
 	                 CADES_EINPUT);
 
-	assert_int_equal(cades_cert_validity(g_st->sign_cert.der, g_st->sign_cert.len, time(NULL),
-	                                     &nb, &na),
-	                 CERT_VALID);
+	assert_int_equal(
+	    cades_cert_validity(g_st->sign_cert.der, g_st->sign_cert.len, time(NULL), &nb, &na),
+	    CERT_VALID);
 	assert_true(nb < na);
-	assert_int_equal(cades_cert_validity(g_st->sign_cert.der, g_st->sign_cert.len, na + 1, NULL,
-	                                     NULL),
-	                 CERT_EXPIRED);
-	assert_int_equal(cades_cert_validity(g_st->sign_cert.der, g_st->sign_cert.len, nb - 1, NULL,
-	                                     NULL),
-	                 CERT_NOT_YET);
+	assert_int_equal(
+	    cades_cert_validity(g_st->sign_cert.der, g_st->sign_cert.len, na + 1, NULL, NULL),
+	    CERT_EXPIRED);
+	assert_int_equal(
+	    cades_cert_validity(g_st->sign_cert.der, g_st->sign_cert.len, nb - 1, NULL, NULL),
+	    CERT_NOT_YET);
 	assert_int_equal(cades_cert_validity((const uint8_t *)"x", 1, time(NULL), NULL, NULL),
 	                 CERT_BAD);
 	assert_true(cades_cert_key_ok(g_st->sign_cert.der, g_st->sign_cert.len));
@@ -801,7 +823,7 @@ static void test_cades(void **state)
 		assert_true(strlen(cades_strerror(e)) > 0);
 }
 
-/* ---- the flow over the in-process card, a scripted UI and network ----------------------------- */
+/* ---- the flow over the in-process card, a scripted UI and network --------------------------- */
 
 struct tcard {
 	card *c;
@@ -867,8 +889,7 @@ static void tcard_close(void *ctx)
 	card_power_off(k->c);
 }
 
-static const struct signer_card_ops TCARD_OPS = {tcard_open, tcard_lost, tcard_detail,
-                                                 tcard_close};
+static const struct signer_card_ops TCARD_OPS = {tcard_open, tcard_lost, tcard_detail, tcard_close};
 
 struct tui {
 	char out[1 << 16];
@@ -1190,9 +1211,9 @@ static void test_flow_certificate_time(void **state)
 	size_t len = 0;
 	time_t nb, na;
 
-	assert_int_equal(cades_cert_validity(g_st->sign_cert.der, g_st->sign_cert.len, time(NULL),
-	                                     &nb, &na),
-	                 CERT_VALID);
+	assert_int_equal(
+	    cades_cert_validity(g_st->sign_cert.der, g_st->sign_cert.len, time(NULL), &nb, &na),
+	    CERT_VALID);
 	assert_int_equal(signreq_parse(f->src.file_body, f->src.file_len, NULL, &req, NULL, 0),
 	                 SIGNREQ_OK);
 	passwords(f, 0, 1, "ABC123");
@@ -1334,7 +1355,8 @@ static void test_flow_portal_refusals(void **state)
 		const char *says;
 	} cases[] = {
 	    {422,
-	     "{\"error\":\"refused\",\"reason\":\"revoked\",\"message\":\"住所の変更により失効しています。\"}",
+	     "{\"error\":\"refused\",\"reason\":\"revoked\",\"message\":"
+	     "\"住所の変更により失効しています。\"}",
 	     SIGNER_EREFUSED, "ポータルからのお知らせ: 住所の変更により失効しています。"},
 	    {422, "{\"error\":\"refused\",\"reason\":\"digest_mismatch\",\"message\":\"x\"}",
 	     SIGNER_EREFUSED, "いまの申請内容と一致しません"},
