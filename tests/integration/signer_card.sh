@@ -338,7 +338,8 @@ sign ABC123 --request-file "$T/req-expired.json" --out "$T/sig.p7s"
 check "a request past its expires_at: exit 5 (got $rc)" sh -c "[ $rc = 5 ] && grep -qF '有効期限が切れています' '$T/out.txt'"
 sign ABC123 --request-file "$T/req.json"
 check "--request-file without --out: exit 2 (got $rc)" [ "$rc" = 2 ]
-timeout 10 "$SIGN" --request-file "$T/req.json" --out "$T/sig.p7s" < /dev/null > "$T/out.txt" 2>&1 </dev/null
+# setsid: no controlling terminal, even when the test is run from one
+setsid -w timeout 10 "$SIGN" --request-file "$T/req.json" --out "$T/sig.p7s" < /dev/null > "$T/out.txt" 2>&1
 rc=$?
 check "no terminal and no --password-fd: exit 2 (got $rc)" [ "$rc" = 2 ]
 timeout 10 "$SIGN" --help > "$T/out.txt" 2>&1
