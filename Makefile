@@ -99,6 +99,8 @@ PREFIX ?= /usr/local
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/applications
+	install -m 644 data/madoguchi-sign.desktop $(DESTDIR)$(PREFIX)/share/applications/
 
 format:
 	clang-format -i $(wildcard src/*/*.c src/*/*.h src/*.c tests/unit/*.c fuzz/*.c)

@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "core/account.h"
 #include "core/procedure.h"
+#include "mail/mailer.h"
 #include "http/http.h"
 #include "pages/pages.h"
 #include "store/migrations.h"
@@ -51,6 +54,25 @@ static void ensure_db_dir(const char *url)
 		log_error("cannot create %s: %s", dir, strerror(errno));
 }
 
+#define DEMO_EMAIL "demo@example.jp"
+#define DEMO_PASSWORD "madoguchi-demo-2026"
+
+/* Development mode: a confirmed demo resident, so that a newcomer can log in at once. */
+static void ensure_demo_account(store *s, const app *a)
+{
+	store_account acct;
+	if (store_account_by_email(s, DEMO_EMAIL, &acct) == STORE_OK)
+		return;
+	pw_params pp = {(unsigned)a->cfg.argon2_t_cost, (unsigned)a->cfg.argon2_m_cost_kib,
+			(unsigned)a->cfg.argon2_parallelism};
+	char hash[STORE_HASH_MAX + 1];
+	long long id = 0, now = (long long)time(NULL);
+	if (password_hash(&pp, DEMO_PASSWORD, strlen(DEMO_PASSWORD), hash, sizeof(hash)) == 0 &&
+	    store_account_create(s, DEMO_EMAIL, hash, now, &id) == STORE_OK &&
+	    store_account_set_verified(s, id, now) == STORE_OK)
+		log_info("created the demo resident account");
+}
+
 static int prepare_store(const app *a, int migrate, char *err, size_t errlen)
 {
 	store *s = NULL;
@@ -78,6 +100,11 @@ static int prepare_store(const app *a, int migrate, char *err, size_t errlen)
 			 "the database is at migration %u but this program needs %u: run `madoguchi migrate`",
 			 version, latest);
 		goto out;
+	}
+	if (a->cfg.dev_mode && !migrate) {
+		ensure_demo_account(s, a);
+		log_info("development mode: demo resident %s, password %s; mails at %s/dev/mail",
+			 DEMO_EMAIL, DEMO_PASSWORD, a->cfg.base_url);
 	}
 	if (a->procs) {
 		store_proc_doc *docs = calloc(a->procs->n + 1, sizeof(*docs));
@@ -130,6 +157,7 @@ int main(int argc, char **argv)
 	}
 
 	app a;
+	mailer *mail = NULL;
 	memset(&a, 0, sizeof(a));
 	char err[1024];
 	config_defaults(&a.cfg);
@@ -174,12 +202,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "madoguchi: %s\n", err);
 		goto out;
 	}
+	if (mailer_start(&mail, &a.cfg, err, sizeof(err)) != MAIL_OK) {
+		fprintf(stderr, "madoguchi: %s\n", err);
+		goto out;
+	}
+	a.mail_kick = mailer_kick_cb;
+	a.mail_ctx = mail;
 	if (server_run(&a, err, sizeof(err)) < 0) {
 		fprintf(stderr, "madoguchi: %s\n", err);
 		goto out;
 	}
 	rc = 0;
 out:
+	mailer_stop(mail);
 	log_access_close();
 	static_free(a.statics);
 	tmpl_set_free(a.tmpl);

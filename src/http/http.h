@@ -39,6 +39,9 @@ typedef struct app {
 	struct static_files *statics;
 	const route *routes;
 	size_t n_routes;
+	/* wakes the mail sender after a job queued a mail (NULL: none runs) */
+	void (*mail_kick)(void *ctx);
+	void *mail_ctx;
 } app;
 
 /* One per event-loop thread. */
@@ -56,6 +59,15 @@ typedef struct worker {
 
 #define REQ_MAX_PARAMS 4
 
+/* The session of a request (session.c). */
+typedef struct req_session {
+	char id_hash[65];
+	long long account_id; /* 0: not logged in */
+	char csrf[65];
+	long long created_at;
+	long long last_seen;
+} req_session;
+
 struct req {
 	struct evhttp_request *ev;
 	worker *w;
@@ -68,7 +80,16 @@ struct req {
 	struct timespec start;
 	int status;
 	size_t bytes;
+	int deferred;   /* answered later by a defer completion (defer.h) */
+	int gone;       /* the client closed the connection meanwhile */
+	/* the session (session.c); account_id 0 when not logged in */
+	int has_session;
+	req_session sess;
+	char *set_cookie; /* a Set-Cookie value to send with the response (owned) */
 };
+
+/* Frees a request made by the server (its path, query and the struct). */
+void req_free(req *r);
 
 /* router.c: first route matching method and path; fills r->params. NULL with *path_known set
  * when the path exists for another method (405). */

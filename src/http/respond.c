@@ -94,6 +94,8 @@ static void page_ref_cleanup(const void *data, size_t len, void *arg)
 static void add_headers(req *r, const char *content_type)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+	if (r->set_cookie)
+		evhttp_add_header(h, "Set-Cookie", r->set_cookie);
 	if (content_type)
 		evhttp_add_header(h, "Content-Type", content_type);
 	evhttp_add_header(h, "Content-Security-Policy",
@@ -122,6 +124,8 @@ static void send_reply(req *r, int status, struct evbuffer *b, size_t len)
 
 void resp_page_ref(req *r, int status, const char *content_type, page_ref *p)
 {
+	if (!r->ev)
+		return;
 	add_headers(r, content_type);
 	struct evbuffer *b = evbuffer_new();
 	p->refs++;
@@ -132,6 +136,8 @@ void resp_page_ref(req *r, int status, const char *content_type, page_ref *p)
 
 void resp_bytes(req *r, int status, const char *content_type, const char *body, size_t len)
 {
+	if (!r->ev) /* the client went away while a deferred job ran */
+		return;
 	add_headers(r, content_type);
 	struct evbuffer *b = evbuffer_new();
 	if (b && len)
@@ -142,12 +148,22 @@ void resp_bytes(req *r, int status, const char *content_type, const char *body, 
 json_t *page_base_ctx(const req *r, const char *title)
 {
 	const config *c = &r->a->cfg;
-	return json_pack("{s:s, s:s, s:s}", "city_name", c->city_name, "site_name", c->site_name,
-			 "title", title ? title : c->site_name);
+	json_t *ctx = json_pack("{s:s, s:s, s:s}", "city_name", c->city_name, "site_name", c->site_name,
+				"title", title ? title : c->site_name);
+	if (r->has_session) {
+		json_object_set_new(ctx, "csrf", json_string(r->sess.csrf));
+		if (r->sess.account_id)
+			json_object_set_new(ctx, "logged_in", json_true());
+	}
+	return ctx;
 }
 
 void resp_page(req *r, int status, const char *name, json_t *ctx)
 {
+	if (!r->ev) {
+		json_decref(ctx);
+		return;
+	}
 	buf out;
 	buf_init(&out, 4 << 20);
 	const config *c = &r->a->cfg;
@@ -183,6 +199,8 @@ void resp_error(req *r, int status, const char *title, const char *message)
 
 void resp_redirect(req *r, const char *location)
 {
+	if (!r->ev)
+		return;
 	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location", location);
 	resp_bytes(r, 303, NULL, NULL, 0);
 }

@@ -20,7 +20,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http/defer.h"
 #include "http/http.h"
+#include "http/session.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -46,8 +48,12 @@ static void on_request(struct evhttp_request *ev, void *arg)
 {
 	worker *w = arg;
 	const app *a = w->a;
-	req r;
-	memset(&r, 0, sizeof(r));
+	req *rp = calloc(1, sizeof(*rp));
+	if (!rp) {
+		evhttp_send_error(ev, 503, NULL);
+		return;
+	}
+#define r (*rp)
 	r.ev = ev;
 	r.w = w;
 	r.a = a;
@@ -81,6 +87,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		resp_error(&r, 400, "リクエストが正しくありません", "アドレスの形式が正しくありません。");
 		goto out;
 	}
+	session_load(&r);
 	int known = 0;
 	const route *rt = router_match(a->routes, a->n_routes, &r, &known);
 	/* The body is checked first, so an over-large body gets 413 on any path. */
@@ -104,8 +111,17 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	}
 	rt->fn(&r);
 out:
-	form_release(&r.query);
-	free(r.path);
+	if (!r.deferred)
+		req_free(rp);
+#undef r
+}
+
+void req_free(req *r)
+{
+	form_release(&r->query);
+	free(r->path);
+	free(r->set_cookie);
+	free(r);
 }
 
 static void on_flush(evutil_socket_t fd, short what, void *arg)
@@ -222,7 +238,7 @@ static void loop_release(struct loop *l)
 
 int server_run(app *a, char *err, size_t errlen)
 {
-	int rc = -1;
+	int rc = -1, pool = 0;
 	struct sockaddr_in sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -257,6 +273,9 @@ int server_run(app *a, char *err, size_t errlen)
 	for (long i = 0; i < n; i++)
 		if (loop_init(&loops[i], a, (int)i, &sa, err, errlen) < 0)
 			goto out;
+	if (defer_pool_start(a, a->cfg.workers, err, errlen) < 0)
+		goto out;
+	pool = 1;
 	for (long i = 0; i < n; i++) {
 		if (pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]) != 0) {
 			snprintf(err, errlen, "cannot start thread %ld", i);
@@ -271,13 +290,21 @@ int server_run(app *a, char *err, size_t errlen)
 	log_info("signal %d: shutting down", sig);
 	rc = 0;
 stop:
+	/* Finish the queued slow work first; its answers reach the loops, which run a little
+	 * longer to send them. */
+	if (pool)
+		defer_pool_stop();
+	pool = 0;
+	struct timeval grace = {0, 300000};
 	for (long i = 0; i < n; i++)
 		if (loops[i].started)
-			event_base_loopexit(loops[i].w.base, NULL);
+			event_base_loopexit(loops[i].w.base, &grace);
 	for (long i = 0; i < n; i++)
 		if (loops[i].started)
 			pthread_join(loops[i].thread, NULL);
 out:
+	if (pool)
+		defer_pool_stop();
 	for (long i = 0; i < n; i++)
 		loop_release(&loops[i]);
 	free(loops);

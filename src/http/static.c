@@ -5,13 +5,13 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "http/http.h"
+#include "sig/token.h"
 
 #define STATIC_MAX_FILES 512
 #define STATIC_MAX_TOTAL (32L << 20)
@@ -98,10 +98,9 @@ static int load_dir(struct static_files *s, const char *root, const char *rel, i
 			goto out;
 		}
 		f->type = mime_type(sub);
-		unsigned char md[SHA256_DIGEST_LENGTH];
-		SHA256((const unsigned char *)f->data, f->len, md);
-		snprintf(f->etag, sizeof(f->etag), "\"%02x%02x%02x%02x%02x%02x%02x%02x\"", md[0], md[1],
-			 md[2], md[3], md[4], md[5], md[6], md[7]);
+		char hex[65];
+		token_sha256_hex(f->data, f->len, hex);
+		snprintf(f->etag, sizeof(f->etag), "\"%.16s\"", hex);
 		s->total += f->len;
 		s->n++;
 	}

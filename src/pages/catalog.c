@@ -2,6 +2,7 @@
  * the procedure pages (seed steps 1 and 2). Procedure pages depend only on the procedure
  * and the day (its application window), so each event loop renders a page once a day and
  * serves it from memory. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -128,6 +129,11 @@ void page_procedure(req *r)
 		idx++;
 	char today[11];
 	jdate_today(today, time(NULL));
+	if (r->has_session) { /* the header differs per session: no cache */
+		json_t *ctx = procedure_ctx(r, p, today);
+		resp_page(r, 200, "procedure", ctx);
+		return;
+	}
 	struct page_cache *pc = &r->w->proc_cache[idx];
 	if (!pc->page || strcmp(pc->day, today) != 0) {
 		buf out;
@@ -154,11 +160,19 @@ void page_procedure(req *r)
 	resp_page_ref(r, 200, "text/html; charset=utf-8", pc->page);
 }
 
-void page_procedure_start(req *r)
+/* Where 「次へ進む」 leads after the login and signature prompts: the application form,
+ * which the applying issue builds; until then a page that says so. */
+void page_procedure_form(req *r)
 {
 	const procedure *p = proc_catalog_find(r->a->procs, r->params[0]);
 	if (!p) {
 		resp_error(r, 404, "手続が見つかりません", NULL);
+		return;
+	}
+	if (p->login_required && !(r->has_session && r->sess.account_id)) {
+		char loc[200];
+		snprintf(loc, sizeof(loc), "/procedures/%s/start", p->id);
+		resp_redirect(r, loc);
 		return;
 	}
 	json_t *ctx = page_base_ctx(r, p->title);

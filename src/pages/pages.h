@@ -1,5 +1,5 @@
 /* pages: the screens of the portal, one file per family (catalog.c: top page, search,
- * procedure pages). pages_routes() is the route table the server dispatches on. */
+ * procedure pages; account.c: registration, login, password reset, account settings). pages_routes() is the route table the server dispatches on. */
 #ifndef MADOGUCHI_PAGES_H
 #define MADOGUCHI_PAGES_H
 
@@ -11,6 +11,27 @@ void page_top(req *r);
 void page_search(req *r);
 void page_procedure(req *r);
 void page_procedure_start(req *r);
+void page_procedure_form(req *r);
+/* account.c */
+void page_login(req *r);
+void page_login_post(req *r);
+void page_logout(req *r);
+void page_register(req *r);
+void page_register_post(req *r);
+void page_resend(req *r);
+void page_resend_post(req *r);
+void page_confirm(req *r);
+void page_confirm_post(req *r);
+void page_forgot(req *r);
+void page_forgot_post(req *r);
+void page_reset(req *r);
+void page_reset_post(req *r);
+void page_account(req *r);
+void page_account_password(req *r);
+void page_account_email(req *r);
+void page_account_delete(req *r);
+void page_email_confirm(req *r);
+void page_email_confirm_post(req *r);
 void page_static(req *r);
 void page_health(req *r);
 

@@ -1,4 +1,5 @@
 /* routes: the route table of the portal. */
+#include "pages/devmail.h"
 #include "pages/pages.h"
 
 static const route routes[] = {
@@ -6,7 +7,28 @@ static const route routes[] = {
 	{M_GET | M_HEAD, "/search", page_search, 0},
 	{M_GET | M_HEAD, "/procedures/:id", page_procedure, 0},
 	{M_GET | M_HEAD, "/procedures/:id/start", page_procedure_start, 0},
+	{M_GET | M_HEAD, "/procedures/:id/form", page_procedure_form, 0},
+	{M_GET | M_HEAD, "/login", page_login, 0},
+	{M_POST, "/login", page_login_post, 0},
+	{M_POST, "/logout", page_logout, 0},
+	{M_GET | M_HEAD, "/register", page_register, 0},
+	{M_POST, "/register", page_register_post, 0},
+	{M_GET | M_HEAD, "/register/resend", page_resend, 0},
+	{M_POST, "/register/resend", page_resend_post, 0},
+	{M_GET | M_HEAD, "/register/confirm", page_confirm, 0},
+	{M_POST, "/register/confirm", page_confirm_post, 0},
+	{M_GET | M_HEAD, "/password/forgot", page_forgot, 0},
+	{M_POST, "/password/forgot", page_forgot_post, 0},
+	{M_GET | M_HEAD, "/password/reset", page_reset, 0},
+	{M_POST, "/password/reset", page_reset_post, 0},
+	{M_GET | M_HEAD, "/account", page_account, 0},
+	{M_POST, "/account/password", page_account_password, 0},
+	{M_POST, "/account/email", page_account_email, 0},
+	{M_POST, "/account/delete", page_account_delete, 0},
+	{M_GET | M_HEAD, "/account/email/confirm", page_email_confirm, 0},
+	{M_POST, "/account/email/confirm", page_email_confirm_post, 0},
 	{M_GET | M_HEAD, "/healthz", page_health, 0},
+	{M_GET | M_HEAD, "/dev/mail", page_dev_mail, 0},
 	{M_GET | M_HEAD, "/static/*", page_static, 0},
 };
 

@@ -45,6 +45,21 @@ static const struct key keys[] = {
 	I(max_header_fields, 8, 1000, "most request header fields"),
 	I(max_form_fields, 8, 10000, "most fields in a query or form"),
 	I(request_timeout, 1, 3600, "seconds allowed to read a request"),
+	S(mail_mode, "dev (mails shown at /dev/mail, dev_mode only) or smtp"),
+	S(smtp_url, "SMTP server, smtp://host:port or smtps://host:port"),
+	B(smtp_starttls, "require STARTTLS on smtp://"),
+	S(smtp_user, "SMTP user (empty: no authentication)"),
+	S(smtp_password, "SMTP password"),
+	S(mail_from, "sender address of the portal's mails"),
+	I(mail_retry_seconds, 1, 3600, "first retry delay of a failed mail (doubles up to 1 h)"),
+	I(argon2_t_cost, 1, 100, "argon2id passes"),
+	I(argon2_m_cost_kib, 8, 4L << 20, "argon2id memory per hash (KiB)"),
+	I(argon2_parallelism, 1, 64, "argon2id lanes"),
+	I(workers, 0, 256, "threads for slow work (0: one per core)"),
+	I(session_idle_minutes, 1, 10080, "a session ends after this long without a request"),
+	I(session_absolute_hours, 1, 720, "a session ends this long after login"),
+	I(login_max_failures, 1, 1000, "failed logins before the wait"),
+	I(login_lock_minutes, 1, 1440, "the wait after too many failed logins (minutes)"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -79,6 +94,17 @@ void config_defaults(config *c)
 	c->max_header_fields = 64;
 	c->max_form_fields = 200;
 	c->request_timeout = 30;
+	snprintf(c->mail_mode, sizeof(c->mail_mode), "smtp");
+	snprintf(c->smtp_url, sizeof(c->smtp_url), "smtp://127.0.0.1:25");
+	snprintf(c->mail_from, sizeof(c->mail_from), "madoguchi@localhost");
+	c->mail_retry_seconds = 60;
+	c->argon2_t_cost = 3;
+	c->argon2_m_cost_kib = 65536;
+	c->argon2_parallelism = 1;
+	c->session_idle_minutes = 30;
+	c->session_absolute_hours = 12;
+	c->login_max_failures = 5;
+	c->login_lock_minutes = 15;
 }
 
 static int set_str(config *c, const struct key *k, const char *v, char *err, size_t errlen,
@@ -227,6 +253,10 @@ int config_load(config *c, const char *path, char *const *envp, char *err, size_
 			goto out;
 	}
 	r = apply_env(c, envp ? envp : environ, err, errlen);
+	if (r == CONFIG_OK && strcmp(c->mail_mode, "dev") && strcmp(c->mail_mode, "smtp")) {
+		snprintf(err, errlen, "mail_mode: \"%s\" must be dev or smtp", c->mail_mode);
+		r = CONFIG_EVALUE;
+	}
 out:
 	json_decref(root);
 	return r;

@@ -26,6 +26,23 @@ typedef struct config {
 	long max_header_fields;  /* limit of the number of request headers */
 	long max_form_fields;    /* limit of the number of fields in a query or form */
 	long request_timeout;    /* seconds to read a request */
+	/* mail */
+	char mail_mode[16];      /* "dev": kept in the outbox and shown at /dev/mail; "smtp" */
+	char smtp_url[256];      /* smtp://host:port or smtps://host:port */
+	int smtp_starttls;       /* require STARTTLS on smtp:// */
+	char smtp_user[128];
+	char smtp_password[128];
+	char mail_from[256];     /* envelope and From: address */
+	long mail_retry_seconds; /* first retry delay; doubles up to an hour */
+	/* accounts */
+	long argon2_t_cost;      /* passes */
+	long argon2_m_cost_kib;  /* memory per hash, KiB */
+	long argon2_parallelism;
+	long workers;            /* threads for slow work (hashing, fsync-bound commits) */
+	long session_idle_minutes;
+	long session_absolute_hours;
+	long login_max_failures; /* failures in login_lock_minutes before the wait */
+	long login_lock_minutes;
 } config;
 
 enum config_err { CONFIG_OK = 0, CONFIG_EIO, CONFIG_EJSON, CONFIG_EKEY, CONFIG_EVALUE };

@@ -1,0 +1,204 @@
+/* defer: the worker pool of slow work (see defer.h). A fixed set of threads takes jobs from
+ * a bounded queue; each has its own store connection. A job's completion goes back to the
+ * loop that owns the request with event_base_once, which libevent makes safe from another
+ * thread (evthread_use_pthreads is on). */
+#include "http/defer.h"
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "util/log.h"
+
+#define QUEUE_MAX 1024
+
+struct job {
+	req *r;                 /* NULL for background jobs */
+	struct event_base *base;
+	defer_work_fn work;
+	defer_done_fn done;
+	void *arg;
+	struct job *next;
+};
+
+static struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *head, *tail;
+	size_t queued;
+	int stopping;
+	pthread_t *threads;
+	struct store **stores;
+	long n;
+	const app *a;
+} P = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, NULL, NULL, 0, NULL};
+
+static void on_close(struct evhttp_connection *c, void *arg)
+{
+	req *r = arg;
+	r->gone = 1;
+}
+
+static void complete(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+	req *r = j->r;
+	if (r->gone) {
+		r->ev = NULL;
+	} else {
+		struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
+		if (c)
+			evhttp_connection_set_closecb(c, NULL, NULL);
+	}
+	j->done(r, j->arg);
+	req_free(r);
+	free(j);
+}
+
+static void *pool_main(void *arg)
+{
+	long idx = (long)(size_t)arg;
+	struct store *s = P.stores[idx];
+	for (;;) {
+		pthread_mutex_lock(&P.mu);
+		while (!P.head && !P.stopping)
+			pthread_cond_wait(&P.cv, &P.mu);
+		struct job *j = P.head;
+		if (!j) { /* stopping and drained */
+			pthread_mutex_unlock(&P.mu);
+			break;
+		}
+		P.head = j->next;
+		if (!P.head)
+			P.tail = NULL;
+		P.queued--;
+		pthread_mutex_unlock(&P.mu);
+
+		j->work(s, P.a, j->arg);
+		if (!j->r) {
+			free(j);
+			continue;
+		}
+		struct timeval now = {0, 0};
+		if (event_base_once(j->base, -1, EV_TIMEOUT, complete, j, &now) < 0) {
+			/* cannot happen short of malloc failure; answer nothing rather than crash */
+			log_error("defer: event_base_once failed");
+		}
+	}
+	return NULL;
+}
+
+int defer_pool_start(const app *a, long n, char *err, size_t errlen)
+{
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n <= 0)
+		n = 1;
+	P.a = a;
+	P.stopping = 0;
+	P.threads = calloc((size_t)n, sizeof(*P.threads));
+	P.stores = calloc((size_t)n, sizeof(*P.stores));
+	if (!P.threads || !P.stores) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (long i = 0; i < n; i++) {
+		char serr[256];
+		if (store_open(a->cfg.database, &P.stores[i], serr, sizeof(serr)) != STORE_OK) {
+			snprintf(err, errlen, "worker database: %.400s", serr);
+			P.n = i;
+			defer_pool_stop();
+			return -1;
+		}
+		if (pthread_create(&P.threads[i], NULL, pool_main, (void *)(size_t)i) != 0) {
+			store_close(P.stores[i]);
+			snprintf(err, errlen, "cannot start worker thread");
+			P.n = i;
+			defer_pool_stop();
+			return -1;
+		}
+		P.n = i + 1;
+	}
+	return 0;
+}
+
+void defer_pool_stop(void)
+{
+	pthread_mutex_lock(&P.mu);
+	P.stopping = 1;
+	pthread_cond_broadcast(&P.cv);
+	pthread_mutex_unlock(&P.mu);
+	for (long i = 0; i < P.n; i++) {
+		pthread_join(P.threads[i], NULL);
+		store_close(P.stores[i]);
+	}
+	free(P.threads);
+	free(P.stores);
+	P.threads = NULL;
+	P.stores = NULL;
+	P.n = 0;
+}
+
+static int enqueue(struct job *j)
+{
+	pthread_mutex_lock(&P.mu);
+	if (P.stopping || P.queued >= QUEUE_MAX || P.n == 0) {
+		pthread_mutex_unlock(&P.mu);
+		return -1;
+	}
+	j->next = NULL;
+	if (P.tail)
+		P.tail->next = j;
+	else
+		P.head = j;
+	P.tail = j;
+	P.queued++;
+	pthread_cond_signal(&P.cv);
+	pthread_mutex_unlock(&P.mu);
+	return 0;
+}
+
+int req_defer(req *r, defer_work_fn work, defer_done_fn done, void *arg)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	if (j) {
+		j->r = r;
+		j->base = r->w->base;
+		j->work = work;
+		j->done = done;
+		j->arg = arg;
+	}
+	if (!j || enqueue(j) < 0) {
+		free(j);
+		resp_error(r, 503, "ただいま混み合っています", "しばらくしてから、もう一度お試しください。");
+		struct evhttp_request *ev = r->ev;
+		r->ev = NULL;
+		done(r, arg);
+		r->ev = ev;
+		return -1;
+	}
+	r->deferred = 1;
+	struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
+	if (c)
+		evhttp_connection_set_closecb(c, on_close, r);
+	return 0;
+}
+
+int defer_background(defer_work_fn work, void *arg)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return -1;
+	j->work = work;
+	j->arg = arg;
+	if (enqueue(j) < 0) {
+		free(j);
+		return -1;
+	}
+	return 0;
+}

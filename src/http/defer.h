@@ -1,0 +1,29 @@
+/* defer: slow work off the event loops. A handler hands a job to the worker pool (password
+ * hashing, fsync-bound commits); the job runs on a pool thread with that thread's own store
+ * connection, then its completion runs back on the request's loop thread and answers. */
+#ifndef MADOGUCHI_DEFER_H
+#define MADOGUCHI_DEFER_H
+
+#include "http/http.h"
+
+struct store;
+
+/* Runs on a pool thread; may block. */
+typedef void (*defer_work_fn)(struct store *s, const app *a, void *arg);
+/* Runs on the loop thread afterwards. r->ev is NULL when the client went away: the
+ * response functions then do nothing, but arg must still be freed here. */
+typedef void (*defer_done_fn)(req *r, void *arg);
+
+/* Start the pool: n threads (0: one per core), each with its own store connection. */
+int defer_pool_start(const app *a, long n, char *err, size_t errlen);
+void defer_pool_stop(void);
+
+/* Queue the job. After this the handler must return without answering; done answers.
+ * When the queue is full the request gets 503 at once and done runs with r->ev NULL
+ * (so arg is freed); returns -1 then. */
+int req_defer(req *r, defer_work_fn work, defer_done_fn done, void *arg);
+
+/* Fire-and-forget work with no request (housekeeping writes such as session touches). */
+int defer_background(defer_work_fn work, void *arg);
+
+#endif

@@ -1,0 +1,163 @@
+/* session: database-backed sessions and CSRF tokens (see session.h). */
+#include "http/session.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/defer.h"
+#include "store/store.h"
+#include "util/log.h"
+
+#define COOKIE_PLAIN "madoguchi_sid"
+#define COOKIE_SECURE "__Host-madoguchi_sid"
+
+static const char *cookie_name(const app *a)
+{
+	return a->cfg.https ? COOKIE_SECURE : COOKIE_PLAIN;
+}
+
+/* Finds name=value in a Cookie header; copies value into out. */
+static int find_cookie(const char *header, const char *name, char *out, size_t outlen)
+{
+	size_t nlen = strlen(name);
+	const char *p = header;
+	while (p && *p) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		const char *end = strchr(p, ';');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			size_t vlen = len - nlen - 1;
+			if (vlen >= outlen)
+				return -1;
+			memcpy(out, p + nlen + 1, vlen);
+			out[vlen] = '\0';
+			return 0;
+		}
+		p = end;
+	}
+	return -1;
+}
+
+static void touch_work(struct store *s, const app *a, void *arg)
+{
+	store_session_touch(s, arg, (long long)time(NULL));
+	free(arg);
+}
+
+void session_load(req *r)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->ev), "Cookie");
+	char value[TOKEN_LEN + 8];
+	if (!h || find_cookie(h, cookie_name(r->a), value, sizeof(value)) < 0 ||
+	    strlen(value) != TOKEN_LEN)
+		return;
+	char hash[65];
+	token_sha256_hex(value, TOKEN_LEN, hash);
+	store_session row;
+	if (store_session_get(r->w->store, hash, &row) != STORE_OK)
+		return;
+	long long now = (long long)time(NULL);
+	const config *c = &r->a->cfg;
+	if (now - row.last_seen > c->session_idle_minutes * 60 ||
+	    now - row.created_at > c->session_absolute_hours * 3600)
+		return;
+	r->has_session = 1;
+	memcpy(r->sess.id_hash, row.id_hash, sizeof(r->sess.id_hash));
+	r->sess.account_id = row.account_id;
+	snprintf(r->sess.csrf, sizeof(r->sess.csrf), "%s", row.csrf);
+	r->sess.created_at = row.created_at;
+	r->sess.last_seen = row.last_seen;
+	if (now - row.last_seen > 60) {
+		char *id = strdup(hash);
+		if (id && defer_background(touch_work, id) < 0)
+			free(id);
+	}
+}
+
+int session_create(struct store *s, long long account_id, long long now, char *cookie,
+		   req_session *o)
+{
+	store_session row;
+	memset(&row, 0, sizeof(row));
+	char csrf[TOKEN_LEN + 1];
+	if (token_new(cookie) < 0 || token_new(csrf) < 0)
+		return -1;
+	token_sha256_hex(cookie, TOKEN_LEN, row.id_hash);
+	row.account_id = account_id;
+	snprintf(row.csrf, sizeof(row.csrf), "%s", csrf);
+	row.created_at = row.last_seen = now;
+	if (store_session_create(s, &row) != STORE_OK)
+		return -1;
+	memcpy(o->id_hash, row.id_hash, sizeof(o->id_hash));
+	o->account_id = account_id;
+	snprintf(o->csrf, sizeof(o->csrf), "%s", row.csrf);
+	o->created_at = o->last_seen = now;
+	return 0;
+}
+
+void session_set_cookie(req *r, const char *value)
+{
+	char c[256];
+	const char *secure = r->a->cfg.https ? "; Secure" : "";
+	if (value)
+		snprintf(c, sizeof(c), "%s=%s; Path=/; HttpOnly; SameSite=Lax%s", cookie_name(r->a),
+			 value, secure);
+	else
+		snprintf(c, sizeof(c), "%s=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0%s",
+			 cookie_name(r->a), secure);
+	free(r->set_cookie);
+	r->set_cookie = strdup(c);
+}
+
+int csrf_ok(const req *r, const form *f)
+{
+	const char *t = form_get(f, "csrf");
+	return r->has_session && t && token_equal(t, r->sess.csrf);
+}
+
+int req_body_form(req *r, form *f)
+{
+	memset(f, 0, sizeof(*f));
+	struct evbuffer *b = evhttp_request_get_input_buffer(r->ev);
+	size_t len = evbuffer_get_length(b);
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(r->ev), "Content-Type");
+	if (len && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)) {
+		resp_error(r, 400, "送信された内容を読み取れませんでした", "ページを開き直して、もう一度お試しください。");
+		return -1;
+	}
+	const char *data = len ? (const char *)evbuffer_pullup(b, -1) : "";
+	int e = form_parse(f, data, len, (size_t)r->a->cfg.max_form_fields);
+	if (e != FORM_OK) {
+		form_release(f);
+		resp_error(r, 400, "送信された内容を読み取れませんでした",
+			   e == FORM_ETOOMANY ? "項目の数が多すぎます。" : "ページを開き直して、もう一度お試しください。");
+		return -1;
+	}
+	return 0;
+}
+
+void return_path(const char *in, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	if (!in || in[0] != '/' || in[1] == '/' || in[1] == '\\' || strlen(in) >= outlen)
+		return;
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			return;
+	snprintf(out, outlen, "%s", in);
+}
+
+const char *req_peer(const req *r)
+{
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+	struct evhttp_connection *c = r->ev ? evhttp_request_get_connection(r->ev) : NULL;
+	if (c)
+		evhttp_connection_get_peer(c, &addr, &port);
+	return addr ? addr : "-";
+}

@@ -1,0 +1,38 @@
+/* session: sessions kept in the database (cookie = a random token, stored as its SHA-256),
+ * idle and absolute timeouts, a new id at login and at every privilege change, and the
+ * CSRF token of each session that every state-changing form must carry. */
+#ifndef MADOGUCHI_SESSION_H
+#define MADOGUCHI_SESSION_H
+
+#include "http/http.h"
+#include "sig/token.h"
+
+struct store;
+
+/* On the loop: reads the cookie and the session row (a read, no fsync). Expired or unknown
+ * sessions leave r->has_session 0. Queues a touch when last_seen is over a minute old. */
+void session_load(req *r);
+
+/* On a pool thread: a new session for account_id (0: not logged in). cookie receives the
+ * value to send (TOKEN_LEN + 1 bytes); *out the row. */
+int session_create(struct store *s, long long account_id, long long now, char *cookie,
+		   req_session *out);
+
+/* The Set-Cookie of the response: value NULL clears the cookie. */
+void session_set_cookie(req *r, const char *value);
+
+/* 1 when the form carries the session's CSRF token. */
+int csrf_ok(const req *r, const form *f);
+
+/* Parses an application/x-www-form-urlencoded body into f. On failure it has answered
+ * (400) and returns -1; f is released either way on failure. */
+int req_body_form(req *r, form *f);
+
+/* A local path to return to after login: "/..." but not "//..." nor "/\\...", without
+ * control characters or backslashes, else "" (so no return address leads off-site). */
+void return_path(const char *in, char *out, size_t outlen);
+
+/* The client's address as text (for throttling and logs). */
+const char *req_peer(const req *r);
+
+#endif
