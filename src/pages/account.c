@@ -279,6 +279,21 @@ static void render_forbidden(req *r)
 		   "ページの有効期限が切れた可能性があります。前のページを開き直して、もう一度お試しください。");
 }
 
+/* An empty form page by its name (the forms that need a session's CSRF token). */
+static void render_form(req *r, const char *tmpl, const char *token, const char *ret)
+{
+	if (!strcmp(tmpl, "login"))
+		render_login(r, "", ret, NULL, NULL, 200);
+	else if (!strcmp(tmpl, "register"))
+		render_register(r, "", NULL, NULL, 200);
+	else if (!strcmp(tmpl, "forgot") || !strcmp(tmpl, "resend"))
+		render_email_form(r, tmpl, "", NULL, 200);
+	else if (!strcmp(tmpl, "reset"))
+		render_reset(r, token, NULL, 200);
+	else
+		render_confirm(r, tmpl, token);
+}
+
 /* ---------- work on the pool ---------- */
 
 static void apply_session(req *r, job *j)
@@ -571,16 +586,7 @@ static void done(req *r, void *arg)
 			resp_error(r, 503, "ただいま混み合っています", "しばらくしてから、もう一度お試しください。");
 			break;
 		}
-		if (!strcmp(j->tmpl, "login"))
-			render_login(r, "", j->ret, NULL, NULL, 200);
-		else if (!strcmp(j->tmpl, "register"))
-			render_register(r, "", NULL, NULL, 200);
-		else if (!strcmp(j->tmpl, "forgot") || !strcmp(j->tmpl, "resend"))
-			render_email_form(r, j->tmpl, "", NULL, 200);
-		else if (!strcmp(j->tmpl, "reset"))
-			render_reset(r, j->token, NULL, 200);
-		else
-			render_confirm(r, j->tmpl, j->token);
+		render_form(r, j->tmpl, j->token, j->ret);
 		break;
 	case A_LOGIN:
 		if (j->ok) {
@@ -673,16 +679,7 @@ static void defer_job(req *r, job *j)
 static void form_page(req *r, const char *tmpl, const char *token, const char *ret)
 {
 	if (r->has_session) {
-		if (!strcmp(tmpl, "login"))
-			render_login(r, "", ret, NULL, NULL, 200);
-		else if (!strcmp(tmpl, "register"))
-			render_register(r, "", NULL, NULL, 200);
-		else if (!strcmp(tmpl, "forgot") || !strcmp(tmpl, "resend"))
-			render_email_form(r, tmpl, "", NULL, 200);
-		else if (!strcmp(tmpl, "reset"))
-			render_reset(r, token, NULL, 200);
-		else
-			render_confirm(r, tmpl, token);
+		render_form(r, tmpl, token, ret);
 		return;
 	}
 	job *j = job_new(r, A_ANON);
