@@ -153,16 +153,10 @@ static void set_error(json_t *ctx, const char *fieldname, const char *msg)
 	json_array_append_new(errs, json_pack("{s:s, s:s}", "field", fieldname, "message", msg));
 }
 
-static json_t *ctx_for(req *r, const char *title)
-{
-	json_t *ctx = page_base_ctx(r, title);
-	return ctx;
-}
-
 static void render_login(req *r, const char *email, const char *ret, const char *msg,
 			 const char *notice, int status)
 {
-	json_t *ctx = ctx_for(r, "ログイン");
+	json_t *ctx = page_base_ctx(r, "ログイン");
 	json_object_set_new(ctx, "is_login", json_true());
 	json_object_set_new(ctx, "return", json_string(ret ? ret : ""));
 	json_t *fields = json_object();
@@ -178,7 +172,7 @@ static void render_login(req *r, const char *email, const char *ret, const char 
 static void render_register(req *r, const char *email, const char *email_err, const char *pw_err,
 			    int status)
 {
-	json_t *ctx = ctx_for(r, "利用者登録");
+	json_t *ctx = page_base_ctx(r, "利用者登録");
 	json_t *fields = json_object();
 	json_object_set_new(fields, "email", field("email", "メールアドレス", "email", email, email_err, "email",
 						   "確認のメールを、このアドレスに送ります。"));
@@ -193,7 +187,7 @@ static void render_register(req *r, const char *email, const char *email_err, co
 static void render_email_form(req *r, const char *kind, const char *email, const char *err, int status)
 {
 	int forgot = strcmp(kind, "forgot") == 0;
-	json_t *ctx = ctx_for(r, forgot ? "パスワードの再設定" : "確認メールの再送");
+	json_t *ctx = page_base_ctx(r, forgot ? "パスワードの再設定" : "確認メールの再送");
 	json_object_set_new(ctx, "heading", json_string(forgot ? "パスワードの再設定" : "確認メールの再送"));
 	json_object_set_new(ctx, "lead", json_string(forgot
 		? "登録したメールアドレスを入力してください。パスワードを設定し直すためのリンクをメールで送ります。"
@@ -209,7 +203,7 @@ static void render_email_form(req *r, const char *kind, const char *email, const
 
 static void render_reset(req *r, const char *token, const char *err, int status)
 {
-	json_t *ctx = ctx_for(r, "新しいパスワードの設定");
+	json_t *ctx = page_base_ctx(r, "新しいパスワードの設定");
 	json_object_set_new(ctx, "token", json_string(token));
 	json_t *fields = json_object();
 	json_object_set_new(fields, "password", field("password", "新しいパスワード", "password", "", err, "new-password",
@@ -222,7 +216,7 @@ static void render_reset(req *r, const char *token, const char *err, int status)
 static void render_confirm(req *r, const char *kind, const char *token)
 {
 	int reg = strcmp(kind, "confirm-register") == 0;
-	json_t *ctx = ctx_for(r, reg ? "利用者登録の完了" : "メールアドレスの変更");
+	json_t *ctx = page_base_ctx(r, reg ? "利用者登録の完了" : "メールアドレスの変更");
 	json_object_set_new(ctx, "heading", json_string(reg ? "利用者登録の完了" : "メールアドレスの変更"));
 	json_object_set_new(ctx, "lead", json_string(reg ? "下のボタンを押すと、利用者登録が完了します。"
 							 : "下のボタンを押すと、メールアドレスの変更が完了します。"));
@@ -235,7 +229,7 @@ static void render_confirm(req *r, const char *kind, const char *token)
 static void render_message(req *r, int status, const char *heading, const char *p1, const char *p2,
 			   const char *href, const char *link_text)
 {
-	json_t *ctx = ctx_for(r, heading);
+	json_t *ctx = page_base_ctx(r, heading);
 	json_object_set_new(ctx, "heading", json_string(heading));
 	json_t *ps = json_array();
 	if (p1)
@@ -251,7 +245,7 @@ static void render_message(req *r, int status, const char *heading, const char *
 static void render_account(req *r, const char *account_email, const char *notice, const char *fieldname,
 			   const char *err, int status)
 {
-	json_t *ctx = ctx_for(r, "アカウント");
+	json_t *ctx = page_base_ctx(r, "アカウント");
 	json_object_set_new(ctx, "account_email", json_string(account_email));
 	if (notice)
 		json_object_set_new(ctx, "notice", json_string(notice));
@@ -702,6 +696,14 @@ static int token_param(const char *t)
 	return 1;
 }
 
+static size_t value_len(const form *f, const char *name)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->pairs[i].name, name))
+			return f->pairs[i].value_len;
+	return 0;
+}
+
 void page_login(req *r)
 {
 	char ret[512];
@@ -735,10 +737,7 @@ void page_login_post(req *r)
 	const char *msg = NULL;
 	return_path(form_get(&f, "return"), ret, sizeof(ret));
 	const char *em = form_get(&f, "email");
-	size_t emlen = 0;
-	for (size_t i = 0; i < f.n; i++)
-		if (!strcmp(f.pairs[i].name, "email"))
-			emlen = f.pairs[i].value_len;
+	size_t emlen = value_len(&f, "email");
 	const char *pw = form_get(&f, "password");
 	if (!em || account_check_email(em, emlen, email, sizeof(email), &msg) < 0 || !pw || !*pw) {
 		/* the same generic message: nothing tells what was wrong */
@@ -771,14 +770,6 @@ void page_logout(req *r)
 void page_register(req *r)
 {
 	form_page(r, "register", NULL, NULL);
-}
-
-static size_t value_len(const form *f, const char *name)
-{
-	for (size_t i = 0; i < f->n; i++)
-		if (!strcmp(f->pairs[i].name, name))
-			return f->pairs[i].value_len;
-	return 0;
 }
 
 void page_register_post(req *r)

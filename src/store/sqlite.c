@@ -578,18 +578,19 @@ static int finish(struct sqlite_ctx *c, sqlite3_stmt *st)
 	return rc;
 }
 
-static int sq_account_create(void *ctx, const char *email, const char *email_key,
-                             const char *pw_hash, long long now, long long *id)
+/* Runs an INSERT ... RETURNING id statement with three text values and a time: the
+ * shape of both account creation and outbox mail. */
+static int insert3_returning_id(struct sqlite_ctx *c, int which, const char *a, const char *b,
+                                const char *d, long long now, long long *id)
 {
-	struct sqlite_ctx *c = ctx;
 	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v = 0;
-	int rc = stmt(c, ST_ACCT_CREATE, &st);
+	sqlite3_int64 v;
+	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, email_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, pw_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
@@ -597,6 +598,12 @@ static int sq_account_create(void *ctx, const char *email, const char *email_key
 	if ((rc = finish(c, st)) == STORE_OK && id)
 		*id = v;
 	return rc;
+}
+
+static int sq_account_create(void *ctx, const char *email, const char *email_key,
+                             const char *pw_hash, long long now, long long *id)
+{
+	return insert3_returning_id(ctx, ST_ACCT_CREATE, email, email_key, pw_hash, now, id);
 }
 
 /* Read the account that the bound statement st selects. */
@@ -881,22 +888,7 @@ static int sq_throttle_prune(void *ctx, long long before)
 static int sq_outbox_add(void *ctx, const char *to, const char *subject, const char *body,
                          long long now, long long *id)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v;
-	int rc = stmt(c, ST_MAIL_ADD, &st);
-	if (rc != STORE_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	if ((rc = step_row(c, st)) != STORE_OK)
-		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
-	v = sqlite3_column_int64(st, 0);
-	if ((rc = finish(c, st)) == STORE_OK && id)
-		*id = v;
-	return rc;
+	return insert3_returning_id(ctx, ST_MAIL_ADD, to, subject, body, now, id);
 }
 
 /* The mail in the current row of st (MAIL_COLS) into m; STORE_ENOMEM when the body cannot
