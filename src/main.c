@@ -10,6 +10,7 @@
 
 #include "core/account.h"
 #include "core/procedure.h"
+#include "core/refdata.h"
 #include "mail/mailer.h"
 #include "http/http.h"
 #include "pages/pages.h"
@@ -177,6 +178,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "madoguchi: procedure definition refused: %s\n", err);
 		return 2;
 	}
+	if (refdata_load(a.cfg.refdata_dir, &a.refdata, err, sizeof(err)) != 0) {
+		/* the portal still serves: bank codes are then checked by form only */
+		log_error("bank and postal code tables not loaded (%s): run make", err);
+		a.refdata = NULL;
+	}
 	a.tmpl = tmpl_set_new();
 	if (!a.tmpl || tmpl_set_load_dir(a.tmpl, a.cfg.templates_dir, err, sizeof(err)) != TMPL_OK) {
 		fprintf(stderr, "madoguchi: templates: %s\n", err);
@@ -219,5 +225,6 @@ out:
 	static_free(a.statics);
 	tmpl_set_free(a.tmpl);
 	proc_catalog_free(a.procs);
+	refdata_free(a.refdata);
 	return rc;
 }

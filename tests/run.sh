@@ -49,6 +49,7 @@ run_one() { # name kind command...
 }
 
 for b in build "$TEST_BUILD"; do
+	export REFDATA_DIR="$b/refdata" # the real bank and postal tables made by make
 	for t in "$b"/tests/test_*; do
 		[ -x "$t" ] && run_one "$t" cmocka "$t"
 	done

@@ -18,6 +18,7 @@ struct evhttp_request;
 struct event_base;
 struct store;
 struct static_files;
+struct refdata;
 
 enum http_method { M_GET = 1, M_POST = 2, M_HEAD = 4 };
 
@@ -37,6 +38,9 @@ typedef struct app {
 	tmpl_set *tmpl;
 	proc_catalog *procs;
 	struct static_files *statics;
+	/* bank and postal codes; NULL when the tables could not be loaded (lookups then say
+	 * "unavailable" and codes are checked by form only) */
+	struct refdata *refdata;
 	const route *routes;
 	size_t n_routes;
 	/* wakes the mail sender after a job queued a mail (NULL: none runs) */

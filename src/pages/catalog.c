@@ -162,24 +162,6 @@ void page_procedure(req *r)
 
 /* Where 「次へ進む」 leads after the login and signature prompts: the application form,
  * which the applying issue builds; until then a page that says so. */
-void page_procedure_form(req *r)
-{
-	const procedure *p = proc_catalog_find(r->a->procs, r->params[0]);
-	if (!p) {
-		resp_error(r, 404, "手続が見つかりません", NULL);
-		return;
-	}
-	if (p->login_required && !(r->has_session && r->sess.account_id)) {
-		char loc[200];
-		snprintf(loc, sizeof(loc), "/procedures/%s/start", p->id);
-		resp_redirect(r, loc);
-		return;
-	}
-	json_t *ctx = page_base_ctx(r, p->title);
-	json_object_set_new(ctx, "proc", json_pack("{s:s, s:s}", "id", p->id, "title", p->title));
-	resp_page(r, 200, "start", ctx);
-}
-
 void page_static(req *r)
 {
 	if (static_serve(r, r->path + strlen("/static/")) < 0)

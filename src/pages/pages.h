@@ -1,5 +1,6 @@
 /* pages: the screens of the portal, one file per family (catalog.c: top page, search,
- * procedure pages; account.c: registration, login, password reset, account settings). pages_routes() is the route table the server dispatches on. */
+ * procedure pages; account.c: registration, login, password reset, account settings;
+ * apply.c: the form, confirmation, submission, completion and my page). pages_routes() is the route table the server dispatches on. */
 #ifndef MADOGUCHI_PAGES_H
 #define MADOGUCHI_PAGES_H
 
@@ -11,7 +12,17 @@ void page_top(req *r);
 void page_search(req *r);
 void page_procedure(req *r);
 void page_procedure_start(req *r);
-void page_procedure_form(req *r);
+/* apply.c */
+void page_apply_form(req *r);
+void page_apply_form_post(req *r);
+void page_apply_confirm(req *r);
+void page_apply_submit(req *r);
+void page_apply_complete(req *r);
+void page_mypage(req *r);
+void page_mypage_detail(req *r);
+void page_mypage_withdraw(req *r);
+void page_mypage_withdraw_post(req *r);
+void page_api_postal(req *r);
 /* account.c */
 void page_login(req *r);
 void page_login_post(req *r);

@@ -50,6 +50,26 @@ enum {
 	ST_MAIL_SENT,
 	ST_MAIL_FAILED,
 	ST_MAIL_RECENT,
+	ST_DRAFT_CREATE,
+	ST_DRAFT_OPEN,
+	ST_DRAFT_GET,
+	ST_DRAFT_SAVE,
+	ST_DRAFT_DELETE,
+	ST_DRAFTS_DELETE_OPEN,
+	ST_DRAFT_LOCK,
+	ST_DRAFT_SET_RECEIPT,
+	ST_ATT_ADD,
+	ST_ATT_LIST,
+	ST_ATT_GET,
+	ST_ATT_DELETE,
+	ST_RECEIPT_NEXT,
+	ST_APP_INSERT,
+	ST_APP_GET,
+	ST_APP_FOR_ACCOUNT,
+	ST_APP_LOCK,
+	ST_APP_SET_STATUS,
+	ST_EVENT_ADD,
+	ST_EVENTS,
 	ST_COUNT
 };
 
@@ -57,6 +77,18 @@ enum {
 #define MAIL_COLS                                                                                  \
 	"id, to_addr, subject, body, created_at, next_at, coalesce(sent_at, 0), attempts, "        \
 	"last_error"
+/* draft_row reads these; raw (column 4) may be selected as NULL. */
+#define DRAFT_COLS(raw)                                                                            \
+	"key, owner, proc_id, proc_version, " raw ", created_at, updated_at, coalesce(receipt, "   \
+	"'')"
+#define ATT_COLS "id, field, filename, mime, size, sha256, created_at"
+/* app_row reads these; the malloc'd parts follow in APP_BIG_COLS when wanted. */
+#define APP_COLS                                                                                   \
+	"receipt, draft_key, coalesce(account_id, 0), proc_id, proc_version, proc_title, status, " \
+	"digest, submitted_at, updated_at"
+#define APP_BIG_COLS "content, display, signature, verification"
+/* The open draft that attachment changes require. */
+#define DRAFT_IS_OPEN "EXISTS (SELECT 1 FROM drafts WHERE key = ?1 AND receipt IS NULL)"
 
 /* The fallback for terms too short for trigrams: every bound term (NULL when unused) must be
  * a substring of the document. lower() folds ASCII only, like the case folding of the
@@ -135,6 +167,54 @@ static const char *const statements[ST_COUNT] = {
 	[ST_MAIL_FAILED] = "UPDATE outbox SET next_at = ?2, last_error = ?3,"
 			   " attempts = attempts + 1 WHERE id = ?1 AND sent_at IS NULL",
 	[ST_MAIL_RECENT] = "SELECT " MAIL_COLS " FROM outbox ORDER BY id DESC LIMIT ?1",
+
+	[ST_DRAFT_CREATE] = "INSERT INTO drafts (key, owner, proc_id, proc_version, raw,"
+			    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+	[ST_DRAFT_OPEN] = "SELECT " DRAFT_COLS("raw") " FROM drafts"
+			  " WHERE owner = ?1 AND proc_id = ?2 AND receipt IS NULL",
+	[ST_DRAFT_GET] = "SELECT " DRAFT_COLS("raw") " FROM drafts WHERE key = ?1",
+	[ST_DRAFT_SAVE] = "UPDATE drafts SET proc_version = ?2, raw = ?3, updated_at = ?4"
+			  " WHERE key = ?1 AND receipt IS NULL",
+	[ST_DRAFT_DELETE] = "DELETE FROM drafts WHERE key = ?1 AND receipt IS NULL",
+	[ST_DRAFTS_DELETE_OPEN] = "DELETE FROM drafts WHERE owner = ?1 AND receipt IS NULL",
+	/* Inside BEGIN IMMEDIATE the writers' lock already holds the row. */
+	[ST_DRAFT_LOCK] = "SELECT " DRAFT_COLS("NULL") " FROM drafts WHERE key = ?1",
+	[ST_DRAFT_SET_RECEIPT] = "UPDATE drafts SET receipt = ?2"
+				 " WHERE key = ?1 AND receipt IS NULL",
+
+	/* The check that the draft is open and the insert are one statement. */
+	[ST_ATT_ADD] = "INSERT INTO attachments (draft_key, field, filename, mime, size, sha256,"
+		       " created_at, data) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8"
+		       " WHERE " DRAFT_IS_OPEN " RETURNING id",
+	[ST_ATT_LIST] = "SELECT " ATT_COLS " FROM attachments WHERE draft_key = ?1"
+			" ORDER BY id LIMIT ?2",
+	[ST_ATT_GET] = "SELECT " ATT_COLS ", data FROM attachments"
+		       " WHERE draft_key = ?1 AND id = ?2",
+	[ST_ATT_DELETE] = "DELETE FROM attachments WHERE draft_key = ?1 AND id = ?2"
+			  " AND " DRAFT_IS_OPEN,
+
+	/* One statement: of two writers, the second sees the first's number (the same SQL
+	 * runs on PostgreSQL, where the row lock does what the writers' lock does here). */
+	[ST_RECEIPT_NEXT] = "INSERT INTO receipt_counters (year, last) VALUES (?1, 1)"
+			    " ON CONFLICT (year) DO UPDATE SET last = receipt_counters.last + 1"
+			    " RETURNING last",
+	[ST_APP_INSERT] = "INSERT INTO applications (receipt, draft_key, account_id, proc_id,"
+			  " proc_version, proc_title, status, digest, content, display, signature,"
+			  " verification, submitted_at, updated_at) VALUES"
+			  " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[ST_APP_GET] = "SELECT " APP_COLS ", " APP_BIG_COLS " FROM applications WHERE receipt = ?1",
+	/* Newest first; within one second the higher number first (a longer number is a
+	 * higher one: "2026-1000000" follows "2026-999999"). */
+	[ST_APP_FOR_ACCOUNT] = "SELECT " APP_COLS " FROM applications WHERE account_id = ?1"
+			       " ORDER BY submitted_at DESC, length(receipt) DESC, receipt DESC"
+			       " LIMIT ?2",
+	[ST_APP_LOCK] = "SELECT status FROM applications WHERE receipt = ?1",
+	[ST_APP_SET_STATUS] = "UPDATE applications SET status = ?2, updated_at = ?3"
+			      " WHERE receipt = ?1",
+	[ST_EVENT_ADD] = "INSERT INTO application_events (receipt, status, note, at)"
+			 " VALUES (?1, ?2, ?3, ?4)",
+	[ST_EVENTS] = "SELECT status, coalesce(note, ''), at FROM application_events"
+		      " WHERE receipt = ?1 ORDER BY id LIMIT ?2",
 };
 /* clang-format on */
 #define SCAN_LIMIT_PARAM 9
@@ -515,7 +595,7 @@ out:
 	return ret;
 }
 
-/* ---- accounts, tokens, sessions, throttling, outbox ---- */
+/* ---- accounts, tokens, sessions, throttling, outbox, drafts, applications ---- */
 
 /* Run a bound statement that returns no rows and must change one: STORE_ENOTFOUND when it
  * changed none. */
@@ -1003,6 +1083,446 @@ static int sq_outbox_recent(void *ctx, store_mail *out, size_t max, size_t *n)
 	return mail_rows(c, st, out, max, n);
 }
 
+/* ---- drafts, attachments, applications ---- */
+
+/* A malloc'd copy of column col of the current row (text, or blob when blob is set), with a
+ * NUL after it; *out NULL for an SQL NULL. STORE_ENOMEM when it cannot be copied. */
+static int column_alloc(struct sqlite_ctx *c, sqlite3_stmt *st, int col, int blob, char **out,
+                        size_t *len)
+{
+	const void *v;
+	size_t n;
+
+	*out = NULL;
+	if (len)
+		*len = 0;
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return STORE_OK;
+	v = blob ? sqlite3_column_blob(st, col) : (const void *)sqlite3_column_text(st, col);
+	n = (size_t)sqlite3_column_bytes(st, col);
+	*out = malloc(n + 1);
+	if (!*out) {
+		snprintf(c->msg, sizeof(c->msg), "out of memory");
+		return STORE_ENOMEM;
+	}
+	if (n)
+		memcpy(*out, v, n);
+	(*out)[n] = '\0';
+	if (len)
+		*len = n;
+	return STORE_OK;
+}
+
+/* Read the draft (DRAFT_COLS) that the bound statement st selects; raw is NULL when the
+ * statement selects NULL for it. */
+static int draft_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_draft *out)
+{
+	int rc = step_row(c, st);
+	if (rc != STORE_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	column_copy(st, 0, out->key, sizeof(out->key));
+	column_copy(st, 1, out->owner, sizeof(out->owner));
+	column_copy(st, 2, out->proc_id, sizeof(out->proc_id));
+	out->proc_version = sqlite3_column_int(st, 3);
+	out->created_at = sqlite3_column_int64(st, 5);
+	out->updated_at = sqlite3_column_int64(st, 6);
+	column_copy(st, 7, out->receipt, sizeof(out->receipt));
+	rc = column_alloc(c, st, 4, 0, &out->raw, NULL);
+	done(st);
+	return rc;
+}
+
+static int sq_draft_create(void *ctx, const char *key, const char *owner, const char *proc_id,
+                           int proc_version, const char *raw, long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_DRAFT_CREATE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, proc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, proc_version);
+	sqlite3_bind_text(st, 5, raw, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, now);
+	return run(c, st);
+}
+
+static int sq_draft_open(void *ctx, const char *owner, const char *proc_id, store_draft *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_DRAFT_OPEN, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, proc_id, -1, SQLITE_STATIC);
+	return draft_row(c, st, out);
+}
+
+/* The draft by key through statement which (with raw or without). */
+static int draft_by_key(struct sqlite_ctx *c, int which, const char *key, store_draft *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, which, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return draft_row(c, st, out);
+}
+
+static int sq_draft_get(void *ctx, const char *key, store_draft *out)
+{
+	return draft_by_key(ctx, ST_DRAFT_GET, key, out);
+}
+
+static int sq_draft_lock(void *ctx, const char *key, store_draft *out)
+{
+	return draft_by_key(ctx, ST_DRAFT_LOCK, key, out);
+}
+
+static int sq_draft_save(void *ctx, const char *key, int proc_version, const char *raw,
+                         long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_DRAFT_SAVE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, proc_version);
+	sqlite3_bind_text(st, 3, raw, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	return run_one(c, st);
+}
+
+/* Run the cached statement which with one text parameter; one_row: it must change a row. */
+static int run_text1(struct sqlite_ctx *c, int which, const char *v, int one_row)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, which, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+	return one_row ? run_one(c, st) : run(c, st);
+}
+
+static int sq_draft_delete(void *ctx, const char *key)
+{
+	return run_text1(ctx, ST_DRAFT_DELETE, key, 1);
+}
+
+static int sq_drafts_delete_open_of(void *ctx, const char *owner)
+{
+	return run_text1(ctx, ST_DRAFTS_DELETE_OPEN, owner, 0);
+}
+
+static int sq_draft_set_receipt(void *ctx, const char *key, const char *receipt)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_DRAFT_SET_RECEIPT, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, receipt, -1, SQLITE_STATIC);
+	return run_one(c, st);
+}
+
+static int sq_attachment_add(void *ctx, const char *draft_key, const char *field,
+                             const char *filename, const char *mime, const void *data, size_t len,
+                             const char *sha256, long long now, long long *id)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v;
+	int rc = stmt(c, ST_ATT_ADD, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, filename, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, mime, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)len);
+	sqlite3_bind_text(st, 6, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now);
+	if ((rc = sqlite3_bind_blob64(st, 8, data, len, SQLITE_STATIC)) != SQLITE_OK) {
+		rc = fail(c, rc);
+		done(st);
+		return rc;
+	}
+	/* No row: the draft is absent or submitted. */
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	v = sqlite3_column_int64(st, 0);
+	if ((rc = finish(c, st)) == STORE_OK && id)
+		*id = v;
+	return rc;
+}
+
+/* The attachment (ATT_COLS) in the current row of st. */
+static void attachment_row(sqlite3_stmt *st, store_attachment *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	column_copy(st, 1, a->field, sizeof(a->field));
+	column_copy(st, 2, a->filename, sizeof(a->filename));
+	column_copy(st, 3, a->mime, sizeof(a->mime));
+	a->size = sqlite3_column_int64(st, 4);
+	column_copy(st, 5, a->sha256, sizeof(a->sha256));
+	a->created_at = sqlite3_column_int64(st, 6);
+}
+
+/* LIMIT for max rows. */
+static sqlite3_int64 limit_of(size_t max)
+{
+	return max > (size_t)INT32_MAX ? INT32_MAX : (sqlite3_int64)max;
+}
+
+static int sq_attachment_list(void *ctx, const char *draft_key, store_attachment *out, size_t max,
+                              size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_ATT_LIST, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (*n < max)
+			attachment_row(st, &out[(*n)++]);
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_attachment_get(void *ctx, const char *draft_key, long long id, store_attachment *meta,
+                             void **data, size_t *len)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	char *bytes = NULL;
+	int rc;
+
+	*data = NULL;
+	*len = 0;
+	if ((rc = stmt(c, ST_ATT_GET, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	attachment_row(st, meta);
+	rc = column_alloc(c, st, 7, 1, &bytes, len);
+	done(st);
+	if (rc == STORE_OK && !bytes) {
+		snprintf(c->msg, sizeof(c->msg), "attachment without data");
+		rc = STORE_ESQL; /* NOT NULL in the schema */
+	}
+	if (rc == STORE_OK)
+		*data = bytes;
+	else
+		*len = 0;
+	return rc;
+}
+
+static int sq_attachment_delete(void *ctx, const char *draft_key, long long id)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_ATT_DELETE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	return run_one(c, st);
+}
+
+static int sq_receipt_next(void *ctx, int year, long long *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v;
+	int rc = stmt(c, ST_RECEIPT_NEXT, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int(st, 1, year);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
+	v = sqlite3_column_int64(st, 0);
+	if ((rc = finish(c, st)) == STORE_OK)
+		*n = v;
+	return rc;
+}
+
+static int sq_application_insert(void *ctx, const store_application *a)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_APP_INSERT, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, a->receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->draft_key, -1, SQLITE_STATIC);
+	bind_opt_int(st, 3, a->account_id);
+	sqlite3_bind_text(st, 4, a->proc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, a->proc_version);
+	sqlite3_bind_text(st, 6, a->proc_title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, a->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, a->digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, a->content, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, a->display, -1, SQLITE_STATIC);
+	if (a->signature_len)
+		sqlite3_bind_blob64(st, 11, a->signature, a->signature_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 11);
+	if (a->verification)
+		sqlite3_bind_text(st, 12, a->verification, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 12);
+	sqlite3_bind_int64(st, 13, a->submitted_at);
+	sqlite3_bind_int64(st, 14, a->updated_at);
+	return run(c, st);
+}
+
+/* The application (APP_COLS) in the current row of st, malloc'd parts NULL. */
+static void app_row(sqlite3_stmt *st, store_application *a)
+{
+	memset(a, 0, sizeof(*a));
+	column_copy(st, 0, a->receipt, sizeof(a->receipt));
+	column_copy(st, 1, a->draft_key, sizeof(a->draft_key));
+	a->account_id = sqlite3_column_int64(st, 2);
+	column_copy(st, 3, a->proc_id, sizeof(a->proc_id));
+	a->proc_version = sqlite3_column_int(st, 4);
+	column_copy(st, 5, a->proc_title, sizeof(a->proc_title));
+	column_copy(st, 6, a->status, sizeof(a->status));
+	column_copy(st, 7, a->digest, sizeof(a->digest));
+	a->submitted_at = sqlite3_column_int64(st, 8);
+	a->updated_at = sqlite3_column_int64(st, 9);
+}
+
+static int sq_application_get(void *ctx, const char *receipt, store_application *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_APP_GET, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	app_row(st, out);
+	if ((rc = column_alloc(c, st, 10, 0, &out->content, NULL)) == STORE_OK &&
+	    (rc = column_alloc(c, st, 11, 0, &out->display, NULL)) == STORE_OK &&
+	    (rc = column_alloc(c, st, 12, 1, &out->signature, &out->signature_len)) == STORE_OK)
+		rc = column_alloc(c, st, 13, 0, &out->verification, NULL);
+	done(st);
+	if (rc != STORE_OK)
+		store_application_release(out);
+	return rc;
+}
+
+static int sq_applications_for_account(void *ctx, long long account_id, store_application *out,
+                                       size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_APP_FOR_ACCOUNT, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (*n < max)
+			app_row(st, &out[(*n)++]);
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_application_lock(void *ctx, const char *receipt, char *status)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_APP_LOCK, &st);
+
+	status[0] = '\0';
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	column_copy(st, 0, status, STORE_STATUS_MAX + 1);
+	done(st);
+	return STORE_OK;
+}
+
+static int sq_application_set_status(void *ctx, const char *receipt, const char *status,
+                                     long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_APP_SET_STATUS, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	return run_one(c, st);
+}
+
+static int sq_application_event_add(void *ctx, const char *receipt, const char *status,
+                                    const char *note, long long at)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_EVENT_ADD, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	if (note)
+		sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, at);
+	return run(c, st);
+}
+
+static int sq_application_events(void *ctx, const char *receipt, store_app_event *out, size_t max,
+                                 size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_EVENTS, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_app_event *e;
+		if (*n >= max)
+			continue;
+		e = &out[(*n)++];
+		memset(e, 0, sizeof(*e));
+		column_copy(st, 0, e->status, sizeof(e->status));
+		column_copy(st, 1, e->note, sizeof(e->note));
+		e->at = sqlite3_column_int64(st, 2);
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 {
 	static const char *const pragmas[][2] = {
@@ -1062,4 +1582,24 @@ const struct store_backend store_sqlite_backend = {
     .outbox_mark_sent = sq_outbox_mark_sent,
     .outbox_mark_failed = sq_outbox_mark_failed,
     .outbox_recent = sq_outbox_recent,
+    .draft_create = sq_draft_create,
+    .draft_open = sq_draft_open,
+    .draft_get = sq_draft_get,
+    .draft_save = sq_draft_save,
+    .draft_delete = sq_draft_delete,
+    .drafts_delete_open_of = sq_drafts_delete_open_of,
+    .draft_lock = sq_draft_lock,
+    .draft_set_receipt = sq_draft_set_receipt,
+    .attachment_add = sq_attachment_add,
+    .attachment_list = sq_attachment_list,
+    .attachment_get = sq_attachment_get,
+    .attachment_delete = sq_attachment_delete,
+    .receipt_next = sq_receipt_next,
+    .application_insert = sq_application_insert,
+    .application_get = sq_application_get,
+    .applications_for_account = sq_applications_for_account,
+    .application_lock = sq_application_lock,
+    .application_set_status = sq_application_set_status,
+    .application_event_add = sq_application_event_add,
+    .application_events = sq_application_events,
 };

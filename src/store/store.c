@@ -696,11 +696,27 @@ int store_account_set_email(store *s, long long id, const char *email)
 	return s->be->account_set_email(s->ctx, id, email, key);
 }
 
+/* The draft owner of an account: "a:ID". */
+static void account_owner(long long id, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "a:%lld", id);
+}
+
 int store_account_delete(store *s, long long id)
 {
+	char owner[32];
+	int rc, own;
+
 	if (!READY(s) || id <= 0)
 		return STORE_EINPUT;
-	return s->be->account_delete(s->ctx, id);
+	/* Unsent drafts are personal data with no purpose left; applications stay (their
+	 * account_id becomes NULL by the foreign key). */
+	account_owner(id, owner, sizeof(owner));
+	if ((rc = tx_start(s, &own)) != STORE_OK)
+		return rc;
+	if ((rc = s->be->drafts_delete_open_of(s->ctx, owner)) == STORE_OK)
+		rc = s->be->account_delete(s->ctx, id);
+	return tx_end(s, own, rc);
 }
 
 /* ---- tokens ---- */
@@ -960,4 +976,406 @@ void store_mail_release(store_mail *m)
 		return;
 	free(m->body);
 	m->body = NULL;
+}
+
+/* ---- drafts ---- */
+
+/* A token of 1..max bytes of [A-Za-z0-9_-] (draft keys, procedure ids). */
+static int token_ok(const char *t, size_t max)
+{
+	size_t i;
+	if (!t)
+		return 0;
+	for (i = 0; t[i]; i++) {
+		char c = t[i];
+		if (i >= max || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		                  (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return i > 0;
+}
+
+static int draft_key_ok(const char *key)
+{
+	return token_ok(key, STORE_DRAFT_KEY_MAX);
+}
+
+static int proc_ok(const char *proc_id, int proc_version)
+{
+	return token_ok(proc_id, STORE_PROC_ID_MAX) && proc_version >= 1;
+}
+
+static int owner_ok(const char *owner)
+{
+	return text_ok(owner, 1, STORE_OWNER_MAX, TEXT_LINE);
+}
+
+static int raw_ok(const char *raw)
+{
+	return text_ok(raw, 0, STORE_DRAFT_RAW_MAX, TEXT_ANY);
+}
+
+int store_draft_create(store *s, const char *key, const char *owner, const char *proc_id,
+                       int proc_version, const char *raw, long long now)
+{
+	if (!READY(s) || !draft_key_ok(key) || !owner_ok(owner) ||
+	    !proc_ok(proc_id, proc_version) || !raw_ok(raw))
+		return STORE_EINPUT;
+	return s->be->draft_create(s->ctx, key, owner, proc_id, proc_version, raw, now);
+}
+
+int store_draft_open(store *s, const char *owner, const char *proc_id, store_draft *out)
+{
+	if (!out)
+		return STORE_EINPUT;
+	memset(out, 0, sizeof(*out));
+	if (!READY(s) || !owner_ok(owner) || !token_ok(proc_id, STORE_PROC_ID_MAX))
+		return STORE_EINPUT;
+	return s->be->draft_open(s->ctx, owner, proc_id, out);
+}
+
+int store_draft_get(store *s, const char *key, store_draft *out)
+{
+	if (!out)
+		return STORE_EINPUT;
+	memset(out, 0, sizeof(*out));
+	if (!READY(s) || !draft_key_ok(key))
+		return STORE_EINPUT;
+	return s->be->draft_get(s->ctx, key, out);
+}
+
+int store_draft_save(store *s, const char *key, int proc_version, const char *raw, long long now)
+{
+	if (!READY(s) || !draft_key_ok(key) || proc_version < 1 || !raw_ok(raw))
+		return STORE_EINPUT;
+	return s->be->draft_save(s->ctx, key, proc_version, raw, now);
+}
+
+int store_draft_delete(store *s, const char *key)
+{
+	if (!READY(s) || !draft_key_ok(key))
+		return STORE_EINPUT;
+	return s->be->draft_delete(s->ctx, key);
+}
+
+void store_draft_release(store_draft *d)
+{
+	if (!d)
+		return;
+	free(d->raw);
+	d->raw = NULL;
+}
+
+/* ---- attachments ---- */
+
+#define FIELD_MAX (sizeof(((store_attachment *)0)->field) - 1)
+#define MIME_MAX (sizeof(((store_attachment *)0)->mime) - 1)
+
+/* A file name as shown and offered for download: one path component. */
+static int filename_ok(const char *name)
+{
+	if (!text_ok(name, 1, STORE_FILENAME_MAX, TEXT_LINE) || strpbrk(name, "/\\"))
+		return 0;
+	return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+/* A media type goes into a Content-Type header: printable ASCII only. */
+static int mime_ok(const char *mime)
+{
+	size_t i;
+	if (!mime)
+		return 0;
+	for (i = 0; mime[i]; i++)
+		if (i >= MIME_MAX || (unsigned char)mime[i] < 0x20 || (unsigned char)mime[i] > 0x7E)
+			return 0;
+	return i > 0;
+}
+
+int store_attachment_add(store *s, const char *draft_key, const char *field, const char *filename,
+                         const char *mime, const void *data, size_t len, const char *sha256,
+                         long long now, long long *id)
+{
+	if (id)
+		*id = 0;
+	if (!READY(s) || !draft_key_ok(draft_key) || !text_ok(field, 1, FIELD_MAX, TEXT_LINE) ||
+	    !filename_ok(filename) || !mime_ok(mime) || !data || len == 0 || len > STORE_FILE_MAX ||
+	    !hash_ok(sha256))
+		return STORE_EINPUT;
+	return s->be->attachment_add(s->ctx, draft_key, field, filename, mime, data, len, sha256,
+	                             now, id);
+}
+
+int store_attachment_list(store *s, const char *draft_key, store_attachment *out, size_t max,
+                          size_t *n)
+{
+	size_t got = 0;
+	int rc;
+
+	if (n)
+		*n = 0;
+	if (!READY(s) || !draft_key_ok(draft_key) || !n || (max > 0 && !out))
+		return STORE_EINPUT;
+	if (max == 0)
+		return STORE_OK;
+	if ((rc = s->be->attachment_list(s->ctx, draft_key, out, max, &got)) != STORE_OK)
+		return rc;
+	*n = got;
+	return STORE_OK;
+}
+
+int store_attachment_get(store *s, const char *draft_key, long long id, store_attachment *meta,
+                         void **data, size_t *len)
+{
+	store_attachment m;
+	int rc;
+
+	if (data)
+		*data = NULL;
+	if (len)
+		*len = 0;
+	if (meta)
+		memset(meta, 0, sizeof(*meta));
+	if (!READY(s) || !draft_key_ok(draft_key) || id <= 0 || !data || !len)
+		return STORE_EINPUT;
+	memset(&m, 0, sizeof(m));
+	if ((rc = s->be->attachment_get(s->ctx, draft_key, id, &m, data, len)) != STORE_OK)
+		return rc;
+	if (meta)
+		*meta = m;
+	return STORE_OK;
+}
+
+int store_attachment_delete(store *s, const char *draft_key, long long id)
+{
+	if (!READY(s) || !draft_key_ok(draft_key) || id <= 0)
+		return STORE_EINPUT;
+	return s->be->attachment_delete(s->ctx, draft_key, id);
+}
+
+/* ---- applications ---- */
+
+static const char *const statuses[] = {"sent",     "accepted", "reviewing", "done",
+                                       "rejected", "returned", "withdrawn"};
+#define N_STATUSES (sizeof(statuses) / sizeof(statuses[0]))
+/* A from list longer than this is a mistake, not a need (there are seven statuses). */
+#define FROM_MAX 16
+/* Japan Standard Time, UTC+9 all year (no daylight saving time). */
+#define JST_OFFSET (9 * 3600)
+
+static int status_ok(const char *status)
+{
+	size_t i;
+	if (!status)
+		return 0;
+	for (i = 0; i < N_STATUSES; i++)
+		if (strcmp(status, statuses[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* "YYYY-NNNNNN": four digits, '-', six or more digits, at most STORE_RECEIPT_MAX bytes. */
+static int receipt_ok(const char *r)
+{
+	size_t i, len;
+	if (!r)
+		return 0;
+	len = strnlen(r, STORE_RECEIPT_MAX + 1);
+	if (len < 11 || len > STORE_RECEIPT_MAX || r[4] != '-')
+		return 0;
+	for (i = 0; i < len; i++)
+		if (i != 4 && !(r[i] >= '0' && r[i] <= '9'))
+			return 0;
+	return 1;
+}
+
+/* The calendar year of the Unix time now in Japan; 0 when out of range. */
+static int jst_year(long long now)
+{
+	time_t t;
+	struct tm tm;
+
+	if (now <= 0 || now > LLONG_MAX - JST_OFFSET)
+		return 0;
+	t = (time_t)(now + JST_OFFSET);
+	if ((long long)t != now + JST_OFFSET || !gmtime_r(&t, &tm))
+		return 0;
+	if (tm.tm_year < 1 - 1900 || tm.tm_year > 9999 - 1900)
+		return 0;
+	return tm.tm_year + 1900;
+}
+
+/* The application fields the caller fills, as store.h states them. */
+static int application_ok(const store_application *a)
+{
+	if (!draft_key_ok(a->draft_key) || a->account_id < 0 ||
+	    !proc_ok(a->proc_id, a->proc_version) ||
+	    !text_ok(a->proc_title, 1, STORE_TITLE_MAX, TEXT_LINE) || !hash_ok(a->digest) ||
+	    !text_ok(a->content, 1, STORE_CONTENT_MAX, TEXT_ANY) ||
+	    !text_ok(a->display, 1, STORE_CONTENT_MAX, TEXT_ANY))
+		return 0;
+	if (a->signature_len == 0 ? a->signature != NULL
+	                          : !a->signature || a->signature_len > STORE_SIGNATURE_MAX)
+		return 0;
+	return !a->verification || text_ok(a->verification, 1, STORE_VERIFICATION_MAX, TEXT_ANY);
+}
+
+/* The draft as submit needs it: open, of a->proc_id and, with an account, owned by it.
+ * Fills receipt_out with an earlier receipt. Inside the submit transaction. */
+static int submit_check_draft(store *s, const store_application *a, char *receipt_out)
+{
+	store_draft d;
+	char owner[32];
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	if ((rc = s->be->draft_lock(s->ctx, a->draft_key, &d)) != STORE_OK)
+		goto out;
+	if (d.receipt[0]) {
+		if (receipt_out)
+			snprintf(receipt_out, STORE_RECEIPT_MAX + 1, "%s", d.receipt);
+		rc = STORE_ECONFLICT;
+		goto out;
+	}
+	account_owner(a->account_id, owner, sizeof(owner));
+	if (strcmp(d.proc_id, a->proc_id) != 0 ||
+	    (a->account_id > 0 && strcmp(d.owner, owner) != 0))
+		rc = STORE_EINPUT;
+out:
+	store_draft_release(&d);
+	return rc;
+}
+
+int store_application_submit(store *s, store_application *a, long long now, char *receipt_out)
+{
+	store_application app;
+	long long n = 0;
+	int rc, own = 0, year = jst_year(now);
+
+	if (receipt_out)
+		receipt_out[0] = '\0';
+	if (!READY(s) || !a || year == 0 || !application_ok(a))
+		return STORE_EINPUT;
+
+	/* Work on a copy, so that *a changes only on success. */
+	app = *a;
+	snprintf(app.status, sizeof(app.status), "%s", "sent");
+	app.submitted_at = app.updated_at = now;
+
+	if ((rc = tx_start(s, &own)) != STORE_OK)
+		return rc;
+	if ((rc = submit_check_draft(s, &app, receipt_out)) != STORE_OK)
+		goto out;
+	if ((rc = s->be->receipt_next(s->ctx, year, &n)) != STORE_OK)
+		goto out;
+	if (n <= 0) {
+		rc = STORE_ESQL;
+		goto out;
+	}
+	snprintf(app.receipt, sizeof(app.receipt), "%04d-%06lld", year, n);
+	if ((rc = s->be->application_insert(s->ctx, &app)) != STORE_OK)
+		goto out;
+	if ((rc = s->be->application_event_add(s->ctx, app.receipt, app.status, NULL, now)) !=
+	    STORE_OK)
+		goto out;
+	rc = s->be->draft_set_receipt(s->ctx, app.draft_key, app.receipt);
+out:
+	if ((rc = tx_end(s, own, rc)) != STORE_OK)
+		return rc;
+	memcpy(a->receipt, app.receipt, sizeof(a->receipt));
+	memcpy(a->status, app.status, sizeof(a->status));
+	a->submitted_at = app.submitted_at;
+	a->updated_at = app.updated_at;
+	if (receipt_out)
+		memcpy(receipt_out, app.receipt, STORE_RECEIPT_MAX + 1);
+	return STORE_OK;
+}
+
+int store_application_get(store *s, const char *receipt, store_application *out)
+{
+	if (!out)
+		return STORE_EINPUT;
+	memset(out, 0, sizeof(*out));
+	if (!READY(s) || !receipt_ok(receipt))
+		return STORE_EINPUT;
+	return s->be->application_get(s->ctx, receipt, out);
+}
+
+void store_application_release(store_application *a)
+{
+	if (!a)
+		return;
+	free(a->content);
+	free(a->display);
+	free(a->signature);
+	free(a->verification);
+	a->content = a->display = a->signature = a->verification = NULL;
+	a->signature_len = 0;
+}
+
+int store_applications_for_account(store *s, long long account_id, store_application *out,
+                                   size_t max, size_t *n)
+{
+	size_t got = 0;
+	int rc;
+
+	if (n)
+		*n = 0;
+	if (!READY(s) || account_id <= 0 || !n || (max > 0 && !out))
+		return STORE_EINPUT;
+	if (max == 0)
+		return STORE_OK;
+	rc = s->be->applications_for_account(s->ctx, account_id, out, max, &got);
+	if (rc != STORE_OK)
+		return rc;
+	*n = got;
+	return STORE_OK;
+}
+
+int store_application_set_status(store *s, const char *receipt, const char *const *from,
+                                 const char *to, const char *note, long long now)
+{
+	char cur[STORE_STATUS_MAX + 1];
+	size_t i;
+	int rc, own = 0, allowed;
+
+	if (!READY(s) || !receipt_ok(receipt) || !status_ok(to) ||
+	    (note && !text_ok(note, 0, STORE_NOTE_MAX, TEXT_ANY)))
+		return STORE_EINPUT;
+	for (i = 0; from && from[i]; i++)
+		if (i >= FROM_MAX || !status_ok(from[i]))
+			return STORE_EINPUT;
+
+	if ((rc = tx_start(s, &own)) != STORE_OK)
+		return rc;
+	if ((rc = s->be->application_lock(s->ctx, receipt, cur)) != STORE_OK)
+		goto out;
+	allowed = !from;
+	for (i = 0; from && from[i] && !allowed; i++)
+		allowed = strcmp(cur, from[i]) == 0;
+	if (!allowed) {
+		rc = STORE_ECONFLICT;
+		goto out;
+	}
+	if ((rc = s->be->application_set_status(s->ctx, receipt, to, now)) == STORE_OK)
+		rc = s->be->application_event_add(s->ctx, receipt, to, note, now);
+out:
+	return tx_end(s, own, rc);
+}
+
+int store_application_events(store *s, const char *receipt, store_app_event *out, size_t max,
+                             size_t *n)
+{
+	size_t got = 0;
+	int rc;
+
+	if (n)
+		*n = 0;
+	if (!READY(s) || !receipt_ok(receipt) || !n || (max > 0 && !out))
+		return STORE_EINPUT;
+	if (max == 0)
+		return STORE_OK;
+	if ((rc = s->be->application_events(s->ctx, receipt, out, max, &got)) != STORE_OK)
+		return rc;
+	*n = got;
+	return STORE_OK;
 }

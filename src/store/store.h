@@ -9,14 +9,14 @@
 
 enum store_err {
 	STORE_OK = 0,
-	STORE_EOPEN,     /* could not open or connect */
-	STORE_EURL,      /* unknown scheme in the URL */
-	STORE_ESQL,      /* the back end refused a statement */
-	STORE_EBUSY,     /* locked for longer than the busy timeout */
+	STORE_EOPEN, /* could not open or connect */
+	STORE_EURL,  /* unknown scheme in the URL */
+	STORE_ESQL,  /* the back end refused a statement */
+	STORE_EBUSY, /* locked for longer than the busy timeout */
 	STORE_ENOTFOUND,
 	STORE_ECONFLICT, /* a unique key already exists */
 	STORE_ENOMEM,
-	STORE_EINPUT,    /* bad argument */
+	STORE_EINPUT, /* bad argument */
 };
 const char *store_strerror(int err);
 
@@ -58,8 +58,9 @@ void store_free_ids(char **ids);
  * store_commit without one open is STORE_EINPUT; when the commit fails the transaction is
  * rolled back, so after store_commit returns none is open either way. A call that fails
  * inside an open transaction leaves it open: the caller decides (usually store_rollback).
- * The calls that need a transaction of their own (store_token_consume, store_outbox_claim)
- * join the caller's when one is open. */
+ * The calls that need a transaction of their own (store_token_consume, store_outbox_claim,
+ * store_account_delete, store_application_submit, store_application_set_status) join the
+ * caller's when one is open. */
 int store_begin(store *s);
 int store_commit(store *s);
 int store_rollback(store *s); /* harmless when none is open */
@@ -76,12 +77,12 @@ typedef struct store_account {
 	char email[STORE_EMAIL_MAX + 1];
 	char pw_hash[STORE_HASH_MAX + 1]; /* argon2id encoded string */
 	long long created_at;
-	long long verified_at;            /* 0 until the address is confirmed */
+	long long verified_at; /* 0 until the address is confirmed */
 } store_account;
 
 /* STORE_ECONFLICT when the address (case-insensitively) is already registered. */
 int store_account_create(store *s, const char *email, const char *pw_hash, long long now,
-			 long long *id);
+                         long long *id);
 /* STORE_ENOTFOUND when absent. */
 int store_account_by_email(store *s, const char *email, store_account *out);
 int store_account_by_id(store *s, long long id, store_account *out);
@@ -89,7 +90,9 @@ int store_account_set_verified(store *s, long long id, long long now);
 int store_account_set_password(store *s, long long id, const char *pw_hash);
 /* STORE_ECONFLICT when another account has the address. */
 int store_account_set_email(store *s, long long id, const char *email);
-/* Deletes the account and, by foreign keys, its sessions and tokens. */
+/* Deletes the account and, by foreign keys, its sessions and tokens; also its open drafts
+ * (owner "a:ID") with their attachments, in one transaction (the caller's when open). Its
+ * applications stay, with account_id 0. */
 int store_account_delete(store *s, long long id);
 
 /* ---- Single-use tokens (e-mail confirmation, password reset, change of e-mail). Only the
@@ -102,14 +105,14 @@ int store_account_delete(store *s, long long id);
 #define STORE_TOKEN_DATA_MAX 512
 #define STORE_TOKEN_KIND_MAX 32
 int store_token_create(store *s, const char *kind, const char *token_hash, long long account_id,
-		       const char *data /* may be NULL, e.g. the new e-mail address */,
-		       long long expires_at);
+                       const char *data /* may be NULL, e.g. the new e-mail address */,
+                       long long expires_at);
 /* Atomically uses the token: STORE_OK with the account (and data, "" when none) when it
  * exists, is of this kind, unused and not expired at now, and marks it used; otherwise
  * STORE_ENOTFOUND (used twice, expired and unknown all look the same). Expired at now
  * means expires_at <= now. account_id may be NULL. */
 int store_token_consume(store *s, const char *kind, const char *token_hash, long long now,
-			long long *account_id, char *data, size_t datalen);
+                        long long *account_id, char *data, size_t datalen);
 /* Deletes the account's unused tokens of kind (kind NULL: all kinds). */
 int store_tokens_delete(store *s, long long account_id, const char *kind);
 
@@ -144,7 +147,7 @@ int store_throttle_add(store *s, const char *key, long long now);
 /* Failures of key at or after since; *oldest (may be NULL) gets the earliest of them (0
  * when there is none). */
 int store_throttle_count(store *s, const char *key, long long since, long long *count,
-			 long long *oldest);
+                         long long *oldest);
 int store_throttle_clear(store *s, const char *key);
 /* Deletes rows older than before (housekeeping). */
 int store_throttle_prune(store *s, long long before);
@@ -162,22 +165,22 @@ typedef struct store_mail {
 	long long id;
 	char to[STORE_MAIL_ADDR_MAX + 1];
 	char subject[STORE_MAIL_SUBJECT_MAX + 1];
-	char *body;            /* malloc'd, freed by store_mail_release */
+	char *body; /* malloc'd, freed by store_mail_release */
 	long long created_at;
-	long long next_at;     /* not tried before this time */
-	long long sent_at;     /* 0 until sent */
+	long long next_at; /* not tried before this time */
+	long long sent_at; /* 0 until sent */
 	int attempts;
 	char last_error[256];
 } store_mail;
 /* A new mail due at now (created_at = next_at = now, 0 attempts); *id (may be NULL). */
-int store_outbox_add(store *s, const char *to, const char *subject, const char *body,
-		     long long now, long long *id);
+int store_outbox_add(store *s, const char *to, const char *subject, const char *body, long long now,
+                     long long *id);
 /* Claims up to max unsent mails with next_at <= now, oldest first, into out (*n gets the
  * count): in one transaction it also sets their next_at to now + lease, so that two senders
  * (two portal processes) never take the same mail, and a sender that dies leaves them to
  * be taken again after the lease. The caller releases each with store_mail_release. */
 int store_outbox_claim(store *s, long long now, long long lease, store_mail *out, size_t max,
-		       size_t *n);
+                       size_t *n);
 /* Both count one more attempt. mark_sent keeps the first sent_at if the mail was sent
  * twice (a lease that ran out); mark_failed (error may be NULL, cut to fit last_error)
  * applies only to an unsent mail. STORE_ENOTFOUND otherwise. */
@@ -187,5 +190,155 @@ int store_outbox_mark_failed(store *s, long long id, long long next_at, const ch
 int store_outbox_recent(store *s, store_mail *out, size_t max, size_t *n);
 /* Frees m->body and sets it NULL; m may be NULL. */
 void store_mail_release(store_mail *m);
+
+/* ---- Drafts (下書き): what a person has typed into a procedure's form, saved as they go,
+ * one open draft per owner and procedure. owner is "a:ACCOUNT_ID" for a logged-in person or
+ * "s:SESSION_HASH" for a procedure without login (1..STORE_OWNER_MAX bytes of UTF-8 without
+ * control characters). key is a random token (1..STORE_DRAFT_KEY_MAX bytes of
+ * [A-Za-z0-9_-]) that names the draft in URLs and is the idempotency key of its submission:
+ * a draft is submitted at most once. proc_id is 1..STORE_PROC_ID_MAX bytes of [A-Za-z0-9_-]
+ * and proc_version >= 1. raw is the JSON text of the form input as last entered (kept even
+ * when invalid, so values survive), UTF-8 of at most STORE_DRAFT_RAW_MAX bytes. A submitted
+ * draft keeps its row (and attachments) and its receipt; it is no longer "open". Anything
+ * else is STORE_EINPUT. */
+#define STORE_OWNER_MAX 80
+#define STORE_DRAFT_KEY_MAX 64
+#define STORE_PROC_ID_MAX 64
+#define STORE_DRAFT_RAW_MAX ((size_t)256 * 1024)
+#define STORE_RECEIPT_MAX 24
+typedef struct store_draft {
+	char key[STORE_DRAFT_KEY_MAX + 1];
+	char owner[STORE_OWNER_MAX + 1];
+	char proc_id[STORE_PROC_ID_MAX + 1];
+	int proc_version;
+	char *raw; /* malloc'd JSON text; store_draft_release frees */
+	long long created_at;
+	long long updated_at;
+	char receipt[STORE_RECEIPT_MAX + 1]; /* "" while open */
+} store_draft;
+/* STORE_ECONFLICT when the key exists or the owner already has an open draft of proc_id
+ * (created_at = updated_at = now). */
+int store_draft_create(store *s, const char *key, const char *owner, const char *proc_id,
+                       int proc_version, const char *raw, long long now);
+/* The owner's open draft of proc_id; STORE_ENOTFOUND when none. Both calls overwrite *out
+ * (release an earlier one first); out->raw is malloc'd on success and NULL otherwise. */
+int store_draft_open(store *s, const char *owner, const char *proc_id, store_draft *out);
+/* Any draft by key, open or submitted; STORE_ENOTFOUND when absent. */
+int store_draft_get(store *s, const char *key, store_draft *out);
+/* Replaces raw (and proc_version, updated_at) of an open draft; STORE_ENOTFOUND when absent
+ * or already submitted. */
+int store_draft_save(store *s, const char *key, int proc_version, const char *raw, long long now);
+/* Deletes an open draft and its attachments; STORE_ENOTFOUND when absent or submitted. */
+int store_draft_delete(store *s, const char *key);
+/* Frees d->raw and sets it NULL; d may be NULL. */
+void store_draft_release(store_draft *d);
+
+/* ---- Attachments of a draft (添付ファイル), kept in the database with their SHA-256 (64
+ * lower-case hex, computed by the caller; the store does not hash). field: 1..64 bytes of
+ * UTF-8 without control characters; filename: 1..STORE_FILENAME_MAX bytes of UTF-8 without
+ * control characters or '/' '\\', and not "." or ".."; mime: 1..127 bytes of printable
+ * ASCII (it goes into a Content-Type header); data 1..STORE_FILE_MAX bytes. Anything else is
+ * STORE_EINPUT. Adding to a submitted or absent draft is STORE_ENOTFOUND. Listed in the
+ * order added. Ids are never reused, even after a deletion. How many files a draft may have
+ * is the caller's rule. */
+#define STORE_FILENAME_MAX 255
+#define STORE_FILE_MAX ((size_t)16 << 20)
+typedef struct store_attachment {
+	long long id;
+	char field[65];
+	char filename[STORE_FILENAME_MAX + 1];
+	char mime[128];
+	long long size;
+	char sha256[65];
+	long long created_at;
+} store_attachment;
+/* *id (may be NULL) gets the new attachment's id. */
+int store_attachment_add(store *s, const char *draft_key, const char *field, const char *filename,
+                         const char *mime, const void *data, size_t len, const char *sha256,
+                         long long now, long long *id);
+/* Up to max attachments of the draft (any field) into out; *n gets the count (0 for an
+ * absent draft). */
+int store_attachment_list(store *s, const char *draft_key, store_attachment *out, size_t max,
+                          size_t *n);
+/* One attachment of the draft (open or submitted) with its bytes (*data malloc'd, the caller
+ * frees; NULL on failure). meta may be NULL. STORE_ENOTFOUND when absent. */
+int store_attachment_get(store *s, const char *draft_key, long long id, store_attachment *meta,
+                         void **data, size_t *len);
+/* Removes one attachment of an open draft; STORE_ENOTFOUND when absent or submitted. */
+int store_attachment_delete(store *s, const char *draft_key, long long id);
+
+/* ---- Applications (申請): a submitted draft. The receipt number (受付番号) is
+ * "YYYY-NNNNNN": the year of submission in Japan time (JST, UTC+9: a submission at 00:30
+ * on 1 January JST belongs to the new year) and a counter per year kept in the database
+ * and bumped in the submitting transaction, so it is unique across processes and has no
+ * gaps (more digits once a year passes 999999). Statuses:
+ *   sent 送信済, accepted 受付, reviewing 審査中, done 処理完了, rejected 申請却下,
+ *   returned 差し戻し, withdrawn 取下げ.
+ * Every status change (the first being "sent") is also recorded in an event list. An
+ * application outlives its account: deleting the account sets account_id to 0. */
+#define STORE_STATUS_MAX 16
+#define STORE_TITLE_MAX 400
+#define STORE_CONTENT_MAX ((size_t)1 << 20)
+#define STORE_SIGNATURE_MAX ((size_t)64 * 1024)
+#define STORE_VERIFICATION_MAX ((size_t)64 * 1024)
+#define STORE_NOTE_MAX 1000
+typedef struct store_application {
+	char receipt[STORE_RECEIPT_MAX + 1];
+	char draft_key[STORE_DRAFT_KEY_MAX + 1];
+	long long account_id; /* 0: applied without login (or the account was deleted) */
+	char proc_id[STORE_PROC_ID_MAX + 1];
+	int proc_version;
+	char proc_title[STORE_TITLE_MAX + 1];
+	char status[STORE_STATUS_MAX + 1];
+	char digest[65];      /* SHA-256 hex of content */
+	char *content;        /* canonical JSON (malloc'd) */
+	char *display;        /* JSON array of {label, value} as confirmed (malloc'd) */
+	char *signature;      /* DER CMS or NULL (malloc'd) */
+	size_t signature_len; /* its length, 0 when none */
+	char *verification;   /* JSON verification report or NULL (malloc'd) */
+	long long submitted_at;
+	long long updated_at;
+} store_application;
+/* In the caller's transaction (or one of its own): allocates the receipt number, inserts
+ * the application (status "sent", one event) and marks the draft submitted. The caller
+ * fills draft_key, account_id, proc_id, proc_version, proc_title, digest, content, display,
+ * signature(_len) and verification; a->receipt, a->status and the times (now) are filled
+ * here on success (receipt also copied to receipt_out, NULL or at least
+ * STORE_RECEIPT_MAX + 1 bytes). When the draft was already submitted: STORE_ECONFLICT and
+ * receipt_out gets that earlier receipt (a double submission finds the first). A draft
+ * absent, or an account_id that names no account: STORE_ENOTFOUND. STORE_EINPUT for: now
+ * <= 0; a proc_id other than the draft's; an account_id other than 0 when the draft's owner
+ * is not "a:ACCOUNT_ID"; proc_title not 1..STORE_TITLE_MAX bytes of UTF-8 without control
+ * characters; digest not 64 lower-case hex; content or display not 1..STORE_CONTENT_MAX
+ * bytes of UTF-8; signature neither NULL with signature_len 0 nor 1..STORE_SIGNATURE_MAX
+ * bytes; verification neither NULL nor 1..STORE_VERIFICATION_MAX bytes of UTF-8. Failing
+ * inside the caller's transaction may leave part of the work done: roll it back. */
+int store_application_submit(store *s, store_application *a, long long now, char *receipt_out);
+/* STORE_ENOTFOUND when absent; STORE_EINPUT when receipt is not of the form above. *out is
+ * overwritten (release an earlier one first). The caller releases. */
+int store_application_get(store *s, const char *receipt, store_application *out);
+/* Frees the malloc'd parts and sets them NULL (signature_len 0); a may be NULL. */
+void store_application_release(store_application *a);
+/* The account's (account_id >= 1) applications, newest first, at most max, without the
+ * malloc'd parts (content, display, signature, verification stay NULL). */
+int store_applications_for_account(store *s, long long account_id, store_application *out,
+                                   size_t max, size_t *n);
+/* Changes the status when the current one is among from (a NULL-terminated list of at most
+ * 16 statuses; NULL: any) and records an event with note (may be NULL, at most
+ * STORE_NOTE_MAX bytes of UTF-8) at now, in the caller's transaction or one of its own.
+ * STORE_ENOTFOUND when absent, STORE_ECONFLICT when the current status is not in from,
+ * STORE_EINPUT when to or an entry of from is not one of the seven statuses. Withdrawal by
+ * the applicant, for example, passes from = {"sent", "accepted", "reviewing", "returned",
+ * NULL}. */
+int store_application_set_status(store *s, const char *receipt, const char *const *from,
+                                 const char *to, const char *note, long long now);
+typedef struct store_app_event {
+	char status[STORE_STATUS_MAX + 1];
+	char note[STORE_NOTE_MAX + 1]; /* "" when none */
+	long long at;
+} store_app_event;
+/* The application's events, oldest first, at most max (*n is 0 for an absent one). */
+int store_application_events(store *s, const char *receipt, store_app_event *out, size_t max,
+                             size_t *n);
 
 #endif

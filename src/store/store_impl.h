@@ -134,6 +134,67 @@ struct store_backend {
 	int (*outbox_mark_failed)(void *ctx, long long id, long long next_at, const char *error);
 	/* max >= 1; newest first; same ownership as outbox_claim. */
 	int (*outbox_recent)(void *ctx, store_mail *out, size_t max, size_t *n);
+
+	/* Drafts. A unique-key violation (the key, or a second open draft of the owner and
+	 * procedure) is STORE_ECONFLICT. draft_open and draft_get fill all of *out (raw
+	 * malloc'd) on success and leave out->raw NULL on failure. */
+	int (*draft_create)(void *ctx, const char *key, const char *owner, const char *proc_id,
+	                    int proc_version, const char *raw, long long now);
+	int (*draft_open)(void *ctx, const char *owner, const char *proc_id, store_draft *out);
+	int (*draft_get)(void *ctx, const char *key, store_draft *out);
+	/* Only an open draft (receipt NULL); STORE_ENOTFOUND otherwise. */
+	int (*draft_save)(void *ctx, const char *key, int proc_version, const char *raw,
+	                  long long now);
+	int (*draft_delete)(void *ctx, const char *key);
+	/* Every open draft of owner (any number, none is fine), attachments by cascade. */
+	int (*drafts_delete_open_of)(void *ctx, const char *owner);
+	/* In a transaction: the draft's key, owner, proc_id, proc_version, times and receipt
+	 * ("" while open) into *out, raw left NULL; STORE_ENOTFOUND when absent. Holds the
+	 * draft against a concurrent submission until the transaction ends (SQLite: the
+	 * writers' lock; PostgreSQL: SELECT ... FOR UPDATE). */
+	int (*draft_lock)(void *ctx, const char *key, store_draft *out);
+	/* In a transaction, after draft_lock: sets the receipt of the open draft. */
+	int (*draft_set_receipt)(void *ctx, const char *key, const char *receipt);
+
+	/* Attachments. attachment_add inserts only while the draft is open, checked in the
+	 * same statement (PostgreSQL: the draft row read FOR SHARE, so that a submission
+	 * holding it FOR UPDATE is waited for and then seen); STORE_ENOTFOUND otherwise.
+	 * attachment_delete likewise. id may be NULL. */
+	int (*attachment_add)(void *ctx, const char *draft_key, const char *field,
+	                      const char *filename, const char *mime, const void *data, size_t len,
+	                      const char *sha256, long long now, long long *id);
+	/* max >= 1; in the order added. */
+	int (*attachment_list)(void *ctx, const char *draft_key, store_attachment *out, size_t max,
+	                       size_t *n);
+	/* meta is non-NULL; *data malloc'd (at least one byte) on success, NULL otherwise. */
+	int (*attachment_get)(void *ctx, const char *draft_key, long long id,
+	                      store_attachment *meta, void **data, size_t *len);
+	int (*attachment_delete)(void *ctx, const char *draft_key, long long id);
+
+	/* Applications. In a transaction: the next receipt counter of year (1 for the first),
+	 * in one statement that cannot give two transactions the same number (an upsert
+	 * returning the new value; the row stays locked until the transaction ends). */
+	int (*receipt_next)(void *ctx, int year, long long *n);
+	/* Every field of a checked; signature NULL when signature_len is 0. */
+	int (*application_insert)(void *ctx, const store_application *a);
+	/* Fills all of *out (malloc'd parts included) on success; leaves them NULL on
+	 * failure. */
+	int (*application_get)(void *ctx, const char *receipt, store_application *out);
+	/* max >= 1; newest first (submitted_at, then receipt number); malloc'd parts NULL. */
+	int (*applications_for_account)(void *ctx, long long account_id, store_application *out,
+	                                size_t max, size_t *n);
+	/* In a transaction: the current status (out has STORE_STATUS_MAX + 1 bytes), the row
+	 * held until the transaction ends (PostgreSQL: FOR UPDATE); STORE_ENOTFOUND when
+	 * absent. */
+	int (*application_lock)(void *ctx, const char *receipt, char *status);
+	int (*application_set_status)(void *ctx, const char *receipt, const char *status,
+	                              long long now);
+	/* note may be NULL. */
+	int (*application_event_add)(void *ctx, const char *receipt, const char *status,
+	                             const char *note, long long at);
+	/* max >= 1; oldest first. */
+	int (*application_events)(void *ctx, const char *receipt, store_app_event *out, size_t max,
+	                          size_t *n);
 };
 
 struct store {

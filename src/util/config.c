@@ -35,6 +35,7 @@ static const struct key keys[] = {
 	S(templates_dir, "directory of the HTML templates"),
 	S(static_dir, "directory of the static files"),
 	S(procedures_dir, "directory of the procedure definitions"),
+	S(refdata_dir, "directory of the bank and postal code tables (made at setup)"),
 	S(access_log, "access log: a path, - for stderr, empty for none"),
 	S(base_url, "public address of the portal"),
 	B(dev_mode, "development mode: migrate on start, development pages"),
@@ -86,9 +87,10 @@ void config_defaults(config *c)
 	snprintf(c->templates_dir, sizeof(c->templates_dir), "templates");
 	snprintf(c->static_dir, sizeof(c->static_dir), "static");
 	snprintf(c->procedures_dir, sizeof(c->procedures_dir), "procedures");
+	snprintf(c->refdata_dir, sizeof(c->refdata_dir), "build/refdata");
 	snprintf(c->access_log, sizeof(c->access_log), "-");
 	snprintf(c->base_url, sizeof(c->base_url), "http://localhost:8080");
-	c->max_body_bytes = 16L << 20;
+	c->max_body_bytes = 32L << 20;
 	c->max_form_bytes = 256L << 10;
 	c->max_header_bytes = 16L << 10;
 	c->max_header_fields = 64;

@@ -16,6 +16,7 @@ typedef struct config {
 	char templates_dir[256];
 	char static_dir[256];
 	char procedures_dir[256];
+	char refdata_dir[256];    /* bank and postal code tables made at setup */
 	char access_log[256];    /* path, "-" (stderr) or "" (off) */
 	char base_url[256];      /* the public address, used in links and mails */
 	int dev_mode;            /* migrate on start, /dev pages */

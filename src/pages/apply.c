@@ -1,0 +1,1420 @@
+/* apply: applying for a procedure (seed steps 6, 7, 14-16). The form drawn from the
+ * procedure's fields, drafts saved per person as they go (with attachments), the
+ * confirmation page with a change link per answer and the e-signature block, the
+ * 「申請します。よろしいですか？」 step, the durable submission with its receipt number and
+ * receipt mail, and the completion page. Reads run on the loop; every write runs on the
+ * worker pool in one transaction (defer.h). The form engine itself is core/answers.c. */
+#include <ctype.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/answers.h"
+#include "core/refdata.h"
+#include "http/defer.h"
+#include "http/multipart.h"
+#include "http/session.h"
+#include "pages/pages.h"
+#include "sig/token.h"
+#include "store/store.h"
+#include "util/jdate.h"
+#include "util/log.h"
+
+/* At most this many attachments per draft (all file fields together). */
+#define MAX_ATT 64
+/* At most this many files in one request. */
+#define MAX_UPLOADS 16
+
+/* ---------- small helpers ---------- */
+
+/* The owner of a person's drafts: the account when logged in, else the session. Returns -1
+ * when there is neither (the caller then makes a session or asks for login). */
+static int owner_of(const req *r, char *out, size_t outlen)
+{
+	if (r->has_session && r->sess.account_id)
+		snprintf(out, outlen, "a:%lld", r->sess.account_id);
+	else if (r->has_session)
+		snprintf(out, outlen, "s:%s", r->sess.id_hash);
+	else
+		return -1;
+	return 0;
+}
+
+/* The procedure of the path, checked: it exists, its window is open, the person is logged
+ * in when it needs login. Answers (404 / redirect) and returns NULL otherwise. */
+static const procedure *gate(req *r)
+{
+	const procedure *p = proc_catalog_find(r->a->procs, r->params[0]);
+	char today[11], loc[200];
+	if (!p) {
+		resp_error(r, 404, "手続が見つかりません", NULL);
+		return NULL;
+	}
+	jdate_today(today, time(NULL));
+	if (proc_window_state(p, today) != 0) {
+		snprintf(loc, sizeof(loc), "/procedures/%s", p->id);
+		resp_redirect(r, loc);
+		return NULL;
+	}
+	if (p->login_required && !(r->has_session && r->sess.account_id)) {
+		snprintf(loc, sizeof(loc), "/procedures/%s/start", p->id);
+		resp_redirect(r, loc);
+		return NULL;
+	}
+	return p;
+}
+
+static void render_forbidden(req *r)
+{
+	resp_error(r, 403, "この操作を受け付けられませんでした",
+	           "ページの有効期限が切れた可能性があります。前のページを開き直して、もう一度お試"
+	           "しください。");
+}
+
+static void render_busy(req *r)
+{
+	resp_error(r, 503, "ただいま混み合っています",
+	           "入力した内容は失われていません。しばらくしてから、もう一度お試しください。");
+}
+
+static json_t *steps(int current)
+{
+	static const char *const names[] = {"入力", "確認", "完了"};
+	json_t *a = json_array();
+	for (int i = 0; i < 3; i++)
+		json_array_append_new(a, json_pack("{s:i, s:s, s:b, s:b}", "n", i + 1, "name",
+		                                   names[i], "current", i == current, "done",
+		                                   i < current));
+	return a;
+}
+
+static const char *status_label(const char *s)
+{
+	static const char *const map[][2] = {
+	    {"sent", "送信済"},      {"accepted", "受付"},     {"reviewing", "審査中"},
+	    {"done", "処理完了"},    {"rejected", "申請却下"}, {"returned", "差し戻し"},
+	    {"withdrawn", "取下げ"},
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(map[i][0], s))
+			return map[i][1];
+	return s;
+}
+
+/* Statuses from which the applicant may still withdraw (nothing decided yet). */
+static const char *const WITHDRAWABLE[] = {"sent", "accepted", "reviewing", "returned", NULL};
+
+static int withdrawable(const char *status)
+{
+	for (size_t i = 0; WITHDRAWABLE[i]; i++)
+		if (!strcmp(WITHDRAWABLE[i], status))
+			return 1;
+	return 0;
+}
+
+/* Unix time -> "2026年(令和8年)4月1日 10:05" in Japan time. */
+static void format_time(long long t, char *out, size_t outlen)
+{
+	time_t tt = (time_t)t + 9 * 3600;
+	struct tm tm;
+	char ymd[11], d[96];
+	gmtime_r(&tt, &tm);
+	strftime(ymd, sizeof(ymd), "%Y-%m-%d", &tm);
+	jdate_format(ymd, d, sizeof(d));
+	snprintf(out, outlen, "%s %02d:%02d", d, tm.tm_hour, tm.tm_min);
+}
+
+static json_t *json_str_or_empty(const char *s)
+{
+	json_t *v = s ? json_string(s) : NULL;
+	return v ? v : json_string("");
+}
+
+/* attachments (as listed) -> {field: [{filename, sha256, size}]} for answers_*. */
+static json_t *attachments_json(const store_attachment *att, size_t n)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < n; i++) {
+		json_t *arr = json_object_get(o, att[i].field);
+		if (!arr) {
+			arr = json_array();
+			json_object_set_new(o, att[i].field, arr);
+		}
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "filename", att[i].filename,
+		                                     "sha256", att[i].sha256, "size",
+		                                     (json_int_t)att[i].size));
+	}
+	return o;
+}
+
+static size_t count_files(const store_attachment *att, size_t n, const char *field)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += !strcmp(att[i].field, field);
+	return c;
+}
+
+static void add_err(json_t *errs, const char *field, const char *msg)
+{
+	json_array_append_new(errs, json_pack("{s:s, s:s}", "field", field, "message", msg));
+}
+
+/* Required file fields without any file. */
+static void check_files(const procedure *p, const store_attachment *att, size_t n, json_t *errs)
+{
+	char msg[300];
+	for (size_t i = 0; i < p->n_fields; i++) {
+		const proc_field *f = &p->fields[i];
+		if (f->type == FT_FILE && f->required && count_files(att, n, f->name) == 0) {
+			snprintf(msg, sizeof(msg), "%sを添付してください。", f->label);
+			add_err(errs, f->name, msg);
+		}
+	}
+}
+
+/* ---------- the form: raw input <-> page ---------- */
+
+static void put_str(json_t *raw, const char *key, const char *v)
+{
+	if (!v)
+		return;
+	json_t *s = json_string(v);
+	json_object_set_new(raw, key, s ? s : json_string("")); /* invalid UTF-8: seen as empty */
+}
+
+/* The raw input of the procedure's fields from a submitted form (only known keys). */
+static json_t *raw_from_form(const procedure *p, const form *f)
+{
+	static const char *const date_parts[] = {"year", "month", "day"};
+	static const char *const bank_parts[] = {"bank", "branch", "type", "number", "holder"};
+	json_t *raw = json_object();
+	char key[200];
+	for (size_t i = 0; i < p->n_fields; i++) {
+		const proc_field *pf = &p->fields[i];
+		switch (pf->type) {
+		case FT_FILE:
+		case FT_COMPUTED:
+			break;
+		case FT_DATE:
+			for (size_t k = 0; k < 3; k++) {
+				snprintf(key, sizeof(key), "%s.%s", pf->name, date_parts[k]);
+				put_str(raw, key, form_get(f, key));
+			}
+			break;
+		case FT_BANK:
+			for (size_t k = 0; k < 5; k++) {
+				snprintf(key, sizeof(key), "%s.%s", pf->name, bank_parts[k]);
+				put_str(raw, key, form_get(f, key));
+			}
+			break;
+		case FT_CHECKBOX: {
+			json_t *arr = json_array();
+			const char *v;
+			for (size_t k = 0;
+			     k < ANSWERS_MAX_CHECKED && (v = form_get_nth(f, pf->name, k)); k++) {
+				json_t *s = json_string(v);
+				if (s)
+					json_array_append_new(arr, s);
+			}
+			if (json_array_size(arr))
+				json_object_set_new(raw, pf->name, arr);
+			else
+				json_decref(arr);
+			break;
+		}
+		default:
+			put_str(raw, pf->name, form_get(f, pf->name));
+		}
+	}
+	return raw;
+}
+
+static const char *raw_get(json_t *raw, const char *key)
+{
+	const char *s = json_string_value(json_object_get(raw, key));
+	return s ? s : "";
+}
+
+static const char *raw_sub(json_t *raw, const char *name, const char *part)
+{
+	char key[200];
+	snprintf(key, sizeof(key), "%s.%s", name, part);
+	return raw_get(raw, key);
+}
+
+/* The first error of a field (its own id or one of its parts), or NULL. */
+static const char *field_error(json_t *errs, const char *name)
+{
+	size_t i, n = strlen(name);
+	json_t *e;
+	json_array_foreach(errs, i, e)
+	{
+		const char *id = json_string_value(json_object_get(e, "field"));
+		if (id && !strncmp(id, name, n) && (id[n] == '\0' || id[n] == '.'))
+			return json_string_value(json_object_get(e, "message"));
+	}
+	return NULL;
+}
+
+static const char *autocomplete_of(const proc_field *f)
+{
+	switch (f->type) {
+	case FT_EMAIL:
+		return "email";
+	case FT_PHONE:
+		return "tel";
+	case FT_POSTAL:
+		return "postal-code";
+	case FT_TEXT:
+		if (!strcmp(f->name, "name"))
+			return "name";
+		if (!strcmp(f->name, "address"))
+			return "street-address";
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+static json_t *options_ctx(const proc_field *f, json_t *raw, int is_checkbox)
+{
+	json_t *opts = json_array(), *checked = is_checkbox ? json_object_get(raw, f->name) : NULL;
+	const char *cur = is_checkbox ? NULL : raw_get(raw, f->name);
+	char id[200];
+	for (size_t k = 0; k < f->n_options; k++) {
+		int on = 0;
+		if (is_checkbox) {
+			size_t j;
+			json_t *v;
+			json_array_foreach(checked, j, v) if (json_is_string(v) &&
+			                                      !strcmp(json_string_value(v),
+			                                              f->options[k].value)) on = 1;
+		} else {
+			on = !strcmp(cur, f->options[k].value);
+		}
+		if (k == 0)
+			snprintf(id, sizeof(id), "%s", f->name);
+		else
+			snprintf(id, sizeof(id), "%s-%zu", f->name, k + 1);
+		json_array_append_new(opts, json_pack("{s:s, s:s, s:s, s:b}", "id", id, "value",
+		                                      f->options[k].value, "label",
+		                                      f->options[k].label, "on", on));
+	}
+	return opts;
+}
+
+static void format_bytes(long long n, char *out, size_t outlen)
+{
+	if (n >= 1024 * 1024)
+		snprintf(out, outlen, "%.1fMB", (double)n / (1024.0 * 1024.0));
+	else if (n >= 1024)
+		snprintf(out, outlen, "%lldKB", (n + 1023) / 1024);
+	else
+		snprintf(out, outlen, "%lldバイト", n);
+}
+
+static const char *accept_label(const char *mime)
+{
+	if (!strcmp(mime, "image/jpeg"))
+		return "JPEG";
+	if (!strcmp(mime, "image/png"))
+		return "PNG";
+	if (!strcmp(mime, "application/pdf"))
+		return "PDF";
+	return mime;
+}
+
+static json_t *field_ctx(const procedure *p, size_t idx, json_t *raw, json_t *errs,
+                         const store_attachment *att, size_t natt)
+{
+	const proc_field *f = &p->fields[idx];
+	json_t *c = json_pack("{s:s, s:s, s:b}", "name", f->name, "label", f->label, "optional",
+	                      !f->required);
+	const char *err = field_error(errs, f->name);
+	char desc[300] = "", buf[400];
+	if (f->help) {
+		json_object_set_new(c, "hint", json_string(f->help));
+		snprintf(desc, sizeof(desc), "%s-hint", f->name);
+	}
+	if (err) {
+		json_object_set_new(c, "error", json_string(err));
+		snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc), "%s%s-error",
+		         *desc ? " " : "", f->name);
+	}
+	if (*desc)
+		json_object_set_new(c, "described", json_string(desc));
+	const char *ac = autocomplete_of(f);
+	if (ac)
+		json_object_set_new(c, "autocomplete", json_string(ac));
+	size_t maxlen = answers_max_length(f);
+	if (maxlen)
+		json_object_set_new(c, "maxlength", json_integer((json_int_t)maxlen));
+	switch (f->type) {
+	case FT_TEXT:
+	case FT_KATAKANA:
+		json_object_set_new(c, "is_input", json_true());
+		json_object_set_new(c, "type", json_string("text"));
+		json_object_set_new(c, "value", json_str_or_empty(raw_get(raw, f->name)));
+		break;
+	case FT_EMAIL:
+		json_object_set_new(c, "is_input", json_true());
+		json_object_set_new(c, "type", json_string("email"));
+		json_object_set_new(c, "email", json_true());
+		json_object_set_new(c, "value", json_str_or_empty(raw_get(raw, f->name)));
+		break;
+	case FT_PHONE:
+		json_object_set_new(c, "is_input", json_true());
+		json_object_set_new(c, "type", json_string("tel"));
+		json_object_set_new(c, "value", json_str_or_empty(raw_get(raw, f->name)));
+		break;
+	case FT_POSTAL:
+		json_object_set_new(c, "is_input", json_true());
+		json_object_set_new(c, "type", json_string("text"));
+		json_object_set_new(c, "numeric", json_true());
+		json_object_set_new(c, "short", json_true());
+		json_object_set_new(c, "value", json_str_or_empty(raw_get(raw, f->name)));
+		/* the text field after it receives the address found for the code (apply.js) */
+		if (idx + 1 < p->n_fields &&
+		    (p->fields[idx + 1].type == FT_TEXT || p->fields[idx + 1].type == FT_TEXTAREA))
+			json_object_set_new(c, "address_target",
+			                    json_string(p->fields[idx + 1].name));
+		break;
+	case FT_NUMBER:
+		json_object_set_new(c, "is_input", json_true());
+		json_object_set_new(c, "type", json_string("text"));
+		json_object_set_new(c, "numeric", json_true());
+		json_object_set_new(c, "short", json_true());
+		json_object_set_new(c, "value", json_str_or_empty(raw_get(raw, f->name)));
+		if (f->unit)
+			json_object_set_new(c, "unit", json_string(f->unit));
+		break;
+	case FT_TEXTAREA:
+		json_object_set_new(c, "is_textarea", json_true());
+		json_object_set_new(c, "value", json_str_or_empty(raw_get(raw, f->name)));
+		break;
+	case FT_SELECT:
+		json_object_set_new(c, "is_select", json_true());
+		json_object_set_new(c, "options", options_ctx(f, raw, 0));
+		break;
+	case FT_RADIO:
+	case FT_CHECKBOX:
+		json_object_set_new(c, "is_choice", json_true());
+		json_object_set_new(c, "choice_type", json_string(f->type == FT_RADIO ? "radio" : "checkbox"));
+		json_object_set_new(c, "options", options_ctx(f, raw, f->type == FT_CHECKBOX));
+		break;
+	case FT_DATE: {
+		int birth = strstr(f->name, "birth") != NULL;
+		json_object_set_new(c, "is_date", json_true());
+		json_object_set_new(c, "year", json_str_or_empty(raw_sub(raw, f->name, "year")));
+		json_object_set_new(c, "month", json_str_or_empty(raw_sub(raw, f->name, "month")));
+		json_object_set_new(c, "day", json_str_or_empty(raw_sub(raw, f->name, "day")));
+		if (birth)
+			json_object_set_new(c, "birth", json_true());
+		break;
+	}
+	case FT_BANK: {
+		const char *type = raw_sub(raw, f->name, "type");
+		json_object_set_new(c, "is_bank", json_true());
+		json_object_set_new(c, "bank", json_str_or_empty(raw_sub(raw, f->name, "bank")));
+		json_object_set_new(c, "branch",
+		                    json_str_or_empty(raw_sub(raw, f->name, "branch")));
+		json_object_set_new(c, "number",
+		                    json_str_or_empty(raw_sub(raw, f->name, "number")));
+		json_object_set_new(c, "holder",
+		                    json_str_or_empty(raw_sub(raw, f->name, "holder")));
+		json_object_set_new(c, "futsu", json_boolean(!strcmp(type, "futsu")));
+		json_object_set_new(c, "toza", json_boolean(!strcmp(type, "toza")));
+		/* errors of each part under that part */
+		static const char *const parts[] = {"bank", "branch", "type", "number", "holder"};
+		for (size_t k = 0; k < 5; k++) {
+			char id[200], key[64];
+			snprintf(id, sizeof(id), "%s.%s", f->name, parts[k]);
+			const char *pe = field_error(errs, id);
+			snprintf(key, sizeof(key), "err_%s", parts[k]);
+			if (pe)
+				json_object_set_new(c, key, json_string(pe));
+		}
+		break;
+	}
+	case FT_FILE: {
+		size_t have = count_files(att, natt, f->name);
+		json_t *files = json_array();
+		for (size_t k = 0; k < natt; k++) {
+			if (strcmp(att[k].field, f->name))
+				continue;
+			char sz[32];
+			format_bytes(att[k].size, sz, sizeof(sz));
+			json_array_append_new(files, json_pack("{s:I, s:s, s:s}", "id",
+			                                       (json_int_t)att[k].id, "filename",
+			                                       att[k].filename, "size", sz));
+		}
+		json_object_set_new(c, "is_file", json_true());
+		json_object_set_new(c, "has_files", json_boolean(json_array_size(files) > 0));
+		json_object_set_new(c, "files", files);
+		json_object_set_new(c, "multiple", json_boolean(f->max_files > 1));
+		json_object_set_new(c, "can_add", json_boolean(have < f->max_files));
+		buf[0] = '\0';
+		char accept[300] = "";
+		for (size_t k = 0; k < f->n_accept; k++) {
+			snprintf(accept + strlen(accept), sizeof(accept) - strlen(accept), "%s%s",
+			         k ? "," : "", f->accept[k]);
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+			         k ? "・" : "", accept_label(f->accept[k]));
+		}
+		json_object_set_new(c, "accept", json_string(accept));
+		char sz[32], limits[500];
+		format_bytes((long long)f->max_bytes, sz, sizeof(sz));
+		snprintf(limits, sizeof(limits),
+		         "%s のファイル、1つ%sまで、%zu個まで添付できます。", buf, sz,
+		         f->max_files);
+		json_object_set_new(c, "limits", json_string(limits));
+		break;
+	}
+	case FT_COMPUTED:
+		json_object_set_new(c, "is_computed", json_true());
+		snprintf(buf, sizeof(buf),
+		         "%sは、入力された%sから自動で計算し、確認画面に表示します。", f->label,
+		         f->source && proc_find_field(p, f->source)
+		             ? proc_find_field(p, f->source)->label
+		             : "内容");
+		json_object_set_new(c, "computed_note", json_string(buf));
+		break;
+	}
+	return c;
+}
+
+/* The form page. raw and errs are borrowed (errs may be NULL). */
+static void render_form(req *r, const procedure *p, json_t *raw, json_t *errs,
+                        const store_attachment *att, size_t natt, const char *notice, int status)
+{
+	json_t *ctx = page_base_ctx(r, p->title);
+	json_t *empty = NULL;
+	if (!errs)
+		errs = empty = json_array();
+	json_object_set_new(ctx, "proc", json_pack("{s:s, s:s}", "id", p->id, "title", p->title));
+	json_object_set_new(ctx, "steps", steps(0));
+	json_object_set_new(ctx, "apply_js", json_true());
+	json_t *fields = json_array();
+	int has_file = 0;
+	for (size_t i = 0; i < p->n_fields; i++) {
+		json_array_append_new(fields, field_ctx(p, i, raw, errs, att, natt));
+		has_file |= p->fields[i].type == FT_FILE;
+	}
+	json_object_set_new(ctx, "fields", fields);
+	json_object_set_new(ctx, "multipart", json_boolean(has_file));
+	if (json_array_size(errs)) {
+		json_object_set_new(ctx, "errors", json_deep_copy(errs));
+		json_object_set_new(ctx, "has_errors", json_true());
+		char title[500];
+		snprintf(title, sizeof(title), "エラー：%s", p->title);
+		json_object_set_new(ctx, "title", json_string(title));
+	}
+	if (notice)
+		json_object_set_new(ctx, "notice", json_string(notice));
+	json_decref(empty);
+	resp_page(r, status, "apply_form", ctx);
+}
+
+/* ---------- jobs on the pool ---------- */
+
+typedef struct upload {
+	char field[65];
+	char filename[STORE_FILENAME_MAX + 1];
+	char mime[128];
+	char *data;
+	size_t len;
+} upload;
+
+enum job_kind { J_SAVE, J_SUBMIT, J_WITHDRAW };
+enum outcome { O_FAIL, O_FORM, O_CONFIRM, O_DONE, O_CHANGED, O_NOTFOUND, O_CONFLICT, O_UNSIGNED };
+
+typedef struct job {
+	enum job_kind kind;
+	const procedure *p;
+	char owner[STORE_OWNER_MAX + 1];
+	long long account_id;
+	char action[16]; /* save: "next" | "save" | "remove" */
+	char *raw;       /* JSON text of the input */
+	upload ups[MAX_UPLOADS];
+	size_t n_ups;
+	long long remove_id;
+	char key[STORE_DRAFT_KEY_MAX + 1];
+	char digest[65];
+	char receipt[STORE_RECEIPT_MAX + 1];
+	/* results */
+	enum outcome out;
+	json_t *errs;
+	json_t *raw_back; /* the raw input as saved, for rendering */
+	store_attachment att[MAX_ATT];
+	size_t n_att;
+	int mailed;
+} job;
+
+static void job_free(job *j)
+{
+	if (!j)
+		return;
+	free(j->raw);
+	for (size_t i = 0; i < j->n_ups; i++)
+		free(j->ups[i].data);
+	json_decref(j->errs);
+	json_decref(j->raw_back);
+	free(j);
+}
+
+/* What a file really is, from its first bytes: the browser's Content-Type is not trusted. */
+static const char *sniff(const char *d, size_t n)
+{
+	if (n >= 3 && !memcmp(d, "\xff\xd8\xff", 3))
+		return "image/jpeg";
+	if (n >= 8 && !memcmp(d, "\x89PNG\r\n\x1a\n", 8))
+		return "image/png";
+	if (n >= 5 && !memcmp(d, "%PDF-", 5))
+		return "application/pdf";
+	return NULL;
+}
+
+static int accepts(const proc_field *f, const char *mime)
+{
+	for (size_t i = 0; i < f->n_accept; i++)
+		if (!strcmp(f->accept[i], mime))
+			return 1;
+	return 0;
+}
+
+/* Stores the uploads of the job into the draft; problems become errors of their field. */
+static int store_uploads(store *s, job *j, long long now)
+{
+	char msg[400], sz[32], hash[65];
+	for (size_t i = 0; i < j->n_ups; i++) {
+		upload *u = &j->ups[i];
+		const proc_field *f = proc_find_field(j->p, u->field);
+		if (!f || f->type != FT_FILE)
+			continue;
+		const char *mime = sniff(u->data, u->len);
+		if (!mime || !accepts(f, mime)) {
+			snprintf(msg, sizeof(msg), "「%s」は添付できない種類のファイルです。%s",
+			         u->filename, "決められた種類のファイルを選んでください。");
+			add_err(j->errs, f->name, msg);
+			continue;
+		}
+		if (u->len > f->max_bytes) {
+			format_bytes((long long)f->max_bytes, sz, sizeof(sz));
+			snprintf(msg, sizeof(msg),
+			         "「%s」は大きすぎます。1つ%sまでのファイルを選んでください。",
+			         u->filename, sz);
+			add_err(j->errs, f->name, msg);
+			continue;
+		}
+		if (count_files(j->att, j->n_att, f->name) >= f->max_files || j->n_att >= MAX_ATT) {
+			snprintf(msg, sizeof(msg),
+			         "%sは%zu個までです。「%s」は添付されませんでした。", f->label,
+			         f->max_files, u->filename);
+			add_err(j->errs, f->name, msg);
+			continue;
+		}
+		token_sha256_hex(u->data, u->len, hash);
+		long long id = 0;
+		int rc = store_attachment_add(s, j->key, f->name, u->filename, mime, u->data,
+		                              u->len, hash, now, &id);
+		if (rc == STORE_EINPUT) {
+			snprintf(msg, sizeof(msg),
+			         "「%"
+			         "s」は添付できませんでした。ファイルの名前を短くして、もう一度お試"
+			         "しください。",
+			         u->filename);
+			add_err(j->errs, f->name, msg);
+			continue;
+		}
+		if (rc != STORE_OK)
+			return -1;
+		store_attachment *a = &j->att[j->n_att++];
+		memset(a, 0, sizeof(*a));
+		a->id = id;
+		snprintf(a->field, sizeof(a->field), "%s", f->name);
+		snprintf(a->filename, sizeof(a->filename), "%s", u->filename);
+		snprintf(a->mime, sizeof(a->mime), "%s", mime);
+		snprintf(a->sha256, sizeof(a->sha256), "%s", hash);
+		a->size = (long long)u->len;
+		a->created_at = now;
+	}
+	return 0;
+}
+
+static void work_save(store *s, const app *a, job *j)
+{
+	long long now = (long long)time(NULL);
+	store_draft d;
+	int rc;
+	j->errs = json_array();
+	if (store_begin(s) != STORE_OK)
+		return;
+	rc = store_draft_open(s, j->owner, j->p->id, &d);
+	if (rc == STORE_OK) {
+		snprintf(j->key, sizeof(j->key), "%s", d.key);
+		store_draft_release(&d);
+		if (store_draft_save(s, j->key, j->p->version, j->raw, now) != STORE_OK)
+			goto fail;
+	} else if (rc == STORE_ENOTFOUND) {
+		if (token_new(j->key) < 0 ||
+		    store_draft_create(s, j->key, j->owner, j->p->id, j->p->version, j->raw, now) !=
+		        STORE_OK)
+			goto fail;
+	} else {
+		goto fail;
+	}
+	if (j->remove_id && store_attachment_delete(s, j->key, j->remove_id) == STORE_ESQL)
+		goto fail;
+	if (store_attachment_list(s, j->key, j->att, MAX_ATT, &j->n_att) != STORE_OK)
+		goto fail;
+	if (store_uploads(s, j, now) < 0)
+		goto fail;
+	if (store_commit(s) != STORE_OK)
+		goto out;
+	j->raw_back = json_loads(j->raw, 0, NULL);
+	if (!strcmp(j->action, "next")) {
+		json_t *ans =
+		    answers_validate(j->p, j->raw_back, j->errs, refdata_bank_lookup, a->refdata);
+		json_decref(ans);
+		check_files(j->p, j->att, j->n_att, j->errs);
+		j->out = json_array_size(j->errs) ? O_FORM : O_CONFIRM;
+	} else {
+		j->out = O_FORM;
+	}
+	return;
+fail:
+	log_error("draft save: %s", store_errmsg(s));
+	store_rollback(s);
+out:
+	j->out = O_FAIL;
+}
+
+static const char MAIL_RECEIPT[] =
+    "%s %s で、次の申請を受け付けました。\n\n"
+    "受付番号：%s\n"
+    "手続：%s\n"
+    "申請日時：%s\n\n"
+    "担当の課が内容を確認します。お問い合わせのときは、受付番号をお伝えください。\n"
+    "申請の状況は、マイページで確かめられます。\n%s/mypage/%s\n\n"
+    "このメールは送信専用です。返信はできません。\n";
+
+/* Checks the draft again, builds its canonical content and commits the application and its
+ * receipt mail in one transaction. */
+static void work_submit(store *s, const app *a, job *j)
+{
+	long long now = (long long)time(NULL);
+	store_draft d = {0};
+	store_application ap;
+	json_t *raw = NULL, *ans = NULL, *atts = NULL, *lines = NULL;
+	char *canon = NULL, *display = NULL, digest[65];
+	int rc;
+	memset(&ap, 0, sizeof(ap));
+	j->errs = json_array();
+	j->out = O_FAIL;
+	rc = store_draft_get(s, j->key, &d);
+	if (rc == STORE_ENOTFOUND || (rc == STORE_OK && strcmp(d.owner, j->owner))) {
+		j->out = O_NOTFOUND;
+		goto out;
+	}
+	if (rc != STORE_OK)
+		goto out;
+	if (d.receipt[0]) { /* submitted already: the first submission stands */
+		snprintf(j->receipt, sizeof(j->receipt), "%s", d.receipt);
+		j->out = O_DONE;
+		goto out;
+	}
+	if (store_attachment_list(s, j->key, j->att, MAX_ATT, &j->n_att) != STORE_OK)
+		goto out;
+	raw = json_loads(d.raw ? d.raw : "{}", 0, NULL);
+	ans = answers_validate(j->p, raw, j->errs, refdata_bank_lookup, a->refdata);
+	check_files(j->p, j->att, j->n_att, j->errs);
+	if (!ans || json_array_size(j->errs)) {
+		j->out = O_FORM;
+		goto out;
+	}
+	answers_compute(j->p, ans);
+	atts = attachments_json(j->att, j->n_att);
+	canon = answers_canonical(j->p, ans, atts, digest);
+	lines = answers_display(j->p, ans, atts);
+	display = lines ? json_dumps(lines, JSON_COMPACT) : NULL;
+	if (!canon || !display)
+		goto out;
+	if (!token_equal(digest, j->digest)) { /* changed since the confirmation page was shown */
+		j->out = O_CHANGED;
+		goto out;
+	}
+	if (j->p->signature_required) { /* the signing issue plugs its check in here */
+		j->out = O_UNSIGNED;
+		goto out;
+	}
+	snprintf(ap.draft_key, sizeof(ap.draft_key), "%s", j->key);
+	ap.account_id = j->account_id;
+	snprintf(ap.proc_id, sizeof(ap.proc_id), "%s", j->p->id);
+	ap.proc_version = j->p->version;
+	snprintf(ap.proc_title, sizeof(ap.proc_title), "%s", j->p->title);
+	snprintf(ap.digest, sizeof(ap.digest), "%s", digest);
+	ap.content = canon;
+	ap.display = display;
+	if (store_begin(s) != STORE_OK)
+		goto out;
+	rc = store_application_submit(s, &ap, now, j->receipt);
+	if (rc == STORE_ECONFLICT) {
+		store_rollback(s);
+		j->out = O_DONE;
+		goto out;
+	}
+	if (rc != STORE_OK)
+		goto fail;
+	if (j->account_id) {
+		store_account acct;
+		if (store_account_by_id(s, j->account_id, &acct) == STORE_OK) {
+			char subject[300], when[128], body[4096];
+			format_time(now, when, sizeof(when));
+			snprintf(subject, sizeof(subject),
+			         "【%s】申請を受け付けました（受付番号 %s）", a->cfg.city_name,
+			         j->receipt);
+			snprintf(body, sizeof(body), MAIL_RECEIPT, a->cfg.city_name,
+			         a->cfg.site_name, j->receipt, j->p->title, when, a->cfg.base_url,
+			         j->receipt);
+			if (store_outbox_add(s, acct.email, subject, body, now, NULL) != STORE_OK)
+				goto fail;
+			j->mailed = 1;
+		}
+	}
+	if (store_commit(s) != STORE_OK)
+		goto out;
+	log_info("application %s submitted (%s)", j->receipt, j->p->id);
+	j->out = O_DONE;
+	goto out;
+fail:
+	log_error("submit: %s", store_errmsg(s));
+	store_rollback(s);
+	j->out = O_FAIL;
+out:
+	store_draft_release(&d);
+	json_decref(raw);
+	json_decref(ans);
+	json_decref(atts);
+	json_decref(lines);
+	free(canon);
+	free(display);
+}
+
+static void work_withdraw(store *s, const app *a, job *j)
+{
+	(void)a;
+	store_application ap;
+	int rc = store_application_get(s, j->receipt, &ap);
+	if (rc != STORE_OK || ap.account_id != j->account_id) {
+		if (rc == STORE_OK)
+			store_application_release(&ap);
+		j->out = rc == STORE_OK || rc == STORE_ENOTFOUND ? O_NOTFOUND : O_FAIL;
+		return;
+	}
+	store_application_release(&ap);
+	rc = store_application_set_status(s, j->receipt, WITHDRAWABLE, "withdrawn",
+	                                  "申請者による取下げ", (long long)time(NULL));
+	j->out = rc == STORE_OK ? O_DONE : rc == STORE_ECONFLICT ? O_CONFLICT : O_FAIL;
+}
+
+static void work(store *s, const app *a, void *arg)
+{
+	job *j = arg;
+	switch (j->kind) {
+	case J_SAVE:
+		work_save(s, a, j);
+		break;
+	case J_SUBMIT:
+		work_submit(s, a, j);
+		break;
+	case J_WITHDRAW:
+		work_withdraw(s, a, j);
+		break;
+	}
+}
+
+static void done(req *r, void *arg)
+{
+	job *j = arg;
+	char loc[300];
+	if (!r->ev)
+		goto out;
+	if (j->mailed && r->a->mail_kick)
+		r->a->mail_kick(r->a->mail_ctx);
+	switch (j->out) {
+	case O_FAIL:
+		render_busy(r);
+		break;
+	case O_FORM:
+		if (j->kind == J_SUBMIT) {
+			snprintf(loc, sizeof(loc), "/procedures/%s/form?check=1", j->p->id);
+			resp_redirect(r, loc);
+		} else {
+			render_form(
+			    r, j->p, j->raw_back, j->errs, j->att, j->n_att,
+			    !strcmp(j->action, "save")
+			        ? "入力した内容を保存しました。続きは、後からでも入力できます。"
+			    : !strcmp(j->action, "remove") && !json_array_size(j->errs)
+			        ? "ファイルを削除しました。"
+			        : NULL,
+			    200);
+		}
+		break;
+	case O_CONFIRM:
+		snprintf(loc, sizeof(loc), "/procedures/%s/confirm", j->p->id);
+		resp_redirect(r, loc);
+		break;
+	case O_CHANGED:
+		snprintf(loc, sizeof(loc), "/procedures/%s/confirm?changed=1", j->p->id);
+		resp_redirect(r, loc);
+		break;
+	case O_UNSIGNED:
+		snprintf(loc, sizeof(loc), "/procedures/%s/confirm?unsigned=1", j->p->id);
+		resp_redirect(r, loc);
+		break;
+	case O_DONE:
+		if (j->kind == J_WITHDRAW)
+			snprintf(loc, sizeof(loc), "/mypage/%s?withdrawn=1", j->receipt);
+		else
+			snprintf(loc, sizeof(loc), "/applications/%s/complete", j->receipt);
+		resp_redirect(r, loc);
+		break;
+	case O_NOTFOUND:
+		resp_error(r, 404, "申請が見つかりません",
+		           "ページを開き直して、もう一度お試しください。");
+		break;
+	case O_CONFLICT:
+		resp_error(r, 409, "取り下げられませんでした",
+		           "この申請は、すでに審査が終わっているか、取り下げられています。マイペー"
+		           "ジで状況を確かめてください。");
+		break;
+	}
+out:
+	job_free(j);
+}
+
+/* ---------- handlers ---------- */
+
+/* The form of a person without a session (a procedure without login): a session first,
+ * so that the draft and the CSRF token have somewhere to live. */
+static void anon_work(store *s, const app *a, void *arg)
+{
+	(void)a;
+	req_session *out = arg;
+	char *cookie = (char *)(out + 1);
+	if (session_create(s, 0, (long long)time(NULL), cookie, out) != 0)
+		out->created_at = -1;
+}
+
+static void anon_done(req *r, void *arg)
+{
+	req_session *sess = arg;
+	if (r->ev) {
+		if (sess->created_at < 0) {
+			render_busy(r);
+		} else {
+			r->has_session = 1;
+			r->sess = *sess;
+			session_set_cookie(r, (char *)(sess + 1));
+			const procedure *p = proc_catalog_find(r->a->procs, r->params[0]);
+			json_t *raw = json_object();
+			render_form(r, p, raw, NULL, NULL, 0, NULL, 200);
+			json_decref(raw);
+		}
+	}
+	free(sess);
+}
+
+void page_apply_form(req *r)
+{
+	const procedure *p = gate(r);
+	char owner[STORE_OWNER_MAX + 1];
+	if (!p)
+		return;
+	if (owner_of(r, owner, sizeof(owner)) < 0) {
+		req_session *sess = calloc(1, sizeof(*sess) + TOKEN_LEN + 1);
+		if (!sess) {
+			render_busy(r);
+			return;
+		}
+		req_defer(r, anon_work, anon_done, sess);
+		return;
+	}
+	store_draft d;
+	store_attachment att[MAX_ATT];
+	size_t natt = 0;
+	json_t *raw = NULL, *errs = json_array();
+	int rc = store_draft_open(r->w->store, owner, p->id, &d);
+	if (rc == STORE_OK) {
+		raw = json_loads(d.raw ? d.raw : "{}", 0, NULL);
+		if (store_attachment_list(r->w->store, d.key, att, MAX_ATT, &natt) != STORE_OK)
+			natt = 0;
+		store_draft_release(&d);
+	} else if (rc != STORE_ENOTFOUND) {
+		json_decref(errs);
+		render_busy(r);
+		return;
+	}
+	if (!raw)
+		raw = json_object();
+	/* back from the confirmation or the submission with something to fix: show it */
+	if (form_get(&r->query, "check")) {
+		json_decref(answers_validate(p, raw, errs, refdata_bank_lookup, r->a->refdata));
+		check_files(p, att, natt, errs);
+	}
+	render_form(r, p, raw, errs, att, natt, NULL, 200);
+	json_decref(raw);
+	json_decref(errs);
+}
+
+/* The body of the form POST as fields and files. Answers (400/413) and returns -1 when
+ * it cannot be read. */
+static int read_body(req *r, multipart *mp)
+{
+	memset(mp, 0, sizeof(*mp));
+	const char *ct =
+	    evhttp_find_header(evhttp_request_get_input_headers(r->ev), "Content-Type");
+	if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0) {
+		struct evbuffer *b = evhttp_request_get_input_buffer(r->ev);
+		size_t len = evbuffer_get_length(b);
+		char boundary[MULTIPART_BOUNDARY_MAX + 1];
+		multipart_limits lim = multipart_default_limits();
+		lim.max_fields = (size_t)r->a->cfg.max_form_fields;
+		lim.max_files = MAX_UPLOADS;
+		lim.max_file_size =
+		    len; /* per field limits are checked later, with a message there */
+		int e = multipart_boundary(ct, boundary, sizeof(boundary));
+		if (e == MP_OK)
+			e = multipart_parse(len ? (const char *)evbuffer_pullup(b, -1) : "", len,
+			                    boundary, &lim, mp);
+		if (e != MP_OK) {
+			multipart_release(mp);
+			resp_error(r, 400, "送信された内容を読み取れませんでした",
+			           e == MP_ETOOMANY || e == MP_ETOOMANYFILES
+			               ? "一度に送れるファイルや項目の数を超えています。ファイルを"
+			                 "分けて添付してください。"
+			               : "ページを開き直して、もう一度お試しください。");
+			return -1;
+		}
+		return 0;
+	}
+	return req_body_form(r, &mp->fields);
+}
+
+void page_apply_form_post(req *r)
+{
+	const procedure *p = gate(r);
+	multipart mp;
+	if (!p || read_body(r, &mp) < 0)
+		return;
+	job *j = NULL;
+	if (!csrf_ok(r, &mp.fields)) {
+		render_forbidden(r);
+		goto out;
+	}
+	if (!(j = calloc(1, sizeof(*j))))
+		goto busy;
+	j->kind = J_SAVE;
+	j->p = p;
+	owner_of(r, j->owner, sizeof(j->owner));
+	const char *action = form_get(&mp.fields, "action");
+	const char *remove = form_get(&mp.fields, "remove");
+	if (remove) {
+		snprintf(j->action, sizeof(j->action), "remove");
+		j->remove_id = strtoll(remove, NULL, 10);
+	} else {
+		snprintf(j->action, sizeof(j->action), "%s",
+		         action && !strcmp(action, "save") ? "save" : "next");
+	}
+	json_t *raw = raw_from_form(p, &mp.fields);
+	j->raw = json_dumps(raw, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(raw);
+	if (!j->raw)
+		goto busy;
+	if (strlen(j->raw) > STORE_DRAFT_RAW_MAX) {
+		resp_error(r, 413, "入力された内容が長すぎます",
+		           "内容を短くして、もう一度お試しください。");
+		goto out;
+	}
+	for (size_t i = 0; i < mp.n_files && j->n_ups < MAX_UPLOADS; i++) {
+		const multipart_file *mf = &mp.files[i];
+		if (!mf->len)
+			continue;
+		upload *u = &j->ups[j->n_ups];
+		snprintf(u->field, sizeof(u->field), "%s", mf->name);
+		snprintf(u->filename, sizeof(u->filename), "%s",
+		         mf->filename && *mf->filename ? mf->filename : "file");
+		snprintf(u->mime, sizeof(u->mime), "%s", mf->content_type ? mf->content_type : "");
+		if (!(u->data = malloc(mf->len)))
+			goto busy;
+		memcpy(u->data, mf->data, mf->len);
+		u->len = mf->len;
+		j->n_ups++;
+	}
+	multipart_release(&mp);
+	req_defer(r, work, done, j);
+	return;
+busy:
+	render_busy(r);
+out:
+	job_free(j);
+	multipart_release(&mp);
+}
+
+/* The confirmation page (seed step 7). */
+void page_apply_confirm(req *r)
+{
+	const procedure *p = gate(r);
+	char owner[STORE_OWNER_MAX + 1], loc[300], digest[65];
+	if (!p)
+		return;
+	snprintf(loc, sizeof(loc), "/procedures/%s/form", p->id);
+	if (owner_of(r, owner, sizeof(owner)) < 0) {
+		resp_redirect(r, loc);
+		return;
+	}
+	store_draft d;
+	store_attachment att[MAX_ATT];
+	size_t natt = 0;
+	int rc = store_draft_open(r->w->store, owner, p->id, &d);
+	if (rc == STORE_ENOTFOUND) {
+		resp_redirect(r, loc);
+		return;
+	}
+	if (rc != STORE_OK ||
+	    store_attachment_list(r->w->store, d.key, att, MAX_ATT, &natt) != STORE_OK) {
+		if (rc == STORE_OK)
+			store_draft_release(&d);
+		render_busy(r);
+		return;
+	}
+	json_t *raw = json_loads(d.raw ? d.raw : "{}", 0, NULL), *errs = json_array();
+	json_t *ans = answers_validate(p, raw, errs, refdata_bank_lookup, r->a->refdata);
+	check_files(p, att, natt, errs);
+	if (!ans || json_array_size(errs)) {
+		snprintf(loc, sizeof(loc), "/procedures/%s/form?check=1", p->id);
+		resp_redirect(r, loc);
+		goto out;
+	}
+	answers_compute(p, ans);
+	json_t *atts = attachments_json(att, natt);
+	char *canon = answers_canonical(p, ans, atts, digest);
+	json_t *lines = answers_display(p, ans, atts);
+	json_decref(atts);
+	free(canon);
+	if (!canon || !lines) {
+		json_decref(lines);
+		render_busy(r);
+		goto out;
+	}
+	size_t i;
+	json_t *l;
+	json_array_foreach(lines, i, l)
+	{
+		const proc_field *f =
+		    proc_find_field(p, json_string_value(json_object_get(l, "name")));
+		char anchor[200];
+		if (!f || f->type == FT_COMPUTED) {
+			json_object_set_new(l, "computed", json_true());
+			continue;
+		}
+		snprintf(anchor, sizeof(anchor), "/procedures/%s/form#%s%s", p->id, f->name,
+		         f->type == FT_DATE   ? ".year"
+		         : f->type == FT_BANK ? ".bank"
+		                              : "");
+		json_object_set_new(l, "change", json_string(anchor));
+	}
+	json_t *ctx = page_base_ctx(r, p->title);
+	json_object_set_new(ctx, "proc", json_pack("{s:s, s:s}", "id", p->id, "title", p->title));
+	json_object_set_new(ctx, "steps", steps(1));
+	json_object_set_new(ctx, "lines", lines);
+	json_object_set_new(ctx, "key", json_string(d.key));
+	json_object_set_new(ctx, "digest", json_string(digest));
+	json_object_set_new(ctx, "apply_js", json_true());
+	int signed_ok = 0; /* the signing issue fills the state of the draft's signature */
+	if (p->signature_required) {
+		json_object_set_new(
+		    ctx, "signature",
+		    json_pack("{s:b, s:b}", "signed", signed_ok, "unsigned", !signed_ok));
+	}
+	json_object_set_new(ctx, "can_submit", json_boolean(!p->signature_required || signed_ok));
+	if (form_get(&r->query, "changed"))
+		json_object_set_new(
+		    ctx, "notice",
+		    json_string(
+		        "申請内容が変わりました。内容をもう一度確かめてから、申請してください。"));
+	else if (form_get(&r->query, "unsigned"))
+		json_object_set_new(
+		    ctx, "notice", json_string("この手続は、電子署名をしてから申請してください。"));
+	resp_page(r, 200, "apply_confirm", ctx);
+out:
+	store_draft_release(&d);
+	json_decref(raw);
+	json_decref(errs);
+	json_decref(ans);
+}
+
+/* 「申請する」 (seed steps 14-15): without the confirmed flag (no JavaScript) it asks
+ * 「申請します。よろしいですか？」 on a page of its own; with it, it submits. */
+void page_apply_submit(req *r)
+{
+	const procedure *p = gate(r);
+	form f;
+	if (!p || req_body_form(r, &f) < 0)
+		return;
+	job *j = NULL;
+	if (!csrf_ok(r, &f)) {
+		render_forbidden(r);
+		goto out;
+	}
+	const char *key = form_get(&f, "key"), *digest = form_get(&f, "digest");
+	if (!key || !digest || strlen(key) > STORE_DRAFT_KEY_MAX || strlen(digest) != 64) {
+		resp_error(r, 400, "送信された内容を読み取れませんでした",
+		           "確認画面を開き直して、もう一度お試しください。");
+		goto out;
+	}
+	if (!form_get(&f, "confirmed")) {
+		json_t *ctx = page_base_ctx(r, "申請の確認");
+		json_object_set_new(ctx, "proc",
+		                    json_pack("{s:s, s:s}", "id", p->id, "title", p->title));
+		json_object_set_new(ctx, "key", json_string(key));
+		json_object_set_new(ctx, "digest", json_string(digest));
+		json_object_set_new(ctx, "steps", steps(1));
+		resp_page(r, 200, "apply_submit", ctx);
+		goto out;
+	}
+	if (!(j = calloc(1, sizeof(*j)))) {
+		render_busy(r);
+		goto out;
+	}
+	j->kind = J_SUBMIT;
+	j->p = p;
+	owner_of(r, j->owner, sizeof(j->owner));
+	j->account_id = r->sess.account_id;
+	snprintf(j->key, sizeof(j->key), "%s", key);
+	snprintf(j->digest, sizeof(j->digest), "%s", digest);
+	form_release(&f);
+	req_defer(r, work, done, j);
+	return;
+out:
+	form_release(&f);
+}
+
+/* Whether the application of this receipt belongs to the person of the request. */
+static int owns(const req *r, const store_application *ap)
+{
+	if (ap->account_id)
+		return r->has_session && r->sess.account_id == ap->account_id;
+	store_draft d;
+	char owner[STORE_OWNER_MAX + 1];
+	if (owner_of(r, owner, sizeof(owner)) < 0 ||
+	    store_draft_get(r->w->store, ap->draft_key, &d) != STORE_OK)
+		return 0;
+	int ok = !strcmp(d.owner, owner);
+	store_draft_release(&d);
+	return ok;
+}
+
+static int receipt_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 6 || n > STORE_RECEIPT_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* Loads the person's application of the path; answers 404 and returns -1 otherwise. */
+static int load_own(req *r, store_application *ap)
+{
+	const char *receipt = r->params[0];
+	int rc =
+	    receipt_ok(receipt) ? store_application_get(r->w->store, receipt, ap) : STORE_ENOTFOUND;
+	if (rc == STORE_OK && owns(r, ap))
+		return 0;
+	if (rc == STORE_OK)
+		store_application_release(ap);
+	if (rc == STORE_OK || rc == STORE_ENOTFOUND)
+		resp_error(r, 404, "申請が見つかりません",
+		           "受付番号をお確かめください。ログインしていない場合は、ログインしてから"
+		           "開いてください。");
+	else
+		render_busy(r);
+	return -1;
+}
+
+/* The completion page (seed step 16). */
+void page_apply_complete(req *r)
+{
+	store_application ap;
+	if (load_own(r, &ap) < 0)
+		return;
+	const procedure *p = proc_catalog_find(r->a->procs, ap.proc_id);
+	char when[128];
+	format_time(ap.submitted_at, when, sizeof(when));
+	json_t *ctx = page_base_ctx(r, "申請の完了");
+	json_object_set_new(ctx, "receipt", json_string(ap.receipt));
+	json_object_set_new(ctx, "proc_title", json_string(ap.proc_title));
+	json_object_set_new(ctx, "when", json_string(when));
+	json_object_set_new(ctx, "steps", steps(2));
+	json_object_set_new(ctx, "has_account", json_boolean(ap.account_id != 0));
+	if (p) {
+		json_object_set_new(ctx, "department", json_string(p->department));
+		if (p->contact_phone)
+			json_object_set_new(ctx, "phone", json_string(p->contact_phone));
+		json_object_set_new(ctx, "duration", json_str_or_empty(p->duration));
+	}
+	store_application_release(&ap);
+	resp_page(r, 200, "apply_done", ctx);
+}
+
+static int need_login(req *r)
+{
+	if (r->has_session && r->sess.account_id)
+		return 0;
+	char loc[600];
+	snprintf(loc, sizeof(loc), "/login?return=%s", r->path);
+	resp_redirect(r, loc);
+	return -1;
+}
+
+/* My page: the person's applications and their status. */
+void page_mypage(req *r)
+{
+	if (need_login(r) < 0)
+		return;
+	store_application *list = calloc(200, sizeof(*list));
+	size_t n = 0;
+	if (!list || store_applications_for_account(r->w->store, r->sess.account_id, list, 200,
+	                                            &n) != STORE_OK) {
+		free(list);
+		render_busy(r);
+		return;
+	}
+	json_t *ctx = page_base_ctx(r, "マイページ"), *apps = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char when[128];
+		format_time(list[i].submitted_at, when, sizeof(when));
+		json_array_append_new(
+		    apps, json_pack("{s:s, s:s, s:s, s:s, s:s}", "receipt", list[i].receipt,
+		                    "title", list[i].proc_title, "when", when, "status",
+		                    status_label(list[i].status), "code", list[i].status));
+		store_application_release(&list[i]);
+	}
+	free(list);
+	json_object_set_new(ctx, "apps", apps);
+	json_object_set_new(ctx, "has_apps", json_boolean(n > 0));
+	resp_page(r, 200, "mypage", ctx);
+}
+
+void page_mypage_detail(req *r)
+{
+	store_application ap;
+	if (need_login(r) < 0 || load_own(r, &ap) < 0)
+		return;
+	char when[128];
+	json_t *ctx = page_base_ctx(r, ap.proc_title);
+	format_time(ap.submitted_at, when, sizeof(when));
+	json_object_set_new(ctx, "receipt", json_string(ap.receipt));
+	json_object_set_new(ctx, "proc_title", json_string(ap.proc_title));
+	json_object_set_new(ctx, "when", json_string(when));
+	json_object_set_new(ctx, "status", json_string(status_label(ap.status)));
+	json_object_set_new(ctx, "can_withdraw", json_boolean(withdrawable(ap.status)));
+	json_t *lines = ap.display ? json_loads(ap.display, 0, NULL) : NULL;
+	json_object_set_new(ctx, "lines", lines ? lines : json_array());
+	store_app_event ev[50];
+	size_t nev = 0;
+	json_t *events = json_array();
+	if (store_application_events(r->w->store, ap.receipt, ev, 50, &nev) == STORE_OK)
+		for (size_t i = 0; i < nev; i++) {
+			format_time(ev[i].at, when, sizeof(when));
+			json_array_append_new(
+			    events, json_pack("{s:s, s:s, s:s}", "when", when, "status",
+			                      status_label(ev[i].status), "note", ev[i].note));
+		}
+	json_object_set_new(ctx, "events", events);
+	if (form_get(&r->query, "withdrawn"))
+		json_object_set_new(ctx, "notice", json_string("申請を取り下げました。"));
+	store_application_release(&ap);
+	resp_page(r, 200, "mypage_detail", ctx);
+}
+
+/* 取下げ: a page that asks first, then the POST. */
+void page_mypage_withdraw(req *r)
+{
+	store_application ap;
+	if (need_login(r) < 0 || load_own(r, &ap) < 0)
+		return;
+	json_t *ctx = page_base_ctx(r, "申請の取下げ");
+	json_object_set_new(ctx, "receipt", json_string(ap.receipt));
+	json_object_set_new(ctx, "proc_title", json_string(ap.proc_title));
+	json_object_set_new(ctx, "can_withdraw", json_boolean(withdrawable(ap.status)));
+	store_application_release(&ap);
+	resp_page(r, 200, "mypage_withdraw", ctx);
+}
+
+void page_mypage_withdraw_post(req *r)
+{
+	form f;
+	if (need_login(r) < 0 || req_body_form(r, &f) < 0)
+		return;
+	if (!csrf_ok(r, &f) || !receipt_ok(r->params[0])) {
+		form_release(&f);
+		render_forbidden(r);
+		return;
+	}
+	form_release(&f);
+	job *j = calloc(1, sizeof(*j));
+	if (!j) {
+		render_busy(r);
+		return;
+	}
+	j->kind = J_WITHDRAW;
+	j->account_id = r->sess.account_id;
+	snprintf(j->receipt, sizeof(j->receipt), "%s", r->params[0]);
+	req_defer(r, work, done, j);
+}
+
+/* The address of a postal code, for apply.js to fill the address field. */
+void page_api_postal(req *r)
+{
+	const char *code = r->params[0];
+	char digits[8];
+	size_t n = 0;
+	for (const char *c = code; *c && n < 8; c++) {
+		if (*c == '-')
+			continue;
+		if (!isdigit((unsigned char)*c)) {
+			n = 99;
+			break;
+		}
+		digits[n++] = *c;
+	}
+	if (n != 7) {
+		resp_json(r, 400,
+		          json_pack("{s:s}", "error", "郵便番号は7桁の数字で入力してください。"));
+		return;
+	}
+	digits[7] = '\0';
+	const char *pref, *city, *town;
+	int rc = refdata_postal(r->a->refdata, digits, &pref, &city, &town);
+	if (rc < 0)
+		resp_json(r, 503,
+		          json_pack("{s:s}", "error",
+		                    "住所を調べられませんでした。住所を入力してください。"));
+	else if (rc == 0)
+		resp_json(
+		    r, 404,
+		    json_pack("{s:s}", "error", "この郵便番号の住所は見つかりませんでした。"));
+	else
+		resp_json(r, 200,
+		          json_pack("{s:s, s:s, s:s, s:s}", "postal", digits, "prefecture", pref,
+		                    "city", city, "town", town));
+}

@@ -1,0 +1,79 @@
+/* apply.js: small helps on the application pages; every page works without it.
+ * - 「申請する」 asks 「申請します。よろしいですか？」 in a dialog (without JavaScript the
+ *   portal shows the same question on a page of its own);
+ * - a form is sent once: its buttons are disabled after the first submit;
+ * - a postal code fills the address field after it (a button next to the code). */
+(function () {
+  'use strict';
+
+  function onSubmitOnce(form) {
+    form.addEventListener('submit', function (e) {
+      if (form.dataset.sent === '1') {
+        e.preventDefault();
+        return;
+      }
+      var msg = form.getAttribute('data-confirm');
+      if (msg) {
+        if (!window.confirm(msg)) {
+          e.preventDefault();
+          return;
+        }
+        var c = document.createElement('input');
+        c.type = 'hidden';
+        c.name = 'confirmed';
+        c.value = '1';
+        form.appendChild(c);
+      }
+      form.dataset.sent = '1';
+    });
+  }
+
+  function postal(input) {
+    var target = document.getElementById(input.getAttribute('data-address-target'));
+    if (!target) return;
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'button button-secondary button-small';
+    button.textContent = '郵便番号から住所を入力';
+    var status = document.createElement('p');
+    status.className = 'hint';
+    status.setAttribute('role', 'status');
+    status.id = input.id + '-lookup';
+    input.parentNode.appendChild(button);
+    input.parentNode.parentNode.appendChild(status);
+    button.addEventListener('click', function () {
+      var code = input.value.replace(/[０-９]/g, function (d) {
+        return String.fromCharCode(d.charCodeAt(0) - 0xFEE0);
+      }).replace(/[^0-9]/g, '');
+      if (code.length !== 7) {
+        status.textContent = '郵便番号は7桁の数字で入力してください。';
+        return;
+      }
+      status.textContent = '住所を調べています…';
+      fetch('/api/postal/' + code, { credentials: 'same-origin' })
+        .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
+        .then(function (res) {
+          if (!res.ok) {
+            status.textContent = res.j.error || '住所が見つかりませんでした。';
+            return;
+          }
+          target.value = res.j.prefecture + res.j.city + res.j.town;
+          status.textContent = '住所を入力しました。番地や建物の名前を続けて入力してください。';
+          target.focus();
+        })
+        .catch(function () {
+          status.textContent = '住所を調べられませんでした。住所を入力してください。';
+        });
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    var forms = document.querySelectorAll('form.submit-form, form.apply-form');
+    Array.prototype.forEach.call(forms, onSubmitOnce);
+    /* back to a page kept in the browser's cache: its forms may be sent again */
+    window.addEventListener('pageshow', function () {
+      Array.prototype.forEach.call(forms, function (f) { f.dataset.sent = '0'; });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('input[data-address-target]'), postal);
+  });
+})();
