@@ -84,8 +84,10 @@ fuzz: $(FUZZ_BINS)
 asan:
 	$(MAKE) BUILD=build-asan SAN=1 all tests
 
+# The portal with demo data, a demo My Number Card in the virtual reader and the test PKI's
+# OCSP responder (scripts/run-dev.sh prints the demo logins and the card's password).
 run: setup all
-	$(BUILD)/madoguchi --config config/dev.json
+	BUILD=$(BUILD) scripts/run-dev.sh
 
 # The whole suite: unit tests of the plain and the sanitizer build, integration and browser
 # tests against the sanitizer build, a few seconds of each fuzz target. Ends with
@@ -108,6 +110,9 @@ install: all
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/applications
 	install -m 644 data/madoguchi-sign.desktop $(DESTDIR)$(PREFIX)/share/applications/
+	@# the handler of madoguchi-sign: links, where a desktop is there to ask
+	-command -v update-desktop-database >/dev/null && update-desktop-database $(DESTDIR)$(PREFIX)/share/applications
+	-command -v xdg-mime >/dev/null && xdg-mime default madoguchi-sign.desktop x-scheme-handler/madoguchi-sign
 
 format:
 	clang-format -i $(wildcard src/*/*.c src/*/*.h src/*.c tests/unit/*.c fuzz/*.c)

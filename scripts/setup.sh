@@ -13,6 +13,7 @@ PKGS=(
   libpcsclite-dev pcscd pcsc-tools vsmartcard-vpcd opensc opensc-pkcs11
   libqrencode-dev libmd4c-dev libmd4c-html0-dev libunistring-dev libcmocka-dev
   locales chromium nginx-light wrk python3-aiosmtpd curl ca-certificates
+  zbar-tools librsvg2-bin
 )
 
 missing=()

@@ -1,5 +1,8 @@
 /* madoguchi: the portal program. `madoguchi [serve]` runs the HTTP server; `madoguchi
- * migrate` applies the database migrations; `madoguchi check` loads everything and exits. */
+ * migrate` applies the database migrations; `madoguchi check` loads everything and exits;
+ * `madoguchi export-signature RECEIPT DIR` writes an application's signed content, its
+ * signature and the CA certificates for checking it with `openssl cms -verify`. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -16,28 +19,35 @@
 #include "pages/pages.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "sig/verify.h"
 #include "util/log.h"
 
 #define VERSION "0.1.0"
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: madoguchi [--config FILE] [COMMAND]\n"
-		"\n"
-		"Madoguchi, a city's online procedures portal.\n"
-		"\n"
-		"Commands:\n"
-		"  serve      run the portal (the default)\n"
-		"  migrate    apply the database migrations not yet applied, then exit\n"
-		"  check      load the configuration, procedures and templates, then exit\n"
-		"\n"
-		"Options:\n"
-		"  -c, --config FILE   configuration file (JSON); MADOGUCHI_* variables override it\n"
-		"  -h, --help          this text\n"
-		"  -V, --version       the version\n"
-		"\n"
-		"Configuration keys, their environment variables and defaults:\n");
+	fprintf(
+	    f,
+	    "Usage: madoguchi [--config FILE] [COMMAND]\n"
+	    "\n"
+	    "Madoguchi, a city's online procedures portal.\n"
+	    "\n"
+	    "Commands:\n"
+	    "  serve      run the portal (the default)\n"
+	    "  migrate    apply the database migrations not yet applied, then exit\n"
+	    "  check      load the configuration, procedures and templates, then exit\n"
+	    "  export-signature RECEIPT DIR\n"
+	    "             write the signed content (RECEIPT.json), the signature (RECEIPT.p7s)\n"
+	    "             and the trust anchors (ca.pem) of an application into DIR, for\n"
+	    "             openssl cms -verify -binary -inform DER -content DIR/RECEIPT.json\n"
+	    "               -in DIR/RECEIPT.p7s -CAfile DIR/ca.pem\n"
+	    "\n"
+	    "Options:\n"
+	    "  -c, --config FILE   configuration file (JSON); MADOGUCHI_* variables override it\n"
+	    "  -h, --help          this text\n"
+	    "  -V, --version       the version\n"
+	    "\n"
+	    "Configuration keys, their environment variables and defaults:\n");
 	if (f == stdout)
 		config_print_keys();
 }
@@ -65,7 +75,7 @@ static void ensure_demo_account(store *s, const app *a)
 	if (store_account_by_email(s, DEMO_EMAIL, &acct) == STORE_OK)
 		return;
 	pw_params pp = {(unsigned)a->cfg.argon2_t_cost, (unsigned)a->cfg.argon2_m_cost_kib,
-			(unsigned)a->cfg.argon2_parallelism};
+	                (unsigned)a->cfg.argon2_parallelism};
 	char hash[STORE_HASH_MAX + 1];
 	long long id = 0, now = (long long)time(NULL);
 	if (password_hash(&pp, DEMO_PASSWORD, strlen(DEMO_PASSWORD), hash, sizeof(hash)) == 0 &&
@@ -98,14 +108,15 @@ static int prepare_store(const app *a, int migrate, char *err, size_t errlen)
 	unsigned latest = store_n_migrations ? store_migrations[store_n_migrations - 1].number : 0;
 	if (version < latest) {
 		snprintf(err, errlen,
-			 "the database is at migration %u but this program needs %u: run `madoguchi migrate`",
-			 version, latest);
+		         "the database is at migration %u but this program needs %u: run "
+		         "`madoguchi migrate`",
+		         version, latest);
 		goto out;
 	}
 	if (a->cfg.dev_mode && !migrate) {
 		ensure_demo_account(s, a);
 		log_info("development mode: demo resident %s, password %s; mails at %s/dev/mail",
-			 DEMO_EMAIL, DEMO_PASSWORD, a->cfg.base_url);
+		         DEMO_EMAIL, DEMO_PASSWORD, a->cfg.base_url);
 	}
 	if (a->procs) {
 		store_proc_doc *docs = calloc(a->procs->n + 1, sizeof(*docs));
@@ -133,26 +144,156 @@ out:
 	return rc;
 }
 
+/* The trust anchors and revocation sources of e-signatures; none when sign_anchors_dir is
+ * empty (signing is then off and the confirmation page says so). */
+static int load_trust(app *a, char *err, size_t errlen)
+{
+	const config *c = &a->cfg;
+	if (!c->sign_anchors_dir[0]) {
+		log_info("e-signatures off: sign_anchors_dir is not set");
+		return 0;
+	}
+	struct verify_config vc;
+	verify_config_init(&vc);
+	vc.anchors_dir = c->sign_anchors_dir;
+	vc.ocsp_url = c->sign_ocsp_url;
+	vc.crl_file = c->sign_crl_file;
+	vc.revocation_soft_fail = c->sign_revocation_soft_fail;
+	if (verify_trust_new(&vc, &a->trust, err, errlen) != VERIFY_OK)
+		return -1;
+	log_info("e-signatures: %zu trust anchor(s) from %s; revocation by %s%s%s",
+	         verify_trust_anchor_count(a->trust), c->sign_anchors_dir,
+	         c->sign_ocsp_url[0] ? "OCSP " : "", c->sign_crl_file[0] ? "CRL " : "",
+	         !c->sign_ocsp_url[0] && !c->sign_crl_file[0] ? "nothing (not checked)" : "");
+	return 0;
+}
+
+static int write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+		fprintf(stderr, "madoguchi: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The anchors as one PEM file: every *.pem / *.crt / *.cer file of the directory, as is. */
+static int copy_anchors(const char *from, const char *dir)
+{
+	char target[1024];
+	snprintf(target, sizeof(target), "%s/ca.pem", dir);
+	FILE *out = fopen(target, "wb");
+	if (!out)
+		return -1;
+	DIR *d = opendir(from);
+	struct dirent *e;
+	int n = 0;
+	while (d && (e = readdir(d))) {
+		const char *dot = strrchr(e->d_name, '.');
+		if (e->d_name[0] == '.' || !dot || (strcmp(dot, ".pem") && strcmp(dot, ".crt")))
+			continue;
+		char path[1024], buf[8192];
+		snprintf(path, sizeof(path), "%s/%s", from, e->d_name);
+		FILE *in = fopen(path, "rb");
+		size_t k;
+		while (in && (k = fread(buf, 1, sizeof(buf), in)) > 0)
+			fwrite(buf, 1, k, out);
+		if (in) {
+			fclose(in);
+			n++;
+		}
+	}
+	if (d)
+		closedir(d);
+	return fclose(out) == 0 && n > 0 ? 0 : -1;
+}
+
+static int export_signature(const config *c, const char *receipt, const char *dir)
+{
+	store *s = NULL;
+	store_application ap;
+	char err[512], name[64];
+	int rc = 1;
+	if (store_open(c->database, &s, err, sizeof(err)) != STORE_OK) {
+		fprintf(stderr, "madoguchi: database %s: %s\n", c->database, err);
+		return 1;
+	}
+	int e = store_application_get(s, receipt, &ap);
+	if (e != STORE_OK) {
+		fprintf(stderr, "madoguchi: application %s: %s\n", receipt, store_strerror(e));
+		goto out_store;
+	}
+	if (!ap.signature || !ap.content) {
+		fprintf(stderr, "madoguchi: application %s has no e-signature\n", receipt);
+		goto out;
+	}
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		fprintf(stderr, "madoguchi: cannot create %s: %s\n", dir, strerror(errno));
+		goto out;
+	}
+	snprintf(name, sizeof(name), "%s.json", ap.receipt);
+	if (write_file(dir, name, ap.content, strlen(ap.content)) < 0)
+		goto out;
+	snprintf(name, sizeof(name), "%s.p7s", ap.receipt);
+	if (write_file(dir, name, ap.signature, ap.signature_len) < 0)
+		goto out;
+	if (ap.verification) {
+		snprintf(name, sizeof(name), "%s.verification.json", ap.receipt);
+		if (write_file(dir, name, ap.verification, strlen(ap.verification)) < 0)
+			goto out;
+	}
+	if (!c->sign_anchors_dir[0] || copy_anchors(c->sign_anchors_dir, dir) < 0) {
+		fprintf(stderr,
+		        "madoguchi: no CA certificates to export (sign_anchors_dir \"%s\")\n",
+		        c->sign_anchors_dir);
+		goto out;
+	}
+	printf("%s/%s.json\n%s/%s.p7s\n%s/ca.pem\n", dir, ap.receipt, dir, ap.receipt, dir);
+	rc = 0;
+out:
+	store_application_release(&ap);
+out_store:
+	store_close(s);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL;
 	int c, rc = 1;
 	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': config_path = optarg; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("madoguchi %s\n", VERSION); return 0;
-		default: usage(stderr); return 2;
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("madoguchi %s\n", VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	const char *cmd = optind < argc ? argv[optind] : "serve";
-	if (optind + 1 < argc || (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "check"))) {
+	int is_export = strcmp(cmd, "export-signature") == 0;
+	if (is_export && optind + 3 != argc) {
+		fprintf(stderr, "madoguchi: usage: madoguchi export-signature RECEIPT DIR\n");
+		return 2;
+	}
+	if ((!is_export && optind + 1 < argc) || (strcmp(cmd, "serve") && strcmp(cmd, "migrate") &&
+	                                          strcmp(cmd, "check") && !is_export)) {
 		fprintf(stderr, "madoguchi: unknown command \"%s\" (see madoguchi --help)\n", cmd);
 		return 2;
 	}
@@ -174,6 +315,8 @@ int main(int argc, char **argv)
 			printf("database %s is up to date\n", a.cfg.database);
 		return rc;
 	}
+	if (is_export)
+		return export_signature(&a.cfg, argv[optind + 1], argv[optind + 2]);
 	if (proc_catalog_load(a.cfg.procedures_dir, &a.procs, err, sizeof(err)) != PROC_OK) {
 		fprintf(stderr, "madoguchi: procedure definition refused: %s\n", err);
 		return 2;
@@ -183,8 +326,14 @@ int main(int argc, char **argv)
 		log_error("bank and postal code tables not loaded (%s): run make", err);
 		a.refdata = NULL;
 	}
+	if (load_trust(&a, err, sizeof(err)) < 0) {
+		fprintf(stderr, "madoguchi: e-signature trust: %s\n", err);
+		rc = 2;
+		goto out;
+	}
 	a.tmpl = tmpl_set_new();
-	if (!a.tmpl || tmpl_set_load_dir(a.tmpl, a.cfg.templates_dir, err, sizeof(err)) != TMPL_OK) {
+	if (!a.tmpl ||
+	    tmpl_set_load_dir(a.tmpl, a.cfg.templates_dir, err, sizeof(err)) != TMPL_OK) {
 		fprintf(stderr, "madoguchi: templates: %s\n", err);
 		rc = 2;
 		goto out;
@@ -196,12 +345,14 @@ int main(int argc, char **argv)
 	}
 	a.routes = pages_routes(&a.n_routes);
 	if (strcmp(cmd, "check") == 0) {
-		printf("configuration, %zu procedures, templates and static files are fine\n", a.procs->n);
+		printf("configuration, %zu procedures, templates and static files are fine\n",
+		       a.procs->n);
 		rc = 0;
 		goto out;
 	}
 	if (log_access_open(a.cfg.access_log) < 0) {
-		fprintf(stderr, "madoguchi: access log %s: %s\n", a.cfg.access_log, strerror(errno));
+		fprintf(stderr, "madoguchi: access log %s: %s\n", a.cfg.access_log,
+		        strerror(errno));
 		goto out;
 	}
 	if (prepare_store(&a, 0, err, sizeof(err)) < 0) {
@@ -226,5 +377,6 @@ out:
 	tmpl_set_free(a.tmpl);
 	proc_catalog_free(a.procs);
 	refdata_free(a.refdata);
+	verify_trust_free(a.trust);
 	return rc;
 }

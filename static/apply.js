@@ -2,7 +2,8 @@
  * - 「申請する」 asks 「申請します。よろしいですか？」 in a dialog (without JavaScript the
  *   portal shows the same question on a page of its own);
  * - a form is sent once: its buttons are disabled after the first submit;
- * - a postal code fills the address field after it (a button next to the code). */
+ * - a postal code fills the address field after it (a button next to the code);
+ * - the confirmation page turns to 「電子署名済み」 by itself when the signature arrives. */
 (function () {
   'use strict';
 
@@ -67,7 +68,25 @@
     });
   }
 
+  /* the confirmation page while the person signs in the app: reload once signed */
+  function poll(el) {
+    var url = el.getAttribute('data-poll');
+    var timer = setInterval(function () {
+      fetch(url, { credentials: 'same-origin', cache: 'no-store' })
+        .then(function (r) { return r.json(); })
+        .then(function (j) {
+          if (j.signed) {
+            clearInterval(timer);
+            el.textContent = '電子署名を受け取りました。ページを更新します…';
+            window.location.reload();
+          }
+        })
+        .catch(function () { /* the next try */ });
+    }, 2000);
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
+    Array.prototype.forEach.call(document.querySelectorAll('[data-poll]'), poll);
     var forms = document.querySelectorAll('form.submit-form, form.apply-form');
     Array.prototype.forEach.call(forms, onSubmitOnce);
     /* back to a page kept in the browser's cache: its forms may be sent again */

@@ -2,7 +2,7 @@
 # (foreground, Debian's vpcd reader driver on two free ports) and the virtual card
 # (`madoguchi-card serve`), inside a private mount namespace with its own /run/pcscd when the
 # test runs as root and `unshare -m` works, so it never meets another pcscd and leaves nothing
-# behind. Sourced (not run) by tests/integration/card_opensc.sh and signer_card.sh:
+# behind; and in a network namespace with only loopback when `unshare -n` works. Sourced (not run) by tests/integration/card_opensc.sh and signer_card.sh:
 #
 #   cd "$(dirname "$0")/../.."
 #   . tests/card_env.sh
@@ -24,6 +24,13 @@ card_env_enter_ns() { # card_env_enter_ns "$0" "$@"
 		unshare -m true 2>/dev/null; then
 		local script=$1
 		shift
+		# and a network namespace of its own with only loopback: `openssl ocsp -port N` of
+		# OpenSSL 3.0 listens on every interface, and nothing started here may be reachable
+		# from outside the machine
+		if unshare -n true 2>/dev/null && command -v ip >/dev/null; then
+			exec env CARD_TEST_NS=1 unshare -mn --propagation private \
+				bash -c 'ip link set lo up && exec bash "$@"' bash "$script" "$@"
+		fi
 		exec env CARD_TEST_NS=1 unshare -m --propagation private bash "$script" "$@"
 	fi
 }

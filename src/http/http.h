@@ -19,6 +19,7 @@ struct event_base;
 struct store;
 struct static_files;
 struct refdata;
+struct verify_trust;
 
 enum http_method { M_GET = 1, M_POST = 2, M_HEAD = 4 };
 
@@ -41,6 +42,8 @@ typedef struct app {
 	/* bank and postal codes; NULL when the tables could not be loaded (lookups then say
 	 * "unavailable" and codes are checked by form only) */
 	struct refdata *refdata;
+	/* e-signature verification; NULL when sign_anchors_dir is not set (signing off) */
+	struct verify_trust *trust;
 	const route *routes;
 	size_t n_routes;
 	/* wakes the mail sender after a job queued a mail (NULL: none runs) */

@@ -19,6 +19,7 @@
 #include "http/multipart.h"
 #include "http/session.h"
 #include "pages/pages.h"
+#include "pages/sign.h"
 #include "sig/token.h"
 #include "store/store.h"
 #include "util/jdate.h"
@@ -404,7 +405,8 @@ static json_t *field_ctx(const procedure *p, size_t idx, json_t *raw, json_t *er
 	case FT_RADIO:
 	case FT_CHECKBOX:
 		json_object_set_new(c, "is_choice", json_true());
-		json_object_set_new(c, "choice_type", json_string(f->type == FT_RADIO ? "radio" : "checkbox"));
+		json_object_set_new(c, "choice_type",
+		                    json_string(f->type == FT_RADIO ? "radio" : "checkbox"));
 		json_object_set_new(c, "options", options_ctx(f, raw, f->type == FT_CHECKBOX));
 		break;
 	case FT_DATE: {
@@ -710,6 +712,8 @@ static void work_submit(store *s, const app *a, job *j)
 	long long now = (long long)time(NULL);
 	store_draft d = {0};
 	store_application ap;
+	store_sign_request sr;
+	int have_sr = 0;
 	json_t *raw = NULL, *ans = NULL, *atts = NULL, *lines = NULL;
 	char *canon = NULL, *display = NULL, digest[65];
 	int rc;
@@ -748,9 +752,16 @@ static void work_submit(store *s, const app *a, job *j)
 		j->out = O_CHANGED;
 		goto out;
 	}
-	if (j->p->signature_required) { /* the signing issue plugs its check in here */
-		j->out = O_UNSIGNED;
-		goto out;
+	if (j->p->signature_required) { /* a signature of exactly this content */
+		rc = store_sign_request_signed(s, j->key, digest, &sr);
+		if (rc != STORE_OK) {
+			j->out = rc == STORE_ENOTFOUND ? O_UNSIGNED : O_FAIL;
+			goto out;
+		}
+		have_sr = 1;
+		ap.signature = sr.signature;
+		ap.signature_len = sr.signature_len;
+		ap.verification = sr.verification;
 	}
 	snprintf(ap.draft_key, sizeof(ap.draft_key), "%s", j->key);
 	ap.account_id = j->account_id;
@@ -796,6 +807,8 @@ fail:
 	store_rollback(s);
 	j->out = O_FAIL;
 out:
+	if (have_sr)
+		store_sign_request_release(&sr);
 	store_draft_release(&d);
 	json_decref(raw);
 	json_decref(ans);
@@ -1106,8 +1119,8 @@ void page_apply_confirm(req *r)
 	char *canon = answers_canonical(p, ans, atts, digest);
 	json_t *lines = answers_display(p, ans, atts);
 	json_decref(atts);
-	free(canon);
 	if (!canon || !lines) {
+		free(canon);
 		json_decref(lines);
 		render_busy(r);
 		goto out;
@@ -1132,15 +1145,24 @@ void page_apply_confirm(req *r)
 	json_t *ctx = page_base_ctx(r, p->title);
 	json_object_set_new(ctx, "proc", json_pack("{s:s, s:s}", "id", p->id, "title", p->title));
 	json_object_set_new(ctx, "steps", steps(1));
-	json_object_set_new(ctx, "lines", lines);
+	json_object_set_new(ctx, "lines", json_incref(lines));
 	json_object_set_new(ctx, "key", json_string(d.key));
 	json_object_set_new(ctx, "digest", json_string(digest));
 	json_object_set_new(ctx, "apply_js", json_true());
-	int signed_ok = 0; /* the signing issue fills the state of the draft's signature */
+	int signed_ok = 0, changed = 0;
 	if (p->signature_required) {
-		json_object_set_new(
-		    ctx, "signature",
-		    json_pack("{s:b, s:b}", "signed", signed_ok, "unsigned", !signed_ok));
+		store_sign_request sr;
+		rc = store_sign_request_signed(r->w->store, d.key, digest, &sr);
+		if (rc == STORE_OK) {
+			signed_ok = 1;
+			store_sign_request_release(&sr);
+		} else {
+			store_sign_request_signed_other(r->w->store, d.key, digest, &changed);
+		}
+		json_object_set_new(ctx, "signature",
+		                    json_pack("{s:b, s:b, s:b, s:b}", "signed", signed_ok,
+		                              "unsigned", !signed_ok, "changed", changed,
+		                              "available", r->a->trust != NULL));
 	}
 	json_object_set_new(ctx, "can_submit", json_boolean(!p->signature_required || signed_ok));
 	if (form_get(&r->query, "changed"))
@@ -1148,10 +1170,21 @@ void page_apply_confirm(req *r)
 		    ctx, "notice",
 		    json_string(
 		        "申請内容が変わりました。内容をもう一度確かめてから、申請してください。"));
+	else if (changed)
+		json_object_set_new(
+		    ctx, "notice",
+		    json_string("電子署名のあとで申請内容が変わったため、その署名は使えなくなりまし"
+		                "た。もう一度、電子署名をしてください。"));
 	else if (form_get(&r->query, "unsigned"))
 		json_object_set_new(
 		    ctx, "notice", json_string("この手続は、電子署名をしてから申請してください。"));
-	resp_page(r, 200, "apply_confirm", ctx);
+	if (p->signature_required && !signed_ok && r->a->trust)
+		sign_confirm_page(r, ctx, d.key, digest, p->title, canon, lines);
+	else
+		resp_page(r, 200, "apply_confirm", ctx);
+	free(canon);
+	json_decref(lines);
+	goto out;
 out:
 	store_draft_release(&d);
 	json_decref(raw);
@@ -1417,4 +1450,28 @@ void page_api_postal(req *r)
 		resp_json(r, 200,
 		          json_pack("{s:s, s:s, s:s, s:s}", "postal", digits, "prefecture", pref,
 		                    "city", city, "town", town));
+}
+
+/* What the confirmation page polls while the person signs in the app: {"signed": true} once
+ * a signature of the content with this digest arrived for the person's open draft. */
+void page_sign_state(req *r)
+{
+	const procedure *p = proc_catalog_find(r->a->procs, r->params[0]);
+	const char *digest = form_get(&r->query, "digest");
+	char owner[STORE_OWNER_MAX + 1];
+	store_draft d;
+	if (!p || !digest || strlen(digest) != 64 || owner_of(r, owner, sizeof(owner)) < 0) {
+		resp_json(r, 404, json_pack("{s:s}", "error", "not_found"));
+		return;
+	}
+	int rc = store_draft_open(r->w->store, owner, p->id, &d), signed_ok = 0;
+	if (rc == STORE_OK) {
+		store_sign_request sr;
+		if (store_sign_request_signed(r->w->store, d.key, digest, &sr) == STORE_OK) {
+			signed_ok = 1;
+			store_sign_request_release(&sr);
+		}
+		store_draft_release(&d);
+	}
+	resp_json(r, 200, json_pack("{s:b}", "signed", signed_ok));
 }

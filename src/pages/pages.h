@@ -23,6 +23,10 @@ void page_mypage_detail(req *r);
 void page_mypage_withdraw(req *r);
 void page_mypage_withdraw_post(req *r);
 void page_api_postal(req *r);
+void page_sign_state(req *r);
+/* sign.c */
+void page_api_sign(req *r);
+void page_api_sign_post(req *r);
 /* account.c */
 void page_login(req *r);
 void page_login_post(req *r);

@@ -70,6 +70,13 @@ enum {
 	ST_APP_SET_STATUS,
 	ST_EVENT_ADD,
 	ST_EVENTS,
+	ST_SIGN_CREATE,
+	ST_SIGN_GET,
+	ST_SIGN_FINISH,
+	ST_SIGN_EXISTS,
+	ST_SIGN_SIGNED,
+	ST_SIGN_SIGNED_OTHER,
+	ST_SIGN_PRUNE,
 	ST_COUNT
 };
 
@@ -87,6 +94,10 @@ enum {
 	"receipt, draft_key, coalesce(account_id, 0), proc_id, proc_version, proc_title, status, " \
 	"digest, submitted_at, updated_at"
 #define APP_BIG_COLS "content, display, signature, verification"
+/* sign_row reads these; the malloc'd parts are columns 8 to 11. */
+#define SIGN_COLS                                                                                  \
+	"id_hash, draft_key, digest, proc_title, created_at, expires_at, coalesce(used_at, 0), "   \
+	"status, content, display, signature, verification"
 /* The open draft that attachment changes require. */
 #define DRAFT_IS_OPEN "EXISTS (SELECT 1 FROM drafts WHERE key = ?1 AND receipt IS NULL)"
 
@@ -215,6 +226,26 @@ static const char *const statements[ST_COUNT] = {
 			 " VALUES (?1, ?2, ?3, ?4)",
 	[ST_EVENTS] = "SELECT status, coalesce(note, ''), at FROM application_events"
 		      " WHERE receipt = ?1 ORDER BY id LIMIT ?2",
+
+	/* The check that the draft is open and the insert are one statement. */
+	[ST_SIGN_CREATE] = "INSERT INTO sign_requests (id_hash, draft_key, digest, proc_title,"
+			   " created_at, expires_at, status, content, display)"
+			   " SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8 WHERE EXISTS"
+			   " (SELECT 1 FROM drafts WHERE key = ?2 AND receipt IS NULL)",
+	[ST_SIGN_GET] = "SELECT " SIGN_COLS " FROM sign_requests WHERE id_hash = ?1",
+	/* One statement: found, checked and changed under the write lock, so of two
+	 * connections posting to the same request only one sees it pending. */
+	[ST_SIGN_FINISH] = "UPDATE sign_requests SET status = ?2, signature = ?3,"
+			   " verification = ?4, used_at = ?5"
+			   " WHERE id_hash = ?1 AND status = 'pending' AND used_at IS NULL"
+			   " AND expires_at > ?5",
+	[ST_SIGN_EXISTS] = "SELECT count(*) FROM sign_requests WHERE id_hash = ?1",
+	[ST_SIGN_SIGNED] = "SELECT " SIGN_COLS " FROM sign_requests"
+			   " WHERE draft_key = ?1 AND status = 'signed' AND digest = ?2"
+			   " ORDER BY used_at DESC, created_at DESC, id_hash DESC LIMIT 1",
+	[ST_SIGN_SIGNED_OTHER] = "SELECT count(*) FROM sign_requests"
+				 " WHERE draft_key = ?1 AND status = 'signed' AND digest <> ?2",
+	[ST_SIGN_PRUNE] = "DELETE FROM sign_requests WHERE used_at IS NULL AND expires_at < ?1",
 };
 /* clang-format on */
 #define SCAN_LIMIT_PARAM 9
@@ -1523,6 +1554,151 @@ static int sq_application_events(void *ctx, const char *receipt, store_app_event
 	return rc;
 }
 
+static int sq_sign_request_create(void *ctx, const store_sign_request *r)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_SIGN_CREATE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, r->id_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->draft_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->proc_title, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, r->created_at);
+	sqlite3_bind_int64(st, 6, r->expires_at);
+	sqlite3_bind_text(st, 7, r->content, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, r->display, -1, SQLITE_STATIC);
+	/* No row inserted: the draft is absent or submitted. */
+	return run_one(c, st);
+}
+
+/* Read the request (SIGN_COLS) that the bound statement st selects, malloc'd parts
+ * included; they are NULL when it fails. */
+static int sign_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_sign_request *out)
+{
+	int rc = step_row(c, st);
+	if (rc != STORE_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	column_copy(st, 0, out->id_hash, sizeof(out->id_hash));
+	column_copy(st, 1, out->draft_key, sizeof(out->draft_key));
+	column_copy(st, 2, out->digest, sizeof(out->digest));
+	column_copy(st, 3, out->proc_title, sizeof(out->proc_title));
+	out->created_at = sqlite3_column_int64(st, 4);
+	out->expires_at = sqlite3_column_int64(st, 5);
+	out->used_at = sqlite3_column_int64(st, 6);
+	column_copy(st, 7, out->status, sizeof(out->status));
+	if ((rc = column_alloc(c, st, 8, 0, &out->content, NULL)) == STORE_OK &&
+	    (rc = column_alloc(c, st, 9, 0, &out->display, NULL)) == STORE_OK &&
+	    (rc = column_alloc(c, st, 10, 1, &out->signature, &out->signature_len)) == STORE_OK)
+		rc = column_alloc(c, st, 11, 0, &out->verification, NULL);
+	done(st);
+	if (rc == STORE_OK && (!out->content || !out->display)) {
+		snprintf(c->msg, sizeof(c->msg), "sign request without content");
+		rc = STORE_ESQL; /* NOT NULL in the schema */
+	}
+	if (rc != STORE_OK)
+		store_sign_request_release(out);
+	return rc;
+}
+
+static int sq_sign_request_get(void *ctx, const char *id_hash, store_sign_request *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_SIGN_GET, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
+	return sign_row(c, st, out);
+}
+
+static int sq_sign_request_finish(void *ctx, const char *id_hash, const char *status,
+                                  const void *sig, size_t sig_len, const char *verification,
+                                  long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 n = 0;
+	int rc = stmt(c, ST_SIGN_FINISH, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	if (sig_len) {
+		if ((rc = sqlite3_bind_blob64(st, 3, sig, sig_len, SQLITE_STATIC)) != SQLITE_OK) {
+			rc = fail(c, rc);
+			done(st);
+			return rc;
+		}
+	} else {
+		sqlite3_bind_null(st, 3);
+	}
+	sqlite3_bind_text(st, 4, verification, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	if ((rc = run(c, st)) != STORE_OK)
+		return rc;
+	if (sqlite3_changes64(c->db) == 1)
+		return STORE_OK;
+	/* Nothing changed: used, expired or absent. In the caller's transaction, so the row
+	 * seen here is the one the update saw. */
+	if ((rc = stmt(c, ST_SIGN_EXISTS, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
+	if ((rc = query_int(c, st, &n)) != STORE_OK)
+		return rc;
+	snprintf(c->msg, sizeof(c->msg), "%s",
+	         n > 0 ? "sign request already used or expired" : "no such row");
+	return n > 0 ? STORE_ECONFLICT : STORE_ENOTFOUND;
+}
+
+static int sq_sign_request_signed(void *ctx, const char *draft_key, const char *digest,
+                                  store_sign_request *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_SIGN_SIGNED, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	return sign_row(c, st, out);
+}
+
+static int sq_sign_request_signed_other(void *ctx, const char *draft_key, const char *digest,
+                                        int *any)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 n = 0;
+	int rc = stmt(c, ST_SIGN_SIGNED_OTHER, &st);
+
+	*any = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	if ((rc = query_int(c, st, &n)) == STORE_OK)
+		*any = n > 0;
+	return rc;
+}
+
+static int sq_sign_requests_prune(void *ctx, long long before, long long *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_SIGN_PRUNE, &st);
+
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, before);
+	if ((rc = run(c, st)) == STORE_OK)
+		*n = (long long)sqlite3_changes64(c->db);
+	return rc;
+}
+
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 {
 	static const char *const pragmas[][2] = {
@@ -1602,4 +1778,10 @@ const struct store_backend store_sqlite_backend = {
     .application_set_status = sq_application_set_status,
     .application_event_add = sq_application_event_add,
     .application_events = sq_application_events,
+    .sign_request_create = sq_sign_request_create,
+    .sign_request_get = sq_sign_request_get,
+    .sign_request_finish = sq_sign_request_finish,
+    .sign_request_signed = sq_sign_request_signed,
+    .sign_request_signed_other = sq_sign_request_signed_other,
+    .sign_requests_prune = sq_sign_requests_prune,
 };

@@ -1379,3 +1379,117 @@ int store_application_events(store *s, const char *receipt, store_app_event *out
 	*n = got;
 	return STORE_OK;
 }
+
+/* ---- sign requests ---- */
+
+/* The statuses a sign request can be finished with (it is created "pending"). */
+static int sign_finish_status_ok(const char *status)
+{
+	return status && (strcmp(status, "signed") == 0 || strcmp(status, "refused") == 0);
+}
+
+/* The fields of r that create stores, as store.h states them. The fixed-size strings must
+ * end inside their arrays before they are read as strings. */
+static int sign_request_ok(const store_sign_request *r)
+{
+	if (!memchr(r->id_hash, '\0', sizeof(r->id_hash)) ||
+	    !memchr(r->draft_key, '\0', sizeof(r->draft_key)) ||
+	    !memchr(r->digest, '\0', sizeof(r->digest)) ||
+	    !memchr(r->proc_title, '\0', sizeof(r->proc_title)))
+		return 0;
+	return hash_ok(r->id_hash) && draft_key_ok(r->draft_key) && hash_ok(r->digest) &&
+	       text_ok(r->proc_title, 1, STORE_TITLE_MAX, TEXT_LINE) &&
+	       text_ok(r->content, 1, STORE_CONTENT_MAX, TEXT_ANY) &&
+	       text_ok(r->display, 1, STORE_CONTENT_MAX, TEXT_ANY) && r->created_at > 0 &&
+	       r->expires_at > r->created_at;
+}
+
+int store_sign_request_create(store *s, const store_sign_request *r)
+{
+	if (!READY(s) || !r || !sign_request_ok(r))
+		return STORE_EINPUT;
+	return s->be->sign_request_create(s->ctx, r);
+}
+
+int store_sign_request_get(store *s, const char *id_hash, store_sign_request *out)
+{
+	if (!out)
+		return STORE_EINPUT;
+	memset(out, 0, sizeof(*out));
+	if (!READY(s) || !hash_ok(id_hash))
+		return STORE_EINPUT;
+	return s->be->sign_request_get(s->ctx, id_hash, out);
+}
+
+int store_sign_request_finish(store *s, const char *id_hash, const char *status, const void *sig,
+                              size_t sig_len, const char *verification, long long now)
+{
+	int rc, own = 0;
+
+	if (!READY(s) || !hash_ok(id_hash) || !sign_finish_status_ok(status) || now <= 0 ||
+	    !text_ok(verification, 1, STORE_VERIFICATION_MAX, TEXT_ANY))
+		return STORE_EINPUT;
+	if (sig_len == 0 ? sig != NULL : !sig || sig_len > STORE_SIGNATURE_MAX)
+		return STORE_EINPUT;
+	if (strcmp(status, "signed") == 0 && sig_len == 0)
+		return STORE_EINPUT;
+	/* The update and, when it changed nothing, the look-up that tells "absent" from
+	 * "used or expired" see the same state. */
+	if ((rc = tx_start(s, &own)) != STORE_OK)
+		return rc;
+	rc = s->be->sign_request_finish(s->ctx, id_hash, status, sig, sig_len, verification, now);
+	return tx_end(s, own, rc);
+}
+
+int store_sign_request_signed(store *s, const char *draft_key, const char *digest,
+                              store_sign_request *out)
+{
+	if (!out)
+		return STORE_EINPUT;
+	memset(out, 0, sizeof(*out));
+	if (!READY(s) || !draft_key_ok(draft_key) || !hash_ok(digest))
+		return STORE_EINPUT;
+	return s->be->sign_request_signed(s->ctx, draft_key, digest, out);
+}
+
+int store_sign_request_signed_other(store *s, const char *draft_key, const char *digest, int *any)
+{
+	int v = 0, rc;
+
+	if (any)
+		*any = 0;
+	if (!READY(s) || !draft_key_ok(draft_key) || !hash_ok(digest) || !any)
+		return STORE_EINPUT;
+	if ((rc = s->be->sign_request_signed_other(s->ctx, draft_key, digest, &v)) != STORE_OK)
+		return rc;
+	*any = v != 0;
+	return STORE_OK;
+}
+
+int store_sign_requests_prune(store *s, long long before, long long *n)
+{
+	long long v = 0;
+	int rc;
+
+	if (n)
+		*n = 0;
+	if (!READY(s))
+		return STORE_EINPUT;
+	if ((rc = s->be->sign_requests_prune(s->ctx, before, &v)) != STORE_OK)
+		return rc;
+	if (n)
+		*n = v;
+	return STORE_OK;
+}
+
+void store_sign_request_release(store_sign_request *r)
+{
+	if (!r)
+		return;
+	free(r->content);
+	free(r->display);
+	free(r->signature);
+	free(r->verification);
+	r->content = r->display = r->signature = r->verification = NULL;
+	r->signature_len = 0;
+}

@@ -59,8 +59,8 @@ void store_free_ids(char **ids);
  * rolled back, so after store_commit returns none is open either way. A call that fails
  * inside an open transaction leaves it open: the caller decides (usually store_rollback).
  * The calls that need a transaction of their own (store_token_consume, store_outbox_claim,
- * store_account_delete, store_application_submit, store_application_set_status) join the
- * caller's when one is open. */
+ * store_account_delete, store_application_submit, store_application_set_status,
+ * store_sign_request_finish) join the caller's when one is open. */
 int store_begin(store *s);
 int store_commit(store *s);
 int store_rollback(store *s); /* harmless when none is open */
@@ -91,8 +91,8 @@ int store_account_set_password(store *s, long long id, const char *pw_hash);
 /* STORE_ECONFLICT when another account has the address. */
 int store_account_set_email(store *s, long long id, const char *email);
 /* Deletes the account and, by foreign keys, its sessions and tokens; also its open drafts
- * (owner "a:ID") with their attachments, in one transaction (the caller's when open). Its
- * applications stay, with account_id 0. */
+ * (owner "a:ID") with their attachments and sign requests, in one transaction (the caller's
+ * when open). Its applications stay, with account_id 0. */
 int store_account_delete(store *s, long long id);
 
 /* ---- Single-use tokens (e-mail confirmation, password reset, change of e-mail). Only the
@@ -228,7 +228,8 @@ int store_draft_get(store *s, const char *key, store_draft *out);
 /* Replaces raw (and proc_version, updated_at) of an open draft; STORE_ENOTFOUND when absent
  * or already submitted. */
 int store_draft_save(store *s, const char *key, int proc_version, const char *raw, long long now);
-/* Deletes an open draft and its attachments; STORE_ENOTFOUND when absent or submitted. */
+/* Deletes an open draft with its attachments and sign requests; STORE_ENOTFOUND when absent
+ * or submitted. */
 int store_draft_delete(store *s, const char *key);
 /* Frees d->raw and sets it NULL; d may be NULL. */
 void store_draft_release(store_draft *d);
@@ -340,5 +341,63 @@ typedef struct store_app_event {
 /* The application's events, oldest first, at most max (*n is 0 for an absent one). */
 int store_application_events(store *s, const char *receipt, store_app_event *out, size_t max,
                              size_t *n);
+
+/* ---- Sign requests (署名要求): the confirmation page of a procedure that needs an
+ * e-signature makes one; the signing app fetches it by the id in its link and posts the
+ * signature. Only the SHA-256 hex of the id is stored (id_hash). Bound to one draft and to
+ * the digest of the draft's canonical content at the time; single use; short-lived
+ * (expires_at). The requests go with their draft: store_draft_delete and the deletion of an
+ * account's open drafts (store_account_delete) delete them too. id_hash and digest are 64
+ * lower-case hex digits; draft_key as for drafts; proc_title 1..STORE_TITLE_MAX bytes of
+ * UTF-8 without control characters; content and display 1..STORE_CONTENT_MAX bytes of
+ * UTF-8; 0 < created_at < expires_at; a signature 1..STORE_SIGNATURE_MAX bytes; a
+ * verification report 1..STORE_VERIFICATION_MAX bytes of UTF-8. Anything else (and a NULL
+ * store, request or out) is STORE_EINPUT. The store does not hash: the caller computes
+ * id_hash and digest. */
+typedef struct store_sign_request {
+	char id_hash[65];
+	char draft_key[STORE_DRAFT_KEY_MAX + 1];
+	char digest[65]; /* SHA-256 hex of content */
+	char proc_title[STORE_TITLE_MAX + 1];
+	char *content; /* canonical JSON (malloc'd), <= STORE_CONTENT_MAX */
+	char *display; /* JSON array of {label, value} (malloc'd) */
+	long long created_at, expires_at;
+	long long used_at;    /* 0 until a signature was posted */
+	char status[16];      /* "pending", "signed", "refused" */
+	char *signature;      /* DER CMS (malloc'd) when signed (a refused one may keep what
+	                       * was posted), else NULL */
+	size_t signature_len; /* its length, 0 when none */
+	char *verification;   /* JSON report (malloc'd) once used, else NULL */
+} store_sign_request;
+/* STORE_ECONFLICT for an id_hash already stored, STORE_ENOTFOUND for an absent or already
+ * submitted draft (checked in the same statement as the insert). status, used_at, signature
+ * and verification of r are ignored (pending). r is only read: the caller keeps what it
+ * owns. */
+int store_sign_request_create(store *s, const store_sign_request *r);
+/* Any request by id_hash, whatever its status or expiry (the caller decides what to show);
+ * STORE_ENOTFOUND when absent. *out is overwritten (release an earlier one first); its
+ * malloc'd parts are set on success and NULL otherwise. The caller releases. */
+int store_sign_request_get(store *s, const char *id_hash, store_sign_request *out);
+/* Uses a pending request whose expires_at > now: status "signed" (signature required) or
+ * "refused" (signature may be NULL), the verification report (JSON text, required), used_at
+ * = now (> 0). sig is NULL with sig_len 0, or sig_len bytes. Exactly one of two concurrent
+ * callers wins (one conditional update, in the caller's transaction or one of its own).
+ * STORE_ENOTFOUND when absent, STORE_ECONFLICT when already used or expired (the request is
+ * then left as it was). */
+int store_sign_request_finish(store *s, const char *id_hash, const char *status, const void *sig,
+                              size_t sig_len, const char *verification, long long now);
+/* The draft's newest request with status "signed" and this digest (the signature that
+ * counts for the draft as it is now): the latest used_at, then the latest created_at.
+ * STORE_ENOTFOUND when none. Same ownership of *out as store_sign_request_get. */
+int store_sign_request_signed(store *s, const char *draft_key, const char *digest,
+                              store_sign_request *out);
+/* 1 in *any when the draft has a signed request with another digest (the content changed
+ * after signing: the page asks for a new signature), else 0 (also for an absent draft). */
+int store_sign_request_signed_other(store *s, const char *draft_key, const char *digest, int *any);
+/* Deletes requests never used that expired before `before` (expires_at < before;
+ * housekeeping); used ones stay with their draft. *n (may be NULL) gets how many. */
+int store_sign_requests_prune(store *s, long long before, long long *n);
+/* Frees the malloc'd parts and sets them NULL (signature_len 0); r may be NULL. */
+void store_sign_request_release(store_sign_request *r);
 
 #endif

@@ -146,7 +146,8 @@ struct store_backend {
 	int (*draft_save)(void *ctx, const char *key, int proc_version, const char *raw,
 	                  long long now);
 	int (*draft_delete)(void *ctx, const char *key);
-	/* Every open draft of owner (any number, none is fine), attachments by cascade. */
+	/* Every open draft of owner (any number, none is fine), attachments and sign
+	 * requests by cascade. */
 	int (*drafts_delete_open_of)(void *ctx, const char *owner);
 	/* In a transaction: the draft's key, owner, proc_id, proc_version, times and receipt
 	 * ("" while open) into *out, raw left NULL; STORE_ENOTFOUND when absent. Holds the
@@ -195,6 +196,32 @@ struct store_backend {
 	/* max >= 1; oldest first. */
 	int (*application_events)(void *ctx, const char *receipt, store_app_event *out, size_t max,
 	                          size_t *n);
+
+	/* Sign requests. sign_request_create inserts (status pending, used_at, signature and
+	 * verification NULL, whatever r holds there) only while the draft is open, checked in
+	 * the same statement (PostgreSQL: the draft row read FOR SHARE, as for attachments);
+	 * STORE_ENOTFOUND otherwise. */
+	int (*sign_request_create)(void *ctx, const store_sign_request *r);
+	/* Fills all of *out (malloc'd parts included) on success; leaves them NULL on
+	 * failure. */
+	int (*sign_request_get)(void *ctx, const char *id_hash, store_sign_request *out);
+	/* In a transaction: sets status, signature (NULL when sig_len is 0), verification and
+	 * used_at = now of the request when it is pending and expires_at > now, in one
+	 * conditional UPDATE, so that of two connections only one changes it (PostgreSQL
+	 * re-checks the WHERE after waiting for the row lock); when it changed no row,
+	 * STORE_ECONFLICT if the request exists, STORE_ENOTFOUND if not. */
+	int (*sign_request_finish)(void *ctx, const char *id_hash, const char *status,
+	                           const void *sig, size_t sig_len, const char *verification,
+	                           long long now);
+	/* The newest signed request of the draft with digest (used_at, then created_at,
+	 * descending), as sign_request_get fills it; STORE_ENOTFOUND when none. */
+	int (*sign_request_signed)(void *ctx, const char *draft_key, const char *digest,
+	                           store_sign_request *out);
+	/* *any: 1 when the draft has a signed request with another digest, else 0. */
+	int (*sign_request_signed_other)(void *ctx, const char *draft_key, const char *digest,
+	                                 int *any);
+	/* Deletes the requests with used_at NULL and expires_at < before; *n gets how many. */
+	int (*sign_requests_prune)(void *ctx, long long before, long long *n);
 };
 
 struct store {

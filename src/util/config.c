@@ -36,6 +36,11 @@ static const struct key keys[] = {
 	S(static_dir, "directory of the static files"),
 	S(procedures_dir, "directory of the procedure definitions"),
 	S(refdata_dir, "directory of the bank and postal code tables (made at setup)"),
+	S(sign_anchors_dir, "directory of the CA certificates that e-signatures must chain to (empty: signing off)"),
+	S(sign_ocsp_url, "OCSP responder for signing certificates (empty: none)"),
+	S(sign_crl_file, "CRL file for signing certificates (empty: none)"),
+	B(sign_revocation_soft_fail, "accept a signature when no revocation source answers (the report says so)"),
+	I(sign_request_minutes, 1, 60, "minutes a sign request stays usable"),
 	S(access_log, "access log: a path, - for stderr, empty for none"),
 	S(base_url, "public address of the portal"),
 	B(dev_mode, "development mode: migrate on start, development pages"),
@@ -88,6 +93,7 @@ void config_defaults(config *c)
 	snprintf(c->static_dir, sizeof(c->static_dir), "static");
 	snprintf(c->procedures_dir, sizeof(c->procedures_dir), "procedures");
 	snprintf(c->refdata_dir, sizeof(c->refdata_dir), "build/refdata");
+	c->sign_request_minutes = 10;
 	snprintf(c->access_log, sizeof(c->access_log), "-");
 	snprintf(c->base_url, sizeof(c->base_url), "http://localhost:8080");
 	c->max_body_bytes = 32L << 20;

@@ -17,6 +17,13 @@ typedef struct config {
 	char static_dir[256];
 	char procedures_dir[256];
 	char refdata_dir[256];    /* bank and postal code tables made at setup */
+	/* e-signatures: trust anchors (the J-LIS roots; the test root in development), and
+	 * the revocation check: an OCSP responder and/or a CRL file */
+	char sign_anchors_dir[256];
+	char sign_ocsp_url[512];
+	char sign_crl_file[256];
+	int sign_revocation_soft_fail;
+	long sign_request_minutes; /* a sign request's life */
 	char access_log[256];    /* path, "-" (stderr) or "" (off) */
 	char base_url[256];      /* the public address, used in links and mails */
 	int dev_mode;            /* migrate on start, /dev pages */

@@ -44,6 +44,7 @@ export async function startPortal(env = {}) {
   const child = spawn(path.join(root, build, 'madoguchi'), [], {
     cwd: root,
     env: { ...process.env, MADOGUCHI_PORT: String(port), MADOGUCHI_DATABASE: `sqlite:${dir}/portal.db`,
+      MADOGUCHI_BASE_URL: `http://127.0.0.1:${port}`,
       MADOGUCHI_DEV_MODE: '1', MADOGUCHI_ACCESS_LOG: `${dir}/access.log`, MADOGUCHI_THREADS: '2', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -1,0 +1,300 @@
+/* sign: the portal's side of the e-signature hand-off (seed steps 7-14, architecture.md
+ * "E-signature hand-off"). The confirmation page makes a sign request (unguessable id,
+ * single use, short-lived, bound to the draft's canonical digest) and offers it as a
+ * madoguchi-sign: link and as a QR code; the signing app fetches the request from
+ * /api/sign/ID and posts the CMS signature there, verified on the worker pool
+ * (sig/verify.c); the page polls /procedures/ID/signature and turns to 「電子署名済み」.
+ * The contract with the app is in docs/signer.md. */
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "http/defer.h"
+#include "pages/pages.h"
+#include "pages/sign.h"
+#include "sig/token.h"
+#include "sig/verify.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/qr.h"
+
+static int id_ok(const char *id)
+{
+	size_t n = 0;
+	for (; id[n]; n++)
+		if (!((id[n] >= 'A' && id[n] <= 'Z') || (id[n] >= 'a' && id[n] <= 'z') ||
+		      (id[n] >= '0' && id[n] <= '9') || id[n] == '-' || id[n] == '_'))
+			return 0;
+	return n == TOKEN_LEN;
+}
+
+int sign_link(const app *a, const char *id, char *out, size_t outlen)
+{
+	const char *u = a->cfg.base_url, *host = strstr(u, "://");
+	if (!host)
+		return -1;
+	host += 3;
+	size_t hl = strcspn(host, "/");
+	int n = snprintf(out, outlen, "madoguchi-sign://%.*s/sign/%s", (int)hl, host, id);
+	return n > 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+/* ---------- the confirmation page: a new request, then the page ---------- */
+
+typedef struct make_job {
+	json_t *ctx; /* the page, rendered by the completion */
+	store_sign_request sr;
+	char id[TOKEN_LEN + 1];
+	int ok;
+} make_job;
+
+static void make_work(store *s, const app *a, void *arg)
+{
+	make_job *j = arg;
+	long long now = (long long)time(NULL);
+	if (token_new(j->id) < 0)
+		return;
+	token_sha256_hex(j->id, strlen(j->id), j->sr.id_hash);
+	j->sr.created_at = now;
+	j->sr.expires_at = now + a->cfg.sign_request_minutes * 60;
+	int rc = store_sign_request_create(s, &j->sr);
+	if (rc != STORE_OK)
+		log_error("sign request: %s (%s)", store_strerror(rc), store_errmsg(s));
+	j->ok = rc == STORE_OK;
+}
+
+static void make_done(req *r, void *arg)
+{
+	make_job *j = arg;
+	char link[600];
+	if (!r->ev)
+		goto out;
+	if (!j->ok || sign_link(r->a, j->id, link, sizeof(link)) < 0) {
+		resp_error(r, 503, "ただいま混み合っています",
+		           "しばらくしてから、このページを開き直してください。");
+		goto out;
+	}
+	json_t *sig = json_object_get(j->ctx, "signature");
+	json_object_set_new(sig, "link", json_string(link));
+	buf svg;
+	buf_init(&svg, 256 << 10);
+	if (qr_svg(link, "電子署名の開始のための二次元コード（QRコード）", 240, &svg) == QR_OK)
+		json_object_set_new(sig, "qr_svg", json_stringn(svg.data, svg.len));
+	buf_release(&svg);
+	json_object_set_new(sig, "minutes", json_integer(r->a->cfg.sign_request_minutes));
+	resp_page(r, 200, "apply_confirm", j->ctx);
+	j->ctx = NULL;
+out:
+	json_decref(j->ctx);
+	free(j->sr.content);
+	free(j->sr.display);
+	free(j);
+}
+
+void sign_confirm_page(req *r, json_t *ctx, const char *draft_key, const char *digest,
+                       const char *title, const char *content, json_t *lines)
+{
+	make_job *j = calloc(1, sizeof(*j));
+	if (!j) {
+		json_decref(ctx);
+		resp_error(r, 503, "ただいま混み合っています",
+		           "しばらくしてから、このページを開き直してください。");
+		return;
+	}
+	j->ctx = ctx;
+	snprintf(j->sr.draft_key, sizeof(j->sr.draft_key), "%s", draft_key);
+	snprintf(j->sr.digest, sizeof(j->sr.digest), "%s", digest);
+	snprintf(j->sr.proc_title, sizeof(j->sr.proc_title), "%s", title);
+	j->sr.content = strdup(content);
+	j->sr.display = json_dumps(lines, JSON_COMPACT);
+	if (!j->sr.content || !j->sr.display) {
+		r->deferred = 0;
+		make_done(r, j);
+		return;
+	}
+	req_defer(r, make_work, make_done, j);
+}
+
+/* ---------- the API of the signing app ---------- */
+
+static void json_error(req *r, int status, const char *error)
+{
+	resp_json(r, status, json_pack("{s:s}", "error", error));
+}
+
+/* Loads the request of the path; answers 404/410 and returns -1 when it is not usable. */
+static int load_request(req *r, store *s, const char *id, store_sign_request *sr)
+{
+	char hash[65];
+	if (!id_ok(id)) {
+		json_error(r, 404, "not_found");
+		return -1;
+	}
+	token_sha256_hex(id, strlen(id), hash);
+	int rc = store_sign_request_get(s, hash, sr);
+	if (rc == STORE_ENOTFOUND) {
+		json_error(r, 404, "not_found");
+		return -1;
+	}
+	if (rc != STORE_OK) {
+		json_error(r, 503, "unavailable");
+		return -1;
+	}
+	if (sr->used_at || strcmp(sr->status, "pending")) {
+		store_sign_request_release(sr);
+		json_error(r, 410, "used");
+		return -1;
+	}
+	if (sr->expires_at <= (long long)time(NULL)) {
+		store_sign_request_release(sr);
+		json_error(r, 410, "expired");
+		return -1;
+	}
+	return 0;
+}
+
+void page_api_sign(req *r)
+{
+	store_sign_request sr;
+	if (load_request(r, r->w->store, r->params[0], &sr) < 0)
+		return;
+	char portal[300];
+	snprintf(portal, sizeof(portal), "%s %s", r->a->cfg.city_name, r->a->cfg.site_name);
+	json_t *lines = json_loads(sr.display ? sr.display : "[]", 0, NULL), *out = json_array(),
+	       *l;
+	size_t i;
+	json_array_foreach(lines, i, l) /* only label and value: what the app shows */
+	    json_array_append_new(out, json_pack("{s:O, s:O}", "label", json_object_get(l, "label"),
+	                                         "value", json_object_get(l, "value")));
+	json_decref(lines);
+	resp_json(r, 200,
+	          json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:I}", "id", r->params[0],
+	                    "portal_name", portal, "procedure_title", sr.proc_title, "lines", out,
+	                    "content", sr.content, "digest", sr.digest, "expires_at",
+	                    (json_int_t)sr.expires_at));
+	store_sign_request_release(&sr);
+}
+
+typedef struct post_job {
+	char id[TOKEN_LEN + 1];
+	uint8_t *der;
+	size_t len;
+	/* results */
+	int status; /* HTTP status of the answer */
+	json_t *answer;
+} post_job;
+
+/* Refusals the person can do nothing about by trying again consume the request; a
+ * revocation source that did not answer does not (try again in a while). */
+static void post_work(store *s, const app *a, void *arg)
+{
+	post_job *j = arg;
+	store_sign_request sr;
+	char hash[65];
+	verify_report *rep = NULL;
+	token_sha256_hex(j->id, strlen(j->id), hash);
+	int rc = store_sign_request_get(s, hash, &sr);
+	long long now = (long long)time(NULL);
+	j->status = 503;
+	if (rc == STORE_ENOTFOUND) {
+		j->status = 404;
+		j->answer = json_pack("{s:s}", "error", "not_found");
+		return;
+	}
+	if (rc != STORE_OK)
+		return;
+	if (sr.used_at || strcmp(sr.status, "pending") || sr.expires_at <= now) {
+		j->status = 410;
+		j->answer =
+		    json_pack("{s:s}", "error",
+		              sr.used_at || strcmp(sr.status, "pending") ? "used" : "expired");
+		goto out;
+	}
+	if (!a->trust) {
+		j->answer =
+		    json_pack("{s:s, s:s, s:s}", "error", "refused", "reason", "not_configured",
+		              "message", "この窓口では、ただいま電子署名を受け付けていません。");
+		j->status = 422;
+		goto out;
+	}
+	if (verify_signature(a->trust, j->der, j->len, (const uint8_t *)sr.content,
+	                     strlen(sr.content), (time_t)now, &rep) != VERIFY_OK)
+		goto out;
+	enum verify_result res = verify_report_result(rep);
+	char *report = verify_report_json_dump(rep);
+	if (!report)
+		goto out;
+	if (res == VERIFY_RESULT_OK) {
+		rc = store_sign_request_finish(s, hash, "signed", j->der, j->len, report, now);
+		if (rc == STORE_OK) {
+			j->status = 200;
+			j->answer = json_pack("{s:s}", "status", "signed");
+			log_info("signature accepted for a request of draft %.8s…", sr.draft_key);
+		} else if (rc == STORE_ECONFLICT) {
+			j->status = 410;
+			j->answer = json_pack("{s:s}", "error", "used");
+		}
+	} else {
+		if (res != VERIFY_RESULT_REVOCATION_UNAVAILABLE)
+			store_sign_request_finish(s, hash, "refused", NULL, 0, report, now);
+		log_info("signature refused: %s", verify_report_reason(rep));
+		j->status = 422;
+		j->answer =
+		    json_pack("{s:s, s:s, s:s}", "error", "refused", "reason",
+		              verify_result_name(res), "message", verify_report_message(rep));
+	}
+	free(report);
+out:
+	verify_report_free(rep);
+	store_sign_request_release(&sr);
+}
+
+static void post_done(req *r, void *arg)
+{
+	post_job *j = arg;
+	if (r->ev) {
+		if (j->answer)
+			resp_json(r, j->status, j->answer);
+		else
+			json_error(r, 503, "unavailable");
+		j->answer = NULL;
+	}
+	json_decref(j->answer);
+	free(j->der);
+	free(j);
+}
+
+void page_api_sign_post(req *r)
+{
+	const char *id = r->params[0];
+	const char *ct =
+	    evhttp_find_header(evhttp_request_get_input_headers(r->ev), "Content-Type");
+	struct evbuffer *b = evhttp_request_get_input_buffer(r->ev);
+	size_t len = evbuffer_get_length(b);
+	if (!id_ok(id)) {
+		json_error(r, 404, "not_found");
+		return;
+	}
+	if (!ct || strncasecmp(ct, "application/pkcs7-signature", 27) != 0) {
+		json_error(r, 415, "content_type");
+		return;
+	}
+	if (len == 0 || len > VERIFY_CMS_MAX) {
+		json_error(r, 400, "bad_signature");
+		return;
+	}
+	post_job *j = calloc(1, sizeof(*j));
+	if (!j || !(j->der = malloc(len))) {
+		free(j);
+		json_error(r, 503, "unavailable");
+		return;
+	}
+	evbuffer_copyout(b, j->der, len);
+	j->len = len;
+	snprintf(j->id, sizeof(j->id), "%s", id);
+	req_defer(r, post_work, post_done, j);
+}
