@@ -43,8 +43,9 @@ setup_signing() {
 		pids+=($!)
 		signing_env+=(MADOGUCHI_SIGN_OCSP_URL="http://127.0.0.1:$OCSP_PORT")
 	fi
-	# pcscd with the vpcd reader: Debian's service when it runs, else one of our own.
-	if ! pgrep -x pcscd > /dev/null; then
+	# pcscd with the vpcd reader: Debian's service when it is there (running or waiting on
+	# its socket), else one of our own.
+	if [ ! -S /run/pcscd/pcscd.comm ]; then
 		if command -v pcscd > /dev/null; then
 			pcscd --foreground > "$VAR/pcscd.log" 2>&1 &
 			pids+=($!)

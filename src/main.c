@@ -11,6 +11,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "core/account.h"
 #include "core/procedure.h"
 #include "core/refdata.h"
@@ -180,7 +184,8 @@ static int write_file(const char *dir, const char *name, const void *data, size_
 	return 0;
 }
 
-/* The anchors as one PEM file: every *.pem / *.crt / *.cer file of the directory, as is. */
+/* The anchors as one PEM file: every certificate of every non-hidden file of the directory,
+ * PEM (one or several) or DER, as verify_trust_new reads them. */
 static int copy_anchors(const char *from, const char *dir)
 {
 	char target[1024];
@@ -192,19 +197,24 @@ static int copy_anchors(const char *from, const char *dir)
 	struct dirent *e;
 	int n = 0;
 	while (d && (e = readdir(d))) {
-		const char *dot = strrchr(e->d_name, '.');
-		if (e->d_name[0] == '.' || !dot || (strcmp(dot, ".pem") && strcmp(dot, ".crt")))
+		char path[1024];
+		if (e->d_name[0] == '.')
 			continue;
-		char path[1024], buf[8192];
 		snprintf(path, sizeof(path), "%s/%s", from, e->d_name);
-		FILE *in = fopen(path, "rb");
-		size_t k;
-		while (in && (k = fread(buf, 1, sizeof(buf), in)) > 0)
-			fwrite(buf, 1, k, out);
-		if (in) {
-			fclose(in);
-			n++;
+		BIO *in = BIO_new_file(path, "rb");
+		X509 *x;
+		int k = 0;
+		while (in && (x = PEM_read_bio_X509(in, NULL, NULL, NULL))) {
+			n += PEM_write_X509(out, x);
+			X509_free(x);
+			k++;
 		}
+		if (in && !k && BIO_reset(in) == 0 && (x = d2i_X509_bio(in, NULL))) {
+			n += PEM_write_X509(out, x);
+			X509_free(x);
+		}
+		BIO_free(in);
+		ERR_clear_error();
 	}
 	if (d)
 		closedir(d);

@@ -670,6 +670,10 @@ static void work_save(store *s, const app *a, job *j)
 	} else {
 		goto fail;
 	}
+	/* the content may change: no signature of what was there before can be posted now
+	 * (a signature already made stays, and counts again only for the same content) */
+	if (store_sign_requests_cancel(s, j->key, NULL) != STORE_OK)
+		goto fail;
 	if (j->remove_id && store_attachment_delete(s, j->key, j->remove_id) == STORE_ESQL)
 		goto fail;
 	if (store_attachment_list(s, j->key, j->att, MAX_ATT, &j->n_att) != STORE_OK)

@@ -61,6 +61,8 @@ static void make_work(store *s, const app *a, void *arg)
 	token_sha256_hex(j->id, strlen(j->id), j->sr.id_hash);
 	j->sr.created_at = now;
 	j->sr.expires_at = now + a->cfg.sign_request_minutes * 60;
+	/* housekeeping: requests never used, expired a day ago */
+	store_sign_requests_prune(s, now - 86400, NULL);
 	int rc = store_sign_request_create(s, &j->sr);
 	if (rc != STORE_OK)
 		log_error("sign request: %s (%s)", store_strerror(rc), store_errmsg(s));
@@ -279,7 +281,8 @@ void page_api_sign_post(req *r)
 		json_error(r, 404, "not_found");
 		return;
 	}
-	if (!ct || strncasecmp(ct, "application/pkcs7-signature", 27) != 0) {
+	if (!ct || strncasecmp(ct, "application/pkcs7-signature", 27) != 0 ||
+	    (ct[27] && ct[27] != ';' && ct[27] != ' ')) {
 		json_error(r, 415, "content_type");
 		return;
 	}

@@ -77,6 +77,7 @@ enum {
 	ST_SIGN_SIGNED,
 	ST_SIGN_SIGNED_OTHER,
 	ST_SIGN_PRUNE,
+	ST_SIGN_CANCEL,
 	ST_COUNT
 };
 
@@ -246,6 +247,7 @@ static const char *const statements[ST_COUNT] = {
 	[ST_SIGN_SIGNED_OTHER] = "SELECT count(*) FROM sign_requests"
 				 " WHERE draft_key = ?1 AND status = 'signed' AND digest <> ?2",
 	[ST_SIGN_PRUNE] = "DELETE FROM sign_requests WHERE used_at IS NULL AND expires_at < ?1",
+	[ST_SIGN_CANCEL] = "DELETE FROM sign_requests WHERE draft_key = ?1 AND used_at IS NULL",
 };
 /* clang-format on */
 #define SCAN_LIMIT_PARAM 9
@@ -1699,6 +1701,21 @@ static int sq_sign_requests_prune(void *ctx, long long before, long long *n)
 	return rc;
 }
 
+static int sq_sign_requests_cancel(void *ctx, const char *draft_key, long long *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_SIGN_CANCEL, &st);
+
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
+	if ((rc = run(c, st)) == STORE_OK)
+		*n = (long long)sqlite3_changes64(c->db);
+	return rc;
+}
+
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 {
 	static const char *const pragmas[][2] = {
@@ -1784,4 +1801,5 @@ const struct store_backend store_sqlite_backend = {
     .sign_request_signed = sq_sign_request_signed,
     .sign_request_signed_other = sq_sign_request_signed_other,
     .sign_requests_prune = sq_sign_requests_prune,
+    .sign_requests_cancel = sq_sign_requests_cancel,
 };

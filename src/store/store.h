@@ -397,6 +397,10 @@ int store_sign_request_signed_other(store *s, const char *draft_key, const char 
 /* Deletes requests never used that expired before `before` (expires_at < before;
  * housekeeping); used ones stay with their draft. *n (may be NULL) gets how many. */
 int store_sign_requests_prune(store *s, long long before, long long *n);
+/* Deletes the draft's requests never used (pending), whether expired or not: called when
+ * the draft changes, so that no signature of the old content can still be posted. *n (may be
+ * NULL) gets how many. */
+int store_sign_requests_cancel(store *s, const char *draft_key, long long *n);
 /* Frees the malloc'd parts and sets them NULL (signature_len 0); r may be NULL. */
 void store_sign_request_release(store_sign_request *r);
 

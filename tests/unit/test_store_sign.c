@@ -646,6 +646,32 @@ static void test_signed_other(void **state)
 
 /* ---- housekeeping and deletion ---- */
 
+/* A change of the draft cancels its unused requests, pending or expired, of that draft only;
+ * the used ones stay. */
+static void test_cancel(void **state)
+{
+	struct fixture *f = *state;
+	char p1[65], p2[65], used[65], other[65];
+	long long n = -1;
+
+	new_draft(f->s, "d1", "s:abc", PROC);
+	new_draft(f->s, "d2", "s:def", PROC);
+	new_req(f->s, 1, "d1", 7, NOW, p1);
+	new_req(f->s, 2, "d1", 8, NOW - 5000, p2); /* expired already */
+	new_req(f->s, 3, "d1", 7, NOW, used);
+	new_req(f->s, 4, "d2", 7, NOW, other);
+	sign_at(f->s, used, NOW + 10);
+	assert_int_equal(store_sign_requests_cancel(f->s, "d1", &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_false(exists(f->s, p1));
+	assert_false(exists(f->s, p2));
+	assert_true(exists(f->s, used));
+	assert_true(exists(f->s, other));
+	assert_int_equal(store_sign_requests_cancel(f->s, "d1", &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_sign_requests_cancel(f->s, "bad key!", NULL), STORE_EINPUT);
+}
+
 static void test_prune(void **state)
 {
 	struct fixture *f = *state;
@@ -968,6 +994,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_draft_delete_cascades, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_account_delete_cascades, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_input_checks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 	    cmocka_unit_test(test_unmigrated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
