@@ -101,8 +101,13 @@ test: setup
 test-only:
 	tests/run.sh
 
-bench: setup all
+bench: setup all $(BUILD)/bench/signed_submit
 	bench/run.sh
+	BUILD=$(BUILD) bench/signed.sh
+
+$(BUILD)/bench/signed_submit: $(BUILD)/obj/bench/signed_submit.o $(BUILD)/libmadoguchi.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 PREFIX ?= /usr/local
 install: all
@@ -120,4 +125,4 @@ format:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/obj/src/*.d $(BUILD)/obj/src/*/*.d $(BUILD)/obj/tests/unit/*.d)
+-include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/obj/src/*.d $(BUILD)/obj/src/*/*.d $(BUILD)/obj/tests/unit/*.d $(BUILD)/obj/bench/*.d)
