@@ -4,12 +4,14 @@
  * signature and the CA certificates for checking it with `openssl cms -verify`. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -172,12 +174,34 @@ static int load_trust(app *a, char *err, size_t errlen)
 	return 0;
 }
 
+/* Opens DIR/NAME for writing, readable by the owner only (the verification report holds the
+ * signer's basic four information), never through a symbolic link. NULL with a message on
+ * failure (also when the path does not fit). */
+static FILE *open_private(const char *dir, const char *name, char *path, size_t pathlen)
+{
+	int n = snprintf(path, pathlen, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= pathlen) {
+		fprintf(stderr, "madoguchi: path too long: %s/%s\n", dir, name);
+		return NULL;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 && fchmod(fd, 0600) == 0 ? fdopen(fd, "wb") : NULL;
+	if (!f) {
+		fprintf(stderr, "madoguchi: cannot write %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return f;
+}
+
 static int write_file(const char *dir, const char *name, const void *data, size_t len)
 {
 	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+	FILE *f = open_private(dir, name, path, sizeof(path));
+	if (!f)
+		return -1;
+	int bad = fwrite(data, 1, len, f) != len;
+	if (fclose(f) != 0 || bad) {
 		fprintf(stderr, "madoguchi: cannot write %s: %s\n", path, strerror(errno));
 		return -1;
 	}
@@ -188,29 +212,35 @@ static int write_file(const char *dir, const char *name, const void *data, size_
  * PEM (one or several) or DER, as verify_trust_new reads them. */
 static int copy_anchors(const char *from, const char *dir)
 {
-	char target[1024];
-	snprintf(target, sizeof(target), "%s/ca.pem", dir);
-	FILE *out = fopen(target, "wb");
-	if (!out)
+	char tmp[1024], target[1024];
+	int n = 0, bad = 0;
+	FILE *out = open_private(dir, ".ca.pem.tmp", tmp, sizeof(tmp));
+	if (!out || (size_t)snprintf(target, sizeof(target), "%s/ca.pem", dir) >= sizeof(target)) {
+		if (out) {
+			fclose(out);
+			unlink(tmp);
+		}
 		return -1;
+	}
 	DIR *d = opendir(from);
 	struct dirent *e;
-	int n = 0;
 	while (d && (e = readdir(d))) {
 		char path[1024];
-		if (e->d_name[0] == '.')
+		if (e->d_name[0] == '.' ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", from, e->d_name) >= sizeof(path))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", from, e->d_name);
 		BIO *in = BIO_new_file(path, "rb");
 		X509 *x;
 		int k = 0;
 		while (in && (x = PEM_read_bio_X509(in, NULL, NULL, NULL))) {
-			n += PEM_write_X509(out, x);
+			bad |= PEM_write_X509(out, x) != 1;
+			n++;
 			X509_free(x);
 			k++;
 		}
 		if (in && !k && BIO_reset(in) == 0 && (x = d2i_X509_bio(in, NULL))) {
-			n += PEM_write_X509(out, x);
+			bad |= PEM_write_X509(out, x) != 1;
+			n++;
 			X509_free(x);
 		}
 		BIO_free(in);
@@ -218,7 +248,11 @@ static int copy_anchors(const char *from, const char *dir)
 	}
 	if (d)
 		closedir(d);
-	return fclose(out) == 0 && n > 0 ? 0 : -1;
+	if (fclose(out) != 0 || bad || n == 0 || rename(tmp, target) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
 }
 
 static int export_signature(const config *c, const char *receipt, const char *dir)

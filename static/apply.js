@@ -71,9 +71,17 @@
   /* the confirmation page while the person signs in the app: reload once signed */
   function poll(el) {
     var url = el.getAttribute('data-poll');
+    var until = Date.now() + 60000 * (parseInt(el.getAttribute('data-minutes'), 10) || 10);
     var timer = setInterval(function () {
+      if (Date.now() > until) { /* the request expired: the page says to open it again */
+        clearInterval(timer);
+        return;
+      }
       fetch(url, { credentials: 'same-origin', cache: 'no-store' })
-        .then(function (r) { return r.json(); })
+        .then(function (r) {
+          if (r.status === 404) clearInterval(timer);
+          return r.json();
+        })
         .then(function (j) {
           if (j.signed) {
             clearInterval(timer);

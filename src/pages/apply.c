@@ -82,6 +82,12 @@ static void render_busy(req *r)
 	           "入力した内容は失われていません。しばらくしてから、もう一度お試しください。");
 }
 
+/* A write that did not happen: say so, so that nobody believes it was done. */
+static void render_busy_msg(req *r, const char *msg)
+{
+	resp_error(r, 503, "ただいま混み合っています", msg);
+}
+
 static json_t *steps(int current)
 {
 	static const char *const names[] = {"入力", "確認", "完了"};
@@ -168,7 +174,7 @@ static void add_err(json_t *errs, const char *field, const char *msg)
 /* Required file fields without any file. */
 static void check_files(const procedure *p, const store_attachment *att, size_t n, json_t *errs)
 {
-	char msg[300];
+	char msg[1024]; /* a label is up to 100 characters: never cut (a cut one is lost) */
 	for (size_t i = 0; i < p->n_fields; i++) {
 		const proc_field *f = &p->fields[i];
 		if (f->type == FT_FILE && f->required && count_files(att, n, f->name) == 0) {
@@ -337,7 +343,7 @@ static json_t *field_ctx(const procedure *p, size_t idx, json_t *raw, json_t *er
 	json_t *c = json_pack("{s:s, s:s, s:b}", "name", f->name, "label", f->label, "optional",
 	                      !f->required);
 	const char *err = field_error(errs, f->name);
-	char desc[300] = "", buf[400];
+	char desc[300] = "", buf[1024];
 	if (f->help) {
 		json_object_set_new(c, "hint", json_string(f->help));
 		snprintf(desc, sizeof(desc), "%s-hint", f->name);
@@ -469,7 +475,7 @@ static json_t *field_ctx(const procedure *p, size_t idx, json_t *raw, json_t *er
 			         k ? "・" : "", accept_label(f->accept[k]));
 		}
 		json_object_set_new(c, "accept", json_string(accept));
-		char sz[32], limits[500];
+		char sz[32], limits[1200];
 		format_bytes((long long)f->max_bytes, sz, sizeof(sz));
 		snprintf(limits, sizeof(limits),
 		         "%s のファイル、1つ%sまで、%zu個まで添付できます。", buf, sz,
@@ -545,6 +551,7 @@ typedef struct job {
 	upload ups[MAX_UPLOADS];
 	size_t n_ups;
 	long long remove_id;
+	int removed; /* the file of remove_id was deleted */
 	char key[STORE_DRAFT_KEY_MAX + 1];
 	char digest[65];
 	char receipt[STORE_RECEIPT_MAX + 1];
@@ -592,7 +599,7 @@ static int accepts(const proc_field *f, const char *mime)
 /* Stores the uploads of the job into the draft; problems become errors of their field. */
 static int store_uploads(store *s, job *j, long long now)
 {
-	char msg[400], sz[32], hash[65];
+	char msg[1024], sz[32], hash[65], kinds[300];
 	for (size_t i = 0; i < j->n_ups; i++) {
 		upload *u = &j->ups[i];
 		const proc_field *f = proc_find_field(j->p, u->field);
@@ -600,8 +607,14 @@ static int store_uploads(store *s, job *j, long long now)
 			continue;
 		const char *mime = sniff(u->data, u->len);
 		if (!mime || !accepts(f, mime)) {
-			snprintf(msg, sizeof(msg), "「%s」は添付できない種類のファイルです。%s",
-			         u->filename, "決められた種類のファイルを選んでください。");
+			kinds[0] = '\0';
+			for (size_t k = 0; k < f->n_accept; k++)
+				snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds),
+				         "%s%s", k ? "・" : "", accept_label(f->accept[k]));
+			snprintf(msg, sizeof(msg),
+			         "「%s」は添付できない種類のファイルです。%"
+			         "sのファイルを選んでください。",
+			         u->filename, kinds);
 			add_err(j->errs, f->name, msg);
 			continue;
 		}
@@ -674,8 +687,12 @@ static void work_save(store *s, const app *a, job *j)
 	 * (a signature already made stays, and counts again only for the same content) */
 	if (store_sign_requests_cancel(s, j->key, NULL) != STORE_OK)
 		goto fail;
-	if (j->remove_id && store_attachment_delete(s, j->key, j->remove_id) == STORE_ESQL)
-		goto fail;
+	if (j->remove_id) {
+		rc = store_attachment_delete(s, j->key, j->remove_id);
+		if (rc == STORE_ESQL)
+			goto fail;
+		j->removed = rc == STORE_OK;
+	}
 	if (store_attachment_list(s, j->key, j->att, MAX_ATT, &j->n_att) != STORE_OK)
 		goto fail;
 	if (store_uploads(s, j, now) < 0)
@@ -724,26 +741,32 @@ static void work_submit(store *s, const app *a, job *j)
 	memset(&ap, 0, sizeof(ap));
 	j->errs = json_array();
 	j->out = O_FAIL;
-	rc = store_draft_get(s, j->key, &d);
-	if (rc == STORE_ENOTFOUND || (rc == STORE_OK && strcmp(d.owner, j->owner))) {
-		j->out = O_NOTFOUND;
+	/* Everything is read inside the (BEGIN IMMEDIATE) transaction: a save or a file removal
+	 * from another tab cannot slip in between the checks and the commit, and leave an
+	 * application whose attachment is gone. */
+	if (store_begin(s) != STORE_OK)
 		goto out;
+	rc = store_draft_get(s, j->key, &d);
+	if (rc == STORE_ENOTFOUND || rc == STORE_EINPUT ||
+	    (rc == STORE_OK && (strcmp(d.owner, j->owner) || strcmp(d.proc_id, j->p->id)))) {
+		j->out = O_NOTFOUND;
+		goto undo;
 	}
 	if (rc != STORE_OK)
-		goto out;
+		goto fail;
 	if (d.receipt[0]) { /* submitted already: the first submission stands */
 		snprintf(j->receipt, sizeof(j->receipt), "%s", d.receipt);
 		j->out = O_DONE;
-		goto out;
+		goto undo;
 	}
 	if (store_attachment_list(s, j->key, j->att, MAX_ATT, &j->n_att) != STORE_OK)
-		goto out;
+		goto fail;
 	raw = json_loads(d.raw ? d.raw : "{}", 0, NULL);
 	ans = answers_validate(j->p, raw, j->errs, refdata_bank_lookup, a->refdata);
 	check_files(j->p, j->att, j->n_att, j->errs);
 	if (!ans || json_array_size(j->errs)) {
 		j->out = O_FORM;
-		goto out;
+		goto undo;
 	}
 	answers_compute(j->p, ans);
 	atts = attachments_json(j->att, j->n_att);
@@ -751,16 +774,18 @@ static void work_submit(store *s, const app *a, job *j)
 	lines = answers_display(j->p, ans, atts);
 	display = lines ? json_dumps(lines, JSON_COMPACT) : NULL;
 	if (!canon || !display)
-		goto out;
+		goto undo;
 	if (!token_equal(digest, j->digest)) { /* changed since the confirmation page was shown */
 		j->out = O_CHANGED;
-		goto out;
+		goto undo;
 	}
 	if (j->p->signature_required) { /* a signature of exactly this content */
 		rc = store_sign_request_signed(s, j->key, digest, &sr);
 		if (rc != STORE_OK) {
-			j->out = rc == STORE_ENOTFOUND ? O_UNSIGNED : O_FAIL;
-			goto out;
+			if (rc != STORE_ENOTFOUND)
+				goto fail;
+			j->out = O_UNSIGNED;
+			goto undo;
 		}
 		have_sr = 1;
 		ap.signature = sr.signature;
@@ -775,13 +800,10 @@ static void work_submit(store *s, const app *a, job *j)
 	snprintf(ap.digest, sizeof(ap.digest), "%s", digest);
 	ap.content = canon;
 	ap.display = display;
-	if (store_begin(s) != STORE_OK)
-		goto out;
 	rc = store_application_submit(s, &ap, now, j->receipt);
 	if (rc == STORE_ECONFLICT) {
-		store_rollback(s);
 		j->out = O_DONE;
-		goto out;
+		goto undo;
 	}
 	if (rc != STORE_OK)
 		goto fail;
@@ -801,15 +823,19 @@ static void work_submit(store *s, const app *a, job *j)
 			j->mailed = 1;
 		}
 	}
-	if (store_commit(s) != STORE_OK)
+	if (store_commit(s) != STORE_OK) {
+		log_error("submit: commit: %s", store_errmsg(s));
+		j->mailed = 0;
 		goto out;
+	}
 	log_info("application %s submitted (%s)", j->receipt, j->p->id);
 	j->out = O_DONE;
 	goto out;
 fail:
 	log_error("submit: %s", store_errmsg(s));
-	store_rollback(s);
 	j->out = O_FAIL;
+undo: /* j->out says what to answer; nothing was written */
+	store_rollback(s);
 out:
 	if (have_sr)
 		store_sign_request_release(&sr);
@@ -830,7 +856,8 @@ static void work_withdraw(store *s, const app *a, job *j)
 	if (rc != STORE_OK || ap.account_id != j->account_id) {
 		if (rc == STORE_OK)
 			store_application_release(&ap);
-		j->out = rc == STORE_OK || rc == STORE_ENOTFOUND ? O_NOTFOUND : O_FAIL;
+		j->out = rc == STORE_OK || rc == STORE_ENOTFOUND || rc == STORE_EINPUT ? O_NOTFOUND
+		                                                                       : O_FAIL;
 		return;
 	}
 	store_application_release(&ap);
@@ -855,17 +882,36 @@ static void work(store *s, const app *a, void *arg)
 	}
 }
 
+/* What did not happen when a job failed: nobody should believe it was done. */
+static const char *busy_message(enum job_kind kind)
+{
+	switch (kind) {
+	case J_SUBMIT:
+		return "申請は、まだ完了していません。入力した内容は残っています。しばらくしてから"
+		       "、"
+		       "もう一度「申請する」を押してください。";
+	case J_WITHDRAW:
+		return "申請は、まだ取り下げられていません。しばらくしてから、もう一度お試しくださ"
+		       "い。";
+	default:
+		return "入力した内容は、まだ保存されていません。しばらくしてから、もう一度お試しく"
+		       "だ"
+		       "さい。";
+	}
+}
+
 static void done(req *r, void *arg)
 {
 	job *j = arg;
 	char loc[300];
-	if (!r->ev)
-		goto out;
+	/* the mail is committed whether or not the client is still there */
 	if (j->mailed && r->a->mail_kick)
 		r->a->mail_kick(r->a->mail_ctx);
+	if (!r->ev)
+		goto out;
 	switch (j->out) {
 	case O_FAIL:
-		render_busy(r);
+		render_busy_msg(r, busy_message(j->kind));
 		break;
 	case O_FORM:
 		if (j->kind == J_SUBMIT) {
@@ -876,7 +922,8 @@ static void done(req *r, void *arg)
 			    r, j->p, j->raw_back, j->errs, j->att, j->n_att,
 			    !strcmp(j->action, "save")
 			        ? "入力した内容を保存しました。続きは、後からでも入力できます。"
-			    : !strcmp(j->action, "remove") && !json_array_size(j->errs)
+			    : !strcmp(j->action, "remove") && j->removed &&
+			            !json_array_size(j->errs)
 			        ? "ファイルを削除しました。"
 			        : NULL,
 			    200);
@@ -989,6 +1036,24 @@ void page_apply_form(req *r)
 	json_decref(errs);
 }
 
+/* A file's name that fits STORE_FILENAME_MAX bytes: kept as is when it fits, else its start
+ * (cut between characters, never inside one) + "…" + its extension, so that it stays valid
+ * UTF-8 and still says what kind of file it is. */
+static void fit_filename(const char *in, char *out, size_t outlen)
+{
+	size_t n = strlen(in);
+	if (n < outlen) {
+		memcpy(out, in, n + 1);
+		return;
+	}
+	const char *ext = strrchr(in, '.');
+	size_t el = ext && strlen(ext) <= 16 ? strlen(ext) : 0;
+	size_t head = outlen - 1 - el - strlen("…");
+	while (head > 0 && ((unsigned char)in[head] & 0xC0) == 0x80)
+		head--; /* in[head] would start the cut-off part: not a continuation byte */
+	snprintf(out, outlen, "%.*s…%s", (int)head, in, el ? ext : "");
+}
+
 /* The body of the form POST as fields and files. Answers (400/413) and returns -1 when
  * it cannot be read. */
 static int read_body(req *r, multipart *mp)
@@ -1064,8 +1129,8 @@ void page_apply_form_post(req *r)
 			continue;
 		upload *u = &j->ups[j->n_ups];
 		snprintf(u->field, sizeof(u->field), "%s", mf->name);
-		snprintf(u->filename, sizeof(u->filename), "%s",
-		         mf->filename && *mf->filename ? mf->filename : "file");
+		fit_filename(mf->filename && *mf->filename ? mf->filename : "file", u->filename,
+		             sizeof(u->filename));
 		snprintf(u->mime, sizeof(u->mime), "%s", mf->content_type ? mf->content_type : "");
 		if (!(u->data = malloc(mf->len)))
 			goto busy;
@@ -1146,7 +1211,9 @@ void page_apply_confirm(req *r)
 		                              : "");
 		json_object_set_new(l, "change", json_string(anchor));
 	}
-	json_t *ctx = page_base_ctx(r, p->title);
+	char title[500]; /* its own page title, not the form's (WCAG 2.4.2) */
+	snprintf(title, sizeof(title), "申請内容の確認：%s", p->title);
+	json_t *ctx = page_base_ctx(r, title);
 	json_object_set_new(ctx, "proc", json_pack("{s:s, s:s}", "id", p->id, "title", p->title));
 	json_object_set_new(ctx, "steps", steps(1));
 	json_object_set_new(ctx, "lines", json_incref(lines));
@@ -1196,6 +1263,19 @@ out:
 	json_decref(ans);
 }
 
+/* A draft key as store.h defines it: 1..STORE_DRAFT_KEY_MAX bytes of [A-Za-z0-9_-]. */
+static int key_ok(const char *s)
+{
+	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+	return n > 0 && n <= STORE_DRAFT_KEY_MAX && s[n] == '\0';
+}
+
+/* A SHA-256 in lower-case hex. */
+static int digest_ok(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
 /* 「申請する」 (seed steps 14-15): without the confirmed flag (no JavaScript) it asks
  * 「申請します。よろしいですか？」 on a page of its own; with it, it submits. */
 void page_apply_submit(req *r)
@@ -1210,7 +1290,7 @@ void page_apply_submit(req *r)
 		goto out;
 	}
 	const char *key = form_get(&f, "key"), *digest = form_get(&f, "digest");
-	if (!key || !digest || strlen(key) > STORE_DRAFT_KEY_MAX || strlen(digest) != 64) {
+	if (!key || !digest || !key_ok(key) || !digest_ok(digest)) {
 		resp_error(r, 400, "送信された内容を読み取れませんでした",
 		           "確認画面を開き直して、もう一度お試しください。");
 		goto out;
@@ -1278,7 +1358,7 @@ static int load_own(req *r, store_application *ap)
 		return 0;
 	if (rc == STORE_OK)
 		store_application_release(ap);
-	if (rc == STORE_OK || rc == STORE_ENOTFOUND)
+	if (rc == STORE_OK || rc == STORE_ENOTFOUND || rc == STORE_EINPUT)
 		resp_error(r, 404, "申請が見つかりません",
 		           "受付番号をお確かめください。ログインしていない場合は、ログインしてから"
 		           "開いてください。");
@@ -1316,8 +1396,13 @@ static int need_login(req *r)
 {
 	if (r->has_session && r->sess.account_id)
 		return 0;
-	char loc[600];
-	snprintf(loc, sizeof(loc), "/login?return=%s", r->path);
+	char *enc = evhttp_uriencode(r->path, -1, 0);
+	char loc[1200];
+	if (!enc || strlen(enc) > 1000) /* nowhere sensible to come back to */
+		snprintf(loc, sizeof(loc), "/login?return=/mypage");
+	else
+		snprintf(loc, sizeof(loc), "/login?return=%s", enc);
+	free(enc);
 	resp_redirect(r, loc);
 	return -1;
 }
@@ -1402,12 +1487,16 @@ void page_mypage_withdraw_post(req *r)
 	form f;
 	if (need_login(r) < 0 || req_body_form(r, &f) < 0)
 		return;
-	if (!csrf_ok(r, &f) || !receipt_ok(r->params[0])) {
-		form_release(&f);
+	int csrf = csrf_ok(r, &f);
+	form_release(&f);
+	if (!csrf) {
 		render_forbidden(r);
 		return;
 	}
-	form_release(&f);
+	if (!receipt_ok(r->params[0])) {
+		resp_error(r, 404, "申請が見つかりません", "受付番号をお確かめください。");
+		return;
+	}
 	job *j = calloc(1, sizeof(*j));
 	if (!j) {
 		render_busy(r);

@@ -50,6 +50,7 @@ typedef struct make_job {
 	store_sign_request sr;
 	char id[TOKEN_LEN + 1];
 	int ok;
+	int gone; /* the draft was submitted or deleted meanwhile */
 } make_job;
 
 static void make_work(store *s, const app *a, void *arg)
@@ -67,6 +68,7 @@ static void make_work(store *s, const app *a, void *arg)
 	if (rc != STORE_OK)
 		log_error("sign request: %s (%s)", store_strerror(rc), store_errmsg(s));
 	j->ok = rc == STORE_OK;
+	j->gone = rc == STORE_ENOTFOUND;
 }
 
 static void make_done(req *r, void *arg)
@@ -75,6 +77,12 @@ static void make_done(req *r, void *arg)
 	char link[600];
 	if (!r->ev)
 		goto out;
+	if (j->gone) { /* submitted in another tab, say: the confirmation page sorts it out */
+		char loc[300];
+		snprintf(loc, sizeof(loc), "/procedures/%s/confirm", r->params[0]);
+		resp_redirect(r, loc);
+		goto out;
+	}
 	if (!j->ok || sign_link(r->a, j->id, link, sizeof(link)) < 0) {
 		resp_error(r, 503, "ただいま混み合っています",
 		           "しばらくしてから、このページを開き直してください。");
