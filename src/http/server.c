@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "http/defer.h"
+#include "http/housekeep.h"
 #include "http/http.h"
 #include "http/session.h"
 #include "store/store.h"
@@ -31,16 +32,21 @@ struct loop {
 	pthread_t thread;
 	struct evhttp *http;
 	struct event *flush_ev;
+	struct event *housekeep_ev; /* the first loop only */
 	int started;
 };
 
 static int req_method(struct evhttp_request *ev)
 {
 	switch (evhttp_request_get_command(ev)) {
-	case EVHTTP_REQ_GET: return M_GET;
-	case EVHTTP_REQ_POST: return M_POST;
-	case EVHTTP_REQ_HEAD: return M_HEAD;
-	default: return 0;
+	case EVHTTP_REQ_GET:
+		return M_GET;
+	case EVHTTP_REQ_POST:
+		return M_POST;
+	case EVHTTP_REQ_HEAD:
+		return M_HEAD;
+	default:
+		return 0;
 	}
 }
 
@@ -67,7 +73,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	size_t plen = 0;
 	r.path = evhttp_uridecode(raw, 0, &plen);
 	if (!r.path || plen != strlen(r.path) || r.path[0] != '/') {
-		resp_error(&r, 400, "リクエストが正しくありません", "アドレスに使えない文字が含まれています。");
+		resp_error(&r, 400, "リクエストが正しくありません",
+		           "アドレスに使えない文字が含まれています。");
 		goto out;
 	}
 	if (!r.method) {
@@ -77,14 +84,15 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	size_t nh = 0;
 	struct evkeyval *kv;
 	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(ev), next)
-		nh++;
+	nh++;
 	if (nh > (size_t)a->cfg.max_header_fields) {
 		resp_error(&r, 431, "リクエストが大きすぎます", "ヘッダーの数が多すぎます。");
 		goto out;
 	}
 	const char *q = u ? evhttp_uri_get_query(u) : NULL;
 	if (q && form_parse(&r.query, q, strlen(q), (size_t)a->cfg.max_form_fields) != FORM_OK) {
-		resp_error(&r, 400, "リクエストが正しくありません", "アドレスの形式が正しくありません。");
+		resp_error(&r, 400, "リクエストが正しくありません",
+		           "アドレスの形式が正しくありません。");
 		goto out;
 	}
 	session_load(&r);
@@ -95,9 +103,10 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	size_t limit = rt && rt->max_body ? rt->max_body : (size_t)a->cfg.max_form_bytes;
 	if (body > limit) {
 		char msg[200];
-		snprintf(msg, sizeof(msg),
-			 "送信できる大きさは %zu KB までです。内容を減らして、もう一度お試しください。",
-			 limit / 1024);
+		snprintf(
+		    msg, sizeof(msg),
+		    "送信できる大きさは %zu KB までです。内容を減らして、もう一度お試しください。",
+		    limit / 1024);
 		resp_error(&r, 413, "送信された内容が大きすぎます", msg);
 		goto out;
 	}
@@ -106,7 +115,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 			resp_error(&r, 405, "この操作はできません", NULL);
 		else
 			resp_error(&r, 404, "ページが見つかりません",
-				   "お探しのページは、移動または削除された可能性があります。");
+			           "お探しのページは、移動または削除された可能性があります。");
 		goto out;
 	}
 	rt->fn(&r);
@@ -153,16 +162,18 @@ static int probe_port(const struct sockaddr_in *sa, char *err, size_t errlen)
 	if (r < 0) {
 		char ip[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip));
-		snprintf(err, errlen, "cannot listen on %s:%d: %s%s", ip, ntohs(sa->sin_port), strerror(e),
-			 e == EADDRINUSE ? " (another program uses this port: stop it or set "
-					   "MADOGUCHI_PORT to another port)" : "");
+		snprintf(err, errlen, "cannot listen on %s:%d: %s%s", ip, ntohs(sa->sin_port),
+		         strerror(e),
+		         e == EADDRINUSE ? " (another program uses this port: stop it or set "
+		                           "MADOGUCHI_PORT to another port)"
+		                         : "");
 		return -1;
 	}
 	return 0;
 }
 
 static int loop_init(struct loop *l, const app *a, int index, const struct sockaddr_in *sa,
-		     char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
 	l->w.a = a;
 	l->w.index = index;
@@ -199,23 +210,30 @@ static int loop_init(struct loop *l, const app *a, int index, const struct socka
 	/* Every method reaches on_request, so the ones we do not serve get the site's 405 page
 	 * rather than libevent's bare 501. */
 	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-						    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-						    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	                                        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	                                        EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	                                        EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(l->http, on_request, &l->w);
-	struct evconnlistener *lis = evconnlistener_new_bind(
-		l->w.base, NULL, NULL,
-		LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-		1024, (const struct sockaddr *)sa, sizeof(*sa));
+	struct evconnlistener *lis =
+	    evconnlistener_new_bind(l->w.base, NULL, NULL,
+	                            LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT |
+	                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+	                            1024, (const struct sockaddr *)sa, sizeof(*sa));
 	if (!lis || !evhttp_bind_listener(l->http, lis)) {
 		if (lis)
 			evconnlistener_free(lis);
-		snprintf(err, errlen, "cannot listen on port %d: %s", ntohs(sa->sin_port), strerror(errno));
+		snprintf(err, errlen, "cannot listen on port %d: %s", ntohs(sa->sin_port),
+		         strerror(errno));
 		return -1;
 	}
 	struct timeval sec = {1, 0};
 	l->flush_ev = event_new(l->w.base, -1, EV_PERSIST, on_flush, NULL);
 	if (l->flush_ev)
 		event_add(l->flush_ev, &sec);
+	if (l->w.index == 0 && !(l->housekeep_ev = housekeep_start(l->w.base))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -223,6 +241,8 @@ static void loop_release(struct loop *l)
 {
 	if (l->flush_ev)
 		event_free(l->flush_ev);
+	if (l->housekeep_ev)
+		event_free(l->housekeep_ev);
 	if (l->http)
 		evhttp_free(l->http);
 	if (l->w.base)
@@ -284,7 +304,7 @@ int server_run(app *a, char *err, size_t errlen)
 		loops[i].started = 1;
 	}
 	log_info("madoguchi listening on http://%s:%ld/ with %ld event loops", a->cfg.listen,
-		 a->cfg.port, n);
+	         a->cfg.port, n);
 	int sig = 0;
 	sigwait(&set, &sig);
 	log_info("signal %d: shutting down", sig);

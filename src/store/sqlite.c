@@ -78,6 +78,7 @@ enum {
 	ST_SIGN_SIGNED_OTHER,
 	ST_SIGN_PRUNE,
 	ST_SIGN_CANCEL,
+	ST_DRAFTS_PRUNE_ANON,
 	ST_COUNT
 };
 
@@ -248,6 +249,7 @@ static const char *const statements[ST_COUNT] = {
 				 " WHERE draft_key = ?1 AND status = 'signed' AND digest <> ?2",
 	[ST_SIGN_PRUNE] = "DELETE FROM sign_requests WHERE used_at IS NULL AND expires_at < ?1",
 	[ST_SIGN_CANCEL] = "DELETE FROM sign_requests WHERE draft_key = ?1 AND used_at IS NULL",
+	[ST_DRAFTS_PRUNE_ANON] = "DELETE FROM drafts WHERE receipt IS NULL AND substr(owner, 1, 2) = 's:' AND updated_at < ?1",
 };
 /* clang-format on */
 #define SCAN_LIMIT_PARAM 9
@@ -1716,6 +1718,21 @@ static int sq_sign_requests_cancel(void *ctx, const char *draft_key, long long *
 	return rc;
 }
 
+static int sq_drafts_prune_anonymous(void *ctx, long long before, long long *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_DRAFTS_PRUNE_ANON, &st);
+
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, before);
+	if ((rc = run(c, st)) == STORE_OK)
+		*n = (long long)sqlite3_changes64(c->db);
+	return rc;
+}
+
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 {
 	static const char *const pragmas[][2] = {
@@ -1802,4 +1819,5 @@ const struct store_backend store_sqlite_backend = {
     .sign_request_signed_other = sq_sign_request_signed_other,
     .sign_requests_prune = sq_sign_requests_prune,
     .sign_requests_cancel = sq_sign_requests_cancel,
+    .drafts_prune_anonymous = sq_drafts_prune_anonymous,
 };

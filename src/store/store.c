@@ -1482,6 +1482,22 @@ int store_sign_requests_prune(store *s, long long before, long long *n)
 	return STORE_OK;
 }
 
+int store_drafts_prune_anonymous(store *s, long long before, long long *n)
+{
+	long long v = 0;
+	int rc;
+
+	if (n)
+		*n = 0;
+	if (!READY(s))
+		return STORE_EINPUT;
+	if ((rc = s->be->drafts_prune_anonymous(s->ctx, before, &v)) != STORE_OK)
+		return rc;
+	if (n)
+		*n = v;
+	return STORE_OK;
+}
+
 int store_sign_requests_cancel(store *s, const char *draft_key, long long *n)
 {
 	long long v = 0;

@@ -233,6 +233,10 @@ int store_draft_save(store *s, const char *key, int proc_version, const char *ra
 int store_draft_delete(store *s, const char *key);
 /* Frees d->raw and sets it NULL; d may be NULL. */
 void store_draft_release(store_draft *d);
+/* Housekeeping: deletes the open drafts of procedures without login ("s:" owners, whose
+ * session is gone or idle) not changed since before, with their attachments and sign
+ * requests. *n (may be NULL) gets how many. Drafts of accounts and submitted drafts stay. */
+int store_drafts_prune_anonymous(store *s, long long before, long long *n);
 
 /* ---- Attachments of a draft (添付ファイル), kept in the database with their SHA-256 (64
  * lower-case hex, computed by the caller; the store does not hash). field: 1..64 bytes of

@@ -223,6 +223,7 @@ struct store_backend {
 	/* Deletes the requests with used_at NULL and expires_at < before; *n gets how many. */
 	int (*sign_requests_prune)(void *ctx, long long before, long long *n);
 	int (*sign_requests_cancel)(void *ctx, const char *draft_key, long long *n);
+	int (*drafts_prune_anonymous)(void *ctx, long long before, long long *n);
 };
 
 struct store {

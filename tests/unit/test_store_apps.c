@@ -229,6 +229,37 @@ static void test_draft_lifecycle(void **state)
 }
 
 /* A draft big up to its limit keeps every byte. */
+/* Housekeeping: only open drafts of "s:" owners not changed since `before` go, with their
+ * attachments; account drafts and submitted drafts stay. */
+static void test_drafts_prune_anonymous(void **state)
+{
+	struct fixture *f = *state;
+	store_draft d;
+	long long n = -1, acct = new_account(f->s, "prune@example.jp");
+	char owner[40], sha[65], receipt[STORE_RECEIPT_MAX + 1];
+
+	owner_of(acct, owner, sizeof(owner));
+	new_draft(f->s, "anon-old", "s:abc", PROC); /* updated at NOW */
+	new_draft(f->s, "anon-sub", "s:def", PROC); /* submitted below */
+	new_draft(f->s, "acct-old", owner, PROC);
+	hash_of(7, sha);
+	assert_int_equal(store_attachment_add(f->s, "anon-old", "photos", "a.png", "image/png", "x",
+	                                      1, sha, NOW, NULL),
+	                 STORE_OK);
+	submit(f->s, "anon-sub", 0, PROC, NOW, receipt);
+	assert_int_equal(store_draft_save(f->s, "anon-old", 1, RAW, NOW + 100), STORE_OK);
+	/* not changed before NOW + 100: kept */
+	assert_int_equal(store_drafts_prune_anonymous(f->s, NOW + 100, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_drafts_prune_anonymous(f->s, NOW + 101, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_draft_get(f->s, "anon-old", &d), STORE_ENOTFOUND);
+	assert_int_equal(store_draft_get(f->s, "anon-sub", &d), STORE_OK);
+	store_draft_release(&d);
+	assert_int_equal(store_draft_get(f->s, "acct-old", &d), STORE_OK);
+	store_draft_release(&d);
+}
+
 static void test_draft_big_raw(void **state)
 {
 	struct fixture *f = *state;
@@ -1367,6 +1398,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_draft_lifecycle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_draft_big_raw, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_drafts_prune_anonymous, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_draft_one_open, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_attachments, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_attachment_refusals, setup, teardown),

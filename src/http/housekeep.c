@@ -1,0 +1,51 @@
+/* housekeep: the portal's periodic clean-up, run on the worker pool by a timer of the first
+ * event loop (ten seconds after start, then hourly): sessions past their timeouts, old
+ * throttling rows, sign requests never used, and drafts of procedures without login whose
+ * session is long gone. Each deletion is one statement; several portal processes may run it
+ * at once without harm. */
+#include <time.h>
+
+#include "http/defer.h"
+#include "http/housekeep.h"
+#include "store/store.h"
+#include "util/log.h"
+
+/* A draft without login lives with its session; a week without change and it is gone. */
+#define ANON_DRAFT_DAYS 7
+
+static void housekeep_work(store *s, const app *a, void *arg)
+{
+	(void)arg;
+	long long now = (long long)time(NULL), drafts = 0, requests = 0;
+	const config *c = &a->cfg;
+	int e1 = store_sessions_expire(s, now - c->session_idle_minutes * 60,
+	                               now - c->session_absolute_hours * 3600);
+	int e2 = store_throttle_prune(s, now - 86400);
+	int e3 = store_sign_requests_prune(s, now - 86400, &requests);
+	int e4 = store_drafts_prune_anonymous(s, now - ANON_DRAFT_DAYS * 86400LL, &drafts);
+	if (e1 || e2 || e3 || e4)
+		log_error("housekeeping: %s", store_errmsg(s));
+	if (drafts || requests)
+		log_info("housekeeping: %lld old draft(s) without login, %lld unused sign "
+		         "request(s) deleted",
+		         drafts, requests);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct event *ev = arg;
+	struct timeval hour = {3600, 0};
+	defer_background(housekeep_work, NULL);
+	event_add(ev, &hour);
+}
+
+struct event *housekeep_start(struct event_base *base)
+{
+	struct event *ev = event_new(base, -1, 0, on_timer, event_self_cbarg());
+	struct timeval first = {10, 0};
+	if (ev)
+		event_add(ev, &first);
+	return ev;
+}
