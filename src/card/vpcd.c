@@ -360,6 +360,15 @@ enum vpcd_err vpcd_serve(card *c, const struct vpcd_serve_opts *o)
 			        (unsigned)o->port);
 		/* --remove-after applies to the first insertion only */
 		end = serve_conn(c, fd, o, buf, auto_pulled ? -1 : o->remove_after);
+		/* A pull is done with: forget it and any insert asked before it, and do so before
+		 * the reader can see the card gone (the close), so that an insert asked as soon as
+		 * it is seen gone is not lost. */
+		if (end == END_PULLED_SIGNAL || end == END_PULLED_AUTO) {
+			if (o->pull)
+				*o->pull = 0;
+			if (o->insert)
+				*o->insert = 0;
+		}
 		close(fd);
 		fd = -1;
 		card_power_off(c);
@@ -374,10 +383,6 @@ enum vpcd_err vpcd_serve(card *c, const struct vpcd_serve_opts *o)
 		}
 		if (o->log)
 			fprintf(o->log, "madoguchi-card: card removed\n");
-		if (o->pull)
-			*o->pull = 0;
-		if (o->insert)
-			*o->insert = 0;
 		if (end == END_PULLED_AUTO) {
 			auto_pulled = 1;
 			if (o->reinsert_after_ms < 0)
