@@ -1568,3 +1568,35 @@ void page_sign_state(req *r)
 	}
 	resp_json(r, 200, json_pack("{s:b}", "signed", signed_ok));
 }
+
+/* One attachment of the person's open draft, to look at what was sent (the file list of
+ * the form links here). Served with the type found from its first bytes when it was added,
+ * nosniff, and the site's CSP; PDF files as a download. */
+void page_apply_attachment(req *r)
+{
+	const procedure *p = gate(r);
+	char owner[STORE_OWNER_MAX + 1], *end = NULL;
+	store_draft d;
+	if (!p)
+		return;
+	long long id = strtoll(r->params[1], &end, 10);
+	if (id <= 0 || !end || *end || owner_of(r, owner, sizeof(owner)) < 0 ||
+	    store_draft_open(r->w->store, owner, p->id, &d) != STORE_OK) {
+		resp_error(r, 404, "ファイルが見つかりません", NULL);
+		return;
+	}
+	store_attachment meta;
+	void *data = NULL;
+	size_t len = 0;
+	int rc = store_attachment_get(r->w->store, d.key, id, &meta, &data, &len);
+	store_draft_release(&d);
+	if (rc != STORE_OK) {
+		resp_error(r, 404, "ファイルが見つかりません", NULL);
+		return;
+	}
+	if (!strcmp(meta.mime, "application/pdf"))
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Content-Disposition",
+		                  "attachment");
+	resp_bytes(r, 200, meta.mime, data, len);
+	free(data);
+}

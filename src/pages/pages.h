@@ -24,6 +24,7 @@ void page_mypage_withdraw(req *r);
 void page_mypage_withdraw_post(req *r);
 void page_api_postal(req *r);
 void page_sign_state(req *r);
+void page_apply_attachment(req *r);
 /* sign.c */
 void page_api_sign(req *r);
 void page_api_sign_post(req *r);

@@ -11,6 +11,7 @@ static const route routes[] = {
 	/* attachments: 30 MB a request (below the hard limit, config max_body_bytes) */
 	{M_POST, "/procedures/:id/form", page_apply_form_post, (size_t)30 << 20},
 	{M_GET | M_HEAD, "/procedures/:id/confirm", page_apply_confirm, 0},
+	{M_GET | M_HEAD, "/procedures/:id/attachments/:aid", page_apply_attachment, 0},
 	{M_POST, "/procedures/:id/submit", page_apply_submit, 0},
 	{M_GET | M_HEAD, "/applications/:receipt/complete", page_apply_complete, 0},
 	{M_GET | M_HEAD, "/mypage", page_mypage, 0},

@@ -113,6 +113,14 @@ try {
   await page.keyboard.type('1-1');
   await typeInto(page, '#phone', '048-000-1234');
   await page.setInputFiles('#photos', { name: 'たんす.png', mimeType: 'image/png', buffer: PNG });
+  await enterOn(page, 'button[value="save"]', /\/form$/);
+  const fileLink = page.locator('a.file-name', { hasText: 'たんす.png' });
+  ok(await fileLink.count() === 1, 'the attached file is listed on the form with a link');
+  const got = await page.request.get(portal.url + await fileLink.getAttribute('href'));
+  ok(got.status() === 200 && got.headers()['content-type'] === 'image/png' && Buffer.compare(await got.body(), PNG) === 0,
+    'the link gives back the same bytes as image/png');
+  const stranger = await (await browser.newContext()).request.get(portal.url + await fileLink.getAttribute('href'), { maxRedirects: 0 });
+  ok(stranger.status() !== 200, `another browser cannot fetch it (${stranger.status()})`);
   await enterOn(page, 'button[value="next"]:not(.default-action)', new RegExp(`${PROC}/confirm$`));
 
   // Step 7: the confirmation page.
