@@ -38,10 +38,10 @@
 
 #include <jansson.h>
 
+#include "core/receipt.h"
 #include "sig/token.h"
 #include "sig/verify.h"
 #include "store/store.h"
-#include "util/jdate.h"
 
 #define MAX_THREADS 256
 #define FILE_MAX ((size_t)1 << 20)
@@ -171,28 +171,6 @@ static void cpu_model(char *out, size_t outlen)
 	fclose(f);
 }
 
-static const char MAIL_RECEIPT[] =
-    "%s %s で、次の申請を受け付けました。\n\n"
-    "受付番号：%s\n"
-    "手続：%s\n"
-    "申請日時：%s\n\n"
-    "担当の課が内容を確認します。お問い合わせのときは、受付番号をお伝えください。\n"
-    "申請の状況は、マイページで確かめられます。\n%s/mypage/%s\n\n"
-    "このメールは送信専用です。返信はできません。\n";
-
-/* The portal's date of the receipt mail: the era date and the time in JST. */
-static void format_time(long long t, char *out, size_t outlen)
-{
-	time_t tt = (time_t)t + 9 * 3600;
-	struct tm tm;
-	char ymd[11], d[96];
-	gmtime_r(&tt, &tm);
-	strftime(ymd, sizeof(ymd), "%Y-%m-%d", &tm);
-	if (jdate_format(ymd, d, sizeof(d)) != 0)
-		snprintf(d, sizeof(d), "%s", ymd);
-	snprintf(out, outlen, "%s %02d:%02d", d, tm.tm_hour, tm.tm_min);
-}
-
 /* One verification with its JSON report; *report (may be NULL: not wanted) is malloc'd. */
 static int verify_once(const struct shared *sh, verify_trust *trust, enum verify_revocation want,
                        char **report)
@@ -235,7 +213,7 @@ static int submit_tx(struct worker *w, const char *report)
 	const struct shared *sh = w->sh;
 	store *s = w->s;
 	char key[TOKEN_LEN + 1], receipt[STORE_RECEIPT_MAX + 1];
-	char subject[300], when[128], body[4096];
+	char subject[300], body[4096];
 	long long now = (long long)time(NULL);
 	store_application ap;
 	store_account acct;
@@ -268,11 +246,8 @@ static int submit_tx(struct worker *w, const char *report)
 	step = "store_account_by_id";
 	if (store_account_by_id(s, w->account_id, &acct) != STORE_OK)
 		goto fail;
-	format_time(now, when, sizeof(when));
-	snprintf(subject, sizeof(subject), "【%s】申請を受け付けました（受付番号 %s）", "みどり市",
-	         receipt);
-	snprintf(body, sizeof(body), MAIL_RECEIPT, "みどり市", "みどり市オンライン窓口", receipt,
-	         sh->title, when, "https://madoguchi.example.jp", receipt);
+	receipt_mail("みどり市", "みどり市オンライン窓口", "https://madoguchi.example.jp", receipt, sh->title,
+	             now, subject, sizeof(subject), body, sizeof(body));
 	step = "store_outbox_add";
 	if (store_outbox_add(s, acct.email, subject, body, now, NULL) != STORE_OK)
 		goto fail;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/answers.h"
+#include "core/receipt.h"
 #include "core/refdata.h"
 #include "http/defer.h"
 #include "http/multipart.h"
@@ -121,18 +122,6 @@ static int withdrawable(const char *status)
 		if (!strcmp(WITHDRAWABLE[i], status))
 			return 1;
 	return 0;
-}
-
-/* Unix time -> "2026年(令和8年)4月1日 10:05" in Japan time. */
-static void format_time(long long t, char *out, size_t outlen)
-{
-	time_t tt = (time_t)t + 9 * 3600;
-	struct tm tm;
-	char ymd[11], d[96];
-	gmtime_r(&tt, &tm);
-	strftime(ymd, sizeof(ymd), "%Y-%m-%d", &tm);
-	jdate_format(ymd, d, sizeof(d));
-	snprintf(out, outlen, "%s %02d:%02d", d, tm.tm_hour, tm.tm_min);
 }
 
 static json_t *json_str_or_empty(const char *s)
@@ -717,15 +706,6 @@ out:
 	j->out = O_FAIL;
 }
 
-static const char MAIL_RECEIPT[] =
-    "%s %s で、次の申請を受け付けました。\n\n"
-    "受付番号：%s\n"
-    "手続：%s\n"
-    "申請日時：%s\n\n"
-    "担当の課が内容を確認します。お問い合わせのときは、受付番号をお伝えください。\n"
-    "申請の状況は、マイページで確かめられます。\n%s/mypage/%s\n\n"
-    "このメールは送信専用です。返信はできません。\n";
-
 /* Checks the draft again, builds its canonical content and commits the application and its
  * receipt mail in one transaction. */
 static void work_submit(store *s, const app *a, job *j)
@@ -810,14 +790,10 @@ static void work_submit(store *s, const app *a, job *j)
 	if (j->account_id) {
 		store_account acct;
 		if (store_account_by_id(s, j->account_id, &acct) == STORE_OK) {
-			char subject[300], when[128], body[4096];
-			format_time(now, when, sizeof(when));
-			snprintf(subject, sizeof(subject),
-			         "【%s】申請を受け付けました（受付番号 %s）", a->cfg.city_name,
-			         j->receipt);
-			snprintf(body, sizeof(body), MAIL_RECEIPT, a->cfg.city_name,
-			         a->cfg.site_name, j->receipt, j->p->title, when, a->cfg.base_url,
-			         j->receipt);
+			char subject[300], body[4096];
+			receipt_mail(a->cfg.city_name, a->cfg.site_name, a->cfg.base_url,
+			             j->receipt, j->p->title, now, subject, sizeof(subject), body,
+			             sizeof(body));
 			if (store_outbox_add(s, acct.email, subject, body, now, NULL) != STORE_OK)
 				goto fail;
 			j->mailed = 1;
@@ -1375,7 +1351,7 @@ void page_apply_complete(req *r)
 		return;
 	const procedure *p = proc_catalog_find(r->a->procs, ap.proc_id);
 	char when[128];
-	format_time(ap.submitted_at, when, sizeof(when));
+	jdate_format_time(ap.submitted_at, when, sizeof(when));
 	json_t *ctx = page_base_ctx(r, "申請の完了");
 	json_object_set_new(ctx, "receipt", json_string(ap.receipt));
 	json_object_set_new(ctx, "proc_title", json_string(ap.proc_title));
@@ -1423,7 +1399,7 @@ void page_mypage(req *r)
 	json_t *ctx = page_base_ctx(r, "マイページ"), *apps = json_array();
 	for (size_t i = 0; i < n; i++) {
 		char when[128];
-		format_time(list[i].submitted_at, when, sizeof(when));
+		jdate_format_time(list[i].submitted_at, when, sizeof(when));
 		json_array_append_new(
 		    apps, json_pack("{s:s, s:s, s:s, s:s, s:s}", "receipt", list[i].receipt,
 		                    "title", list[i].proc_title, "when", when, "status",
@@ -1443,7 +1419,7 @@ void page_mypage_detail(req *r)
 		return;
 	char when[128];
 	json_t *ctx = page_base_ctx(r, ap.proc_title);
-	format_time(ap.submitted_at, when, sizeof(when));
+	jdate_format_time(ap.submitted_at, when, sizeof(when));
 	json_object_set_new(ctx, "receipt", json_string(ap.receipt));
 	json_object_set_new(ctx, "proc_title", json_string(ap.proc_title));
 	json_object_set_new(ctx, "when", json_string(when));
@@ -1456,7 +1432,7 @@ void page_mypage_detail(req *r)
 	json_t *events = json_array();
 	if (store_application_events(r->w->store, ap.receipt, ev, 50, &nev) == STORE_OK)
 		for (size_t i = 0; i < nev; i++) {
-			format_time(ev[i].at, when, sizeof(when));
+			jdate_format_time(ev[i].at, when, sizeof(when));
 			json_array_append_new(
 			    events, json_pack("{s:s, s:s, s:s}", "when", when, "status",
 			                      status_label(ev[i].status), "note", ev[i].note));

@@ -136,6 +136,14 @@ static void json_error(req *r, int status, const char *error)
 	resp_json(r, status, json_pack("{s:s}", "error", error));
 }
 
+/* Why a request can no longer be used ("used" or "expired"), or NULL when it can. */
+static const char *unusable(const store_sign_request *sr, long long now)
+{
+	if (sr->used_at || strcmp(sr->status, "pending"))
+		return "used";
+	return sr->expires_at <= now ? "expired" : NULL;
+}
+
 /* Loads the request of the path; answers 404/410 and returns -1 when it is not usable. */
 static int load_request(req *r, store *s, const char *id, store_sign_request *sr)
 {
@@ -154,14 +162,10 @@ static int load_request(req *r, store *s, const char *id, store_sign_request *sr
 		json_error(r, 503, "unavailable");
 		return -1;
 	}
-	if (sr->used_at || strcmp(sr->status, "pending")) {
+	const char *why = unusable(sr, (long long)time(NULL));
+	if (why) {
 		store_sign_request_release(sr);
-		json_error(r, 410, "used");
-		return -1;
-	}
-	if (sr->expires_at <= (long long)time(NULL)) {
-		store_sign_request_release(sr);
-		json_error(r, 410, "expired");
+		json_error(r, 410, why);
 		return -1;
 	}
 	return 0;
@@ -217,11 +221,10 @@ static void post_work(store *s, const app *a, void *arg)
 	}
 	if (rc != STORE_OK)
 		return;
-	if (sr.used_at || strcmp(sr.status, "pending") || sr.expires_at <= now) {
+	const char *why = unusable(&sr, now);
+	if (why) {
 		j->status = 410;
-		j->answer =
-		    json_pack("{s:s}", "error",
-		              sr.used_at || strcmp(sr.status, "pending") ? "used" : "expired");
+		j->answer = json_pack("{s:s}", "error", why);
 		goto out;
 	}
 	if (!a->trust) {

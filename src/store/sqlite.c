@@ -1688,49 +1688,39 @@ static int sq_sign_request_signed_other(void *ctx, const char *draft_key, const 
 	return rc;
 }
 
-static int sq_sign_requests_prune(void *ctx, long long before, long long *n)
+/* One DELETE (statement which) of one parameter: key as text when not NULL, else num; *n
+ * gets the number of rows deleted. */
+static int delete_rows(struct sqlite_ctx *c, int which, const char *key, long long num,
+                       long long *n)
 {
-	struct sqlite_ctx *c = ctx;
 	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, ST_SIGN_PRUNE, &st);
+	int rc = stmt(c, which, &st);
 
 	*n = 0;
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, before);
+	if (key)
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, num);
 	if ((rc = run(c, st)) == STORE_OK)
 		*n = (long long)sqlite3_changes64(c->db);
 	return rc;
+}
+
+static int sq_sign_requests_prune(void *ctx, long long before, long long *n)
+{
+	return delete_rows(ctx, ST_SIGN_PRUNE, NULL, before, n);
 }
 
 static int sq_sign_requests_cancel(void *ctx, const char *draft_key, long long *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, ST_SIGN_CANCEL, &st);
-
-	*n = 0;
-	if (rc != STORE_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
-	if ((rc = run(c, st)) == STORE_OK)
-		*n = (long long)sqlite3_changes64(c->db);
-	return rc;
+	return delete_rows(ctx, ST_SIGN_CANCEL, draft_key, 0, n);
 }
 
 static int sq_drafts_prune_anonymous(void *ctx, long long before, long long *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, ST_DRAFTS_PRUNE_ANON, &st);
-
-	*n = 0;
-	if (rc != STORE_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, before);
-	if ((rc = run(c, st)) == STORE_OK)
-		*n = (long long)sqlite3_changes64(c->db);
-	return rc;
+	return delete_rows(ctx, ST_DRAFTS_PRUNE_ANON, NULL, before, n);
 }
 
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)

@@ -1466,52 +1466,36 @@ int store_sign_request_signed_other(store *s, const char *draft_key, const char 
 	return STORE_OK;
 }
 
+/* *n (may be NULL) gets v when rc is STORE_OK, else 0; returns rc. For the calls that count
+ * the rows they delete. */
+static int counted(int rc, long long v, long long *n)
+{
+	if (n)
+		*n = rc == STORE_OK ? v : 0;
+	return rc;
+}
+
 int store_sign_requests_prune(store *s, long long before, long long *n)
 {
 	long long v = 0;
-	int rc;
-
-	if (n)
-		*n = 0;
-	if (!READY(s))
-		return STORE_EINPUT;
-	if ((rc = s->be->sign_requests_prune(s->ctx, before, &v)) != STORE_OK)
-		return rc;
-	if (n)
-		*n = v;
-	return STORE_OK;
+	int rc = READY(s) ? s->be->sign_requests_prune(s->ctx, before, &v) : STORE_EINPUT;
+	return counted(rc, v, n);
 }
 
 int store_drafts_prune_anonymous(store *s, long long before, long long *n)
 {
 	long long v = 0;
-	int rc;
-
-	if (n)
-		*n = 0;
-	if (!READY(s))
-		return STORE_EINPUT;
-	if ((rc = s->be->drafts_prune_anonymous(s->ctx, before, &v)) != STORE_OK)
-		return rc;
-	if (n)
-		*n = v;
-	return STORE_OK;
+	int rc = READY(s) ? s->be->drafts_prune_anonymous(s->ctx, before, &v) : STORE_EINPUT;
+	return counted(rc, v, n);
 }
 
 int store_sign_requests_cancel(store *s, const char *draft_key, long long *n)
 {
 	long long v = 0;
-	int rc;
-
-	if (n)
-		*n = 0;
-	if (!READY(s) || !draft_key_ok(draft_key))
-		return STORE_EINPUT;
-	if ((rc = s->be->sign_requests_cancel(s->ctx, draft_key, &v)) != STORE_OK)
-		return rc;
-	if (n)
-		*n = v;
-	return STORE_OK;
+	int rc = READY(s) && draft_key_ok(draft_key)
+	             ? s->be->sign_requests_cancel(s->ctx, draft_key, &v)
+	             : STORE_EINPUT;
+	return counted(rc, v, n);
 }
 
 void store_sign_request_release(store_sign_request *r)

@@ -71,3 +71,15 @@ void jdate_today(char *out, time_t now)
 	gmtime_r(&t, &tm);
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
+
+void jdate_format_time(long long t, char *out, size_t outlen)
+{
+	time_t tt = (time_t)t + 9 * 3600;
+	struct tm tm;
+	char ymd[11], d[96];
+	gmtime_r(&tt, &tm);
+	strftime(ymd, sizeof(ymd), "%Y-%m-%d", &tm);
+	if (jdate_format(ymd, d, sizeof(d)) != 0)
+		snprintf(d, sizeof(d), "%s", ymd);
+	snprintf(out, outlen, "%s %02d:%02d", d, tm.tm_hour, tm.tm_min);
+}

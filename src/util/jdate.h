@@ -10,6 +10,9 @@
 int jdate_valid(const char *s);
 /* "2026-04-01" -> "2026年(令和8年)4月1日". Returns 0, or -1 for a bad date (out gets s). */
 int jdate_format(const char *ymd, char *out, size_t outlen);
+/* Unix time -> "2026年(令和8年)4月1日 10:05", the date and time in Japan (out: 128 bytes
+ * are always enough). */
+void jdate_format_time(long long t, char *out, size_t outlen);
 /* Today's date in Japan as "YYYY-MM-DD" (out: at least 11 bytes). */
 void jdate_today(char *out, time_t now);
 

@@ -176,6 +176,10 @@ static void test_jdate(void **state)
 	assert_int_equal(jdate_format("2026-02-30", out, sizeof(out)), -1);
 	jdate_today(out, 1767193200); /* 2025-12-31T15:00:00Z is 2026-01-01 in Japan */
 	assert_string_equal(out, "2026-01-01");
+	jdate_format_time(1767193200, out, sizeof(out)); /* the same instant with its time */
+	assert_string_equal(out, "2026年(令和8年)1月1日 00:00");
+	jdate_format_time(1775000000, out, sizeof(out));
+	assert_string_equal(out, "2026年(令和8年)4月1日 08:33");
 }
 
 int main(void)

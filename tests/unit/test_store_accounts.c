@@ -18,91 +18,10 @@
 #include <unistd.h>
 
 #define NOW 1775000000LL /* 2026-04-01 */
-#define HASH_A "$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+#define HASH_A FIXTURE_PW_HASH
 #define HASH_B "$argon2id$v=19$m=65536,t=3,p=1$b3RoZXJzYWx0$b3RoZXJoYXNoaGFzaGhhc2g"
 
-struct fixture {
-	char dir[64];
-	char path[128];
-	store *s;
-};
-
-static void remove_db_files(const char *path)
-{
-	static const char *const suffixes[] = {"-wal", "-shm", "-journal", ""};
-	char p[160];
-	size_t i;
-	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
-		unlink(p);
-	}
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	char err[256];
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store_accounts.XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/madoguchi.db", f->dir);
-	if (store_open(f->path, &f->s, err, sizeof(err)) != STORE_OK ||
-	    store_migrate(f->s, NULL, err, sizeof(err)) != STORE_OK) {
-		fprintf(stderr, "open/migrate: %s\n", err);
-		store_close(f->s);
-		remove_db_files(f->path);
-		rmdir(f->dir);
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	store_close(f->s);
-	remove_db_files(f->path);
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
-
-/* A second connection to the fixture's database (another thread or process). */
-static store *second(struct fixture *f)
-{
-	char err[256];
-	store *s = NULL;
-	if (store_open(f->path, &s, err, sizeof(err)) != STORE_OK)
-		fail_msg("second connection: %s", err);
-	return s;
-}
-
-/* A deterministic token hash: 64 lower-case hex digits made from n. */
-static void hash_of(unsigned n, char out[65])
-{
-	unsigned i;
-	for (i = 0; i < 64; i++)
-		out[i] = "0123456789abcdef"[(n * 7u + i * 13u + (i * n) / 3u) & 15u];
-	snprintf(out + 56, 9, "%08x", n);
-}
-
-static long long new_account(store *s, const char *email)
-{
-	long long id = 0;
-	int rc = store_account_create(s, email, HASH_A, NOW, &id);
-	if (rc != STORE_OK)
-		fail_msg("account %s: %s: %s", email, store_strerror(rc), store_errmsg(s));
-	assert_true(id > 0);
-	return id;
-}
-
-/* ---- accounts ---- */
+#include "store_fixture.h"
 
 static void test_account_create_get(void **state)
 {

@@ -27,71 +27,11 @@
 #define CONTENT "{\"name\":\"山田 太郎\",\"points\":\"120\"}"
 #define DISPLAY "[{\"label\":\"氏名\",\"value\":\"山田 太郎\"}]"
 #define REPORT "{\"result\":\"ok\",\"subject\":\"山田 太郎\"}"
-#define HASH_PW "$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
 
 /* A DER-like signature with NUL bytes inside: stored and returned as bytes, not text. */
 static const unsigned char SIG[] = {0x30, 0x82, 0x00, 0x05, 0x06, 0x00, 0x2a, 0x86, 0x48, 0xff};
 
-struct fixture {
-	char dir[64];
-	char path[128];
-	store *s;
-};
-
-static void remove_db_files(const char *path)
-{
-	static const char *const suffixes[] = {"-wal", "-shm", "-journal", ""};
-	char p[160];
-	size_t i;
-	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
-		unlink(p);
-	}
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	char err[256];
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store_sign.XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/madoguchi.db", f->dir);
-	if (store_open(f->path, &f->s, err, sizeof(err)) != STORE_OK ||
-	    store_migrate(f->s, NULL, err, sizeof(err)) != STORE_OK) {
-		fprintf(stderr, "open/migrate: %s\n", err);
-		store_close(f->s);
-		remove_db_files(f->path);
-		rmdir(f->dir);
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	store_close(f->s);
-	remove_db_files(f->path);
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
-
-/* A deterministic SHA-256 hex: 64 lower-case hex digits made from n. */
-static void hash_of(unsigned n, char out[65])
-{
-	unsigned i;
-	for (i = 0; i < 64; i++)
-		out[i] = "0123456789abcdef"[(n * 7u + i * 13u + (i * n) / 3u) & 15u];
-	snprintf(out + 56, 9, "%08x", n);
-}
+#include "store_fixture.h"
 
 static void new_draft(store *s, const char *key, const char *owner, const char *proc)
 {
@@ -747,7 +687,7 @@ static void test_account_delete_cascades(void **state)
 	char open_req[65], sent_req[65], other_req[65], owner[32], receipt[STORE_RECEIPT_MAX + 1];
 	long long acct = 0;
 
-	assert_int_equal(store_account_create(f->s, "taro@example.jp", HASH_PW, NOW, &acct),
+	assert_int_equal(store_account_create(f->s, "taro@example.jp", FIXTURE_PW_HASH, NOW, &acct),
 	                 STORE_OK);
 	snprintf(owner, sizeof(owner), "a:%lld", acct);
 	new_draft(f->s, "open", owner, PROC);

@@ -1,0 +1,97 @@
+/* store_fixture: what the store's unit tests share (test_store_accounts.c, test_store_apps.c,
+ * test_store_sign.c): a migrated SQLite database in a temporary directory per test, a second
+ * connection to it, deterministic hex digests and accounts. Include after cmocka.h and
+ * store/store.h; NOW is the test's clock. */
+#ifndef MADOGUCHI_TEST_STORE_FIXTURE_H
+#define MADOGUCHI_TEST_STORE_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* An argon2id string as stored (never checked by the store). */
+#define FIXTURE_PW_HASH "$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	store *s;
+};
+
+static void remove_db_files(const char *path)
+{
+	static const char *const suffixes[] = {"-wal", "-shm", "-journal", ""};
+	char p[160];
+	size_t i;
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
+		unlink(p);
+	}
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/madoguchi-store-test.XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/madoguchi.db", f->dir);
+	if (store_open(f->path, &f->s, err, sizeof(err)) != STORE_OK ||
+	    store_migrate(f->s, NULL, err, sizeof(err)) != STORE_OK) {
+		fprintf(stderr, "open/migrate: %s\n", err);
+		store_close(f->s);
+		remove_db_files(f->path);
+		rmdir(f->dir);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	store_close(f->s);
+	remove_db_files(f->path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Another connection to the fixture's database (another thread or process). */
+static __attribute__((unused)) store *second(const struct fixture *f)
+{
+	char err[256];
+	store *s = NULL;
+	if (store_open(f->path, &s, err, sizeof(err)) != STORE_OK)
+		fail_msg("second connection: %s", err);
+	return s;
+}
+
+/* A deterministic SHA-256 hex (or token hash): 64 lower-case hex digits made from n. */
+static __attribute__((unused)) void hash_of(unsigned n, char out[65])
+{
+	unsigned i;
+	for (i = 0; i < 64; i++)
+		out[i] = "0123456789abcdef"[(n * 7u + i * 13u + (i * n) / 3u) & 15u];
+	snprintf(out + 56, 9, "%08x", n);
+}
+
+/* A new account with the fixture's password hash; fails the test when refused. */
+static __attribute__((unused)) long long new_account(store *s, const char *email)
+{
+	long long id = 0;
+	int rc = store_account_create(s, email, FIXTURE_PW_HASH, NOW, &id);
+	if (rc != STORE_OK)
+		fail_msg("account %s: %s: %s", email, store_strerror(rc), store_errmsg(s));
+	assert_true(id > 0);
+	return id;
+}
+
+#endif
