@@ -270,6 +270,15 @@ printf 'x' >> "$T/export/$RECEIPT.json"
 check "... and not over other content" sh -c "! openssl cms -verify -binary -inform DER -content '$T/export/$RECEIPT.json' \
 	-in '$T/export/$RECEIPT.p7s' -CAfile '$T/export/ca.pem' -out /dev/null 2>/dev/null"
 
+check "export-signature of an unknown receipt: an error naming it, no files" sh -c \
+	"! MADOGUCHI_DATABASE='sqlite:$DB' MADOGUCHI_SIGN_ANCHORS_DIR='$T/trust' '$PORTAL' export-signature 2099-999999 '$T/none' 2> '$T/none.log' \
+	&& grep -q '2099-999999' '$T/none.log' && [ ! -e '$T/none' ]"
+check "export-signature without trust anchors: refused, no ca.pem" sh -c \
+	"! MADOGUCHI_DATABASE='sqlite:$DB' '$PORTAL' export-signature '$RECEIPT' '$T/noca' 2> '$T/noca.log' \
+	&& grep -q 'no CA certificates' '$T/noca.log' && [ ! -e '$T/noca/ca.pem' ]"
+check "export-signature with a wrong number of arguments: usage, exit 2" sh -c \
+	"'$PORTAL' export-signature '$RECEIPT' > /dev/null 2>&1; [ \$? = 2 ]"
+
 # ==== 2. the same link twice =======================================================================
 save_form 23 file
 confirm
