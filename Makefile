@@ -2,7 +2,8 @@
 # Every .c under src/ except the three mains goes into one static library that the
 # programs, the unit tests (tests/unit/test_*.c) and the fuzz targets (fuzz/fuzz_*.c) link.
 
-PKGS     := libevent libevent_pthreads jansson sqlite3 libpq openssl libcurl libpcsclite \
+# libpq joins PKGS with the PostgreSQL back end.
+PKGS     := libevent libevent_pthreads jansson sqlite3 openssl libcurl libpcsclite \
             libqrencode md4c-html libargon2
 BUILD    ?= build
 SAN      ?=
@@ -30,12 +31,21 @@ FUZZ_BUILD := build-fuzz
 FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_BUILD)/%)
 
-.PHONY: all setup run test test-only asan fuzz bench install format clean tests
+.SECONDARY:
+.PHONY: all setup run test test-only asan fuzz bench install format clean tests pkgcheck
 all: $(PROGS) $(BUILD)/refdata/VERSION
 tests: $(TESTS)
 
 setup:
 	@scripts/setup.sh
+
+# A library that pkg-config does not know stops the build with its name, before the
+# compiler's "file not found" would.
+pkgcheck:
+	@missing=$$(for p in $(PKGS); do pkg-config --exists $$p || printf ' %s' $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "missing libraries (pkg-config):$$missing; run make setup (scripts/setup.sh)" >&2; exit 1; fi
+$(LIB_OBJS) $(BUILD)/obj/src/main.o $(BUILD)/obj/src/signer/main.o $(BUILD)/obj/src/card/main.o: | pkgcheck
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -71,11 +81,23 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libmadoguchi.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lcmocka
 
-# libFuzzer targets: clang, with ASan and UBSan, linking the library's sources directly.
-$(FUZZ_BUILD)/%: fuzz/%.c $(LIB_SRCS) $(FUZZ_BUILD)/gen/migrations.c
+# libFuzzer targets: clang, with ASan and UBSan. The library's sources are compiled once
+# with -fsanitize=fuzzer-no-link (coverage, no main) into build-fuzz/libmadoguchi.a, which
+# every target links; -MMD rebuilds what a changed header touches.
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Isrc $(PKG_CFLAGS) \
+               -fsanitize=fuzzer-no-link,address,undefined -DMADOGUCHI_FUZZ
+FUZZ_OBJS  := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
+$(FUZZ_BUILD)/obj/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Isrc $(PKG_CFLAGS) \
-	  -fsanitize=fuzzer,address,undefined -DMADOGUCHI_FUZZ -o $@ $< $(LIB_SRCS) $(FUZZ_BUILD)/gen/migrations.c $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+$(FUZZ_BUILD)/obj/gen/migrations.o: $(FUZZ_BUILD)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_BUILD)/libmadoguchi.a: $(FUZZ_OBJS) $(FUZZ_BUILD)/obj/gen/migrations.o
+	@rm -f $@
+	ar rcs $@ $^
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/fuzz/fuzz_%.o $(FUZZ_BUILD)/libmadoguchi.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 $(FUZZ_BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-migrations.sh $(MIGRATIONS) > $@
@@ -86,7 +108,9 @@ asan:
 
 # The portal with demo data, a demo My Number Card in the virtual reader and the test PKI's
 # OCSP responder (scripts/run-dev.sh prints the demo logins and the card's password).
-run: setup all
+# (make all runs anew after setup, so that it sees the libraries setup has just installed)
+run: setup
+	$(MAKE) all
 	BUILD=$(BUILD) scripts/run-dev.sh
 
 # The whole suite: unit tests of the plain and the sanitizer build, integration and browser
@@ -101,7 +125,8 @@ test: setup
 test-only:
 	tests/run.sh
 
-bench: setup all $(BUILD)/bench/signed_submit
+bench: setup
+	$(MAKE) all $(BUILD)/bench/signed_submit
 	bench/run.sh
 	BUILD=$(BUILD) bench/signed.sh
 
@@ -125,4 +150,4 @@ format:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/obj/src/*.d $(BUILD)/obj/src/*/*.d $(BUILD)/obj/tests/unit/*.d $(BUILD)/obj/bench/*.d)
+-include $(LIB_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(wildcard $(FUZZ_BUILD)/obj/fuzz/*.d) $(wildcard $(BUILD)/obj/src/*.d $(BUILD)/obj/src/*/*.d $(BUILD)/obj/tests/unit/*.d $(BUILD)/obj/bench/*.d)
