@@ -33,7 +33,7 @@ static const char *const CA_OU[2] = {"JPKI for digital signature", "JPKI for use
 static const char *const CA_SUB[2] = {"sign", "auth"};
 static const char *const JLIS = "Japan Agency for Local Authority Information Systems";
 
-/* OIDs of the basic four information in subjectAltName otherName entries (jpki.md). */
+/* OIDs of the basic four information in subjectAltName otherName entries (docs/jpki.md). */
 static const char *const OID_NAME = "1.2.392.200149.8.5.5.1";
 static const char *const OID_NAME_ALT = "1.2.392.200149.8.5.5.2";
 static const char *const OID_GENDER = "1.2.392.200149.8.5.5.3";

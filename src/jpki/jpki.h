@@ -4,12 +4,12 @@
  * Three layers, all pure C with no I/O and no OpenSSL:
  *  - constants (AID, EF ids, status words, password rules) and the short command APDU struct
  *    with its encoder and decoder (ISO 7816-3 cases 1 to 4, short lengths);
- *  - builders for each command of jpki.md and parsers of the answers (status word classes,
+ *  - builders for each command of docs/jpki.md and parsers of the answers (status word classes,
  *    the DER length of a certificate header, DigestInfo);
  *  - card operations (select, read a whole EF, retries, verify, sign, change password) over a
  *    transport given as a const struct of function pointers, so the signing app plugs PC/SC in
  *    and the tests plug the virtual card in.
- * See /work/shared/docs/jpki.md for the card facts and docs/card.md for what was checked. */
+ * See docs/jpki.md for the card facts and docs/card.md for what was checked. */
 #ifndef MADOGUCHI_JPKI_H
 #define MADOGUCHI_JPKI_H
 
@@ -142,7 +142,7 @@ void jpki_put_sw(uint8_t *out, uint16_t sw);
 
 /* If sw is 63 Cx, return x (0..15); otherwise -1. */
 int jpki_sw_tries(uint16_t sw);
-/* 1 when sw means "locked" (69 84, 69 83; jpki.md: accept both), else 0. */
+/* 1 when sw means "locked" (69 84, 69 83; docs/jpki.md: accept both), else 0. */
 int jpki_sw_locked(uint16_t sw);
 /* A short English description of a status word; never NULL. */
 const char *jpki_sw_describe(uint16_t sw);

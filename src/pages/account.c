@@ -950,7 +950,10 @@ void page_account_email(req *r) { account_post(r, A_EMAIL); }
 void page_account_delete(req *r) { account_post(r, A_DELETE); }
 
 /* Seed steps 3 and 5: 「ログインが必要です。」 for a procedure that needs login, then for
- * one that needs a signature 「電子署名が必要な手続きです。【マイナンバーカード】をご用意ください。」. */
+ * one that needs a signature
+ * 「電子署名が必要な手続きです。【マイナンバーカード】をご用意ください。」. It belongs to the
+ * procedure pages (catalog.c, where pages.h lists it) and lives here for now because it shares this
+ * file's url_encode() with need_login(), the login redirect. */
 void page_procedure_start(req *r)
 {
 	const procedure *p = proc_catalog_find(r->a->procs, r->params[0]);

@@ -160,8 +160,8 @@ void page_procedure(req *r)
 	resp_page_ref(r, 200, "text/html; charset=utf-8", pc->page);
 }
 
-/* Where 「次へ進む」 leads after the login and signature prompts: the application form,
- * which the applying issue builds; until then a page that says so. */
+/* /static/NAME: the files of static/, loaded into memory at start and served by exact name
+ * only (http/static.c), so no path can reach outside the directory. */
 void page_static(req *r)
 {
 	if (static_serve(r, r->path + strlen("/static/")) < 0)

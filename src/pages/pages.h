@@ -1,6 +1,9 @@
 /* pages: the screens of the portal, one file per family (catalog.c: top page, search,
- * procedure pages; account.c: registration, login, password reset, account settings;
- * apply.c: the form, confirmation, submission, completion and my page). pages_routes() is the route table the server dispatches on. */
+ * procedure pages, static files, health; account.c: registration, login, password reset,
+ * account settings; apply.c: the form, confirmation, submission, completion, my page, the
+ * postal lookup and the signature poll; sign.c: sign requests and the signing app's API;
+ * devmail.c: /dev/mail). pages_routes() (routes.c) is the route table the server dispatches
+ * on. The declarations are grouped by the file that defines them. */
 #ifndef MADOGUCHI_PAGES_H
 #define MADOGUCHI_PAGES_H
 
@@ -8,6 +11,8 @@
 
 const route *pages_routes(size_t *n);
 
+/* catalog.c, except page_procedure_start: the login and signature prompts of the procedure
+ * pages (seed steps 3 and 5), defined in account.c for now */
 void page_top(req *r);
 void page_search(req *r);
 void page_procedure(req *r);
@@ -48,6 +53,7 @@ void page_account_email(req *r);
 void page_account_delete(req *r);
 void page_email_confirm(req *r);
 void page_email_confirm_post(req *r);
+/* catalog.c */
 void page_static(req *r);
 void page_health(req *r);
 

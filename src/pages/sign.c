@@ -1,5 +1,5 @@
-/* sign: the portal's side of the e-signature hand-off (seed steps 7-14, architecture.md
- * "E-signature hand-off"). The confirmation page makes a sign request (unguessable id,
+/* sign: the portal's side of the e-signature hand-off (seed steps 7-14, docs/architecture.md
+ * "Data and the signing hand-off"). The confirmation page makes a sign request (unguessable id,
  * single use, short-lived, bound to the draft's canonical digest) and offers it as a
  * madoguchi-sign: link and as a QR code; the signing app fetches the request from
  * /api/sign/ID and posts the CMS signature there, verified on the worker pool

@@ -1,4 +1,5 @@
-/* verify: the portal's check of a signature that the signing app posts (architecture.md, step 4).
+/* verify: the portal's check of a signature that the signing app posts (docs/architecture.md,
+ * "Data and the signing hand-off", step 4).
  * The signature is CMS SignedData (DER) over the exact canonical content bytes, detached, made
  * with the signing certificate (署名用電子証明書) of a My Number Card. verify_signature() checks,
  * in this order and stopping at the first failure: the format (one signer, contentType id-data,

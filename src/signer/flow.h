@@ -1,4 +1,4 @@
-/* flow: the signing app's journey (seed-flow.md steps 8-13) apart from its terminal, card
+/* flow: the signing app's journey (docs/seed-journey.md steps 8-13) apart from its terminal, card
  * reader and network, which come in as const structs of function pointers: the terminal UI
  * (main.c), the PC/SC card (pcsc.c) and the libcurl client (net.c) in the program; an
  * in-process virtual card, a scripted UI and no network in tests/unit/test_signer.c.

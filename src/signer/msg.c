@@ -1,5 +1,5 @@
 /* msg: the message catalogue of madoguchi-sign, Japanese and English side by side. The
- * Japanese strings of the city's guide (seed-flow.md steps 9-13) are kept verbatim. */
+ * Japanese strings of the city's guide (docs/seed-journey.md steps 9-13) are kept verbatim. */
 #include "signer/msg.h"
 
 #include <stdarg.h>

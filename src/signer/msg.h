@@ -1,5 +1,5 @@
 /* msg: the words of the signing app in Japanese (the default, verbatim from the city's guide
- * where it has them: /work/shared/docs/seed-flow.md steps 9-13) and English (--lang en). Every
+ * where it has them: docs/seed-journey.md steps 9-13) and English (--lang en). Every
  * message has both; the printf conversions of the two are the same (tests/unit/test_signer.c
  * checks it). */
 #ifndef MADOGUCHI_SIGNER_MSG_H

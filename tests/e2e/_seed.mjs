@@ -1,5 +1,5 @@
 // The browser part of tests/integration/seed.sh (run by it, with the card stack up): seed
-// steps 1-16 for 介護支援ボランティアポイント, with the exact words of seed-flow.md. Steps
+// steps 1-16 for 介護支援ボランティアポイント, with the exact words of docs/seed-journey.md. Steps
 // 8-13 run madoguchi-sign with the href of the page's 「スマートフォンで電子署名する」 link,
 // the password on a file descriptor; the page must turn to 「電子署名済み」 by itself.
 import { spawn } from 'node:child_process';

@@ -293,7 +293,7 @@ static void test_select_ef(void **state)
 
 /* ---- READ BINARY --------------------------------------------------------------------- */
 
-/* Read an EF the way jpki.md says: the 4-byte header, then chunks. */
+/* Read an EF the way docs/jpki.md says: the 4-byte header, then chunks. */
 static size_t read_whole(struct fx *f, uint16_t ef, uint8_t *out, size_t cap)
 {
 	size_t total, have;

@@ -1,7 +1,7 @@
 /* test_jpki: unit tests of src/jpki (APDU encoding and decoding, the builders against the bytes
- * of jpki.md, status words, the DER header helper, DigestInfo, the password rules, and the card
- * operations over a scripted transport). The same operations against the virtual card itself
- * are in test_card.c. */
+ * of docs/jpki.md, status words, the DER header helper, DigestInfo, the password rules, and the
+ * card operations over a scripted transport). The same operations against the virtual card
+ * itself are in test_card.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -355,7 +355,7 @@ static void test_ops_select_and_tries(void **state)
 	assert_int_equal(jpki_tries_left(&t, JPKI_EF_SIGN_PIN, &tries), JPKI_OK);
 	assert_int_equal(tries, 0);
 	push(&s, R(0x90, 0x00));
-	push(&s, R(0x90, 0x00)); /* jpki.md: never 90 00 */
+	push(&s, R(0x90, 0x00)); /* docs/jpki.md: never 90 00 */
 	assert_int_equal(jpki_tries_left(&t, JPKI_EF_SIGN_PIN, &tries), JPKI_ECARD);
 	push(&s, R(0x6A, 0x82));
 	assert_int_equal(jpki_tries_left(&t, JPKI_EF_SIGN_PIN, &tries), JPKI_ECARD);

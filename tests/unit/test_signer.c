@@ -695,7 +695,7 @@ static void test_catalogue(void **state)
 	}
 	assert_string_equal(msg_get(LANG_JA, MSG_COUNT), "");
 	assert_string_equal(msg_get((enum msg_lang)7, MSG_START_TITLE), "");
-	/* the guide's words, verbatim (seed-flow.md steps 9-13) */
+	/* the guide's words, verbatim (docs/seed-journey.md steps 9-13) */
 	assert_string_equal(msg_get(LANG_JA, MSG_START_TITLE), "電子署名を開始します");
 	assert_string_equal(msg_get(LANG_JA, MSG_START_1), "1. マイナンバーカードが必要です。");
 	assert_string_equal(msg_get(LANG_JA, MSG_START_2), "2. 署名用電子証明書が必要です。");
