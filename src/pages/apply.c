@@ -175,11 +175,13 @@ static void check_files(const procedure *p, const store_attachment *att, size_t 
 
 /* ---------- the form: raw input <-> page ---------- */
 
-static void put_str(json_t *raw, const char *key, const char *v)
+/* The field's whole value, NUL bytes included: the form engine refuses them with a field
+ * error (a C string would end at the first NUL and keep the text before it silently). */
+static void put_str(json_t *raw, const char *key, const form_pair *v)
 {
 	if (!v)
 		return;
-	json_t *s = json_string(v);
+	json_t *s = json_stringn(v->value, v->value_len);
 	json_object_set_new(raw, key, s ? s : json_string("")); /* invalid UTF-8: seen as empty */
 }
 
@@ -199,21 +201,21 @@ static json_t *raw_from_form(const procedure *p, const form *f)
 		case FT_DATE:
 			for (size_t k = 0; k < 3; k++) {
 				snprintf(key, sizeof(key), "%s.%s", pf->name, date_parts[k]);
-				put_str(raw, key, form_get(f, key));
+				put_str(raw, key, form_find_nth(f, key, 0));
 			}
 			break;
 		case FT_BANK:
 			for (size_t k = 0; k < 5; k++) {
 				snprintf(key, sizeof(key), "%s.%s", pf->name, bank_parts[k]);
-				put_str(raw, key, form_get(f, key));
+				put_str(raw, key, form_find_nth(f, key, 0));
 			}
 			break;
 		case FT_CHECKBOX: {
 			json_t *arr = json_array();
-			const char *v;
+			const form_pair *v;
 			for (size_t k = 0;
-			     k < ANSWERS_MAX_CHECKED && (v = form_get_nth(f, pf->name, k)); k++) {
-				json_t *s = json_string(v);
+			     k < ANSWERS_MAX_CHECKED && (v = form_find_nth(f, pf->name, k)); k++) {
+				json_t *s = json_stringn(v->value, v->value_len);
 				if (s)
 					json_array_append_new(arr, s);
 			}
@@ -224,10 +226,17 @@ static json_t *raw_from_form(const procedure *p, const form *f)
 			break;
 		}
 		default:
-			put_str(raw, pf->name, form_get(f, pf->name));
+			put_str(raw, pf->name, form_find_nth(f, pf->name, 0));
 		}
 	}
 	return raw;
+}
+
+/* A draft's raw input: NUL bytes typed in a field are kept (\u0000) so that they are
+ * refused again, not lost; NULL text is an empty input. */
+static json_t *raw_load(const char *text)
+{
+	return json_loads(text ? text : "{}", JSON_ALLOW_NUL, NULL);
 }
 
 static const char *raw_get(json_t *raw, const char *key)
@@ -688,7 +697,7 @@ static void work_save(store *s, const app *a, job *j)
 		goto fail;
 	if (store_commit(s) != STORE_OK)
 		goto out;
-	j->raw_back = json_loads(j->raw, 0, NULL);
+	j->raw_back = raw_load(j->raw);
 	if (!strcmp(j->action, "next")) {
 		json_t *ans =
 		    answers_validate(j->p, j->raw_back, j->errs, refdata_bank_lookup, a->refdata);
@@ -741,7 +750,7 @@ static void work_submit(store *s, const app *a, job *j)
 	}
 	if (store_attachment_list(s, j->key, j->att, MAX_ATT, &j->n_att) != STORE_OK)
 		goto fail;
-	raw = json_loads(d.raw ? d.raw : "{}", 0, NULL);
+	raw = raw_load(d.raw);
 	ans = answers_validate(j->p, raw, j->errs, refdata_bank_lookup, a->refdata);
 	check_files(j->p, j->att, j->n_att, j->errs);
 	if (!ans || json_array_size(j->errs)) {
@@ -991,7 +1000,7 @@ void page_apply_form(req *r)
 	json_t *raw = NULL, *errs = json_array();
 	int rc = store_draft_open(r->w->store, owner, p->id, &d);
 	if (rc == STORE_OK) {
-		raw = json_loads(d.raw ? d.raw : "{}", 0, NULL);
+		raw = raw_load(d.raw);
 		if (store_attachment_list(r->w->store, d.key, att, MAX_ATT, &natt) != STORE_OK)
 			natt = 0;
 		store_draft_release(&d);
@@ -1056,6 +1065,9 @@ static int read_body(req *r, multipart *mp)
 			           e == MP_ETOOMANY || e == MP_ETOOMANYFILES
 			               ? "一度に送れるファイルや項目の数を超えています。ファイルを"
 			                 "分けて添付してください。"
+			           : e == MP_EFILENAME
+			               ? "ファイルの名前に使えない文字が含まれています。ファイルの"
+			                 "名前を変えてから、もう一度添付してください。"
 			               : "ページを開き直して、もう一度お試しください。");
 			return -1;
 		}
@@ -1151,7 +1163,7 @@ void page_apply_confirm(req *r)
 		render_busy(r);
 		return;
 	}
-	json_t *raw = json_loads(d.raw ? d.raw : "{}", 0, NULL), *errs = json_array();
+	json_t *raw = raw_load(d.raw), *errs = json_array();
 	json_t *ans = answers_validate(p, raw, errs, refdata_bank_lookup, r->a->refdata);
 	check_files(p, att, natt, errs);
 	if (!ans || json_array_size(errs)) {
