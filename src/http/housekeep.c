@@ -2,8 +2,8 @@
  * event loop (ten seconds after start, then hourly): sessions past their timeouts, old
  * throttling rows and records of uploads without login (a day old), sign requests never
  * used, and drafts of procedures without login untouched for anon_draft_hours (the pages
- * treat such a draft as gone already, so the hour until this runs shows nothing). Each deletion is
- * one statement; several portal processes may run it at once without harm. */
+ * treat such a draft as gone already, so the hour until this runs shows nothing). Each
+ * deletion is one statement; several portal processes may run it at once without harm. */
 #include <time.h>
 
 #include "http/defer.h"
