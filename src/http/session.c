@@ -139,8 +139,8 @@ static const char *pre_cookie_name(const app *a)
 
 static int pre_cookie(const req *r, char *out)
 {
-	const char *h = r->ev ? evhttp_find_header(evhttp_request_get_input_headers(r->ev), "Cookie")
-			      : NULL;
+	const char *h =
+	    r->ev ? evhttp_find_header(evhttp_request_get_input_headers(r->ev), "Cookie") : NULL;
 	char value[TOKEN_LEN + 8];
 	if (!h || find_cookie(h, pre_cookie_name(r->a), value, sizeof(value)) < 0 ||
 	    strlen(value) != TOKEN_LEN || strspn(value, B64URL) != TOKEN_LEN)
