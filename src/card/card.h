@@ -50,6 +50,10 @@ void card_reset(card *c);
 enum card_err card_process(card *c, const uint8_t *cmd, size_t len, uint8_t *resp, size_t cap,
                            size_t *resplen);
 
+/* Test switch: READ BINARY answers carry at most max data bytes (90 00 while the EF goes
+ * on), as cards that answer fewer bytes than asked do; 0 (the default): as many as asked. */
+void card_set_read_max(card *c, size_t max);
+
 /* What the card is doing, for logs and tests. */
 int card_ap_selected(const card *c);
 uint16_t card_current_ef(const card *c); /* 0: none */

@@ -47,12 +47,14 @@ static const char USAGE[] =
     "\n"
     "The card:\n"
     "  serve --state STATE [--vpcd HOST:PORT] [--atr HEX] [--remove-after N]\n"
-    "        [--reinsert-after MS] [--verbose]\n"
+    "        [--reinsert-after MS] [--read-max N] [--verbose]\n"
     "                      insert the card into the vpcd reader of pcscd (default\n"
     "                      127.0.0.1:35963) and answer as the JPKI-AP until SIGTERM/SIGINT.\n"
     "                      --remove-after N answers N APDUs, then pulls the card out when the\n"
     "                      next one arrives (it gets no answer); SIGUSR1 pulls it out at once,\n"
     "                      SIGUSR2 puts it back; --reinsert-after puts it back after MS ms.\n"
+    "                      --read-max N answers READ BINARY with at most N bytes (90 00),\n"
+    "                      as cards that answer fewer bytes than asked (a test switch).\n"
     "                      Try counters and locks are saved to STATE as they change\n"
     "  show --state STATE  print the certificates, validity, tries left and holder\n"
     "  export --state STATE --what sign-cert|sign-ca|auth-cert|auth-ca [--der]\n"
@@ -96,6 +98,7 @@ enum {
 	O_ATR,
 	O_REMOVE_AFTER,
 	O_REINSERT_AFTER,
+	O_READ_MAX,
 	O_VERBOSE,
 	O_WHAT,
 	O_DER,
@@ -129,6 +132,7 @@ static const struct option LONGOPTS[] = {
     {"atr", required_argument, NULL, O_ATR},
     {"remove-after", required_argument, NULL, O_REMOVE_AFTER},
     {"reinsert-after", required_argument, NULL, O_REINSERT_AFTER},
+    {"read-max", required_argument, NULL, O_READ_MAX},
     {"verbose", no_argument, NULL, O_VERBOSE},
     {"what", required_argument, NULL, O_WHAT},
     {"der", no_argument, NULL, O_DER},
@@ -140,7 +144,7 @@ struct args {
 	const char *pki, *out, *name, *name_alt, *birth, *gender, *address, *address_alt;
 	const char *prefecture, *city, *password, *pin, *token, *state, *cert, *ca, *serial;
 	const char *reason, *vpcd, *atr, *what;
-	long days, remove_after, reinsert_after;
+	long days, remove_after, reinsert_after, read_max;
 	int expired, not_yet, force, verbose, der, help, validity_opts;
 };
 
@@ -277,6 +281,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_REINSERT_AFTER:
 			if (parse_long(optarg, 0, 86400000L, &a->reinsert_after) != 0)
 				return die("--reinsert-after: milliseconds");
+			break;
+		case O_READ_MAX:
+			if (parse_long(optarg, 1, 256, &a->read_max) != 0)
+				return die("--read-max: a number of bytes from 1 to 256");
 			break;
 		default:
 			return die("unknown option (see madoguchi-card --help)");
@@ -587,6 +595,7 @@ static int cmd_serve(const struct args *a)
 		die("out of memory");
 		goto out;
 	}
+	card_set_read_max(c, (size_t)a->read_max);
 	if (install_signals() != 0) {
 		die("sigaction: %s", strerror(errno));
 		goto out;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <uninorm.h>
 #include <unistr.h>
 
@@ -781,6 +782,12 @@ static json_t *check_date(const proc_field *f, json_t *raw, json_t *errs, int *a
 	snprintf(ymd, sizeof(ymd), "%04d-%02d-%02d", y, m, d);
 	if (!jdate_valid(ymd)) {
 		add_error(errs, id[2], "存在しない日付です。%sを確かめてください。", f->label);
+		return NULL;
+	}
+	char today[11];
+	jdate_today(today, time(NULL));
+	if (f->past && strcmp(ymd, today) > 0) { /* both YYYY-MM-DD: text order is date order */
+		add_error(errs, id[0], "%sに今日より後の日付は入力できません。", f->label);
 		return NULL;
 	}
 	return json_string(ymd);

@@ -107,7 +107,7 @@ static const char *const department_keys[] = {"name", "phone", "email"};
 static const char *const window_keys[] = {"opens", "closes"};
 static const char *const field_keys[] = {
     "name",    "type",      "label",     "help",   "required", "max_length", "min",  "max",
-    "options", "max_files", "max_bytes", "accept", "source",   "table",      "unit",
+    "options", "max_files", "max_bytes", "accept", "source",   "table",      "unit", "past",
 };
 static const char *const option_keys[] = {"value", "label"};
 static const char *const step_keys[] = {"min", "value"};
@@ -784,6 +784,13 @@ static int parse_field(struct ctx *c, json_t *fo, size_t idx, proc_field *f)
 		}
 	} else if ((rc = forbid(c, fo, prefix, "min", "number", t)) ||
 	           (rc = forbid(c, fo, prefix, "max", "number", t)))
+		goto out;
+
+	/* past: a date that cannot be after today (a birth date) */
+	if (t == FT_DATE) {
+		if ((rc = get_bool(c, fo, prefix, "past", 0, 0, &f->past)) != PROC_OK)
+			goto out;
+	} else if ((rc = forbid(c, fo, prefix, "past", "date", t)))
 		goto out;
 
 	/* options: select, radio, checkbox */

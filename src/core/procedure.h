@@ -44,6 +44,7 @@ typedef struct proc_field {
 	size_t max_length;  /* characters (code points); 0: the type's default */
 	int has_min, has_max;
 	long min, max;      /* number: value bounds; date: not used */
+	int past;           /* date: today or before (a birth date) */
 	proc_option *options; /* select, radio, checkbox */
 	size_t n_options;
 	/* file */

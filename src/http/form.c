@@ -7,11 +7,16 @@
 const char *form_strerror(int err)
 {
 	switch (err) {
-	case FORM_OK: return "ok";
-	case FORM_ETOOMANY: return "too many fields";
-	case FORM_EESCAPE: return "broken percent-escape";
-	case FORM_ENAME: return "bad field name";
-	case FORM_ENOMEM: return "out of memory";
+	case FORM_OK:
+		return "ok";
+	case FORM_ETOOMANY:
+		return "too many fields";
+	case FORM_EESCAPE:
+		return "broken percent-escape";
+	case FORM_ENAME:
+		return "bad field name";
+	case FORM_ENOMEM:
+		return "out of memory";
 	}
 	return "unknown error";
 }
@@ -112,12 +117,18 @@ void form_release(form *f)
 	memset(f, 0, sizeof(*f));
 }
 
-const char *form_get_nth(const form *f, const char *name, size_t nth)
+const form_pair *form_find_nth(const form *f, const char *name, size_t nth)
 {
 	for (size_t i = 0; i < f->n; i++)
 		if (strcmp(f->pairs[i].name, name) == 0 && nth-- == 0)
-			return f->pairs[i].value;
+			return &f->pairs[i];
 	return NULL;
+}
+
+const char *form_get_nth(const form *f, const char *name, size_t nth)
+{
+	const form_pair *p = form_find_nth(f, name, nth);
+	return p ? p->value : NULL;
 }
 
 const char *form_get(const form *f, const char *name)

@@ -38,5 +38,8 @@ void form_release(form *f);
 const char *form_get(const form *f, const char *name);
 /* i-th value of name (0-based) or NULL, for fields sent several times (checkboxes). */
 const char *form_get_nth(const form *f, const char *name, size_t i);
+/* The i-th pair of name or NULL: with its value's length, for values that must keep a NUL
+ * byte (to be refused by the form engine rather than silently cut there). */
+const form_pair *form_find_nth(const form *f, const char *name, size_t i);
 
 #endif

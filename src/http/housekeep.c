@@ -1,17 +1,15 @@
 /* housekeep: the portal's periodic clean-up, run on the worker pool by a timer of the first
  * event loop (ten seconds after start, then hourly): sessions past their timeouts, old
- * throttling rows, sign requests never used, and drafts of procedures without login whose
- * session is long gone. Each deletion is one statement; several portal processes may run it
- * at once without harm. */
+ * throttling rows and records of uploads without login (a day old), sign requests never
+ * used, and drafts of procedures without login untouched for anon_draft_hours (the pages
+ * treat such a draft as gone already, so the hour until this runs shows nothing). Each
+ * deletion is one statement; several portal processes may run it at once without harm. */
 #include <time.h>
 
 #include "http/defer.h"
 #include "http/housekeep.h"
 #include "store/store.h"
 #include "util/log.h"
-
-/* A draft without login lives with its session; a week without change and it is gone. */
-#define ANON_DRAFT_DAYS 7
 
 static void housekeep_work(store *s, const app *a, void *arg)
 {
@@ -22,8 +20,9 @@ static void housekeep_work(store *s, const app *a, void *arg)
 	                               now - c->session_absolute_hours * 3600);
 	int e2 = store_throttle_prune(s, now - 86400);
 	int e3 = store_sign_requests_prune(s, now - 86400, &requests);
-	int e4 = store_drafts_prune_anonymous(s, now - ANON_DRAFT_DAYS * 86400LL, &drafts);
-	if (e1 || e2 || e3 || e4)
+	int e4 = store_drafts_prune_anonymous(s, now - c->anon_draft_hours * 3600LL, &drafts);
+	int e5 = store_anon_uploads_prune(s, now - 86400, NULL);
+	if (e1 || e2 || e3 || e4 || e5)
 		log_error("housekeeping: %s", store_errmsg(s));
 	if (drafts || requests)
 		log_info("housekeeping: %lld old draft(s) without login, %lld unused sign "

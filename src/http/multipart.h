@@ -34,7 +34,7 @@ enum multipart_err {
 	MP_EHEADER,       /* a part's headers are over max_header bytes or malformed, or lack
 	                     a form-data Content-Disposition with a name */
 	MP_ENAME,         /* an empty, over-long (FORM_MAX_NAME) or control-containing name */
-	MP_EFILENAME,     /* a filename that is not UTF-8, has control characters, is "." or
+	MP_EFILENAME,     /* a filename that is not UTF-8, has control or bidi characters, is "." or
 	                     "..", or is over MULTIPART_FILENAME_MAX bytes */
 	MP_ETOOMANY,      /* more fields than max_fields */
 	MP_ETOOMANYFILES, /* more files than max_files */

@@ -14,6 +14,9 @@
 
 #define COOKIE_PLAIN "madoguchi_sid"
 #define COOKIE_SECURE "__Host-madoguchi_sid"
+#define COOKIE_PRE_PLAIN "madoguchi_pre"
+#define COOKIE_PRE_SECURE "__Host-madoguchi_pre"
+#define B64URL "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 static const char *cookie_name(const app *a)
 {
@@ -100,18 +103,67 @@ int session_create(struct store *s, long long account_id, long long now, char *c
 	return 0;
 }
 
-void session_set_cookie(req *r, const char *value)
+static void set_named_cookie(req *r, const char *name, const char *value)
 {
 	char c[256];
 	const char *secure = r->a->cfg.https ? "; Secure" : "";
 	if (value)
-		snprintf(c, sizeof(c), "%s=%s; Path=/; HttpOnly; SameSite=Lax%s", cookie_name(r->a),
-			 value, secure);
+		snprintf(c, sizeof(c), "%s=%s; Path=/; HttpOnly; SameSite=Lax%s", name, value,
+			 secure);
 	else
-		snprintf(c, sizeof(c), "%s=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0%s",
-			 cookie_name(r->a), secure);
+		snprintf(c, sizeof(c), "%s=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0%s", name,
+			 secure);
 	free(r->set_cookie);
 	r->set_cookie = strdup(c);
+}
+
+void session_set_cookie(req *r, const char *value)
+{
+	set_named_cookie(r, cookie_name(r->a), value);
+}
+
+/* The CSRF token of a form shown to someone without a session (a procedure without login)
+ * lives in a cookie of its own instead of a session row, so that showing the form writes
+ * nothing (a client without cookies used to cost a row per GET): the form carries the
+ * cookie's value in its hidden csrf field, and the POST is accepted when both are sent and
+ * equal ("double submit"). A forging site can neither read the cookie (HttpOnly, another
+ * origin) nor make the browser send it with a cross-site POST (SameSite=Lax), and under
+ * HTTPS the __Host- prefix keeps other hosts of the domain from planting one; the token is
+ * random (TOKEN_LEN characters, like a session's) and compared in constant time. Nothing
+ * is signed, so no key has to be shared by several portal processes. Works without
+ * JavaScript: it is a plain hidden field and a cookie. */
+static const char *pre_cookie_name(const app *a)
+{
+	return a->cfg.https ? COOKIE_PRE_SECURE : COOKIE_PRE_PLAIN;
+}
+
+static int pre_cookie(const req *r, char *out)
+{
+	const char *h =
+	    r->ev ? evhttp_find_header(evhttp_request_get_input_headers(r->ev), "Cookie") : NULL;
+	char value[TOKEN_LEN + 8];
+	if (!h || find_cookie(h, pre_cookie_name(r->a), value, sizeof(value)) < 0 ||
+	    strlen(value) != TOKEN_LEN || strspn(value, B64URL) != TOKEN_LEN)
+		return -1;
+	memcpy(out, value, TOKEN_LEN + 1);
+	return 0;
+}
+
+int session_pre_token(req *r, char *out)
+{
+	if (pre_cookie(r, out) == 0)
+		return 0; /* the same token for every tab of that browser */
+	if (token_new(out) < 0)
+		return -1;
+	set_named_cookie(r, pre_cookie_name(r->a), out);
+	return 0;
+}
+
+int session_pre_csrf_ok(const req *r, const form *f)
+{
+	char cookie[TOKEN_LEN + 1];
+	const char *t = form_get(f, "csrf");
+	return t && pre_cookie(r, cookie) == 0 && token_equal(t, cookie);
 }
 
 int csrf_ok(const req *r, const form *f)

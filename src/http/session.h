@@ -18,6 +18,13 @@ void session_load(req *r);
 int session_create(struct store *s, long long account_id, long long now, char *cookie,
 		   req_session *out);
 
+/* For a form shown to someone without a session: the CSRF token (TOKEN_LEN + 1 bytes into
+ * out) of the client's pre-session cookie, made and set when it has none; no database
+ * write. -1 when no random bytes could be had. */
+int session_pre_token(req *r, char *out);
+/* 1 when the form carries the token of the client's pre-session cookie (see session.c). */
+int session_pre_csrf_ok(const req *r, const form *f);
+
 /* The Set-Cookie of the response: value NULL clears the cookie. */
 void session_set_cookie(req *r, const char *value);
 

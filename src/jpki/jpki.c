@@ -498,8 +498,10 @@ enum jpki_err jpki_select_ef(struct jpki_transport *t, uint16_t ef)
 	return sw_error(r.sw);
 }
 
-/* READ BINARY at offset for up to want bytes; *got = bytes copied to out. A short answer
- * (6282, or 9000 with fewer bytes) sets *eof. */
+/* READ BINARY at offset for up to want bytes; *got = bytes copied to out. The end of the EF
+ * (6282, 6B00 past its end, or 9000 with no byte) sets *eof. 9000 with fewer bytes than
+ * asked is not the end: ISO 7816-4 allows a card to answer so, and the caller reads on from
+ * the new offset (as OpenSC's sc_read_binary does). */
 static enum jpki_err read_chunk(struct jpki_transport *t, size_t offset, size_t want, uint8_t *out,
                                 size_t *got, int *eof)
 {
@@ -526,7 +528,27 @@ static enum jpki_err read_chunk(struct jpki_transport *t, size_t offset, size_t 
 		return JPKI_EMALFORMED;
 	memcpy(out, r.data, r.len);
 	*got = r.len;
-	*eof = r.sw == JPKI_SW_EOF || r.len < want;
+	*eof = r.sw == JPKI_SW_EOF || r.len == 0;
+	return JPKI_OK;
+}
+
+/* want bytes at offset into out, in as many READ BINARY as the card needs (each at most 256
+ * bytes); *got is less than want only when the EF ended. */
+static enum jpki_err read_span(struct jpki_transport *t, size_t offset, size_t want, uint8_t *out,
+                               size_t *got)
+{
+	size_t have = 0, n;
+	int eof = 0;
+	enum jpki_err e;
+
+	while (have < want && !eof) {
+		size_t ask = want - have > 256 ? 256 : want - have;
+		e = read_chunk(t, offset + have, ask, out + have, &n, &eof);
+		if (e != JPKI_OK)
+			return e;
+		have += n;
+	}
+	*got = have;
 	return JPKI_OK;
 }
 
@@ -541,7 +563,6 @@ enum jpki_err jpki_read_ef(struct jpki_transport *t, uint16_t ef, uint8_t *out, 
 {
 	size_t total = JPKI_EF_MAX_SIZE, have = 0, got;
 	enum jpki_err e;
-	int eof = 0;
 
 	if (!out || !len)
 		return JPKI_EINPUT;
@@ -552,7 +573,7 @@ enum jpki_err jpki_read_ef(struct jpki_transport *t, uint16_t ef, uint8_t *out, 
 	if (is_cert_ef(ef)) {
 		if (cap < 4)
 			return JPKI_ESPACE;
-		e = read_chunk(t, 0, 4, out, &got, &eof);
+		e = read_span(t, 0, 4, out, &got);
 		if (e != JPKI_OK)
 			return e;
 		if (got != 4 || out[0] != 0x30)
@@ -565,21 +586,15 @@ enum jpki_err jpki_read_ef(struct jpki_transport *t, uint16_t ef, uint8_t *out, 
 		if (total > cap)
 			return JPKI_ESPACE;
 		have = 4;
-		eof = 0;
 	} else if (ef == JPKI_EF_TOKEN_INFO) {
 		total = JPKI_TOKEN_LABEL_LEN;
 	}
 	if (total > cap)
 		total = cap;
-	while (have < total && !eof) {
-		size_t want = total - have > 256 ? 256 : total - have;
-		e = read_chunk(t, have, want, out + have, &got, &eof);
-		if (e != JPKI_OK)
-			return e;
-		if (got == 0 && !eof)
-			return JPKI_EMALFORMED;
-		have += got;
-	}
+	e = read_span(t, have, total - have, out + have, &got);
+	if (e != JPKI_OK)
+		return e;
+	have += got;
 	if (is_cert_ef(ef) && have != total)
 		return JPKI_EMALFORMED; /* the EF ended inside the certificate */
 	*len = have;

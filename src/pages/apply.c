@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,24 @@ static int owner_of(const req *r, char *out, size_t outlen)
 	else
 		return -1;
 	return 0;
+}
+
+/* A draft without login untouched for anon_draft_hours is gone, whether or not housekeeping
+ * (hourly) has deleted it yet. */
+static int anon_expired(const config *c, const store_draft *d, long long now)
+{
+	return !strncmp(d->owner, "s:", 2) && now - d->updated_at > c->anon_draft_hours * 3600;
+}
+
+/* The owner's open draft of the procedure, as store_draft_open, an expired one not found. */
+static int draft_open(const req *r, const char *owner, const procedure *p, store_draft *d)
+{
+	int rc = store_draft_open(r->w->store, owner, p->id, d);
+	if (rc == STORE_OK && anon_expired(&r->a->cfg, d, (long long)time(NULL))) {
+		store_draft_release(d);
+		return STORE_ENOTFOUND;
+	}
+	return rc;
 }
 
 /* The procedure of the path, checked: it exists, its window is open, the person is logged
@@ -175,11 +194,13 @@ static void check_files(const procedure *p, const store_attachment *att, size_t 
 
 /* ---------- the form: raw input <-> page ---------- */
 
-static void put_str(json_t *raw, const char *key, const char *v)
+/* The field's whole value, NUL bytes included: the form engine refuses them with a field
+ * error (a C string would end at the first NUL and keep the text before it silently). */
+static void put_str(json_t *raw, const char *key, const form_pair *v)
 {
 	if (!v)
 		return;
-	json_t *s = json_string(v);
+	json_t *s = json_stringn(v->value, v->value_len);
 	json_object_set_new(raw, key, s ? s : json_string("")); /* invalid UTF-8: seen as empty */
 }
 
@@ -199,21 +220,21 @@ static json_t *raw_from_form(const procedure *p, const form *f)
 		case FT_DATE:
 			for (size_t k = 0; k < 3; k++) {
 				snprintf(key, sizeof(key), "%s.%s", pf->name, date_parts[k]);
-				put_str(raw, key, form_get(f, key));
+				put_str(raw, key, form_find_nth(f, key, 0));
 			}
 			break;
 		case FT_BANK:
 			for (size_t k = 0; k < 5; k++) {
 				snprintf(key, sizeof(key), "%s.%s", pf->name, bank_parts[k]);
-				put_str(raw, key, form_get(f, key));
+				put_str(raw, key, form_find_nth(f, key, 0));
 			}
 			break;
 		case FT_CHECKBOX: {
 			json_t *arr = json_array();
-			const char *v;
+			const form_pair *v;
 			for (size_t k = 0;
-			     k < ANSWERS_MAX_CHECKED && (v = form_get_nth(f, pf->name, k)); k++) {
-				json_t *s = json_string(v);
+			     k < ANSWERS_MAX_CHECKED && (v = form_find_nth(f, pf->name, k)); k++) {
+				json_t *s = json_stringn(v->value, v->value_len);
 				if (s)
 					json_array_append_new(arr, s);
 			}
@@ -224,10 +245,17 @@ static json_t *raw_from_form(const procedure *p, const form *f)
 			break;
 		}
 		default:
-			put_str(raw, pf->name, form_get(f, pf->name));
+			put_str(raw, pf->name, form_find_nth(f, pf->name, 0));
 		}
 	}
 	return raw;
+}
+
+/* A draft's raw input: NUL bytes typed in a field are kept (\u0000) so that they are
+ * refused again, not lost; NULL text is an empty input. */
+static json_t *raw_load(const char *text)
+{
+	return json_loads(text ? text : "{}", JSON_ALLOW_NUL, NULL);
 }
 
 static const char *raw_get(json_t *raw, const char *key)
@@ -485,9 +513,9 @@ static json_t *field_ctx(const procedure *p, size_t idx, json_t *raw, json_t *er
 	return c;
 }
 
-/* The form page. raw and errs are borrowed (errs may be NULL). */
-static void render_form(req *r, const procedure *p, json_t *raw, json_t *errs,
-                        const store_attachment *att, size_t natt, const char *notice, int status)
+/* The form page's context. raw and errs are borrowed (errs may be NULL). */
+static json_t *form_ctx(req *r, const procedure *p, json_t *raw, json_t *errs,
+                        const store_attachment *att, size_t natt, const char *notice)
 {
 	json_t *ctx = page_base_ctx(r, p->title);
 	json_t *empty = NULL;
@@ -514,7 +542,13 @@ static void render_form(req *r, const procedure *p, json_t *raw, json_t *errs,
 	if (notice)
 		json_object_set_new(ctx, "notice", json_string(notice));
 	json_decref(empty);
-	resp_page(r, status, "apply_form", ctx);
+	return ctx;
+}
+
+static void render_form(req *r, const procedure *p, json_t *raw, json_t *errs,
+                        const store_attachment *att, size_t natt, const char *notice, int status)
+{
+	resp_page(r, status, "apply_form", form_ctx(r, p, raw, errs, att, natt, notice));
 }
 
 /* ---------- jobs on the pool ---------- */
@@ -535,8 +569,12 @@ typedef struct job {
 	const procedure *p;
 	char owner[STORE_OWNER_MAX + 1];
 	long long account_id;
-	char action[16]; /* save: "next" | "save" | "remove" */
-	char *raw;       /* JSON text of the input */
+	char peer[STORE_PEER_MAX + 1]; /* the client's address (bounds of uploads without login) */
+	int new_session;               /* save: make the session of a person without one */
+	char cookie[TOKEN_LEN + 1];    /* ... its cookie, */
+	req_session sess;              /* ... and its row */
+	char action[16];               /* save: "next" | "save" | "remove" */
+	char *raw;                     /* JSON text of the input */
 	upload ups[MAX_UPLOADS];
 	size_t n_ups;
 	long long remove_id;
@@ -585,10 +623,56 @@ static int accepts(const proc_field *f, const char *mime)
 	return 0;
 }
 
+/* Room left for the files of a person without login: under the session's total and under
+ * the client address's total of the last hour (anon_upload_* keys); no bound with login.
+ * -1 when the store fails. */
+static int anon_room(store *s, const config *c, const job *j, long long now, long long *session,
+                     long long *peer)
+{
+	long long kept = 0, sent = 0;
+	*session = *peer = LLONG_MAX;
+	if (strncmp(j->owner, "s:", 2))
+		return 0;
+	if (store_owner_attachment_bytes(s, j->owner, &kept) != STORE_OK ||
+	    store_anon_upload_bytes(s, j->peer, now - 3600, &sent) != STORE_OK)
+		return -1;
+	*session = c->anon_upload_session_bytes - kept;
+	*peer = c->anon_upload_peer_bytes_hour - sent;
+	return 0;
+}
+
+/* The error of a file refused for the bounds of anon_room, or NULL when it fits. */
+static const char *over_room(const config *c, const upload *u, long long session, long long peer,
+                             char *msg, size_t msglen)
+{
+	char sz[32];
+	if ((long long)u->len > session) {
+		format_bytes(c->anon_upload_session_bytes, sz, sizeof(sz));
+		snprintf(
+		    msg, msglen,
+		    "「%s」は添付されませんでした。ログインせずに添付できるファイルは、合わせて"
+		    "%sまでです。",
+		    u->filename, sz);
+		return msg;
+	}
+	if ((long long)u->len > peer) {
+		snprintf(
+		    msg, msglen,
+		    "「%s」は添付されませんでした。短い時間に多くのファイルが送られたため、しば"
+		    "らく受け付けていません。1時間ほどしてから、もう一度お試しください。",
+		    u->filename);
+		return msg;
+	}
+	return NULL;
+}
+
 /* Stores the uploads of the job into the draft; problems become errors of their field. */
-static int store_uploads(store *s, job *j, long long now)
+static int store_uploads(store *s, const config *c, job *j, long long now)
 {
 	char msg[1024], sz[32], hash[65], kinds[300];
+	long long room_session, room_peer;
+	if (anon_room(s, c, j, now, &room_session, &room_peer) < 0)
+		return -1;
 	for (size_t i = 0; i < j->n_ups; i++) {
 		upload *u = &j->ups[i];
 		const proc_field *f = proc_find_field(j->p, u->field);
@@ -622,6 +706,10 @@ static int store_uploads(store *s, job *j, long long now)
 			add_err(j->errs, f->name, msg);
 			continue;
 		}
+		if (over_room(c, u, room_session, room_peer, msg, sizeof(msg))) {
+			add_err(j->errs, f->name, msg);
+			continue;
+		}
 		token_sha256_hex(u->data, u->len, hash);
 		long long id = 0;
 		int rc = store_attachment_add(s, j->key, f->name, u->filename, mime, u->data,
@@ -637,6 +725,12 @@ static int store_uploads(store *s, job *j, long long now)
 		}
 		if (rc != STORE_OK)
 			return -1;
+		if (room_session != LLONG_MAX) { /* without login: what was sent counts */
+			if (store_anon_upload_add(s, j->peer, now, (long long)u->len) != STORE_OK)
+				return -1;
+			room_session -= (long long)u->len;
+			room_peer -= (long long)u->len;
+		}
 		store_attachment *a = &j->att[j->n_att++];
 		memset(a, 0, sizeof(*a));
 		a->id = id;
@@ -658,7 +752,21 @@ static void work_save(store *s, const app *a, job *j)
 	j->errs = json_array();
 	if (store_begin(s) != STORE_OK)
 		return;
+	/* the first POST of a person without a session: the session row only now, in the
+	 * transaction of the draft (the form was shown without writing anything) */
+	if (j->new_session) {
+		if (session_create(s, 0, now, j->cookie, &j->sess) != 0)
+			goto fail;
+		snprintf(j->owner, sizeof(j->owner), "s:%s", j->sess.id_hash);
+	}
 	rc = store_draft_open(s, j->owner, j->p->id, &d);
+	if (rc == STORE_OK && anon_expired(&a->cfg, &d, now)) { /* gone: start afresh */
+		rc = store_draft_delete(s, d.key);
+		store_draft_release(&d);
+		if (rc != STORE_OK)
+			goto fail;
+		rc = STORE_ENOTFOUND;
+	}
 	if (rc == STORE_OK) {
 		snprintf(j->key, sizeof(j->key), "%s", d.key);
 		store_draft_release(&d);
@@ -684,11 +792,11 @@ static void work_save(store *s, const app *a, job *j)
 	}
 	if (store_attachment_list(s, j->key, j->att, MAX_ATT, &j->n_att) != STORE_OK)
 		goto fail;
-	if (store_uploads(s, j, now) < 0)
+	if (store_uploads(s, &a->cfg, j, now) < 0)
 		goto fail;
 	if (store_commit(s) != STORE_OK)
 		goto out;
-	j->raw_back = json_loads(j->raw, 0, NULL);
+	j->raw_back = raw_load(j->raw);
 	if (!strcmp(j->action, "next")) {
 		json_t *ans =
 		    answers_validate(j->p, j->raw_back, j->errs, refdata_bank_lookup, a->refdata);
@@ -728,7 +836,8 @@ static void work_submit(store *s, const app *a, job *j)
 		goto out;
 	rc = store_draft_get(s, j->key, &d);
 	if (rc == STORE_ENOTFOUND || rc == STORE_EINPUT ||
-	    (rc == STORE_OK && (strcmp(d.owner, j->owner) || strcmp(d.proc_id, j->p->id)))) {
+	    (rc == STORE_OK && (strcmp(d.owner, j->owner) || strcmp(d.proc_id, j->p->id) ||
+	                        (!d.receipt[0] && anon_expired(&a->cfg, &d, now))))) {
 		j->out = O_NOTFOUND;
 		goto undo;
 	}
@@ -741,7 +850,7 @@ static void work_submit(store *s, const app *a, job *j)
 	}
 	if (store_attachment_list(s, j->key, j->att, MAX_ATT, &j->n_att) != STORE_OK)
 		goto fail;
-	raw = json_loads(d.raw ? d.raw : "{}", 0, NULL);
+	raw = raw_load(d.raw);
 	ans = answers_validate(j->p, raw, j->errs, refdata_bank_lookup, a->refdata);
 	check_files(j->p, j->att, j->n_att, j->errs);
 	if (!ans || json_array_size(j->errs)) {
@@ -885,6 +994,11 @@ static void done(req *r, void *arg)
 		r->a->mail_kick(r->a->mail_ctx);
 	if (!r->ev)
 		goto out;
+	if (j->new_session && j->out != O_FAIL) { /* committed with the draft */
+		r->has_session = 1;
+		r->sess = j->sess;
+		session_set_cookie(r, j->cookie);
+	}
 	switch (j->out) {
 	case O_FAIL:
 		render_busy_msg(r, busy_message(j->kind));
@@ -940,34 +1054,21 @@ out:
 
 /* ---------- handlers ---------- */
 
-/* The form of a person without a session (a procedure without login): a session first,
- * so that the draft and the CSRF token have somewhere to live. */
-static void anon_work(store *s, const app *a, void *arg)
+/* The form of a person without a session (a procedure without login): shown without
+ * writing anything; its CSRF token is the pre-session cookie's (session.c), and the
+ * session and the draft are made by the first POST. */
+static void render_anon_form(req *r, const procedure *p)
 {
-	(void)a;
-	req_session *out = arg;
-	char *cookie = (char *)(out + 1);
-	if (session_create(s, 0, (long long)time(NULL), cookie, out) != 0)
-		out->created_at = -1;
-}
-
-static void anon_done(req *r, void *arg)
-{
-	req_session *sess = arg;
-	if (r->ev) {
-		if (sess->created_at < 0) {
-			render_busy(r);
-		} else {
-			r->has_session = 1;
-			r->sess = *sess;
-			session_set_cookie(r, (char *)(sess + 1));
-			const procedure *p = proc_catalog_find(r->a->procs, r->params[0]);
-			json_t *raw = json_object();
-			render_form(r, p, raw, NULL, NULL, 0, NULL, 200);
-			json_decref(raw);
-		}
+	char token[TOKEN_LEN + 1];
+	if (session_pre_token(r, token) < 0) {
+		render_busy(r);
+		return;
 	}
-	free(sess);
+	json_t *raw = json_object();
+	json_t *ctx = form_ctx(r, p, raw, NULL, NULL, 0, NULL);
+	json_object_set_new(ctx, "csrf", json_string(token));
+	resp_page(r, 200, "apply_form", ctx);
+	json_decref(raw);
 }
 
 void page_apply_form(req *r)
@@ -977,21 +1078,16 @@ void page_apply_form(req *r)
 	if (!p)
 		return;
 	if (owner_of(r, owner, sizeof(owner)) < 0) {
-		req_session *sess = calloc(1, sizeof(*sess) + TOKEN_LEN + 1);
-		if (!sess) {
-			render_busy(r);
-			return;
-		}
-		req_defer(r, anon_work, anon_done, sess);
+		render_anon_form(r, p);
 		return;
 	}
 	store_draft d;
 	store_attachment att[MAX_ATT];
 	size_t natt = 0;
 	json_t *raw = NULL, *errs = json_array();
-	int rc = store_draft_open(r->w->store, owner, p->id, &d);
+	int rc = draft_open(r, owner, p, &d);
 	if (rc == STORE_OK) {
-		raw = json_loads(d.raw ? d.raw : "{}", 0, NULL);
+		raw = raw_load(d.raw);
 		if (store_attachment_list(r->w->store, d.key, att, MAX_ATT, &natt) != STORE_OK)
 			natt = 0;
 		store_draft_release(&d);
@@ -1056,6 +1152,9 @@ static int read_body(req *r, multipart *mp)
 			           e == MP_ETOOMANY || e == MP_ETOOMANYFILES
 			               ? "一度に送れるファイルや項目の数を超えています。ファイルを"
 			                 "分けて添付してください。"
+			           : e == MP_EFILENAME
+			               ? "ファイルの名前に使えない文字が含まれています。ファイルの"
+			                 "名前を変えてから、もう一度添付してください。"
 			               : "ページを開き直して、もう一度お試しください。");
 			return -1;
 		}
@@ -1071,7 +1170,10 @@ void page_apply_form_post(req *r)
 	if (!p || read_body(r, &mp) < 0)
 		return;
 	job *j = NULL;
-	if (!csrf_ok(r, &mp.fields)) {
+	/* the session's token, or without login the pre-session cookie's (the form shown to
+	 * someone without a session; also in a second tab opened before the first POST) */
+	if (!csrf_ok(r, &mp.fields) &&
+	    !(!p->login_required && session_pre_csrf_ok(r, &mp.fields))) {
 		render_forbidden(r);
 		goto out;
 	}
@@ -1079,7 +1181,8 @@ void page_apply_form_post(req *r)
 		goto busy;
 	j->kind = J_SAVE;
 	j->p = p;
-	owner_of(r, j->owner, sizeof(j->owner));
+	j->new_session = owner_of(r, j->owner, sizeof(j->owner)) < 0;
+	snprintf(j->peer, sizeof(j->peer), "%s", req_peer(r));
 	const char *action = form_get(&mp.fields, "action");
 	const char *remove = form_get(&mp.fields, "remove");
 	if (remove) {
@@ -1139,7 +1242,7 @@ void page_apply_confirm(req *r)
 	store_draft d;
 	store_attachment att[MAX_ATT];
 	size_t natt = 0;
-	int rc = store_draft_open(r->w->store, owner, p->id, &d);
+	int rc = draft_open(r, owner, p, &d);
 	if (rc == STORE_ENOTFOUND) {
 		resp_redirect(r, loc);
 		return;
@@ -1151,7 +1254,7 @@ void page_apply_confirm(req *r)
 		render_busy(r);
 		return;
 	}
-	json_t *raw = json_loads(d.raw ? d.raw : "{}", 0, NULL), *errs = json_array();
+	json_t *raw = raw_load(d.raw), *errs = json_array();
 	json_t *ans = answers_validate(p, raw, errs, refdata_bank_lookup, r->a->refdata);
 	check_files(p, att, natt, errs);
 	if (!ans || json_array_size(errs)) {
@@ -1533,7 +1636,7 @@ void page_sign_state(req *r)
 		resp_json(r, 404, json_pack("{s:s}", "error", "not_found"));
 		return;
 	}
-	int rc = store_draft_open(r->w->store, owner, p->id, &d), signed_ok = 0;
+	int rc = draft_open(r, owner, p, &d), signed_ok = 0;
 	if (rc == STORE_OK) {
 		store_sign_request sr;
 		if (store_sign_request_signed(r->w->store, d.key, digest, &sr) == STORE_OK) {
@@ -1557,7 +1660,7 @@ void page_apply_attachment(req *r)
 		return;
 	long long id = strtoll(r->params[1], &end, 10);
 	if (id <= 0 || !end || *end || owner_of(r, owner, sizeof(owner)) < 0 ||
-	    store_draft_open(r->w->store, owner, p->id, &d) != STORE_OK) {
+	    draft_open(r, owner, p, &d) != STORE_OK) {
 		resp_error(r, 404, "ファイルが見つかりません", NULL);
 		return;
 	}

@@ -79,6 +79,10 @@ enum {
 	ST_SIGN_PRUNE,
 	ST_SIGN_CANCEL,
 	ST_DRAFTS_PRUNE_ANON,
+	ST_OWNER_ATT_BYTES,
+	ST_ANON_UP_ADD,
+	ST_ANON_UP_BYTES,
+	ST_ANON_UP_PRUNE,
 	ST_COUNT
 };
 
@@ -250,6 +254,12 @@ static const char *const statements[ST_COUNT] = {
 	[ST_SIGN_PRUNE] = "DELETE FROM sign_requests WHERE used_at IS NULL AND expires_at < ?1",
 	[ST_SIGN_CANCEL] = "DELETE FROM sign_requests WHERE draft_key = ?1 AND used_at IS NULL",
 	[ST_DRAFTS_PRUNE_ANON] = "DELETE FROM drafts WHERE receipt IS NULL AND substr(owner, 1, 2) = 's:' AND updated_at < ?1",
+	[ST_OWNER_ATT_BYTES] = "SELECT coalesce(sum(a.size), 0) FROM drafts d"
+			       " JOIN attachments a ON a.draft_key = d.key"
+			       " WHERE d.owner = ?1 AND d.receipt IS NULL",
+	[ST_ANON_UP_ADD] = "INSERT INTO anon_uploads (peer, at, bytes) VALUES (?1, ?2, ?3)",
+	[ST_ANON_UP_BYTES] = "SELECT coalesce(sum(bytes), 0) FROM anon_uploads WHERE peer = ?1 AND at >= ?2",
+	[ST_ANON_UP_PRUNE] = "DELETE FROM anon_uploads WHERE at < ?1",
 };
 /* clang-format on */
 #define SCAN_LIMIT_PARAM 9
@@ -1723,6 +1733,52 @@ static int sq_drafts_prune_anonymous(void *ctx, long long before, long long *n)
 	return delete_rows(ctx, ST_DRAFTS_PRUNE_ANON, NULL, before, n);
 }
 
+/* One integer of a statement with a text (?1) and optionally an integer (?2) parameter. */
+static int int_of(void *ctx, int which, const char *text, long long num, long long *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, which, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, num);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
+	*out = sqlite3_column_int64(st, 0);
+	done(st);
+	return STORE_OK;
+}
+
+static int sq_owner_attachment_bytes(void *ctx, const char *owner, long long *bytes)
+{
+	return int_of(ctx, ST_OWNER_ATT_BYTES, owner, 0, bytes);
+}
+
+static int sq_anon_upload_add(void *ctx, const char *peer, long long now, long long bytes)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_ANON_UP_ADD, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, bytes);
+	return run(c, st);
+}
+
+static int sq_anon_upload_bytes(void *ctx, const char *peer, long long since, long long *bytes)
+{
+	return int_of(ctx, ST_ANON_UP_BYTES, peer, since, bytes);
+}
+
+static int sq_anon_uploads_prune(void *ctx, long long before, long long *n)
+{
+	return delete_rows(ctx, ST_ANON_UP_PRUNE, NULL, before, n);
+}
+
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 {
 	static const char *const pragmas[][2] = {
@@ -1810,4 +1866,8 @@ const struct store_backend store_sqlite_backend = {
     .sign_requests_prune = sq_sign_requests_prune,
     .sign_requests_cancel = sq_sign_requests_cancel,
     .drafts_prune_anonymous = sq_drafts_prune_anonymous,
+    .owner_attachment_bytes = sq_owner_attachment_bytes,
+    .anon_upload_add = sq_anon_upload_add,
+    .anon_upload_bytes = sq_anon_upload_bytes,
+    .anon_uploads_prune = sq_anon_uploads_prune,
 };

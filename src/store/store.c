@@ -1489,6 +1489,43 @@ int store_drafts_prune_anonymous(store *s, long long before, long long *n)
 	return counted(rc, v, n);
 }
 
+static int peer_ok(const char *peer)
+{
+	return text_ok(peer, 1, STORE_PEER_MAX, TEXT_LINE);
+}
+
+int store_owner_attachment_bytes(store *s, const char *owner, long long *bytes)
+{
+	if (bytes)
+		*bytes = 0;
+	if (!READY(s) || !owner_ok(owner) || !bytes)
+		return STORE_EINPUT;
+	return s->be->owner_attachment_bytes(s->ctx, owner, bytes);
+}
+
+int store_anon_upload_add(store *s, const char *peer, long long now, long long bytes)
+{
+	if (!READY(s) || !peer_ok(peer) || bytes <= 0)
+		return STORE_EINPUT;
+	return s->be->anon_upload_add(s->ctx, peer, now, bytes);
+}
+
+int store_anon_upload_bytes(store *s, const char *peer, long long since, long long *bytes)
+{
+	if (bytes)
+		*bytes = 0;
+	if (!READY(s) || !peer_ok(peer) || !bytes)
+		return STORE_EINPUT;
+	return s->be->anon_upload_bytes(s->ctx, peer, since, bytes);
+}
+
+int store_anon_uploads_prune(store *s, long long before, long long *n)
+{
+	long long v = 0;
+	int rc = READY(s) ? s->be->anon_uploads_prune(s->ctx, before, &v) : STORE_EINPUT;
+	return counted(rc, v, n);
+}
+
 int store_sign_requests_cancel(store *s, const char *draft_key, long long *n)
 {
 	long long v = 0;

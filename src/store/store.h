@@ -238,6 +238,17 @@ void store_draft_release(store_draft *d);
  * requests. *n (may be NULL) gets how many. Drafts of accounts and submitted drafts stay. */
 int store_drafts_prune_anonymous(store *s, long long before, long long *n);
 
+/* ---- Bounds of the uploads of people without login ---- */
+#define STORE_PEER_MAX 64 /* a client address as text */
+/* *bytes: the size of every attachment of the owner's open drafts together. */
+int store_owner_attachment_bytes(store *s, const char *owner, long long *bytes);
+/* Records that peer (a client address, 1..STORE_PEER_MAX bytes) sent bytes (> 0) at now. */
+int store_anon_upload_add(store *s, const char *peer, long long now, long long bytes);
+/* *bytes: what peer sent since (inclusive), recorded by store_anon_upload_add. */
+int store_anon_upload_bytes(store *s, const char *peer, long long since, long long *bytes);
+/* Housekeeping: deletes the records older than before; *n (may be NULL) gets how many. */
+int store_anon_uploads_prune(store *s, long long before, long long *n);
+
 /* ---- Attachments of a draft (添付ファイル), kept in the database with their SHA-256 (64
  * lower-case hex, computed by the caller; the store does not hash). field: 1..64 bytes of
  * UTF-8 without control characters; filename: 1..STORE_FILENAME_MAX bytes of UTF-8 without

@@ -224,6 +224,12 @@ struct store_backend {
 	int (*sign_requests_prune)(void *ctx, long long before, long long *n);
 	int (*sign_requests_cancel)(void *ctx, const char *draft_key, long long *n);
 	int (*drafts_prune_anonymous)(void *ctx, long long before, long long *n);
+
+	/* Attachment bytes of the owner's open drafts; anonymous uploads per client address. */
+	int (*owner_attachment_bytes)(void *ctx, const char *owner, long long *bytes);
+	int (*anon_upload_add)(void *ctx, const char *peer, long long now, long long bytes);
+	int (*anon_upload_bytes)(void *ctx, const char *peer, long long since, long long *bytes);
+	int (*anon_uploads_prune)(void *ctx, long long before, long long *n);
 };
 
 struct store {

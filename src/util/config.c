@@ -66,6 +66,10 @@ static const struct key keys[] = {
 	I(session_absolute_hours, 1, 720, "a session ends this long after login"),
 	I(login_max_failures, 1, 1000, "failed logins before the wait"),
 	I(login_lock_minutes, 1, 1440, "the wait after too many failed logins (minutes)"),
+	/* procedures without login */
+	I(anon_upload_session_bytes, 1, 1L << 30, "attachment bytes one session without login may keep in its drafts"),
+	I(anon_upload_peer_bytes_hour, 1, 1L << 34, "attachment bytes one client address may send without login in an hour"),
+	I(anon_draft_hours, 1, 720, "hours a draft without login lives untouched"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -113,6 +117,10 @@ void config_defaults(config *c)
 	c->session_absolute_hours = 12;
 	c->login_max_failures = 5;
 	c->login_lock_minutes = 15;
+	/* procedures without login: three 5 MB photos fit, a flood does not */
+	c->anon_upload_session_bytes = 20L << 20;
+	c->anon_upload_peer_bytes_hour = 100L << 20;
+	c->anon_draft_hours = 48;
 }
 
 static int set_str(config *c, const struct key *k, const char *v, char *err, size_t errlen,

@@ -51,6 +51,10 @@ typedef struct config {
 	long session_absolute_hours;
 	long login_max_failures; /* failures in login_lock_minutes before the wait */
 	long login_lock_minutes;
+	/* procedures without login (anonymous drafts and their attachments) */
+	long anon_upload_session_bytes; /* attachments of one session's open drafts, in all */
+	long anon_upload_peer_bytes_hour; /* attachments from one client address in an hour */
+	long anon_draft_hours;          /* a draft without login untouched this long is gone */
 } config;
 
 enum config_err { CONFIG_OK = 0, CONFIG_EIO, CONFIG_EJSON, CONFIG_EKEY, CONFIG_EVALUE };

@@ -369,6 +369,17 @@ static void test_read_offsets_and_errors(void **state)
 	assert_int_equal(x(f, cmd), 0x6B00);
 	assert_int_equal(g_rlen, 2);
 	assert_int_equal(x(f, "00B07FFF01"), 0x6B00);
+	/* the test switch --read-max: at most 100 bytes, 90 00 while the EF goes on, 62 82 at
+	 * its end as without it */
+	card_set_read_max(f->c, 100);
+	assert_int_equal(x(f, "00B0000000"), 0x9000);
+	assert_int_equal(g_rlen, 100 + 2);
+	assert_memory_equal(g_resp, f->st->auth_cert.der, 100);
+	snprintf(cmd, sizeof(cmd), "00B0%02X%02X10", (unsigned)((len - 3) >> 8),
+	         (unsigned)((len - 3) & 0xFF));
+	assert_int_equal(x(f, cmd), 0x6282);
+	assert_int_equal(g_rlen, 3 + 2);
+	card_set_read_max(f->c, 0);
 	assert_int_equal(x(f, "00B0800001"), 0x6A86);   /* short EF identifier */
 	assert_int_equal(x(f, "00B00000"), 0x6700);     /* no Le */
 	assert_int_equal(x(f, "00B000000100"), 0x6700); /* data */

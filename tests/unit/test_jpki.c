@@ -445,6 +445,46 @@ static void test_ops_read_ef_chunks(void **state)
 	assert_int_equal(jpki_read_ef(&t, JPKI_EF_AUTH_CA, out, sizeof(out), &n), JPKI_EMALFORMED);
 }
 
+/* A card that answers READ BINARY with fewer bytes than asked and 90 00 (ISO 7816-4 allows
+ * it): the certificate is read on from the new offset, not refused. */
+static void test_ops_read_ef_short_answers(void **state)
+{
+	struct script s;
+	struct jpki_transport t = transport(&s);
+	static uint8_t cert[300 + 4], r[3][102];
+	uint8_t out[1024];
+	size_t n;
+
+	cert[0] = 0x30;
+	cert[1] = 0x82;
+	cert[2] = 0x01;
+	cert[3] = 0x2C;
+	for (size_t i = 4; i < sizeof(cert); i++)
+		cert[i] = (uint8_t)(i * 7);
+	push(&s, R(0x90, 0x00));             /* select */
+	push(&s, R(0x30, 0x82, 0x90, 0x00)); /* 2 of the 4 header bytes */
+	push(&s, R(0x01, 0x2C, 0x90, 0x00));
+	for (int k = 0; k < 3; k++) {
+		memcpy(r[k], cert + 4 + 100 * k, 100);
+		r[k][100] = 0x90;
+		r[k][101] = 0x00;
+		push(&s, r[k], 102);
+	}
+	assert_int_equal(jpki_read_ef(&t, JPKI_EF_AUTH_CERT, out, sizeof(out), &n), JPKI_OK);
+	assert_int_equal(n, sizeof(cert));
+	assert_memory_equal(out, cert, n);
+	assert_memory_equal(s.sent[1], "\x00\xB0\x00\x00\x04", 5);
+	assert_memory_equal(s.sent[2], "\x00\xB0\x00\x02\x02", 5); /* on from offset 2 */
+	assert_memory_equal(s.sent[3], "\x00\xB0\x00\x04\x00", 5); /* 256 asked */
+	assert_memory_equal(s.sent[4], "\x00\xB0\x00\x68\xC8", 5); /* on from 104 */
+	assert_memory_equal(s.sent[5], "\x00\xB0\x00\xCC\x64", 5); /* the last 100 */
+	/* an answer of no byte with 90 00 ends the EF: inside a certificate, malformed */
+	push(&s, R(0x90, 0x00));
+	push(&s, R(0x30, 0x82, 0x01, 0x2C, 0x90, 0x00));
+	push(&s, R(0x90, 0x00));
+	assert_int_equal(jpki_read_ef(&t, JPKI_EF_AUTH_CA, out, sizeof(out), &n), JPKI_EMALFORMED);
+}
+
 static void test_ops_token_and_sign(void **state)
 {
 	struct script s;
@@ -503,6 +543,7 @@ int main(void)
 	    cmocka_unit_test(test_ops_select_and_tries),
 	    cmocka_unit_test(test_ops_verify),
 	    cmocka_unit_test(test_ops_read_ef_chunks),
+	    cmocka_unit_test(test_ops_read_ef_short_answers),
 	    cmocka_unit_test(test_ops_token_and_sign),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

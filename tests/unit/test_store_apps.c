@@ -244,6 +244,53 @@ static void test_draft_one_open(void **state)
 
 /* ---- attachments ---- */
 
+/* The bounds of uploads without login: the bytes of an owner's open drafts (submitted ones
+ * and other owners' not counted) and the bytes a client address sent since a time. */
+static void test_anon_upload_bounds(void **state)
+{
+	struct fixture *f = *state;
+	char sha[65], receipt[STORE_RECEIPT_MAX + 1];
+	long long b = -1, n = -1;
+
+	hash_of(3, sha);
+	new_draft(f->s, "a1", "s:one", PROC);
+	new_draft(f->s, "a2", "s:one", PROC2);
+	new_draft(f->s, "b1", "s:two", PROC);
+	assert_int_equal(store_owner_attachment_bytes(f->s, "s:one", &b), STORE_OK);
+	assert_int_equal(b, 0);
+	assert_int_equal(
+	    store_attachment_add(f->s, "a1", "p", "a.png", "image/png", "abc", 3, sha, NOW, NULL),
+	    STORE_OK);
+	assert_int_equal(
+	    store_attachment_add(f->s, "a2", "p", "b.png", "image/png", "defgh", 5, sha, NOW, NULL),
+	    STORE_OK);
+	assert_int_equal(
+	    store_attachment_add(f->s, "b1", "p", "c.png", "image/png", "x", 1, sha, NOW, NULL),
+	    STORE_OK);
+	assert_int_equal(store_owner_attachment_bytes(f->s, "s:one", &b), STORE_OK);
+	assert_int_equal(b, 8);
+	submit(f->s, "a2", 0, PROC2, NOW, receipt);
+	assert_int_equal(store_owner_attachment_bytes(f->s, "s:one", &b), STORE_OK);
+	assert_int_equal(b, 3);
+
+	assert_int_equal(store_anon_upload_add(f->s, "192.0.2.1", NOW - 4000, 100), STORE_OK);
+	assert_int_equal(store_anon_upload_add(f->s, "192.0.2.1", NOW - 10, 20), STORE_OK);
+	assert_int_equal(store_anon_upload_add(f->s, "192.0.2.1", NOW, 3), STORE_OK);
+	assert_int_equal(store_anon_upload_add(f->s, "2001:db8::1", NOW, 7), STORE_OK);
+	assert_int_equal(store_anon_upload_bytes(f->s, "192.0.2.1", NOW - 3600, &b), STORE_OK);
+	assert_int_equal(b, 23);
+	assert_int_equal(store_anon_upload_bytes(f->s, "198.51.100.1", NOW - 3600, &b), STORE_OK);
+	assert_int_equal(b, 0);
+	assert_int_equal(store_anon_uploads_prune(f->s, NOW - 3600, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_anon_upload_bytes(f->s, "192.0.2.1", 0, &b), STORE_OK);
+	assert_int_equal(b, 23);
+	/* refused: no address, a line break in it, nothing sent */
+	assert_int_equal(store_anon_upload_add(f->s, "", NOW, 1), STORE_EINPUT);
+	assert_int_equal(store_anon_upload_add(f->s, "a\nb", NOW, 1), STORE_EINPUT);
+	assert_int_equal(store_anon_upload_add(f->s, "192.0.2.1", NOW, 0), STORE_EINPUT);
+}
+
 static void test_attachments(void **state)
 {
 	struct fixture *f = *state;
@@ -1321,6 +1368,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_draft_big_raw, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_drafts_prune_anonymous, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_draft_one_open, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_anon_upload_bounds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_attachments, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_attachment_refusals, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_attachment_max_size, setup, teardown),
