@@ -23,8 +23,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "util/jdate.h"
+
 #define DAY 86400L
-#define JST_OFFSET (9 * 3600L)
 #define CA_YEARS_DAYS (20 * 365L + 5)
 #define INDEX_LINE_MAX 4096
 #define PEM_FILE_MAX 65536
@@ -116,7 +117,7 @@ static int num(const char *s, size_t n)
 /* The calendar date (in Japan) of a time. */
 static void jst_date(time_t t, int *y, int *m, int *d)
 {
-	time_t j = t + JST_OFFSET;
+	time_t j = t + (long)JDATE_JST_OFFSET;
 	struct tm tm;
 	gmtime_r(&j, &tm);
 	*y = tm.tm_year + 1900;
@@ -135,7 +136,7 @@ static time_t jst_end_of_day(int y, int m, int d)
 	tm.tm_hour = 23;
 	tm.tm_min = 59;
 	tm.tm_sec = 59;
-	return timegm(&tm) - JST_OFFSET;
+	return timegm(&tm) - (long)JDATE_JST_OFFSET;
 }
 
 enum pki_err pki_birth_code(const char *in, time_t now, char out[10])

@@ -12,6 +12,7 @@
 #include <unistr.h>
 
 #include "mail/mailer.h"
+#include "util/jdate.h"
 
 #define ADDR_MAX 254
 #define LOCAL_MAX 64
@@ -145,7 +146,7 @@ static void append_date(buf *out, time_t date)
 	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 	                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	time_t t = date + 9 * 3600;
+	time_t t = date + JDATE_JST_OFFSET;
 	struct tm tm;
 	if (!gmtime_r(&t, &tm))
 		memset(&tm, 0, sizeof(tm));

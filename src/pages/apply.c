@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "core/answers.h"
+#include "core/application.h"
 #include "core/receipt.h"
 #include "core/refdata.h"
 #include "http/defer.h"
@@ -117,30 +118,6 @@ static json_t *steps(int current)
 		                                   names[i], "current", i == current, "done",
 		                                   i < current));
 	return a;
-}
-
-static const char *status_label(const char *s)
-{
-	static const char *const map[][2] = {
-	    {"sent", "送信済"},      {"accepted", "受付"},     {"reviewing", "審査中"},
-	    {"done", "処理完了"},    {"rejected", "申請却下"}, {"returned", "差し戻し"},
-	    {"withdrawn", "取下げ"},
-	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(map[i][0], s))
-			return map[i][1];
-	return s;
-}
-
-/* Statuses from which the applicant may still withdraw (nothing decided yet). */
-static const char *const WITHDRAWABLE[] = {"sent", "accepted", "reviewing", "returned", NULL};
-
-static int withdrawable(const char *status)
-{
-	for (size_t i = 0; WITHDRAWABLE[i]; i++)
-		if (!strcmp(WITHDRAWABLE[i], status))
-			return 1;
-	return 0;
 }
 
 static json_t *json_str_or_empty(const char *s)
@@ -946,8 +923,10 @@ static void work_withdraw(store *s, const app *a, job *j)
 		return;
 	}
 	store_application_release(&ap);
-	rc = store_application_set_status(s, j->receipt, WITHDRAWABLE, "withdrawn",
-	                                  "申請者による取下げ", (long long)time(NULL));
+	const char *from[16];
+	app_transition_sources("withdrawn", APP_BY_APPLICANT, from, 16);
+	rc = store_application_set_status(s, j->receipt, from, "withdrawn", "申請者による取下げ",
+	                                  (long long)time(NULL));
 	j->out = rc == STORE_OK ? O_DONE : rc == STORE_ECONFLICT ? O_CONFLICT : O_FAIL;
 }
 
@@ -1416,23 +1395,12 @@ static int owns(const req *r, const store_application *ap)
 	return ok;
 }
 
-static int receipt_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 6 || n > STORE_RECEIPT_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]) && s[i] != '-')
-			return 0;
-	return 1;
-}
-
 /* Loads the person's application of the path; answers 404 and returns -1 otherwise. */
 static int load_own(req *r, store_application *ap)
 {
 	const char *receipt = r->params[0];
-	int rc =
-	    receipt_ok(receipt) ? store_application_get(r->w->store, receipt, ap) : STORE_ENOTFOUND;
+	int rc = app_receipt_valid(receipt) ? store_application_get(r->w->store, receipt, ap)
+	                                    : STORE_ENOTFOUND;
 	if (rc == STORE_OK && owns(r, ap))
 		return 0;
 	if (rc == STORE_OK)
@@ -1506,7 +1474,7 @@ void page_mypage(req *r)
 		json_array_append_new(
 		    apps, json_pack("{s:s, s:s, s:s, s:s, s:s}", "receipt", list[i].receipt,
 		                    "title", list[i].proc_title, "when", when, "status",
-		                    status_label(list[i].status), "code", list[i].status));
+		                    app_status_label(list[i].status), "code", list[i].status));
 		store_application_release(&list[i]);
 	}
 	free(list);
@@ -1526,8 +1494,8 @@ void page_mypage_detail(req *r)
 	json_object_set_new(ctx, "receipt", json_string(ap.receipt));
 	json_object_set_new(ctx, "proc_title", json_string(ap.proc_title));
 	json_object_set_new(ctx, "when", json_string(when));
-	json_object_set_new(ctx, "status", json_string(status_label(ap.status)));
-	json_object_set_new(ctx, "can_withdraw", json_boolean(withdrawable(ap.status)));
+	json_object_set_new(ctx, "status", json_string(app_status_label(ap.status)));
+	json_object_set_new(ctx, "can_withdraw", json_boolean(app_status_withdrawable(ap.status)));
 	json_t *lines = ap.display ? json_loads(ap.display, 0, NULL) : NULL;
 	json_object_set_new(ctx, "lines", lines ? lines : json_array());
 	store_app_event ev[50];
@@ -1538,7 +1506,7 @@ void page_mypage_detail(req *r)
 			jdate_format_time(ev[i].at, when, sizeof(when));
 			json_array_append_new(
 			    events, json_pack("{s:s, s:s, s:s}", "when", when, "status",
-			                      status_label(ev[i].status), "note", ev[i].note));
+			                      app_status_label(ev[i].status), "note", ev[i].note));
 		}
 	json_object_set_new(ctx, "events", events);
 	if (form_get(&r->query, "withdrawn"))
@@ -1556,7 +1524,7 @@ void page_mypage_withdraw(req *r)
 	json_t *ctx = page_base_ctx(r, "申請の取下げ");
 	json_object_set_new(ctx, "receipt", json_string(ap.receipt));
 	json_object_set_new(ctx, "proc_title", json_string(ap.proc_title));
-	json_object_set_new(ctx, "can_withdraw", json_boolean(withdrawable(ap.status)));
+	json_object_set_new(ctx, "can_withdraw", json_boolean(app_status_withdrawable(ap.status)));
 	store_application_release(&ap);
 	resp_page(r, 200, "mypage_withdraw", ctx);
 }
@@ -1572,7 +1540,7 @@ void page_mypage_withdraw_post(req *r)
 		render_forbidden(r);
 		return;
 	}
-	if (!receipt_ok(r->params[0])) {
+	if (!app_receipt_valid(r->params[0])) {
 		resp_error(r, 404, "申請が見つかりません", "受付番号をお確かめください。");
 		return;
 	}

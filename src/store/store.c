@@ -7,6 +7,8 @@
  * statements. */
 #include "store/store_impl.h"
 
+#include "core/application.h"
+
 #include "store/migrations.h"
 #include "util/buf.h"
 
@@ -1154,55 +1156,8 @@ int store_attachment_delete(store *s, const char *draft_key, long long id)
 
 /* ---- applications ---- */
 
-static const char *const statuses[] = {"sent",     "accepted", "reviewing", "done",
-                                       "rejected", "returned", "withdrawn"};
-#define N_STATUSES (sizeof(statuses) / sizeof(statuses[0]))
 /* A from list longer than this is a mistake, not a need (there are seven statuses). */
 #define FROM_MAX 16
-/* Japan Standard Time, UTC+9 all year (no daylight saving time). */
-#define JST_OFFSET (9 * 3600)
-
-static int status_ok(const char *status)
-{
-	size_t i;
-	if (!status)
-		return 0;
-	for (i = 0; i < N_STATUSES; i++)
-		if (strcmp(status, statuses[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* "YYYY-NNNNNN": four digits, '-', six or more digits, at most STORE_RECEIPT_MAX bytes. */
-static int receipt_ok(const char *r)
-{
-	size_t i, len;
-	if (!r)
-		return 0;
-	len = strnlen(r, STORE_RECEIPT_MAX + 1);
-	if (len < 11 || len > STORE_RECEIPT_MAX || r[4] != '-')
-		return 0;
-	for (i = 0; i < len; i++)
-		if (i != 4 && !(r[i] >= '0' && r[i] <= '9'))
-			return 0;
-	return 1;
-}
-
-/* The calendar year of the Unix time now in Japan; 0 when out of range. */
-static int jst_year(long long now)
-{
-	time_t t;
-	struct tm tm;
-
-	if (now <= 0 || now > LLONG_MAX - JST_OFFSET)
-		return 0;
-	t = (time_t)(now + JST_OFFSET);
-	if ((long long)t != now + JST_OFFSET || !gmtime_r(&t, &tm))
-		return 0;
-	if (tm.tm_year < 1 - 1900 || tm.tm_year > 9999 - 1900)
-		return 0;
-	return tm.tm_year + 1900;
-}
 
 /* The application fields the caller fills, as store.h states them. */
 static int application_ok(const store_application *a)
@@ -1249,7 +1204,7 @@ int store_application_submit(store *s, store_application *a, long long now, char
 {
 	store_application app;
 	long long n = 0;
-	int rc, own = 0, year = jst_year(now);
+	int rc, own = 0, year = app_receipt_year(now);
 
 	if (receipt_out)
 		receipt_out[0] = '\0';
@@ -1271,7 +1226,10 @@ int store_application_submit(store *s, store_application *a, long long now, char
 		rc = STORE_ESQL;
 		goto out;
 	}
-	snprintf(app.receipt, sizeof(app.receipt), "%04d-%06lld", year, n);
+	if (app_receipt_format(year, n, app.receipt, sizeof(app.receipt)) != 0) {
+		rc = STORE_ESQL;
+		goto out;
+	}
 	if ((rc = s->be->application_insert(s->ctx, &app)) != STORE_OK)
 		goto out;
 	if ((rc = s->be->application_event_add(s->ctx, app.receipt, app.status, NULL, now)) !=
@@ -1295,7 +1253,7 @@ int store_application_get(store *s, const char *receipt, store_application *out)
 	if (!out)
 		return STORE_EINPUT;
 	memset(out, 0, sizeof(*out));
-	if (!READY(s) || !receipt_ok(receipt))
+	if (!READY(s) || !app_receipt_valid(receipt))
 		return STORE_EINPUT;
 	return s->be->application_get(s->ctx, receipt, out);
 }
@@ -1338,11 +1296,11 @@ int store_application_set_status(store *s, const char *receipt, const char *cons
 	size_t i;
 	int rc, own = 0, allowed;
 
-	if (!READY(s) || !receipt_ok(receipt) || !status_ok(to) ||
+	if (!READY(s) || !app_receipt_valid(receipt) || !app_status_valid(to) ||
 	    (note && !text_ok(note, 0, STORE_NOTE_MAX, TEXT_ANY)))
 		return STORE_EINPUT;
 	for (i = 0; from && from[i]; i++)
-		if (i >= FROM_MAX || !status_ok(from[i]))
+		if (i >= FROM_MAX || !app_status_valid(from[i]))
 			return STORE_EINPUT;
 
 	if ((rc = tx_start(s, &own)) != STORE_OK)
@@ -1370,7 +1328,7 @@ int store_application_events(store *s, const char *receipt, store_app_event *out
 
 	if (n)
 		*n = 0;
-	if (!READY(s) || !receipt_ok(receipt) || !n || (max > 0 && !out))
+	if (!READY(s) || !app_receipt_valid(receipt) || !n || (max > 0 && !out))
 		return STORE_EINPUT;
 	if (max == 0)
 		return STORE_OK;

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "core/application.h"
+
 enum store_err {
 	STORE_OK = 0,
 	STORE_EOPEN, /* could not open or connect */
@@ -205,7 +207,7 @@ void store_mail_release(store_mail *m);
 #define STORE_DRAFT_KEY_MAX 64
 #define STORE_PROC_ID_MAX 64
 #define STORE_DRAFT_RAW_MAX ((size_t)256 * 1024)
-#define STORE_RECEIPT_MAX 24
+#define STORE_RECEIPT_MAX APP_RECEIPT_MAX
 typedef struct store_draft {
 	char key[STORE_DRAFT_KEY_MAX + 1];
 	char owner[STORE_OWNER_MAX + 1];
@@ -284,12 +286,9 @@ int store_attachment_get(store *s, const char *draft_key, long long id, store_at
 int store_attachment_delete(store *s, const char *draft_key, long long id);
 
 /* ---- Applications (申請): a submitted draft. The receipt number (受付番号) is
- * "YYYY-NNNNNN": the year of submission in Japan time (JST, UTC+9: a submission at 00:30
- * on 1 January JST belongs to the new year) and a counter per year kept in the database
- * and bumped in the submitting transaction, so it is unique across processes and has no
- * gaps (more digits once a year passes 999999). Statuses:
- *   sent 送信済, accepted 受付, reviewing 審査中, done 処理完了, rejected 申請却下,
- *   returned 差し戻し, withdrawn 取下げ.
+ * of the form core/application.h defines (app_receipt_valid), with a counter per year kept
+ * in the database and bumped in the submitting transaction, so it is unique across
+ * processes and has no gaps. The statuses are those of core/application.h.
  * Every status change (the first being "sent") is also recorded in an event list. An
  * application outlives its account: deleting the account sets account_id to 0. */
 #define STORE_STATUS_MAX 16

@@ -66,7 +66,7 @@ int jdate_format(const char *ymd, char *out, size_t outlen)
 
 void jdate_today(char *out, time_t now)
 {
-	time_t t = now + 9 * 3600;
+	time_t t = now + JDATE_JST_OFFSET;
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(out, 11, "%Y-%m-%d", &tm);
@@ -74,7 +74,7 @@ void jdate_today(char *out, time_t now)
 
 void jdate_format_time(long long t, char *out, size_t outlen)
 {
-	time_t tt = (time_t)t + 9 * 3600;
+	time_t tt = (time_t)t + JDATE_JST_OFFSET;
 	struct tm tm;
 	char ymd[11], d[96];
 	gmtime_r(&tt, &tm);

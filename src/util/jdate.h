@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <time.h>
 
+/* Japan Standard Time is UTC+9 all year (no daylight saving time): the one definition of
+ * the offset. */
+#define JDATE_JST_OFFSET (9 * 3600)
+
 /* 1 when s is a real calendar date "YYYY-MM-DD" (1868..9999), else 0. */
 int jdate_valid(const char *s);
 /* "2026-04-01" -> "2026年(令和8年)4月1日". Returns 0, or -1 for a bad date (out gets s). */

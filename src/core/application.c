@@ -1,0 +1,129 @@
+/* application: statuses, transitions and receipt numbers (see application.h). */
+#include "core/application.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/jdate.h"
+
+static const app_status statuses[] = {
+    {"sent", "送信済", 0, 1},      {"accepted", "受付", 0, 1},     {"reviewing", "審査中", 0, 1},
+    {"done", "処理完了", 1, 0},    {"rejected", "申請却下", 1, 0}, {"returned", "差し戻し", 0, 1},
+    {"withdrawn", "取下げ", 1, 0},
+};
+#define N_STATUSES (sizeof(statuses) / sizeof(statuses[0]))
+
+/* Every change an application may undergo, and who may make it. The staff console's
+ * decisions go here; a withdrawal is possible from every status the table above marks
+ * withdrawable (checked by the unit test, so the two cannot drift apart). */
+static const struct transition {
+	const char *from, *to;
+	enum app_actor by;
+} transitions[] = {
+    {"sent", "withdrawn", APP_BY_APPLICANT},      {"accepted", "withdrawn", APP_BY_APPLICANT},
+    {"reviewing", "withdrawn", APP_BY_APPLICANT}, {"returned", "withdrawn", APP_BY_APPLICANT},
+    {"sent", "accepted", APP_BY_STAFF},           {"sent", "reviewing", APP_BY_STAFF},
+    {"accepted", "reviewing", APP_BY_STAFF},      {"accepted", "done", APP_BY_STAFF},
+    {"accepted", "rejected", APP_BY_STAFF},       {"accepted", "returned", APP_BY_STAFF},
+    {"reviewing", "done", APP_BY_STAFF},          {"reviewing", "rejected", APP_BY_STAFF},
+    {"reviewing", "returned", APP_BY_STAFF},
+};
+#define N_TRANSITIONS (sizeof(transitions) / sizeof(transitions[0]))
+
+const app_status *app_statuses(size_t *n_out)
+{
+	if (n_out)
+		*n_out = N_STATUSES;
+	return statuses;
+}
+
+const app_status *app_status_find(const char *name)
+{
+	for (size_t i = 0; name && i < N_STATUSES; i++)
+		if (strcmp(statuses[i].name, name) == 0)
+			return &statuses[i];
+	return NULL;
+}
+
+const char *app_status_label(const char *name)
+{
+	const app_status *s = app_status_find(name);
+	return s ? s->label : name;
+}
+
+int app_status_valid(const char *name)
+{
+	return app_status_find(name) != NULL;
+}
+
+int app_status_withdrawable(const char *name)
+{
+	const app_status *s = app_status_find(name);
+	return s && s->withdrawable;
+}
+
+int app_status_final(const char *name)
+{
+	const app_status *s = app_status_find(name);
+	return s && s->final;
+}
+
+int app_transition_allowed(const char *from, const char *to, enum app_actor by)
+{
+	for (size_t i = 0; from && to && i < N_TRANSITIONS; i++)
+		if (transitions[i].by == by && strcmp(transitions[i].from, from) == 0 &&
+		    strcmp(transitions[i].to, to) == 0)
+			return 1;
+	return 0;
+}
+
+size_t app_transition_sources(const char *to, enum app_actor by, const char **out, size_t max)
+{
+	size_t n = 0;
+	if (!out || max == 0)
+		return 0;
+	for (size_t i = 0; to && i < N_TRANSITIONS && n + 1 < max; i++)
+		if (transitions[i].by == by && strcmp(transitions[i].to, to) == 0)
+			out[n++] = transitions[i].from;
+	out[n] = NULL;
+	return n;
+}
+
+int app_receipt_valid(const char *r)
+{
+	size_t len;
+	if (!r)
+		return 0;
+	len = strnlen(r, APP_RECEIPT_MAX + 1);
+	if (len < 11 || len > APP_RECEIPT_MAX || r[4] != '-')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (i != 4 && !(r[i] >= '0' && r[i] <= '9'))
+			return 0;
+	return 1;
+}
+
+int app_receipt_format(int year, long long n, char *out, size_t len)
+{
+	if (year < 1 || year > 9999 || n < 1 || !out)
+		return -1;
+	int w = snprintf(out, len, "%04d-%06lld", year, n);
+	return w > 0 && (size_t)w < len && w <= APP_RECEIPT_MAX ? 0 : -1;
+}
+
+int app_receipt_year(long long now)
+{
+	time_t t;
+	struct tm tm;
+
+	if (now <= 0 || now > LLONG_MAX - JDATE_JST_OFFSET)
+		return 0;
+	t = (time_t)(now + JDATE_JST_OFFSET);
+	if ((long long)t != now + JDATE_JST_OFFSET || !gmtime_r(&t, &tm))
+		return 0;
+	if (tm.tm_year < 1 - 1900 || tm.tm_year > 9999 - 1900)
+		return 0;
+	return tm.tm_year + 1900;
+}
