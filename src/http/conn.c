@@ -187,11 +187,19 @@ static void phase(struct conn *c, enum phase p)
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &c->since);
 }
 
+/* Every head gets the same deadline: a common timeout of the loop (a queue, not the heap). */
 static void head_start(struct conn *c)
 {
+	static _Thread_local struct event_base *base;
+	static _Thread_local const struct timeval *common;
+	struct timeval tv = {(time_t)g_app->cfg.header_timeout, 0};
+	if (base != event_get_base(&c->timer)) {
+		base = event_get_base(&c->timer);
+		common = event_base_init_common_timeout(base, &tv);
+	}
 	phase(c, P_HEAD);
 	c->limit_set = 0;
-	arm(c, (double)g_app->cfg.header_timeout);
+	evtimer_add(&c->timer, common ? common : &tv);
 }
 
 /* Apache mod_reqtimeout's body=…,MinRate=…: body_timeout seconds, and one more for each
