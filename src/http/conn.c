@@ -40,7 +40,9 @@ struct conn {
 	int fd;
 	enum phase phase;
 	int limit_set; /* this request's body limit is set */
-	int counted;   /* in n_open (and in the address table when addr_counted) */
+	int refused;   /* its Content-Length is past the limit (see refuse_length) */
+	size_t limit;
+	int counted; /* in n_open (and in the address table when addr_counted) */
 	int addr_counted;
 	uint32_t addr;         /* IPv4, network order */
 	size_t body_bytes;     /* arrived since the head ended */
@@ -199,6 +201,7 @@ static void head_start(struct conn *c)
 	}
 	phase(c, P_HEAD);
 	c->limit_set = 0;
+	c->refused = 0;
 	evtimer_add(&c->timer, common ? common : &tv);
 }
 
@@ -251,7 +254,37 @@ static void set_limit(struct conn *c, struct evbuffer *buf, size_t len)
 		line[len] = '\0';
 		limit = line_body_limit(line);
 	}
+	c->limit = limit;
 	evhttp_connection_set_max_body_size(c->evcon, (ev_ssize_t)limit);
+}
+
+/* A header line "Content-Length: N" (at offset off, len bytes) with N past the limit gets its
+ * name overwritten, in place and before evhttp parses it, with one of the same length that
+ * means nothing to evhttp: it then reads no body, and the handler answers with the site's
+ * 413 page and closes the connection (server.c). Otherwise evhttp would refuse the body
+ * itself, with its bare 413. Chunked bodies cannot be judged here; evhttp stops them. */
+static void refuse_length(struct conn *c, struct evbuffer *buf, size_t off, size_t len)
+{
+	static const char name[] = "content-length:", renamed[] = "X-Body-Refused";
+	char line[64];
+	if (c->refused || len < sizeof(name) || len >= sizeof(line))
+		return;
+	struct evbuffer_ptr at;
+	evbuffer_ptr_set(buf, &at, off, EVBUFFER_PTR_SET);
+	if (evbuffer_copyout_from(buf, &at, line, len) != (ev_ssize_t)len)
+		return;
+	line[len] = '\0';
+	if (evutil_ascii_strncasecmp(line, name, sizeof(name) - 1) != 0)
+		return;
+	char *end;
+	unsigned long long n = strtoull(line + sizeof(name) - 1, &end, 10);
+	if (end == line + sizeof(name) - 1 || n <= c->limit)
+		return;
+	unsigned char *head = evbuffer_pullup(buf, (ev_ssize_t)(off + len));
+	if (!head)
+		return;
+	memcpy(head + off, renamed, sizeof(renamed) - 1);
+	c->refused = 1;
 }
 
 /* Looks through the unparsed head at the start of buf (evhttp drains each line it parsed,
@@ -271,6 +304,8 @@ static void scan_head(struct conn *c, struct evbuffer *buf)
 		} else if (e.pos == p.pos) {
 			head_end(c, evbuffer_get_length(buf) - (size_t)e.pos - eol);
 			return;
+		} else {
+			refuse_length(c, buf, (size_t)p.pos, (size_t)(e.pos - p.pos));
 		}
 		if (evbuffer_ptr_set(buf, &p, (size_t)e.pos + eol, EVBUFFER_PTR_SET) < 0)
 			return;
@@ -411,14 +446,16 @@ static void on_complete(struct evhttp_request *ev, void *arg)
 	}
 }
 
-void conn_request_begin(struct evhttp_request *ev)
+int conn_request_begin(struct evhttp_request *ev, size_t *limit)
 {
 	struct conn *c = conn_of(ev);
 	if (!c)
-		return;
+		return 0;
 	phase(c, P_BUSY);
 	event_del(&c->timer);
 	evhttp_request_set_on_complete_cb(ev, on_complete, c);
+	*limit = c->limit;
+	return c->refused;
 }
 
 void conn_on_close(struct evhttp_request *ev, void (*fn)(struct evhttp_connection *, void *),

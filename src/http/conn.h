@@ -18,8 +18,10 @@ int conn_setup(const struct app *a, char *err, size_t errlen);
 void conn_teardown(void);
 /* Makes http's connections guarded (its bufferevents are made here). */
 void conn_attach(struct evhttp *http);
-/* The request was read whole and goes to its handler: no deadline until it is answered. */
-void conn_request_begin(struct evhttp_request *ev);
+/* The request was read whole and goes to its handler: no deadline until it is answered.
+ * Returns 1 when its body was refused unread for a Content-Length past *limit (the route's
+ * limit, set in any case): it is to be answered 413 and the connection closed. */
+int conn_request_begin(struct evhttp_request *ev, size_t *limit);
 /* fn(evcon, arg) when the request's connection closes (NULL: no more); the one close callback
  * evhttp keeps per connection is conn's own. */
 void conn_on_close(struct evhttp_request *ev, void (*fn)(struct evhttp_connection *, void *),

@@ -85,18 +85,40 @@ static size_t count_headers(struct evhttp_request *ev, int *cl_conflict)
 	return nh;
 }
 
-/* The site's 400 page, and the connection closed: what follows cannot be trusted to be the
- * next request. */
-static void bad_framing(req *r, const char *message)
+/* The site's error page, and the connection closed: what follows on it cannot be trusted to
+ * be the next request (or is a body left unread). */
+static void error_and_close(req *r, int status, const char *title, const char *message)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Connection", "close");
-	resp_error(r, 400, "リクエストが正しくありません", message);
+	resp_error(r, status, title, message);
+}
+
+static void bad_framing(req *r, const char *message)
+{
+	error_and_close(r, 400, "リクエストが正しくありません", message);
+}
+
+static void too_large(req *r, size_t limit, int close)
+{
+	char msg[200];
+	if (limit)
+		snprintf(
+		    msg, sizeof(msg),
+		    "送信できる大きさは %zu KB までです。内容を減らして、もう一度お試しください。",
+		    limit / 1024);
+	else
+		snprintf(msg, sizeof(msg), "このページには内容を送信できません。");
+	if (close)
+		error_and_close(r, 413, "送信された内容が大きすぎます", msg);
+	else
+		resp_error(r, 413, "送信された内容が大きすぎます", msg);
 }
 
 static void on_request(struct evhttp_request *ev, void *arg)
 {
 	worker *w = arg;
-	conn_request_begin(ev);
+	size_t conn_limit = 0;
+	int refused = conn_request_begin(ev, &conn_limit);
 	const app *a = w->a;
 	req *rp = calloc(1, sizeof(*rp));
 	if (!rp) {
@@ -148,18 +170,14 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	session_load(&r);
 	int known = 0;
 	const route *rt = router_match(a->routes, a->n_routes, &r, &known);
-	/* The body is checked first, so an over-large body gets 413 on any path. conn.c has
-	 * libevent refuse a body past the route's limit as it arrives, with libevent's own bare
-	 * 413 (no handler runs for it); this check is the site's page should one get here. */
+	/* The body is checked first, so an over-large body gets 413 on any path. conn.c keeps
+	 * a body past the route's limit from being read: announced by Content-Length, it is left
+	 * unread and gets this page; chunked, libevent stops it as it passes the limit and sends
+	 * its own bare 413 (no handler runs for it then). */
 	size_t body = evbuffer_get_length(evhttp_request_get_input_buffer(ev));
 	size_t limit = rt && rt->max_body ? rt->max_body : (size_t)a->cfg.max_form_bytes;
-	if (body > limit) {
-		char msg[200];
-		snprintf(
-		    msg, sizeof(msg),
-		    "送信できる大きさは %zu KB までです。内容を減らして、もう一度お試しください。",
-		    limit / 1024);
-		resp_error(&r, 413, "送信された内容が大きすぎます", msg);
+	if (refused || body > limit) {
+		too_large(&r, refused ? conn_limit : limit, refused);
 		goto out;
 	}
 	if (!rt) {

@@ -25,10 +25,12 @@ $C chunked_body "$P" 4 > "$T/chunked"
 sed 's/^/# /' "$T/chunked"
 sent=$(val chunked_sent "$T/chunked")
 check "an endless chunked body to /login is stopped before 4 MB ($sent bytes sent)" [ "$sent" -lt 4000000 ]
-code=$(head -c 300000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @- "$PORTAL_URL/login")
+code=$(head -c 300000 /dev/zero | curl -s -o "$T/413.html" -w '%{http_code}' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @- "$PORTAL_URL/login")
 check "a 300 KB body to /login gets 413 ($code)" [ "$code" = 413 ]
-code=$(head -c 1000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X GET --data-binary @- "$PORTAL_URL/")
+check "the site's 413 page, naming the 256 KB limit" grep -q '256 KB までです' "$T/413.html"
+code=$(head -c 1000 /dev/zero | curl -s -o "$T/413.html" -w '%{http_code}' -X GET --data-binary @- "$PORTAL_URL/")
 check "a GET with a 1000-byte body gets 413 ($code)" [ "$code" = 413 ]
+check "the site's 413 page says the page takes no body" grep -q 'このページには内容を送信できません' "$T/413.html"
 code=$(head -c 2000000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: multipart/form-data; boundary=x' --data-binary @- "$PORTAL_URL/procedures/kaigo-volunteer-point/form")
 check "a 2 MB body to the form page is read, not refused for its size ($code)" [ "$code" != 413 -a "$code" != 000 ]
 code=$(curl -s -o /dev/null -w '%{http_code}' "$PORTAL_URL/healthz")
