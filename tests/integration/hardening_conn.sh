@@ -48,11 +48,14 @@ stop_portal
 start_portal "$T" MADOGUCHI_MAX_CONNECTIONS_PER_ADDRESS=0 || { not_ok "portal starts"; tap_end; exit 1; }
 prlimit --pid "$PORTAL_PID" --nofile=300:300
 before=$(wc -l < "$T/portal.out")
+cpu() { awk '{ print $14 + $15 }' "/proc/$PORTAL_PID/stat"; } # user + system ticks
+cpu0=$(cpu)
 start=$(date +%s.%N)
 $C flood "$PORTAL_PORT" 400 4 > "$T/flood"
 secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%d", e - s + 1 }')
 sed 's/^/# /' "$T/flood"
 lines=$(( $(wc -l < "$T/portal.out") - before ))
+echo "# portal CPU during the flood: $(( $(cpu) - cpu0 )) ticks of 1/$(getconf CLK_TCK) s"
 echo "# log lines during the flood: $lines in about $secs s; the last: $(tail -n 1 "$T/portal.out" | cut -c1-120)"
 check "descriptor flood: at most one log line a second ($lines lines in $secs s)" [ "$lines" -le "$secs" ]
 check "a normal client is served after the flood ($(val after_status "$T/flood") after $(val after_seconds "$T/flood") s)" [ "$(val after_status "$T/flood")" = 200 ]
