@@ -65,7 +65,7 @@ static void access_log(req *r)
 	/* escaped, so that whatever bytes the request had, one request is one line */
 	log_escape(target, sizeof(target), uri ? uri : "-", uri ? (size_t)ulen : 1);
 	int n = snprintf(line, sizeof(line), "%s %s %s %s %d %zu %.3fms", ts, peer, m, target,
-			 r->status, r->bytes, ms);
+	                 r->status, r->bytes, ms);
 	if (n > 0)
 		log_access_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
