@@ -12,13 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http/conn.h"
 #include "store/store.h"
 #include "util/log.h"
 
 #define QUEUE_MAX 1024
 
 struct job {
-	req *r;                 /* NULL for background jobs */
+	req *r; /* NULL for background jobs */
 	struct event_base *base;
 	defer_work_fn work;
 	defer_done_fn done;
@@ -51,9 +52,7 @@ static void complete(evutil_socket_t fd, short what, void *arg)
 	if (r->gone) {
 		r->ev = NULL;
 	} else {
-		struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
-		if (c)
-			evhttp_connection_set_closecb(c, NULL, NULL);
+		conn_on_close(r->ev, NULL, NULL);
 	}
 	j->done(r, j->arg);
 	req_free(r);
@@ -86,7 +85,8 @@ static void *pool_main(void *arg)
 		}
 		struct timeval now = {0, 0};
 		if (event_base_once(j->base, -1, EV_TIMEOUT, complete, j, &now) < 0) {
-			/* cannot happen short of malloc failure; answer nothing rather than crash */
+			/* cannot happen short of malloc failure; answer nothing rather than crash
+			 */
 			log_error("defer: event_base_once failed");
 		}
 	}
@@ -175,7 +175,8 @@ int req_defer(req *r, defer_work_fn work, defer_done_fn done, void *arg)
 	}
 	if (!j || enqueue(j) < 0) {
 		free(j);
-		resp_error(r, 503, "ただいま混み合っています", "しばらくしてから、もう一度お試しください。");
+		resp_error(r, 503, "ただいま混み合っています",
+		           "しばらくしてから、もう一度お試しください。");
 		struct evhttp_request *ev = r->ev;
 		r->ev = NULL;
 		done(r, arg);
@@ -183,9 +184,7 @@ int req_defer(req *r, defer_work_fn work, defer_done_fn done, void *arg)
 		return -1;
 	}
 	r->deferred = 1;
-	struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
-	if (c)
-		evhttp_connection_set_closecb(c, on_close, r);
+	conn_on_close(r->ev, on_close, r);
 	return 0;
 }
 

@@ -33,7 +33,7 @@ static const char *reason(int status)
 
 static void access_log(req *r)
 {
-	char line[1200], peer[64] = "-";
+	char line[2400], peer[64] = "-", target[512 * 4 + 1];
 	char *addr = NULL;
 	ev_uint16_t port = 0;
 	struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
@@ -62,8 +62,10 @@ static void access_log(req *r)
 	if (ulen > 512)
 		ulen = 512;
 	const char *m = r->method == M_POST ? "POST" : r->method == M_HEAD ? "HEAD" : r->method == M_GET ? "GET" : "OTHER";
-	int n = snprintf(line, sizeof(line), "%s %s %s %.*s %d %zu %.3fms", ts, peer, m, ulen,
-			 uri ? uri : "-", r->status, r->bytes, ms);
+	/* escaped, so that whatever bytes the request had, one request is one line */
+	log_escape(target, sizeof(target), uri ? uri : "-", uri ? (size_t)ulen : 1);
+	int n = snprintf(line, sizeof(line), "%s %s %s %s %d %zu %.3fms", ts, peer, m, target,
+	                 r->status, r->bytes, ms);
 	if (n > 0)
 		log_access_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
@@ -112,10 +114,25 @@ static void add_headers(req *r, const char *content_type)
 		evhttp_add_header(h, "Cache-Control", "no-store");
 }
 
+/* A HEAD answer carries GET's headers, Content-Length included, and no body: libevent adds
+ * neither for HEAD, and sends whatever body it is given. */
+static struct evbuffer *head_only(req *r, struct evbuffer *b, size_t len)
+{
+	char n[24];
+	snprintf(n, sizeof(n), "%zu", len);
+	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Content-Length", n);
+	if (b)
+		evbuffer_free(b);
+	r->bytes = 0;
+	return NULL;
+}
+
 static void send_reply(req *r, int status, struct evbuffer *b, size_t len)
 {
 	r->status = status;
 	r->bytes = len;
+	if (r->method == M_HEAD && status != 304)
+		b = head_only(r, b, len);
 	evhttp_send_reply(r->ev, status, reason(status), b);
 	if (b)
 		evbuffer_free(b);

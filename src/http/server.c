@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http/conn.h"
 #include "http/defer.h"
 #include "http/housekeep.h"
 #include "http/http.h"
@@ -31,6 +32,10 @@ struct loop {
 	worker w;
 	pthread_t thread;
 	struct evhttp *http;
+	struct evconnlistener *lis;
+	struct event *backoff_ev; /* accept() failed: accepting again when it fires */
+	long backoff_ms;
+	struct timespec backoff_end;
 	struct event *flush_ev;
 	struct event *housekeep_ev; /* the first loop only */
 	int started;
@@ -50,9 +55,70 @@ static int req_method(struct evhttp_request *ev)
 	}
 }
 
+/* A target with spaces or control bytes; libevent takes them (the request line ends at the
+ * last space) but no client we serve sends them. */
+static int target_ok(const char *uri)
+{
+	for (const unsigned char *p = (const unsigned char *)uri; p && *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return 0;
+	return uri != NULL;
+}
+
+/* Counts the header fields and finds Content-Length headers that disagree: libevent reads the
+ * body by the first one, a proxy in front might use another. */
+static size_t count_headers(struct evhttp_request *ev, int *cl_conflict)
+{
+	size_t nh = 0;
+	const char *cl = NULL;
+	struct evkeyval *kv;
+	*cl_conflict = 0;
+	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(ev), next)
+	{
+		nh++;
+		if (evutil_ascii_strcasecmp(kv->key, "Content-Length") != 0)
+			continue;
+		if (cl && strcmp(cl, kv->value) != 0)
+			*cl_conflict = 1;
+		cl = kv->value;
+	}
+	return nh;
+}
+
+/* The site's error page, and the connection closed: what follows on it cannot be trusted to
+ * be the next request (or is a body left unread). */
+static void error_and_close(req *r, int status, const char *title, const char *message)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Connection", "close");
+	resp_error(r, status, title, message);
+}
+
+static void bad_framing(req *r, const char *message)
+{
+	error_and_close(r, 400, "リクエストが正しくありません", message);
+}
+
+static void too_large(req *r, size_t limit, int close)
+{
+	char msg[200];
+	if (limit)
+		snprintf(
+		    msg, sizeof(msg),
+		    "送信できる大きさは %zu KB までです。内容を減らして、もう一度お試しください。",
+		    limit / 1024);
+	else
+		snprintf(msg, sizeof(msg), "このページには内容を送信できません。");
+	if (close)
+		error_and_close(r, 413, "送信された内容が大きすぎます", msg);
+	else
+		resp_error(r, 413, "送信された内容が大きすぎます", msg);
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
 	worker *w = arg;
+	size_t conn_limit = 0;
+	int refused = conn_request_begin(ev, &conn_limit);
 	const app *a = w->a;
 	req *rp = calloc(1, sizeof(*rp));
 	if (!rp) {
@@ -66,6 +132,16 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &r.start);
 	r.method = req_method(ev);
 
+	int cl_conflict = 0;
+	size_t nh = count_headers(ev, &cl_conflict);
+	if (!target_ok(evhttp_request_get_uri(ev))) {
+		bad_framing(&r, "アドレスに使えない文字が含まれています。");
+		goto out;
+	}
+	if (cl_conflict) {
+		bad_framing(&r, "送信された内容の長さが食い違っています。");
+		goto out;
+	}
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(ev);
 	const char *raw = u ? evhttp_uri_get_path(u) : NULL;
 	if (!raw || !*raw)
@@ -81,10 +157,6 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		resp_error(&r, 405, "この操作はできません", NULL);
 		goto out;
 	}
-	size_t nh = 0;
-	struct evkeyval *kv;
-	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(ev), next)
-	nh++;
 	if (nh > (size_t)a->cfg.max_header_fields) {
 		resp_error(&r, 431, "リクエストが大きすぎます", "ヘッダーの数が多すぎます。");
 		goto out;
@@ -98,16 +170,14 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	session_load(&r);
 	int known = 0;
 	const route *rt = router_match(a->routes, a->n_routes, &r, &known);
-	/* The body is checked first, so an over-large body gets 413 on any path. */
+	/* The body is checked first, so an over-large body gets 413 on any path. conn.c keeps
+	 * a body past the route's limit from being read: announced by Content-Length, it is left
+	 * unread and gets this page; chunked, libevent stops it as it passes the limit and sends
+	 * its own bare 413 (no handler runs for it then). */
 	size_t body = evbuffer_get_length(evhttp_request_get_input_buffer(ev));
 	size_t limit = rt && rt->max_body ? rt->max_body : (size_t)a->cfg.max_form_bytes;
-	if (body > limit) {
-		char msg[200];
-		snprintf(
-		    msg, sizeof(msg),
-		    "送信できる大きさは %zu KB までです。内容を減らして、もう一度お試しください。",
-		    limit / 1024);
-		resp_error(&r, 413, "送信された内容が大きすぎます", msg);
+	if (refused || body > limit) {
+		too_large(&r, refused ? conn_limit : limit, refused);
 		goto out;
 	}
 	if (!rt) {
@@ -136,6 +206,44 @@ void req_free(req *r)
 static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
 	log_access_flush();
+}
+
+static struct loop *g_loops;
+static long g_n_loops;
+static long accept_log_sec;
+
+static void on_backoff_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop *l = arg;
+	clock_gettime(CLOCK_MONOTONIC, &l->backoff_end);
+	evconnlistener_enable(l->lis);
+}
+
+/* accept() failed (out of descriptors, most often): stop accepting for a moment rather than
+ * retry at once in a loop, doubling the pause from 50 ms to 1 s while failures follow each
+ * other, and log it at most once a second. Clients wait in the listen backlog meanwhile. */
+static void on_accept_error(struct evconnlistener *lis, void *arg)
+{
+	int e = EVUTIL_SOCKET_ERROR();
+	struct loop *l = NULL;
+	for (long i = 0; i < g_n_loops && !l; i++)
+		if (g_loops[i].lis == lis)
+			l = &g_loops[i];
+	if (!l)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long since_ms = (now.tv_sec - l->backoff_end.tv_sec) * 1000 +
+	                (now.tv_nsec - l->backoff_end.tv_nsec) / 1000000;
+	l->backoff_ms = since_ms < 2 * l->backoff_ms ? l->backoff_ms * 2 : 50;
+	if (l->backoff_ms > 1000)
+		l->backoff_ms = 1000;
+	if (log_second_passed(&accept_log_sec))
+		log_error("accept: %s; not accepting for %ld ms (logged at most once a second)",
+		          evutil_socket_error_to_string(e), l->backoff_ms);
+	evconnlistener_disable(lis);
+	struct timeval tv = {l->backoff_ms / 1000, (l->backoff_ms % 1000) * 1000};
+	event_add(l->backoff_ev, &tv);
 }
 
 static void *loop_main(void *arg)
@@ -205,7 +313,7 @@ static int loop_init(struct loop *l, const app *a, int index, const struct socka
 		return -1;
 	}
 	evhttp_set_max_headers_size(l->http, (ev_ssize_t)a->cfg.max_header_bytes);
-	evhttp_set_max_body_size(l->http, (ev_ssize_t)a->cfg.max_body_bytes);
+	conn_attach(l->http);
 	evhttp_set_timeout(l->http, (int)a->cfg.request_timeout);
 	/* Every method reaches on_request, so the ones we do not serve get the site's 405 page
 	 * rather than libevent's bare 501. */
@@ -226,6 +334,12 @@ static int loop_init(struct loop *l, const app *a, int index, const struct socka
 		         strerror(errno));
 		return -1;
 	}
+	l->lis = lis;
+	evconnlistener_set_error_cb(lis, on_accept_error);
+	if (!(l->backoff_ev = evtimer_new(l->w.base, on_backoff_end, l))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	struct timeval sec = {1, 0};
 	l->flush_ev = event_new(l->w.base, -1, EV_PERSIST, on_flush, NULL);
 	if (l->flush_ev)
@@ -241,6 +355,8 @@ static void loop_release(struct loop *l)
 {
 	if (l->flush_ev)
 		event_free(l->flush_ev);
+	if (l->backoff_ev)
+		event_free(l->backoff_ev);
 	if (l->housekeep_ev)
 		event_free(l->housekeep_ev);
 	if (l->http)
@@ -278,11 +394,16 @@ int server_run(app *a, char *err, size_t errlen)
 		snprintf(err, errlen, "libevent without thread support");
 		return -1;
 	}
+	if (conn_setup(a, err, errlen) < 0)
+		return -1;
 	struct loop *loops = calloc((size_t)n, sizeof(*loops));
 	if (!loops) {
 		snprintf(err, errlen, "out of memory");
+		conn_teardown();
 		return -1;
 	}
+	g_loops = loops;
+	g_n_loops = n;
 	/* The loops must not take the signals: the main thread waits for them. */
 	sigset_t set, old;
 	sigemptyset(&set);
@@ -327,7 +448,9 @@ out:
 		defer_pool_stop();
 	for (long i = 0; i < n; i++)
 		loop_release(&loops[i]);
+	g_n_loops = 0;
 	free(loops);
+	conn_teardown();
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	log_access_flush();
 	return rc;

@@ -45,12 +45,17 @@ static const struct key keys[] = {
 	S(base_url, "public address of the portal"),
 	B(dev_mode, "development mode: migrate on start, development pages"),
 	B(https, "served over HTTPS: Secure cookies and HSTS"),
-	I(max_body_bytes, 1024, 64L << 20, "largest request body (bytes)"),
-	I(max_form_bytes, 1024, 64L << 20, "largest form body (bytes)"),
+	I(max_body_bytes, 1024, 64L << 20, "cap on every route's body limit (bytes)"),
+	I(max_form_bytes, 1024, 64L << 20, "body limit of a POST route without its own (bytes)"),
 	I(max_header_bytes, 1024, 1L << 20, "largest request head (bytes)"),
 	I(max_header_fields, 8, 1000, "most request header fields"),
 	I(max_form_fields, 8, 10000, "most fields in a query or form"),
-	I(request_timeout, 1, 3600, "seconds allowed to read a request"),
+	I(request_timeout, 1, 3600, "seconds a connection may stay silent (idle keep-alive too)"),
+	I(header_timeout, 1, 3600, "seconds to send a request head (from the connection's start or the request's first byte)"),
+	I(body_timeout, 1, 3600, "seconds to send a body, plus one per body_min_rate bytes"),
+	I(body_min_rate, 0, 1L << 30, "bytes a second a body must average (0: no rate rule)"),
+	I(max_connections, 1, 1000000, "open connections of the portal; more are closed at once"),
+	I(max_connections_per_address, 0, 1000000, "open connections of one client address (the TCP peer; 0: no cap)"),
 	S(mail_mode, "dev (mails shown at /dev/mail, dev_mode only) or smtp"),
 	S(smtp_url, "SMTP server, smtp://host:port or smtps://host:port"),
 	B(smtp_starttls, "require STARTTLS on smtp://"),
@@ -106,6 +111,11 @@ void config_defaults(config *c)
 	c->max_header_fields = 64;
 	c->max_form_fields = 200;
 	c->request_timeout = 30;
+	c->header_timeout = 10;
+	c->body_timeout = 20;
+	c->body_min_rate = 500;
+	c->max_connections = 8192;
+	c->max_connections_per_address = 256;
 	snprintf(c->mail_mode, sizeof(c->mail_mode), "smtp");
 	snprintf(c->smtp_url, sizeof(c->smtp_url), "smtp://127.0.0.1:25");
 	snprintf(c->mail_from, sizeof(c->mail_from), "madoguchi@localhost");

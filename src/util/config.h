@@ -33,7 +33,12 @@ typedef struct config {
 	long max_header_bytes;   /* limit of the request line and headers together */
 	long max_header_fields;  /* limit of the number of request headers */
 	long max_form_fields;    /* limit of the number of fields in a query or form */
-	long request_timeout;    /* seconds to read a request */
+	long request_timeout;    /* seconds without any byte before a connection is closed */
+	long header_timeout;     /* seconds to read a request head, from its first byte */
+	long body_timeout;       /* seconds to read a body, plus one per body_min_rate bytes */
+	long body_min_rate;      /* bytes a second a body must keep up (0: no rate rule) */
+	long max_connections;    /* open connections of the process */
+	long max_connections_per_address; /* open connections of one client address (0: no cap) */
 	/* mail */
 	char mail_mode[16];      /* "dev": kept in the outbox and shown at /dev/mail; "smtp" */
 	char smtp_url[256];      /* smtp://host:port or smtps://host:port */

@@ -45,6 +45,37 @@ void log_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+int log_second_passed(long *last)
+{
+	long now = (long)time(NULL), prev = __atomic_load_n(last, __ATOMIC_RELAXED);
+	return now != prev &&
+	       __atomic_compare_exchange_n(last, &prev, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+size_t log_escape(char *dst, size_t cap, const char *src, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	for (size_t i = 0; i < len && cap; i++) {
+		unsigned char ch = (unsigned char)src[i];
+		if (ch >= 0x20 && ch != 0x7f && ch != '\\' && ch != '"') {
+			if (n + 1 >= cap)
+				break;
+			dst[n++] = (char)ch;
+		} else {
+			if (n + 4 >= cap)
+				break;
+			dst[n++] = '\\';
+			dst[n++] = 'x';
+			dst[n++] = hex[ch >> 4];
+			dst[n++] = hex[ch & 15];
+		}
+	}
+	if (cap)
+		dst[n] = '\0';
+	return n;
+}
+
 static int access_fd = -1;
 static _Thread_local char access_buf[16384];
 static _Thread_local size_t access_len;

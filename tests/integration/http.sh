@@ -50,9 +50,10 @@ check "static file served ($code)" [ "$code" = 200 ]
 check "static file content" cmp -s "$T/css" static/site.css
 
 head -c 10000000 /dev/zero > "$T/10mb"
-code=$(curl -s -o "$T/413.html" -w '%{http_code}' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @"$T/10mb" "$U/")
+code=$(curl -s -D "$T/413.head" -o "$T/413.html" -w '%{http_code}' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @"$T/10mb" "$U/")
 check "10 MB POST gets 413 ($code)" [ "$code" = 413 ]
 check "413 page in the site's style" grep -q 'site-header' "$T/413.html"
+check "413 closes the connection (the body is left unread)" grep -qi '^Connection: close' "$T/413.head"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$U/")
 check "server goes on after the 10 MB POST ($code)" [ "$code" = 200 ]
 

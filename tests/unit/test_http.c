@@ -14,6 +14,7 @@
 #include "http/http.h"
 #include "util/config.h"
 #include "util/jdate.h"
+#include "util/log.h"
 
 static void test_form_basic(void **state)
 {
@@ -158,6 +159,21 @@ static void test_config(void **state)
 	unlink(path);
 }
 
+static void test_log_escape(void **state)
+{
+	char out[64];
+	const char in[] = "/a\x1b[31m\r\n\"\\\x7f\xe3\x81\x82";
+	size_t n = log_escape(out, sizeof(out), in, sizeof(in) - 1);
+	assert_string_equal(out, "/a\\x1b[31m\\x0d\\x0a\\x22\\x5c\\x7f\xe3\x81\x82");
+	assert_int_equal(n, strlen(out));
+	/* a cut never splits an escape */
+	n = log_escape(out, 6, "ab\ncd", 5);
+	assert_string_equal(out, "ab");
+	assert_int_equal(n, 2);
+	assert_int_equal(log_escape(out, 7, "ab\ncd", 5), 6);
+	assert_string_equal(out, "ab\\x0a");
+}
+
 static void test_jdate(void **state)
 {
 	char out[96];
@@ -191,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_router),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_jdate),
+		cmocka_unit_test(test_log_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
