@@ -348,10 +348,16 @@ static void admit(struct conn *c)
 	bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
 	c->evcon = evcon;
 	c->fd = (int)bufferevent_getfd(c->bev);
-	if (!c->evcon || c->fd < 0) { /* evhttp could not set it up (out of memory) */
+	if (!c->evcon || c->fd < 0) {
+		/* evhttp could not set it up and has freed it (bufferevent_free clears the
+		 * callbacks): our reference kept the memory; let it go now */
+		evbuffer_remove_cb(bufferevent_get_input(c->bev), on_input, c);
+		bufferevent_decref(c->bev);
 		free(c);
 		return;
 	}
+	/* from here evhttp's close callback tells us when it goes */
+	bufferevent_decref(c->bev);
 	evhttp_connection_set_closecb(c->evcon, on_close, c);
 	const config *k = &g_app->cfg;
 	c->counted = 1;
@@ -412,6 +418,9 @@ static struct bufferevent *on_bev(struct event_base *base, void *arg)
 	}
 	c->bev = bev;
 	c->fd = -1;
+	/* Until admit() has seen evhttp take it, a reference of ours keeps the bufferevent
+	 * alive: should evhttp fail to set the connection up, it frees it at once. */
+	bufferevent_incref(bev);
 	event_assign(&c->timer, base, -1, 0, on_timer, c);
 	event_active(&c->timer, EV_TIMEOUT, 1);
 	return bev;

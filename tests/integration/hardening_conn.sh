@@ -3,6 +3,7 @@
 # normal client is answered; caps on connections per process and per client address; at a
 # low descriptor limit the portal backs off accept() (logging at most once a second) and
 # serves again once the flood stops.
+# run.sh: alone (it floods the portal with connections and holds it at its descriptor limit)
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
