@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/netaddr.h"
+
 extern char **environ;
 
 enum kind { K_STR, K_INT, K_BOOL };
@@ -66,6 +68,7 @@ static const struct key keys[] = {
 	I(session_absolute_hours, 1, 720, "a session ends this long after login"),
 	I(login_max_failures, 1, 1000, "failed logins before the wait"),
 	I(login_lock_minutes, 1, 1440, "the wait after too many failed logins (minutes)"),
+	S(trusted_proxies, "reverse proxies (IPv4 addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the client's address (empty: none)"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -263,6 +266,11 @@ int config_load(config *c, const char *path, char *const *envp, char *err, size_
 	r = apply_env(c, envp ? envp : environ, err, errlen);
 	if (r == CONFIG_OK && strcmp(c->mail_mode, "dev") && strcmp(c->mail_mode, "smtp")) {
 		snprintf(err, errlen, "mail_mode: \"%s\" must be dev or smtp", c->mail_mode);
+		r = CONFIG_EVALUE;
+	}
+	if (r == CONFIG_OK && netaddr_list_valid(c->trusted_proxies) < 0) {
+		snprintf(err, errlen, "trusted_proxies: \"%s\" is not a list of IPv4 addresses or CIDRs",
+			 c->trusted_proxies);
 		r = CONFIG_EVALUE;
 	}
 out:

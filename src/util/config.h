@@ -51,6 +51,7 @@ typedef struct config {
 	long session_absolute_hours;
 	long login_max_failures; /* failures in login_lock_minutes before the wait */
 	long login_lock_minutes;
+	char trusted_proxies[512]; /* proxies whose X-Forwarded-For counts (netaddr.h) */
 } config;
 
 enum config_err { CONFIG_OK = 0, CONFIG_EIO, CONFIG_EJSON, CONFIG_EKEY, CONFIG_EVALUE };
