@@ -154,6 +154,7 @@ check "... and the refused one created no account" [ "$(sql "select count(*) fro
 # write lock held by another process, the answer still comes, and the mail is written once
 # the lock is released (it waits within the store's busy timeout, 5 s).
 sql "insert into accounts (email, email_key, pw_hash, created_at, verified_at) values ('lockwait@example.jp', 'lockwait@example.jp', 'x', 1, 1)" >/dev/null
+c=$(csrf "$T/jl" /password/forgot) # the anonymous session is a write: made before the lock
 mkfifo "$T/fifo"
 /usr/bin/python3 -c '
 import sqlite3, sys
@@ -162,7 +163,6 @@ c.execute("BEGIN EXCLUSIVE"); print("locked", flush=True)
 sys.stdin.readline(); c.execute("ROLLBACK")' "$DB" < "$T/fifo" > "$T/locker.out" &
 LOCKER_PID=$!
 exec 3> "$T/fifo"
-c=$(csrf "$T/jl" /password/forgot) # the anonymous session is a write: made before the lock
 for _ in $(seq 1 50); do grep -q locked "$T/locker.out" && break; sleep 0.1; done
 t=$(curl -s -b "$T/jl" -o "$T/page.html" -w '%{time_total}' --data-urlencode "csrf=$c" --data-urlencode 'email=lockwait@example.jp' "$U/password/forgot")
 check "forgot answers while the store is write-locked" grep -q '登録されていれば' "$T/page.html"
