@@ -208,6 +208,8 @@ sql "alter table throttle_gone rename to throttle" >/dev/null
 code=$(login "$T/jh" closed@example.jp "$PW")
 check "login works again with the table back ($code)" [ "$code" = 303 ]
 stop_portal
+rc=$?
+check "portal 1 stops cleanly (exit $rc)" [ "$rc" -eq 0 ]
 
 # ---- Item 8: behind a trusted proxy, the lock-out is per real client.
 rm -rf "$T/p2"; mkdir "$T/p2"
@@ -223,6 +225,8 @@ code=$(login "$T/k1" real@example.jp "$PW" -H 'X-Forwarded-For: 203.0.113.8, 10.
 check "another client behind the same proxies logs in ($code)" [ "$code" = 303 ]
 check "the failures are counted under the real client" [ "$(sql "select count(*) from throttle where key = 'ip:203.0.113.7'")" = 8 ]
 stop_portal
+rc=$?
+check "portal 2 stops cleanly (exit $rc)" [ "$rc" -eq 0 ]
 
 # ---- Item 7, the figure: a real login's time, idle and during 64 concurrent made-up
 # reset links, with the default Argon2 cost.
@@ -248,5 +252,5 @@ check "none of the 64 made-up links reset anything ($(wc -l < "$T/fake.codes") a
 	[ "$(wc -l < "$T/fake.codes")" = 64 ] && [ "$(grep -c '^200' "$T/fake.codes")" = 0 ]
 stop_portal
 rc=$?
-check "portal stops cleanly (exit $rc)" [ "$rc" -eq 0 ]
+check "portal 3 stops cleanly (exit $rc)" [ "$rc" -eq 0 ]
 tap_end
