@@ -11,6 +11,7 @@
 #include "http/defer.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/netaddr.h"
 
 #define COOKIE_PLAIN "madoguchi_sid"
 #define COOKIE_SECURE "__Host-madoguchi_sid"
@@ -206,10 +207,17 @@ void return_path(const char *in, char *out, size_t outlen)
 
 const char *req_peer(const req *r)
 {
+	/* per loop thread: callers copy it before the next request's call */
+	static _Thread_local char client[64];
 	char *addr = NULL;
 	ev_uint16_t port = 0;
 	struct evhttp_connection *c = r->ev ? evhttp_request_get_connection(r->ev) : NULL;
 	if (c)
 		evhttp_connection_get_peer(c, &addr, &port);
-	return addr ? addr : "-";
+	if (!addr)
+		return "-";
+	const char *xff =
+	    evhttp_find_header(evhttp_request_get_input_headers(r->ev), "X-Forwarded-For");
+	netaddr_client(r->a->cfg.trusted_proxies, addr, xff, client, sizeof(client));
+	return client;
 }

@@ -39,7 +39,9 @@ int req_body_form(req *r, form *f);
  * control characters or backslashes, else "" (so no return address leads off-site). */
 void return_path(const char *in, char *out, size_t outlen);
 
-/* The client's address as text (for throttling and logs). */
+/* The client's address as text (for throttling and logs): the connection's peer, or when
+ * that is one of the configured trusted_proxies, the client it names in X-Forwarded-For
+ * (netaddr_client). The text stays valid until the next call on the same thread. */
 const char *req_peer(const req *r);
 
 #endif

@@ -19,8 +19,14 @@
 #define RESET_TTL 3600
 #define EMAIL_TTL (24 * 3600)
 #define MAIL_PER_HOUR 5
+/* Per client address and hour: registrations (each costs an Argon2 hash) and reset links
+ * that were not valid. */
+#define REGISTER_PER_ADDR_HOUR 20
+#define RESET_FAILURES_PER_ADDR_HOUR 20
 
 static const char GENERIC_LOGIN_ERROR[] = "メールアドレスまたはパスワードが正しくありません。";
+static const char LOGIN_UNAVAILABLE[] = "ただいまログインできません。しばらくしてから、もう一度お試しください。";
+static const char THROTTLED[] = "throttled";
 
 enum action { A_LOGIN, A_REGISTER, A_RESEND, A_FORGOT, A_RESET, A_CONFIRM, A_LOGOUT, A_ANON,
 	      A_PASSWORD, A_EMAIL, A_EMAIL_CONFIRM, A_DELETE };
@@ -267,6 +273,19 @@ static void render_account(req *r, const char *account_email, const char *notice
 	resp_page(r, status, "account", ctx);
 }
 
+static void render_throttled(req *r)
+{
+	resp_error(r, 429, "申込みが多すぎます",
+		   "この端末からの申込みが続いたため、しばらく受け付けられません。1時間ほどしてから、もう一度お試しください。");
+}
+
+static void render_mail_sent(req *r, enum action act)
+{
+	render_message(r, 200, "メールを送りました",
+		       "入力したメールアドレスが登録されていれば、メールを送りました。メールに書かれたリンクを開いてください。",
+		       act == A_FORGOT ? "リンクの有効期限は1時間です。" : "リンクの有効期限は24時間です。", "/login", "ログインへ");
+}
+
 static void render_forbidden(req *r)
 {
 	resp_error(r, 403, "この操作を受け付けられませんでした",
@@ -337,17 +356,38 @@ static const char MAIL_EMAIL[] =
 	"次のリンクを開くと、このメールアドレスへの変更が完了します（24時間有効です）。\n%s\n\n"
 	"お心当たりのない場合は、このメールを破棄してください。\n";
 
+/* "kind:address" with the address folded as account lookups fold it (store_email_key), so
+ * that the case variants of one address share one count. */
+static void email_throttle_key(char *out, size_t outlen, const char *kind, const char *email)
+{
+	char k[ACCOUNT_EMAIL_MAX + 1];
+	snprintf(k, sizeof(k), "%s", email);
+	store_email_key(k, k);
+	snprintf(out, outlen, "%s:%s", kind, k);
+}
+
+/* 1 when key has fewer than max entries since since, 0 when it has max, -1 when the store
+ * cannot tell: callers refuse then, a throttle that cannot count must not let through. */
+static int under_limit(store *s, const char *key, long long since, long long max, long long *oldest)
+{
+	long long n = 0;
+	if (store_throttle_count(s, key, since, &n, oldest) != STORE_OK)
+		return -1;
+	return n < max;
+}
+
 /* Mail-sending requests are limited per address, so the portal cannot be used to flood a
- * mailbox. Returns 1 when one more may be sent (and counts it). */
-static int mail_allowed(store *s, const char *email)
+ * mailbox. Returns 1 when one more may be sent (and counts it), 0 when the cap is reached,
+ * -1 on a store error. */
+static int mail_quota(store *s, const char *email)
 {
 	char key[300];
-	long long now = (long long)time(NULL), n = 0;
-	snprintf(key, sizeof(key), "mail:%s", email);
-	if (store_throttle_count(s, key, now - 3600, &n, NULL) != STORE_OK || n >= MAIL_PER_HOUR)
-		return 0;
-	store_throttle_add(s, key, now);
-	return 1;
+	long long now = (long long)time(NULL);
+	email_throttle_key(key, sizeof(key), "mail", email);
+	int u = under_limit(s, key, now - 3600, MAIL_PER_HOUR, NULL);
+	if (u <= 0)
+		return u;
+	return store_throttle_add(s, key, now) == STORE_OK ? 1 : -1;
 }
 
 static int new_token(store *s, const char *kind, long long account, const char *data, long long ttl,
@@ -367,6 +407,82 @@ static pw_params params_of(const app *a)
 	return p;
 }
 
+/* Registration: the per-client and per-mailbox limits come before the Argon2 hash, so that
+ * a flood of registrations cannot occupy the pool. */
+static void work_register(store *s, const app *a, job *j, long long now)
+{
+	char key[100], hash[STORE_HASH_MAX + 1], token[TOKEN_LEN + 1];
+	pw_params pp = params_of(a);
+	long long id = 0;
+	snprintf(key, sizeof(key), "register:%s", j->peer);
+	int u = under_limit(s, key, now - 3600, REGISTER_PER_ADDR_HOUR, NULL);
+	if (u == 0)
+		j->msg = THROTTLED;
+	if (u != 1 || store_throttle_add(s, key, now) != STORE_OK)
+		return;
+	int q = mail_quota(s, j->email);
+	if (q != 1) {
+		j->ok = q == 0; /* the mailbox's cap: the same answer, nothing sent or created */
+		return;
+	}
+	if (password_hash(&pp, j->pw, j->pw_len, hash, sizeof(hash)) < 0)
+		return;
+	store_begin(s);
+	int e = store_account_create(s, j->email, hash, now, &id);
+	if (e == STORE_OK) {
+		if (new_token(s, "verify", id, NULL, VERIFY_TTL, token) < 0 ||
+		    queue_mail(s, a, j->email, "利用者登録の確認", MAIL_VERIFY, "/register/confirm", token) != STORE_OK) {
+			store_rollback(s);
+			return;
+		}
+	} else if (e == STORE_ECONFLICT) {
+		store_rollback(s);
+		store_begin(s);
+		queue_mail(s, a, j->email, "利用者登録について", MAIL_EXISTS, "/password/forgot", NULL);
+	} else {
+		store_rollback(s);
+		return;
+	}
+	j->ok = store_commit(s) == STORE_OK;
+}
+
+/* Password reset: the link is checked (and used up) before the new password is hashed, so
+ * a made-up link costs a lookup, not an Argon2 hash; made-up links are counted per client.
+ * The new password ends every session and every other link of the account. */
+static void work_reset(store *s, const app *a, job *j, long long now)
+{
+	char key[300], hash[STORE_HASH_MAX + 1], th[65], data[STORE_TOKEN_DATA_MAX];
+	pw_params pp = params_of(a);
+	store_account acct;
+	long long id = 0;
+	snprintf(key, sizeof(key), "reset:%s", j->peer);
+	int u = under_limit(s, key, now - 3600, RESET_FAILURES_PER_ADDR_HOUR, NULL);
+	if (u == 0)
+		j->msg = THROTTLED;
+	if (u != 1)
+		return;
+	token_sha256_hex(j->token, strlen(j->token), th);
+	int rc = store_token_consume(s, "reset", th, now, &id, data, sizeof(data));
+	if (rc == STORE_ENOTFOUND)
+		store_throttle_add(s, key, now);
+	if (rc != STORE_OK || password_hash(&pp, j->pw, j->pw_len, hash, sizeof(hash)) < 0)
+		return;
+	store_begin(s);
+	if (store_account_set_password(s, id, hash) == STORE_OK &&
+	    store_sessions_delete_for_account(s, id, NULL) == STORE_OK &&
+	    store_tokens_delete(s, id, NULL) == STORE_OK && store_account_by_id(s, id, &acct) == STORE_OK &&
+	    /* a reset link proves the mailbox: the address is confirmed too */
+	    (acct.verified_at || store_account_set_verified(s, id, now) == STORE_OK)) {
+		j->ok = store_commit(s) == STORE_OK;
+	} else {
+		store_rollback(s);
+	}
+	if (j->ok) {
+		email_throttle_key(key, sizeof(key), "login", acct.email);
+		store_throttle_clear(s, key);
+	}
+}
+
 static void work(store *s, const app *a, void *arg)
 {
 	job *j = arg;
@@ -382,15 +498,19 @@ static void work(store *s, const app *a, void *arg)
 		break;
 	case A_LOGIN: {
 		char key_a[300], key_ip[100];
-		long long na = 0, ni = 0, oldest_a = 0, oldest_i = 0;
+		long long oldest_a = 0, oldest_i = 0;
 		long long window = a->cfg.login_lock_minutes * 60;
-		snprintf(key_a, sizeof(key_a), "login:%s", j->email);
+		email_throttle_key(key_a, sizeof(key_a), "login", j->email);
 		snprintf(key_ip, sizeof(key_ip), "ip:%s", j->peer);
-		store_throttle_count(s, key_a, now - window, &na, &oldest_a);
-		store_throttle_count(s, key_ip, now - window, &ni, &oldest_i);
-		if (na >= a->cfg.login_max_failures || ni >= a->cfg.login_max_failures * 4) {
-			j->wait_until = (na >= a->cfg.login_max_failures ? oldest_a : oldest_i) + window;
-			j->msg = "throttled";
+		int ua = under_limit(s, key_a, now - window, a->cfg.login_max_failures, &oldest_a);
+		int ui = under_limit(s, key_ip, now - window, a->cfg.login_max_failures * 4, &oldest_i);
+		if (ua < 0 || ui < 0) {
+			j->msg = LOGIN_UNAVAILABLE;
+			break;
+		}
+		if (!ua || !ui) {
+			j->wait_until = (!ua ? oldest_a : oldest_i) + window;
+			j->msg = THROTTLED;
 			break;
 		}
 		int found = store_account_by_email(s, j->email, &acct) == STORE_OK;
@@ -413,38 +533,16 @@ static void work(store *s, const app *a, void *arg)
 		if (session_create(s, acct.id, now, j->cookie, &j->new_sess) == 0)
 			j->ok = j->new_session = 1;
 		else
-			j->msg = "ただいまログインできません。しばらくしてから、もう一度お試しください。";
+			j->msg = LOGIN_UNAVAILABLE;
 		break;
 	}
 	case A_LOGOUT:
 		store_session_delete(s, j->sess.id_hash);
 		j->ok = j->clear_session = 1;
 		break;
-	case A_REGISTER: {
-		if (password_hash(&pp, j->pw, j->pw_len, hash, sizeof(hash)) < 0)
-			break;
-		long long id = 0;
-		int allowed = mail_allowed(s, j->email);
-		store_begin(s);
-		int e = store_account_create(s, j->email, hash, now, &id);
-		if (e == STORE_OK) {
-			if (new_token(s, "verify", id, NULL, VERIFY_TTL, token) < 0 ||
-			    queue_mail(s, a, j->email, "利用者登録の確認", MAIL_VERIFY, "/register/confirm", token) != STORE_OK) {
-				store_rollback(s);
-				break;
-			}
-		} else if (e == STORE_ECONFLICT) {
-			store_rollback(s);
-			store_begin(s);
-			if (allowed)
-				queue_mail(s, a, j->email, "利用者登録について", MAIL_EXISTS, "/password/forgot", NULL);
-		} else {
-			store_rollback(s);
-			break;
-		}
-		j->ok = store_commit(s) == STORE_OK;
+	case A_REGISTER:
+		work_register(s, a, j, now);
 		break;
-	}
 	case A_RESEND:
 	case A_FORGOT:
 		j->ok = 1; /* the same answer whatever happens */
@@ -452,7 +550,7 @@ static void work(store *s, const app *a, void *arg)
 			break;
 		if (j->act == A_RESEND && acct.verified_at)
 			break;
-		if (!mail_allowed(s, j->email))
+		if (mail_quota(s, j->email) != 1)
 			break;
 		store_begin(s);
 		store_tokens_delete(s, acct.id, j->act == A_RESEND ? "verify" : "reset");
@@ -473,31 +571,9 @@ static void work(store *s, const app *a, void *arg)
 			j->ok = 1;
 		break;
 	}
-	case A_RESET: {
-		long long id = 0;
-		char data[STORE_TOKEN_DATA_MAX];
-		if (password_hash(&pp, j->pw, j->pw_len, hash, sizeof(hash)) < 0)
-			break;
-		token_sha256_hex(j->token, strlen(j->token), th);
-		store_begin(s);
-		if (store_token_consume(s, "reset", th, now, &id, data, sizeof(data)) == STORE_OK &&
-		    store_account_set_password(s, id, hash) == STORE_OK &&
-		    store_sessions_delete_for_account(s, id, NULL) == STORE_OK) {
-			/* a reset link proves the mailbox: the address is confirmed too */
-			store_account_by_id(s, id, &acct);
-			if (!acct.verified_at)
-				store_account_set_verified(s, id, now);
-			j->ok = store_commit(s) == STORE_OK;
-			if (j->ok) {
-				char key[300];
-				snprintf(key, sizeof(key), "login:%s", acct.email);
-				store_throttle_clear(s, key);
-			}
-		} else {
-			store_rollback(s);
-		}
+	case A_RESET:
+		work_reset(s, a, j, now);
 		break;
-	}
 	case A_PASSWORD:
 	case A_EMAIL:
 	case A_DELETE: {
@@ -516,6 +592,7 @@ static void work(store *s, const app *a, void *arg)
 			/* the password changed: every session ends, this one gets a new id */
 			if (store_account_set_password(s, acct.id, hash) == STORE_OK &&
 			    store_sessions_delete_for_account(s, acct.id, NULL) == STORE_OK &&
+			    store_tokens_delete(s, acct.id, NULL) == STORE_OK &&
 			    session_create(s, acct.id, now, j->cookie, &j->new_sess) == 0) {
 				j->ok = store_commit(s) == STORE_OK;
 				j->new_session = j->ok;
@@ -523,8 +600,9 @@ static void work(store *s, const app *a, void *arg)
 				store_rollback(s);
 			}
 		} else if (j->act == A_EMAIL) {
-			if (!mail_allowed(s, j->email)) {
-				j->ok = 1;
+			int q = mail_quota(s, j->email);
+			if (q != 1) {
+				j->ok = q == 0; /* the cap: the same answer, no mail */
 				break;
 			}
 			store_begin(s);
@@ -555,7 +633,9 @@ static void work(store *s, const app *a, void *arg)
 			j->msg = "このメールアドレスは、ほかのアカウントで使われています。";
 			break;
 		}
-		if (e == STORE_OK && store_sessions_delete_for_account(s, id, j->had_session ? j->sess.id_hash : NULL) == STORE_OK)
+		/* links sent before the change (a reset, another change) must not outlive it */
+		if (e == STORE_OK && store_sessions_delete_for_account(s, id, j->had_session ? j->sess.id_hash : NULL) == STORE_OK &&
+		    store_tokens_delete(s, id, NULL) == STORE_OK)
 			j->ok = store_commit(s) == STORE_OK;
 		else
 			store_rollback(s);
@@ -564,6 +644,13 @@ static void work(store *s, const app *a, void *arg)
 	}
 	if (a->mail_kick)
 		a->mail_kick(a->mail_ctx);
+}
+
+/* Work whose answer was already given (forgot, resend). */
+static void background_work(store *s, const app *a, void *arg)
+{
+	work(s, a, arg);
+	job_free(arg);
 }
 
 /* ---------- completions on the loop ---------- */
@@ -585,7 +672,7 @@ static void done(req *r, void *arg)
 	case A_LOGIN:
 		if (j->ok) {
 			resp_redirect(r, j->ret[0] ? j->ret : "/account");
-		} else if (j->msg && !strcmp(j->msg, "throttled")) {
+		} else if (j->msg == THROTTLED) {
 			char msg[400], hm[16];
 			time_t t = (time_t)j->wait_until + 9 * 3600 + 59; /* Japan; round up to the minute */
 			struct tm tm;
@@ -596,14 +683,17 @@ static void done(req *r, void *arg)
 				 hm, r->a->cfg.login_lock_minutes);
 			render_login(r, j->email, j->ret, msg, NULL, 429);
 		} else {
-			render_login(r, j->email, j->ret, j->msg ? j->msg : GENERIC_LOGIN_ERROR, NULL, 200);
+			render_login(r, j->email, j->ret, j->msg ? j->msg : GENERIC_LOGIN_ERROR, NULL,
+				     j->msg == LOGIN_UNAVAILABLE ? 503 : 200);
 		}
 		break;
 	case A_LOGOUT:
 		resp_redirect(r, "/");
 		break;
 	case A_REGISTER:
-		if (!j->ok)
+		if (j->msg == THROTTLED)
+			render_throttled(r);
+		else if (!j->ok)
 			resp_error(r, 503, "ただいま登録できません", "しばらくしてから、もう一度お試しください。");
 		else
 			render_message(r, 200, "確認のメールを送りました",
@@ -611,10 +701,7 @@ static void done(req *r, void *arg)
 				       "メールが届かない場合は、迷惑メールのフォルダーもご確認ください。", "/register/resend", "確認メールをもう一度送る");
 		break;
 	case A_RESEND:
-	case A_FORGOT:
-		render_message(r, 200, "メールを送りました",
-			       "入力したメールアドレスが登録されていれば、メールを送りました。メールに書かれたリンクを開いてください。",
-			       j->act == A_FORGOT ? "リンクの有効期限は1時間です。" : "リンクの有効期限は24時間です。", "/login", "ログインへ");
+	case A_FORGOT: /* answered before the work (email_form_post) */
 		break;
 	case A_CONFIRM:
 		if (j->ok)
@@ -625,7 +712,9 @@ static void done(req *r, void *arg)
 				       "登録がまだ済んでいない場合は、確認メールをもう一度送ってください。", "/register/resend", "確認メールをもう一度送る");
 		break;
 	case A_RESET:
-		if (j->ok)
+		if (j->msg == THROTTLED)
+			render_throttled(r);
+		else if (j->ok)
 			render_message(r, 200, "パスワードを変更しました", "新しいパスワードでログインしてください。",
 				       "ほかの端末でのログインは、すべて終了しました。", "/login", "ログインへ");
 		else
@@ -814,10 +903,17 @@ static void email_form_post(req *r, enum action act, const char *kind)
 		return;
 	}
 	form_release(&f);
+	/* The answer comes first and the mailing work runs on the pool afterwards, the same
+	 * way for every address: how long the answer takes cannot tell a registered one. */
+	render_mail_sent(r, act);
 	job *j = job_new(r, act);
-	if (j)
-		snprintf(j->email, sizeof(j->email), "%s", email);
-	defer_job(r, j);
+	if (!j)
+		return;
+	snprintf(j->email, sizeof(j->email), "%s", email);
+	if (defer_background(background_work, j) < 0) {
+		log_error("account: mail request dropped, the pool is full");
+		job_free(j);
+	}
 }
 
 void page_resend(req *r) { form_page(r, "resend", NULL, NULL); }

@@ -87,6 +87,10 @@ int store_account_create(store *s, const char *email, const char *pw_hash, long 
                          long long *id);
 /* STORE_ENOTFOUND when absent. */
 int store_account_by_email(store *s, const char *email, store_account *out);
+/* The comparison key of an e-mail address: ASCII letters lower-cased, other bytes kept.
+ * out has room for strlen(email) + 1 bytes. The one rule of when two addresses are the
+ * same: account lookups use it, and so must anything counted per address (throttles). */
+void store_email_key(const char *email, char *out);
 int store_account_by_id(store *s, long long id, store_account *out);
 int store_account_set_verified(store *s, long long id, long long now);
 int store_account_set_password(store *s, long long id, const char *pw_hash);

@@ -260,10 +260,6 @@ size_t store_utf8_count(const char *s);
  * Returns STORE_OK or STORE_ENOMEM. */
 int store_migration_sql(const char *sql, const char *dialect, char **out);
 
-/* The comparison key of an e-mail address: ASCII letters lower-cased, other bytes kept.
- * out has room for strlen(email) + 1 bytes. */
-void store_email_key(const char *email, char *out);
-
 /* Test-only: the value of one of the connection's pragmas (journal_mode, foreign_keys,
  * synchronous, busy_timeout) as text. STORE_EINPUT for another name or another back end. */
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/netaddr.h"
+
 extern char **environ;
 
 enum kind { K_STR, K_INT, K_BOOL };
@@ -75,6 +77,7 @@ static const struct key keys[] = {
 	I(anon_upload_session_bytes, 1, 1L << 30, "attachment bytes one session without login may keep in its drafts"),
 	I(anon_upload_peer_bytes_hour, 1, 1L << 34, "attachment bytes one client address may send without login in an hour"),
 	I(anon_draft_hours, 1, 720, "hours a draft without login lives untouched"),
+	S(trusted_proxies, "reverse proxies (IPv4 addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the client's address (empty: none)"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -281,6 +284,11 @@ int config_load(config *c, const char *path, char *const *envp, char *err, size_
 	r = apply_env(c, envp ? envp : environ, err, errlen);
 	if (r == CONFIG_OK && strcmp(c->mail_mode, "dev") && strcmp(c->mail_mode, "smtp")) {
 		snprintf(err, errlen, "mail_mode: \"%s\" must be dev or smtp", c->mail_mode);
+		r = CONFIG_EVALUE;
+	}
+	if (r == CONFIG_OK && netaddr_list_valid(c->trusted_proxies) < 0) {
+		snprintf(err, errlen, "trusted_proxies: \"%s\" is not a list of IPv4 addresses or CIDRs",
+			 c->trusted_proxies);
 		r = CONFIG_EVALUE;
 	}
 out:

@@ -115,6 +115,8 @@ cp "$J" "$T/jar-before-reset"
 rm -f "$J"; get /password/forgot >/dev/null; C=$(csrf_of "$T/page.html")
 post /password/forgot --data-urlencode "csrf=$C" --data-urlencode 'email=taro@example.jp' >/dev/null
 check "forgot: same answer" grep -q '登録されていれば' "$T/page.html"
+# the answer comes before the mailing work: wait (at most 10 s) for the mail
+for _ in $(seq 1 100); do [ "$(sql "select count(*) from outbox where subject like '%パスワードの再設定%'")" -ge 1 ] && break; sleep 0.1; done
 body=$(sql "select body from outbox where subject like '%パスワードの再設定%' order by id desc limit 1")
 token=$(grep -o 'password/reset?token=[A-Za-z0-9_-]*' <<<"$body" | head -1); token=${token##*token=}
 check "reset mail has a link" [ -n "$token" ]

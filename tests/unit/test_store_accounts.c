@@ -62,6 +62,26 @@ static void test_account_create_get(void **state)
 	assert_int_equal(a.id, id2);
 }
 
+/* The one folding rule that account lookups and the per-address throttles share: ASCII
+ * letters lower-cased, every other byte kept; it may fold in place. */
+static void test_email_key(void **state)
+{
+	struct fixture *f = *state;
+	store_account a;
+	char key[64], in_place[] = "LockMe2@Example.JP";
+	long long id = 0;
+
+	store_email_key("LOCKME2@example.jp", key);
+	assert_string_equal(key, "lockme2@example.jp");
+	store_email_key("A+\xc3\x89z@EX-1.jp", key);
+	assert_string_equal(key, "a+\xc3\x89z@ex-1.jp");
+	store_email_key(in_place, in_place);
+	assert_string_equal(in_place, "lockme2@example.jp");
+	assert_int_equal(store_account_create(f->s, "LockMe2@example.jp", HASH_A, NOW, &id), STORE_OK);
+	assert_int_equal(store_account_by_email(f->s, "lockme2@EXAMPLE.jp", &a), STORE_OK);
+	assert_int_equal(a.id, id);
+}
+
 static void test_account_duplicate(void **state)
 {
 	struct fixture *f = *state;
@@ -1210,6 +1230,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_account_create_get, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_email_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_account_duplicate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_account_verify_password, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_account_set_email, setup, teardown),
