@@ -39,7 +39,7 @@
 #include <jansson.h>
 
 #include "core/receipt.h"
-#include "sig/token.h"
+#include "util/token.h"
 #include "sig/verify.h"
 #include "store/store.h"
 

@@ -14,7 +14,7 @@
 
 #include "core/answers.h"
 #include "core/procedure.h"
-#include "sig/token.h"
+#include "util/token.h"
 
 static const char volunteer_copy[] =
     "{\"id\": \"kaigo-volunteer-point\", \"version\": 1, \"title\": \"介護支援ボランティアポイント"

@@ -29,7 +29,7 @@
 #include <unistr.h>
 
 #include "core/account.h"
-#include "sig/token.h"
+#include "util/token.h"
 #include "util/buf.h"
 #include "util/jdate.h"
 

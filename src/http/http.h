@@ -122,6 +122,16 @@ void resp_page(req *r, int status, const char *name, json_t *ctx);
 /* A page in the site's style for an error; message may be NULL. */
 void resp_error(req *r, int status, const char *title, const char *message);
 void resp_redirect(req *r, const char *location);
+/* 303 to the location printf would make of fmt; a location that does not fit (2 KB) gets
+ * the 500 page instead of a cut one. */
+void resp_redirectf(req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A header of the answer to come (before resp_*); ignored once the client has gone. */
+void resp_header(req *r, const char *name, const char *value);
+/* The request's header name (the first of that name), or NULL. */
+const char *req_header(const req *r, const char *name);
+/* The request's body, contiguous (NUL-free bytes are not promised), its length in *len;
+ * "" with *len 0 when there is none or the client has gone. Valid until the answer. */
+const char *req_body(req *r, size_t *len);
 void resp_json(req *r, int status, json_t *v); /* v consumed */
 /* The base context every page gets (city, site name, today ...). Caller owns it. */
 json_t *page_base_ctx(const req *r, const char *title);

@@ -2,6 +2,7 @@
  * security headers of the site and writes the access-log line, so no page can forget them. */
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,40 @@ void resp_redirect(req *r, const char *location)
 		return;
 	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location", location);
 	resp_bytes(r, 303, NULL, NULL, 0);
+}
+
+void resp_redirectf(req *r, const char *fmt, ...)
+{
+	char loc[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(loc, sizeof(loc), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(loc)) {
+		resp_error(r, 500, "ただいま表示できません", "しばらくしてから、もう一度お試しください。");
+		return;
+	}
+	resp_redirect(r, loc);
+}
+
+void resp_header(req *r, const char *name, const char *value)
+{
+	if (r->ev)
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev), name, value);
+}
+
+const char *req_header(const req *r, const char *name)
+{
+	return r->ev ? evhttp_find_header(evhttp_request_get_input_headers(r->ev), name) : NULL;
+}
+
+const char *req_body(req *r, size_t *len)
+{
+	struct evbuffer *b = r->ev ? evhttp_request_get_input_buffer(r->ev) : NULL;
+	size_t n = b ? evbuffer_get_length(b) : 0;
+	const char *p = n ? (const char *)evbuffer_pullup(b, -1) : NULL;
+	*len = p ? n : 0;
+	return p ? p : "";
 }
 
 void resp_json(req *r, int status, json_t *v)

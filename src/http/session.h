@@ -5,7 +5,7 @@
 #define MADOGUCHI_SESSION_H
 
 #include "http/http.h"
-#include "sig/token.h"
+#include "util/token.h"
 
 struct store;
 

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "http/http.h"
-#include "sig/token.h"
+#include "util/token.h"
 
 #define STATIC_MAX_FILES 512
 #define STATIC_MAX_TOTAL (32L << 20)

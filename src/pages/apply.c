@@ -23,7 +23,7 @@
 #include "http/session.h"
 #include "pages/pages.h"
 #include "pages/sign.h"
-#include "sig/token.h"
+#include "util/token.h"
 #include "store/store.h"
 #include "util/jdate.h"
 #include "util/log.h"

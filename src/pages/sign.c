@@ -16,7 +16,7 @@
 #include "http/defer.h"
 #include "pages/pages.h"
 #include "pages/sign.h"
-#include "sig/token.h"
+#include "util/token.h"
 #include "sig/verify.h"
 #include "store/store.h"
 #include "util/log.h"

@@ -9,7 +9,7 @@
 
 #include "core/account.h"
 #include "http/session.h"
-#include "sig/token.h"
+#include "util/token.h"
 
 static void test_email(void **state)
 {

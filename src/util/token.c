@@ -1,5 +1,7 @@
 /* token: random tokens and SHA-256 digests (see token.h), with OpenSSL. */
-#include "sig/token.h"
+#include "util/token.h"
+
+#include "util/enc.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -42,12 +44,7 @@ void token_sha256_hex(const void *data, size_t len, char *out)
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	SHA256(data, len, md);
-	for (size_t i = 0; i < sizeof(md); i++) {
-		static const char hex[] = "0123456789abcdef";
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
+	hex_encode(md, sizeof(md), out);
 }
 
 int token_equal(const char *a, const char *b)
