@@ -23,6 +23,7 @@
 #include "signer/net.h"
 #include "signer/pcsc.h"
 #include "signer/signreq.h"
+#include "util/file.h"
 
 #define PW_READ_MAX 256
 #define REQUEST_FILE_MAX SIGNREQ_BODY_MAX
@@ -312,55 +313,13 @@ static int parse_int(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-/* Read a whole file of at most max bytes. 0, or -1 (errno; EFBIG when larger). */
-static int read_file(const char *path, size_t max, uint8_t **out, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint8_t *buf = NULL;
-	size_t n = 0;
-	int rc = -1, saved;
-
-	*out = NULL;
-	*len = 0;
-	if (fd < 0)
-		return -1;
-	buf = malloc(max + 1);
-	if (!buf)
-		goto out;
-	for (;;) {
-		ssize_t r = read(fd, buf + n, max + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto out;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > max) {
-			errno = EFBIG;
-			goto out;
-		}
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	buf = NULL;
-	rc = 0;
-out:
-	saved = errno;
-	free(buf);
-	close(fd);
-	errno = saved;
-	return rc;
-}
-
 /* ~/.config/madoguchi-sign/allowed-portals (XDG_CONFIG_HOME respected); a missing file is no
  * allow-list. 0, or -1 with a message printed (a broken allow-list fails closed). */
 static int load_allow_file(enum msg_lang lang, struct signer_allow *allow)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	char path[4096], msg[4352];
-	uint8_t *text = NULL;
+	char *text = NULL;
 	size_t len = 0, bad = 0;
 	int rc;
 
@@ -373,14 +332,14 @@ static int load_allow_file(enum msg_lang lang, struct signer_allow *allow)
 		return 0;
 	if (rc < 0 || (size_t)rc >= sizeof(path))
 		return 0;
-	if (read_file(path, SIGNER_ALLOW_FILE_MAX, &text, &len) != 0) {
+	if (file_read_all(path, SIGNER_ALLOW_FILE_MAX, &text, &len, NULL) != 0) {
 		if (errno == ENOENT)
 			return 0;
 		fprintf(stderr, "%s\n",
 		        msg_fmt(msg, sizeof(msg), lang, MSG_E_ALLOW_FILE, path, (size_t)0));
 		return -1;
 	}
-	rc = signer_allow_parse(allow, (const char *)text, len, &bad);
+	rc = signer_allow_parse(allow, text, len, &bad);
 	free(text);
 	if (rc != 0) {
 		fprintf(stderr, "%s\n",
@@ -398,32 +357,21 @@ static int usage_error(enum msg_lang lang, const char *detail)
 	return SIGNER_EUSAGE;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for; the allow-list holds the --allow entries (the file's are
+ * added when a link is opened). */
+struct signer_options {
+	enum msg_lang lang;
+	const char *link, *request_file, *reader, *out, *content_out, *cacert;
+	long card_timeout, pw_fd;
+	int help;
+	struct signer_allow allow;
+};
+
+/* The language first, so that every message about the other options is in it. */
+static enum msg_lang lang_of_argv(int argc, char **argv)
 {
 	enum msg_lang lang = LANG_JA;
-	struct signer_allow allow;
-	struct signer_link link;
-	struct signer_net_cfg netcfg = {NULL, 15, 60};
-	struct signer_source src;
-	struct signer_cfg cfg;
-	struct tty_ui ui = {LANG_JA, 0, -1, -1};
-	struct signer_pcsc *pcsc = NULL;
-	const char *request_file = NULL, *link_arg = NULL;
-	uint8_t *file_body = NULL;
-	size_t file_len = 0;
-	long card_timeout = DEFAULT_CARD_TIMEOUT, pw_fd = -1;
-	int opt, help = 0, curl_ready = 0, closed = 0;
-	enum signer_status st = SIGNER_EUSAGE;
-	enum link_err le;
 
-	{ /* no core file: it could hold the password */
-		struct rlimit no_core = {0, 0};
-		(void)setrlimit(RLIMIT_CORE, &no_core);
-	}
-	memset(&allow, 0, sizeof(allow));
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&src, 0, sizeof(src));
-	/* the language first, so that every message below is in it */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--lang=en") == 0 ||
 		    (strcmp(argv[i], "--lang") == 0 && i + 1 < argc &&
@@ -432,143 +380,213 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--") == 0)
 			break;
 	}
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", OPTIONS, NULL)) != -1) {
-		switch (opt) {
-		case O_LANG:
-			if (strcmp(optarg, "ja") == 0)
-				lang = LANG_JA;
-			else if (strcmp(optarg, "en") == 0)
-				lang = LANG_EN;
-			else
-				return usage_error(lang, "--lang ja|en");
-			break;
-		case O_READER:
-			if (!optarg[0] || strlen(optarg) > 200)
-				return usage_error(lang, "--reader NAME");
-			cfg.reader = optarg;
-			break;
-		case O_CARD_TIMEOUT:
-			if (parse_int(optarg, 1, 600, &card_timeout) != 0)
-				return usage_error(lang, "--card-timeout 1..600");
-			break;
-		case O_PASSWORD_FD:
-			if (parse_int(optarg, 0, 1 << 20, &pw_fd) != 0 ||
-			    fcntl((int)pw_fd, F_GETFD) < 0)
-				return usage_error(lang,
-				                   "--password-fd N (an open file descriptor)");
-			break;
-		case O_ALLOW:
-			if (signer_allow_add(&allow, optarg) != 0)
-				return usage_error(lang, "--allow HOST[:PORT]");
-			break;
-		case O_REQUEST_FILE:
-			request_file = optarg;
-			break;
-		case O_OUT:
-			cfg.out_path = optarg;
-			break;
-		case O_CONTENT_OUT:
-			cfg.content_out_path = optarg;
-			break;
-		case O_CACERT:
-			netcfg.cacert = optarg;
-			break;
-		case O_HELP:
-			help = 1;
-			break;
-		default:
-			return usage_error(lang, argv[optind - 1]);
-		}
+	return lang;
+}
+
+/* One option of getopt_long: 0, or the exit code after the usage message. */
+static int take_option(struct signer_options *o, int opt, const char *arg, const char *given)
+{
+	switch (opt) {
+	case O_LANG:
+		if (strcmp(arg, "ja") == 0)
+			o->lang = LANG_JA;
+		else if (strcmp(arg, "en") == 0)
+			o->lang = LANG_EN;
+		else
+			return usage_error(o->lang, "--lang ja|en");
+		return 0;
+	case O_READER:
+		if (!arg[0] || strlen(arg) > 200)
+			return usage_error(o->lang, "--reader NAME");
+		o->reader = arg;
+		return 0;
+	case O_CARD_TIMEOUT:
+		if (parse_int(arg, 1, 600, &o->card_timeout) != 0)
+			return usage_error(o->lang, "--card-timeout 1..600");
+		return 0;
+	case O_PASSWORD_FD:
+		if (parse_int(arg, 0, 1 << 20, &o->pw_fd) != 0 || fcntl((int)o->pw_fd, F_GETFD) < 0)
+			return usage_error(o->lang, "--password-fd N (an open file descriptor)");
+		return 0;
+	case O_ALLOW:
+		if (signer_allow_add(&o->allow, arg) != 0)
+			return usage_error(o->lang, "--allow HOST[:PORT]");
+		return 0;
+	case O_REQUEST_FILE:
+		o->request_file = arg;
+		return 0;
+	case O_OUT:
+		o->out = arg;
+		return 0;
+	case O_CONTENT_OUT:
+		o->content_out = arg;
+		return 0;
+	case O_CACERT:
+		o->cacert = arg;
+		return 0;
+	case O_HELP:
+		o->help = 1;
+		return 0;
+	default:
+		return usage_error(o->lang, given);
 	}
-	if (help) {
-		fputs(msg_get(lang, MSG_HELP), stdout);
+}
+
+/* The command line into *o: 0 (o->help: only the help is asked for), or the exit code after
+ * the usage message. */
+static int parse_options(int argc, char **argv, struct signer_options *o)
+{
+	int opt, rc;
+
+	memset(o, 0, sizeof(*o));
+	o->lang = lang_of_argv(argc, argv);
+	o->card_timeout = DEFAULT_CARD_TIMEOUT;
+	o->pw_fd = -1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", OPTIONS, NULL)) != -1)
+		if ((rc = take_option(o, opt, optarg, argv[optind - 1])) != 0)
+			return rc;
+	if (o->help)
+		return 0;
+	if (optind < argc)
+		o->link = argv[optind++];
+	if (optind < argc)
+		return usage_error(o->lang, argv[optind]);
+	if (!!o->link == !!o->request_file)
+		return usage_error(o->lang, "LINK | --request-file FILE");
+	if (o->request_file && !o->out)
+		return usage_error(o->lang, "--request-file FILE --out SIGFILE");
+	return 0;
+}
+
+/* The terminal: /dev/tty for the password and the questions, unless --password-fd. 0, or the
+ * exit code after the message. */
+static int open_terminal(const struct signer_options *o, struct tty_ui *ui)
+{
+	char msg[512];
+
+	ui->lang = o->lang;
+	ui->color = isatty(STDOUT_FILENO);
+	ui->pw_fd = (int)o->pw_fd;
+	ui->tty_fd = -1;
+	if (o->pw_fd >= 0)
+		return 0;
+	ui->tty_fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (ui->tty_fd >= 0)
+		return 0;
+	fprintf(stderr, "madoguchi-sign: %s\n", msg_fmt(msg, sizeof(msg), o->lang, MSG_E_NEED_TTY));
+	return SIGNER_EUSAGE;
+}
+
+/* A link: parsed, the allow-list file added to --allow, libcurl ready. */
+static enum signer_status source_of_link(struct signer_options *o, struct signer_link *link,
+                                         struct signer_source *src, int *curl_ready)
+{
+	enum link_err le = signer_link_parse(o->link, link);
+	char msg[1024];
+
+	if (le != LINK_OK) {
+		if (le == LINK_EINSECURE)
+			msg_fmt(msg, sizeof(msg), o->lang, MSG_E_LINK_INSECURE);
+		else
+			msg_fmt(msg, sizeof(msg), o->lang, MSG_E_LINK, link_strerror(le));
+		fprintf(stderr, "madoguchi-sign: %s\n", msg);
+		return SIGNER_ELINK;
+	}
+	if (load_allow_file(o->lang, &o->allow) != 0)
+		return SIGNER_EUSAGE;
+	src->link = link;
+	src->allow = &o->allow;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "madoguchi-sign: curl_global_init failed\n");
+		return SIGNER_EINTERNAL;
+	}
+	*curl_ready = 1;
+	return SIGNER_OK;
+}
+
+/* --request-file: its bytes (*body, the caller frees). */
+static enum signer_status source_of_file(const struct signer_options *o, struct signer_source *src,
+                                         char **body)
+{
+	size_t len = 0;
+
+	if (file_read_all(o->request_file, REQUEST_FILE_MAX, body, &len, NULL) != 0) {
+		int too_large = errno == EFBIG;
+		fprintf(stderr, "madoguchi-sign: --request-file %s: %s\n", o->request_file,
+		        too_large ? "too large" : strerror(errno));
+		return too_large ? SIGNER_EREQUEST : SIGNER_EUSAGE;
+	}
+	src->file_name = o->request_file;
+	src->file_body = (const uint8_t *)*body;
+	src->file_len = len;
+	return SIGNER_OK;
+}
+
+/* The flow's configuration: the terminal, the PC/SC card, libcurl. */
+static void wire_flow(struct signer_cfg *cfg, const struct signer_options *o, struct tty_ui *ui,
+                      struct signer_pcsc *pcsc, struct signer_net_cfg *netcfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->lang = o->lang;
+	cfg->reader = o->reader;
+	cfg->out_path = o->out;
+	cfg->content_out_path = o->content_out;
+	cfg->ui.ctx = ui;
+	cfg->ui.interactive = o->pw_fd < 0;
+	cfg->ui.print = ui_print;
+	cfg->ui.password = ui_password;
+	cfg->ui.confirm = ui_confirm;
+	cfg->ui.close = ui_close;
+	cfg->card = &signer_pcsc_card_ops;
+	cfg->card_ctx = pcsc;
+	cfg->net = &signer_curl_net_ops;
+	cfg->net_ctx = netcfg;
+	cfg->card_timeout_ms = (int)o->card_timeout * 1000;
+}
+
+int main(int argc, char **argv)
+{
+	struct signer_options opts;
+	struct signer_link link;
+	struct signer_net_cfg netcfg = {NULL, 15, 60};
+	struct signer_source src;
+	struct signer_cfg cfg;
+	struct tty_ui ui = {LANG_JA, 0, -1, -1};
+	struct signer_pcsc *pcsc = NULL;
+	char *file_body = NULL;
+	int rc, curl_ready = 0, closed = 0;
+	enum signer_status st;
+
+	{ /* no core file: it could hold the password */
+		struct rlimit no_core = {0, 0};
+		(void)setrlimit(RLIMIT_CORE, &no_core);
+	}
+	memset(&src, 0, sizeof(src));
+	if ((rc = parse_options(argc, argv, &opts)) != 0)
+		return rc;
+	if (opts.help) {
+		fputs(msg_get(opts.lang, MSG_HELP), stdout);
 		return SIGNER_OK;
 	}
-	if (optind < argc)
-		link_arg = argv[optind++];
-	if (optind < argc)
-		return usage_error(lang, argv[optind]);
-	if (!!link_arg == !!request_file)
-		return usage_error(lang, "LINK | --request-file FILE");
-	if (request_file && !cfg.out_path)
-		return usage_error(lang, "--request-file FILE --out SIGFILE");
-
-	ui.lang = lang;
-	ui.color = isatty(STDOUT_FILENO);
-	ui.pw_fd = (int)pw_fd;
-	if (pw_fd < 0) {
-		ui.tty_fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (ui.tty_fd < 0) {
-			char msg[512];
-			fprintf(stderr, "madoguchi-sign: %s\n",
-			        msg_fmt(msg, sizeof(msg), lang, MSG_E_NEED_TTY));
-			return SIGNER_EUSAGE;
-		}
-	}
-
-	if (link_arg) {
-		le = signer_link_parse(link_arg, &link);
-		if (le != LINK_OK) {
-			char msg[1024];
-			if (le == LINK_EINSECURE)
-				msg_fmt(msg, sizeof(msg), lang, MSG_E_LINK_INSECURE);
-			else
-				msg_fmt(msg, sizeof(msg), lang, MSG_E_LINK, link_strerror(le));
-			fprintf(stderr, "madoguchi-sign: %s\n", msg);
-			st = SIGNER_ELINK;
-			goto out;
-		}
-		if (load_allow_file(lang, &allow) != 0) {
-			st = SIGNER_EUSAGE;
-			goto out;
-		}
-		src.link = &link;
-		src.allow = &allow;
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			fprintf(stderr, "madoguchi-sign: curl_global_init failed\n");
-			st = SIGNER_EINTERNAL;
-			goto out;
-		}
-		curl_ready = 1;
-	} else {
-		if (read_file(request_file, REQUEST_FILE_MAX, &file_body, &file_len) != 0) {
-			char msg[1024];
-			snprintf(msg, sizeof(msg), "--request-file %s: %s", request_file,
-			         errno == EFBIG ? "too large" : strerror(errno));
-			fprintf(stderr, "madoguchi-sign: %s\n", msg);
-			st = errno == EFBIG ? SIGNER_EREQUEST : SIGNER_EUSAGE;
-			goto out;
-		}
-		src.file_name = request_file;
-		src.file_body = file_body;
-		src.file_len = file_len;
-	}
-
-	pcsc = signer_pcsc_new();
-	if (!pcsc) {
+	netcfg.cacert = opts.cacert;
+	if ((rc = open_terminal(&opts, &ui)) != 0)
+		return rc;
+	if (opts.link)
+		st = source_of_link(&opts, &link, &src, &curl_ready);
+	else
+		st = source_of_file(&opts, &src, &file_body);
+	if (st == SIGNER_OK && !(pcsc = signer_pcsc_new()))
 		st = SIGNER_EINTERNAL;
-		goto out;
+	if (st == SIGNER_OK) {
+		wire_flow(&cfg, &opts, &ui, pcsc, &netcfg);
+		st = signer_run(&cfg, &src);
+		closed = 1; /* signer_run showed 「閉じる」 itself */
 	}
-	cfg.lang = lang;
-	cfg.ui.ctx = &ui;
-	cfg.ui.interactive = pw_fd < 0;
-	cfg.ui.print = ui_print;
-	cfg.ui.password = ui_password;
-	cfg.ui.confirm = ui_confirm;
-	cfg.ui.close = ui_close;
-	cfg.card = &signer_pcsc_card_ops;
-	cfg.card_ctx = pcsc;
-	cfg.net = &signer_curl_net_ops;
-	cfg.net_ctx = &netcfg;
-	cfg.card_timeout_ms = (int)card_timeout * 1000;
-	st = signer_run(&cfg, &src);
-	closed = 1; /* signer_run showed 「閉じる」 itself */
-out:
 	/* opened from a browser the terminal window closes when the app ends: let the person read
 	 * why it stopped */
 	if (!closed && st != SIGNER_OK && ui.tty_fd >= 0)
-		ui_close(&ui, msg_get(lang, MSG_CLOSE_PROMPT));
+		ui_close(&ui, msg_get(opts.lang, MSG_CLOSE_PROMPT));
 	signer_pcsc_free(pcsc);
 	if (curl_ready)
 		curl_global_cleanup();
