@@ -110,93 +110,71 @@ out:
 	return e;
 }
 
-enum cades_err cades_sign_detached(const uint8_t *cert_der, size_t cert_len, const uint8_t *content,
-                                   size_t len, time_t signing_time, cades_sign_fn fn, void *ctx,
-                                   int *sign_rc, uint8_t **out, size_t *outlen)
+/* contentType, signingTime and messageDigest: the attributes CMS_final would add. */
+static enum cades_err add_signed_attrs(CMS_SignerInfo *si, const uint8_t *content, size_t len,
+                                       time_t signing_time)
 {
-	X509 *cert = NULL;
-	CMS_ContentInfo *cms = NULL;
-	CMS_SignerInfo *si;
-	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
-	ASN1_TIME *st = NULL;
-	unsigned char *abuf = NULL, *der = NULL;
-	int alen, derlen, n, rc;
-	uint8_t md[32], amd[32], di[JPKI_DIGESTINFO_MAX], sig[CADES_SIG_BYTES];
+	uint8_t md[32];
 	unsigned int mdlen;
-	size_t dilen;
+	ASN1_TIME *st;
 	enum cades_err e = CADES_ECRYPTO;
 
-	if (sign_rc)
-		*sign_rc = 0;
-	if (!out || !outlen || !fn || !content || len == 0 || len > CONTENT_MAX)
-		return CADES_EINPUT;
-	*out = NULL;
-	*outlen = 0;
-	cert = cert_load(cert_der, cert_len);
-	if (!cert) {
-		e = CADES_EINPUT;
-		goto out;
-	}
-	if (!key_ok(cert)) {
-		e = CADES_EKEY;
-		goto out;
-	}
-
-	cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_DETACHED | CMS_BINARY);
-	if (!cms)
-		goto out;
-	si = CMS_add1_signer(cms, cert, X509_get0_pubkey(cert), EVP_sha256(),
-	                     CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES);
-	if (!si)
-		goto out;
-
-	/* the attributes CMS_final would add */
 	if (!EVP_Digest(content, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != sizeof(md))
-		goto out;
+		return CADES_ECRYPTO;
 	st = ASN1_TIME_set(NULL, signing_time);
 	if (!st)
-		goto out;
+		return CADES_ECRYPTO;
 	if (CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
-	                                OBJ_nid2obj(NID_pkcs7_data), -1) <= 0 ||
-	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, ASN1_STRING_type(st), st, -1) <=
-	        0 ||
+	                                OBJ_nid2obj(NID_pkcs7_data), -1) > 0 &&
+	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, ASN1_STRING_type(st), st, -1) >
+	        0 &&
 	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md,
-	                                (int)sizeof(md)) <= 0)
-		goto out;
+	                                (int)sizeof(md)) > 0)
+		e = CADES_OK;
+	ASN1_TIME_free(st);
+	return e;
+}
 
-	/* the DER SET OF the signed attributes: what the signature covers */
-	attrs = sk_X509_ATTRIBUTE_new_null();
-	if (!attrs) {
-		e = CADES_ENOMEM;
-		goto out;
-	}
+/* The DigestInfo of the DER SET OF the signed attributes: what the signature covers. */
+static enum cades_err signed_attrs_digestinfo(CMS_SignerInfo *si, uint8_t *di, size_t cap,
+                                              size_t *dilen)
+{
+	STACK_OF(X509_ATTRIBUTE) *attrs = sk_X509_ATTRIBUTE_new_null();
+	unsigned char *abuf = NULL;
+	uint8_t amd[32];
+	unsigned int mdlen;
+	int alen, n;
+	enum cades_err e = CADES_ENOMEM;
+
+	if (!attrs)
+		return CADES_ENOMEM;
 	n = CMS_signed_get_attr_count(si);
 	for (int i = 0; i < n; i++)
-		if (!sk_X509_ATTRIBUTE_push(attrs, CMS_signed_get_attr(si, i))) {
-			e = CADES_ENOMEM;
+		if (!sk_X509_ATTRIBUTE_push(attrs, CMS_signed_get_attr(si, i)))
 			goto out;
-		}
+	e = CADES_ECRYPTO;
 	alen = ASN1_item_i2d((ASN1_VALUE *)attrs, &abuf, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
 	if (alen <= 0 || !abuf)
 		goto out;
 	if (!EVP_Digest(abuf, (size_t)alen, amd, &mdlen, EVP_sha256(), NULL) ||
 	    mdlen != sizeof(amd))
 		goto out;
-	if (jpki_digestinfo_build(JPKI_HASH_SHA256, amd, sizeof(amd), di, sizeof(di), &dilen) !=
-	    JPKI_OK)
-		goto out;
+	if (jpki_digestinfo_build(JPKI_HASH_SHA256, amd, sizeof(amd), di, cap, dilen) == JPKI_OK)
+		e = CADES_OK;
+out:
+	OPENSSL_free(abuf);
+	sk_X509_ATTRIBUTE_free(attrs); /* the attributes belong to the SignerInfo */
+	return e;
+}
 
-	rc = fn(ctx, di, dilen, sig);
-	if (rc != 0) {
-		if (sign_rc)
-			*sign_rc = rc;
-		e = CADES_ESIGN;
-		goto out;
-	}
-	if (!ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sizeof(sig)))
-		goto out;
+/* The ContentInfo encoded, checked against the content and copied into *out (malloc'd). */
+static enum cades_err encode_checked(CMS_ContentInfo *cms, const uint8_t *content, size_t len,
+                                     uint8_t **out, size_t *outlen)
+{
+	unsigned char *der = NULL;
+	int derlen = i2d_CMS_ContentInfo(cms, &der);
+	enum cades_err e = CADES_ECRYPTO;
 
-	derlen = i2d_CMS_ContentInfo(cms, &der);
 	if (derlen <= 0 || !der)
 		goto out;
 	e = self_check(der, (size_t)derlen, content, len);
@@ -209,15 +187,72 @@ enum cades_err cades_sign_detached(const uint8_t *cert_der, size_t cert_len, con
 	}
 	memcpy(*out, der, (size_t)derlen);
 	*outlen = (size_t)derlen;
-	e = CADES_OK;
 out:
+	OPENSSL_free(der);
+	return e;
+}
+
+/* Steps 1-5 of the comment at the top on a loaded certificate. */
+static enum cades_err sign_with(X509 *cert, const uint8_t *content, size_t len, time_t signing_time,
+                                cades_sign_fn fn, void *ctx, int *sign_rc, uint8_t **out,
+                                size_t *outlen)
+{
+	CMS_ContentInfo *cms;
+	CMS_SignerInfo *si;
+	uint8_t di[JPKI_DIGESTINFO_MAX], sig[CADES_SIG_BYTES];
+	size_t dilen;
+	enum cades_err e = CADES_ECRYPTO;
+	int rc;
+
+	cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_DETACHED | CMS_BINARY);
+	if (!cms)
+		return CADES_ECRYPTO;
+	si = CMS_add1_signer(cms, cert, X509_get0_pubkey(cert), EVP_sha256(),
+	                     CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES);
+	if (!si)
+		goto out;
+	e = add_signed_attrs(si, content, len, signing_time);
+	if (e == CADES_OK)
+		e = signed_attrs_digestinfo(si, di, sizeof(di), &dilen);
+	if (e != CADES_OK)
+		goto out;
+	rc = fn(ctx, di, dilen, sig);
+	if (rc != 0) {
+		if (sign_rc)
+			*sign_rc = rc;
+		e = CADES_ESIGN;
+		goto out;
+	}
+	e = CADES_ECRYPTO;
+	if (ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sizeof(sig)))
+		e = encode_checked(cms, content, len, out, outlen);
+out:
+	CMS_ContentInfo_free(cms);
+	return e;
+}
+
+enum cades_err cades_sign_detached(const uint8_t *cert_der, size_t cert_len, const uint8_t *content,
+                                   size_t len, time_t signing_time, cades_sign_fn fn, void *ctx,
+                                   int *sign_rc, uint8_t **out, size_t *outlen)
+{
+	X509 *cert;
+	enum cades_err e;
+
+	if (sign_rc)
+		*sign_rc = 0;
+	if (!out || !outlen || !fn || !content || len == 0 || len > CONTENT_MAX)
+		return CADES_EINPUT;
+	*out = NULL;
+	*outlen = 0;
+	cert = cert_load(cert_der, cert_len);
+	if (!cert)
+		e = CADES_EINPUT;
+	else if (!key_ok(cert))
+		e = CADES_EKEY;
+	else
+		e = sign_with(cert, content, len, signing_time, fn, ctx, sign_rc, out, outlen);
 	if (e == CADES_ECRYPTO || e == CADES_EVERIFY)
 		ERR_clear_error();
-	OPENSSL_free(der);
-	OPENSSL_free(abuf);
-	sk_X509_ATTRIBUTE_free(attrs); /* the attributes belong to the SignerInfo */
-	ASN1_TIME_free(st);
-	CMS_ContentInfo_free(cms);
 	X509_free(cert);
 	return e;
 }

@@ -2,17 +2,14 @@
  * interfaces of flow.h. No terminal, PC/SC or libcurl code here, so the tests can drive it. */
 #include "signer/flow.h"
 
-#include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "signer/cades.h"
+#include "util/file.h"
 #include "util/jdate.h"
 
 #define TEXT_MAX 4096
@@ -62,7 +59,7 @@ void signer_format_time(enum msg_lang lang, time_t t, char *out, size_t cap)
 {
 	struct tm tm;
 	char ymd[40], jp[96];
-	time_t jst = t + 9 * 3600; /* Japan: UTC+9, no daylight saving */
+	time_t jst = t + JDATE_JST_OFFSET;
 
 	if (!gmtime_r(&jst, &tm)) {
 		snprintf(out, cap, "?");
@@ -215,6 +212,140 @@ static enum signer_status card_failure(const struct signer_cfg *cfg, enum jpki_e
 	return SIGNER_ECARD;
 }
 
+/* Wait for the card (step 11); the messages of a failure said. */
+static enum signer_status open_card(const struct signer_cfg *cfg, struct jpki_transport *t)
+{
+	enum msg_id why = MSG_E_NO_CARD;
+	enum signer_status st;
+
+	say_msg(cfg, UI_HEADING, MSG_HOLD_CARD);
+	sayf(cfg, UI_TEXT, MSG_HOLD_CARD_HINT, (cfg->card_timeout_ms + 999) / 1000);
+	memset(t, 0, sizeof(*t));
+	st = cfg->card->open(cfg->card_ctx, cfg->reader, cfg->card_timeout_ms, notify_cb,
+	                     (void *)cfg, t, &why);
+	if (st != SIGNER_OK) {
+		if (why == MSG_E_CARD)
+			sayf(cfg, UI_ERROR, MSG_E_CARD, cfg->card->detail(cfg->card_ctx));
+		else
+			say_msg(cfg, UI_ERROR, why);
+	}
+	return st;
+}
+
+/* The tries left, before any password is sent: SIGNER_OK to go on. */
+static enum signer_status check_tries(const struct signer_cfg *cfg, struct jpki_transport *t)
+{
+	enum jpki_err e;
+	int tries;
+
+	say_msg(cfg, UI_PROGRESS, MSG_PROG_TRIES);
+	e = jpki_tries_left(t, JPKI_EF_SIGN_PIN, &tries);
+	if (e != JPKI_OK)
+		return card_failure(cfg, e);
+	if (tries == 0) {
+		say_msg(cfg, UI_ERROR, MSG_E_LOCKED);
+		return SIGNER_ELOCKED;
+	}
+	if (tries <= 2) {
+		sayf(cfg, UI_WARNING, MSG_FEW_TRIES, tries);
+		if (cfg->ui.interactive &&
+		    !cfg->ui.confirm(cfg->ui.ctx, msg_get(cfg->lang, MSG_CONFIRM_CONTINUE))) {
+			say_msg(cfg, UI_ERROR, MSG_E_CANCELLED);
+			return SIGNER_ECANCEL;
+		}
+	}
+	return SIGNER_OK;
+}
+
+/* VERIFY, after the tries left; a wrong password may be typed again when interactive. */
+static enum signer_status verify_password(const struct signer_cfg *cfg, struct jpki_transport *t,
+                                          char pw[JPKI_PW_MAX + 1])
+{
+	enum signer_status st;
+	enum jpki_err e;
+	int left;
+
+	for (;;) {
+		if ((st = check_tries(cfg, t)) != SIGNER_OK)
+			return st;
+		say_msg(cfg, UI_PROGRESS, MSG_PROG_VERIFY);
+		e = jpki_verify(t, JPKI_EF_SIGN_PIN, pw, &left);
+		if (e == JPKI_OK)
+			return SIGNER_OK;
+		if (e == JPKI_EWRONGPW && left > 0) {
+			sayf(cfg, UI_ERROR, MSG_E_WRONG_PW, left);
+			if (!cfg->ui.interactive)
+				return SIGNER_EWRONGPW;
+			explicit_bzero(pw, JPKI_PW_MAX + 1);
+			if ((st = ask_password(cfg, pw)) != SIGNER_OK)
+				return st;
+			continue;
+		}
+		if (e == JPKI_ELOCKED || (e == JPKI_EWRONGPW && left == 0)) {
+			say_msg(cfg, UI_ERROR, MSG_E_LOCKED_NOW);
+			return SIGNER_ELOCKED;
+		}
+		return card_failure(cfg, e);
+	}
+}
+
+/* The signing certificate (*cert malloc'd), refused out of its validity period or with
+ * another key than RSA-2048. */
+static enum signer_status read_certificate(const struct signer_cfg *cfg, struct jpki_transport *t,
+                                           uint8_t **cert, size_t *certlen)
+{
+	enum cert_validity cv;
+	enum jpki_err e;
+	time_t nb = 0, na = 0;
+	char when[128];
+
+	say_msg(cfg, UI_PROGRESS, MSG_PROG_CERT);
+	*cert = malloc(CADES_CERT_MAX);
+	if (!*cert) {
+		sayf(cfg, UI_ERROR, MSG_E_INTERNAL, "out of memory");
+		return SIGNER_EINTERNAL;
+	}
+	e = jpki_read_ef(t, JPKI_EF_SIGN_CERT, *cert, CADES_CERT_MAX, certlen);
+	if (e != JPKI_OK)
+		return card_failure(cfg, e);
+	cv = cades_cert_validity(*cert, *certlen, now_of(cfg), &nb, &na);
+	if (cv == CERT_EXPIRED || cv == CERT_NOT_YET) {
+		signer_format_time(cfg->lang, cv == CERT_EXPIRED ? na : nb, when, sizeof(when));
+		sayf(cfg, UI_ERROR, cv == CERT_EXPIRED ? MSG_E_CERT_EXPIRED : MSG_E_CERT_NOT_YET,
+		     when);
+		return SIGNER_ECERTTIME;
+	}
+	if (cv != CERT_VALID || !cades_cert_key_ok(*cert, *certlen)) {
+		say_msg(cfg, UI_ERROR, MSG_E_CERT_BAD);
+		return SIGNER_ECARD;
+	}
+	return SIGNER_OK;
+}
+
+/* The CMS over the request's content, signed by the card. */
+static enum signer_status sign_content(const struct signer_cfg *cfg, struct jpki_transport *t,
+                                       const char *pw, const uint8_t *cert, size_t certlen,
+                                       const struct signreq *req, uint8_t **cms, size_t *cmslen)
+{
+	struct card_sign_ctx sc = {t, pw, JPKI_OK};
+	enum cades_err ce;
+	int sign_rc = 0;
+
+	say_msg(cfg, UI_PROGRESS, MSG_PROG_SIGN);
+	ce = cades_sign_detached(cert, certlen, req->content, req->content_len, now_of(cfg),
+	                         card_sign_cb, &sc, &sign_rc, cms, cmslen);
+	if (ce == CADES_OK)
+		return SIGNER_OK;
+	if (ce == CADES_ESIGN)
+		return card_failure(cfg, sc.err);
+	if (ce == CADES_EVERIFY || ce == CADES_EKEY || ce == CADES_EINPUT) {
+		sayf(cfg, UI_ERROR, MSG_E_CARD, cades_strerror(ce));
+		return SIGNER_ECARD;
+	}
+	sayf(cfg, UI_ERROR, MSG_E_INTERNAL, cades_strerror(ce));
+	return SIGNER_EINTERNAL;
+}
+
 /* One session with the card: tries, verify (the password may be typed again after a wrong
  * one when interactive), certificate, signature. */
 static enum signer_status card_session(const struct signer_cfg *cfg, const struct signreq *req,
@@ -223,120 +354,16 @@ static enum signer_status card_session(const struct signer_cfg *cfg, const struc
 	struct jpki_transport t;
 	uint8_t *cert = NULL;
 	size_t certlen = 0;
-	enum msg_id why = MSG_E_NO_CARD;
 	enum signer_status st;
-	enum jpki_err e;
-	enum cades_err ce;
-	enum cert_validity cv;
-	struct card_sign_ctx sc;
-	time_t nb = 0, na = 0;
-	char when[128];
-	int tries, left, sign_rc = 0;
 
-	say_msg(cfg, UI_HEADING, MSG_HOLD_CARD);
-	sayf(cfg, UI_TEXT, MSG_HOLD_CARD_HINT, (cfg->card_timeout_ms + 999) / 1000);
-	memset(&t, 0, sizeof(t));
-	st = cfg->card->open(cfg->card_ctx, cfg->reader, cfg->card_timeout_ms, notify_cb,
-	                     (void *)cfg, &t, &why);
-	if (st != SIGNER_OK) {
-		if (why == MSG_E_CARD)
-			sayf(cfg, UI_ERROR, MSG_E_CARD, cfg->card->detail(cfg->card_ctx));
-		else
-			say_msg(cfg, UI_ERROR, why);
+	st = open_card(cfg, &t);
+	if (st != SIGNER_OK)
 		return st;
-	}
-
-	for (;;) {
-		/* the tries left first: a locked password is never sent */
-		say_msg(cfg, UI_PROGRESS, MSG_PROG_TRIES);
-		e = jpki_tries_left(&t, JPKI_EF_SIGN_PIN, &tries);
-		if (e != JPKI_OK) {
-			st = card_failure(cfg, e);
-			goto out;
-		}
-		if (tries == 0) {
-			say_msg(cfg, UI_ERROR, MSG_E_LOCKED);
-			st = SIGNER_ELOCKED;
-			goto out;
-		}
-		if (tries <= 2) {
-			sayf(cfg, UI_WARNING, MSG_FEW_TRIES, tries);
-			if (cfg->ui.interactive &&
-			    !cfg->ui.confirm(cfg->ui.ctx,
-			                     msg_get(cfg->lang, MSG_CONFIRM_CONTINUE))) {
-				say_msg(cfg, UI_ERROR, MSG_E_CANCELLED);
-				st = SIGNER_ECANCEL;
-				goto out;
-			}
-		}
-		say_msg(cfg, UI_PROGRESS, MSG_PROG_VERIFY);
-		e = jpki_verify(&t, JPKI_EF_SIGN_PIN, pw, &left);
-		if (e == JPKI_OK)
-			break;
-		if (e == JPKI_EWRONGPW && left > 0) {
-			sayf(cfg, UI_ERROR, MSG_E_WRONG_PW, left);
-			st = SIGNER_EWRONGPW;
-			if (!cfg->ui.interactive)
-				goto out;
-			explicit_bzero(pw, JPKI_PW_MAX + 1);
-			st = ask_password(cfg, pw);
-			if (st != SIGNER_OK)
-				goto out;
-			continue;
-		}
-		if (e == JPKI_ELOCKED || (e == JPKI_EWRONGPW && left == 0)) {
-			say_msg(cfg, UI_ERROR, MSG_E_LOCKED_NOW);
-			st = SIGNER_ELOCKED;
-			goto out;
-		}
-		st = card_failure(cfg, e);
-		goto out;
-	}
-
-	say_msg(cfg, UI_PROGRESS, MSG_PROG_CERT);
-	cert = malloc(CADES_CERT_MAX);
-	if (!cert) {
-		sayf(cfg, UI_ERROR, MSG_E_INTERNAL, "out of memory");
-		st = SIGNER_EINTERNAL;
-		goto out;
-	}
-	e = jpki_read_ef(&t, JPKI_EF_SIGN_CERT, cert, CADES_CERT_MAX, &certlen);
-	if (e != JPKI_OK) {
-		st = card_failure(cfg, e);
-		goto out;
-	}
-	cv = cades_cert_validity(cert, certlen, now_of(cfg), &nb, &na);
-	if (cv == CERT_EXPIRED || cv == CERT_NOT_YET) {
-		signer_format_time(cfg->lang, cv == CERT_EXPIRED ? na : nb, when, sizeof(when));
-		sayf(cfg, UI_ERROR, cv == CERT_EXPIRED ? MSG_E_CERT_EXPIRED : MSG_E_CERT_NOT_YET,
-		     when);
-		st = SIGNER_ECERTTIME;
-		goto out;
-	}
-	if (cv != CERT_VALID || !cades_cert_key_ok(cert, certlen)) {
-		say_msg(cfg, UI_ERROR, MSG_E_CERT_BAD);
-		st = SIGNER_ECARD;
-		goto out;
-	}
-
-	say_msg(cfg, UI_PROGRESS, MSG_PROG_SIGN);
-	sc.t = &t;
-	sc.pw = pw;
-	sc.err = JPKI_OK;
-	ce = cades_sign_detached(cert, certlen, req->content, req->content_len, now_of(cfg),
-	                         card_sign_cb, &sc, &sign_rc, cms, cmslen);
-	if (ce == CADES_OK) {
-		st = SIGNER_OK;
-	} else if (ce == CADES_ESIGN) {
-		st = card_failure(cfg, sc.err);
-	} else if (ce == CADES_EVERIFY || ce == CADES_EKEY || ce == CADES_EINPUT) {
-		sayf(cfg, UI_ERROR, MSG_E_CARD, cades_strerror(ce));
-		st = SIGNER_ECARD;
-	} else {
-		sayf(cfg, UI_ERROR, MSG_E_INTERNAL, cades_strerror(ce));
-		st = SIGNER_EINTERNAL;
-	}
-out:
+	st = verify_password(cfg, &t, pw);
+	if (st == SIGNER_OK)
+		st = read_certificate(cfg, &t, &cert, &certlen);
+	if (st == SIGNER_OK)
+		st = sign_content(cfg, &t, pw, cert, certlen, req, cms, cmslen);
 	cfg->card->close(cfg->card_ctx);
 	free(cert);
 	return st;
@@ -378,58 +405,7 @@ out:
 
 int signer_write_file(const char *path, const void *data, size_t len)
 {
-	char tmp[4096];
-	const char *slash;
-	int fd = -1, dfd = -1, rc = -1, saved;
-	size_t off = 0;
-
-	if (!path || !*path || strlen(path) + 16 > sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -1;
-	if (fchmod(fd, 0644) != 0)
-		goto out;
-	while (off < len) {
-		ssize_t w = write(fd, (const char *)data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto out;
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto out;
-	tmp[0] = '\0';
-	slash = strrchr(path, '/');
-	if (slash) {
-		char dir[4096];
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + (slash == path)), path);
-		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	} else {
-		dfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	if (dfd >= 0)
-		(void)fsync(dfd);
-	rc = 0;
-out:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (tmp[0])
-		unlink(tmp);
-	errno = saved;
-	return rc;
+	return file_write_atomic(path, data, len, 0644);
 }
 
 /* ---- the whole journey ------------------------------------------------------------------ */
@@ -553,92 +529,97 @@ static enum signer_status post(const struct signer_cfg *cfg, const struct signer
 	return st;
 }
 
-enum signer_status signer_run(const struct signer_cfg *cfg, const struct signer_source *src)
+/* The request from the portal (after the allow-list) or the file, checked: *req. r keeps the
+ * portal's answer. */
+static enum signer_status load_request(const struct signer_cfg *cfg,
+                                       const struct signer_source *src, struct signer_reply *r,
+                                       struct signreq *req)
 {
-	struct signer_reply r;
-	struct signreq req;
+	const uint8_t *body = src->file_body;
+	size_t len = src->file_len;
 	enum signreq_err re;
 	enum signer_status st;
-	uint8_t *cms = NULL;
-	size_t cmslen = 0;
 	char why[64];
-	const uint8_t *body;
-	size_t len;
 
-	memset(&r, 0, sizeof(r));
-	memset(&req, 0, sizeof(req));
 	if (src->link) {
 		/* an allow-list refuses other portals before anything is shown or fetched */
 		if (!signer_allow_match(src->allow, src->link)) {
 			sayf(cfg, UI_ERROR, MSG_E_NOT_ALLOWED, src->link->origin);
-			st = SIGNER_ELINK;
-			goto out;
+			return SIGNER_ELINK;
 		}
-		st = fetch(cfg, src, &r);
+		st = fetch(cfg, src, r);
 		if (st != SIGNER_OK)
-			goto out;
-		body = r.body;
-		len = r.len;
-	} else {
-		body = src->file_body;
-		len = src->file_len;
+			return st;
+		body = r->body;
+		len = r->len;
 	}
-	re = signreq_parse(body, len, src->link ? src->link->id : NULL, &req, why, sizeof(why));
+	re = signreq_parse(body, len, src->link ? src->link->id : NULL, req, why, sizeof(why));
 	if (re == SIGNREQ_EDIGEST) {
 		say_msg(cfg, UI_ERROR, MSG_E_DIGEST);
-		st = SIGNER_EREQUEST;
-		goto out;
+		return SIGNER_EREQUEST;
 	}
 	if (re == SIGNREQ_ENOMEM) {
 		sayf(cfg, UI_ERROR, MSG_E_INTERNAL, signreq_strerror(re));
-		st = SIGNER_EINTERNAL;
-		goto out;
+		return SIGNER_EINTERNAL;
 	}
 	if (re != SIGNREQ_OK) {
 		sayf(cfg, UI_ERROR, MSG_E_REQUEST, why[0] ? why : signreq_strerror(re));
-		st = SIGNER_EREQUEST;
-		goto out;
+		return SIGNER_EREQUEST;
 	}
-	if ((int64_t)now_of(cfg) > req.expires_at + CLOCK_SKEW_SECONDS) {
+	if ((int64_t)now_of(cfg) > req->expires_at + CLOCK_SKEW_SECONDS) {
 		say_msg(cfg, UI_ERROR, MSG_E_EXPIRED);
-		st = SIGNER_EGONE;
-		goto out;
+		return SIGNER_EGONE;
 	}
-	show_request(cfg, src, &req);
+	return SIGNER_OK;
+}
 
-	st = signer_sign(cfg, &req, &cms, &cmslen);
-	if (st != SIGNER_OK)
-		goto out;
-
+/* --out and --content-out, when asked for. */
+static enum signer_status write_outputs(const struct signer_cfg *cfg, const struct signreq *req,
+                                        const uint8_t *cms, size_t cmslen)
+{
 	if (cfg->out_path) {
 		if (signer_write_file(cfg->out_path, cms, cmslen) != 0) {
 			sayf(cfg, UI_ERROR, MSG_E_WRITE, cfg->out_path);
-			st = SIGNER_EINTERNAL;
-			goto out;
+			return SIGNER_EINTERNAL;
 		}
 		sayf(cfg, UI_PROGRESS, MSG_PROG_SAVED, cfg->out_path);
 	}
 	if (cfg->content_out_path) {
-		if (signer_write_file(cfg->content_out_path, req.content, req.content_len) != 0) {
+		if (signer_write_file(cfg->content_out_path, req->content, req->content_len) != 0) {
 			sayf(cfg, UI_ERROR, MSG_E_WRITE, cfg->content_out_path);
-			st = SIGNER_EINTERNAL;
-			goto out;
+			return SIGNER_EINTERNAL;
 		}
 		sayf(cfg, UI_PROGRESS, MSG_PROG_CONTENT_SAVED, cfg->content_out_path);
 	}
-	if (src->link) {
-		st = post(cfg, src, cms, cmslen);
-		if (st != SIGNER_OK)
-			goto out;
+	return SIGNER_OK;
+}
+
+enum signer_status signer_run(const struct signer_cfg *cfg, const struct signer_source *src)
+{
+	struct signer_reply r;
+	struct signreq req;
+	enum signer_status st;
+	uint8_t *cms = NULL;
+	size_t cmslen = 0;
+
+	memset(&r, 0, sizeof(r));
+	memset(&req, 0, sizeof(req));
+	st = load_request(cfg, src, &r, &req);
+	if (st == SIGNER_OK) {
+		show_request(cfg, src, &req);
+		st = signer_sign(cfg, &req, &cms, &cmslen);
 	}
-	/* steps 12-13 */
-	say_msg(cfg, UI_SUCCESS, MSG_DONE_TITLE);
-	say_msg(cfg, UI_HEADING, MSG_DONE_SIGNED);
-	say_msg(cfg, UI_TEXT, src->link ? MSG_DONE_BACK : MSG_DONE_OFFLINE);
-	st = SIGNER_OK;
-out:
-	if (st != SIGNER_OK)
+	if (st == SIGNER_OK)
+		st = write_outputs(cfg, &req, cms, cmslen);
+	if (st == SIGNER_OK && src->link)
+		st = post(cfg, src, cms, cmslen);
+	if (st == SIGNER_OK) { /* steps 12-13 */
+		say_msg(cfg, UI_SUCCESS, MSG_DONE_TITLE);
+		say_msg(cfg, UI_HEADING, MSG_DONE_SIGNED);
+		say_msg(cfg, UI_TEXT, src->link ? MSG_DONE_BACK : MSG_DONE_OFFLINE);
+	} else {
 		say_msg(cfg, UI_HEADING, MSG_FAILED_TITLE);
+	}
 	if (cfg->ui.interactive && cfg->ui.close)
 		cfg->ui.close(cfg->ui.ctx, msg_get(cfg->lang, MSG_CLOSE_PROMPT));
 	free(cms);

@@ -48,43 +48,36 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-static int perform(void *vctx, const char *url, const char *content_type, const uint8_t *body,
-                   size_t len, struct signer_reply *r, char *err, size_t errcap)
+/* Accept, and for a POST its Content-Type and no 100-continue round trip. NULL: no memory. */
+static struct curl_slist *request_headers(const char *content_type, int post)
 {
-	const struct signer_net_cfg *cfg = vctx;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	char ctype[160];
 	struct curl_slist *headers = NULL, *h;
-	struct sink s;
-	CURL *c = NULL;
-	CURLcode rc;
-	const char *ct = NULL;
-	int ret = -1;
+	char ctype[160];
 
-	memset(&s, 0, sizeof(s));
-	memset(r, 0, sizeof(*r));
-	if (err && errcap)
-		err[0] = '\0';
-	c = curl_easy_init();
-	if (!c) {
-		snprintf(err, errcap, "curl_easy_init failed");
-		goto out;
-	}
 	h = curl_slist_append(headers, "Accept: application/json");
 	if (!h)
-		goto nomem;
+		return NULL;
 	headers = h;
-	if (body) {
+	if (post) {
 		snprintf(ctype, sizeof(ctype), "Content-Type: %s", content_type);
 		h = curl_slist_append(headers, ctype);
-		if (!h)
-			goto nomem;
-		headers = h;
-		h = curl_slist_append(headers, "Expect:"); /* no 100-continue round trip */
-		if (!h)
-			goto nomem;
+		if (h)
+			h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+		if (!h) {
+			curl_slist_free_all(headers);
+			return NULL;
+		}
 		headers = h;
 	}
+	return headers;
+}
+
+/* The transfer's options: only http(s), no redirect, TLS 1.2+ with the peer checked, time
+ * and size limits. 0, or -1 with err set. */
+static int set_options(CURL *c, const struct signer_net_cfg *cfg, const char *url,
+                       struct curl_slist *headers, struct sink *s, char *errbuf, char *err,
+                       size_t errcap)
+{
 	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
@@ -99,52 +92,87 @@ static int perform(void *vctx, const char *url, const char *content_type, const 
 	    curl_easy_setopt(c, CURLOPT_USERAGENT, USER_AGENT) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEDATA, s) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK) {
 		snprintf(err, errcap, "curl_easy_setopt failed");
-		goto out;
+		return -1;
 	}
 	if (cfg->cacert && curl_easy_setopt(c, CURLOPT_CAINFO, cfg->cacert) != CURLE_OK) {
 		snprintf(err, errcap, "--cacert not usable");
-		goto out;
+		return -1;
 	}
-	if (body &&
-	    (curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
-	     curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body) != CURLE_OK ||
-	     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) != CURLE_OK)) {
+	return 0;
+}
+
+static int set_post_body(CURL *c, const uint8_t *body, size_t len, char *err, size_t errcap)
+{
+	if (curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) != CURLE_OK) {
 		snprintf(err, errcap, "curl_easy_setopt failed");
-		goto out;
+		return -1;
 	}
-	rc = curl_easy_perform(c);
+	return 0;
+}
+
+/* The transfer, and its status, Content-Type and body into *r (the body taken from s). */
+static int run_transfer(CURL *c, struct sink *s, const char *errbuf, struct signer_reply *r,
+                        char *err, size_t errcap)
+{
+	CURLcode rc = curl_easy_perform(c);
+	const char *ct = NULL;
+
 	if (rc != CURLE_OK) {
-		if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED)
+		if (s->too_big || rc == CURLE_FILESIZE_EXCEEDED)
 			snprintf(err, errcap, "the answer is larger than %zu bytes",
 			         SIGNREQ_BODY_MAX);
-		else if (s.nomem)
+		else if (s->nomem)
 			snprintf(err, errcap, "out of memory");
 		else
 			snprintf(err, errcap, "%s%s%s", curl_easy_strerror(rc),
 			         errbuf[0] ? ": " : "", errbuf);
-		goto out;
+		return -1;
 	}
 	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status) != CURLE_OK) {
 		snprintf(err, errcap, "no HTTP status");
-		goto out;
+		return -1;
 	}
 	if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
 		snprintf(r->content_type, sizeof(r->content_type), "%s", ct);
-	r->body = s.data;
-	r->len = s.len;
-	s.data = NULL;
-	ret = 0;
-	goto out;
-nomem:
-	snprintf(err, errcap, "out of memory");
-out:
+	r->body = s->data;
+	r->len = s->len;
+	s->data = NULL;
+	return 0;
+}
+
+static int perform(void *vctx, const char *url, const char *content_type, const uint8_t *body,
+                   size_t len, struct signer_reply *r, char *err, size_t errcap)
+{
+	const struct signer_net_cfg *cfg = vctx;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *headers = NULL;
+	struct sink s;
+	CURL *c;
+	int ret = -1;
+
+	memset(&s, 0, sizeof(s));
+	memset(r, 0, sizeof(*r));
+	if (err && errcap)
+		err[0] = '\0';
+	c = curl_easy_init();
+	if (!c) {
+		snprintf(err, errcap, "curl_easy_init failed");
+		return -1;
+	}
+	headers = request_headers(content_type, body != NULL);
+	if (!headers)
+		snprintf(err, errcap, "out of memory");
+	else if (set_options(c, cfg, url, headers, &s, errbuf, err, errcap) == 0 &&
+	         (!body || set_post_body(c, body, len, err, errcap) == 0))
+		ret = run_transfer(c, &s, errbuf, r, err, errcap);
 	free(s.data);
 	curl_slist_free_all(headers);
-	if (c)
-		curl_easy_cleanup(c);
+	curl_easy_cleanup(c);
 	return ret;
 }
 

@@ -249,149 +249,191 @@ static int list_readers(struct signer_pcsc *p, const char *filter, char *buf, si
 	return 0;
 }
 
-static enum signer_status pcsc_open(void *vctx, const char *filter, int timeout_ms,
-                                    signer_notify_fn notify, void *nctx, struct jpki_transport *t,
-                                    enum msg_id *why)
-{
-	struct signer_pcsc *p = vctx;
+/* The wait for a card in pcsc_open: the readers watched and what the person was told. */
+struct card_wait {
+	struct signer_pcsc *p;
+	const char *filter;
+	signer_notify_fn notify;
+	void *nctx;
 	char names_buf[READERS_BUF];
 	const char *names[READERS_MAX];
 	SCARD_READERSTATE st[READERS_MAX + 1];
 	DWORD last_ev[READERS_MAX];
 	long tried[READERS_MAX];
-	size_t n = 0;
+	size_t n;
+	DWORD pnp_state;
+	int relist, retry_soon, told_no_reader, told_not_jpki, told_busy, saw_reader;
+};
+
+static enum signer_status establish_context(struct signer_pcsc *p, enum msg_id *why)
+{
+	LONG rv;
+
+	if (p->have_ctx)
+		return SIGNER_OK;
+	/* libpcsclite's client otherwise waits without a limit in SCardConnect and
+	 * SCardBeginTransaction while another program holds the card (it polls on
+	 * SCARD_E_SHARING_VIOLATION); the wait below has a limit, and says why it waits.
+	 * Read once, by the first SCardEstablishContext of the process. */
+	setenv("PCSCLITE_NO_BLOCKING", "1", 1);
+	rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &p->ctx);
+	if (rv != SCARD_S_SUCCESS) {
+		set_detail(p, "SCardEstablishContext", rv);
+		*why = MSG_E_NO_SERVICE;
+		return SIGNER_ENOREADER;
+	}
+	p->have_ctx = 1;
+	return SIGNER_OK;
+}
+
+/* The readers again (at the start, and when PnP or a reader's state says they changed). */
+static enum signer_status wait_relist(struct card_wait *w, enum msg_id *why)
+{
+	if (list_readers(w->p, w->filter, w->names_buf, sizeof(w->names_buf), w->names, &w->n) !=
+	    0) {
+		int gone =
+		    w->p->last_rv == SCARD_E_NO_SERVICE || w->p->last_rv == SCARD_E_SERVICE_STOPPED;
+		*why = gone ? MSG_E_NO_SERVICE : MSG_E_CARD;
+		return gone ? SIGNER_ENOREADER : SIGNER_EINTERNAL;
+	}
+	memset(w->st, 0, sizeof(w->st));
+	for (size_t i = 0; i < w->n; i++) {
+		w->st[i].szReader = w->names[i];
+		w->st[i].dwCurrentState = SCARD_STATE_UNAWARE;
+		w->last_ev[i] = 0;
+		w->tried[i] = -1;
+	}
+	w->st[w->n].szReader = PNP_READER;
+	w->st[w->n].dwCurrentState = w->pnp_state; /* its high word counts the readers */
+	w->relist = 0;
+	if (w->n > 0)
+		w->saw_reader = 1;
+	else if (!w->told_no_reader) {
+		w->notify(w->nctx, MSG_WAIT_READER);
+		w->told_no_reader = 1;
+	}
+	return SIGNER_OK;
+}
+
+/* Every reader with a card not tried yet (or busy, or not ready): SIGNER_OK once one is the
+ * JPKI-AP, else SIGNER_ENOCARD (go on waiting). */
+static enum signer_status wait_try_readers(struct card_wait *w, int changed,
+                                           struct jpki_transport *t)
+{
+	w->retry_soon = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		DWORD ev = changed ? w->st[i].dwEventState : w->last_ev[i];
+		long counter = (long)((ev >> 16) & 0xFFFF);
+		w->last_ev[i] = ev;
+		w->st[i].dwCurrentState = ev & ~(DWORD)SCARD_STATE_CHANGED;
+		if (ev & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE))
+			w->relist = 1;
+		if (!(ev & SCARD_STATE_PRESENT) || (ev & SCARD_STATE_MUTE) ||
+		    w->tried[i] == counter)
+			continue;
+		switch (try_card(w->p, w->names[i], t)) {
+		case TRY_OK:
+			return SIGNER_OK;
+		case TRY_NOT_JPKI: /* not again until another card is inserted */
+			w->tried[i] = counter;
+			if (!w->told_not_jpki)
+				w->notify(w->nctx, MSG_NOT_JPKI_CARD);
+			w->told_not_jpki = 1;
+			break;
+		case TRY_BUSY:
+			if (!w->told_busy)
+				w->notify(w->nctx, MSG_CARD_BUSY);
+			w->told_busy = 1;
+			w->retry_soon = 1;
+			break;
+		case TRY_GONE: /* removed meanwhile, or not ready yet: look again soon */
+			w->retry_soon = 1;
+			break;
+		case TRY_FAILED:
+			w->tried[i] = counter;
+			break;
+		}
+	}
+	if (changed) {
+		if (w->st[w->n].dwEventState & SCARD_STATE_CHANGED)
+			w->relist = 1;
+		w->pnp_state = w->st[w->n].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+		w->st[w->n].dwCurrentState = w->pnp_state;
+	}
+	return SIGNER_ENOCARD;
+}
+
+/* Why no card was found when the time is up. */
+static enum signer_status wait_timed_out(const struct card_wait *w, enum msg_id *why)
+{
+	if (!w->saw_reader) {
+		*why = MSG_E_NO_READER;
+		return SIGNER_ENOREADER;
+	}
+	if (w->told_not_jpki) {
+		*why = MSG_E_NOT_JPKI;
+		return SIGNER_ECARD;
+	}
+	if (w->told_busy) {
+		*why = MSG_CARD_BUSY;
+		return SIGNER_ECARD;
+	}
+	*why = MSG_E_NO_CARD;
+	return SIGNER_ENOCARD;
+}
+
+static enum signer_status pcsc_open(void *vctx, const char *filter, int timeout_ms,
+                                    signer_notify_fn notify, void *nctx, struct jpki_transport *t,
+                                    enum msg_id *why)
+{
+	struct signer_pcsc *p = vctx;
+	struct card_wait wait, *w = &wait;
 	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
-	DWORD pnp_state = SCARD_STATE_UNAWARE;
-	int relist = 1, retry_soon = 0, told_no_reader = 0, told_not_jpki = 0, told_busy = 0;
-	int saw_reader = 0;
+	enum signer_status st;
 	LONG rv;
 
 	*why = MSG_E_NO_CARD;
 	p->detail[0] = '\0';
 	p->reader[0] = '\0';
 	release_card(p);
-	if (!p->have_ctx) {
-		/* libpcsclite's client otherwise waits without a limit in SCardConnect and
-		 * SCardBeginTransaction while another program holds the card (it polls on
-		 * SCARD_E_SHARING_VIOLATION); the wait below has a limit, and says why it waits.
-		 * Read once, by the first SCardEstablishContext of the process. */
-		setenv("PCSCLITE_NO_BLOCKING", "1", 1);
-		rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &p->ctx);
-		if (rv != SCARD_S_SUCCESS) {
-			set_detail(p, "SCardEstablishContext", rv);
-			*why = MSG_E_NO_SERVICE;
-			return SIGNER_ENOREADER;
-		}
-		p->have_ctx = 1;
-	}
+	if ((st = establish_context(p, why)) != SIGNER_OK)
+		return st;
+	memset(w, 0, sizeof(*w));
+	w->p = p, w->filter = filter, w->notify = notify, w->nctx = nctx;
+	w->pnp_state = SCARD_STATE_UNAWARE;
+	w->relist = 1;
 	for (;;) {
 		long long left, slice;
 		int changed = 1;
 
-		if (relist) {
-			if (list_readers(p, filter, names_buf, sizeof(names_buf), names, &n) != 0) {
-				int gone = p->last_rv == SCARD_E_NO_SERVICE ||
-				           p->last_rv == SCARD_E_SERVICE_STOPPED;
-				*why = gone ? MSG_E_NO_SERVICE : MSG_E_CARD;
-				return gone ? SIGNER_ENOREADER : SIGNER_EINTERNAL;
-			}
-			memset(st, 0, sizeof(st));
-			for (size_t i = 0; i < n; i++) {
-				st[i].szReader = names[i];
-				st[i].dwCurrentState = SCARD_STATE_UNAWARE;
-				last_ev[i] = 0;
-				tried[i] = -1;
-			}
-			st[n].szReader = PNP_READER;
-			st[n].dwCurrentState = pnp_state; /* its high word counts the readers */
-			relist = 0;
-			if (n > 0)
-				saw_reader = 1;
-			else if (!told_no_reader) {
-				notify(nctx, MSG_WAIT_READER);
-				told_no_reader = 1;
-			}
-		}
+		if (w->relist && (st = wait_relist(w, why)) != SIGNER_OK)
+			return st;
 		left = deadline - now_ms();
 		if (left <= 0)
 			break;
 		/* a card that was busy or not ready is tried again soon, changed or not */
-		slice = retry_soon ? RETRY_SLICE_MS : WAIT_SLICE_MS;
-		rv = SCardGetStatusChange(p->ctx, (DWORD)(left < slice ? left : slice), st,
-		                          (DWORD)(n + 1));
+		slice = w->retry_soon ? RETRY_SLICE_MS : WAIT_SLICE_MS;
+		rv = SCardGetStatusChange(p->ctx, (DWORD)(left < slice ? left : slice), w->st,
+		                          (DWORD)(w->n + 1));
 		if (rv == SCARD_E_TIMEOUT) {
 			changed = 0;
-			if (n == 0)
-				relist = 1; /* poll for readers too, should PnP not be told */
-			if (!retry_soon)
+			if (w->n == 0)
+				w->relist = 1; /* poll for readers too, should PnP not be told */
+			if (!w->retry_soon)
 				continue;
 		} else if (rv == SCARD_E_UNKNOWN_READER || rv == SCARD_E_NO_READERS_AVAILABLE) {
-			relist = 1;
+			w->relist = 1;
 			continue;
 		} else if (rv != SCARD_S_SUCCESS) {
 			set_detail(p, "SCardGetStatusChange", rv);
-			if (rv == SCARD_E_NO_SERVICE || rv == SCARD_E_SERVICE_STOPPED) {
-				*why = MSG_E_NO_SERVICE;
-				return SIGNER_ENOREADER;
-			}
-			*why = MSG_E_CARD;
-			return SIGNER_EINTERNAL;
+			int gone = rv == SCARD_E_NO_SERVICE || rv == SCARD_E_SERVICE_STOPPED;
+			*why = gone ? MSG_E_NO_SERVICE : MSG_E_CARD;
+			return gone ? SIGNER_ENOREADER : SIGNER_EINTERNAL;
 		}
-		retry_soon = 0;
-		for (size_t i = 0; i < n; i++) {
-			DWORD ev = changed ? st[i].dwEventState : last_ev[i];
-			long counter = (long)((ev >> 16) & 0xFFFF);
-			last_ev[i] = ev;
-			st[i].dwCurrentState = ev & ~(DWORD)SCARD_STATE_CHANGED;
-			if (ev & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE))
-				relist = 1;
-			if (!(ev & SCARD_STATE_PRESENT) || (ev & SCARD_STATE_MUTE) ||
-			    tried[i] == counter)
-				continue;
-			switch (try_card(p, names[i], t)) {
-			case TRY_OK:
-				return SIGNER_OK;
-			case TRY_NOT_JPKI: /* not again until another card is inserted */
-				tried[i] = counter;
-				if (!told_not_jpki)
-					notify(nctx, MSG_NOT_JPKI_CARD);
-				told_not_jpki = 1;
-				break;
-			case TRY_BUSY:
-				if (!told_busy)
-					notify(nctx, MSG_CARD_BUSY);
-				told_busy = 1;
-				retry_soon = 1;
-				break;
-			case TRY_GONE: /* removed meanwhile, or not ready yet: look again soon */
-				retry_soon = 1;
-				break;
-			case TRY_FAILED:
-				tried[i] = counter;
-				break;
-			}
-		}
-		if (changed) {
-			if (st[n].dwEventState & SCARD_STATE_CHANGED)
-				relist = 1;
-			pnp_state = st[n].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
-			st[n].dwCurrentState = pnp_state;
-		}
+		if ((st = wait_try_readers(w, changed, t)) == SIGNER_OK)
+			return st;
 	}
-	if (!saw_reader) {
-		*why = MSG_E_NO_READER;
-		return SIGNER_ENOREADER;
-	}
-	if (told_not_jpki) {
-		*why = MSG_E_NOT_JPKI;
-		return SIGNER_ECARD;
-	}
-	if (told_busy) {
-		*why = MSG_CARD_BUSY;
-		return SIGNER_ECARD;
-	}
-	*why = MSG_E_NO_CARD;
-	return SIGNER_ENOCARD;
+	return wait_timed_out(w, why);
 }
 
 static enum signer_status pcsc_lost(void *vctx)

@@ -10,6 +10,8 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "util/enc.h"
+
 /* ---- small helpers -------------------------------------------------------------------- */
 
 static int lower(int c)
@@ -430,7 +432,6 @@ static void sanitize_copy(char *out, size_t cap, const char *s, size_t len)
 
 void signreq_sha256_hex(const void *data, size_t len, char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 
@@ -438,11 +439,7 @@ void signreq_sha256_hex(const void *data, size_t len, char out[65])
 		memset(out, 0, 65); /* never equal to a digest */
 		return;
 	}
-	for (size_t i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
+	hex_encode(md, sizeof(md), out);
 }
 
 /* ---- the sign request ----------------------------------------------------------------- */
@@ -512,15 +509,143 @@ static enum signreq_err get_text(json_t *obj, const char *key, size_t min, size_
 	return SIGNREQ_OK;
 }
 
+/* "id": the request's, and the one asked for when want_id is given. */
+static enum signreq_err take_id(json_t *root, const char *want_id, struct signreq *r)
+{
+	json_t *v = json_object_get(root, "id");
+
+	if (!json_is_string(v) || !signer_id_valid(json_string_value(v), json_string_length(v)))
+		return SIGNREQ_EFIELD;
+	memcpy(r->id, json_string_value(v), SIGNREQ_ID_LEN);
+	if (want_id && strcmp(want_id, r->id) != 0)
+		return SIGNREQ_EID;
+	return SIGNREQ_OK;
+}
+
+/* "lines": 1..SIGNREQ_LINES_MAX objects of a label and a value; why names the one at fault. */
+static enum signreq_err take_lines(json_t *root, struct signreq *r, char *why, size_t whycap)
+{
+	json_t *lines = json_object_get(root, "lines");
+	size_t n = json_is_array(lines) ? json_array_size(lines) : 0;
+	enum signreq_err e;
+
+	if (!json_is_array(lines) || n == 0 || n > SIGNREQ_LINES_MAX) {
+		set_why(why, whycap, "%s", "lines", 0);
+		return SIGNREQ_EFIELD;
+	}
+	r->lines = calloc(n, sizeof(*r->lines));
+	if (!r->lines)
+		return SIGNREQ_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_t *item = json_array_get(lines, i);
+		if (!json_is_object(item)) {
+			set_why(why, whycap, "%s[%zu]", "lines", i);
+			return SIGNREQ_EFIELD;
+		}
+		r->nlines = i + 1;
+		e = get_text(item, "label", 1, SIGNREQ_LABEL_MAX, 0, &r->lines[i].label);
+		if (e != SIGNREQ_OK) {
+			set_why(why, whycap, "%s[%zu].label", "lines", i);
+			return e;
+		}
+		e = get_text(item, "value", 0, SIGNREQ_VALUE_MAX, 1, &r->lines[i].value);
+		if (e != SIGNREQ_OK) {
+			set_why(why, whycap, "%s[%zu].value", "lines", i);
+			return e;
+		}
+	}
+	return SIGNREQ_OK;
+}
+
+/* "content": the bytes to be signed, not empty (NUL bytes and all). */
+static enum signreq_err take_content(json_t *root, struct signreq *r)
+{
+	json_t *v = json_object_get(root, "content");
+
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return SIGNREQ_EFIELD;
+	r->content_len = json_string_length(v);
+	r->content = malloc(r->content_len + 1);
+	if (!r->content)
+		return SIGNREQ_ENOMEM;
+	memcpy(r->content, json_string_value(v), r->content_len);
+	r->content[r->content_len] = '\0';
+	return SIGNREQ_OK;
+}
+
+/* "digest": 64 hex digits, kept in lower case. */
+static enum signreq_err take_digest(json_t *root, struct signreq *r)
+{
+	json_t *v = json_object_get(root, "digest");
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+
+	if (!s || json_string_length(v) != 64)
+		return SIGNREQ_EFIELD;
+	for (size_t i = 0; i < 64; i++) {
+		int c = lower((unsigned char)s[i]);
+		if (!is_digit(c) && !(c >= 'a' && c <= 'f'))
+			return SIGNREQ_EFIELD;
+		r->digest[i] = (char)c;
+	}
+	r->digest[64] = '\0';
+	return SIGNREQ_OK;
+}
+
+/* "expires_at": seconds since the epoch, 1..2^40. */
+static enum signreq_err take_expiry(json_t *root, struct signreq *r)
+{
+	json_t *v = json_object_get(root, "expires_at");
+
+	if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+	    json_integer_value(v) > ((json_int_t)1 << 40))
+		return SIGNREQ_EFIELD;
+	r->expires_at = (int64_t)json_integer_value(v);
+	return SIGNREQ_OK;
+}
+
+/* The members of the request object in their order; the first at fault is named in why
+ * (lines name their own item). */
+static enum signreq_err take_request(json_t *root, const char *want_id, struct signreq *r,
+                                     char *why, size_t whycap)
+{
+	enum signreq_err e;
+	const char *field;
+	char hex[65];
+
+	if ((e = take_id(root, want_id, r)) != SIGNREQ_OK)
+		field = "id";
+	else if ((e = get_text(root, "portal_name", 1, SIGNREQ_NAME_MAX, 0, &r->portal_name)) !=
+	         SIGNREQ_OK)
+		field = "portal_name";
+	else if ((e = get_text(root, "procedure_title", 1, SIGNREQ_TITLE_MAX, 0,
+	                       &r->procedure_title)) != SIGNREQ_OK)
+		field = "procedure_title";
+	else if ((e = take_lines(root, r, why, whycap)) != SIGNREQ_OK)
+		return e;
+	else if ((e = take_content(root, r)) != SIGNREQ_OK)
+		field = e == SIGNREQ_ENOMEM ? NULL : "content";
+	else if ((e = take_digest(root, r)) != SIGNREQ_OK)
+		field = "digest";
+	else if ((e = take_expiry(root, r)) != SIGNREQ_OK)
+		field = "expires_at";
+	else {
+		signreq_sha256_hex(r->content, r->content_len, hex);
+		if (strcmp(hex, r->digest) == 0)
+			return SIGNREQ_OK;
+		e = SIGNREQ_EDIGEST;
+		field = "digest";
+	}
+	if (field)
+		set_why(why, whycap, "%s", field, 0);
+	return e;
+}
+
 enum signreq_err signreq_parse(const uint8_t *body, size_t len, const char *want_id,
                                struct signreq *r, char *why, size_t whycap)
 {
 	json_error_t jerr;
-	json_t *root = NULL, *v, *lines;
+	json_t *root;
 	enum signreq_err e;
-	const char *s;
-	size_t n;
-	char hex[65];
 
 	if (why && whycap)
 		why[0] = '\0';
@@ -532,117 +657,7 @@ enum signreq_err signreq_parse(const uint8_t *body, size_t len, const char *want
 	if (len > SIGNREQ_BODY_MAX)
 		return SIGNREQ_ETOOBIG;
 	root = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_object(root)) {
-		e = SIGNREQ_EJSON;
-		goto out;
-	}
-
-	v = json_object_get(root, "id");
-	if (!json_is_string(v) || !signer_id_valid(json_string_value(v), json_string_length(v))) {
-		set_why(why, whycap, "%s", "id", 0);
-		e = SIGNREQ_EFIELD;
-		goto out;
-	}
-	memcpy(r->id, json_string_value(v), SIGNREQ_ID_LEN);
-	if (want_id && strcmp(want_id, r->id) != 0) {
-		set_why(why, whycap, "%s", "id", 0);
-		e = SIGNREQ_EID;
-		goto out;
-	}
-
-	e = get_text(root, "portal_name", 1, SIGNREQ_NAME_MAX, 0, &r->portal_name);
-	if (e != SIGNREQ_OK) {
-		set_why(why, whycap, "%s", "portal_name", 0);
-		goto out;
-	}
-	e = get_text(root, "procedure_title", 1, SIGNREQ_TITLE_MAX, 0, &r->procedure_title);
-	if (e != SIGNREQ_OK) {
-		set_why(why, whycap, "%s", "procedure_title", 0);
-		goto out;
-	}
-
-	lines = json_object_get(root, "lines");
-	n = json_is_array(lines) ? json_array_size(lines) : 0;
-	if (!json_is_array(lines) || n == 0 || n > SIGNREQ_LINES_MAX) {
-		set_why(why, whycap, "%s", "lines", 0);
-		e = SIGNREQ_EFIELD;
-		goto out;
-	}
-	r->lines = calloc(n, sizeof(*r->lines));
-	if (!r->lines) {
-		e = SIGNREQ_ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *item = json_array_get(lines, i);
-		if (!json_is_object(item)) {
-			set_why(why, whycap, "%s[%zu]", "lines", i);
-			e = SIGNREQ_EFIELD;
-			goto out;
-		}
-		r->nlines = i + 1;
-		e = get_text(item, "label", 1, SIGNREQ_LABEL_MAX, 0, &r->lines[i].label);
-		if (e != SIGNREQ_OK) {
-			set_why(why, whycap, "%s[%zu].label", "lines", i);
-			goto out;
-		}
-		e = get_text(item, "value", 0, SIGNREQ_VALUE_MAX, 1, &r->lines[i].value);
-		if (e != SIGNREQ_OK) {
-			set_why(why, whycap, "%s[%zu].value", "lines", i);
-			goto out;
-		}
-	}
-
-	v = json_object_get(root, "content");
-	if (!json_is_string(v) || json_string_length(v) == 0) {
-		set_why(why, whycap, "%s", "content", 0);
-		e = SIGNREQ_EFIELD;
-		goto out;
-	}
-	r->content_len = json_string_length(v);
-	r->content = malloc(r->content_len + 1);
-	if (!r->content) {
-		e = SIGNREQ_ENOMEM;
-		goto out;
-	}
-	memcpy(r->content, json_string_value(v), r->content_len);
-	r->content[r->content_len] = '\0';
-
-	v = json_object_get(root, "digest");
-	s = json_is_string(v) ? json_string_value(v) : NULL;
-	if (!s || json_string_length(v) != 64) {
-		set_why(why, whycap, "%s", "digest", 0);
-		e = SIGNREQ_EFIELD;
-		goto out;
-	}
-	for (size_t i = 0; i < 64; i++) {
-		int c = lower((unsigned char)s[i]);
-		if (!is_digit(c) && !(c >= 'a' && c <= 'f')) {
-			set_why(why, whycap, "%s", "digest", 0);
-			e = SIGNREQ_EFIELD;
-			goto out;
-		}
-		r->digest[i] = (char)c;
-	}
-	r->digest[64] = '\0';
-
-	v = json_object_get(root, "expires_at");
-	if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
-	    json_integer_value(v) > ((json_int_t)1 << 40)) {
-		set_why(why, whycap, "%s", "expires_at", 0);
-		e = SIGNREQ_EFIELD;
-		goto out;
-	}
-	r->expires_at = (int64_t)json_integer_value(v);
-
-	signreq_sha256_hex(r->content, r->content_len, hex);
-	if (strcmp(hex, r->digest) != 0) {
-		set_why(why, whycap, "%s", "digest", 0);
-		e = SIGNREQ_EDIGEST;
-		goto out;
-	}
-	e = SIGNREQ_OK;
-out:
+	e = json_is_object(root) ? take_request(root, want_id, r, why, whycap) : SIGNREQ_EJSON;
 	json_decref(root);
 	if (e != SIGNREQ_OK)
 		signreq_release(r);
