@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,92 @@ static int parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/* The options that take a string, and where it goes. */
+static const struct {
+	int opt;
+	size_t field;
+} STRING_OPTS[] = {
+    {O_PKI, offsetof(struct args, pki)},
+    {O_OUT, offsetof(struct args, out)},
+    {O_NAME, offsetof(struct args, name)},
+    {O_NAME_ALT, offsetof(struct args, name_alt)},
+    {O_BIRTH, offsetof(struct args, birth)},
+    {O_GENDER, offsetof(struct args, gender)},
+    {O_ADDRESS, offsetof(struct args, address)},
+    {O_ADDRESS_ALT, offsetof(struct args, address_alt)},
+    {O_PREFECTURE, offsetof(struct args, prefecture)},
+    {O_CITY, offsetof(struct args, city)},
+    {O_PASSWORD, offsetof(struct args, password)},
+    {O_PIN, offsetof(struct args, pin)},
+    {O_TOKEN, offsetof(struct args, token)},
+    {O_STATE, offsetof(struct args, state)},
+    {O_CERT, offsetof(struct args, cert)},
+    {O_CA, offsetof(struct args, ca)},
+    {O_SERIAL, offsetof(struct args, serial)},
+    {O_REASON, offsetof(struct args, reason)},
+    {O_VPCD, offsetof(struct args, vpcd)},
+    {O_ATR, offsetof(struct args, atr)},
+    {O_WHAT, offsetof(struct args, what)},
+};
+
+/* A string option into its field: 1, or 0 when opt takes no string. */
+static int take_string(struct args *a, int opt, const char *arg)
+{
+	for (size_t i = 0; i < sizeof(STRING_OPTS) / sizeof(STRING_OPTS[0]); i++)
+		if (STRING_OPTS[i].opt == opt) {
+			*(const char **)((char *)a + STRING_OPTS[i].field) = arg;
+			return 1;
+		}
+	return 0;
+}
+
+/* A flag or a number option: 0, or 1 after the message. */
+static int take_other(struct args *a, int opt, const char *arg)
+{
+	switch (opt) {
+	case O_EXPIRED:
+		a->expired = 1;
+		a->validity_opts++;
+		return 0;
+	case O_NOT_YET:
+		a->not_yet = 1;
+		a->validity_opts++;
+		return 0;
+	case O_FORCE:
+		a->force = 1;
+		return 0;
+	case O_VERBOSE:
+		a->verbose = 1;
+		return 0;
+	case O_DER:
+		a->der = 1;
+		return 0;
+	case 'h':
+	case O_HELP:
+		a->help = 1;
+		return 0;
+	case O_DAYS:
+		if (parse_long(arg, 1, 36500, &a->days) != 0)
+			return die("--days: a number of days from 1 to 36500");
+		a->validity_opts++;
+		return 0;
+	case O_REMOVE_AFTER:
+		if (parse_long(arg, 0, 1000000000L, &a->remove_after) != 0)
+			return die("--remove-after: a number of APDUs");
+		return 0;
+	case O_REINSERT_AFTER:
+		if (parse_long(arg, 0, 86400000L, &a->reinsert_after) != 0)
+			return die("--reinsert-after: milliseconds");
+		return 0;
+	case O_READ_MAX:
+		if (parse_long(arg, 1, 256, &a->read_max) != 0)
+			return die("--read-max: a number of bytes from 1 to 256");
+		return 0;
+	default:
+		return die("unknown option (see madoguchi-card --help)");
+	}
+}
+
 /* Parse options after the command word; 0 on success. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
@@ -183,113 +270,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->reinsert_after = -1;
 	optind = 1;
 	opterr = 1;
-	while ((c = getopt_long(argc, argv, "h", LONGOPTS, NULL)) != -1) {
-		switch (c) {
-		case O_PKI:
-			a->pki = optarg;
-			break;
-		case O_OUT:
-			a->out = optarg;
-			break;
-		case O_NAME:
-			a->name = optarg;
-			break;
-		case O_NAME_ALT:
-			a->name_alt = optarg;
-			break;
-		case O_BIRTH:
-			a->birth = optarg;
-			break;
-		case O_GENDER:
-			a->gender = optarg;
-			break;
-		case O_ADDRESS:
-			a->address = optarg;
-			break;
-		case O_ADDRESS_ALT:
-			a->address_alt = optarg;
-			break;
-		case O_PREFECTURE:
-			a->prefecture = optarg;
-			break;
-		case O_CITY:
-			a->city = optarg;
-			break;
-		case O_PASSWORD:
-			a->password = optarg;
-			break;
-		case O_PIN:
-			a->pin = optarg;
-			break;
-		case O_TOKEN:
-			a->token = optarg;
-			break;
-		case O_STATE:
-			a->state = optarg;
-			break;
-		case O_CERT:
-			a->cert = optarg;
-			break;
-		case O_CA:
-			a->ca = optarg;
-			break;
-		case O_SERIAL:
-			a->serial = optarg;
-			break;
-		case O_REASON:
-			a->reason = optarg;
-			break;
-		case O_VPCD:
-			a->vpcd = optarg;
-			break;
-		case O_ATR:
-			a->atr = optarg;
-			break;
-		case O_WHAT:
-			a->what = optarg;
-			break;
-		case O_EXPIRED:
-			a->expired = 1;
-			a->validity_opts++;
-			break;
-		case O_NOT_YET:
-			a->not_yet = 1;
-			a->validity_opts++;
-			break;
-		case O_FORCE:
-			a->force = 1;
-			break;
-		case O_VERBOSE:
-			a->verbose = 1;
-			break;
-		case O_DER:
-			a->der = 1;
-			break;
-		case 'h':
-		case O_HELP:
-			a->help = 1;
-			break;
-		case O_DAYS:
-			if (parse_long(optarg, 1, 36500, &a->days) != 0)
-				return die("--days: a number of days from 1 to 36500");
-			a->validity_opts++;
-			break;
-		case O_REMOVE_AFTER:
-			if (parse_long(optarg, 0, 1000000000L, &a->remove_after) != 0)
-				return die("--remove-after: a number of APDUs");
-			break;
-		case O_REINSERT_AFTER:
-			if (parse_long(optarg, 0, 86400000L, &a->reinsert_after) != 0)
-				return die("--reinsert-after: milliseconds");
-			break;
-		case O_READ_MAX:
-			if (parse_long(optarg, 1, 256, &a->read_max) != 0)
-				return die("--read-max: a number of bytes from 1 to 256");
-			break;
-		default:
-			return die("unknown option (see madoguchi-card --help)");
-		}
-	}
+	while ((c = getopt_long(argc, argv, "h", LONGOPTS, NULL)) != -1)
+		if (!take_string(a, c, optarg) && take_other(a, c, optarg) != 0)
+			return 1;
 	if (a->validity_opts > 1)
 		return die("--days, --expired and --not-yet-valid exclude each other");
 	return 0;
@@ -367,9 +350,9 @@ static int cmd_pki(int argc, char **argv)
 		e = pki_init(argv[2], time(NULL));
 		if (e != PKI_OK)
 			return die("pki init %s: %s", argv[2], pki_strerror(e));
-		printf("test PKI created in %s (signing CA %s/sign/ca.pem, authentication CA "
-		       "%s/auth/ca.pem)\n",
-		       argv[2], argv[2], argv[2]);
+		printf(
+		    "test PKI created in %s (signing CA %s/sign/ca.pem, authentication CA %s/auth/ca.pem)\n",
+		    argv[2], argv[2], argv[2]);
 		return 0;
 	}
 	if (strcmp(argv[1], "crl") == 0) {
@@ -395,8 +378,8 @@ static int cmd_issue(const struct args *a)
 	memset(&req, 0, sizeof(req));
 	if (!a->pki || !a->out || !a->name || !a->birth || !a->gender || !a->address ||
 	    !a->password || !a->pin)
-		return die("issue needs --pki, --out, --name, --birth, --gender, --address, "
-		           "--password and --pin");
+		return die(
+		    "issue needs --pki, --out, --name, --birth, --gender, --address, --password and --pin");
 	if (!a->force && stat(a->out, &sb) == 0)
 		return die("%s exists (use --force to replace that card)", a->out);
 	if (copy_field(req.person.name, sizeof(req.person.name), a->name, "--name") ||
@@ -410,8 +393,8 @@ static int cmd_issue(const struct args *a)
 	    copy_field(req.person.city, sizeof(req.person.city), a->city, "--city"))
 		return 1;
 	if (pki_birth_code(a->birth, time(NULL), req.person.birth) != PKI_OK)
-		return die("--birth: a real date (YYYY-MM-DD, YYYYMMDD or the 9-digit JPKI code) "
-		           "from 1868-10-23 to today");
+		return die(
+		    "--birth: a real date (YYYY-MM-DD, YYYYMMDD or the 9-digit JPKI code) from 1868-10-23 to today");
 	if (pki_gender_code(a->gender, req.person.gender) != PKI_OK)
 		return die("--gender: 1, 2, 3, male or female");
 	{

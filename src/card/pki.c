@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "util/file.h"
 #include "util/jdate.h"
 
 #define DAY 86400L
@@ -251,36 +252,21 @@ static enum pki_err path_of(char *out, size_t cap, const char *dir, enum pki_ca 
 	return n < 0 || (size_t)n >= cap ? PKI_EINPUT : PKI_OK;
 }
 
+/* A whole file of at most max bytes (file_read_all) with its error as the PKI's. */
 static enum pki_err read_file(const char *path, size_t max, char **out, size_t *outlen)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n;
-	enum pki_err e = PKI_EIO;
-
-	if (!f)
-		return errno == ENOENT ? PKI_ENOTFOUND : PKI_EIO;
-	buf = malloc(max + 1);
-	if (!buf) {
-		e = PKI_ENOMEM;
-		goto out;
+	if (file_read_all(path, max, out, outlen, NULL) == 0)
+		return PKI_OK;
+	switch (errno) {
+	case ENOENT:
+		return PKI_ENOTFOUND;
+	case EFBIG:
+		return PKI_EINDEX;
+	case ENOMEM:
+		return PKI_ENOMEM;
+	default:
+		return PKI_EIO;
 	}
-	n = fread(buf, 1, max + 1, f);
-	if (ferror(f))
-		goto out;
-	if (n > max) {
-		e = PKI_EINDEX;
-		goto out;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*outlen = n;
-	buf = NULL;
-	e = PKI_OK;
-out:
-	free(buf);
-	fclose(f);
-	return e;
 }
 
 static enum pki_err write_file(const char *path, const void *data, size_t len, mode_t mode)
@@ -919,77 +905,87 @@ out:
 	return ok;
 }
 
-static enum pki_err regenerate_crl(const char *dir, enum pki_ca which, time_t now)
+/* A CRL of the CA, valid from now for one day, without entries yet. */
+static X509_CRL *crl_new(const struct ca *ca, time_t now)
 {
-	char p[PATH_MAX], num[32], *index = NULL, *copy = NULL;
-	size_t ilen = 0;
-	struct ca ca = {0};
-	X509_CRL *crl = NULL;
+	X509_CRL *crl = X509_CRL_new();
 	ASN1_TIME *t = NULL;
-	ASN1_INTEGER *crlnum = NULL;
-	X509V3_CTX ctx;
-	X509_EXTENSION *aki = NULL;
-	BIO *bio = NULL;
-	unsigned char *der = NULL;
-	int derlen;
-	long n;
-	enum pki_err e;
+	int ok = 0;
 
-	e = ca_load(dir, which, &ca);
-	if (e != PKI_OK)
-		goto out;
-	n = read_crlnumber(dir, which);
-	e = PKI_EINDEX;
-	if (n < 0)
-		goto out;
-	e = path_of(p, sizeof(p), dir, which, "index.txt");
-	if (e == PKI_OK)
-		e = read_file(p, PKI_INDEX_MAX, &index, &ilen);
-	if (e != PKI_OK)
-		goto out;
-	e = PKI_ENOMEM;
-	copy = malloc(INDEX_LINE_MAX + 1);
-	crl = X509_CRL_new();
-	if (!copy || !crl)
-		goto out;
-	e = PKI_ECRYPTO;
-	if (X509_CRL_set_version(crl, X509_CRL_VERSION_2) != 1 ||
-	    X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca.cert)) != 1)
-		goto out;
-	t = ASN1_TIME_adj(NULL, now, 0, 0);
-	if (!t || X509_CRL_set1_lastUpdate(crl, t) != 1)
-		goto out;
-	if (!ASN1_TIME_adj(t, now, 1, 0) || X509_CRL_set1_nextUpdate(crl, t) != 1)
-		goto out;
-	for (char *line = index, *next; *line; line = next) {
+	if (crl && X509_CRL_set_version(crl, X509_CRL_VERSION_2) == 1 &&
+	    X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)) == 1) {
+		t = ASN1_TIME_adj(NULL, now, 0, 0);
+		ok = t && X509_CRL_set1_lastUpdate(crl, t) == 1 && ASN1_TIME_adj(t, now, 1, 0) &&
+		     X509_CRL_set1_nextUpdate(crl, t) == 1;
+	}
+	ASN1_TIME_free(t);
+	if (!ok) {
+		X509_CRL_free(crl);
+		return NULL;
+	}
+	return crl;
+}
+
+/* Every revoked row of the index text into the CRL. */
+static enum pki_err crl_add_index(X509_CRL *crl, const char *index)
+{
+	char *copy = malloc(INDEX_LINE_MAX + 1);
+	enum pki_err e = PKI_OK;
+
+	if (!copy)
+		return PKI_ENOMEM;
+	for (const char *line = index, *next; *line && e == PKI_OK; line = next) {
 		struct row r;
-		char *nl = strchr(line, '\n');
+		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
 		next = nl ? nl + 1 : line + len;
 		if (len == 0)
 			continue;
 		e = PKI_EINDEX;
 		if (len > INDEX_LINE_MAX)
-			goto out;
+			break;
 		memcpy(copy, line, len);
 		copy[len] = '\0';
 		if (!split_row(copy, &r))
-			goto out;
-		e = PKI_ECRYPTO;
-		if (r.status[0] == 'R' && !add_revoked(crl, &r))
-			goto out;
+			break;
+		e = r.status[0] == 'R' && !add_revoked(crl, &r) ? PKI_ECRYPTO : PKI_OK;
 	}
-	crlnum = ASN1_INTEGER_new();
+	free(copy);
+	return e;
+}
+
+/* The CRL number n, the authority key identifier, then the CA's signature. */
+static enum pki_err crl_sign(X509_CRL *crl, const struct ca *ca, long n)
+{
+	ASN1_INTEGER *crlnum = ASN1_INTEGER_new();
+	X509_EXTENSION *aki = NULL;
+	X509V3_CTX ctx;
+	enum pki_err e = PKI_ECRYPTO;
+
 	if (!crlnum || ASN1_INTEGER_set(crlnum, n) != 1 ||
 	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, crlnum, 0, 0) != 1)
 		goto out;
-	X509V3_set_ctx(&ctx, ca.cert, NULL, NULL, crl, 0);
+	X509V3_set_ctx(&ctx, ca->cert, NULL, NULL, crl, 0);
 	aki = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier, "keyid:always");
 	if (!aki || X509_CRL_add_ext(crl, aki, -1) != 1)
 		goto out;
-	if (X509_CRL_sort(crl) != 1 || X509_CRL_sign(crl, ca.key, EVP_sha256()) <= 0)
-		goto out;
-	bio = BIO_new(BIO_s_mem());
+	if (X509_CRL_sort(crl) == 1 && X509_CRL_sign(crl, ca->key, EVP_sha256()) > 0)
+		e = PKI_OK;
+out:
+	X509_EXTENSION_free(aki);
+	ASN1_INTEGER_free(crlnum);
+	return e;
+}
+
+/* crl.pem, crl.der, and the next CRL number n + 1 in crlnumber. */
+static enum pki_err crl_write(const char *dir, enum pki_ca which, X509_CRL *crl, long n)
+{
+	char p[PATH_MAX], num[32];
+	BIO *bio = BIO_new(BIO_s_mem());
+	unsigned char *der = NULL;
+	int derlen;
+	enum pki_err e = PKI_ECRYPTO;
+
 	if (!bio || PEM_write_bio_X509_CRL(bio, crl) != 1)
 		goto out;
 	e = path_of(p, sizeof(p), dir, which, "crl.pem");
@@ -1013,11 +1009,38 @@ static enum pki_err regenerate_crl(const char *dir, enum pki_ca which, time_t no
 out:
 	OPENSSL_free(der);
 	BIO_free_all(bio);
-	X509_EXTENSION_free(aki);
-	ASN1_INTEGER_free(crlnum);
-	ASN1_TIME_free(t);
+	return e;
+}
+
+static enum pki_err regenerate_crl(const char *dir, enum pki_ca which, time_t now)
+{
+	char p[PATH_MAX], *index = NULL;
+	size_t ilen = 0;
+	struct ca ca = {0};
+	X509_CRL *crl = NULL;
+	long n;
+	enum pki_err e;
+
+	e = ca_load(dir, which, &ca);
+	if (e != PKI_OK)
+		goto out;
+	n = read_crlnumber(dir, which);
+	e = PKI_EINDEX;
+	if (n < 0)
+		goto out;
+	e = path_of(p, sizeof(p), dir, which, "index.txt");
+	if (e == PKI_OK)
+		e = read_file(p, PKI_INDEX_MAX, &index, &ilen);
+	if (e != PKI_OK)
+		goto out;
+	crl = crl_new(&ca, now);
+	e = crl ? crl_add_index(crl, index) : PKI_ECRYPTO;
+	if (e == PKI_OK)
+		e = crl_sign(crl, &ca, n);
+	if (e == PKI_OK)
+		e = crl_write(dir, which, crl, n);
+out:
 	X509_CRL_free(crl);
-	free(copy);
 	free(index);
 	ca_release(&ca);
 	return e;

@@ -19,6 +19,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "util/file.h"
+
 #define PEM_MAX 16384 /* a 2048-bit key or a certificate is 1-3 KB of PEM */
 
 const char *state_strerror(int err)
@@ -299,53 +301,77 @@ out:
 	return e;
 }
 
+/* The file (file_read_all, at most STATE_FILE_MAX bytes) with its error as the state's. */
 static enum state_err read_bounded(const char *path, char **out, size_t *outlen)
 {
-	int fd = -1;
-	struct stat sb;
-	char *buf = NULL;
-	size_t have = 0;
-	enum state_err e = STATE_EIO;
+	if (file_read_all(path, STATE_FILE_MAX, out, outlen, NULL) == 0)
+		return STATE_OK;
+	if (errno == EFBIG)
+		return STATE_ETOOBIG;
+	return errno == ENOMEM ? STATE_ENOMEM : STATE_EIO;
+}
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &sb) != 0)
-		goto out;
-	if (!S_ISREG(sb.st_mode))
-		goto out;
-	if ((size_t)sb.st_size > STATE_FILE_MAX) {
-		e = STATE_ETOOBIG;
-		goto out;
+/* "person": the holder's fields, each bounded and checked. */
+static enum state_err load_person(json_t *root, struct card_person *p, char *detail,
+                                  size_t detaillen)
+{
+	json_t *person = json_object_get(root, "person");
+	enum state_err e;
+	struct {
+		const char *key;
+		char *dst;
+		size_t cap;
+		int optional, ascii;
+	} fields[] = {
+	    {"name", p->name, sizeof(p->name), 0, 0},
+	    {"name_alt", p->name_alt, sizeof(p->name_alt), 1, 0},
+	    {"gender", p->gender, sizeof(p->gender), 0, 1},
+	    {"birth", p->birth, sizeof(p->birth), 0, 1},
+	    {"address", p->address, sizeof(p->address), 0, 0},
+	    {"address_alt", p->address_alt, sizeof(p->address_alt), 1, 0},
+	    {"prefecture", p->prefecture, sizeof(p->prefecture), 0, 1},
+	    {"city", p->city, sizeof(p->city), 0, 1},
+	};
+
+	if (!json_is_object(person)) {
+		snprintf(detail, detaillen, "object \"person\"");
+		return STATE_EFIELD;
 	}
-	buf = malloc(STATE_FILE_MAX + 1);
-	if (!buf) {
-		e = STATE_ENOMEM;
-		goto out;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		e = get_text(person, fields[i].key, fields[i].dst, fields[i].cap,
+		             fields[i].optional, fields[i].ascii, detail, detaillen);
+		if (e != STATE_OK)
+			return e;
 	}
-	for (;;) {
-		ssize_t r = read(fd, buf + have, STATE_FILE_MAX + 1 - have);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto out;
-		if (r == 0)
-			break;
-		have += (size_t)r;
-		if (have > STATE_FILE_MAX) {
-			e = STATE_ETOOBIG;
-			goto out;
-		}
+	if (strlen(p->birth) != 9 || strspn(p->birth, "0123456789") != 9 ||
+	    strlen(p->gender) != 1 || !strchr("123", p->gender[0])) {
+		snprintf(detail, detaillen, "person.birth or person.gender");
+		return STATE_EFIELD;
 	}
-	*out = buf;
-	*outlen = have;
-	buf = NULL;
-	e = STATE_OK;
-out:
-	if (buf) {
-		OPENSSL_cleanse(buf, have);
-		free(buf);
+	return STATE_OK;
+}
+
+/* The members of the parsed state file into st. */
+static enum state_err load_members(json_t *root, struct card_state *st, char *detail,
+                                   size_t detaillen)
+{
+	json_t *v = json_object_get(root, "version");
+	enum state_err e;
+
+	if (!json_is_integer(v) || json_integer_value(v) != STATE_VERSION) {
+		snprintf(detail, detaillen, "version is not %d", STATE_VERSION);
+		return STATE_EJSON;
 	}
-	if (fd >= 0)
-		close(fd);
+	e = get_text(root, "token_label", st->token_label, sizeof(st->token_label), 0, 1, detail,
+	             detaillen);
+	if (e == STATE_OK)
+		e = load_half(root, "sign", "password", 1, &st->sign_key, &st->sign_cert,
+		              &st->sign_ca, &st->sign_pin, detail, detaillen);
+	if (e == STATE_OK)
+		e = load_half(root, "auth", "pin", 0, &st->auth_key, &st->auth_cert, &st->auth_ca,
+		              &st->auth_pin, detail, detaillen);
+	if (e == STATE_OK)
+		e = load_person(root, &st->person, detail, detaillen);
 	return e;
 }
 
@@ -353,7 +379,7 @@ enum state_err state_load(const char *path, struct card_state **out, char *detai
 {
 	char *text = NULL, dummy[1];
 	size_t len = 0;
-	json_t *root = NULL, *person, *v;
+	json_t *root = NULL;
 	json_error_t jerr;
 	struct card_state *st = NULL;
 	enum state_err e;
@@ -369,80 +395,26 @@ enum state_err state_load(const char *path, struct card_state **out, char *detai
 	e = read_bounded(path, &text, &len);
 	if (e != STATE_OK) {
 		snprintf(detail, detaillen, "%s", e == STATE_EIO ? strerror(errno) : path);
-		goto out;
+		return e;
 	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	e = STATE_EJSON;
 	if (!json_is_object(root)) {
 		snprintf(detail, detaillen, "line %d: %s", jerr.line,
 		         root ? "not an object" : jerr.text);
-		goto out;
-	}
-	v = json_object_get(root, "version");
-	if (!json_is_integer(v) || json_integer_value(v) != STATE_VERSION) {
-		snprintf(detail, detaillen, "version is not %d", STATE_VERSION);
-		goto out;
-	}
-	st = card_state_new();
-	if (!st) {
+		e = STATE_EJSON;
+	} else if (!(st = card_state_new())) {
 		e = STATE_ENOMEM;
-		goto out;
+	} else {
+		e = load_members(root, st, detail, detaillen);
 	}
-	e = get_text(root, "token_label", st->token_label, sizeof(st->token_label), 0, 1, detail,
-	             detaillen);
-	if (e != STATE_OK)
-		goto out;
-	e = load_half(root, "sign", "password", 1, &st->sign_key, &st->sign_cert, &st->sign_ca,
-	              &st->sign_pin, detail, detaillen);
-	if (e != STATE_OK)
-		goto out;
-	e = load_half(root, "auth", "pin", 0, &st->auth_key, &st->auth_cert, &st->auth_ca,
-	              &st->auth_pin, detail, detaillen);
-	if (e != STATE_OK)
-		goto out;
-	person = json_object_get(root, "person");
-	e = STATE_EFIELD;
-	if (!json_is_object(person)) {
-		snprintf(detail, detaillen, "object \"person\"");
-		goto out;
+	if (e == STATE_OK) {
+		*out = st;
+		st = NULL;
 	}
-	struct {
-		const char *key;
-		char *dst;
-		size_t cap;
-		int optional, ascii;
-	} fields[] = {
-	    {"name", st->person.name, sizeof(st->person.name), 0, 0},
-	    {"name_alt", st->person.name_alt, sizeof(st->person.name_alt), 1, 0},
-	    {"gender", st->person.gender, sizeof(st->person.gender), 0, 1},
-	    {"birth", st->person.birth, sizeof(st->person.birth), 0, 1},
-	    {"address", st->person.address, sizeof(st->person.address), 0, 0},
-	    {"address_alt", st->person.address_alt, sizeof(st->person.address_alt), 1, 0},
-	    {"prefecture", st->person.prefecture, sizeof(st->person.prefecture), 0, 1},
-	    {"city", st->person.city, sizeof(st->person.city), 0, 1},
-	};
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		e = get_text(person, fields[i].key, fields[i].dst, fields[i].cap,
-		             fields[i].optional, fields[i].ascii, detail, detaillen);
-		if (e != STATE_OK)
-			goto out;
-	}
-	if (strlen(st->person.birth) != 9 || strspn(st->person.birth, "0123456789") != 9 ||
-	    strlen(st->person.gender) != 1 || !strchr("123", st->person.gender[0])) {
-		snprintf(detail, detaillen, "person.birth or person.gender");
-		e = STATE_EFIELD;
-		goto out;
-	}
-	*out = st;
-	st = NULL;
-	e = STATE_OK;
-out:
 	card_state_free(st);
 	json_decref(root);
-	if (text) {
-		OPENSSL_cleanse(text, len);
-		free(text);
-	}
+	OPENSSL_cleanse(text, len);
+	free(text);
 	return e;
 }
 
@@ -540,80 +512,13 @@ static json_t *state_json(const struct card_state *st)
 	return root;
 }
 
-static int write_all(int fd, const void *data, size_t n)
-{
-	const char *p = data;
-
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int fsync_dir_of(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd, r;
-
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else if ((size_t)(slash - path) < sizeof(dir))
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	else
-		return -1;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 enum state_err state_write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
-	char tmp[PATH_MAX];
-	int fd = -1, saved_errno;
-	enum state_err e = STATE_EIO;
-
 	if (!path || (!data && len))
 		return STATE_EINPUT;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp))
+	if (strlen(path) + sizeof(".tmp.XXXXXX") > PATH_MAX)
 		return STATE_EINPUT;
-	fd = mkstemp(tmp); /* mode 0600 */
-	if (fd < 0) {
-		tmp[0] = '\0';
-		goto out;
-	}
-	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0)
-		goto out;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto out;
-	tmp[0] = '\0';
-	if (fsync_dir_of(path) != 0)
-		goto out;
-	e = STATE_OK;
-out:
-	saved_errno = errno;
-	if (fd >= 0)
-		close(fd);
-	if (tmp[0])
-		unlink(tmp);
-	errno = saved_errno;
-	return e;
+	return file_write_atomic(path, data, len, mode) == 0 ? STATE_OK : STATE_EIO;
 }
 
 enum state_err state_save(const char *path, const struct card_state *st)

@@ -308,8 +308,7 @@ static enum serve_end serve_conn(card *c, int fd, const struct vpcd_serve_opts *
 		if (remove_after >= 0 && answered >= remove_after) {
 			if (o->log)
 				fprintf(o->log,
-				        "madoguchi-card: pulling the card out after %ld "
-				        "APDUs\n",
+				        "madoguchi-card: pulling the card out after %ld APDUs\n",
 				        answered);
 			return END_PULLED_AUTO;
 		}
@@ -376,8 +375,8 @@ enum vpcd_err vpcd_serve(card *c, const struct vpcd_serve_opts *o)
 			break;
 		if (end == END_CLOSED || end == END_ERROR) {
 			if (o->log)
-				fprintf(o->log, "madoguchi-card: the reader went away; "
-				                "reconnecting\n");
+				fprintf(o->log,
+				        "madoguchi-card: the reader went away; reconnecting\n");
 			sleep_ms(RETRY_MS);
 			continue;
 		}
