@@ -715,16 +715,73 @@ static int split_row(char *line, struct row *r)
 
 static enum pki_err regenerate_crl(const char *dir, enum pki_ca which, time_t now);
 
+/* The index text old with the row of serial marked revoked at revdate for reason: *out
+ * (malloc'd) of *outlen bytes. PKI_ENOTFOUND without such a row, PKI_EEXISTS when it is
+ * revoked already. */
+static enum pki_err mark_revoked(const char *old, size_t oldlen, const char *serial,
+                                 const char *revdate, const char *reason, char **out,
+                                 size_t *outlen)
+{
+	size_t cap = oldlen + 64, o = 0;
+	char *buf = malloc(cap + 1), *copy = malloc(INDEX_LINE_MAX + 1);
+	enum pki_err e = PKI_ENOMEM;
+	int found = 0;
+
+	if (!buf || !copy)
+		goto out;
+	for (const char *line = old, *next; *line; line = next) {
+		struct row r;
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		next = nl ? nl + 1 : line + len;
+		e = PKI_EINDEX;
+		if (len > INDEX_LINE_MAX)
+			goto out;
+		memcpy(copy, line, len);
+		copy[len] = '\0';
+		if (len == 0)
+			continue;
+		if (!split_row(copy, &r))
+			goto out;
+		if (!found && strcasecmp(r.serial, serial) == 0) {
+			found = 1;
+			if (r.status[0] == 'R') {
+				e = PKI_EEXISTS;
+				goto out;
+			}
+			int w = snprintf(buf + o, cap + 1 - o, "R\t%s\t%s,%s\t%s\t%s\t%s\n",
+			                 r.expiry, revdate, reason, r.serial, r.file, r.subject);
+			if (w < 0 || (size_t)w >= cap + 1 - o)
+				goto out; /* PKI_EINDEX */
+			o += (size_t)w;
+			continue;
+		}
+		if (len + 1 > cap - o)
+			goto out; /* PKI_EINDEX */
+		memcpy(buf + o, line, len);
+		o += len;
+		buf[o++] = '\n';
+	}
+	e = found ? PKI_OK : PKI_ENOTFOUND;
+	if (e == PKI_OK) {
+		*out = buf, *outlen = o;
+		buf = NULL;
+	}
+out:
+	free(copy);
+	free(buf);
+	return e;
+}
+
 /* Revoke under the PKI lock (held by the caller). */
 static enum pki_err revoke_locked(const char *dir, enum pki_ca which, const char *serial,
                                   const char *reason, time_t now)
 {
 	char p[PATH_MAX], revdate[32];
-	char *old = NULL, *copy = NULL, *out = NULL;
-	size_t oldlen = 0, outlen = 0, cap;
+	char *old = NULL, *out = NULL;
+	size_t oldlen = 0, outlen = 0;
 	ASN1_TIME *t = NULL;
 	enum pki_err e;
-	int found = 0;
 
 	if (!dir || !serial || !*serial || strlen(serial) > 128 ||
 	    strspn(serial, "0123456789ABCDEFabcdef") != strlen(serial))
@@ -742,57 +799,13 @@ static enum pki_err revoke_locked(const char *dir, enum pki_ca which, const char
 	t = ASN1_UTCTIME_adj(NULL, now, 0, 0);
 	if (!t || !asn1_time_text(t, revdate, sizeof(revdate)))
 		goto out;
-	e = PKI_ENOMEM;
-	cap = oldlen + 64;
-	out = malloc(cap + 1);
-	copy = malloc(INDEX_LINE_MAX + 1);
-	if (!out || !copy)
-		goto out;
-	for (char *line = old, *next; *line; line = next) {
-		struct row r;
-		size_t len;
-		char *nl = strchr(line, '\n');
-		len = nl ? (size_t)(nl - line) : strlen(line);
-		next = nl ? nl + 1 : line + len;
-		e = PKI_EINDEX;
-		if (len > INDEX_LINE_MAX)
-			goto out;
-		memcpy(copy, line, len);
-		copy[len] = '\0';
-		if (len == 0)
-			continue;
-		if (!split_row(copy, &r))
-			goto out;
-		if (!found && strcasecmp(r.serial, serial) == 0) {
-			found = 1;
-			if (r.status[0] == 'R') {
-				e = PKI_EEXISTS;
-				goto out;
-			}
-			int w =
-			    snprintf(out + outlen, cap + 1 - outlen, "R\t%s\t%s,%s\t%s\t%s\t%s\n",
-			             r.expiry, revdate, reason, r.serial, r.file, r.subject);
-			if (w < 0 || (size_t)w >= cap + 1 - outlen)
-				goto out; /* PKI_EINDEX */
-			outlen += (size_t)w;
-			continue;
-		}
-		if (len + 1 > cap - outlen)
-			goto out; /* PKI_EINDEX */
-		memcpy(out + outlen, line, len);
-		outlen += len;
-		out[outlen++] = '\n';
-	}
-	if (!found) {
-		e = PKI_ENOTFOUND;
-		goto out;
-	}
-	e = write_file(p, out, outlen, 0644);
+	e = mark_revoked(old, oldlen, serial, revdate, reason, &out, &outlen);
+	if (e == PKI_OK)
+		e = write_file(p, out, outlen, 0644);
 	if (e == PKI_OK)
 		e = regenerate_crl(dir, which, now);
 out:
 	ASN1_TIME_free(t);
-	free(copy);
 	free(out);
 	free(old);
 	return e;

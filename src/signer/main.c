@@ -132,15 +132,89 @@ static int fd_password(int fd, char *buf, size_t cap)
 	return 0;
 }
 
+/* The line being typed at the password prompt. */
+struct pw_line {
+	char *buf;
+	size_t cap, n;
+	int esc; /* 1 after ESC, 2 inside an escape sequence */
+};
+
+/* One byte typed: 1 for Enter, -1 for Ctrl-D on an empty line (cancel), else 0. The echo is
+ * one '*' per character, so Backspace and Ctrl-U count UTF-8 characters, not bytes. */
+static int pw_key(struct tty_ui *u, struct pw_line *l, unsigned char c)
+{
+	if (l->esc == 1) { /* ESC [ or ESC O start a sequence; anything else ends it */
+		l->esc = (c == '[' || c == 'O') ? 2 : 0;
+		return 0;
+	}
+	if (l->esc == 2) {
+		if (c >= 0x40 && c <= 0x7E)
+			l->esc = 0;
+		return 0;
+	}
+	if (c == '\r' || c == '\n')
+		return 1;
+	if (c == 0x1B) {
+		l->esc = 1;
+	} else if (c == 0x7F || c == 0x08) {
+		if (l->n > 0) {
+			while (l->n > 0 && ((unsigned char)l->buf[l->n - 1] & 0xC0) == 0x80)
+				l->n--; /* a whole UTF-8 character */
+			if (l->n > 0)
+				l->n--;
+			(void)!write(u->tty_fd, "\b \b", 3);
+		}
+	} else if (c == 0x15) { /* Ctrl-U */
+		for (size_t i = 0; i < l->n; i++)
+			if (((unsigned char)l->buf[i] & 0xC0) != 0x80)
+				(void)!write(u->tty_fd, "\b \b", 3);
+		l->n = 0;
+	} else if (c == 0x04) { /* Ctrl-D */
+		if (l->n == 0)
+			return -1;
+	} else if (c >= 0x20 && l->n + 1 < l->cap && l->n < PW_READ_MAX) {
+		l->buf[l->n++] = (char)c;
+		if ((c & 0xC0) != 0x80)
+			(void)!write(u->tty_fd, "*", 1);
+	}
+	return 0;
+}
+
+struct saved_signals {
+	struct sigaction intr, term, hup, quit;
+};
+
+/* While the terminal is raw, a signal that ends the program restores it first. */
+static void catch_signals(struct saved_signals *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = restore_tty_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old->intr);
+	sigaction(SIGTERM, &sa, &old->term);
+	sigaction(SIGHUP, &sa, &old->hup);
+	sigaction(SIGQUIT, &sa, &old->quit);
+}
+
+static void restore_signals(const struct saved_signals *old)
+{
+	sigaction(SIGINT, &old->intr, NULL);
+	sigaction(SIGTERM, &old->term, NULL);
+	sigaction(SIGHUP, &old->hup, NULL);
+	sigaction(SIGQUIT, &old->quit, NULL);
+}
+
 /* Interactive entry on /dev/tty: no echo, one '*' per character typed, Backspace and Ctrl-U
  * edit, Enter is 「次へ」, Ctrl-D on an empty line cancels. Escape sequences (arrow keys) are
  * skipped. */
 static int tty_password(struct tty_ui *u, const char *prompt, char *buf, size_t cap)
 {
 	struct termios raw;
-	struct sigaction sa, old_int, old_term, old_hup, old_quit;
-	size_t n = 0;
-	int rc = -1, esc = 0;
+	struct saved_signals old;
+	struct pw_line line = {buf, cap, 0, 0};
+	int rc = -1, k = 0;
 	unsigned char c = 0;
 
 	if (u->tty_fd < 0 || tcgetattr(u->tty_fd, &g_tty_saved) != 0)
@@ -150,61 +224,21 @@ static int tty_password(struct tty_ui *u, const char *prompt, char *buf, size_t 
 	raw.c_lflag &= (tcflag_t) ~(ECHO | ICANON);
 	raw.c_cc[VMIN] = 1;
 	raw.c_cc[VTIME] = 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = restore_tty_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGHUP, &sa, &old_hup);
-	sigaction(SIGQUIT, &sa, &old_quit);
-	if (tcsetattr(u->tty_fd, TCSAFLUSH, &raw) != 0)
-		goto out;
-	g_tty_raw = 1;
-	dprintf(u->tty_fd, "  %s", prompt);
-	for (;;) {
-		ssize_t r = read(u->tty_fd, &c, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			goto out;
-		if (esc == 1) { /* ESC [ or ESC O start a sequence; anything else ends it */
-			esc = (c == '[' || c == 'O') ? 2 : 0;
-			continue;
-		}
-		if (esc == 2) {
-			if (c >= 0x40 && c <= 0x7E)
-				esc = 0;
-			continue;
-		}
-		if (c == '\r' || c == '\n')
-			break;
-		if (c == 0x1B) {
-			esc = 1;
-		} else if (c == 0x7F || c == 0x08) {
-			if (n > 0) {
-				while (n > 0 && ((unsigned char)buf[n - 1] & 0xC0) == 0x80)
-					n--; /* a whole UTF-8 character */
-				if (n > 0)
-					n--;
-				(void)!write(u->tty_fd, "\b \b", 3);
-			}
-		} else if (c == 0x15) { /* Ctrl-U */
-			for (size_t i = 0; i < n; i++)
-				if (((unsigned char)buf[i] & 0xC0) != 0x80)
-					(void)!write(u->tty_fd, "\b \b", 3);
-			n = 0;
-		} else if (c == 0x04) { /* Ctrl-D */
-			if (n == 0)
-				goto out;
-		} else if (c >= 0x20 && n + 1 < cap && n < PW_READ_MAX) {
-			buf[n++] = (char)c;
-			if ((c & 0xC0) != 0x80)
-				(void)!write(u->tty_fd, "*", 1);
+	catch_signals(&old);
+	if (tcsetattr(u->tty_fd, TCSAFLUSH, &raw) == 0) {
+		g_tty_raw = 1;
+		dprintf(u->tty_fd, "  %s", prompt);
+		while (k == 0) {
+			ssize_t r = read(u->tty_fd, &c, 1);
+			if (r < 0 && errno == EINTR)
+				continue;
+			k = r <= 0 ? -1 : pw_key(u, &line, c);
 		}
 	}
-	buf[n] = '\0';
-	rc = 0;
-out:
+	if (k == 1) {
+		buf[line.n] = '\0';
+		rc = 0;
+	}
 	c = 0;
 	if (rc != 0)
 		explicit_bzero(buf, cap);
@@ -212,10 +246,7 @@ out:
 		(void)tcsetattr(u->tty_fd, TCSAFLUSH, &g_tty_saved);
 	g_tty_raw = 0;
 	(void)!write(u->tty_fd, "\n", 1);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
+	restore_signals(&old);
 	return rc;
 }
 
