@@ -173,6 +173,7 @@ int signer_options_parse(int argc, char **argv, struct signer_options *o)
 	o->card_timeout = DEFAULT_CARD_TIMEOUT;
 	o->pw_fd = -1;
 	opterr = 0;
+	optind = 0; /* glibc: a fresh scan, also when a front end parses a second time */
 	while ((opt = getopt_long(argc, argv, "", OPTIONS, NULL)) != -1)
 		if ((rc = take_option(o, opt, optarg, argv[optind - 1])) != 0)
 			return rc;

@@ -36,6 +36,7 @@
 #include "signer/cades.h"
 #include "signer/flow.h"
 #include "signer/msg.h"
+#include "signer/options.h"
 #include "signer/signreq.h"
 
 #define ID "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdE"
@@ -1451,6 +1452,58 @@ static void test_write_file_and_time(void **state)
 	assert_string_equal(out, "2026-04-01 09:00 JST");
 }
 
+/* The command line as the terminal program and a later front end read it. */
+static int parse_argv(struct signer_options *o, const char *first, ...)
+{
+	char *argv[16] = {"madoguchi-sign"};
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *a = first; a && argc < 15; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return signer_options_parse(argc, argv, o);
+}
+
+static void test_options(void **state)
+{
+	static struct signer_options o;
+
+	assert_int_equal(parse_argv(&o, "--lang", "en", "--reader", "Virtual", "--card-timeout",
+	                            "5", "--allow", "portal.example.jp:8443",
+	                            "madoguchi-sign://portal.example.jp/sign/x", NULL),
+	                 0);
+	assert_int_equal(o.lang, LANG_EN);
+	assert_string_equal(o.reader, "Virtual");
+	assert_int_equal(o.card_timeout, 5);
+	assert_int_equal(o.pw_fd, -1);
+	assert_int_equal(o.allow.n, 1);
+	assert_int_equal(o.allow.e[0].port, 8443);
+	assert_string_equal(o.link, "madoguchi-sign://portal.example.jp/sign/x");
+	assert_null(o.request_file);
+
+	assert_int_equal(parse_argv(&o, "--request-file", "r.json", "--out", "s.p7s", NULL), 0);
+	assert_int_equal(o.lang, LANG_JA);
+	assert_int_equal(o.card_timeout, 60); /* the default */
+	assert_string_equal(o.request_file, "r.json");
+	assert_string_equal(o.out, "s.p7s");
+	assert_null(o.link);
+
+	assert_int_equal(parse_argv(&o, "--help", "extra", NULL), 0);
+	assert_true(o.help);
+	/* each refusal is the usage exit code */
+	assert_int_equal(parse_argv(&o, "--card-timeout", "0", "x", NULL), SIGNER_EUSAGE);
+	assert_int_equal(parse_argv(&o, "--lang", "fr", "x", NULL), SIGNER_EUSAGE);
+	assert_int_equal(parse_argv(&o, "--bogus", "x", NULL), SIGNER_EUSAGE);
+	assert_int_equal(parse_argv(&o, "a", "b", NULL), SIGNER_EUSAGE);
+	assert_int_equal(parse_argv(&o, NULL), SIGNER_EUSAGE);
+	assert_int_equal(parse_argv(&o, "--request-file", "r.json", NULL), SIGNER_EUSAGE);
+	assert_int_equal(parse_argv(&o, "--request-file", "r.json", "x", NULL), SIGNER_EUSAGE);
+	assert_int_equal(parse_argv(&o, "--password-fd", "999", "x", NULL), SIGNER_EUSAGE);
+}
+
 /* ---- fixtures ------------------------------------------------------------------------------- */
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -1514,6 +1567,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_flow_portal_refusals, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_flow_fetch_problems, fx_setup, fx_teardown),
 	    cmocka_unit_test(test_write_file_and_time),
+	    cmocka_unit_test(test_options),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
