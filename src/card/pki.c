@@ -599,6 +599,14 @@ out:
 
 /* ---- index (the format of openssl ca's index.txt) ------------------------------------ */
 
+/* The CA's index.txt: its path into p (PATH_MAX bytes) and its text. */
+static enum pki_err read_index(const char *dir, enum pki_ca which, char *p, char **text,
+                               size_t *len)
+{
+	enum pki_err e = path_of(p, PATH_MAX, dir, which, "index.txt");
+	return e == PKI_OK ? read_file(p, PKI_INDEX_MAX, text, len) : e;
+}
+
 /* The serial number as openssl ca and openssl ocsp write it (BN_bn2hex, upper case). */
 static char *serial_hex(const ASN1_INTEGER *serial)
 {
@@ -636,10 +644,7 @@ static enum pki_err index_add(const char *dir, enum pki_ca which, X509 *x)
 	size_t oldlen = 0, linelen, total;
 	enum pki_err e;
 
-	e = path_of(p, sizeof(p), dir, which, "index.txt");
-	if (e != PKI_OK)
-		return e;
-	e = read_file(p, PKI_INDEX_MAX, &old, &oldlen);
+	e = read_index(dir, which, p, &old, &oldlen);
 	if (e != PKI_OK)
 		return e;
 	e = PKI_ECRYPTO;
@@ -713,6 +718,27 @@ static int split_row(char *line, struct row *r)
 	return strlen(r->status) == 1 && strchr("VRE", r->status[0]) && *r->serial;
 }
 
+/* The index text's next non-empty line from *pos: *line and *len where it stands, r its
+ * fields (in copy, INDEX_LINE_MAX + 1 bytes); *pos moves past it. 1 with a row, 0 at the end,
+ * -1 for a line too long or not a row. */
+static int index_next(const char **pos, char *copy, struct row *r, const char **line, size_t *len)
+{
+	while (**pos) {
+		const char *nl = strchr(*pos, '\n');
+		*line = *pos;
+		*len = nl ? (size_t)(nl - *line) : strlen(*line);
+		*pos = nl ? nl + 1 : *line + *len;
+		if (*len == 0)
+			continue;
+		if (*len > INDEX_LINE_MAX)
+			return -1;
+		memcpy(copy, *line, *len);
+		copy[*len] = '\0';
+		return split_row(copy, r) ? 1 : -1;
+	}
+	return 0;
+}
+
 static enum pki_err regenerate_crl(const char *dir, enum pki_ca which, time_t now);
 
 /* The index text old with the row of serial marked revoked at revdate for reason: *out
@@ -725,23 +751,15 @@ static enum pki_err mark_revoked(const char *old, size_t oldlen, const char *ser
 	size_t cap = oldlen + 64, o = 0;
 	char *buf = malloc(cap + 1), *copy = malloc(INDEX_LINE_MAX + 1);
 	enum pki_err e = PKI_ENOMEM;
-	int found = 0;
+	struct row r;
+	size_t len;
+	int found = 0, rc;
 
 	if (!buf || !copy)
 		goto out;
-	for (const char *line = old, *next; *line; line = next) {
-		struct row r;
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		next = nl ? nl + 1 : line + len;
+	for (const char *pos = old, *line; (rc = index_next(&pos, copy, &r, &line, &len)) != 0;) {
 		e = PKI_EINDEX;
-		if (len > INDEX_LINE_MAX)
-			goto out;
-		memcpy(copy, line, len);
-		copy[len] = '\0';
-		if (len == 0)
-			continue;
-		if (!split_row(copy, &r))
+		if (rc < 0)
 			goto out;
 		if (!found && strcasecmp(r.serial, serial) == 0) {
 			found = 1;
@@ -790,9 +808,7 @@ static enum pki_err revoke_locked(const char *dir, enum pki_ca which, const char
 		reason = "unspecified";
 	if (reason_index(reason) < 0)
 		return PKI_EINPUT;
-	e = path_of(p, sizeof(p), dir, which, "index.txt");
-	if (e == PKI_OK)
-		e = read_file(p, PKI_INDEX_MAX, &old, &oldlen);
+	e = read_index(dir, which, p, &old, &oldlen);
 	if (e != PKI_OK)
 		goto out;
 	e = PKI_ECRYPTO;
@@ -943,25 +959,19 @@ static X509_CRL *crl_new(const struct ca *ca, time_t now)
 static enum pki_err crl_add_index(X509_CRL *crl, const char *index)
 {
 	char *copy = malloc(INDEX_LINE_MAX + 1);
+	const char *pos = index, *line;
 	enum pki_err e = PKI_OK;
+	struct row r;
+	size_t len;
+	int rc;
 
 	if (!copy)
 		return PKI_ENOMEM;
-	for (const char *line = index, *next; *line && e == PKI_OK; line = next) {
-		struct row r;
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		next = nl ? nl + 1 : line + len;
-		if (len == 0)
-			continue;
-		e = PKI_EINDEX;
-		if (len > INDEX_LINE_MAX)
-			break;
-		memcpy(copy, line, len);
-		copy[len] = '\0';
-		if (!split_row(copy, &r))
-			break;
-		e = r.status[0] == 'R' && !add_revoked(crl, &r) ? PKI_ECRYPTO : PKI_OK;
+	while (e == PKI_OK && (rc = index_next(&pos, copy, &r, &line, &len)) != 0) {
+		if (rc < 0)
+			e = PKI_EINDEX;
+		else if (r.status[0] == 'R' && !add_revoked(crl, &r))
+			e = PKI_ECRYPTO;
 	}
 	free(copy);
 	return e;
@@ -1041,9 +1051,7 @@ static enum pki_err regenerate_crl(const char *dir, enum pki_ca which, time_t no
 	e = PKI_EINDEX;
 	if (n < 0)
 		goto out;
-	e = path_of(p, sizeof(p), dir, which, "index.txt");
-	if (e == PKI_OK)
-		e = read_file(p, PKI_INDEX_MAX, &index, &ilen);
+	e = read_index(dir, which, p, &index, &ilen);
 	if (e != PKI_OK)
 		goto out;
 	crl = crl_new(&ca, now);
