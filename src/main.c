@@ -110,7 +110,10 @@ static int prepare_store(const app *a, int migrate, char *err, size_t errlen)
 		if (applied)
 			log_info("applied %u migration(s)", applied);
 	}
-	store_schema_version(s, &version);
+	if (store_schema_version(s, &version) != STORE_OK) {
+		snprintf(err, errlen, "schema version: %.400s", store_errmsg(s));
+		goto out;
+	}
 	unsigned latest = store_n_migrations ? store_migrations[store_n_migrations - 1].number : 0;
 	if (version < latest) {
 		snprintf(err, errlen,
