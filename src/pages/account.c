@@ -124,6 +124,16 @@ void defer_job(req *r, job *j)
 	req_defer(r, job_run, job_finish, j);
 }
 
+void defer_with_secret(req *r, form *f, job *j, const char *name)
+{
+	if (j && name && copy_secret(&j->pw, &j->pw_len, f, name) < 0) {
+		acct_job_free(j);
+		j = NULL;
+	}
+	form_release(f);
+	defer_job(r, j);
+}
+
 static void background_run(store *s, const app *a, void *arg)
 {
 	job_run(s, a, arg);
@@ -368,15 +378,9 @@ void token_post(req *r, job_work_fn *work, job_done_fn *done, int with_password)
 		}
 	}
 	job *j = acct_job_new(r, work, done);
-	if (j) {
+	if (j)
 		snprintf(j->token, sizeof(j->token), "%s", t);
-		if (with_password && copy_secret(&j->pw, &j->pw_len, &f, "password") < 0) {
-			acct_job_free(j);
-			j = NULL;
-		}
-	}
-	form_release(&f);
-	defer_job(r, j);
+	defer_with_secret(r, &f, j, with_password ? "password" : NULL);
 }
 
 static void render_mail_sent(req *r, const char *kind)

@@ -62,6 +62,8 @@ void acct_job_free(job *j);
 int copy_secret(char **dst, size_t *dlen, const form *f, const char *name);
 /* Runs j on the pool and answers with j->done; a NULL j (out of memory) gets the 503 page. */
 void defer_job(req *r, job *j);
+/* Copies the form's secret name (none when NULL) into j->pw, releases f and defers j. */
+void defer_with_secret(req *r, form *f, job *j, const char *name);
 /* Runs j on the pool after the answer was given (mailing work that must not show in the
  * answer's timing); j is freed. */
 void defer_job_background(job *j);

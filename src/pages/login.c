@@ -137,13 +137,8 @@ void page_login_post(req *r)
 	if (j) {
 		snprintf(j->email, sizeof(j->email), "%s", email);
 		snprintf(j->ret, sizeof(j->ret), "%s", ret);
-		if (copy_secret(&j->pw, &j->pw_len, &f, "password") < 0) {
-			acct_job_free(j);
-			j = NULL;
-		}
 	}
-	form_release(&f);
-	defer_job(r, j);
+	defer_with_secret(r, &f, j, "password");
 }
 
 /* A session the store could not delete still ends in the browser (the cookie goes), but the

@@ -138,15 +138,9 @@ void page_register_post(req *r)
 		return;
 	}
 	job *j = acct_job_new(r, work_register, done_register);
-	if (j) {
+	if (j)
 		snprintf(j->email, sizeof(j->email), "%s", email);
-		if (copy_secret(&j->pw, &j->pw_len, &f, "password") < 0) {
-			acct_job_free(j);
-			j = NULL;
-		}
-	}
-	form_release(&f);
-	defer_job(r, j);
+	defer_with_secret(r, &f, j, "password");
 }
 
 /* ---- 確認メールの再送: answered at once, mailed afterwards (email_form_post) ---- */
