@@ -383,38 +383,18 @@ void token_post(req *r, job_work_fn *work, job_done_fn *done, int with_password)
 	defer_with_secret(r, &f, j, with_password ? "password" : NULL);
 }
 
-static void render_mail_sent(req *r, const char *kind)
+static void render_mail_sent(req *r, const link_mail *m)
 {
 	render_message(r, 200, "メールを送りました", MAIL_SENT_TEXT,
-	               strcmp(kind, "forgot") == 0 ? "リンクの有効期限は1時間です。"
-	                                           : "リンクの有効期限は24時間です。",
+	               strcmp(m->form, "forgot") == 0 ? "リンクの有効期限は1時間です。"
+	                                              : "リンクの有効期限は24時間です。",
 	               "/login", "ログインへ");
 }
 
-void email_form_post(req *r, job_work_fn *work, const char *kind)
+/* The work of email_form_post; nothing is answered from here, store errors are logged. */
+static void mail_link(store *s, const app *a, job *j)
 {
-	form f;
-	if (post_start(r, &f) < 0)
-		return;
-	char email[ACCOUNT_EMAIL_MAX + 1];
-	const char *em = form_get(&f, "email"), *err = NULL;
-	size_t el = em ? acct_value_len(&f, "email") : 0;
-	if (account_check_email(em ? em : "", el, email, sizeof(email), &err) < 0) {
-		render_email_form(r, kind, typed_email(&f), err, 200);
-		form_release(&f);
-		return;
-	}
-	form_release(&f);
-	render_mail_sent(r, kind);
-	job *j = acct_job_new(r, work, NULL);
-	if (!j)
-		return;
-	snprintf(j->email, sizeof(j->email), "%s", email);
-	defer_job_background(j);
-}
-
-void mail_link(store *s, const app *a, job *j, const link_mail *m)
-{
+	const link_mail *m = j->link;
 	store_account acct;
 	char token[TOKEN_LEN + 1];
 	int e = store_account_by_email(s, j->email, &acct);
@@ -438,6 +418,29 @@ void mail_link(store *s, const app *a, job *j, const link_mail *m)
 		return;
 fail:
 	log_error("account: no %s link mailed: %s", m->kind, store_errmsg(s));
+}
+
+void email_form_post(req *r, const link_mail *m)
+{
+	form f;
+	if (post_start(r, &f) < 0)
+		return;
+	char email[ACCOUNT_EMAIL_MAX + 1];
+	const char *em = form_get(&f, "email"), *err = NULL;
+	size_t el = em ? acct_value_len(&f, "email") : 0;
+	if (account_check_email(em ? em : "", el, email, sizeof(email), &err) < 0) {
+		render_email_form(r, m->form, typed_email(&f), err, 200);
+		form_release(&f);
+		return;
+	}
+	form_release(&f);
+	render_mail_sent(r, m);
+	job *j = acct_job_new(r, mail_link, NULL);
+	if (!j)
+		return;
+	j->link = m;
+	snprintf(j->email, sizeof(j->email), "%s", email);
+	defer_job_background(j);
 }
 
 /* ---------- work helpers ---------- */

@@ -22,6 +22,19 @@ extern const char ACCT_TRY_LATER[];    /* the second sentence of every 503 */
 extern const char ACCT_LINK_EXPIRED[]; /* a mailed link expired or already used */
 extern const char ACCT_THROTTLED[];    /* job->msg of a request over a throttle's limit */
 
+/* A link mailed on request (email_form_post): a new token of kind for the account of the
+ * address, if there is one, within the mailbox's quota; the old unused links of the kind
+ * end. */
+typedef struct link_mail {
+	const char *form; /* the form's template: "forgot" or "resend" */
+	const char *kind; /* of the token */
+	long long ttl;
+	const char *subject; /* after 【city】 */
+	const char *body;    /* the format of queue_mail */
+	const char *path;    /* of the link */
+	int only_unverified; /* none for an address already confirmed */
+} link_mail;
+
 typedef struct job job;
 /* On the pool: fills the results of j. */
 typedef void job_work_fn(store *s, const app *a, job *j);
@@ -41,8 +54,9 @@ struct job {
 	char token[TOKEN_LEN + 1];
 	char ret[512];
 	char peer[64];
-	char tmpl[32];    /* template of the anonymous-session form to render */
-	req_session sess; /* the request's session (copy) */
+	char tmpl[32];         /* template of the anonymous-session form to render */
+	const link_mail *link; /* of email_form_post */
+	req_session sess;      /* the request's session (copy) */
 	int had_session;
 	/* results */
 	int ok;
@@ -84,24 +98,10 @@ void link_page(req *r, const char *tmpl);
 /* POST of a mailed link's form; with_password: the reset's new password is checked first. */
 void token_post(req *r, job_work_fn *work, job_done_fn *done, int with_password);
 
-/* POST of 「パスワードを忘れた」 or 「確認メールの再送」 (kind "forgot" or "resend"): a checked
- * address is answered at once and work then runs on the pool, the same way for every
- * address, so that how long the answer takes cannot tell a registered one. */
-void email_form_post(req *r, job_work_fn *work, const char *kind);
-
-/* A mailed link of a kind of token, for mail_link. */
-typedef struct link_mail {
-	const char *kind; /* of the token */
-	long long ttl;
-	const char *subject; /* after 【city】 */
-	const char *body;    /* the format of queue_mail */
-	const char *path;    /* of the link */
-	int only_unverified; /* none for an address already confirmed */
-} link_mail;
-/* The work of email_form_post: a new link of m for the account of j->email, if there is one,
- * within the mailbox's quota; the old unused links of the kind end. Nothing is answered from
- * here; store errors are logged. */
-void mail_link(store *s, const app *a, job *j, const link_mail *m);
+/* POST of 「パスワードを忘れた」 or 「確認メールの再送」: a checked address is answered at once
+ * and the link of m is mailed afterwards on the pool, the same way for every address, so
+ * that how long the answer takes cannot tell a registered one. */
+void email_form_post(req *r, const link_mail *m);
 
 /* Rendering. */
 json_t *acct_field(const char *name, const char *label, const char *type, const char *value,

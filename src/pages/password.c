@@ -33,12 +33,12 @@ void render_reset(req *r, const char *token, const char *err, int status)
 	resp_page(r, status, "reset", ctx);
 }
 
-static void work_forgot(store *s, const app *a, job *j)
-{
-	static const link_mail m = {"reset",    RESET_TTL,         "パスワードの再設定",
-	                            MAIL_RESET, "/password/reset", 0};
-	mail_link(s, a, j, &m);
-}
+static const link_mail FORGOT = {.form = "forgot",
+                                 .kind = "reset",
+                                 .ttl = RESET_TTL,
+                                 .subject = "パスワードの再設定",
+                                 .body = MAIL_RESET,
+                                 .path = "/password/reset"};
 
 void page_forgot(req *r)
 {
@@ -47,7 +47,7 @@ void page_forgot(req *r)
 
 void page_forgot_post(req *r)
 {
-	email_form_post(r, work_forgot, "forgot");
+	email_form_post(r, &FORGOT);
 }
 
 /* Uses up the link: 1 with its account in *id, 0 when it is not valid (or over the client's

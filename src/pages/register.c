@@ -145,12 +145,13 @@ void page_register_post(req *r)
 
 /* ---- 確認メールの再送: answered at once, mailed afterwards (email_form_post) ---- */
 
-static void work_resend(store *s, const app *a, job *j)
-{
-	static const link_mail m = {"verify",    VERIFY_TTL,          "利用者登録の確認",
-	                            MAIL_VERIFY, "/register/confirm", 1};
-	mail_link(s, a, j, &m);
-}
+static const link_mail RESEND = {.form = "resend",
+                                 .kind = "verify",
+                                 .ttl = VERIFY_TTL,
+                                 .subject = "利用者登録の確認",
+                                 .body = MAIL_VERIFY,
+                                 .path = "/register/confirm",
+                                 .only_unverified = 1};
 
 void page_resend(req *r)
 {
@@ -159,7 +160,7 @@ void page_resend(req *r)
 
 void page_resend_post(req *r)
 {
-	email_form_post(r, work_resend, "resend");
+	email_form_post(r, &RESEND);
 }
 
 /* ---- the confirmation link ---- */
