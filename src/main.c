@@ -4,7 +4,6 @@
  * signature and the CA certificates for checking it with `openssl cms -verify`. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 #include "store/migrations.h"
 #include "store/store.h"
 #include "sig/verify.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #define VERSION "0.1.0"
@@ -78,8 +78,12 @@ static void ensure_db_dir(const char *url)
 static void ensure_demo_account(store *s, const app *a)
 {
 	store_account acct;
-	if (store_account_by_email(s, DEMO_EMAIL, &acct) == STORE_OK)
+	int e = store_account_by_email(s, DEMO_EMAIL, &acct);
+	if (e != STORE_ENOTFOUND) {
+		if (e != STORE_OK)
+			log_error("demo resident: %s", store_errmsg(s));
 		return;
+	}
 	pw_params pp = {(unsigned)a->cfg.argon2_t_cost, (unsigned)a->cfg.argon2_m_cost_kib,
 	                (unsigned)a->cfg.argon2_parallelism};
 	char hash[STORE_HASH_MAX + 1];
@@ -110,7 +114,10 @@ static int prepare_store(const app *a, int migrate, char *err, size_t errlen)
 		if (applied)
 			log_info("applied %u migration(s)", applied);
 	}
-	store_schema_version(s, &version);
+	if (store_schema_version(s, &version) != STORE_OK) {
+		snprintf(err, errlen, "schema version: %.400s", store_errmsg(s));
+		goto out;
+	}
 	unsigned latest = store_n_migrations ? store_migrations[store_n_migrations - 1].number : 0;
 	if (version < latest) {
 		snprintf(err, errlen,
@@ -174,92 +181,99 @@ static int load_trust(app *a, char *err, size_t errlen)
 	return 0;
 }
 
-/* Opens DIR/NAME for writing, readable by the owner only (the verification report holds the
- * signer's basic four information), never through a symbolic link. NULL with a message on
- * failure (also when the path does not fit). */
-static FILE *open_private(const char *dir, const char *name, char *path, size_t pathlen)
-{
-	int n = snprintf(path, pathlen, "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= pathlen) {
-		fprintf(stderr, "madoguchi: path too long: %s/%s\n", dir, name);
-		return NULL;
-	}
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	FILE *f = fd >= 0 && fchmod(fd, 0600) == 0 ? fdopen(fd, "wb") : NULL;
-	if (!f) {
-		fprintf(stderr, "madoguchi: cannot write %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
-	return f;
-}
-
+/* Writes DIR/NAME atomically (util/file.h), readable by the owner only (the verification
+ * report holds the signer's basic four information); a symbolic link at DIR/NAME is replaced,
+ * never written through. -1 with a message on failure (also when the path does not fit). */
 static int write_file(const char *dir, const char *name, const void *data, size_t len)
 {
 	char path[1024];
-	FILE *f = open_private(dir, name, path, sizeof(path));
-	if (!f)
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		fprintf(stderr, "madoguchi: path too long: %s/%s\n", dir, name);
 		return -1;
-	int bad = fwrite(data, 1, len, f) != len;
-	if (fclose(f) != 0 || bad) {
+	}
+	if (file_write_atomic(path, data, len, 0600) < 0) {
 		fprintf(stderr, "madoguchi: cannot write %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-/* The anchors as one PEM file: every certificate of every non-hidden file of the directory,
- * PEM (one or several) or DER, as verify_trust_new reads them. */
+/* Appends every certificate of the file at path (PEM, one or several, or DER) to out as PEM;
+ * how many, or -1 when one could not be written. */
+static int append_certs(const char *path, BIO *out)
+{
+	BIO *in = BIO_new_file(path, "rb");
+	X509 *x;
+	int n = 0, bad = 0;
+	while (in && (x = PEM_read_bio_X509(in, NULL, NULL, NULL))) {
+		bad |= PEM_write_bio_X509(out, x) != 1;
+		n++;
+		X509_free(x);
+	}
+	if (in && !n && BIO_reset(in) == 0 && (x = d2i_X509_bio(in, NULL))) {
+		bad |= PEM_write_bio_X509(out, x) != 1;
+		n++;
+		X509_free(x);
+	}
+	BIO_free(in);
+	ERR_clear_error();
+	return bad ? -1 : n;
+}
+
+/* The anchors as one PEM file DIR/ca.pem: every certificate of every non-hidden file of the
+ * directory, as verify_trust_new reads them. Nothing is written when there is none. */
 static int copy_anchors(const char *from, const char *dir)
 {
-	char tmp[1024], target[1024];
-	int n = 0, bad = 0;
-	FILE *out = open_private(dir, ".ca.pem.tmp", tmp, sizeof(tmp));
-	if (!out || (size_t)snprintf(target, sizeof(target), "%s/ca.pem", dir) >= sizeof(target)) {
-		if (out) {
-			fclose(out);
-			unlink(tmp);
-		}
-		return -1;
-	}
+	BIO *out = BIO_new(BIO_s_mem());
 	DIR *d = opendir(from);
 	struct dirent *e;
-	while (d && (e = readdir(d))) {
+	int n = 0, bad = !out;
+	while (out && d && (e = readdir(d))) {
 		char path[1024];
 		if (e->d_name[0] == '.' ||
 		    (size_t)snprintf(path, sizeof(path), "%s/%s", from, e->d_name) >= sizeof(path))
 			continue;
-		BIO *in = BIO_new_file(path, "rb");
-		X509 *x;
-		int k = 0;
-		while (in && (x = PEM_read_bio_X509(in, NULL, NULL, NULL))) {
-			bad |= PEM_write_X509(out, x) != 1;
-			n++;
-			X509_free(x);
-			k++;
-		}
-		if (in && !k && BIO_reset(in) == 0 && (x = d2i_X509_bio(in, NULL))) {
-			bad |= PEM_write_X509(out, x) != 1;
-			n++;
-			X509_free(x);
-		}
-		BIO_free(in);
-		ERR_clear_error();
+		int k = append_certs(path, out);
+		bad |= k < 0;
+		n += k > 0 ? k : 0;
 	}
 	if (d)
 		closedir(d);
-	if (fclose(out) != 0 || bad || n == 0 || rename(tmp, target) != 0) {
-		unlink(tmp);
+	char *pem = NULL;
+	long len = out ? BIO_get_mem_data(out, &pem) : 0;
+	int rc = bad || n == 0 || len <= 0 ? -1 : write_file(dir, "ca.pem", pem, (size_t)len);
+	BIO_free(out);
+	return rc;
+}
+
+/* Writes RECEIPT.json, RECEIPT.p7s and the verification report of ap into dir. */
+static int write_application(const store_application *ap, const char *dir)
+{
+	char name[64];
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		fprintf(stderr, "madoguchi: cannot create %s: %s\n", dir, strerror(errno));
 		return -1;
+	}
+	snprintf(name, sizeof(name), "%s.json", ap->receipt);
+	if (write_file(dir, name, ap->content, strlen(ap->content)) < 0)
+		return -1;
+	snprintf(name, sizeof(name), "%s.p7s", ap->receipt);
+	if (write_file(dir, name, ap->signature, ap->signature_len) < 0)
+		return -1;
+	if (ap->verification) {
+		snprintf(name, sizeof(name), "%s.verification.json", ap->receipt);
+		if (write_file(dir, name, ap->verification, strlen(ap->verification)) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-static int export_signature(const config *c, const char *receipt, const char *dir)
+static int cmd_export_signature(const config *c, const char *receipt, const char *dir)
 {
 	store *s = NULL;
 	store_application ap;
-	char err[512], name[64];
+	char err[512];
 	int rc = 1;
 	if (store_open(c->database, &s, err, sizeof(err)) != STORE_OK) {
 		fprintf(stderr, "madoguchi: database %s: %s\n", c->database, err);
@@ -274,21 +288,8 @@ static int export_signature(const config *c, const char *receipt, const char *di
 		fprintf(stderr, "madoguchi: application %s has no e-signature\n", receipt);
 		goto out;
 	}
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-		fprintf(stderr, "madoguchi: cannot create %s: %s\n", dir, strerror(errno));
+	if (write_application(&ap, dir) < 0)
 		goto out;
-	}
-	snprintf(name, sizeof(name), "%s.json", ap.receipt);
-	if (write_file(dir, name, ap.content, strlen(ap.content)) < 0)
-		goto out;
-	snprintf(name, sizeof(name), "%s.p7s", ap.receipt);
-	if (write_file(dir, name, ap.signature, ap.signature_len) < 0)
-		goto out;
-	if (ap.verification) {
-		snprintf(name, sizeof(name), "%s.verification.json", ap.receipt);
-		if (write_file(dir, name, ap.verification, strlen(ap.verification)) < 0)
-			goto out;
-	}
 	if (!c->sign_anchors_dir[0] || copy_anchors(c->sign_anchors_dir, dir) < 0) {
 		fprintf(stderr,
 		        "madoguchi: no CA certificates to export (sign_anchors_dir \"%s\")\n",
@@ -304,7 +305,87 @@ out_store:
 	return rc;
 }
 
-int main(int argc, char **argv)
+static int cmd_migrate(app *a)
+{
+	char err[1024];
+	if (prepare_store(a, 1, err, sizeof(err)) != 0) {
+		fprintf(stderr, "madoguchi: %s\n", err);
+		return 1;
+	}
+	printf("database %s is up to date\n", a->cfg.database);
+	return 0;
+}
+
+/* Everything the portal serves from: procedures, reference tables, trust anchors,
+ * templates, static files, routes. 0, or the exit status after a message. */
+static int load_app(app *a)
+{
+	char err[1024];
+	if (proc_catalog_load(a->cfg.procedures_dir, &a->procs, err, sizeof(err)) != PROC_OK) {
+		fprintf(stderr, "madoguchi: procedure definition refused: %s\n", err);
+		return 2;
+	}
+	if (refdata_load(a->cfg.refdata_dir, &a->refdata, err, sizeof(err)) != 0) {
+		/* the portal still serves: bank codes are then checked by form only */
+		log_error("bank and postal code tables not loaded (%s): run make", err);
+		a->refdata = NULL;
+	}
+	if (load_trust(a, err, sizeof(err)) < 0) {
+		fprintf(stderr, "madoguchi: e-signature trust: %s\n", err);
+		return 2;
+	}
+	a->tmpl = tmpl_set_new();
+	if (!a->tmpl ||
+	    tmpl_set_load_dir(a->tmpl, a->cfg.templates_dir, err, sizeof(err)) != TMPL_OK) {
+		fprintf(stderr, "madoguchi: templates: %s\n", err);
+		return 2;
+	}
+	if (static_load(&a->statics, a->cfg.static_dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "madoguchi: static files: %s\n", err);
+		return 2;
+	}
+	a->routes = pages_routes(&a->n_routes);
+	return 0;
+}
+
+static void free_app(app *a)
+{
+	static_free(a->statics);
+	tmpl_set_free(a->tmpl);
+	proc_catalog_free(a->procs);
+	refdata_free(a->refdata);
+	verify_trust_free(a->trust);
+}
+
+/* The store prepared, the mail sender started, then the server until it stops. */
+static int cmd_serve(app *a)
+{
+	char err[1024];
+	mailer *mail = NULL;
+	int rc = 1;
+	if (log_access_open(a->cfg.access_log) < 0) {
+		fprintf(stderr, "madoguchi: access log %s: %s\n", a->cfg.access_log,
+		        strerror(errno));
+		return 1;
+	}
+	if (prepare_store(a, 0, err, sizeof(err)) < 0 ||
+	    mailer_start(&mail, &a->cfg, err, sizeof(err)) != MAIL_OK)
+		goto out;
+	a->mail_kick = mailer_kick_cb;
+	a->mail_ctx = mail;
+	if (server_run(a, err, sizeof(err)) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "madoguchi: %s\n", err);
+	mailer_stop(mail);
+	log_access_close();
+	return rc;
+}
+
+/* The options; *cmd the command. -1 to go on, else the exit status (help, version, usage). */
+static int parse_args(int argc, char **argv, const char **config_path, const char **cmd)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -312,12 +393,11 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config_path = NULL;
-	int c, rc = 1;
+	int c;
 	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config_path = optarg;
+			*config_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -330,20 +410,28 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	const char *cmd = optind < argc ? argv[optind] : "serve";
-	int is_export = strcmp(cmd, "export-signature") == 0;
+	*cmd = optind < argc ? argv[optind] : "serve";
+	int is_export = strcmp(*cmd, "export-signature") == 0;
 	if (is_export && optind + 3 != argc) {
 		fprintf(stderr, "madoguchi: usage: madoguchi export-signature RECEIPT DIR\n");
 		return 2;
 	}
-	if ((!is_export && optind + 1 < argc) || (strcmp(cmd, "serve") && strcmp(cmd, "migrate") &&
-	                                          strcmp(cmd, "check") && !is_export)) {
-		fprintf(stderr, "madoguchi: unknown command \"%s\" (see madoguchi --help)\n", cmd);
+	if ((!is_export && optind + 1 < argc) ||
+	    (strcmp(*cmd, "serve") && strcmp(*cmd, "migrate") && strcmp(*cmd, "check") &&
+	     !is_export)) {
+		fprintf(stderr, "madoguchi: unknown command \"%s\" (see madoguchi --help)\n", *cmd);
 		return 2;
 	}
+	return -1;
+}
 
+int main(int argc, char **argv)
+{
+	const char *config_path = NULL, *cmd = NULL;
+	int rc = parse_args(argc, argv, &config_path, &cmd);
+	if (rc >= 0)
+		return rc;
 	app a;
-	mailer *mail = NULL;
 	memset(&a, 0, sizeof(a));
 	char err[1024];
 	config_defaults(&a.cfg);
@@ -351,76 +439,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "madoguchi: configuration: %s\n", err);
 		return 2;
 	}
-	if (strcmp(cmd, "migrate") == 0) {
-		rc = prepare_store(&a, 1, err, sizeof(err)) == 0 ? 0 : 1;
-		if (rc)
-			fprintf(stderr, "madoguchi: %s\n", err);
-		else
-			printf("database %s is up to date\n", a.cfg.database);
-		return rc;
-	}
-	if (is_export)
-		return export_signature(&a.cfg, argv[optind + 1], argv[optind + 2]);
-	if (proc_catalog_load(a.cfg.procedures_dir, &a.procs, err, sizeof(err)) != PROC_OK) {
-		fprintf(stderr, "madoguchi: procedure definition refused: %s\n", err);
-		return 2;
-	}
-	if (refdata_load(a.cfg.refdata_dir, &a.refdata, err, sizeof(err)) != 0) {
-		/* the portal still serves: bank codes are then checked by form only */
-		log_error("bank and postal code tables not loaded (%s): run make", err);
-		a.refdata = NULL;
-	}
-	if (load_trust(&a, err, sizeof(err)) < 0) {
-		fprintf(stderr, "madoguchi: e-signature trust: %s\n", err);
-		rc = 2;
-		goto out;
-	}
-	a.tmpl = tmpl_set_new();
-	if (!a.tmpl ||
-	    tmpl_set_load_dir(a.tmpl, a.cfg.templates_dir, err, sizeof(err)) != TMPL_OK) {
-		fprintf(stderr, "madoguchi: templates: %s\n", err);
-		rc = 2;
-		goto out;
-	}
-	if (static_load(&a.statics, a.cfg.static_dir, err, sizeof(err)) < 0) {
-		fprintf(stderr, "madoguchi: static files: %s\n", err);
-		rc = 2;
-		goto out;
-	}
-	a.routes = pages_routes(&a.n_routes);
-	if (strcmp(cmd, "check") == 0) {
+	if (strcmp(cmd, "migrate") == 0)
+		return cmd_migrate(&a);
+	if (strcmp(cmd, "export-signature") == 0)
+		return cmd_export_signature(&a.cfg, argv[optind + 1], argv[optind + 2]);
+	rc = load_app(&a);
+	if (rc == 0 && strcmp(cmd, "check") == 0)
 		printf("configuration, %zu procedures, templates and static files are fine\n",
 		       a.procs->n);
-		rc = 0;
-		goto out;
-	}
-	if (log_access_open(a.cfg.access_log) < 0) {
-		fprintf(stderr, "madoguchi: access log %s: %s\n", a.cfg.access_log,
-		        strerror(errno));
-		goto out;
-	}
-	if (prepare_store(&a, 0, err, sizeof(err)) < 0) {
-		fprintf(stderr, "madoguchi: %s\n", err);
-		goto out;
-	}
-	if (mailer_start(&mail, &a.cfg, err, sizeof(err)) != MAIL_OK) {
-		fprintf(stderr, "madoguchi: %s\n", err);
-		goto out;
-	}
-	a.mail_kick = mailer_kick_cb;
-	a.mail_ctx = mail;
-	if (server_run(&a, err, sizeof(err)) < 0) {
-		fprintf(stderr, "madoguchi: %s\n", err);
-		goto out;
-	}
-	rc = 0;
-out:
-	mailer_stop(mail);
-	log_access_close();
-	static_free(a.statics);
-	tmpl_set_free(a.tmpl);
-	proc_catalog_free(a.procs);
-	refdata_free(a.refdata);
-	verify_trust_free(a.trust);
+	else if (rc == 0)
+		rc = cmd_serve(&a);
+	free_app(&a);
 	return rc;
 }

@@ -55,7 +55,8 @@ int account_check_email(const char *in, size_t len, char *out, size_t outlen, co
 	for (size_t i = 0; i < local; i++) {
 		unsigned char c = (unsigned char)in[i];
 		if (c >= 0x80 || !(isalnum(c) || strchr("!#$%&'*+-/=?^_`{|}~.", c))) {
-			*msg = "メールアドレスに使えない文字が含まれています。半角の英数字と記号で入力してください。";
+			*msg =
+			    "メールアドレスに使えない文字が含まれています。半角の英数字と記号で入力してください。";
 			return -1;
 		}
 	}
@@ -113,7 +114,7 @@ int password_hash(const pw_params *p, const char *pw, size_t len, char *out, siz
 	if (getrandom(salt, sizeof(salt), 0) != (ssize_t)sizeof(salt))
 		return -1;
 	int r = argon2id_hash_encoded(p->t_cost, p->m_cost_kib, p->parallelism, pw, len, salt,
-				      sizeof(salt), 32, out, outlen);
+	                              sizeof(salt), 32, out, outlen);
 	return r == ARGON2_OK ? 0 : -1;
 }
 

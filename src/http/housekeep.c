@@ -11,19 +11,28 @@
 #include "store/store.h"
 #include "util/log.h"
 
+/* Each step on its own: one that fails is logged (with its own message, before the next
+ * call replaces it) and the others still run. */
+static void step(store *s, int e, const char *what)
+{
+	if (e != STORE_OK)
+		log_error("housekeeping: %s: %s", what, store_errmsg(s));
+}
+
 static void housekeep_work(store *s, const app *a, void *arg)
 {
 	(void)arg;
 	long long now = (long long)time(NULL), drafts = 0, requests = 0;
 	const config *c = &a->cfg;
-	int e1 = store_sessions_expire(s, now - c->session_idle_minutes * 60,
-	                               now - c->session_absolute_hours * 3600);
-	int e2 = store_throttle_prune(s, now - 86400);
-	int e3 = store_sign_requests_prune(s, now - 86400, &requests);
-	int e4 = store_drafts_prune_anonymous(s, now - c->anon_draft_hours * 3600LL, &drafts);
-	int e5 = store_anon_uploads_prune(s, now - 86400, NULL);
-	if (e1 || e2 || e3 || e4 || e5)
-		log_error("housekeeping: %s", store_errmsg(s));
+	step(s,
+	     store_sessions_expire(s, now - c->session_idle_minutes * 60,
+	                           now - c->session_absolute_hours * 3600),
+	     "sessions");
+	step(s, store_throttle_prune(s, now - 86400), "throttle");
+	step(s, store_sign_requests_prune(s, now - 86400, &requests), "sign requests");
+	step(s, store_drafts_prune_anonymous(s, now - c->anon_draft_hours * 3600LL, &drafts),
+	     "drafts");
+	step(s, store_anon_uploads_prune(s, now - 86400, NULL), "uploads");
 	if (drafts || requests)
 		log_info("housekeeping: %lld old draft(s) without login, %lld unused sign "
 		         "request(s) deleted",

@@ -49,7 +49,10 @@ static int find_cookie(const char *header, const char *name, char *out, size_t o
 
 static void touch_work(struct store *s, const app *a, void *arg)
 {
-	store_session_touch(s, arg, (long long)time(NULL));
+	/* a session deleted meanwhile (a logout) has nothing to touch */
+	int e = store_session_touch(s, arg, (long long)time(NULL));
+	if (e != STORE_OK && e != STORE_ENOTFOUND)
+		log_error("session: last use not recorded: %s", store_errmsg(s));
 	free(arg);
 }
 
@@ -63,8 +66,13 @@ void session_load(req *r)
 	char hash[65];
 	token_sha256_hex(value, TOKEN_LEN, hash);
 	store_session row;
-	if (store_session_get(r->w->store, hash, &row) != STORE_OK)
+	/* a store error serves the request without a session: never one that is not there */
+	int e = store_session_get(r->w->store, hash, &row);
+	if (e != STORE_OK) {
+		if (e != STORE_ENOTFOUND)
+			log_error("session: %s", store_errmsg(r->w->store));
 		return;
+	}
 	long long now = (long long)time(NULL);
 	const config *c = &r->a->cfg;
 	if (now - row.last_seen > c->session_idle_minutes * 60 ||
@@ -84,7 +92,7 @@ void session_load(req *r)
 }
 
 int session_create(struct store *s, long long account_id, long long now, char *cookie,
-		   req_session *o)
+                   req_session *o)
 {
 	store_session row;
 	memset(&row, 0, sizeof(row));
@@ -110,10 +118,10 @@ static void set_named_cookie(req *r, const char *name, const char *value)
 	const char *secure = r->a->cfg.https ? "; Secure" : "";
 	if (value)
 		snprintf(c, sizeof(c), "%s=%s; Path=/; HttpOnly; SameSite=Lax%s", name, value,
-			 secure);
+		         secure);
 	else
 		snprintf(c, sizeof(c), "%s=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0%s", name,
-			 secure);
+		         secure);
 	free(r->set_cookie);
 	r->set_cookie = strdup(c);
 }
@@ -178,9 +186,11 @@ int req_body_form(req *r, form *f)
 	memset(f, 0, sizeof(*f));
 	struct evbuffer *b = evhttp_request_get_input_buffer(r->ev);
 	size_t len = evbuffer_get_length(b);
-	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(r->ev), "Content-Type");
+	const char *ct =
+	    evhttp_find_header(evhttp_request_get_input_headers(r->ev), "Content-Type");
 	if (len && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)) {
-		resp_error(r, 400, "送信された内容を読み取れませんでした", "ページを開き直して、もう一度お試しください。");
+		resp_error(r, 400, "送信された内容を読み取れませんでした",
+		           "ページを開き直して、もう一度お試しください。");
 		return -1;
 	}
 	const char *data = len ? (const char *)evbuffer_pullup(b, -1) : "";
@@ -188,7 +198,8 @@ int req_body_form(req *r, form *f)
 	if (e != FORM_OK) {
 		form_release(f);
 		resp_error(r, 400, "送信された内容を読み取れませんでした",
-			   e == FORM_ETOOMANY ? "項目の数が多すぎます。" : "ページを開き直して、もう一度お試しください。");
+		           e == FORM_ETOOMANY ? "項目の数が多すぎます。"
+		                              : "ページを開き直して、もう一度お試しください。");
 		return -1;
 	}
 	return 0;

@@ -1285,8 +1285,9 @@ void page_apply_confirm(req *r)
 		if (rc == STORE_OK) {
 			signed_ok = 1;
 			store_sign_request_release(&sr);
-		} else {
-			store_sign_request_signed_other(r->w->store, d.key, digest, &changed);
+		} else if (store_sign_request_signed_other(r->w->store, d.key, digest, &changed) !=
+		           STORE_OK) {
+			log_error("sign requests: %s", store_errmsg(r->w->store));
 		}
 		json_object_set_new(ctx, "signature",
 		                    json_pack("{s:b, s:b, s:b, s:b}", "signed", signed_ok,

@@ -33,7 +33,8 @@ void page_apply_attachment(req *r);
 /* sign.c */
 void page_api_sign(req *r);
 void page_api_sign_post(req *r);
-/* account.c */
+/* the account screens: login.c, register.c, password.c, settings.c (account.c holds what
+ * they share, account_int.h) */
 void page_login(req *r);
 void page_login_post(req *r);
 void page_logout(req *r);

@@ -63,7 +63,8 @@ static void make_work(store *s, const app *a, void *arg)
 	j->sr.created_at = now;
 	j->sr.expires_at = now + a->cfg.sign_request_minutes * 60;
 	/* housekeeping: requests never used, expired a day ago */
-	store_sign_requests_prune(s, now - 86400, NULL);
+	if (store_sign_requests_prune(s, now - 86400, NULL) != STORE_OK)
+		log_error("sign requests not pruned: %s", store_errmsg(s));
 	int rc = store_sign_request_create(s, &j->sr);
 	if (rc != STORE_OK)
 		log_error("sign request: %s (%s)", store_strerror(rc), store_errmsg(s));
@@ -252,8 +253,9 @@ static void post_work(store *s, const app *a, void *arg)
 			j->answer = json_pack("{s:s}", "error", "used");
 		}
 	} else {
-		if (res != VERIFY_RESULT_REVOCATION_UNAVAILABLE)
-			store_sign_request_finish(s, hash, "refused", NULL, 0, report, now);
+		if (res != VERIFY_RESULT_REVOCATION_UNAVAILABLE &&
+		    store_sign_request_finish(s, hash, "refused", NULL, 0, report, now) != STORE_OK)
+			log_error("sign request not marked refused: %s", store_errmsg(s));
 		log_info("signature refused: %s", verify_report_reason(rep));
 		j->status = 422;
 		j->answer =

@@ -22,12 +22,17 @@ enum store_err {
 };
 const char *store_strerror(int err);
 
+/* Every call of the API below that returns a status carries this: a result left unread is a
+ * compiler error (-Werror), so a store error is never taken for success. GCC does not accept
+ * a (void) cast as reading it: a caller that really has nothing to decide says so in code. */
+#define STORE_MUST_USE __attribute__((warn_unused_result))
+
 typedef struct store store;
 
 /* url: "sqlite:PATH" or a plain PATH (SQLite; WAL, foreign keys on, synchronous=FULL,
  * busy timeout 5 s); "postgres://..." is reserved for the PostgreSQL back end.
  * On failure returns non-zero and writes a message into err. */
-int store_open(const char *url, store **out, char *err, size_t errlen);
+STORE_MUST_USE int store_open(const char *url, store **out, char *err, size_t errlen);
 void store_close(store *s);
 /* The back end's message for the last failed call on s (never NULL). Owned by s; valid until
  * the next call on s. For logs, never for pages. */
@@ -35,9 +40,9 @@ const char *store_errmsg(store *s);
 
 /* Apply every embedded migration not yet applied, each in its own transaction, recording
  * it in schema_migrations. *applied (may be NULL) receives how many were applied now. */
-int store_migrate(store *s, unsigned *applied, char *err, size_t errlen);
+STORE_MUST_USE int store_migrate(store *s, unsigned *applied, char *err, size_t errlen);
 /* Highest applied migration number (0 when none). */
-int store_schema_version(store *s, unsigned *version);
+STORE_MUST_USE int store_schema_version(store *s, unsigned *version);
 
 /* Procedure search. The index is replaced as a whole (one transaction) at start-up. */
 typedef struct store_proc_doc {
@@ -46,13 +51,14 @@ typedef struct store_proc_doc {
 	const char *summary;
 	const char *body; /* description as plain text */
 } store_proc_doc;
-int store_index_procedures(store *s, const store_proc_doc *docs, size_t n);
+STORE_MUST_USE int store_index_procedures(store *s, const store_proc_doc *docs, size_t n);
 
 /* Ids of the procedures matching query, best first, at most limit. Queries of three or
  * more characters use the FTS5 trigram index (partial Japanese words match); shorter ones
  * fall back to a substring scan. Every whitespace-separated term must match (AND).
  * *ids is a NULL-terminated array the caller frees with store_free_ids. */
-int store_search_procedures(store *s, const char *query, size_t limit, char ***ids, size_t *n);
+STORE_MUST_USE int store_search_procedures(store *s, const char *query, size_t limit, char ***ids,
+                                           size_t *n);
 void store_free_ids(char **ids);
 
 /* ---- Transactions. Callers group several calls into one atomic write (an account and
@@ -63,9 +69,12 @@ void store_free_ids(char **ids);
  * The calls that need a transaction of their own (store_token_consume, store_outbox_claim,
  * store_account_delete, store_application_submit, store_application_set_status,
  * store_sign_request_finish) join the caller's when one is open. */
-int store_begin(store *s);
-int store_commit(store *s);
-int store_rollback(store *s); /* harmless when none is open */
+STORE_MUST_USE int store_begin(store *s);
+STORE_MUST_USE int store_commit(store *s);
+/* Harmless when none is open. The one status call without STORE_MUST_USE: it is called on a
+ * path that has failed already, where its result changes nothing the caller does, and a
+ * transaction it failed to end makes the next store_begin on s fail. */
+int store_rollback(store *s);
 
 /* ---- Accounts (利用者). Times are Unix seconds; 0 means "not set". E-mail addresses are
  * stored as given but compared case-insensitively (the caller lower-cases the domain).
@@ -83,23 +92,23 @@ typedef struct store_account {
 } store_account;
 
 /* STORE_ECONFLICT when the address (case-insensitively) is already registered. */
-int store_account_create(store *s, const char *email, const char *pw_hash, long long now,
-                         long long *id);
+STORE_MUST_USE int store_account_create(store *s, const char *email, const char *pw_hash,
+                                        long long now, long long *id);
 /* STORE_ENOTFOUND when absent. */
-int store_account_by_email(store *s, const char *email, store_account *out);
+STORE_MUST_USE int store_account_by_email(store *s, const char *email, store_account *out);
 /* The comparison key of an e-mail address: ASCII letters lower-cased, other bytes kept.
  * out has room for strlen(email) + 1 bytes. The one rule of when two addresses are the
  * same: account lookups use it, and so must anything counted per address (throttles). */
 void store_email_key(const char *email, char *out);
-int store_account_by_id(store *s, long long id, store_account *out);
-int store_account_set_verified(store *s, long long id, long long now);
-int store_account_set_password(store *s, long long id, const char *pw_hash);
+STORE_MUST_USE int store_account_by_id(store *s, long long id, store_account *out);
+STORE_MUST_USE int store_account_set_verified(store *s, long long id, long long now);
+STORE_MUST_USE int store_account_set_password(store *s, long long id, const char *pw_hash);
 /* STORE_ECONFLICT when another account has the address. */
-int store_account_set_email(store *s, long long id, const char *email);
+STORE_MUST_USE int store_account_set_email(store *s, long long id, const char *email);
 /* Deletes the account and, by foreign keys, its sessions and tokens; also its open drafts
  * (owner "a:ID") with their attachments and sign requests, in one transaction (the caller's
  * when open). Its applications stay, with account_id 0. */
-int store_account_delete(store *s, long long id);
+STORE_MUST_USE int store_account_delete(store *s, long long id);
 
 /* ---- Single-use tokens (e-mail confirmation, password reset, change of e-mail). Only the
  * SHA-256 hex of a token is stored, never the token: token_hash is 64 lower-case hex
@@ -110,17 +119,19 @@ int store_account_delete(store *s, long long id);
  * for an absent account. */
 #define STORE_TOKEN_DATA_MAX 512
 #define STORE_TOKEN_KIND_MAX 32
-int store_token_create(store *s, const char *kind, const char *token_hash, long long account_id,
-                       const char *data /* may be NULL, e.g. the new e-mail address */,
-                       long long expires_at);
+STORE_MUST_USE int
+store_token_create(store *s, const char *kind, const char *token_hash, long long account_id,
+                   const char *data /* may be NULL, e.g. the new e-mail address */,
+                   long long expires_at);
 /* Atomically uses the token: STORE_OK with the account (and data, "" when none) when it
  * exists, is of this kind, unused and not expired at now, and marks it used; otherwise
  * STORE_ENOTFOUND (used twice, expired and unknown all look the same). Expired at now
  * means expires_at <= now. account_id may be NULL. */
-int store_token_consume(store *s, const char *kind, const char *token_hash, long long now,
-                        long long *account_id, char *data, size_t datalen);
+STORE_MUST_USE int store_token_consume(store *s, const char *kind, const char *token_hash,
+                                       long long now, long long *account_id, char *data,
+                                       size_t datalen);
 /* Deletes the account's unused tokens of kind (kind NULL: all kinds). */
-int store_tokens_delete(store *s, long long account_id, const char *kind);
+STORE_MUST_USE int store_tokens_delete(store *s, long long account_id, const char *kind);
 
 /* ---- Sessions, kept in the database so that several portal processes behave as one.
  * The id is stored as the SHA-256 hex of the cookie value (64 lower-case hex digits).
@@ -135,28 +146,29 @@ typedef struct store_session {
 	long long created_at;
 	long long last_seen;
 } store_session;
-int store_session_create(store *s, const store_session *sess);
+STORE_MUST_USE int store_session_create(store *s, const store_session *sess);
 /* STORE_ENOTFOUND when absent. Expiry is the caller's decision (it knows the timeouts). */
-int store_session_get(store *s, const char *id_hash, store_session *out);
-int store_session_touch(store *s, const char *id_hash, long long now);
-int store_session_delete(store *s, const char *id_hash);
+STORE_MUST_USE int store_session_get(store *s, const char *id_hash, store_session *out);
+STORE_MUST_USE int store_session_touch(store *s, const char *id_hash, long long now);
+STORE_MUST_USE int store_session_delete(store *s, const char *id_hash);
 /* Deletes the account's sessions except keep_hash (NULL: all). */
-int store_sessions_delete_for_account(store *s, long long account_id, const char *keep_hash);
+STORE_MUST_USE int store_sessions_delete_for_account(store *s, long long account_id,
+                                                     const char *keep_hash);
 /* Deletes sessions whose last_seen < idle_before or created_at < created_before. */
-int store_sessions_expire(store *s, long long idle_before, long long created_before);
+STORE_MUST_USE int store_sessions_expire(store *s, long long idle_before, long long created_before);
 
 /* ---- Throttling of failures (logins, mail requests) by key ("acct:ID", "ip:1.2.3.4").
  * Each failure is a row; counting looks at a sliding window. A key is
  * 1..STORE_THROTTLE_KEY_MAX bytes. */
 #define STORE_THROTTLE_KEY_MAX 320
-int store_throttle_add(store *s, const char *key, long long now);
+STORE_MUST_USE int store_throttle_add(store *s, const char *key, long long now);
 /* Failures of key at or after since; *oldest (may be NULL) gets the earliest of them (0
  * when there is none). */
-int store_throttle_count(store *s, const char *key, long long since, long long *count,
-                         long long *oldest);
-int store_throttle_clear(store *s, const char *key);
+STORE_MUST_USE int store_throttle_count(store *s, const char *key, long long since,
+                                        long long *count, long long *oldest);
+STORE_MUST_USE int store_throttle_clear(store *s, const char *key);
 /* Deletes rows older than before (housekeeping). */
-int store_throttle_prune(store *s, long long before);
+STORE_MUST_USE int store_throttle_prune(store *s, long long before);
 
 /* ---- Outgoing mail: written in the same transaction as what caused it, sent later by
  * the mail sender, kept with its state so that nothing is lost when the SMTP server is
@@ -179,21 +191,22 @@ typedef struct store_mail {
 	char last_error[256];
 } store_mail;
 /* A new mail due at now (created_at = next_at = now, 0 attempts); *id (may be NULL). */
-int store_outbox_add(store *s, const char *to, const char *subject, const char *body, long long now,
-                     long long *id);
+STORE_MUST_USE int store_outbox_add(store *s, const char *to, const char *subject, const char *body,
+                                    long long now, long long *id);
 /* Claims up to max unsent mails with next_at <= now, oldest first, into out (*n gets the
  * count): in one transaction it also sets their next_at to now + lease, so that two senders
  * (two portal processes) never take the same mail, and a sender that dies leaves them to
  * be taken again after the lease. The caller releases each with store_mail_release. */
-int store_outbox_claim(store *s, long long now, long long lease, store_mail *out, size_t max,
-                       size_t *n);
+STORE_MUST_USE int store_outbox_claim(store *s, long long now, long long lease, store_mail *out,
+                                      size_t max, size_t *n);
 /* Both count one more attempt. mark_sent keeps the first sent_at if the mail was sent
  * twice (a lease that ran out); mark_failed (error may be NULL, cut to fit last_error)
  * applies only to an unsent mail. STORE_ENOTFOUND otherwise. */
-int store_outbox_mark_sent(store *s, long long id, long long now);
-int store_outbox_mark_failed(store *s, long long id, long long next_at, const char *error);
+STORE_MUST_USE int store_outbox_mark_sent(store *s, long long id, long long now);
+STORE_MUST_USE int store_outbox_mark_failed(store *s, long long id, long long next_at,
+                                            const char *error);
 /* The newest max mails, sent or not, newest first (the development mailbox page). */
-int store_outbox_recent(store *s, store_mail *out, size_t max, size_t *n);
+STORE_MUST_USE int store_outbox_recent(store *s, store_mail *out, size_t max, size_t *n);
 /* Frees m->body and sets it NULL; m may be NULL. */
 void store_mail_release(store_mail *m);
 
@@ -224,36 +237,41 @@ typedef struct store_draft {
 } store_draft;
 /* STORE_ECONFLICT when the key exists or the owner already has an open draft of proc_id
  * (created_at = updated_at = now). */
-int store_draft_create(store *s, const char *key, const char *owner, const char *proc_id,
-                       int proc_version, const char *raw, long long now);
+STORE_MUST_USE int store_draft_create(store *s, const char *key, const char *owner,
+                                      const char *proc_id, int proc_version, const char *raw,
+                                      long long now);
 /* The owner's open draft of proc_id; STORE_ENOTFOUND when none. Both calls overwrite *out
  * (release an earlier one first); out->raw is malloc'd on success and NULL otherwise. */
-int store_draft_open(store *s, const char *owner, const char *proc_id, store_draft *out);
+STORE_MUST_USE int store_draft_open(store *s, const char *owner, const char *proc_id,
+                                    store_draft *out);
 /* Any draft by key, open or submitted; STORE_ENOTFOUND when absent. */
-int store_draft_get(store *s, const char *key, store_draft *out);
+STORE_MUST_USE int store_draft_get(store *s, const char *key, store_draft *out);
 /* Replaces raw (and proc_version, updated_at) of an open draft; STORE_ENOTFOUND when absent
  * or already submitted. */
-int store_draft_save(store *s, const char *key, int proc_version, const char *raw, long long now);
+STORE_MUST_USE int store_draft_save(store *s, const char *key, int proc_version, const char *raw,
+                                    long long now);
 /* Deletes an open draft with its attachments and sign requests; STORE_ENOTFOUND when absent
  * or submitted. */
-int store_draft_delete(store *s, const char *key);
+STORE_MUST_USE int store_draft_delete(store *s, const char *key);
 /* Frees d->raw and sets it NULL; d may be NULL. */
 void store_draft_release(store_draft *d);
 /* Housekeeping: deletes the open drafts of procedures without login ("s:" owners, whose
  * session is gone or idle) not changed since before, with their attachments and sign
  * requests. *n (may be NULL) gets how many. Drafts of accounts and submitted drafts stay. */
-int store_drafts_prune_anonymous(store *s, long long before, long long *n);
+STORE_MUST_USE int store_drafts_prune_anonymous(store *s, long long before, long long *n);
 
 /* ---- Bounds of the uploads of people without login ---- */
 #define STORE_PEER_MAX 64 /* a client address as text */
 /* *bytes: the size of every attachment of the owner's open drafts together. */
-int store_owner_attachment_bytes(store *s, const char *owner, long long *bytes);
+STORE_MUST_USE int store_owner_attachment_bytes(store *s, const char *owner, long long *bytes);
 /* Records that peer (a client address, 1..STORE_PEER_MAX bytes) sent bytes (> 0) at now. */
-int store_anon_upload_add(store *s, const char *peer, long long now, long long bytes);
+STORE_MUST_USE int store_anon_upload_add(store *s, const char *peer, long long now,
+                                         long long bytes);
 /* *bytes: what peer sent since (inclusive), recorded by store_anon_upload_add. */
-int store_anon_upload_bytes(store *s, const char *peer, long long since, long long *bytes);
+STORE_MUST_USE int store_anon_upload_bytes(store *s, const char *peer, long long since,
+                                           long long *bytes);
 /* Housekeeping: deletes the records older than before; *n (may be NULL) gets how many. */
-int store_anon_uploads_prune(store *s, long long before, long long *n);
+STORE_MUST_USE int store_anon_uploads_prune(store *s, long long before, long long *n);
 
 /* ---- Attachments of a draft (添付ファイル), kept in the database with their SHA-256 (64
  * lower-case hex, computed by the caller; the store does not hash). field: 1..64 bytes of
@@ -275,19 +293,20 @@ typedef struct store_attachment {
 	long long created_at;
 } store_attachment;
 /* *id (may be NULL) gets the new attachment's id. */
-int store_attachment_add(store *s, const char *draft_key, const char *field, const char *filename,
-                         const char *mime, const void *data, size_t len, const char *sha256,
-                         long long now, long long *id);
+STORE_MUST_USE int store_attachment_add(store *s, const char *draft_key, const char *field,
+                                        const char *filename, const char *mime, const void *data,
+                                        size_t len, const char *sha256, long long now,
+                                        long long *id);
 /* Up to max attachments of the draft (any field) into out; *n gets the count (0 for an
  * absent draft). */
-int store_attachment_list(store *s, const char *draft_key, store_attachment *out, size_t max,
-                          size_t *n);
+STORE_MUST_USE int store_attachment_list(store *s, const char *draft_key, store_attachment *out,
+                                         size_t max, size_t *n);
 /* One attachment of the draft (open or submitted) with its bytes (*data malloc'd, the caller
  * frees; NULL on failure). meta may be NULL. STORE_ENOTFOUND when absent. */
-int store_attachment_get(store *s, const char *draft_key, long long id, store_attachment *meta,
-                         void **data, size_t *len);
+STORE_MUST_USE int store_attachment_get(store *s, const char *draft_key, long long id,
+                                        store_attachment *meta, void **data, size_t *len);
 /* Removes one attachment of an open draft; STORE_ENOTFOUND when absent or submitted. */
-int store_attachment_delete(store *s, const char *draft_key, long long id);
+STORE_MUST_USE int store_attachment_delete(store *s, const char *draft_key, long long id);
 
 /* ---- Applications (申請): a submitted draft. The receipt number (受付番号) is
  * of the form core/application.h defines (app_receipt_valid), with a counter per year kept
@@ -332,16 +351,17 @@ typedef struct store_application {
  * bytes of UTF-8; signature neither NULL with signature_len 0 nor 1..STORE_SIGNATURE_MAX
  * bytes; verification neither NULL nor 1..STORE_VERIFICATION_MAX bytes of UTF-8. Failing
  * inside the caller's transaction may leave part of the work done: roll it back. */
-int store_application_submit(store *s, store_application *a, long long now, char *receipt_out);
+STORE_MUST_USE int store_application_submit(store *s, store_application *a, long long now,
+                                            char *receipt_out);
 /* STORE_ENOTFOUND when absent; STORE_EINPUT when receipt is not of the form above. *out is
  * overwritten (release an earlier one first). The caller releases. */
-int store_application_get(store *s, const char *receipt, store_application *out);
+STORE_MUST_USE int store_application_get(store *s, const char *receipt, store_application *out);
 /* Frees the malloc'd parts and sets them NULL (signature_len 0); a may be NULL. */
 void store_application_release(store_application *a);
 /* The account's (account_id >= 1) applications, newest first, at most max, without the
  * malloc'd parts (content, display, signature, verification stay NULL). */
-int store_applications_for_account(store *s, long long account_id, store_application *out,
-                                   size_t max, size_t *n);
+STORE_MUST_USE int store_applications_for_account(store *s, long long account_id,
+                                                  store_application *out, size_t max, size_t *n);
 /* Changes the status when the current one is among from (a NULL-terminated list of at most
  * 16 statuses; NULL: any) and records an event with note (may be NULL, at most
  * STORE_NOTE_MAX bytes of UTF-8) at now, in the caller's transaction or one of its own.
@@ -349,16 +369,17 @@ int store_applications_for_account(store *s, long long account_id, store_applica
  * STORE_EINPUT when to or an entry of from is not one of the seven statuses. Withdrawal by
  * the applicant, for example, passes from = {"sent", "accepted", "reviewing", "returned",
  * NULL}. */
-int store_application_set_status(store *s, const char *receipt, const char *const *from,
-                                 const char *to, const char *note, long long now);
+STORE_MUST_USE int store_application_set_status(store *s, const char *receipt,
+                                                const char *const *from, const char *to,
+                                                const char *note, long long now);
 typedef struct store_app_event {
 	char status[STORE_STATUS_MAX + 1];
 	char note[STORE_NOTE_MAX + 1]; /* "" when none */
 	long long at;
 } store_app_event;
 /* The application's events, oldest first, at most max (*n is 0 for an absent one). */
-int store_application_events(store *s, const char *receipt, store_app_event *out, size_t max,
-                             size_t *n);
+STORE_MUST_USE int store_application_events(store *s, const char *receipt, store_app_event *out,
+                                            size_t max, size_t *n);
 
 /* ---- Sign requests (署名要求): the confirmation page of a procedure that needs an
  * e-signature makes one; the signing app fetches it by the id in its link and posts the
@@ -391,34 +412,36 @@ typedef struct store_sign_request {
  * submitted draft (checked in the same statement as the insert). status, used_at, signature
  * and verification of r are ignored (pending). r is only read: the caller keeps what it
  * owns. */
-int store_sign_request_create(store *s, const store_sign_request *r);
+STORE_MUST_USE int store_sign_request_create(store *s, const store_sign_request *r);
 /* Any request by id_hash, whatever its status or expiry (the caller decides what to show);
  * STORE_ENOTFOUND when absent. *out is overwritten (release an earlier one first); its
  * malloc'd parts are set on success and NULL otherwise. The caller releases. */
-int store_sign_request_get(store *s, const char *id_hash, store_sign_request *out);
+STORE_MUST_USE int store_sign_request_get(store *s, const char *id_hash, store_sign_request *out);
 /* Uses a pending request whose expires_at > now: status "signed" (signature required) or
  * "refused" (signature may be NULL), the verification report (JSON text, required), used_at
  * = now (> 0). sig is NULL with sig_len 0, or sig_len bytes. Exactly one of two concurrent
  * callers wins (one conditional update, in the caller's transaction or one of its own).
  * STORE_ENOTFOUND when absent, STORE_ECONFLICT when already used or expired (the request is
  * then left as it was). */
-int store_sign_request_finish(store *s, const char *id_hash, const char *status, const void *sig,
-                              size_t sig_len, const char *verification, long long now);
+STORE_MUST_USE int store_sign_request_finish(store *s, const char *id_hash, const char *status,
+                                             const void *sig, size_t sig_len,
+                                             const char *verification, long long now);
 /* The draft's newest request with status "signed" and this digest (the signature that
  * counts for the draft as it is now): the latest used_at, then the latest created_at.
  * STORE_ENOTFOUND when none. Same ownership of *out as store_sign_request_get. */
-int store_sign_request_signed(store *s, const char *draft_key, const char *digest,
-                              store_sign_request *out);
+STORE_MUST_USE int store_sign_request_signed(store *s, const char *draft_key, const char *digest,
+                                             store_sign_request *out);
 /* 1 in *any when the draft has a signed request with another digest (the content changed
  * after signing: the page asks for a new signature), else 0 (also for an absent draft). */
-int store_sign_request_signed_other(store *s, const char *draft_key, const char *digest, int *any);
+STORE_MUST_USE int store_sign_request_signed_other(store *s, const char *draft_key,
+                                                   const char *digest, int *any);
 /* Deletes requests never used that expired before `before` (expires_at < before;
  * housekeeping); used ones stay with their draft. *n (may be NULL) gets how many. */
-int store_sign_requests_prune(store *s, long long before, long long *n);
+STORE_MUST_USE int store_sign_requests_prune(store *s, long long before, long long *n);
 /* Deletes the draft's requests never used (pending), whether expired or not: called when
  * the draft changes, so that no signature of the old content can still be posted. *n (may be
  * NULL) gets how many. */
-int store_sign_requests_cancel(store *s, const char *draft_key, long long *n);
+STORE_MUST_USE int store_sign_requests_cancel(store *s, const char *draft_key, long long *n);
 /* Frees the malloc'd parts and sets them NULL (signature_len 0); r may be NULL. */
 void store_sign_request_release(store_sign_request *r);
 

@@ -269,6 +269,16 @@ check "... and with -cades" tq openssl cms -verify -cades -binary -inform DER -c
 printf 'x' >> "$T/export/$RECEIPT.json"
 check "... and not over other content" sh -c "! openssl cms -verify -binary -inform DER -content '$T/export/$RECEIPT.json' \
 	-in '$T/export/$RECEIPT.p7s' -CAfile '$T/export/ca.pem' -out /dev/null 2>/dev/null"
+modes=$(cd "$T/export" && stat -c %a "$RECEIPT.json" "$RECEIPT.p7s" "$RECEIPT.verification.json" ca.pem | tr '\n' ' ')
+check "... every file readable by the owner only ($modes)" [ "$modes" = "600 600 600 600 " ]
+# a symbolic link where a file goes is never written through (the report holds personal data)
+echo outside > "$T/outside"
+ln -sf "$T/outside" "$T/export/$RECEIPT.p7s"
+MADOGUCHI_DATABASE="sqlite:$DB" MADOGUCHI_SIGN_ANCHORS_DIR="$T/trust" \
+	t "$PORTAL" export-signature "$RECEIPT" "$T/export" > "$T/export2.log" 2>&1
+check "export-signature again over a link: the link's target untouched" [ "$(cat "$T/outside")" = outside ]
+check "... the link replaced by the signature, no temporary file left ($(ls -A "$T/export" | tr '\n' ' '))" \
+	sh -c "[ ! -L '$T/export/$RECEIPT.p7s' ] && [ -s '$T/export/$RECEIPT.p7s' ] && [ \$(ls -A '$T/export' | wc -l) = 4 ]"
 
 check "export-signature of an unknown receipt: an error naming it, no files" sh -c \
 	"! MADOGUCHI_DATABASE='sqlite:$DB' MADOGUCHI_SIGN_ANCHORS_DIR='$T/trust' '$PORTAL' export-signature 2099-999999 '$T/none' 2> '$T/none.log' \

@@ -1,0 +1,73 @@
+/* login: one login attempt (see login.h). */
+#include "core/login.h"
+
+#include <stdio.h>
+
+#include "core/throttle.h"
+#include "util/log.h"
+
+/* The failures of the address and of the client are counted before any hashing. */
+static enum login_result check_throttles(store *s, const login_rules *rules, const char *key_a,
+                                         const char *key_ip, long long now, long long *wait_until)
+{
+	long long oldest_a = 0, oldest_i = 0, since = now - rules->lock_seconds;
+	int ua = throttle_room(s, key_a, since, rules->max_failures, &oldest_a);
+	int ui = throttle_room(s, key_ip, since, rules->max_failures * 4, &oldest_i);
+	if (ua < 0 || ui < 0) {
+		log_error("login: the throttle cannot count: %s", store_errmsg(s));
+		return LOGIN_UNAVAILABLE;
+	}
+	if (!ua || !ui) {
+		*wait_until = (!ua ? oldest_a : oldest_i) + rules->lock_seconds;
+		return LOGIN_LOCKED;
+	}
+	return LOGIN_OK;
+}
+
+/* 1 when the password is the account's, 0 when not (or the address is unknown), -1 when the
+ * store cannot say. The same work whether the address is registered or not. */
+static int password_matches(store *s, const login_rules *rules, const char *email, const char *pw,
+                            size_t len, store_account *acct)
+{
+	char hash[STORE_HASH_MAX + 1];
+	int e = store_account_by_email(s, email, acct);
+	if (e == STORE_OK)
+		return password_verify(acct->pw_hash, pw, len);
+	if (e != STORE_ENOTFOUND) {
+		log_error("login: account lookup: %s", store_errmsg(s));
+		return -1;
+	}
+	/* an unknown address is a wrong password, whatever the hash gives */
+	if (password_hash(&rules->pw, pw, len, hash, sizeof(hash)) < 0)
+		log_error("login: password hashing failed");
+	return 0;
+}
+
+enum login_result login_attempt(store *s, const login_rules *rules, const char *email,
+                                const char *peer, const char *pw, size_t len, long long now,
+                                store_account *acct, long long *wait_until)
+{
+	char key_a[STORE_THROTTLE_KEY_MAX + 1], key_ip[STORE_THROTTLE_KEY_MAX + 1];
+	throttle_email_key(key_a, sizeof(key_a), "login", email);
+	snprintf(key_ip, sizeof(key_ip), "ip:%s", peer);
+	enum login_result t = check_throttles(s, rules, key_a, key_ip, now, wait_until);
+	if (t != LOGIN_OK)
+		return t;
+	int good = password_matches(s, rules, email, pw, len, acct);
+	if (good < 0)
+		return LOGIN_UNAVAILABLE;
+	if (!good) {
+		if (store_throttle_add(s, key_a, now) != STORE_OK ||
+		    store_throttle_add(s, key_ip, now) != STORE_OK) {
+			log_error("login: a failure not counted: %s", store_errmsg(s));
+			return LOGIN_UNAVAILABLE;
+		}
+		return LOGIN_BAD;
+	}
+	if (!acct->verified_at)
+		return LOGIN_UNVERIFIED;
+	/* not cleared: the count stays and may wait sooner, which only errs on the safe side */
+	if (store_throttle_clear(s, key_a) != STORE_OK)
+		log_error("login: failures not cleared: %s", store_errmsg(s));
+	return LOGIN_OK;
+}

@@ -1,0 +1,35 @@
+/* login: the decision of one login attempt (seed step 4) over the store, without HTTP: the
+ * throttles of the account's address and of the client address, the account lookup, the
+ * password check and the counting of failures. Sessions are the caller's (http/session.h).
+ * Every store error refuses the login (LOGIN_UNAVAILABLE): a throttle that cannot count, an
+ * account that cannot be looked up or a failure that cannot be counted never lets one in. */
+#ifndef MADOGUCHI_LOGIN_H
+#define MADOGUCHI_LOGIN_H
+
+#include <stddef.h>
+
+#include "core/account.h"
+#include "store/store.h"
+
+typedef struct login_rules {
+	long long max_failures; /* of one address within lock_seconds; a client gets 4 times it */
+	long long lock_seconds; /* the window, and how long the wait lasts */
+	pw_params pw;           /* to hash the password of an unknown address all the same */
+} login_rules;
+
+enum login_result {
+	LOGIN_OK,          /* *acct is the account; its failure count was cleared */
+	LOGIN_BAD,         /* unknown address or wrong password (counted; one answer for both) */
+	LOGIN_UNVERIFIED,  /* the right password, the address not yet confirmed */
+	LOGIN_LOCKED,      /* too many failures: *wait_until is when the next try is counted */
+	LOGIN_UNAVAILABLE, /* the store failed: refused */
+};
+
+/* One attempt at now of email (as account_check_email gave it) with pw (len bytes) from the
+ * client address peer. acct receives the account on LOGIN_OK and LOGIN_UNVERIFIED;
+ * wait_until is set on LOGIN_LOCKED. */
+enum login_result login_attempt(store *s, const login_rules *rules, const char *email,
+                                const char *peer, const char *pw, size_t len, long long now,
+                                store_account *acct, long long *wait_until);
+
+#endif
