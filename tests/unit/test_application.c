@@ -161,11 +161,12 @@ static void test_content_errors(void **state)
 	/* raw that is not an object: errors, nothing built */
 	json_decref(errs);
 	errs = json_array();
-	json_t *notobj = json_string("x");
-	assert_int_equal(app_content_build(p, notobj, photo_atts(), NULL, NULL, errs, &c),
+	json_t *notobj = json_string("x"), *atts = photo_atts();
+	assert_int_equal(app_content_build(p, notobj, atts, NULL, NULL, errs, &c),
 	                 APP_CONTENT_ERRORS);
 	assert_null(c.canonical);
 	json_decref(notobj);
+	json_decref(atts);
 	json_decref(errs);
 	json_decref(raw);
 	proc_free(p);
