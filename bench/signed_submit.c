@@ -43,6 +43,7 @@
 #include <jansson.h>
 
 #include "core/submit.h"
+#include "util/file.h"
 #include "util/token.h"
 #include "sig/verify.h"
 #include "store/store.h"
@@ -94,30 +95,21 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Reads a whole file (at most max bytes) into a NUL-terminated malloc'd buffer. */
+/* A whole file (at most max bytes, not empty) into a NUL-terminated malloc'd buffer, or NULL
+ * (said on stderr). */
 static char *slurp(const char *path, size_t max, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
-	size_t n;
-	if (!f) {
-		fprintf(stderr, "signed_submit: %s: %s\n", path, strerror(errno));
+	if (file_read_all(path, max, &buf, len, NULL) != 0) {
+		fprintf(stderr, "signed_submit: %s: %s\n", path,
+		        errno == EFBIG ? "over the size limit" : strerror(errno));
 		return NULL;
 	}
-	buf = malloc(max + 1);
-	if (buf) {
-		n = fread(buf, 1, max + 1, f);
-		if (ferror(f) || n > max || n == 0) {
-			fprintf(stderr, "signed_submit: %s: unreadable, empty or over %zu bytes\n",
-			        path, max);
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[n] = '\0';
-			*len = n;
-		}
+	if (*len == 0) {
+		fprintf(stderr, "signed_submit: %s: empty\n", path);
+		free(buf);
+		return NULL;
 	}
-	fclose(f);
 	return buf;
 }
 
@@ -509,26 +501,28 @@ static int load_inputs(const struct opts *o, struct inputs *in, struct shared *s
 	return 0;
 }
 
+static int trust_new(const struct verify_config *vc, verify_trust **out)
+{
+	char err[512];
+	if (verify_trust_new(vc, out, err, sizeof(err)) == VERIFY_OK)
+		return 0;
+	fprintf(stderr, "signed_submit: %s\n", err);
+	return -1;
+}
+
 /* The trust: anchors only, and (with --crl) anchors with the CRL; each checked once on the
  * content, the first one's report kept in in->report for the commit-only runs. */
 static int make_trusts(const struct opts *o, struct inputs *in, struct shared *sh,
                        verify_trust **none, verify_trust **crl)
 {
 	struct verify_config vc;
-	char err[512];
 	verify_config_init(&vc);
 	vc.anchors_dir = o->anchors;
-	if (verify_trust_new(&vc, none, err, sizeof(err)) != VERIFY_OK) {
-		fprintf(stderr, "signed_submit: %s\n", err);
+	if (trust_new(&vc, none) != 0)
 		return -1;
-	}
-	if (o->crl) {
-		vc.crl_file = o->crl;
-		if (verify_trust_new(&vc, crl, err, sizeof(err)) != VERIFY_OK) {
-			fprintf(stderr, "signed_submit: %s\n", err);
-			return -1;
-		}
-	}
+	vc.crl_file = o->crl;
+	if (o->crl && trust_new(&vc, crl) != 0)
+		return -1;
 	if (verify_once(sh, *none, VERIFY_REVOCATION_NONE, &in->report) != 0)
 		return -1;
 	sh->report = in->report;
