@@ -249,7 +249,8 @@ static int submit_tx(struct worker *w, const char *report)
 	return 0;
 fail:
 	fprintf(stderr, "signed_submit: %s: %s\n", step, store_errmsg(s));
-	store_rollback(s);
+	if (store_rollback(s) != STORE_OK)
+		fprintf(stderr, "signed_submit: rollback: %s\n", store_errmsg(s));
 	return -1;
 }
 

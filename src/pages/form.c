@@ -680,7 +680,8 @@ static void work_save(store *s, const app *a, job *j)
 	return;
 fail:
 	log_error("draft save: %s", store_errmsg(s));
-	store_rollback(s);
+	if (store_rollback(s) != STORE_OK) /* logged; the answer is the failure already */
+		log_error("draft save: rollback: %s", store_errmsg(s));
 out:
 	j->out = O_FAIL;
 }
@@ -756,11 +757,12 @@ void page_apply_form(req *r)
 	int rc = apply_draft_open(r, owner, p, &d);
 	if (rc == STORE_OK) {
 		raw = app_raw_load(d.raw);
-		if (store_attachment_list(r->w->store, d.key, att, APPLY_MAX_ATT, &natt) !=
-		    STORE_OK)
-			natt = 0;
+		/* a form shown without its files would ask for them again: busy instead */
+		rc = store_attachment_list(r->w->store, d.key, att, APPLY_MAX_ATT, &natt);
 		store_draft_release(&d);
-	} else if (rc != STORE_ENOTFOUND) {
+	}
+	if (rc != STORE_OK && rc != STORE_ENOTFOUND) {
+		json_decref(raw);
 		json_decref(errs);
 		apply_render_busy(r, NULL);
 		return;
@@ -768,9 +770,8 @@ void page_apply_form(req *r)
 	if (!raw)
 		raw = json_object();
 	/* back from the confirmation or the submission with something to fix: show it */
-	if (form_get(&r->query, "check")) {
+	if (form_get(&r->query, "check"))
 		check_all(r->a, p, raw, att, natt, errs);
-	}
 	render_form(r, p, raw, errs, att, natt, NULL, 200);
 	json_decref(raw);
 	json_decref(errs);

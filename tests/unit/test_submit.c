@@ -253,7 +253,7 @@ static void test_store_failure(void **state)
 	assert_int_equal(submit_application(f->s, &rq, &res), SUBMIT_FAIL);
 	assert_int_equal(res.mailed, 0);
 	json_decref(res.errs);
-	store_rollback(f->s);
+	assert_int_equal(store_rollback(f->s), STORE_OK);
 	assert_nothing_written(f->s, &d);
 	proc_free(d.p);
 }
