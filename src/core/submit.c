@@ -156,8 +156,7 @@ static enum submit_outcome run(store *s, const submit_request *rq, submit_state 
 		o = record(s, rq, st, res);
 	if (o >= 0) { /* o says what to answer; nothing was written */
 		res->mailed = 0;
-		if (store_rollback(s) !=
-		    STORE_OK) /* logged; nothing was committed */
+		if (store_rollback(s) != STORE_OK) /* logged; nothing was committed */
 			log_error("submit: rollback: %s", store_errmsg(s));
 		return (enum submit_outcome)o;
 	}
