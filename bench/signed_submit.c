@@ -5,12 +5,16 @@
  *      to the trust anchors, validity, key usage, and revocation (none configured, or a CRL
  *      file: each measurement says which), then the JSON verification report
  *      (verify_report_json_dump), as src/pages/sign.c does;
- *   2. one durable transaction, as src/pages/apply.c work_submit does: store_begin, a new draft
- *      (store_draft_create with a fresh random key, so that each iteration has a draft of its
- *      own to submit), store_application_submit with the content, the display lines, the DER
- *      signature and the verification report (receipt number, event, draft marked submitted),
- *      store_account_by_id and store_outbox_add of the receipt mail, store_commit (SQLite WAL,
- *      synchronous=FULL: the commit returns once the WAL is fsync'ed).
+ *   2. one durable transaction: store_begin, a new draft (store_draft_create with a fresh
+ *      random key, so that each iteration has a draft of its own to submit), then
+ *      submit_record of src/core/submit.c, the very code of the portal's submission
+ *      (submit_application calls it): store_application_submit with the content, the display
+ *      lines, the DER signature and the verification report (receipt number, event, draft
+ *      marked submitted), store_account_by_id and store_outbox_add of the receipt mail; then
+ *      store_commit (SQLite WAL, synchronous=FULL: the commit returns once the WAL is
+ *      fsync'ed). The checks of submit_application before it (draft, attachments, answers,
+ *      canonical content) are not run: the content is a fixed file signed beforehand, its
+ *      attachments' bytes are not in the database, and its digest is the one of the file.
  * It measures verifications/s alone, commits/s alone (with a report made once) and signed
  * submissions/s (both, one after the other in the same thread), with 1 thread and with N
  * threads (default: the number of cores). Each thread has its own store connection and its own
@@ -38,7 +42,8 @@
 
 #include <jansson.h>
 
-#include "core/receipt.h"
+#include "core/submit.h"
+#include "util/file.h"
 #include "util/token.h"
 #include "sig/verify.h"
 #include "store/store.h"
@@ -90,30 +95,21 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Reads a whole file (at most max bytes) into a NUL-terminated malloc'd buffer. */
+/* A whole file (at most max bytes, not empty) into a NUL-terminated malloc'd buffer, or NULL
+ * (said on stderr). */
 static char *slurp(const char *path, size_t max, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
-	size_t n;
-	if (!f) {
-		fprintf(stderr, "signed_submit: %s: %s\n", path, strerror(errno));
+	if (file_read_all(path, max, &buf, len, NULL) != 0) {
+		fprintf(stderr, "signed_submit: %s: %s\n", path,
+		        errno == EFBIG ? "over the size limit" : strerror(errno));
 		return NULL;
 	}
-	buf = malloc(max + 1);
-	if (buf) {
-		n = fread(buf, 1, max + 1, f);
-		if (ferror(f) || n > max || n == 0) {
-			fprintf(stderr, "signed_submit: %s: unreadable, empty or over %zu bytes\n",
-			        path, max);
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[n] = '\0';
-			*len = n;
-		}
+	if (*len == 0) {
+		fprintf(stderr, "signed_submit: %s: empty\n", path);
+		free(buf);
+		return NULL;
 	}
-	fclose(f);
 	return buf;
 }
 
@@ -212,12 +208,13 @@ static int submit_tx(struct worker *w, const char *report)
 {
 	const struct shared *sh = w->sh;
 	store *s = w->s;
+	static const submit_site site = {"みどり市", "みどり市オンライン窓口",
+	                                 "https://madoguchi.example.jp"};
 	char key[TOKEN_LEN + 1], receipt[STORE_RECEIPT_MAX + 1];
-	char subject[300], body[4096];
 	long long now = (long long)time(NULL);
 	store_application ap;
-	store_account acct;
 	const char *step = "begin";
+	int mailed = 0;
 	memset(&ap, 0, sizeof(ap));
 	if (token_new(key) != 0) {
 		fprintf(stderr, "signed_submit: token_new failed\n");
@@ -240,16 +237,11 @@ static int submit_tx(struct worker *w, const char *report)
 	ap.signature = (char *)sh->sig;
 	ap.signature_len = sh->sig_len;
 	ap.verification = (char *)report;
-	step = "store_application_submit";
-	if (store_application_submit(s, &ap, now, receipt) != STORE_OK)
+	step = "submit_record";
+	if (submit_record(s, &site, &ap, now, receipt, &mailed) != STORE_OK)
 		goto fail;
-	step = "store_account_by_id";
-	if (store_account_by_id(s, w->account_id, &acct) != STORE_OK)
-		goto fail;
-	receipt_mail("みどり市", "みどり市オンライン窓口", "https://madoguchi.example.jp", receipt, sh->title,
-	             now, subject, sizeof(subject), body, sizeof(body));
-	step = "store_outbox_add";
-	if (store_outbox_add(s, acct.email, subject, body, now, NULL) != STORE_OK)
+	step = "submit_record (no receipt mail: the account is gone)";
+	if (!mailed)
 		goto fail;
 	step = "store_commit";
 	if (store_commit(s) != STORE_OK)
@@ -257,7 +249,8 @@ static int submit_tx(struct worker *w, const char *report)
 	return 0;
 fail:
 	fprintf(stderr, "signed_submit: %s: %s\n", step, store_errmsg(s));
-	store_rollback(s);
+	if (store_rollback(s) != STORE_OK)
+		fprintf(stderr, "signed_submit: rollback: %s\n", store_errmsg(s));
 	return -1;
 }
 
@@ -359,7 +352,18 @@ static void usage(FILE *f)
 	    "revocation by that CRL file (revocation is otherwise not configured).\n");
 }
 
-int main(int argc, char **argv)
+/* The command line. */
+struct opts {
+	double seconds;
+	long count;
+	long cores;
+	int nthreads;
+	const char *crl, *display_file, *only, *title;
+	const char *anchors, *sig_file, *content_file, *db;
+};
+
+/* Fills *o; 0, 1 for --help (printed), -1 for a wrong command line (usage printed). */
+static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option opts[] = {{"seconds", required_argument, NULL, 's'},
 	                                     {"count", required_argument, NULL, 'n'},
@@ -370,151 +374,184 @@ int main(int argc, char **argv)
 	                                     {"only", required_argument, NULL, 'o'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
-	double seconds = 3;
-	long count = 0;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	int nthreads = cores > 0 ? (int)cores : 1;
-	const char *crl = NULL, *display_file = NULL, *only = NULL;
-	const char *title = "介護支援ボランティアポイント交付申請";
-	struct shared sh;
-	struct worker ws[MAX_THREADS];
-	verify_trust *trust_none = NULL, *trust_crl = NULL;
-	char *sig = NULL, *content = NULL, *display = NULL, *raw = NULL, *report = NULL;
-	json_t *doc = NULL;
-	size_t sig_len = 0, content_len = 0, display_len = 0;
-	char err[512];
-	int c, i, ret = 1, opened = 0;
-
-	memset(&sh, 0, sizeof(sh));
-	memset(ws, 0, sizeof(ws));
+	int c;
+	memset(o, 0, sizeof(*o));
+	o->seconds = 3;
+	o->cores = sysconf(_SC_NPROCESSORS_ONLN);
+	o->nthreads = o->cores > 0 ? (int)o->cores : 1;
+	o->title = "介護支援ボランティアポイント交付申請";
 	while ((c = getopt_long(argc, argv, "s:n:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			seconds = strtod(optarg, NULL);
+			o->seconds = strtod(optarg, NULL);
 			break;
 		case 'n':
-			count = strtol(optarg, NULL, 10);
+			o->count = strtol(optarg, NULL, 10);
 			break;
 		case 't':
-			nthreads = atoi(optarg);
+			o->nthreads = atoi(optarg);
 			break;
 		case 'c':
-			crl = optarg;
+			o->crl = optarg;
 			break;
 		case 'd':
-			display_file = optarg;
+			o->display_file = optarg;
 			break;
 		case 'T':
-			title = optarg;
+			o->title = optarg;
 			break;
 		case 'o':
-			only = optarg;
+			o->only = optarg;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return 1;
 		default:
 			usage(stderr);
-			return 2;
+			return -1;
 		}
 	}
-	if (only && strcmp(only, "verify") && strcmp(only, "commit") && strcmp(only, "submit"))
-		only = "";
-	if (argc - optind != 4 || (only && !*only) || seconds <= 0 || seconds > 3600 || count < 0 ||
-	    nthreads < 1 || nthreads > MAX_THREADS) {
+	if (o->only && strcmp(o->only, "verify") && strcmp(o->only, "commit") &&
+	    strcmp(o->only, "submit"))
+		o->only = "";
+	if (argc - optind != 4 || (o->only && !*o->only) || o->seconds <= 0 || o->seconds > 3600 ||
+	    o->count < 0 || o->nthreads < 1 || o->nthreads > MAX_THREADS) {
 		usage(stderr);
-		return 2;
+		return -1;
 	}
-	const char *anchors = argv[optind], *sig_file = argv[optind + 1],
-	           *content_file = argv[optind + 2], *db = argv[optind + 3];
+	o->anchors = argv[optind];
+	o->sig_file = argv[optind + 1];
+	o->content_file = argv[optind + 2];
+	o->db = argv[optind + 3];
+	return 0;
+}
 
-	if (!(sig = slurp(sig_file, VERIFY_CMS_MAX, &sig_len)) ||
-	    !(content = slurp(content_file, STORE_CONTENT_MAX, &content_len)))
-		goto out;
-	if (strlen(content) != content_len) {
-		fprintf(stderr, "signed_submit: %s: a NUL byte in the content\n", content_file);
-		goto out;
+/* What the files give, owned here. */
+struct inputs {
+	char *sig, *content, *display, *raw, *report;
+	json_t *doc;
+	size_t sig_len, content_len;
+};
+
+static void inputs_free(struct inputs *in)
+{
+	json_decref(in->doc);
+	free(in->report);
+	free(in->raw);
+	free(in->display);
+	free(in->content);
+	free(in->sig);
+}
+
+/* One line per answer, labelled with its key (without --display). */
+static char *default_display(json_t *answers)
+{
+	json_t *lines = json_array(), *v;
+	const char *k;
+	json_object_foreach(answers, k, v)
+	{
+		char *t = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		json_array_append_new(lines, json_pack("{s:s, s:s}", "label", k, "value",
+		                                       t ? t : json_string_value(v)));
+		free(t);
+	}
+	char *display = json_dumps(lines, JSON_COMPACT);
+	json_decref(lines);
+	return display;
+}
+
+/* Reads the signature, the content and the display lines into *in and points *sh at them;
+ * 0 or -1 (said on stderr). */
+static int load_inputs(const struct opts *o, struct inputs *in, struct shared *sh)
+{
+	size_t display_len = 0;
+	if (!(in->sig = slurp(o->sig_file, VERIFY_CMS_MAX, &in->sig_len)) ||
+	    !(in->content = slurp(o->content_file, STORE_CONTENT_MAX, &in->content_len)))
+		return -1;
+	if (strlen(in->content) != in->content_len) {
+		fprintf(stderr, "signed_submit: %s: a NUL byte in the content\n", o->content_file);
+		return -1;
 	}
 	/* The draft, as the portal would have it: the procedure and the answers of the content. */
 	json_error_t je;
-	doc = json_loads(content, 0, &je);
-	json_t *proc = json_object_get(doc, "procedure"), *ver = json_object_get(doc, "version"),
-	       *answers = json_object_get(doc, "answers");
+	in->doc = json_loads(in->content, 0, &je);
+	json_t *proc = json_object_get(in->doc, "procedure");
+	json_t *ver = json_object_get(in->doc, "version");
+	json_t *answers = json_object_get(in->doc, "answers");
 	if (!json_is_string(proc) || !json_is_integer(ver) || !json_is_object(answers)) {
 		fprintf(stderr,
 		        "signed_submit: %s: not canonical content (procedure, version, answers)\n",
-		        content_file);
-		goto out;
+		        o->content_file);
+		return -1;
 	}
-	snprintf(sh.proc_id, sizeof(sh.proc_id), "%s", json_string_value(proc));
-	sh.proc_version = (int)json_integer_value(ver);
-	raw = json_dumps(answers, JSON_COMPACT);
-	if (display_file) {
-		if (!(display = slurp(display_file, STORE_CONTENT_MAX, &display_len)))
-			goto out;
-	} else { /* one line per answer, labelled with its key */
-		json_t *lines = json_array(), *v;
-		const char *k;
-		json_object_foreach(answers, k, v)
-		{
-			char *t = json_is_string(v) ? NULL
-			                            : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-			json_array_append_new(lines, json_pack("{s:s, s:s}", "label", k, "value",
-			                                       t ? t : json_string_value(v)));
-			free(t);
-		}
-		display = json_dumps(lines, JSON_COMPACT);
-		json_decref(lines);
-	}
-	if (!raw || !display)
-		goto out;
-	sh.sig = (const uint8_t *)sig;
-	sh.sig_len = sig_len;
-	sh.content = content;
-	sh.content_len = content_len;
-	sh.display = display;
-	sh.raw = raw;
-	sh.title = title;
-	token_sha256_hex(content, content_len, sh.digest);
+	snprintf(sh->proc_id, sizeof(sh->proc_id), "%s", json_string_value(proc));
+	sh->proc_version = (int)json_integer_value(ver);
+	in->raw = json_dumps(answers, JSON_COMPACT);
+	in->display = o->display_file ? slurp(o->display_file, STORE_CONTENT_MAX, &display_len)
+	                              : default_display(answers);
+	if (!in->raw || !in->display)
+		return -1;
+	sh->sig = (const uint8_t *)in->sig;
+	sh->sig_len = in->sig_len;
+	sh->content = in->content;
+	sh->content_len = in->content_len;
+	sh->display = in->display;
+	sh->raw = in->raw;
+	sh->title = o->title;
+	token_sha256_hex(in->content, in->content_len, sh->digest);
+	return 0;
+}
 
-	/* The trust: anchors only, and anchors with the CRL. */
+static int trust_new(const struct verify_config *vc, verify_trust **out)
+{
+	char err[512];
+	if (verify_trust_new(vc, out, err, sizeof(err)) == VERIFY_OK)
+		return 0;
+	fprintf(stderr, "signed_submit: %s\n", err);
+	return -1;
+}
+
+/* The trust: anchors only, and (with --crl) anchors with the CRL; each checked once on the
+ * content, the first one's report kept in in->report for the commit-only runs. */
+static int make_trusts(const struct opts *o, struct inputs *in, struct shared *sh,
+                       verify_trust **none, verify_trust **crl)
+{
 	struct verify_config vc;
 	verify_config_init(&vc);
-	vc.anchors_dir = anchors;
-	if (verify_trust_new(&vc, &trust_none, err, sizeof(err)) != VERIFY_OK) {
-		fprintf(stderr, "signed_submit: %s\n", err);
-		goto out;
-	}
-	if (crl) {
-		vc.crl_file = crl;
-		if (verify_trust_new(&vc, &trust_crl, err, sizeof(err)) != VERIFY_OK) {
-			fprintf(stderr, "signed_submit: %s\n", err);
-			goto out;
-		}
-	}
-	if (verify_once(&sh, trust_none, VERIFY_REVOCATION_NONE, &report) != 0)
-		goto out;
-	sh.report = report;
-	if (trust_crl && verify_once(&sh, trust_crl, VERIFY_REVOCATION_CRL, NULL) != 0)
-		goto out;
+	vc.anchors_dir = o->anchors;
+	if (trust_new(&vc, none) != 0)
+		return -1;
+	vc.crl_file = o->crl;
+	if (o->crl && trust_new(&vc, crl) != 0)
+		return -1;
+	if (verify_once(sh, *none, VERIFY_REVOCATION_NONE, &in->report) != 0)
+		return -1;
+	sh->report = in->report;
+	if (*crl && verify_once(sh, *crl, VERIFY_REVOCATION_CRL, NULL) != 0)
+		return -1;
+	return 0;
+}
 
-	/* The store: migrated once, then one connection and one account per thread. */
-	char url[PATH_MAX + 8];
-	snprintf(url, sizeof(url), "sqlite:%s", db);
-	char run[TOKEN_LEN + 1];
+/* The store: migrated once, then one connection and one account per thread, each warmed up
+ * with one submission (not counted). *opened counts the connections to close. */
+static int open_workers(const struct opts *o, const struct shared *sh, struct worker *ws,
+                        int *opened)
+{
+	char url[PATH_MAX + 8], run[TOKEN_LEN + 1], err[512];
+	snprintf(url, sizeof(url), "sqlite:%s", o->db);
 	if (token_new(run) != 0)
-		goto out;
+		return -1;
 	run[8] = '\0';
-	for (i = 0; i < nthreads; i++) {
+	for (int i = 0; i < o->nthreads; i++) {
 		char email[128];
 		if (store_open(url, &ws[i].s, err, sizeof(err)) != 0) {
-			fprintf(stderr, "signed_submit: %s: %s\n", db, err);
-			goto out;
+			fprintf(stderr, "signed_submit: %s: %s\n", o->db, err);
+			return -1;
 		}
-		opened++;
+		(*opened)++;
 		if (i == 0 && store_migrate(ws[0].s, NULL, err, sizeof(err)) != 0) {
 			fprintf(stderr, "signed_submit: migrate: %s\n", err);
-			goto out;
+			return -1;
 		}
 		snprintf(email, sizeof(email), "bench-%s-%d@example.jp", run, i);
 		if (store_account_create(ws[i].s, email,
@@ -523,72 +560,99 @@ int main(int argc, char **argv)
 		                         (long long)time(NULL), &ws[i].account_id) != STORE_OK) {
 			fprintf(stderr, "signed_submit: store_account_create: %s\n",
 			        store_errmsg(ws[i].s));
-			goto out;
+			return -1;
 		}
 		snprintf(ws[i].owner, sizeof(ws[i].owner), "a:%lld", ws[i].account_id);
-		ws[i].sh = &sh;
-		if (submit_tx(&ws[i], report) != 0) /* warm-up, not counted */
-			goto out;
+		ws[i].sh = sh;
+		if (submit_tx(&ws[i], sh->report) != 0)
+			return -1;
 	}
+	return 0;
+}
 
+/* What was measured where, before the rows. */
+static void print_header(const struct opts *o, const struct shared *sh,
+                         const verify_trust *trust_none)
+{
 	char mnt[PATH_MAX], type[64], src[PATH_MAX], cpu[256];
-	fs_of(db, mnt, sizeof(mnt), type, sizeof(type), src, sizeof(src));
+	fs_of(o->db, mnt, sizeof(mnt), type, sizeof(type), src, sizeof(src));
 	cpu_model(cpu, sizeof(cpu));
-	printf("machine: %ld cores online (nproc), %s\n", cores, cpu);
+	printf("machine: %ld cores online (nproc), %s\n", o->cores, cpu);
 	printf("database: %s on %s (%s, mounted on %s); SQLite WAL, synchronous=FULL, one "
 	       "connection per thread\n",
-	       db, src, type, mnt);
-	printf("content: %s, %zu bytes, sha256 %s\n", content_file, content_len, sh.digest);
-	printf("signature: %s, %zu bytes of DER CMS (detached)\n", sig_file, sig_len);
+	       o->db, src, type, mnt);
+	printf("content: %s, %zu bytes, sha256 %s\n", o->content_file, sh->content_len, sh->digest);
+	printf("signature: %s, %zu bytes of DER CMS (detached)\n", o->sig_file, sh->sig_len);
 	printf("trust: %zu anchor(s) from %s; revocation: none configured%s%s%s\n",
-	       verify_trust_anchor_count(trust_none), anchors,
-	       crl ? "; and a second series with the CRL file " : "", crl ? crl : "",
-	       crl ? " (revocation=crl)" : "");
-	if (count > 0)
-		printf("each row: %ld iterations", count);
+	       verify_trust_anchor_count(trust_none), o->anchors,
+	       o->crl ? "; and a second series with the CRL file " : "", o->crl ? o->crl : "",
+	       o->crl ? " (revocation=crl)" : "");
+	if (o->count > 0)
+		printf("each row: %ld iterations", o->count);
 	else
-		printf("each row: %g s", seconds);
-	printf(", with 1 thread%s (N = %d, -t; default nproc)\n", nthreads > 1 ? " and N" : "",
-	       nthreads);
+		printf("each row: %g s", o->seconds);
+	printf(", with 1 thread%s (N = %d, -t; default nproc)\n", o->nthreads > 1 ? " and N" : "",
+	       o->nthreads);
 	printf("verify = verify_signature + JSON report; commit = one transaction (draft, "
 	       "application with signature and report, receipt mail in the outbox) + fsync'ed "
 	       "commit; submit = both in turn\n\n");
 	printf("%-8s %-10s %7s %9s %8s %10s %9s\n", "what", "revocation", "threads", "ops",
 	       "seconds", "per_s", "ms_per_op");
+}
 
-	/* verify, commit, submit; each with revocation none, then by the CRL; 1 then N threads */
+/* verify, commit, submit; each with revocation none, then by the CRL; 1 then N threads. */
+static int run_all(const struct opts *o, struct worker *ws, verify_trust *trust_none,
+                   verify_trust *trust_crl)
+{
 	static const struct {
 		enum what what;
 		int crl;
 	} runs[] = {{W_VERIFY, 0}, {W_VERIFY, 1}, {W_COMMIT, 0}, {W_BOTH, 0}, {W_BOTH, 1}};
-	int counts[2] = {1, nthreads};
+	int counts[2] = {1, o->nthreads};
 	double rate;
 	for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
-		if ((runs[r].crl && !trust_crl) || (only && strcmp(only, WHAT_NAMES[runs[r].what])))
+		if ((runs[r].crl && !trust_crl) ||
+		    (o->only && strcmp(o->only, WHAT_NAMES[runs[r].what])))
 			continue;
-		for (int k = 0; k < (nthreads > 1 ? 2 : 1); k++)
+		int commit = runs[r].what == W_COMMIT;
+		for (int k = 0; k < (o->nthreads > 1 ? 2 : 1); k++)
 			if (measure(ws, counts[k], runs[r].what,
-			            runs[r].what == W_COMMIT ? NULL
-			            : runs[r].crl            ? trust_crl
-			                                     : trust_none,
+			            commit        ? NULL
+			            : runs[r].crl ? trust_crl
+			                          : trust_none,
 			            runs[r].crl ? VERIFY_REVOCATION_CRL : VERIFY_REVOCATION_NONE,
-			            runs[r].what == W_COMMIT ? "-"
-			            : runs[r].crl            ? "crl"
-			                                     : "none",
-			            seconds, count, &rate) != 0)
-				goto out;
+			            commit        ? "-"
+			            : runs[r].crl ? "crl"
+			                          : "none",
+			            o->seconds, o->count, &rate) != 0)
+				return -1;
 	}
-	ret = 0;
-out:
-	for (i = 0; i < opened; i++)
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct shared sh;
+	struct inputs in;
+	static struct worker ws[MAX_THREADS];
+	verify_trust *trust_none = NULL, *trust_crl = NULL;
+	int ret = 1, opened = 0;
+	int p = parse_opts(argc, argv, &o);
+	if (p != 0)
+		return p > 0 ? 0 : 2;
+	memset(&sh, 0, sizeof(sh));
+	memset(&in, 0, sizeof(in));
+	if (load_inputs(&o, &in, &sh) == 0 &&
+	    make_trusts(&o, &in, &sh, &trust_none, &trust_crl) == 0 &&
+	    open_workers(&o, &sh, ws, &opened) == 0) {
+		print_header(&o, &sh, trust_none);
+		ret = run_all(&o, ws, trust_none, trust_crl) == 0 ? 0 : 1;
+	}
+	for (int i = 0; i < opened; i++)
 		store_close(ws[i].s);
 	verify_trust_free(trust_none);
 	verify_trust_free(trust_crl);
-	json_decref(doc);
-	free(report);
-	free(raw);
-	free(display);
-	free(content);
-	free(sig);
+	inputs_free(&in);
 	return ret;
 }

@@ -1,8 +1,10 @@
-/* application: statuses, transitions and receipt numbers (see application.h). */
+/* application: statuses, transitions, receipt numbers and the content of an application
+ * (see application.h). */
 #include "core/application.h"
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -126,4 +128,60 @@ int app_receipt_year(long long now)
 	if (tm.tm_year < 1 - 1900 || tm.tm_year > 9999 - 1900)
 		return 0;
 	return tm.tm_year + 1900;
+}
+
+json_t *app_raw_load(const char *text)
+{
+	return json_loads(text ? text : "{}", JSON_ALLOW_NUL, NULL);
+}
+
+/* Required file fields without any file. */
+static void check_files(const procedure *p, json_t *attachments, json_t *errs)
+{
+	char msg[1024]; /* a label is up to 100 characters: never cut (a cut one is lost) */
+	for (size_t i = 0; i < p->n_fields; i++) {
+		const proc_field *f = &p->fields[i];
+		if (f->type != FT_FILE || !f->required ||
+		    json_array_size(json_object_get(attachments, f->name)) > 0)
+			continue;
+		snprintf(msg, sizeof(msg), "%sを添付してください。", f->label);
+		json_array_append_new(errs,
+		                      json_pack("{s:s, s:s}", "field", f->name, "message", msg));
+	}
+}
+
+json_t *app_answers_check(const procedure *p, json_t *raw, json_t *attachments,
+                          bank_lookup_fn banks, void *banks_ctx, json_t *errs)
+{
+	json_t *ans = answers_validate(p, raw, errs, banks, banks_ctx);
+	check_files(p, attachments, errs);
+	return ans;
+}
+
+enum app_content_result app_content_build(const procedure *p, json_t *raw, json_t *attachments,
+                                          bank_lookup_fn banks, void *banks_ctx, json_t *errs,
+                                          app_content *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->answers = app_answers_check(p, raw, attachments, banks, banks_ctx, errs);
+	if (!out->answers || json_array_size(errs)) {
+		app_content_release(out);
+		return APP_CONTENT_ERRORS;
+	}
+	answers_compute(p, out->answers);
+	out->canonical = answers_canonical(p, out->answers, attachments, out->digest);
+	out->lines = answers_display(p, out->answers, attachments);
+	if (!out->canonical || !out->lines) {
+		app_content_release(out);
+		return APP_CONTENT_ENOMEM;
+	}
+	return APP_CONTENT_OK;
+}
+
+void app_content_release(app_content *c)
+{
+	json_decref(c->answers);
+	json_decref(c->lines);
+	free(c->canonical);
+	memset(c, 0, sizeof(*c));
 }

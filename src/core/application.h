@@ -1,12 +1,15 @@
 /* application: the rules of an application (申請) once it is submitted, in one place for the
  * store, the pages and the benchmark: its statuses with their labels, which are final and
  * from which the applicant may withdraw, the transitions between them (one table: who may
- * move an application from which status to which), and the receipt number (受付番号).
- * No HTTP, no SQL. */
+ * move an application from which status to which), the receipt number (受付番号), and the
+ * content of an application built from what a resident typed (app_content_build, the same
+ * for the confirmation page and the submission). No HTTP, no SQL. */
 #ifndef MADOGUCHI_APPLICATION_H
 #define MADOGUCHI_APPLICATION_H
 
 #include <stddef.h>
+
+#include "core/answers.h"
 
 /* A status as the database stores it ("sent") and as residents and staff read it (送信済).
  * final: nothing follows (a decision, or a withdrawal); withdrawable: nothing has been
@@ -53,5 +56,38 @@ int app_receipt_format(int year, long long n, char *out, size_t len);
 /* The calendar year in Japan at Unix time now (a submission at 00:30 on 1 January JST
  * belongs to the new year); 0 when now is out of range. */
 int app_receipt_year(long long now);
+
+/* A draft's raw input (JSON text as saved; NULL is an empty input) as an object: NUL bytes
+ * typed in a field are kept (\u0000) so that the form engine refuses them again instead of
+ * losing them. NULL when the text is not JSON (or out of memory). */
+json_t *app_raw_load(const char *text);
+
+/* Checks raw input (answers_validate) and the attachments (object field -> array of
+ * {filename, sha256, size}; may be NULL: none) against p: every error is appended to errs,
+ * the answers' first, then a required file field without a file. Returns the normalised
+ * answers (NULL when raw is not an object); errs says whether they are complete. */
+json_t *app_answers_check(const procedure *p, json_t *raw, json_t *attachments,
+                          bank_lookup_fn banks, void *banks_ctx, json_t *errs);
+
+/* What an application says, from its raw input and attachments: the answers (computed
+ * fields filled), the canonical JSON that signatures bind to with its SHA-256 and the
+ * display lines (answers_display), as both the confirmation page and the submission need
+ * them. */
+typedef struct app_content {
+	json_t *answers;
+	char *canonical; /* malloc'd, NUL-terminated */
+	char digest[65];
+	json_t *lines;
+} app_content;
+
+enum app_content_result { APP_CONTENT_OK = 0, APP_CONTENT_ERRORS = 1, APP_CONTENT_ENOMEM = -1 };
+
+/* Builds *out (zeroed first) from raw and attachments as app_answers_check checks them.
+ * APP_CONTENT_ERRORS when errs got an error (or raw is not an object), APP_CONTENT_ENOMEM
+ * when out of memory; *out is then empty. Release with app_content_release either way. */
+enum app_content_result app_content_build(const procedure *p, json_t *raw, json_t *attachments,
+                                          bank_lookup_fn banks, void *banks_ctx, json_t *errs,
+                                          app_content *out);
+void app_content_release(app_content *c);
 
 #endif

@@ -15,8 +15,8 @@
 static json_t *proc_summary(const procedure *p)
 {
 	return json_pack("{s:s, s:s, s:s, s:b, s:b}", "id", p->id, "title", p->title, "summary",
-			 p->summary, "login_required", p->login_required, "signature_required",
-			 p->signature_required);
+	                 p->summary, "login_required", p->login_required, "signature_required",
+	                 p->signature_required);
 }
 
 void page_top(req *r)
@@ -30,8 +30,8 @@ void page_top(req *r)
 		const procedure *p = c->items[i];
 		if (!cur_name || strcmp(cur_name, p->category) != 0) {
 			cur = json_array();
-			json_array_append_new(cats, json_pack("{s:s, s:o}", "name", p->category,
-							      "procedures", cur));
+			json_array_append_new(
+			    cats, json_pack("{s:s, s:o}", "name", p->category, "procedures", cur));
 			cur_name = p->category;
 		}
 		json_array_append_new(cur, proc_summary(p));
@@ -51,7 +51,8 @@ void page_search(req *r)
 	}
 	json_t *qj = json_string(q);
 	if (!qj) {
-		resp_error(r, 400, "検索できませんでした", "検索語に使えない文字が含まれています。");
+		resp_error(r, 400, "検索できませんでした",
+		           "検索語に使えない文字が含まれています。");
 		return;
 	}
 	ctx = page_base_ctx(r, "検索結果");
@@ -62,7 +63,8 @@ void page_search(req *r)
 	if (e != STORE_OK) {
 		json_decref(ctx);
 		log_error("search: %s", store_strerror(e));
-		resp_error(r, 500, "検索できませんでした", "しばらくしてから、もう一度お試しください。");
+		resp_error(r, 500, "検索できませんでした",
+		           "しばらくしてから、もう一度お試しください。");
 		return;
 	}
 	json_t *results = json_array();
@@ -88,12 +90,13 @@ static json_t *str_array(char **items, size_t n)
 static json_t *procedure_ctx(const req *r, const procedure *p, const char *today)
 {
 	json_t *ctx = page_base_ctx(r, p->title);
-	json_t *pj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:b, s:s}", "id", p->id,
-			       "title", p->title, "category", p->category, "summary", p->summary,
-			       "description_html", p->description_html, "eligibility", p->eligibility,
-			       "prepare", str_array(p->prepare, p->n_prepare), "duration", p->duration,
-			       "login_required", p->login_required, "signature_required",
-			       p->signature_required, "department", p->department);
+	json_t *pj =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:b, s:s}", "id", p->id,
+	              "title", p->title, "category", p->category, "summary", p->summary,
+	              "description_html", p->description_html, "eligibility", p->eligibility,
+	              "prepare", str_array(p->prepare, p->n_prepare), "duration", p->duration,
+	              "login_required", p->login_required, "signature_required",
+	              p->signature_required, "department", p->department);
 	if (p->contact_phone)
 		json_object_set_new(pj, "contact_phone", json_string(p->contact_phone));
 	if (p->contact_email)
@@ -121,7 +124,7 @@ void page_procedure(req *r)
 	const procedure *p = proc_catalog_find(c, r->params[0]);
 	if (!p) {
 		resp_error(r, 404, "手続が見つかりません",
-			   "お探しの手続は、名前が変わったか、受付を終了した可能性があります。");
+		           "お探しの手続は、名前が変わったか、受付を終了した可能性があります。");
 		return;
 	}
 	size_t idx = 0;
@@ -144,13 +147,15 @@ void page_procedure(req *r)
 		if (e) {
 			buf_release(&out);
 			log_error("procedure page %s: %s", p->id, tmpl_strerror(e));
-			resp_error(r, 500, "ただいま表示できません", "しばらくしてから、もう一度お試しください。");
+			resp_error(r, 500, "ただいま表示できません",
+			           "しばらくしてから、もう一度お試しください。");
 			return;
 		}
 		page_ref *np = page_ref_new(out.data ? out.data : "", out.len);
 		buf_release(&out);
 		if (!np) {
-			resp_error(r, 503, "ただいま混み合っています", "しばらくしてから、もう一度お試しください。");
+			resp_error(r, 503, "ただいま混み合っています",
+			           "しばらくしてから、もう一度お試しください。");
 			return;
 		}
 		page_ref_put(pc->page); /* responses still sending it keep their reference */

@@ -1,9 +1,11 @@
 /* pages: the screens of the portal, one file per family (catalog.c: top page, search,
  * procedure pages, static files, health; account.c: registration, login, password reset,
- * account settings; apply.c: the form, confirmation, submission, completion, my page, the
- * postal lookup and the signature poll; sign.c: sign requests and the signing app's API;
- * devmail.c: /dev/mail). pages_routes() (routes.c) is the route table the server dispatches
- * on. The declarations are grouped by the file that defines them. */
+ * account settings; form.c: the application form, its drafts and attachments, the postal
+ * lookup; confirm.c: the confirmation, the signature poll, the submission and completion;
+ * mypage.c: my page, an application's detail, the withdrawal; apply_common.c: what those
+ * three share; sign.c: sign requests and the signing app's API; devmail.c: /dev/mail).
+ * pages_routes() (routes.c) is the route table the server dispatches on. The declarations are
+ * grouped by the file that defines them. */
 #ifndef MADOGUCHI_PAGES_H
 #define MADOGUCHI_PAGES_H
 
@@ -17,19 +19,21 @@ void page_top(req *r);
 void page_search(req *r);
 void page_procedure(req *r);
 void page_procedure_start(req *r);
-/* apply.c */
+/* form.c */
 void page_apply_form(req *r);
 void page_apply_form_post(req *r);
+void page_apply_attachment(req *r);
+void page_api_postal(req *r);
+/* confirm.c */
 void page_apply_confirm(req *r);
+void page_sign_state(req *r);
 void page_apply_submit(req *r);
 void page_apply_complete(req *r);
+/* mypage.c */
 void page_mypage(req *r);
 void page_mypage_detail(req *r);
 void page_mypage_withdraw(req *r);
 void page_mypage_withdraw_post(req *r);
-void page_api_postal(req *r);
-void page_sign_state(req *r);
-void page_apply_attachment(req *r);
 /* sign.c */
 void page_api_sign(req *r);
 void page_api_sign_post(req *r);

@@ -5,8 +5,6 @@
  * /api/sign/ID and posts the CMS signature there, verified on the worker pool
  * (sig/verify.c); the page polls /procedures/ID/signature and turns to 「電子署名済み」.
  * The contract with the app is in docs/signer.md. */
-#include <event2/buffer.h>
-#include <event2/http.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +61,8 @@ static void make_work(store *s, const app *a, void *arg)
 	j->sr.created_at = now;
 	j->sr.expires_at = now + a->cfg.sign_request_minutes * 60;
 	/* housekeeping: requests never used, expired a day ago */
-	if (store_sign_requests_prune(s, now - 86400, NULL) != STORE_OK)
-		log_error("sign requests not pruned: %s", store_errmsg(s));
+	if (store_sign_requests_prune(s, now - 86400, NULL) != STORE_OK) /* retried next time */
+		log_error("sign request prune: %s", store_errmsg(s));
 	int rc = store_sign_request_create(s, &j->sr);
 	if (rc != STORE_OK)
 		log_error("sign request: %s (%s)", store_strerror(rc), store_errmsg(s));
@@ -253,9 +251,10 @@ static void post_work(store *s, const app *a, void *arg)
 			j->answer = json_pack("{s:s}", "error", "used");
 		}
 	} else {
+		/* refused either way; the record only keeps the request from being tried again */
 		if (res != VERIFY_RESULT_REVOCATION_UNAVAILABLE &&
 		    store_sign_request_finish(s, hash, "refused", NULL, 0, report, now) != STORE_OK)
-			log_error("sign request not marked refused: %s", store_errmsg(s));
+			log_error("sign request refused: %s", store_errmsg(s));
 		log_info("signature refused: %s", verify_report_reason(rep));
 		j->status = 422;
 		j->answer =
@@ -286,10 +285,9 @@ static void post_done(req *r, void *arg)
 void page_api_sign_post(req *r)
 {
 	const char *id = r->params[0];
-	const char *ct =
-	    evhttp_find_header(evhttp_request_get_input_headers(r->ev), "Content-Type");
-	struct evbuffer *b = evhttp_request_get_input_buffer(r->ev);
-	size_t len = evbuffer_get_length(b);
+	const char *ct = req_header(r, "Content-Type");
+	size_t len = 0;
+	const char *body = req_body(r, &len);
 	if (!id_ok(id)) {
 		json_error(r, 404, "not_found");
 		return;
@@ -309,7 +307,7 @@ void page_api_sign_post(req *r)
 		json_error(r, 503, "unavailable");
 		return;
 	}
-	evbuffer_copyout(b, j->der, len);
+	memcpy(j->der, body, len);
 	j->len = len;
 	snprintf(j->id, sizeof(j->id), "%s", id);
 	req_defer(r, post_work, post_done, j);

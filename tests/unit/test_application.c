@@ -1,5 +1,6 @@
 /* Unit tests of the application rules (core/application.h): statuses and labels, final and
- * withdrawable statuses, the transition table, receipt numbers and the Japan year. */
+ * withdrawable statuses, the transition table, receipt numbers and the Japan year, and the
+ * content of an application built from raw input (app_content_build). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,6 +9,8 @@
 #include <string.h>
 
 #include "core/application.h"
+#include "proc_fixture.h"
+#include "util/token.h"
 
 static void test_statuses(void **state)
 {
@@ -107,13 +110,109 @@ static void test_year(void **state)
 	assert_int_equal(app_receipt_year(-5), 0);
 }
 
+/* NUL bytes typed in a field survive loading (to be refused again, not cut); NULL text is
+ * an empty input; text that is not JSON is NULL. */
+static void test_raw_load(void **state)
+{
+	json_t *raw = app_raw_load("{\"name\": \"a\\u0000b\"}");
+	assert_non_null(raw);
+	assert_int_equal(json_string_length(json_object_get(raw, "name")), 3);
+	json_decref(raw);
+	raw = app_raw_load(NULL);
+	assert_true(json_is_object(raw) && json_object_size(raw) == 0);
+	json_decref(raw);
+	assert_null(app_raw_load("{"));
+}
+
+static json_t *photo_atts(void)
+{
+	return json_pack("{s:[{s:s, s:s, s:i}]}", "photo", "filename", "写真.jpg", "sha256",
+	                 "17ccd230753fbe794a3da079112e68bfca24232886c97545b57b546774eebb8f", "size",
+	                 812);
+}
+
+/* Errors of the answers first, then the required file field without a file; nothing built. */
+static void test_content_errors(void **state)
+{
+	procedure *p = proc_fixture(0);
+	json_t *raw = json_pack("{s:s}", "count", "abc"), *errs = json_array();
+	app_content c;
+	assert_int_equal(app_content_build(p, raw, NULL, NULL, NULL, errs, &c), APP_CONTENT_ERRORS);
+	assert_null(c.answers);
+	assert_null(c.canonical);
+	assert_null(c.lines);
+	assert_int_equal(json_array_size(errs), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "field")),
+	                    "name");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 1), "field")),
+	                    "count");
+	json_t *last = json_array_get(errs, 2);
+	assert_string_equal(json_string_value(json_object_get(last, "field")), "photo");
+	assert_string_equal(json_string_value(json_object_get(last, "message")),
+	                    "写真を添付してください。");
+	app_content_release(&c);
+	/* the same with app_answers_check: the same errors, answers of the valid fields */
+	json_t *errs2 = json_array();
+	json_t *ans = app_answers_check(p, raw, NULL, NULL, NULL, errs2);
+	assert_true(json_equal(errs, errs2));
+	assert_non_null(ans);
+	json_decref(ans);
+	json_decref(errs2);
+	/* raw that is not an object: errors, nothing built */
+	json_decref(errs);
+	errs = json_array();
+	json_t *notobj = json_string("x"), *atts = photo_atts();
+	assert_int_equal(app_content_build(p, notobj, atts, NULL, NULL, errs, &c),
+	                 APP_CONTENT_ERRORS);
+	assert_null(c.canonical);
+	json_decref(notobj);
+	json_decref(atts);
+	json_decref(errs);
+	json_decref(raw);
+	proc_free(p);
+}
+
+/* Good input: the computed amount is filled, the canonical JSON is what answers_canonical
+ * makes of the same answers (the format signatures bind to), its digest its SHA-256, and
+ * the lines are answers_display's. */
+static void test_content_ok(void **state)
+{
+	procedure *p = proc_fixture(1);
+	json_t *raw = json_pack("{s:s, s:s}", "name", "山田　太郎", "count", "１２");
+	json_t *atts = photo_atts(), *errs = json_array();
+	app_content c;
+	assert_int_equal(app_content_build(p, raw, atts, NULL, NULL, errs, &c), APP_CONTENT_OK);
+	assert_int_equal(json_array_size(errs), 0);
+	assert_string_equal(json_string_value(json_object_get(c.answers, "total")), "1000");
+	assert_string_equal(json_string_value(json_object_get(c.answers, "count")), "12");
+	char want_digest[65], sha[65];
+	char *want = answers_canonical(p, c.answers, atts, want_digest);
+	assert_string_equal(c.canonical, want);
+	assert_string_equal(c.digest, want_digest);
+	token_sha256_hex(c.canonical, strlen(c.canonical), sha);
+	assert_string_equal(c.digest, sha);
+	assert_non_null(strstr(c.canonical, "\"procedure\":\"t-proc\""));
+	assert_non_null(strstr(c.canonical, "写真.jpg"));
+	json_t *lines = answers_display(p, c.answers, atts);
+	assert_true(json_equal(c.lines, lines));
+	assert_int_equal(json_array_size(c.lines), 4);
+	json_decref(lines);
+	free(want);
+	app_content_release(&c);
+	assert_null(c.canonical);
+	json_decref(errs);
+	json_decref(atts);
+	json_decref(raw);
+	proc_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_statuses),
-	    cmocka_unit_test(test_transitions),
-	    cmocka_unit_test(test_receipts),
-	    cmocka_unit_test(test_year),
+	    cmocka_unit_test(test_statuses),   cmocka_unit_test(test_transitions),
+	    cmocka_unit_test(test_receipts),   cmocka_unit_test(test_year),
+	    cmocka_unit_test(test_raw_load),   cmocka_unit_test(test_content_errors),
+	    cmocka_unit_test(test_content_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
