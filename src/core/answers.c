@@ -32,6 +32,7 @@
 #include "util/token.h"
 #include "util/buf.h"
 #include "util/jdate.h"
+#include "util/utf8.h"
 
 /* Default lengths, in characters, of the free-text types. */
 enum {
@@ -84,30 +85,13 @@ __attribute__((format(printf, 3, 4))) static void add_error(json_t *errs, const 
 
 /* ---- characters ---- */
 
-/* Decode one code point of valid UTF-8 at s[*i] (n bytes in all); advance *i. */
-static ucs4_t next_cp(const char *s, size_t n, size_t *i)
-{
-	ucs4_t c;
-	int l = u8_mbtouc(&c, (const uint8_t *)s + *i, n - *i);
-	*i += l > 0 ? (size_t)l : 1;
-	return c;
-}
-
 /* Characters no answer may hold: C0 controls (tab and newline only when multiline), DEL,
  * C1 controls, line/paragraph separators, bidirectional controls, the byte-order mark and
  * noncharacters. */
 static int bad_char(ucs4_t c, int multiline)
 {
-	if (c < 0x20)
-		return !(multiline && (c == '\n' || c == '\t'));
-	if (c >= 0x7F && c <= 0x9F)
-		return 1;
-	if (c == 0x2028 || c == 0x2029 || (c >= 0x202A && c <= 0x202E) ||
-	    (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF)
-		return 1;
-	if ((c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE)
-		return 1;
-	return 0;
+	return utf8_is_forbidden(c, multiline) || (c >= 0xFDD0 && c <= 0xFDEF) ||
+	       (c & 0xFFFE) == 0xFFFE;
 }
 
 /* Trim surrounding white space (ASCII and U+3000) of valid UTF-8 in place of a view. */
@@ -147,7 +131,7 @@ static int fold_ascii(const char *s, size_t n, int dashes, buf *out)
 	size_t i = 0;
 	while (i < n) {
 		size_t at = i;
-		ucs4_t c = next_cp(s, n, &i);
+		ucs4_t c = utf8_next(s, n, &i);
 		if (c >= 0xFF01 && c <= 0xFF5E)
 			buf_putc(out, (char)(c - 0xFEE0));
 		else if (c == 0x3000)
@@ -202,7 +186,7 @@ static int nfc_keep_kanji(const char *s, size_t n, buf *out)
 	size_t i = 0, start = 0;
 	while (i < n) {
 		size_t at = i;
-		ucs4_t c = next_cp(s, n, &i);
+		ucs4_t c = utf8_next(s, n, &i);
 		if (is_cjk_compat(c)) {
 			if (nfc_append(s + start, at - start, out) < 0 ||
 			    buf_append(out, s + at, i - at) < 0)
@@ -238,7 +222,7 @@ static int raw_string(json_t *raw, const char *key, json_t *errs, const char *id
 		add_error(errs, id, "%sが長すぎます。", label);
 		return R_BAD;
 	}
-	if (u8_check((const uint8_t *)*s, *n) != NULL) {
+	if (!utf8_valid(*s, *n)) {
 		add_error(errs, id, "%sに使えない文字が含まれています。", label);
 		return R_BAD;
 	}
@@ -416,7 +400,7 @@ static json_t *check_text(const proc_field *f, const char *s, size_t n, json_t *
 		n = lf.len;
 	}
 	while (i < n) {
-		ucs4_t c = next_cp(s, n, &i);
+		ucs4_t c = utf8_next(s, n, &i);
 		if (bad_char(c, multiline)) {
 			if (c == '\n' || c == '\r')
 				add_error(errs, f->name,
@@ -459,12 +443,12 @@ static int kana_normalise(const char *s, size_t n, int allow_dot, buf *out)
 	buf_init(&nf, ANSWERS_MAX_VALUE_BYTES * 4);
 	while (i < n) {
 		size_t at = i;
-		ucs4_t c = next_cp(s, n, &i);
+		ucs4_t c = utf8_next(s, n, &i);
 		if (c >= 0xFF61 && c <= 0xFF9F) {
 			size_t end = i, rl = 0;
 			while (end < n) {
 				size_t j = end;
-				ucs4_t d = next_cp(s, n, &j);
+				ucs4_t d = utf8_next(s, n, &j);
 				if (d < 0xFF61 || d > 0xFF9F)
 					break;
 				end = j;
@@ -487,7 +471,7 @@ static int kana_normalise(const char *s, size_t n, int allow_dot, buf *out)
 	rc = KANA_NOTKANA;
 	for (i = 0; i < nf.len;) {
 		size_t at = i;
-		ucs4_t c = next_cp(nf.data, nf.len, &i);
+		ucs4_t c = utf8_next(nf.data, nf.len, &i);
 		if (c == ' ')
 			buf_puts(out, "\xE3\x80\x80");
 		else if ((c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC || (allow_dot && c == 0x30FB))

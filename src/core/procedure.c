@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/file.h"
+#include "util/utf8.h"
 
 /* Hard limits: a definition is written by staff, but the loader must stay bounded. */
 #define PROC_MAX_FILE_BYTES ((size_t)1 << 20) /* one definition file */
@@ -124,22 +126,25 @@ struct ctx {
  * is cut at a character boundary with "...". */
 static void sanitize(const char *s, char *out, size_t outlen)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, n = strlen(s);
 	if (outlen < 8) {
 		if (outlen)
 			out[0] = '\0';
 		return;
 	}
-	while (u[i]) {
-		size_t clen = u[i] < 0x80 ? 1 : u[i] >= 0xF0 ? 4 : u[i] >= 0xE0 ? 3 : 2;
+	while (i < n) {
+		size_t clen = utf8_char_len(s + i, n - i);
+		if (clen == 0)
+			clen = 1;
 		if (o + clen > outlen - 4) {
 			memcpy(out + o, "...", 3);
 			o += 3;
 			break;
 		}
-		for (size_t k = 0; k < clen && u[i]; k++, i++)
-			out[o++] = (u[i] < 0x20 || u[i] == 0x7f) ? '?' : (char)u[i];
+		for (size_t k = 0; k < clen; k++, i++) {
+			unsigned char c = (unsigned char)s[i];
+			out[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		}
 	}
 	out[o] = '\0';
 }
@@ -223,46 +228,6 @@ static int check_keys(struct ctx *c, json_t *obj, const char *prefix, const char
 	return PROC_OK;
 }
 
-/* Decode one code point of valid UTF-8 (jansson guarantees validity); advance *i. */
-static uint32_t utf8_next(const unsigned char *s, size_t *i)
-{
-	uint32_t c = s[*i];
-	size_t n = 0;
-	if (c < 0x80)
-		n = 0;
-	else if ((c & 0xE0) == 0xC0) {
-		c &= 0x1F;
-		n = 1;
-	} else if ((c & 0xF0) == 0xE0) {
-		c &= 0x0F;
-		n = 2;
-	} else {
-		c &= 0x07;
-		n = 3;
-	}
-	(*i)++;
-	while (n-- && s[*i]) {
-		c = (c << 6) | (s[*i] & 0x3F);
-		(*i)++;
-	}
-	return c;
-}
-
-/* Characters no definition string may hold: C0 controls (newline and tab only where
- * S_MULTILINE), DEL, C1 controls, line/paragraph separators, bidirectional overrides and
- * the byte-order mark. */
-static int bad_char(uint32_t ch, int flags)
-{
-	if (ch < 0x20)
-		return !((flags & S_MULTILINE) && (ch == '\n' || ch == '\t'));
-	if (ch >= 0x7F && ch <= 0x9F)
-		return 1;
-	if (ch == 0x2028 || ch == 0x2029 || (ch >= 0x202A && ch <= 0x202E) ||
-	    (ch >= 0x2066 && ch <= 0x2069) || ch == 0xFEFF)
-		return 1;
-	return 0;
-}
-
 static int is_blank_char(uint32_t ch)
 {
 	return ch == ' ' || ch == '\n' || ch == '\t' || ch == 0x3000;
@@ -271,12 +236,11 @@ static int is_blank_char(uint32_t ch)
 /* Check a string value: not blank, at most maxlen characters, no control characters. */
 static int check_text(struct ctx *c, const char *path, const char *s, size_t maxlen, int flags)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, chars = 0;
+	size_t i = 0, chars = 0, n = strlen(s);
 	int blank = 1;
-	while (u[i]) {
-		uint32_t ch = utf8_next(u, &i);
-		if (bad_char(ch, flags))
+	while (i < n) {
+		uint32_t ch = utf8_next(s, n, &i); /* jansson gives valid UTF-8 */
+		if (utf8_is_forbidden(ch, flags & S_MULTILINE))
 			return fail(c, PROC_EFIELD, path,
 			            "contains the control character U+%04X at character %zu",
 			            (unsigned)ch, chars + 1);
@@ -1086,48 +1050,17 @@ void proc_free(procedure *p)
 /* Read a whole file of at most PROC_MAX_FILE_BYTES. */
 static int read_file(struct ctx *c, const char *path, char **data, size_t *len)
 {
-	int fd = -1, rc = PROC_OK;
-	struct stat st;
-	char *b = NULL;
-	size_t n = 0;
 	*data = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
-		rc = fail(c, PROC_EIO, "(file)", "cannot open: %s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = fail(c, PROC_EIO, "(file)", "not a regular file");
-		goto out;
-	}
-	if (!(b = malloc(PROC_MAX_FILE_BYTES + 1))) {
-		rc = PROC_ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t r = read(fd, b + n, PROC_MAX_FILE_BYTES + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = fail(c, PROC_EIO, "(file)", "cannot read: %s", strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > PROC_MAX_FILE_BYTES) {
-			rc = fail(c, PROC_EFIELD, "(file)", "too large (at most %zu bytes)",
-			          PROC_MAX_FILE_BYTES);
-			goto out;
-		}
-	}
-	*data = b;
-	*len = n;
-	b = NULL;
-out:
-	free(b);
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	if (file_read_all(path, PROC_MAX_FILE_BYTES, data, len, NULL) == 0)
+		return PROC_OK;
+	if (errno == EINVAL)
+		return fail(c, PROC_EIO, "(file)", "not a regular file");
+	if (errno == EFBIG)
+		return fail(c, PROC_EFIELD, "(file)", "too large (at most %zu bytes)",
+		            PROC_MAX_FILE_BYTES);
+	if (errno == ENOMEM)
+		return PROC_ENOMEM;
+	return fail(c, PROC_EIO, "(file)", "cannot open: %s", strerror(errno));
 }
 
 static int cmp_names(const void *a, const void *b)

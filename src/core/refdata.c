@@ -12,7 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <unistr.h>
+
+#include "util/file.h"
+#include "util/utf8.h"
 
 /* A line of a TSV file: its key (4 digits for a bank, bank and branch as 7 digits for a
  * branch, 5 or 7 digits for a postal code) and its text fields (name, kana; or prefecture,
@@ -75,53 +77,26 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 static int read_file(const char *path, size_t max, char **out, size_t *outlen, char *err,
                      size_t errlen)
 {
-	int fd, rc = REFDATA_EIO;
-	struct stat st;
-	char *data = NULL;
-	size_t len = 0;
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = errno == ENOENT ? REFDATA_ENOENT : REFDATA_EIO;
+	if (file_read_all(path, max, out, outlen, NULL) == 0)
+		return REFDATA_OK;
+	switch (errno) {
+	case ENOENT:
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		return rc;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		return REFDATA_ENOENT;
+	case EINVAL:
 		seterr(err, errlen, "%s: not a readable file", path);
-		goto out;
-	}
-	if ((unsigned long long)st.st_size > max) {
-		rc = REFDATA_EFORMAT;
+		return REFDATA_EIO;
+	case EFBIG:
 		seterr(err, errlen, "%s: larger than %zu bytes", path, max);
-		goto out;
-	}
-	data = malloc((size_t)st.st_size + 1);
-	if (!data) {
-		rc = REFDATA_ENOMEM;
+		return REFDATA_EFORMAT;
+	case ENOMEM:
 		seterr(err, errlen, "%s: out of memory", path);
-		goto out;
+		return REFDATA_ENOMEM;
+	default:
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return REFDATA_EIO;
 	}
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, data + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0) /* shrank while read: take what is there */
-			break;
-		len += (size_t)n;
-	}
-	data[len] = '\0';
-	*out = data;
-	*outlen = len;
-	data = NULL;
-	rc = REFDATA_OK;
-out:
-	free(data);
-	close(fd);
-	return rc;
 }
 
 /* s is exactly n ASCII digits. */
@@ -195,7 +170,7 @@ static int parse_table(const char *path, enum kind kind, char *text, size_t len,
 			why = "empty line";
 			goto bad;
 		}
-		if (u8_check((const uint8_t *)p, linelen)) {
+		if (!utf8_valid(p, linelen)) {
 			why = "not UTF-8";
 			goto bad;
 		}
@@ -432,12 +407,7 @@ static void copy_name(char *dst, size_t len, const char *src)
 	size_t n;
 	if (!dst || !len)
 		return;
-	n = strlen(src);
-	if (n >= len) {
-		n = len - 1;
-		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-			n--;
-	}
+	n = utf8_cut(src, strlen(src), len - 1);
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }

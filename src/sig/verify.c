@@ -34,6 +34,9 @@
 #include <openssl/x509v3.h>
 
 #include "sig/ocsp.h"
+#include "util/enc.h"
+#include "util/file.h"
+#include "util/utf8.h"
 
 #define BAG_MAX 16   /* certificates in one signature */
 #define ATTRS_MAX 32 /* signed attributes */
@@ -150,54 +153,6 @@ static void errf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Length of the valid UTF-8 prefix of s (strict: no overlong forms, no surrogates). */
-static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = s[i], need, min, cp;
-		size_t k;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			need = 1, min = 0x80, cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			need = 2, min = 0x800, cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			need = 3, min = 0x10000, cp = c & 0x07;
-		} else {
-			return i;
-		}
-		if (n - i <= need)
-			return i;
-		for (k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return i;
-		i += need + 1;
-	}
-	return i;
-}
-
-static void hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static void iso_time(time_t t, char out[32])
 {
 	struct tm tm;
@@ -211,63 +166,31 @@ static int read_file(const char *path, size_t max, unsigned char **out, size_t *
                      struct stat *st_out, char *err, size_t errlen)
 {
 	struct stat st;
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	int fd, ret = -1, saved;
+	char *buf;
+	size_t len;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		errf(err, errlen, "%s: %s", path, strerror(errno));
+	if (file_read_all(path, max, &buf, &len, &st) != 0) {
+		if (errno == EINVAL)
+			errf(err, errlen, "%s: not a regular file", path);
+		else if (errno == EFBIG)
+			errf(err, errlen, "%s: over %zu bytes", path, max);
+		else if (errno == ENOMEM)
+			errf(err, errlen, "%s: out of memory", path);
+		else
+			errf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) != 0) {
-		errf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		errf(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((uintmax_t)st.st_size > max) {
-		errno = EFBIG;
-		errf(err, errlen, "%s: over %zu bytes", path, max);
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		errf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	while (len <= (size_t)st.st_size) { /* one byte more tells a file that grew meanwhile */
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			errf(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len != (size_t)st.st_size) {
+	if (len != (size_t)st.st_size) { /* the stat would not describe what was read */
+		free(buf);
 		errno = EAGAIN;
 		errf(err, errlen, "%s: changed while being read", path);
-		goto out;
+		return -1;
 	}
-	*out = buf;
+	*out = (unsigned char *)buf;
 	*outlen = len;
 	if (st_out)
 		*st_out = st;
-	buf = NULL;
-	ret = 0;
-out:
-	saved = errno;
-	free(buf);
-	close(fd);
-	errno = saved;
-	return ret;
+	return 0;
 }
 
 static int looks_pem(const unsigned char *p, size_t n)
@@ -936,7 +859,7 @@ static json_t *jstrn(verify_report *r, const char *s, size_t n)
 
 	if (!s)
 		return json_null();
-	ok = utf8_valid_prefix((const unsigned char *)s, n);
+	ok = utf8_valid_prefix(s, n);
 	if (ok == n && !memchr(s, '\0', n))
 		return json_stringn(s, n);
 	tmp = malloc(n * 3 + 1);
@@ -945,7 +868,7 @@ static json_t *jstrn(verify_report *r, const char *s, size_t n)
 		return NULL;
 	}
 	while (i < n) {
-		size_t k = utf8_valid_prefix((const unsigned char *)s + i, n - i);
+		size_t k = utf8_valid_prefix(s + i, n - i);
 		size_t j;
 		for (j = 0; j < k; j++)
 			tmp[o++] = s[i + j] ? s[i + j] : '?';
@@ -1088,9 +1011,7 @@ static json_t *name_json(verify_report *r, const X509_NAME *name)
 	if (n < 0)
 		n = 0;
 	if (n > NAME_MAX_TEXT) {
-		n = NAME_MAX_TEXT;
-		while (n > 0 && ((unsigned char)data[n] & 0xC0) == 0x80)
-			n--; /* cut at a character boundary */
+		n = (long)utf8_cut(data, (size_t)n, NAME_MAX_TEXT);
 	}
 	v = jstrn(r, data, (size_t)n);
 out:
@@ -1119,7 +1040,7 @@ static json_t *fingerprint_json(const X509 *x)
 
 	if (!X509_digest(x, EVP_sha256(), md, &n))
 		return json_null();
-	hex(md, n, out);
+	hex_encode(md, n, out);
 	return json_string(out);
 }
 
@@ -1215,11 +1136,8 @@ static int other_value(const ASN1_TYPE *v, char *out, size_t outsz)
 	n = ASN1_STRING_to_UTF8(&u, s);
 	if (n < 0 || (size_t)n >= outsz)
 		goto out;
-	if (utf8_valid_prefix(u, (size_t)n) != (size_t)n)
+	if (!utf8_line_ok((const char *)u, (size_t)n))
 		goto out;
-	for (int i = 0; i < n; i++)
-		if (u[i] < 0x20 || u[i] == 0x7F)
-			goto out;
 	memcpy(out, u, (size_t)n);
 	out[n] = '\0';
 	ret = 0;
@@ -1984,7 +1902,7 @@ enum verify_err verify_signature(verify_trust *t, const uint8_t *der, size_t len
 	jset(r, r->root, "verified_at", jtime(now));
 	if (!SHA256(content ? content : (const uint8_t *)"", content_len, sha))
 		goto out;
-	hex(sha, sizeof(sha), r->sha256);
+	hex_encode(sha, sizeof(sha), r->sha256);
 	{
 		json_t *co = json_object();
 		jset(r, co, "length", json_integer((json_int_t)content_len));

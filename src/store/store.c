@@ -11,6 +11,7 @@
 
 #include "store/migrations.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -418,11 +419,7 @@ out:
 
 size_t store_utf8_count(const char *s)
 {
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
+	return utf8_count(s);
 }
 
 /* Bytes of the separator at p (ASCII white space or U+3000 IDEOGRAPHIC SPACE), else 0. */
@@ -448,12 +445,8 @@ void store_query_parse(const char *query, struct store_query *q)
 		query += sep;
 		len -= sep;
 	}
-	if (len > STORE_QUERY_MAX_BYTES) {
-		/* Cut before the character that would straddle the limit. */
-		len = STORE_QUERY_MAX_BYTES;
-		while (len > 0 && ((unsigned char)query[len] & 0xC0) == 0x80)
-			len--;
-	}
+	/* Cut before the character that would straddle the limit. */
+	len = utf8_cut(query, len, STORE_QUERY_MAX_BYTES);
 	memcpy(q->text, query, len);
 	q->text[len] = '\0';
 
@@ -555,40 +548,6 @@ out:
 
 /* ---- argument checks ---- */
 
-/* Length of the well-formed UTF-8 sequence at p (at most left bytes): no overlongs, no
- * surrogates, nothing above U+10FFFF. 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *p, size_t left)
-{
-	size_t len, k;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-		len = 2;
-		cp = p[0] & 0x1F;
-	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-		len = 3;
-		cp = p[0] & 0x0F;
-	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (left < len)
-		return 0;
-	for (k = 1; k < len; k++) {
-		if ((p[k] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[k] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
 static int is_control(unsigned char c)
 {
 	return c < 0x20 || c == 0x7F;
@@ -599,21 +558,14 @@ enum { TEXT_ANY = 0, TEXT_LINE = 1 /* no control characters */ };
 /* t is UTF-8 of min..max bytes (and, for TEXT_LINE, without control characters). */
 static int text_ok(const char *t, size_t min, size_t max, int line)
 {
-	const unsigned char *p = (const unsigned char *)t;
-	size_t len, i, n;
+	size_t len;
 
 	if (!t)
 		return 0;
 	len = strnlen(t, max + 1);
 	if (len < min || len > max)
 		return 0;
-	for (i = 0; i < len; i += n) {
-		if (line && is_control(p[i]))
-			return 0;
-		if ((n = utf8_seq(p + i, len - i)) == 0)
-			return 0;
-	}
-	return 1;
+	return line ? utf8_line_ok(t, len) : utf8_valid(t, len);
 }
 
 /* A SHA-256 in hex as stored for tokens and sessions: 64 lower-case hex digits. */
@@ -926,7 +878,7 @@ static void clean_error(const char *error, char *out, size_t outlen)
 	size_t len = strlen(error), i = 0, o = 0, n;
 
 	while (i < len) {
-		n = utf8_seq(p + i, len - i);
+		n = utf8_char_len(error + i, len - i);
 		if (n == 0 || (n == 1 && is_control(p[i]))) {
 			n = 1;
 			if (o + 1 >= outlen)
