@@ -1283,69 +1283,75 @@ static int optional_seq(CMS_SignerInfo *si, int nid, const unsigned char **p, lo
 	return 1;
 }
 
-static int check_format(struct vctx *c)
+#define BAD_FORMAT(r, ...) fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, __VA_ARGS__)
+
+/* DER of a detached SignedData of id-data with exactly one signer: c->cms and c->si. */
+static int check_envelope(struct vctx *c)
 {
 	verify_report *r = c->r;
 	STACK_OF(CMS_SignerInfo) * sis;
-	X509_ALGOR *dig = NULL, *sigalg = NULL;
 	const unsigned char *p = c->der;
-	const ASN1_TYPE *v;
-	const char *why = "";
-	int i, n, nid, found;
-	long slen;
-	char txt[80];
+	int n;
 
 	if (c->len == 0)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "empty signature");
+		return BAD_FORMAT(r, "empty signature");
 	if (c->len > VERIFY_CMS_MAX)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "signature over %zu bytes",
-		            VERIFY_CMS_MAX);
+		return BAD_FORMAT(r, "signature over %zu bytes", VERIFY_CMS_MAX);
 	c->cms = d2i_CMS_ContentInfo(NULL, &p, (long)c->len);
 	if (!c->cms)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "not a DER CMS ContentInfo");
+		return BAD_FORMAT(r, "not a DER CMS ContentInfo");
 	if (p != c->der + c->len)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "%zu bytes after the CMS",
-		            (size_t)(c->der + c->len - p));
+		return BAD_FORMAT(r, "%zu bytes after the CMS", (size_t)(c->der + c->len - p));
 	if (OBJ_obj2nid(CMS_get0_type(c->cms)) != NID_pkcs7_signed)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "not SignedData");
+		return BAD_FORMAT(r, "not SignedData");
 	if (OBJ_obj2nid(CMS_get0_eContentType(c->cms)) != NID_pkcs7_data)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "the encapsulated content type is not id-data");
+		return BAD_FORMAT(r, "the encapsulated content type is not id-data");
 	if (CMS_is_detached(c->cms) != 1)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "the content is attached; a detached signature is expected");
+		return BAD_FORMAT(r, "the content is attached; a detached signature is expected");
 	sis = CMS_get0_SignerInfos(c->cms);
 	n = sis ? sk_CMS_SignerInfo_num(sis) : 0;
 	if (n != 1)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "%d signers; exactly one expected", n);
+		return BAD_FORMAT(r, "%d signers; exactly one expected", n);
 	c->si = sk_CMS_SignerInfo_value(sis, 0);
+	return 0;
+}
+
+/* The certificates of the signature (c->bag) and the signer's among them (c->leaf). */
+static int check_signer_cert(struct vctx *c)
+{
+	verify_report *r = c->r;
+	int i, n, found;
 
 	c->bag = CMS_get1_certs(c->cms);
 	n = c->bag ? sk_X509_num(c->bag) : 0;
 	if (n == 0)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "no certificate in the signature");
+		return BAD_FORMAT(r, "no certificate in the signature");
 	if (n > BAG_MAX)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "%d certificates; at most %d",
-		            n, BAG_MAX);
+		return BAD_FORMAT(r, "%d certificates; at most %d", n, BAG_MAX);
 	for (i = 0, found = 0; i < n; i++) {
 		X509 *x = sk_X509_value(c->bag, i);
 		if (CMS_SignerInfo_cert_cmp(c->si, x) == 0) {
 			if (found && X509_cmp(c->leaf, x) != 0)
-				return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-				            "two certificates match the signer");
+				return BAD_FORMAT(r, "two certificates match the signer");
 			c->leaf = x;
 			found = 1;
 		}
 	}
 	if (!c->leaf)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "the signer's certificate is not in the signature");
+		return BAD_FORMAT(r, "the signer's certificate is not in the signature");
 	jset(r, r->root, "certificate", cert_json(r, c->leaf));
 	if (X509_get_extension_flags(c->leaf) & EXFLAG_INVALID)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "the signer's certificate has malformed extensions");
+		return BAD_FORMAT(r, "the signer's certificate has malformed extensions");
+	return 0;
+}
+
+/* The digest algorithm (SHA-2 only) into c->md; both algorithms go into the report. */
+static int check_algorithms(struct vctx *c)
+{
+	verify_report *r = c->r;
+	X509_ALGOR *dig = NULL, *sigalg = NULL;
+	char txt[80];
+	int nid;
 
 	CMS_SignerInfo_get0_algs(c->si, NULL, NULL, &dig, &sigalg);
 	nid = dig ? OBJ_obj2nid(dig->algorithm) : NID_undef;
@@ -1359,66 +1365,86 @@ static int check_format(struct vctx *c)
 		jset(r, c->sig, "signature_algorithm", jstr(r, txt));
 	}
 	if (nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "digest algorithm %s not accepted (SHA-256, -384, -512)", txt);
+		return BAD_FORMAT(r, "digest algorithm %s not accepted (SHA-256, -384, -512)", txt);
 	c->md = EVP_get_digestbynid(nid);
 	if (!c->md)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "digest algorithm unavailable");
+		return BAD_FORMAT(r, "digest algorithm unavailable");
+	return 0;
+}
 
-	n = CMS_signed_get_attr_count(c->si);
+/* The signed attributes: contentType id-data, a messageDigest of the digest's size (into
+ * c->message_digest), and signingTime when there is one. */
+static int check_signed_attrs(struct vctx *c)
+{
+	verify_report *r = c->r;
+	const ASN1_TYPE *v;
+	const char *why = "";
+	int n = CMS_signed_get_attr_count(c->si);
+
 	if (n <= 0)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "no signed attributes");
+		return BAD_FORMAT(r, "no signed attributes");
 	if (n > ATTRS_MAX)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "%d signed attributes; at most %d", n, ATTRS_MAX);
+		return BAD_FORMAT(r, "%d signed attributes; at most %d", n, ATTRS_MAX);
 	v = single_attr(c->si, NID_pkcs9_contentType, V_ASN1_OBJECT, &why);
 	if (!v)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "contentType attribute %s",
-		            why);
+		return BAD_FORMAT(r, "contentType attribute %s", why);
 	if (OBJ_obj2nid(v->value.object) != NID_pkcs7_data)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "the contentType attribute is not id-data");
+		return BAD_FORMAT(r, "the contentType attribute is not id-data");
 	v = single_attr(c->si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, &why);
 	if (!v)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT, "messageDigest attribute %s",
-		            why);
+		return BAD_FORMAT(r, "messageDigest attribute %s", why);
 	c->message_digest = v->value.octet_string;
 	if (c->message_digest->length != EVP_MD_get_size(c->md))
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "the messageDigest attribute has %d bytes, not %d",
-		            c->message_digest->length, EVP_MD_get_size(c->md));
+		return BAD_FORMAT(r, "the messageDigest attribute has %d bytes, not %d",
+		                  c->message_digest->length, EVP_MD_get_size(c->md));
 	if (CMS_signed_get_attr_by_NID(c->si, NID_pkcs9_signingTime, -1) >= 0) {
 		time_t st;
 		v = single_attr(c->si, NID_pkcs9_signingTime, V_ASN1_UTCTIME, &why);
 		if (!v)
 			v = single_attr(c->si, NID_pkcs9_signingTime, V_ASN1_GENERALIZEDTIME, &why);
 		if (!v || sig_asn1_time(v->value.utctime, &st) != 0)
-			return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-			            "malformed signingTime attribute");
+			return BAD_FORMAT(r, "malformed signingTime attribute");
 		jset(r, c->sig, "signing_time", jtime(st));
 	}
+	return 0;
+}
+
+/* The ESS signingCertificate (v1) and signingCertificateV2 attributes, each optional but
+ * well-formed when present, into c->ess1 and c->ess2. */
+static int check_ess_attrs(struct vctx *c)
+{
+	const unsigned char *p, *q;
+	long slen;
+	int i;
+
 	i = optional_seq(c->si, NID_id_smime_aa_signingCertificate, &p, &slen);
 	if (i > 0) {
-		const unsigned char *q = p;
+		q = p;
 		c->ess1 = d2i_ESS_SIGNING_CERT(NULL, &q, slen);
 		if (!c->ess1 || q != p + slen)
 			i = -1;
 	}
 	if (i < 0)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "malformed signingCertificate attribute");
+		return BAD_FORMAT(c->r, "malformed signingCertificate attribute");
 	i = optional_seq(c->si, NID_id_smime_aa_signingCertificateV2, &p, &slen);
 	if (i > 0) {
-		const unsigned char *q = p;
+		q = p;
 		c->ess2 = d2i_ESS_SIGNING_CERT_V2(NULL, &q, slen);
 		if (!c->ess2 || q != p + slen)
 			i = -1;
 	}
 	if (i < 0)
-		return fail(r, CK_FORMAT, VERIFY_RESULT_BAD_FORMAT,
-		            "malformed signingCertificateV2 attribute");
-	jset(r, c->sig, "cades", json_boolean(c->ess2 != NULL));
-	pass(r, CK_FORMAT,
+		return BAD_FORMAT(c->r, "malformed signingCertificateV2 attribute");
+	return 0;
+}
+
+static int check_format(struct vctx *c)
+{
+	if (check_envelope(c) != 0 || check_signer_cert(c) != 0 || check_algorithms(c) != 0 ||
+	    check_signed_attrs(c) != 0 || check_ess_attrs(c) != 0)
+		return -1;
+	jset(c->r, c->sig, "cades", json_boolean(c->ess2 != NULL));
+	pass(c->r, CK_FORMAT,
 	     "SignedData, detached id-data, one signer, contentType and messageDigest");
 	return 0;
 }
