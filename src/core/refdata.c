@@ -130,12 +130,91 @@ static size_t lower_bound(const table *t, const char *key)
 
 /* Splits text (len bytes, NUL after them) into rows of t; checks each line. banks is the
  * loaded bank table when parsing branches (each branch's bank must exist), else NULL. */
+/* Checks the line p..eol (its length linelen) and cuts it at its TABs into the nf fields
+ * fld. Returns NULL, or why the line is malformed (whybuf may hold the text). */
+static const char *split_line(char *p, char *eol, int nf, char *fld[4], char whybuf[96])
+{
+	size_t linelen = (size_t)(eol - p);
+	int n = 0;
+
+	if (linelen > REFDATA_MAX_LINE) {
+		snprintf(whybuf, 96, "line longer than %d bytes", REFDATA_MAX_LINE);
+		return whybuf;
+	}
+	if (linelen == 0)
+		return "empty line";
+	if (!utf8_valid(p, linelen))
+		return "not UTF-8";
+	*eol = '\0';
+	fld[n++] = p;
+	for (char *c = p; c < eol; c++) {
+		unsigned char u = (unsigned char)*c;
+		if (u == '\t') {
+			if (n == nf) {
+				n++;
+				break;
+			}
+			*c = '\0';
+			fld[n++] = c + 1;
+		} else if (u == '\r') {
+			return "carriage return (the files have LF line ends)";
+		} else if (u < 0x20 || u == 0x7f) {
+			return "control character";
+		}
+	}
+	if (n != nf) {
+		snprintf(whybuf, 96, "expected %d fields separated by TAB, found %s%d", nf,
+		         n > nf ? "more than " : "", n > nf ? nf : n);
+		return whybuf;
+	}
+	return NULL;
+}
+
+/* The row r of a kind's fields fld (a branch's bank must be in banks). NULL, or why not. */
+static const char *make_row(enum kind kind, char *fld[4], const table *banks, row *r)
+{
+	size_t k;
+
+	switch (kind) {
+	case K_BANK:
+		if (!digits(fld[0], 4))
+			return "bank code is not 4 digits";
+		memcpy(r->key, fld[0], 5);
+		r->f[0] = fld[1];
+		r->f[1] = fld[2];
+		r->f[2] = "";
+		break;
+	case K_BRANCH:
+		if (!digits(fld[0], 4) || !digits(fld[1], 3))
+			return "bank code is not 4 digits or branch code not 3";
+		if (!bsearch(fld[0], banks->rows, banks->n, sizeof(row), cmp_key))
+			return "branch of a bank not in banks.tsv";
+		memcpy(r->key, fld[0], 4);
+		memcpy(r->key + 4, fld[1], 4);
+		r->f[0] = fld[2];
+		r->f[1] = fld[3];
+		r->f[2] = "";
+		break;
+	case K_POSTAL:
+		k = strlen(fld[0]);
+		if (!(k == 7 && digits(fld[0], 7)) && !(k == 5 && digits(fld[0], 5)))
+			return "postal code is not 7 (or 5) digits";
+		memcpy(r->key, fld[0], k + 1);
+		r->f[0] = fld[1];
+		r->f[1] = fld[2];
+		r->f[2] = fld[3];
+		break;
+	}
+	if (!r->f[0][0] || (kind == K_POSTAL && !r->f[1][0]))
+		return kind == K_POSTAL ? "empty prefecture or city" : "empty name";
+	return NULL;
+}
+
 static int parse_table(const char *path, enum kind kind, char *text, size_t len, table *t,
                        const table *banks, char *err, size_t errlen)
 {
 	size_t nlines = 0, lineno = 0;
 	char *p = text, *end = text + len;
-	const int nf = kinds[kind].nfields;
 	const char *why = NULL;
 	char whybuf[96];
 
@@ -151,97 +230,14 @@ static int parse_table(const char *path, enum kind kind, char *text, size_t len,
 		return REFDATA_ENOMEM;
 	}
 	while (p < end) {
-		char *eol = memchr(p, '\n', (size_t)(end - p));
-		char *fld[4];
-		size_t linelen, k;
-		int n = 0;
+		char *eol = memchr(p, '\n', (size_t)(end - p)), *fld[4];
 		row *r = &t->rows[t->n];
 		if (!eol)
 			eol = end;
-		linelen = (size_t)(eol - p);
 		lineno++;
-		if (linelen > REFDATA_MAX_LINE) {
-			snprintf(whybuf, sizeof(whybuf), "line longer than %d bytes",
-			         REFDATA_MAX_LINE);
-			why = whybuf;
+		if ((why = split_line(p, eol, kinds[kind].nfields, fld, whybuf)) ||
+		    (why = make_row(kind, fld, banks, r)))
 			goto bad;
-		}
-		if (linelen == 0) {
-			why = "empty line";
-			goto bad;
-		}
-		if (!utf8_valid(p, linelen)) {
-			why = "not UTF-8";
-			goto bad;
-		}
-		*eol = '\0';
-		fld[n++] = p;
-		for (char *c = p; c < eol; c++) {
-			unsigned char u = (unsigned char)*c;
-			if (u == '\t') {
-				if (n == nf) {
-					n++;
-					break;
-				}
-				*c = '\0';
-				fld[n++] = c + 1;
-			} else if (u == '\r') {
-				why = "carriage return (the files have LF line ends)";
-				goto bad;
-			} else if (u < 0x20 || u == 0x7f) {
-				why = "control character";
-				goto bad;
-			}
-		}
-		if (n != nf) {
-			snprintf(whybuf, sizeof(whybuf),
-			         "expected %d fields separated by TAB, found %s%d", nf,
-			         n > nf ? "more than " : "", n > nf ? nf : n);
-			why = whybuf;
-			goto bad;
-		}
-		switch (kind) {
-		case K_BANK:
-			if (!digits(fld[0], 4)) {
-				why = "bank code is not 4 digits";
-				goto bad;
-			}
-			memcpy(r->key, fld[0], 5);
-			r->f[0] = fld[1];
-			r->f[1] = fld[2];
-			r->f[2] = "";
-			break;
-		case K_BRANCH:
-			if (!digits(fld[0], 4) || !digits(fld[1], 3)) {
-				why = "bank code is not 4 digits or branch code not 3";
-				goto bad;
-			}
-			if (!bsearch(fld[0], banks->rows, banks->n, sizeof(row), cmp_key)) {
-				why = "branch of a bank not in banks.tsv";
-				goto bad;
-			}
-			memcpy(r->key, fld[0], 4);
-			memcpy(r->key + 4, fld[1], 4);
-			r->f[0] = fld[2];
-			r->f[1] = fld[3];
-			r->f[2] = "";
-			break;
-		case K_POSTAL:
-			k = strlen(fld[0]);
-			if (!(k == 7 && digits(fld[0], 7)) && !(k == 5 && digits(fld[0], 5))) {
-				why = "postal code is not 7 (or 5) digits";
-				goto bad;
-			}
-			memcpy(r->key, fld[0], k + 1);
-			r->f[0] = fld[1];
-			r->f[1] = fld[2];
-			r->f[2] = fld[3];
-			break;
-		}
-		if (!r->f[0][0] || (kind == K_POSTAL && !r->f[1][0])) {
-			why = kind == K_POSTAL ? "empty prefecture or city" : "empty name";
-			goto bad;
-		}
 		if (t->n) {
 			int c = strcmp(t->rows[t->n - 1].key, r->key);
 			if (c > 0 || (c == 0 && kind != K_POSTAL)) {
