@@ -823,128 +823,179 @@ static json_t *name_string(char *s, size_t len)
 	return j ? j : json_string("");
 }
 
-static json_t *check_bank(const proc_field *f, json_t *raw, json_t *errs, bank_lookup_fn banks,
-                          void *banks_ctx, int *absent)
-{
+/* The five parts of a bank account answer as typed, and their error ids. */
+struct bank_in {
 	const char *s[BP_N];
 	size_t n[BP_N];
-	int rc[BP_N];
-	char id[BP_N][64], bank[8], branch[8], number[8], bank_name[NAME_MAX_BYTES],
-	    branch_name[NAME_MAX_BYTES];
-	const char *type = NULL;
-	long nd;
+	char id[BP_N][64];
+};
+
+/* The parts once checked. */
+struct bank_out {
+	char bank[8], branch[8], number[8], bank_name[NAME_MAX_BYTES], branch_name[NAME_MAX_BYTES];
+	const char *type;
 	buf holder;
-	json_t *res = NULL;
-	int i, any = 0, lookup = -1;
-	*absent = 0;
-	memset(bank_name, 0, sizeof(bank_name));
-	memset(branch_name, 0, sizeof(branch_name));
-	buf_init(&holder, ANSWERS_MAX_VALUE_BYTES * 4);
+};
+
+/* The parts of f in raw into in: 0 when all are there; -1 after adding an error, or with
+ * *absent set when none is (an error only when f is required). */
+static int bank_parts_read(const proc_field *f, json_t *raw, json_t *errs, struct bank_in *in,
+                           int *absent)
+{
+	int rc[BP_N], i, any = 0;
+
 	for (i = 0; i < BP_N; i++) {
-		char key[64];
-		snprintf(key, sizeof(key), "%s.%s", f->name, bank_parts[i].key);
-		snprintf(id[i], sizeof(id[i]), "%s", key);
-		rc[i] = raw_string(raw, key, errs, id[i], bank_parts[i].name, &s[i], &n[i]);
+		snprintf(in->id[i], sizeof(in->id[i]), "%s.%s", f->name, bank_parts[i].key);
+		rc[i] = raw_string(raw, in->id[i], errs, in->id[i], bank_parts[i].name, &in->s[i],
+		                   &in->n[i]);
 		if (rc[i] == R_BAD)
-			goto out;
+			return -1;
 		any |= rc[i] == R_OK;
 	}
 	if (!any) {
 		if (f->required)
-			add_error(errs, id[BP_BANK], "%sを入力してください。", f->label);
+			add_error(errs, in->id[BP_BANK], "%sを入力してください。", f->label);
 		*absent = 1;
-		goto out;
+		return -1;
 	}
 	for (i = 0; i < BP_N; i++) {
 		if (rc[i] != R_ABSENT)
 			continue;
 		if (i == BP_TYPE)
-			add_error(errs, id[i], "%sを選んでください。", bank_parts[i].name);
+			add_error(errs, in->id[i], "%sを選んでください。", bank_parts[i].name);
 		else
-			add_error(errs, id[i], "%sを入力してください。", bank_parts[i].name);
-		goto out;
+			add_error(errs, in->id[i], "%sを入力してください。", bank_parts[i].name);
+		return -1;
 	}
-	if (code_digits(s[BP_BANK], n[BP_BANK], 4, bank, &nd) < 0) {
-		add_error(errs, id[BP_BANK], "金融機関コードは4桁の数字で入力してください。");
-		goto out;
+	return 0;
+}
+
+/* The bank and branch codes, looked up in banks when there is one (no names when it is
+ * unavailable: the codes are then accepted by their form alone). */
+static int bank_codes_check(const struct bank_in *in, json_t *errs, bank_lookup_fn banks,
+                            void *banks_ctx, struct bank_out *out)
+{
+	int lookup = -1;
+	long nd;
+
+	if (code_digits(in->s[BP_BANK], in->n[BP_BANK], 4, out->bank, &nd) < 0) {
+		add_error(errs, in->id[BP_BANK], "金融機関コードは4桁の数字で入力してください。");
+		return -1;
 	}
 	if (banks) {
-		lookup = banks(banks_ctx, bank, NULL, bank_name, sizeof(bank_name), NULL, 0);
+		lookup = banks(banks_ctx, out->bank, NULL, out->bank_name, sizeof(out->bank_name),
+		               NULL, 0);
 		if (lookup == 0) {
-			add_error(errs, id[BP_BANK], "この金融機関コードは見つかりません。");
-			goto out;
+			add_error(errs, in->id[BP_BANK], "この金融機関コードは見つかりません。");
+			return -1;
 		}
 	}
-	if (code_digits(s[BP_BRANCH], n[BP_BRANCH], 3, branch, &nd) < 0) {
-		add_error(errs, id[BP_BRANCH], "支店コードは3桁の数字で入力してください。");
-		goto out;
+	if (code_digits(in->s[BP_BRANCH], in->n[BP_BRANCH], 3, out->branch, &nd) < 0) {
+		add_error(errs, in->id[BP_BRANCH], "支店コードは3桁の数字で入力してください。");
+		return -1;
 	}
 	if (banks && lookup > 0) {
-		memset(bank_name, 0, sizeof(bank_name));
-		lookup = banks(banks_ctx, bank, branch, bank_name, sizeof(bank_name), branch_name,
-		               sizeof(branch_name));
+		memset(out->bank_name, 0, sizeof(out->bank_name));
+		lookup = banks(banks_ctx, out->bank, out->branch, out->bank_name,
+		               sizeof(out->bank_name), out->branch_name, sizeof(out->branch_name));
 		if (lookup == 0) {
-			add_error(errs, id[BP_BRANCH], "この支店コードは見つかりません。");
-			goto out;
+			add_error(errs, in->id[BP_BRANCH], "この支店コードは見つかりません。");
+			return -1;
 		}
 	}
-	if (lookup < 0) { /* unavailable: accepted by form alone, no names */
-		bank_name[0] = '\0';
-		branch_name[0] = '\0';
+	if (lookup < 0) {
+		out->bank_name[0] = '\0';
+		out->branch_name[0] = '\0';
 	}
-	if (n[BP_TYPE] == 5 && memcmp(s[BP_TYPE], "futsu", 5) == 0)
-		type = "futsu";
-	else if (n[BP_TYPE] == 4 && memcmp(s[BP_TYPE], "toza", 4) == 0)
-		type = "toza";
+	return 0;
+}
+
+/* The account type and the 7-digit number. */
+static int bank_account_check(const struct bank_in *in, json_t *errs, struct bank_out *out)
+{
+	const char *t = in->s[BP_TYPE];
+	size_t tn = in->n[BP_TYPE];
+	long nd;
+
+	if (tn == 5 && memcmp(t, "futsu", 5) == 0)
+		out->type = "futsu";
+	else if (tn == 4 && memcmp(t, "toza", 4) == 0)
+		out->type = "toza";
 	else {
-		add_error(errs, id[BP_TYPE], "預金の種類は「普通」か「当座」を選んでください。");
-		goto out;
+		add_error(errs, in->id[BP_TYPE],
+		          "預金の種類は「普通」か「当座」を選んでください。");
+		return -1;
 	}
-	if (code_digits(s[BP_NUMBER], n[BP_NUMBER], 7, number, &nd) < 0) {
-		if (nd < 0)
-			add_error(errs, id[BP_NUMBER], "口座番号は7桁の数字で入力してください。");
-		else if (nd < 7)
-			add_error(
-			    errs, id[BP_NUMBER],
-			    "口座番号は7桁で入力してください。6桁以下の場合は、前に0をつけてく"
-			    "ださい。");
-		else
-			add_error(
-			    errs, id[BP_NUMBER],
-			    "口座番号は7桁で入力してください。ゆうちょ銀行の口座は、振込用の店"
-			    "番と口座番号（7桁）を入力してください。");
-		goto out;
-	}
-	int k = kana_normalise(s[BP_HOLDER], n[BP_HOLDER], 0, &holder);
+	if (code_digits(in->s[BP_NUMBER], in->n[BP_NUMBER], 7, out->number, &nd) == 0)
+		return 0;
+	if (nd < 0)
+		add_error(errs, in->id[BP_NUMBER], "口座番号は7桁の数字で入力してください。");
+	else if (nd < 7)
+		add_error(
+		    errs, in->id[BP_NUMBER],
+		    "口座番号は7桁で入力してください。6桁以下の場合は、前に0をつけてください。");
+	else
+		add_error(
+		    errs, in->id[BP_NUMBER],
+		    "口座番号は7桁で入力してください。ゆうちょ銀行の口座は、振込用の店番と口座番号（7桁）を入力してください。");
+	return -1;
+}
+
+/* The holder's name in full-width katakana, of at most ANSWERS_HOLDER_MAX characters as
+ * the transfer format counts them. */
+static int bank_holder_check(const struct bank_in *in, json_t *errs, struct bank_out *out)
+{
+	int k = kana_normalise(in->s[BP_HOLDER], in->n[BP_HOLDER], 0, &out->holder);
 	if (k == KANA_NOTKANA) {
-		add_error(errs, id[BP_HOLDER], "口座名義は全角カタカナで入力してください。");
-		goto out;
+		add_error(errs, in->id[BP_HOLDER], "口座名義は全角カタカナで入力してください。");
+		return -1;
 	}
 	if (k != KANA_OK)
-		goto out;
-	if (holder_length(holder.data, holder.len) > ANSWERS_HOLDER_MAX) {
+		return -1;
+	if (holder_length(out->holder.data, out->holder.len) > ANSWERS_HOLDER_MAX) {
 		add_error(
-		    errs, id[BP_HOLDER],
+		    errs, in->id[BP_HOLDER],
 		    "口座名義は%d文字以内で入力してください（濁点と半濁点も1文字と数えます）。",
 		    ANSWERS_HOLDER_MAX);
-		goto out;
+		return -1;
 	}
-	res = json_object();
-	if (!res)
-		goto out;
-	if (json_object_set_new(res, "bank", json_string(bank)) ||
-	    json_object_set_new(res, "bank_name", name_string(bank_name, sizeof(bank_name))) ||
-	    json_object_set_new(res, "branch", json_string(branch)) ||
-	    json_object_set_new(res, "branch_name",
-	                        name_string(branch_name, sizeof(branch_name))) ||
-	    json_object_set_new(res, "type", json_string(type)) ||
-	    json_object_set_new(res, "number", json_string(number)) ||
-	    json_object_set_new(res, "holder", json_stringn(holder.data, holder.len))) {
+	return 0;
+}
+
+static json_t *bank_json(struct bank_out *o)
+{
+	json_t *res = json_object();
+	if (res &&
+	    (json_object_set_new(res, "bank", json_string(o->bank)) ||
+	     json_object_set_new(res, "bank_name",
+	                         name_string(o->bank_name, sizeof(o->bank_name))) ||
+	     json_object_set_new(res, "branch", json_string(o->branch)) ||
+	     json_object_set_new(res, "branch_name",
+	                         name_string(o->branch_name, sizeof(o->branch_name))) ||
+	     json_object_set_new(res, "type", json_string(o->type)) ||
+	     json_object_set_new(res, "number", json_string(o->number)) ||
+	     json_object_set_new(res, "holder", json_stringn(o->holder.data, o->holder.len)))) {
 		json_decref(res);
 		res = NULL;
 	}
-out:
-	buf_release(&holder);
+	return res;
+}
+
+static json_t *check_bank(const proc_field *f, json_t *raw, json_t *errs, bank_lookup_fn banks,
+                          void *banks_ctx, int *absent)
+{
+	struct bank_in in;
+	struct bank_out out;
+	json_t *res = NULL;
+
+	*absent = 0;
+	memset(&out, 0, sizeof(out));
+	buf_init(&out.holder, ANSWERS_MAX_VALUE_BYTES * 4);
+	if (bank_parts_read(f, raw, errs, &in, absent) == 0 &&
+	    bank_codes_check(&in, errs, banks, banks_ctx, &out) == 0 &&
+	    bank_account_check(&in, errs, &out) == 0 && bank_holder_check(&in, errs, &out) == 0)
+		res = bank_json(&out);
+	buf_release(&out.holder);
 	return res;
 }
 
