@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/errbuf.h"
 #include "util/file.h"
 #include "util/utf8.h"
 
@@ -153,15 +154,11 @@ static void sanitize(const char *s, char *out, size_t outlen)
 __attribute__((format(printf, 4, 5))) static int fail(struct ctx *c, int code, const char *path,
                                                       const char *fmt, ...)
 {
-	if (c->err && c->errlen) {
-		int n = snprintf(c->err, c->errlen, "%s: %s: ", c->file, path);
-		if (n >= 0 && (size_t)n < c->errlen) {
-			va_list ap;
-			va_start(ap, fmt);
-			vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-			va_end(ap);
-		}
-	}
+	va_list ap;
+	errbuf_set(c->err, c->errlen, "%s: %s: ", c->file, path);
+	va_start(ap, fmt);
+	errbuf_vappend(c->err, c->errlen, fmt, ap);
+	va_end(ap);
 	return code;
 }
 

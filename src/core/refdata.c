@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/errbuf.h"
 #include "util/file.h"
 #include "util/utf8.h"
 
@@ -63,16 +64,6 @@ const char *refdata_strerror(int err)
 	return "unknown error";
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Reads path whole into a malloc'd buffer with a NUL after its len bytes. */
 static int read_file(const char *path, size_t max, char **out, size_t *outlen, char *err,
                      size_t errlen)
@@ -82,19 +73,19 @@ static int read_file(const char *path, size_t max, char **out, size_t *outlen, c
 		return REFDATA_OK;
 	switch (errno) {
 	case ENOENT:
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
 		return REFDATA_ENOENT;
 	case EINVAL:
-		seterr(err, errlen, "%s: not a readable file", path);
+		errbuf_set(err, errlen, "%s: not a readable file", path);
 		return REFDATA_EIO;
 	case EFBIG:
-		seterr(err, errlen, "%s: larger than %zu bytes", path, max);
+		errbuf_set(err, errlen, "%s: larger than %zu bytes", path, max);
 		return REFDATA_EFORMAT;
 	case ENOMEM:
-		seterr(err, errlen, "%s: out of memory", path);
+		errbuf_set(err, errlen, "%s: out of memory", path);
 		return REFDATA_ENOMEM;
 	default:
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
 		return REFDATA_EIO;
 	}
 }
@@ -226,7 +217,7 @@ static int parse_table(const char *path, enum kind kind, char *text, size_t len,
 	t->n = 0;
 	t->rows = malloc((nlines ? nlines : 1) * sizeof(row));
 	if (!t->rows) {
-		seterr(err, errlen, "%s: out of memory", path);
+		errbuf_set(err, errlen, "%s: out of memory", path);
 		return REFDATA_ENOMEM;
 	}
 	while (p < end) {
@@ -250,7 +241,7 @@ static int parse_table(const char *path, enum kind kind, char *text, size_t len,
 	}
 	return REFDATA_OK;
 bad:
-	seterr(err, errlen, "%s:%zu: %s", path, lineno, why);
+	errbuf_set(err, errlen, "%s:%zu: %s", path, lineno, why);
 	return REFDATA_EFORMAT;
 }
 
@@ -262,7 +253,7 @@ static int load_table(const char *dir, enum kind kind, table *t, const table *ba
 	size_t len;
 	int rc;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, kinds[kind].file) >= sizeof(path)) {
-		seterr(err, errlen, "%s: path too long", dir);
+		errbuf_set(err, errlen, "%s: path too long", dir);
 		return REFDATA_ENOENT;
 	}
 	rc = read_file(path, REFDATA_MAX_FILE, &text, &len, err, errlen);
@@ -309,7 +300,7 @@ int refdata_load(const char *dir, refdata **out, char *err, size_t errlen)
 		err[0] = '\0';
 	r = calloc(1, sizeof(*r));
 	if (!r) {
-		seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return REFDATA_ENOMEM;
 	}
 	rc = load_table(dir, K_BANK, &r->banks, NULL, err, errlen);

@@ -19,24 +19,13 @@
 #include <openssl/x509v3.h>
 
 #include "sig/ocsp.h"
+#include "util/errbuf.h"
 #include "util/file.h"
 
 #define CHAIN_DEPTH 8
 #define DIR_ENTRIES_MAX 1024
 
 /* ---- small helpers ----------------------------------------------------------------------- */
-
-static void errf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void errf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!buf || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 /* Reads a regular file of at most max bytes. 0, or -1 with err set (errno kept). */
 static int read_file(const char *path, size_t max, unsigned char **out, size_t *outlen,
@@ -48,19 +37,19 @@ static int read_file(const char *path, size_t max, unsigned char **out, size_t *
 
 	if (file_read_all(path, max, &buf, &len, &st) != 0) {
 		if (errno == EINVAL)
-			errf(err, errlen, "%s: not a regular file", path);
+			errbuf_set(err, errlen, "%s: not a regular file", path);
 		else if (errno == EFBIG)
-			errf(err, errlen, "%s: over %zu bytes", path, max);
+			errbuf_set(err, errlen, "%s: over %zu bytes", path, max);
 		else if (errno == ENOMEM)
-			errf(err, errlen, "%s: out of memory", path);
+			errbuf_set(err, errlen, "%s: out of memory", path);
 		else
-			errf(err, errlen, "%s: %s", path, strerror(errno));
+			errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (len != (size_t)st.st_size) { /* the stat would not describe what was read */
 		free(buf);
 		errno = EAGAIN;
-		errf(err, errlen, "%s: changed while being read", path);
+		errbuf_set(err, errlen, "%s: changed while being read", path);
 		return -1;
 	}
 	*out = (unsigned char *)buf;
@@ -99,18 +88,18 @@ static int anchor_add(verify_trust *t, X509 *x, const char *path, char *err, siz
 	int i;
 
 	if (X509_check_ca(x) == 0) {
-		errf(err, errlen, "%s: a certificate that is not a CA certificate", path);
+		errbuf_set(err, errlen, "%s: a certificate that is not a CA certificate", path);
 		return VERIFY_EANCHOR;
 	}
 	if (X509_get_extension_flags(x) & EXFLAG_INVALID) {
-		errf(err, errlen, "%s: a certificate with malformed extensions", path);
+		errbuf_set(err, errlen, "%s: a certificate with malformed extensions", path);
 		return VERIFY_EANCHOR;
 	}
 	for (i = 0; i < sk_X509_num(t->anchors); i++)
 		if (X509_cmp(sk_X509_value(t->anchors, i), x) == 0)
 			return VERIFY_OK; /* the same certificate twice (c_rehash links, copies) */
 	if (sk_X509_num(t->anchors) >= VERIFY_ANCHORS_MAX) {
-		errf(err, errlen, "more than %d trust anchors", VERIFY_ANCHORS_MAX);
+		errbuf_set(err, errlen, "more than %d trust anchors", VERIFY_ANCHORS_MAX);
 		return VERIFY_EANCHOR;
 	}
 	if (!X509_up_ref(x))
@@ -151,7 +140,7 @@ static enum verify_err anchor_file(verify_trust *t, const char *path, char *err,
 			count++;
 		}
 		if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE) {
-			errf(err, errlen, "%s: a PEM certificate that does not parse", path);
+			errbuf_set(err, errlen, "%s: a PEM certificate that does not parse", path);
 			e = VERIFY_EANCHOR;
 			goto out;
 		}
@@ -159,7 +148,7 @@ static enum verify_err anchor_file(verify_trust *t, const char *path, char *err,
 		p = buf;
 		x = d2i_X509(NULL, &p, (long)len);
 		if (!x || p != buf + len) {
-			errf(err, errlen, "%s: not a certificate (PEM or DER)", path);
+			errbuf_set(err, errlen, "%s: not a certificate (PEM or DER)", path);
 			e = VERIFY_EANCHOR;
 			goto out;
 		}
@@ -169,7 +158,7 @@ static enum verify_err anchor_file(verify_trust *t, const char *path, char *err,
 		count++;
 	}
 	if (count == 0) {
-		errf(err, errlen, "%s: no certificate", path);
+		errbuf_set(err, errlen, "%s: no certificate", path);
 		e = VERIFY_EANCHOR;
 		goto out;
 	}
@@ -197,23 +186,23 @@ static enum verify_err load_anchors(verify_trust *t, const char *dir, char *err,
 
 	n = scandir(dir, &names, not_hidden, alphasort);
 	if (n < 0) {
-		errf(err, errlen, "%s: %s", dir, strerror(errno));
+		errbuf_set(err, errlen, "%s: %s", dir, strerror(errno));
 		return errno == ENOMEM ? VERIFY_ENOMEM : VERIFY_EIO;
 	}
 	if (n > DIR_ENTRIES_MAX) {
-		errf(err, errlen, "%s: more than %d entries", dir, DIR_ENTRIES_MAX);
+		errbuf_set(err, errlen, "%s: more than %d entries", dir, DIR_ENTRIES_MAX);
 		e = VERIFY_EANCHOR;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) >=
 		    (int)sizeof(path)) {
-			errf(err, errlen, "%s: a name too long", dir);
+			errbuf_set(err, errlen, "%s: a name too long", dir);
 			e = VERIFY_EINPUT;
 			goto out;
 		}
 		if (stat(path, &st) != 0) {
-			errf(err, errlen, "%s: %s", path, strerror(errno));
+			errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
 			e = VERIFY_EIO;
 			goto out;
 		}
@@ -224,7 +213,7 @@ static enum verify_err load_anchors(verify_trust *t, const char *dir, char *err,
 			goto out;
 	}
 	if (sk_X509_num(t->anchors) == 0) {
-		errf(err, errlen, "%s: no trust anchor", dir);
+		errbuf_set(err, errlen, "%s: no trust anchor", dir);
 		e = VERIFY_EANCHOR;
 	}
 out:
@@ -309,16 +298,16 @@ static enum verify_err crl_entry_add(const verify_trust *t, struct crl_set *s, X
 	X509 *signer;
 
 	if (s->n >= VERIFY_CRLS_MAX) {
-		errf(err, errlen, "%s: more than %d CRLs", t->crl_file, VERIFY_CRLS_MAX);
+		errbuf_set(err, errlen, "%s: more than %d CRLs", t->crl_file, VERIFY_CRLS_MAX);
 		return VERIFY_ECRL;
 	}
 	if (!crl_supported(crl, &why)) {
-		errf(err, errlen, "%s: %s", t->crl_file, why);
+		errbuf_set(err, errlen, "%s: %s", t->crl_file, why);
 		return VERIFY_ECRL;
 	}
 	signer = crl_signer(t, crl);
 	if (!signer) {
-		errf(err, errlen, "%s: a CRL not signed by any trust anchor", t->crl_file);
+		errbuf_set(err, errlen, "%s: a CRL not signed by any trust anchor", t->crl_file);
 		return VERIFY_ECRL;
 	}
 	en = &s->e[s->n];
@@ -326,7 +315,7 @@ static enum verify_err crl_entry_add(const verify_trust *t, struct crl_set *s, X
 	if (sig_asn1_time(X509_CRL_get0_lastUpdate(crl), &en->this_update) != 0 ||
 	    (X509_CRL_get0_nextUpdate(crl) &&
 	     sig_asn1_time(X509_CRL_get0_nextUpdate(crl), &en->next_update) != 0)) {
-		errf(err, errlen, "%s: a CRL with a malformed date", t->crl_file);
+		errbuf_set(err, errlen, "%s: a CRL with a malformed date", t->crl_file);
 		return VERIFY_ECRL;
 	}
 	/* one lookup now sorts the revoked list, so that threads only ever read it later */
@@ -383,7 +372,7 @@ static enum verify_err crl_load(const verify_trust *t, struct crl_set **out, str
 				goto out;
 		}
 		if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE) {
-			errf(err, errlen, "%s: a PEM CRL that does not parse", t->crl_file);
+			errbuf_set(err, errlen, "%s: a PEM CRL that does not parse", t->crl_file);
 			e = VERIFY_ECRL;
 			goto out;
 		}
@@ -391,7 +380,7 @@ static enum verify_err crl_load(const verify_trust *t, struct crl_set **out, str
 		p = buf;
 		crl = d2i_X509_CRL(NULL, &p, (long)len);
 		if (!crl || p != buf + len) {
-			errf(err, errlen, "%s: not a CRL (PEM or DER)", t->crl_file);
+			errbuf_set(err, errlen, "%s: not a CRL (PEM or DER)", t->crl_file);
 			e = VERIFY_ECRL;
 			goto out;
 		}
@@ -400,7 +389,7 @@ static enum verify_err crl_load(const verify_trust *t, struct crl_set **out, str
 			goto out;
 	}
 	if (s->n == 0) {
-		errf(err, errlen, "%s: no CRL", t->crl_file);
+		errbuf_set(err, errlen, "%s: no CRL", t->crl_file);
 		e = VERIFY_ECRL;
 		goto out;
 	}
@@ -450,15 +439,15 @@ enum verify_err verify_trust_new(const struct verify_config *cfg, verify_trust *
 		return VERIFY_EINPUT;
 	*out = NULL;
 	if (!cfg || !cfg->anchors_dir || !*cfg->anchors_dir) {
-		errf(errbuf, errlen, "no anchors directory");
+		errbuf_set(errbuf, errlen, "no anchors directory");
 		return VERIFY_EINPUT;
 	}
 	if (cfg->ocsp_url && *cfg->ocsp_url && !url_ok(cfg->ocsp_url)) {
-		errf(errbuf, errlen, "the OCSP URL is not an http:// or https:// URL");
+		errbuf_set(errbuf, errlen, "the OCSP URL is not an http:// or https:// URL");
 		return VERIFY_EINPUT;
 	}
 	if (cfg->ocsp_proxy && (strlen(cfg->ocsp_proxy) > VERIFY_URL_MAX)) {
-		errf(errbuf, errlen, "the OCSP proxy is too long");
+		errbuf_set(errbuf, errlen, "the OCSP proxy is too long");
 		return VERIFY_EINPUT;
 	}
 	if (cfg->ocsp_timeout_ms < 100 || cfg->ocsp_timeout_ms > 60000 ||
@@ -467,7 +456,7 @@ enum verify_err verify_trust_new(const struct verify_config *cfg, verify_trust *
 	    cfg->clock_skew > 86400 || cfg->revocation_max_age < 1 ||
 	    cfg->revocation_max_age > 90L * 86400 || cfg->crl_max_bytes < 1024 ||
 	    cfg->crl_max_bytes > ((size_t)1 << 31)) {
-		errf(errbuf, errlen, "a timeout, age or size out of range");
+		errbuf_set(errbuf, errlen, "a timeout, age or size out of range");
 		return VERIFY_EINPUT;
 	}
 	t = calloc(1, sizeof(*t));
@@ -497,7 +486,7 @@ enum verify_err verify_trust_new(const struct verify_config *cfg, verify_trust *
 	}
 	if (t->ocsp_url) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			errf(errbuf, errlen, "curl_global_init failed");
+			errbuf_set(errbuf, errlen, "curl_global_init failed");
 			e = VERIFY_ECRYPTO;
 			goto fail;
 		}
@@ -542,8 +531,8 @@ struct crl_set *trust_crl_get(verify_trust *t, char *note, size_t notelen)
 	 * a large CRL takes a while to parse, and the others keep using the last one meanwhile */
 	pthread_mutex_lock(&t->lock);
 	if (stat(t->crl_file, &st) != 0) {
-		errf(note, notelen, "%s: %s; the last loaded CRL is used", t->crl_file,
-		     strerror(errno));
+		errbuf_set(note, notelen, "%s: %s; the last loaded CRL is used", t->crl_file,
+		           strerror(errno));
 	} else if (!same_file(&st, &t->crl_st) && !t->crl_loading) {
 		t->crl_loading = 1;
 		load = 1;
@@ -568,9 +557,9 @@ struct crl_set *trust_crl_get(verify_trust *t, char *note, size_t notelen)
 	}
 	pthread_mutex_lock(&t->lock);
 	if (!note[0] && t->crl_note[0])
-		errf(note, notelen,
-		     "the changed CRL file was not taken (%s); the last loaded CRL is used",
-		     t->crl_note);
+		errbuf_set(note, notelen,
+		           "the changed CRL file was not taken (%s); the last loaded CRL is used",
+		           t->crl_note);
 	s = t->crl;
 	if (s)
 		s->refs++;

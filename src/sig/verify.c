@@ -195,26 +195,21 @@ static int check_signed_attrs(struct vctx *c)
  * well-formed when present, into c->ess1 and c->ess2. */
 static int check_ess_attrs(struct vctx *c)
 {
-	const unsigned char *p, *q;
-	long slen;
+	const unsigned char *p = NULL, *q;
+	long slen = 0;
 	int i;
 
+	/* each parsed whole when present: i is optional_seq's answer, q where the parse ended */
 	i = optional_seq(c->si, NID_id_smime_aa_signingCertificate, &p, &slen);
-	if (i > 0) {
-		q = p;
-		c->ess1 = d2i_ESS_SIGNING_CERT(NULL, &q, slen);
-		if (!c->ess1 || q != p + slen)
-			i = -1;
-	}
+	q = p;
+	if (i > 0 && (!(c->ess1 = d2i_ESS_SIGNING_CERT(NULL, &q, slen)) || q != p + slen))
+		i = -1;
 	if (i < 0)
 		return BAD_FORMAT(c->r, "malformed signingCertificate attribute");
 	i = optional_seq(c->si, NID_id_smime_aa_signingCertificateV2, &p, &slen);
-	if (i > 0) {
-		q = p;
-		c->ess2 = d2i_ESS_SIGNING_CERT_V2(NULL, &q, slen);
-		if (!c->ess2 || q != p + slen)
-			i = -1;
-	}
+	q = p;
+	if (i > 0 && (!(c->ess2 = d2i_ESS_SIGNING_CERT_V2(NULL, &q, slen)) || q != p + slen))
+		i = -1;
 	if (i < 0)
 		return BAD_FORMAT(c->r, "malformed signingCertificateV2 attribute");
 	return 0;

@@ -13,16 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void store_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 const char *store_strerror(int err)
 {
 	switch (err) {
@@ -78,35 +68,35 @@ int store_open(const char *url, store **out, char *err, size_t errlen)
 	size_t scheme;
 	int rc = STORE_OK;
 
-	store_set_err(err, errlen, "%s", "");
+	errbuf_set(err, errlen, "%s", "");
 	if (!out) {
-		store_set_err(err, errlen, "no place for the store handle");
+		errbuf_set(err, errlen, "no place for the store handle");
 		return STORE_EINPUT;
 	}
 	*out = NULL;
 	if (!url) {
-		store_set_err(err, errlen, "no database URL");
+		errbuf_set(err, errlen, "no database URL");
 		return STORE_EINPUT;
 	}
 	if (has_prefix(url, "sqlite:")) {
 		target = url + strlen("sqlite:");
 	} else if (has_prefix(url, "postgres://") || has_prefix(url, "postgresql://")) {
 		/* The URL is not echoed: it may hold a password. */
-		store_set_err(err, errlen, "PostgreSQL back end not built yet");
+		errbuf_set(err, errlen, "PostgreSQL back end not built yet");
 		return STORE_EURL;
 	} else if ((scheme = url_scheme_len(url)) > 0) {
-		store_set_err(err, errlen, "unknown database URL scheme \"%.*s\" (use sqlite:PATH)",
-		              (int)(scheme > 32 ? 32 : scheme), url);
+		errbuf_set(err, errlen, "unknown database URL scheme \"%.*s\" (use sqlite:PATH)",
+		           (int)(scheme > 32 ? 32 : scheme), url);
 		return STORE_EURL;
 	}
 	if (!*target) {
-		store_set_err(err, errlen, "empty database path");
+		errbuf_set(err, errlen, "empty database path");
 		return STORE_EINPUT;
 	}
 
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		store_set_err(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		rc = STORE_ENOMEM;
 		goto out;
 	}
@@ -209,5 +199,19 @@ int store_counted(int rc, long long v, long long *n)
 {
 	if (n)
 		*n = rc == STORE_OK ? v : 0;
+	return rc;
+}
+
+int store_list_check(store *s, int ok, const void *out, size_t max, size_t *n)
+{
+	if (n)
+		*n = 0;
+	return STORE_READY(s) && ok && n && (max == 0 || out) ? STORE_OK : STORE_EINPUT;
+}
+
+int store_listed(int rc, size_t got, size_t *n)
+{
+	if (n)
+		*n = rc == STORE_OK ? got : 0;
 	return rc;
 }

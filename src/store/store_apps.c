@@ -129,19 +129,12 @@ int store_applications_for_account(store *s, long long account_id, store_applica
                                    size_t max, size_t *n)
 {
 	size_t got = 0;
-	int rc;
+	int rc = store_list_check(s, account_id > 0, out, max, n);
 
-	if (n)
-		*n = 0;
-	if (!STORE_READY(s) || account_id <= 0 || !n || (max > 0 && !out))
-		return STORE_EINPUT;
-	if (max == 0)
-		return STORE_OK;
-	rc = s->be->applications_for_account(s->ctx, account_id, out, max, &got);
-	if (rc != STORE_OK)
+	if (rc != STORE_OK || max == 0)
 		return rc;
-	*n = got;
-	return STORE_OK;
+	rc = s->be->applications_for_account(s->ctx, account_id, out, max, &got);
+	return store_listed(rc, got, n);
 }
 
 int store_application_set_status(store *s, const char *receipt, const char *const *from,
@@ -179,16 +172,10 @@ int store_application_events(store *s, const char *receipt, store_app_event *out
                              size_t *n)
 {
 	size_t got = 0;
-	int rc;
+	int rc = store_list_check(s, app_receipt_valid(receipt), out, max, n);
 
-	if (n)
-		*n = 0;
-	if (!STORE_READY(s) || !app_receipt_valid(receipt) || !n || (max > 0 && !out))
-		return STORE_EINPUT;
-	if (max == 0)
-		return STORE_OK;
-	if ((rc = s->be->application_events(s->ctx, receipt, out, max, &got)) != STORE_OK)
+	if (rc != STORE_OK || max == 0)
 		return rc;
-	*n = got;
-	return STORE_OK;
+	rc = s->be->application_events(s->ctx, receipt, out, max, &got);
+	return store_listed(rc, got, n);
 }

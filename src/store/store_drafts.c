@@ -107,18 +107,12 @@ int store_attachment_list(store *s, const char *draft_key, store_attachment *out
                           size_t *n)
 {
 	size_t got = 0;
-	int rc;
+	int rc = store_list_check(s, store_draft_key_ok(draft_key), out, max, n);
 
-	if (n)
-		*n = 0;
-	if (!STORE_READY(s) || !store_draft_key_ok(draft_key) || !n || (max > 0 && !out))
-		return STORE_EINPUT;
-	if (max == 0)
-		return STORE_OK;
-	if ((rc = s->be->attachment_list(s->ctx, draft_key, out, max, &got)) != STORE_OK)
+	if (rc != STORE_OK || max == 0)
 		return rc;
-	*n = got;
-	return STORE_OK;
+	rc = s->be->attachment_list(s->ctx, draft_key, out, max, &got);
+	return store_listed(rc, got, n);
 }
 
 int store_attachment_get(store *s, const char *draft_key, long long id, store_attachment *meta,

@@ -7,6 +7,7 @@
 #define MADOGUCHI_STORE_IMPL_H
 
 #include "store/store.h"
+#include "util/errbuf.h"
 
 #include <stddef.h>
 
@@ -260,10 +261,6 @@ int store_migration_sql(const char *sql, const char *dialect, char **out);
 
 /* ---- the parts of the front share these ---- */
 
-/* snprintf into err (errlen bytes; nothing when err is NULL). (store.c) */
-void store_set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* Start the transaction a call needs, unless the caller has one open: *own says whether
  * store_tx_end has to end it. (store.c) */
 int store_tx_start(store *s, int *own);
@@ -276,6 +273,13 @@ void store_account_owner(long long id, char *out, size_t outlen);
 /* *n (may be NULL) gets v when rc is STORE_OK, else 0; returns rc. For the calls that count
  * the rows they delete. (store.c) */
 int store_counted(int rc, long long v, long long *n);
+
+/* The arguments of a call that fills a list out of at most max entries: sets *n (may be
+ * NULL) to 0, then STORE_OK when s is ready, ok holds, n is given and out too when max > 0,
+ * else STORE_EINPUT. (store.c) */
+int store_list_check(store *s, int ok, const void *out, size_t max, size_t *n);
+/* *n (may be NULL) gets got when rc is STORE_OK, else 0; returns rc. (store.c) */
+int store_listed(int rc, size_t got, size_t *n);
 
 /* A store with a back end context, ready for a call. */
 #define STORE_READY(s) ((s) && (s)->ctx)

@@ -106,15 +106,15 @@ int store_migrate(store *s, unsigned *applied, char *err, size_t errlen)
 	int rc = STORE_OK, in_tx = 0, yes = 0;
 	const char *what = "schema_migrations";
 
-	store_set_err(err, errlen, "%s", "");
+	errbuf_set(err, errlen, "%s", "");
 	if (applied)
 		*applied = 0;
 	if (!s || !s->ctx) {
-		store_set_err(err, errlen, "no store");
+		errbuf_set(err, errlen, "no store");
 		return STORE_EINPUT;
 	}
 	if (s->in_tx) {
-		store_set_err(err, errlen, "a transaction is open");
+		errbuf_set(err, errlen, "a transaction is open");
 		return STORE_EINPUT;
 	}
 	be = s->be;
@@ -134,8 +134,8 @@ int store_migrate(store *s, unsigned *applied, char *err, size_t errlen)
 
 		what = m->name;
 		if (m->number <= prev) {
-			store_set_err(err, errlen, "migration %s: numbers must increase (after %u)",
-			              m->name, prev);
+			errbuf_set(err, errlen, "migration %s: numbers must increase (after %u)",
+			           m->name, prev);
 			rc = STORE_EINPUT;
 			goto out;
 		}
@@ -151,7 +151,7 @@ int store_migrate(store *s, unsigned *applied, char *err, size_t errlen)
 		if (!yes) {
 			rc = store_migration_sql(m->sql, be->dialect, &sql);
 			if (rc != STORE_OK) {
-				store_set_err(err, errlen, "migration %s: out of memory", m->name);
+				errbuf_set(err, errlen, "migration %s: out of memory", m->name);
 				goto out;
 			}
 			if ((rc = be->exec(s->ctx, sql)) != STORE_OK)
@@ -171,7 +171,7 @@ int store_migrate(store *s, unsigned *applied, char *err, size_t errlen)
 	}
 	goto out;
 fail:
-	store_set_err(err, errlen, "migration %s: %s", what, store_errmsg(s));
+	errbuf_set(err, errlen, "migration %s: %s", what, store_errmsg(s));
 out:
 	if (in_tx)
 		be->rollback(s->ctx);

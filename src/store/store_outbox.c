@@ -33,24 +33,17 @@ int store_outbox_claim(store *s, long long now, long long lease, store_mail *out
                        size_t *n)
 {
 	size_t got = 0;
-	int rc, own;
+	int own, rc = store_list_check(s, lease > 0 && !(now > 0 && lease > LLONG_MAX - now), out,
+	                               max, n);
 
-	if (n)
-		*n = 0;
-	if (!STORE_READY(s) || !n || (max > 0 && !out) || lease <= 0 ||
-	    (now > 0 && lease > LLONG_MAX - now))
-		return STORE_EINPUT;
-	if (max == 0)
-		return STORE_OK;
+	if (rc != STORE_OK || max == 0)
+		return rc;
 	if ((rc = store_tx_start(s, &own)) != STORE_OK)
 		return rc;
 	rc = s->be->outbox_claim(s->ctx, now, now + lease, out, max, &got);
-	if ((rc = store_tx_end(s, own, rc)) != STORE_OK) {
+	if ((rc = store_tx_end(s, own, rc)) != STORE_OK)
 		release_mails(out, got);
-		return rc;
-	}
-	*n = got;
-	return STORE_OK;
+	return store_listed(rc, got, n);
 }
 
 int store_outbox_mark_sent(store *s, long long id, long long now)
@@ -103,20 +96,13 @@ int store_outbox_mark_failed(store *s, long long id, long long next_at, const ch
 int store_outbox_recent(store *s, store_mail *out, size_t max, size_t *n)
 {
 	size_t got = 0;
-	int rc;
+	int rc = store_list_check(s, 1, out, max, n);
 
-	if (n)
-		*n = 0;
-	if (!STORE_READY(s) || !n || (max > 0 && !out))
-		return STORE_EINPUT;
-	if (max == 0)
-		return STORE_OK;
-	if ((rc = s->be->outbox_recent(s->ctx, out, max, &got)) != STORE_OK) {
-		release_mails(out, got);
+	if (rc != STORE_OK || max == 0)
 		return rc;
-	}
-	*n = got;
-	return STORE_OK;
+	if ((rc = s->be->outbox_recent(s->ctx, out, max, &got)) != STORE_OK)
+		release_mails(out, got);
+	return store_listed(rc, got, n);
 }
 
 void store_mail_release(store_mail *m)

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/errbuf.h"
 #include "util/file.h"
 
 #define TMPL_MAX_DEPTH 32
@@ -169,15 +170,11 @@ struct compiler {
 __attribute__((format(printf, 4, 5))) static int fail(struct compiler *c, int code, uint32_t line,
                                                       const char *fmt, ...)
 {
-	if (c->err && c->errlen) {
-		int n = snprintf(c->err, c->errlen, "%s:%u: ", c->label, (unsigned)line);
-		if (n >= 0 && (size_t)n < c->errlen) {
-			va_list ap;
-			va_start(ap, fmt);
-			vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-			va_end(ap);
-		}
-	}
+	va_list ap;
+	errbuf_set(c->err, c->errlen, "%s:%u: ", c->label, (unsigned)line);
+	va_start(ap, fmt);
+	errbuf_vappend(c->err, c->errlen, fmt, ap);
+	va_end(ap);
 	return code;
 }
 
@@ -512,8 +509,7 @@ int tmpl_set_load_dir(tmpl_set *set, const char *dir, char *err, size_t errlen)
 		err[0] = '\0';
 	n = scandir(dir, &list, html_file, alphasort);
 	if (n < 0) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		errbuf_set(err, errlen, "%s: %s", dir, strerror(errno));
 		rc = TMPL_EIO;
 		goto out;
 	}
@@ -529,8 +525,7 @@ int tmpl_set_load_dir(tmpl_set *set, const char *dir, char *err, size_t errlen)
 		name = strndup(fn, flen - 5);
 		if (!path || !name) {
 			rc = TMPL_ENOMEM;
-			if (err && errlen)
-				snprintf(err, errlen, "%s: out of memory", dir);
+			errbuf_set(err, errlen, "%s: out of memory", dir);
 			goto out;
 		}
 		sprintf(path, "%s/%s", dir, fn);
@@ -538,11 +533,11 @@ int tmpl_set_load_dir(tmpl_set *set, const char *dir, char *err, size_t errlen)
 			if (errno == EINVAL) /* not a regular file: not a template */
 				continue;
 			rc = errno == EFBIG || errno == ENOMEM ? TMPL_ENOMEM : TMPL_EIO;
-			if (err && errlen && rc == TMPL_EIO)
-				snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			else if (err && errlen)
-				snprintf(err, errlen, "%s:0: template larger than %zu bytes", path,
-				         TMPL_MAX_SRC);
+			if (rc == TMPL_EIO)
+				errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
+			else
+				errbuf_set(err, errlen, "%s:0: template larger than %zu bytes",
+				           path, TMPL_MAX_SRC);
 			goto out;
 		}
 		rc = set_add(set, name, path, src, len, err, errlen);
