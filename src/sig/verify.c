@@ -193,24 +193,29 @@ static int check_signed_attrs(struct vctx *c)
 
 /* The ESS signingCertificate (v1) and signingCertificateV2 attributes, each optional but
  * well-formed when present, into c->ess1 and c->ess2. */
-static int check_ess_attrs(struct vctx *c)
+/* The optional ESS attribute nid (v2: signingCertificateV2) into c->ess1 or c->ess2: 0 when
+ * absent or parsed whole, -1 when malformed. */
+static int ess_attr(struct vctx *c, int nid, int v2)
 {
 	const unsigned char *p = NULL, *q;
 	long slen = 0;
-	int i;
+	int i = optional_seq(c->si, nid, &p, &slen), parsed;
 
-	/* each parsed whole when present: i is optional_seq's answer, q where the parse ended */
-	i = optional_seq(c->si, NID_id_smime_aa_signingCertificate, &p, &slen);
+	if (i <= 0)
+		return i;
 	q = p;
-	if (i > 0 && (!(c->ess1 = d2i_ESS_SIGNING_CERT(NULL, &q, slen)) || q != p + slen))
-		i = -1;
-	if (i < 0)
+	if (v2)
+		parsed = (c->ess2 = d2i_ESS_SIGNING_CERT_V2(NULL, &q, slen)) != NULL;
+	else
+		parsed = (c->ess1 = d2i_ESS_SIGNING_CERT(NULL, &q, slen)) != NULL;
+	return parsed && q == p + slen ? 0 : -1;
+}
+
+static int check_ess_attrs(struct vctx *c)
+{
+	if (ess_attr(c, NID_id_smime_aa_signingCertificate, 0) != 0)
 		return BAD_FORMAT(c->r, "malformed signingCertificate attribute");
-	i = optional_seq(c->si, NID_id_smime_aa_signingCertificateV2, &p, &slen);
-	q = p;
-	if (i > 0 && (!(c->ess2 = d2i_ESS_SIGNING_CERT_V2(NULL, &q, slen)) || q != p + slen))
-		i = -1;
-	if (i < 0)
+	if (ess_attr(c, NID_id_smime_aa_signingCertificateV2, 1) != 0)
 		return BAD_FORMAT(c->r, "malformed signingCertificateV2 attribute");
 	return 0;
 }

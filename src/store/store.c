@@ -215,3 +215,22 @@ int store_listed(int rc, size_t got, size_t *n)
 		*n = rc == STORE_OK ? got : 0;
 	return rc;
 }
+
+int store_get_check(store *s, int ok, void *out, size_t size)
+{
+	if (!out)
+		return STORE_EINPUT;
+	memset(out, 0, size);
+	return STORE_READY(s) && ok ? STORE_OK : STORE_EINPUT;
+}
+
+void store_free_record(char **content, char **display, char **signature, char **verification,
+                       size_t *signature_len)
+{
+	free(*content);
+	free(*display);
+	free(*signature);
+	free(*verification);
+	*content = *display = *signature = *verification = NULL;
+	*signature_len = 0;
+}

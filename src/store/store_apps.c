@@ -105,24 +105,17 @@ out:
 
 int store_application_get(store *s, const char *receipt, store_application *out)
 {
-	if (!out)
-		return STORE_EINPUT;
-	memset(out, 0, sizeof(*out));
-	if (!STORE_READY(s) || !app_receipt_valid(receipt))
-		return STORE_EINPUT;
-	return s->be->application_get(s->ctx, receipt, out);
+	int rc = store_get_check(s, app_receipt_valid(receipt), out, sizeof(*out));
+
+	return rc != STORE_OK ? rc : s->be->application_get(s->ctx, receipt, out);
 }
 
 void store_application_release(store_application *a)
 {
 	if (!a)
 		return;
-	free(a->content);
-	free(a->display);
-	free(a->signature);
-	free(a->verification);
-	a->content = a->display = a->signature = a->verification = NULL;
-	a->signature_len = 0;
+	store_free_record(&a->content, &a->display, &a->signature, &a->verification,
+	                  &a->signature_len);
 }
 
 int store_applications_for_account(store *s, long long account_id, store_application *out,

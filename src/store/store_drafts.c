@@ -23,23 +23,18 @@ int store_draft_create(store *s, const char *key, const char *owner, const char 
 
 int store_draft_open(store *s, const char *owner, const char *proc_id, store_draft *out)
 {
-	if (!out)
-		return STORE_EINPUT;
-	memset(out, 0, sizeof(*out));
-	if (!STORE_READY(s) || !store_owner_ok(owner) ||
-	    !store_token_ok(proc_id, STORE_PROC_ID_MAX))
-		return STORE_EINPUT;
-	return s->be->draft_open(s->ctx, owner, proc_id, out);
+	int rc =
+	    store_get_check(s, store_owner_ok(owner) && store_token_ok(proc_id, STORE_PROC_ID_MAX),
+	                    out, sizeof(*out));
+
+	return rc != STORE_OK ? rc : s->be->draft_open(s->ctx, owner, proc_id, out);
 }
 
 int store_draft_get(store *s, const char *key, store_draft *out)
 {
-	if (!out)
-		return STORE_EINPUT;
-	memset(out, 0, sizeof(*out));
-	if (!STORE_READY(s) || !store_draft_key_ok(key))
-		return STORE_EINPUT;
-	return s->be->draft_get(s->ctx, key, out);
+	int rc = store_get_check(s, store_draft_key_ok(key), out, sizeof(*out));
+
+	return rc != STORE_OK ? rc : s->be->draft_get(s->ctx, key, out);
 }
 
 int store_draft_save(store *s, const char *key, int proc_version, const char *raw, long long now)

@@ -281,6 +281,13 @@ int store_list_check(store *s, int ok, const void *out, size_t max, size_t *n);
 /* *n (may be NULL) gets got when rc is STORE_OK, else 0; returns rc. (store.c) */
 int store_listed(int rc, size_t got, size_t *n);
 
+/* The arguments of a call that fills one record out (size bytes): STORE_EINPUT without out;
+ * else out zeroed, then STORE_OK when s is ready and ok holds, else STORE_EINPUT. (store.c) */
+int store_get_check(store *s, int ok, void *out, size_t size);
+/* Frees the malloc'd texts of an application or a sign request and empties them. (store.c) */
+void store_free_record(char **content, char **display, char **signature, char **verification,
+                       size_t *signature_len);
+
 /* A store with a back end context, ready for a call. */
 #define STORE_READY(s) ((s) && (s)->ctx)
 

@@ -39,12 +39,9 @@ int store_sign_request_create(store *s, const store_sign_request *r)
 
 int store_sign_request_get(store *s, const char *id_hash, store_sign_request *out)
 {
-	if (!out)
-		return STORE_EINPUT;
-	memset(out, 0, sizeof(*out));
-	if (!STORE_READY(s) || !store_hash_ok(id_hash))
-		return STORE_EINPUT;
-	return s->be->sign_request_get(s->ctx, id_hash, out);
+	int rc = store_get_check(s, store_hash_ok(id_hash), out, sizeof(*out));
+
+	return rc != STORE_OK ? rc : s->be->sign_request_get(s->ctx, id_hash, out);
 }
 
 int store_sign_request_finish(store *s, const char *id_hash, const char *status, const void *sig,
@@ -70,12 +67,10 @@ int store_sign_request_finish(store *s, const char *id_hash, const char *status,
 int store_sign_request_signed(store *s, const char *draft_key, const char *digest,
                               store_sign_request *out)
 {
-	if (!out)
-		return STORE_EINPUT;
-	memset(out, 0, sizeof(*out));
-	if (!STORE_READY(s) || !store_draft_key_ok(draft_key) || !store_hash_ok(digest))
-		return STORE_EINPUT;
-	return s->be->sign_request_signed(s->ctx, draft_key, digest, out);
+	int rc = store_get_check(s, store_draft_key_ok(draft_key) && store_hash_ok(digest), out,
+	                         sizeof(*out));
+
+	return rc != STORE_OK ? rc : s->be->sign_request_signed(s->ctx, draft_key, digest, out);
 }
 
 int store_sign_request_signed_other(store *s, const char *draft_key, const char *digest, int *any)
@@ -112,10 +107,6 @@ void store_sign_request_release(store_sign_request *r)
 {
 	if (!r)
 		return;
-	free(r->content);
-	free(r->display);
-	free(r->signature);
-	free(r->verification);
-	r->content = r->display = r->signature = r->verification = NULL;
-	r->signature_len = 0;
+	store_free_record(&r->content, &r->display, &r->signature, &r->verification,
+	                  &r->signature_len);
 }
