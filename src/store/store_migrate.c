@@ -97,14 +97,70 @@ static void utc_now(char *out, size_t outlen)
 		snprintf(out, outlen, "%lld", (long long)t);
 }
 
+/* A step inside a migration's transaction failed with rc: err names what and gives the back
+ * end's message (read before the rollback, which would replace it); returns rc. */
+static int migrate_failed(store *s, const char *what, int rc, char *err, size_t errlen)
+{
+	errbuf_set(err, errlen, "migration %s: %s", what, store_errmsg(s));
+	s->be->rollback(s->ctx);
+	return rc;
+}
+
+/* The bookkeeping table, under the writers' lock, so that two processes migrating at once do
+ * not race. */
+static int migrate_bookkeeping(store *s, char *err, size_t errlen)
+{
+	const struct store_backend *be = s->be;
+	int rc;
+
+	if ((rc = be->begin(s->ctx)) != STORE_OK) {
+		errbuf_set(err, errlen, "migration %s: %s", "schema_migrations", store_errmsg(s));
+		return rc;
+	}
+	if ((rc = be->exec(s->ctx, schema_migrations_ddl)) != STORE_OK ||
+	    (rc = be->commit(s->ctx)) != STORE_OK)
+		return migrate_failed(s, "schema_migrations", rc, err, errlen);
+	return STORE_OK;
+}
+
+/* Checks and applies m in one write transaction: another process that applied it meanwhile
+ * is seen here, after it committed. *done is 1 when this call applied it. */
+static int migrate_one(store *s, const struct migration *m, int *done, char *err, size_t errlen)
+{
+	const struct store_backend *be = s->be;
+	char when[32], *sql = NULL;
+	int rc, yes = 0;
+
+	*done = 0;
+	if ((rc = be->begin(s->ctx)) != STORE_OK) {
+		errbuf_set(err, errlen, "migration %s: %s", m->name, store_errmsg(s));
+		return rc;
+	}
+	if ((rc = be->migration_applied(s->ctx, m->number, &yes)) != STORE_OK)
+		return migrate_failed(s, m->name, rc, err, errlen);
+	if (!yes) {
+		if ((rc = store_migration_sql(m->sql, be->dialect, &sql)) != STORE_OK) {
+			errbuf_set(err, errlen, "migration %s: out of memory", m->name);
+			be->rollback(s->ctx);
+			return rc;
+		}
+		rc = be->exec(s->ctx, sql);
+		free(sql);
+		utc_now(when, sizeof(when));
+		if (rc != STORE_OK ||
+		    (rc = be->record_migration(s->ctx, m->number, m->name, when)) != STORE_OK)
+			return migrate_failed(s, m->name, rc, err, errlen);
+	}
+	if ((rc = be->commit(s->ctx)) != STORE_OK)
+		return migrate_failed(s, m->name, rc, err, errlen);
+	*done = !yes;
+	return STORE_OK;
+}
+
 int store_migrate(store *s, unsigned *applied, char *err, size_t errlen)
 {
-	const struct store_backend *be;
 	unsigned done = 0, prev = 0, i;
-	char *sql = NULL;
-	char when[32];
-	int rc = STORE_OK, in_tx = 0, yes = 0;
-	const char *what = "schema_migrations";
+	int rc, one;
 
 	errbuf_set(err, errlen, "%s", "");
 	if (applied)
@@ -117,65 +173,21 @@ int store_migrate(store *s, unsigned *applied, char *err, size_t errlen)
 		errbuf_set(err, errlen, "a transaction is open");
 		return STORE_EINPUT;
 	}
-	be = s->be;
-
-	/* Under the writers' lock, so that two processes migrating at once do not race. */
-	if ((rc = be->begin(s->ctx)) != STORE_OK)
-		goto fail;
-	in_tx = 1;
-	if ((rc = be->exec(s->ctx, schema_migrations_ddl)) != STORE_OK)
-		goto fail;
-	if ((rc = be->commit(s->ctx)) != STORE_OK)
-		goto fail;
-	in_tx = 0;
-
+	if ((rc = migrate_bookkeeping(s, err, errlen)) != STORE_OK)
+		return rc;
 	for (i = 0; i < store_n_migrations; i++) {
 		const struct migration *m = &store_migrations[i];
-
-		what = m->name;
 		if (m->number <= prev) {
 			errbuf_set(err, errlen, "migration %s: numbers must increase (after %u)",
 			           m->name, prev);
 			rc = STORE_EINPUT;
-			goto out;
+			break;
 		}
 		prev = m->number;
-
-		/* Check and apply in one write transaction: another process that applied it
-		 * meanwhile is seen here, after it committed. */
-		if ((rc = be->begin(s->ctx)) != STORE_OK)
-			goto fail;
-		in_tx = 1;
-		if ((rc = be->migration_applied(s->ctx, m->number, &yes)) != STORE_OK)
-			goto fail;
-		if (!yes) {
-			rc = store_migration_sql(m->sql, be->dialect, &sql);
-			if (rc != STORE_OK) {
-				errbuf_set(err, errlen, "migration %s: out of memory", m->name);
-				goto out;
-			}
-			if ((rc = be->exec(s->ctx, sql)) != STORE_OK)
-				goto fail;
-			free(sql);
-			sql = NULL;
-			utc_now(when, sizeof(when));
-			rc = be->record_migration(s->ctx, m->number, m->name, when);
-			if (rc != STORE_OK)
-				goto fail;
-		}
-		if ((rc = be->commit(s->ctx)) != STORE_OK)
-			goto fail;
-		in_tx = 0;
-		if (!yes)
-			done++;
+		if ((rc = migrate_one(s, m, &one, err, errlen)) != STORE_OK)
+			break;
+		done += (unsigned)one;
 	}
-	goto out;
-fail:
-	errbuf_set(err, errlen, "migration %s: %s", what, store_errmsg(s));
-out:
-	if (in_tx)
-		be->rollback(s->ctx);
-	free(sql);
 	if (applied)
 		*applied = done;
 	return rc;
