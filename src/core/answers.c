@@ -2,8 +2,9 @@
  * field against the procedure, folds what may be folded (全角 digits and hyphens in numbers,
  * codes, phone and postal numbers; 半角 katakana in furigana), keeps names and addresses as
  * typed (NFC only, and CJK compatibility ideographs are not even NFC-folded, so 異体字 such
- * as U+FA10 塚 stay as typed), fills computed values, gives the confirmation lines and the
- * canonical JSON that signatures bind to.
+ * as U+FA10 塚 stay as typed) and fills computed values. The text normalisation is in
+ * answers_text.c, the confirmation lines in answers_display.c and the canonical JSON that
+ * signatures bind to in canonical.c.
  *
  * Decisions (written down here because the pages and staff depend on them):
  * - A value longer than ANSWERS_MAX_VALUE_BYTES is refused before it is looked at.
@@ -17,7 +18,7 @@
  * - Account holder: 全角 katakana, ー and spaces, at most ANSWERS_HOLDER_MAX characters
  *   counted as the bank transfer format counts them (a voiced kana is two).
  * - Each field gets at most one error (the first bad part), so errs stays bounded. */
-#include "core/answers.h"
+#include "core/answers_impl.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -29,9 +30,9 @@
 #include <unistr.h>
 
 #include "core/account.h"
-#include "util/token.h"
 #include "util/buf.h"
 #include "util/jdate.h"
+#include "util/utf8.h"
 
 /* Default lengths, in characters, of the free-text types. */
 enum {
@@ -43,7 +44,6 @@ enum {
 
 #define MSG_MAX 1024
 #define NAME_MAX_BYTES 256 /* bank and branch names from the lookup */
-#define UNSET "（未入力）"
 
 size_t answers_max_length(const proc_field *f)
 {
@@ -82,140 +82,6 @@ __attribute__((format(printf, 3, 4))) static void add_error(json_t *errs, const 
 		json_array_append_new(errs, e);
 }
 
-/* ---- characters ---- */
-
-/* Decode one code point of valid UTF-8 at s[*i] (n bytes in all); advance *i. */
-static ucs4_t next_cp(const char *s, size_t n, size_t *i)
-{
-	ucs4_t c;
-	int l = u8_mbtouc(&c, (const uint8_t *)s + *i, n - *i);
-	*i += l > 0 ? (size_t)l : 1;
-	return c;
-}
-
-/* Characters no answer may hold: C0 controls (tab and newline only when multiline), DEL,
- * C1 controls, line/paragraph separators, bidirectional controls, the byte-order mark and
- * noncharacters. */
-static int bad_char(ucs4_t c, int multiline)
-{
-	if (c < 0x20)
-		return !(multiline && (c == '\n' || c == '\t'));
-	if (c >= 0x7F && c <= 0x9F)
-		return 1;
-	if (c == 0x2028 || c == 0x2029 || (c >= 0x202A && c <= 0x202E) ||
-	    (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF)
-		return 1;
-	if ((c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE)
-		return 1;
-	return 0;
-}
-
-/* Trim surrounding white space (ASCII and U+3000) of valid UTF-8 in place of a view. */
-static void trim(const char **s, size_t *n)
-{
-	const char *p = *s;
-	size_t len = *n;
-	for (;;) {
-		if (len && (p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n')) {
-			p++;
-			len--;
-		} else if (len >= 3 && memcmp(p, "\xE3\x80\x80", 3) == 0) {
-			p += 3;
-			len -= 3;
-		} else
-			break;
-	}
-	for (;;) {
-		char c = len ? p[len - 1] : 0;
-		if (len && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
-			len--;
-		else if (len >= 3 && memcmp(p + len - 3, "\xE3\x80\x80", 3) == 0)
-			len -= 3;
-		else
-			break;
-	}
-	*s = p;
-	*n = len;
-}
-
-/* Width folding for numbers and codes: 全角 ASCII (U+FF01..U+FF5E) becomes ASCII, U+3000 a
- * space and U+2212 (minus sign) '-'; with dashes also the dashes people type in phone and
- * postal numbers (ー, ｰ, ‐, –, —, ―, ﹣). Other characters are copied, for the caller to
- * refuse. */
-static int fold_ascii(const char *s, size_t n, int dashes, buf *out)
-{
-	size_t i = 0;
-	while (i < n) {
-		size_t at = i;
-		ucs4_t c = next_cp(s, n, &i);
-		if (c >= 0xFF01 && c <= 0xFF5E)
-			buf_putc(out, (char)(c - 0xFEE0));
-		else if (c == 0x3000)
-			buf_putc(out, ' ');
-		else if (c == 0x2212)
-			buf_putc(out, '-');
-		else if (dashes && ((c >= 0x2010 && c <= 0x2015) || c == 0x30FC || c == 0xFF70 ||
-		                    c == 0xFE63))
-			buf_putc(out, '-');
-		else
-			buf_append(out, s + at, i - at);
-	}
-	buf_cstr(out);
-	return out->failed ? -1 : 0;
-}
-
-static int all_digits(const char *s, size_t n)
-{
-	if (n == 0)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
-static int is_cjk_compat(ucs4_t c)
-{
-	return (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
-}
-
-static int nfc_append(const char *s, size_t n, buf *out)
-{
-	size_t rl = 0;
-	uint8_t *r;
-	if (n == 0)
-		return 0;
-	r = u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL, &rl);
-	if (!r)
-		return -1;
-	int rc = buf_append(out, r, rl);
-	free(r);
-	return rc;
-}
-
-/* NFC of valid UTF-8, except that CJK compatibility ideographs are kept as typed: their
- * canonical decompositions are singletons (U+FA10 塚 -> U+585A 塚), which would rewrite a
- * person's registered kanji. They are starters that compose with nothing, so normalising
- * the runs between them gives NFC everywhere else. */
-static int nfc_keep_kanji(const char *s, size_t n, buf *out)
-{
-	size_t i = 0, start = 0;
-	while (i < n) {
-		size_t at = i;
-		ucs4_t c = next_cp(s, n, &i);
-		if (is_cjk_compat(c)) {
-			if (nfc_append(s + start, at - start, out) < 0 ||
-			    buf_append(out, s + at, i - at) < 0)
-				return -1;
-			start = i;
-		}
-	}
-	if (nfc_append(s + start, n - start, out) < 0)
-		return -1;
-	buf_cstr(out);
-	return out->failed ? -1 : 0;
-}
-
 /* ---- raw values ---- */
 
 enum { R_BAD = -1, R_ABSENT = 0, R_OK = 1 };
@@ -238,99 +104,15 @@ static int raw_string(json_t *raw, const char *key, json_t *errs, const char *id
 		add_error(errs, id, "%sが長すぎます。", label);
 		return R_BAD;
 	}
-	if (u8_check((const uint8_t *)*s, *n) != NULL) {
+	if (!utf8_valid(*s, *n)) {
 		add_error(errs, id, "%sに使えない文字が含まれています。", label);
 		return R_BAD;
 	}
-	trim(s, n);
+	ans_trim(s, n);
 	return *n ? R_OK : R_ABSENT;
 }
 
 /* ---- numbers ---- */
-
-enum { NUM_OK = 0, NUM_BADCHAR, NUM_DECIMAL, NUM_COMMA, NUM_RANGE };
-
-/* An integer in ASCII: optional '-', digits, optionally grouped by commas in threes. */
-static int parse_integer(const char *s, size_t n, long *out)
-{
-	size_t i = 0, k, sig = 0, group = 0;
-	int neg = 0, has_comma = 0, has_dot = 0, first = 1;
-	unsigned long long v = 0;
-	if (n && s[0] == '-') {
-		neg = 1;
-		i = 1;
-	}
-	if (i == n)
-		return NUM_BADCHAR;
-	for (k = i; k < n; k++) {
-		if (s[k] == ',')
-			has_comma = 1;
-		else if (s[k] == '.')
-			has_dot = 1;
-		else if (s[k] < '0' || s[k] > '9')
-			return NUM_BADCHAR;
-	}
-	if (has_dot)
-		return NUM_DECIMAL;
-	if (has_comma) {
-		for (k = i; k <= n; k++) {
-			if (k == n || s[k] == ',') {
-				if (group == 0 || group > 3 || (!first && group != 3))
-					return NUM_COMMA;
-				first = 0;
-				group = 0;
-			} else
-				group++;
-		}
-	}
-	for (k = i; k < n; k++) {
-		if (s[k] == ',')
-			continue;
-		unsigned d = (unsigned)(s[k] - '0');
-		if (v == 0 && d == 0)
-			continue;
-		if (++sig > 18)
-			return NUM_RANGE;
-		v = v * 10 + d;
-	}
-	if (v > (unsigned long long)LONG_MAX)
-		return NUM_RANGE;
-	*out = neg ? -(long)v : (long)v;
-	return NUM_OK;
-}
-
-/* A stored integer string: plain ASCII digits with an optional '-'. */
-static int stored_integer(json_t *v, long *out)
-{
-	if (json_is_integer(v)) {
-		json_int_t x = json_integer_value(v);
-		if (x < LONG_MIN || x > LONG_MAX)
-			return -1;
-		*out = (long)x;
-		return 0;
-	}
-	if (!json_is_string(v) || json_string_length(v) > 40)
-		return -1;
-	return parse_integer(json_string_value(v), json_string_length(v), out) == NUM_OK ? 0 : -1;
-}
-
-/* "1234567" -> "1,234,567" */
-static void group_digits(long v, char *out, size_t outlen)
-{
-	char d[32];
-	unsigned long m = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
-	int n = snprintf(d, sizeof(d), "%lu", m), o = 0;
-	char tmp[48];
-	if (v < 0)
-		tmp[o++] = '-';
-	for (int i = 0; i < n; i++) {
-		if (i && (n - i) % 3 == 0)
-			tmp[o++] = ',';
-		tmp[o++] = d[i];
-	}
-	tmp[o] = '\0';
-	snprintf(out, outlen, "%s", tmp);
-}
 
 static void range_message(json_t *errs, const char *id, const proc_field *f, const char *pre)
 {
@@ -352,9 +134,9 @@ static json_t *check_number(const proc_field *f, const char *s, size_t n, json_t
 	long v = 0;
 	char out[32];
 	buf_init(&b, ANSWERS_MAX_VALUE_BYTES + 1);
-	if (fold_ascii(s, n, 0, &b) < 0)
+	if (ans_fold_ascii(s, n, 0, &b) < 0)
 		goto out;
-	switch (parse_integer(b.data, b.len, &v)) {
+	switch (ans_parse_integer(b.data, b.len, &v)) {
 	case NUM_OK:
 		break;
 	case NUM_DECIMAL:
@@ -416,8 +198,8 @@ static json_t *check_text(const proc_field *f, const char *s, size_t n, json_t *
 		n = lf.len;
 	}
 	while (i < n) {
-		ucs4_t c = next_cp(s, n, &i);
-		if (bad_char(c, multiline)) {
+		ucs4_t c = utf8_next(s, n, &i);
+		if (ans_bad_char(c, multiline)) {
 			if (c == '\n' || c == '\r')
 				add_error(errs, f->name,
 				          "%sは1行で入力してください（改行は使えません）。",
@@ -428,7 +210,7 @@ static json_t *check_text(const proc_field *f, const char *s, size_t n, json_t *
 			goto out;
 		}
 	}
-	if (nfc_keep_kanji(s, n, &nf) < 0)
+	if (ans_nfc_keep_kanji(s, n, &nf) < 0)
 		goto out;
 	size_t chars = u8_mbsnlen((const uint8_t *)nf.data, nf.len);
 	if (chars > max) {
@@ -445,71 +227,13 @@ out:
 
 /* ---- katakana ---- */
 
-enum { KANA_OK = 0, KANA_NOTKANA, KANA_NOMEM };
-
-/* Furigana: 半角 katakana folded to 全角 (NFKC on the 半角 runs only, so ﾀﾞ -> ダ), then NFC
- * (カ + U+3099 -> ガ); only katakana ァ..ヺ, ー (and ・ when allow_dot) and spaces, every run
- * of spaces one U+3000. s is trimmed valid UTF-8. out gets the result. */
-static int kana_normalise(const char *s, size_t n, int allow_dot, buf *out)
-{
-	buf mid, nf;
-	size_t i = 0;
-	int rc = KANA_NOMEM;
-	buf_init(&mid, ANSWERS_MAX_VALUE_BYTES * 2);
-	buf_init(&nf, ANSWERS_MAX_VALUE_BYTES * 4);
-	while (i < n) {
-		size_t at = i;
-		ucs4_t c = next_cp(s, n, &i);
-		if (c >= 0xFF61 && c <= 0xFF9F) {
-			size_t end = i, rl = 0;
-			while (end < n) {
-				size_t j = end;
-				ucs4_t d = next_cp(s, n, &j);
-				if (d < 0xFF61 || d > 0xFF9F)
-					break;
-				end = j;
-			}
-			uint8_t *r = u8_normalize(UNINORM_NFKC, (const uint8_t *)s + at, end - at,
-			                          NULL, &rl);
-			if (!r)
-				goto out;
-			buf_append(&mid, r, rl);
-			free(r);
-			i = end;
-		} else if (c == ' ' || c == 0x3000) {
-			if (mid.len == 0 || mid.data[mid.len - 1] != ' ')
-				buf_putc(&mid, ' ');
-		} else
-			buf_append(&mid, s + at, i - at);
-	}
-	if (mid.failed || nfc_append(mid.data ? mid.data : "", mid.len, &nf) < 0 || nf.failed)
-		goto out;
-	rc = KANA_NOTKANA;
-	for (i = 0; i < nf.len;) {
-		size_t at = i;
-		ucs4_t c = next_cp(nf.data, nf.len, &i);
-		if (c == ' ')
-			buf_puts(out, "\xE3\x80\x80");
-		else if ((c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC || (allow_dot && c == 0x30FB))
-			buf_append(out, nf.data + at, i - at);
-		else
-			goto out;
-	}
-	buf_cstr(out);
-	rc = out->failed ? KANA_NOMEM : KANA_OK;
-out:
-	buf_release(&mid);
-	buf_release(&nf);
-	return rc;
-}
-
 static json_t *check_katakana(const proc_field *f, const char *s, size_t n, json_t *errs)
 {
 	buf b;
 	json_t *res = NULL;
 	size_t max = answers_max_length(f);
 	buf_init(&b, ANSWERS_MAX_VALUE_BYTES * 4);
-	int rc = kana_normalise(s, n, 1, &b);
+	int rc = ans_kana_normalise(s, n, 1, &b);
 	if (rc == KANA_NOTKANA) {
 		add_error(errs, f->name, "%sは全角カタカナで入力してください。", f->label);
 		goto out;
@@ -537,7 +261,7 @@ static json_t *check_email(const proc_field *f, const char *s, size_t n, json_t 
 	char addr[ACCOUNT_EMAIL_MAX + 2];
 	const char *msg = NULL;
 	buf_init(&b, ANSWERS_MAX_VALUE_BYTES + 1);
-	if (fold_ascii(s, n, 0, &b) < 0)
+	if (ans_fold_ascii(s, n, 0, &b) < 0)
 		goto out;
 	if (account_check_email(b.data, b.len, addr, sizeof(addr), &msg) < 0) {
 		add_error(errs, f->name, "%s", msg ? msg : "メールアドレスが正しくありません。");
@@ -560,7 +284,7 @@ static json_t *check_phone(const proc_field *f, const char *s, size_t n, json_t 
 	json_t *res = NULL;
 	size_t digits = 0;
 	buf_init(&b, ANSWERS_MAX_VALUE_BYTES + 1);
-	if (fold_ascii(s, n, 1, &b) < 0)
+	if (ans_fold_ascii(s, n, 1, &b) < 0)
 		goto out;
 	for (size_t i = 0; i < b.len; i++) {
 		char c = b.data[i];
@@ -597,15 +321,15 @@ static json_t *check_postal(const proc_field *f, const char *s, size_t n, json_t
 	if (n >= 3 && memcmp(s, "\xE3\x80\x92", 3) == 0) { /* 〒 before the number */
 		s += 3;
 		n -= 3;
-		trim(&s, &n);
+		ans_trim(&s, &n);
 	}
 	buf_init(&b, ANSWERS_MAX_VALUE_BYTES + 1);
-	if (fold_ascii(s, n, 1, &b) < 0)
+	if (ans_fold_ascii(s, n, 1, &b) < 0)
 		goto out;
 	const char *d = buf_cstr(&b);
-	if (b.len == 7 && all_digits(d, 7))
+	if (b.len == 7 && ans_all_digits(d, 7))
 		snprintf(out, sizeof(out), "%.3s-%.4s", d, d + 3);
-	else if (b.len == 8 && d[3] == '-' && all_digits(d, 3) && all_digits(d + 4, 4))
+	else if (b.len == 8 && d[3] == '-' && ans_all_digits(d, 3) && ans_all_digits(d + 4, 4))
 		memcpy(out, d, 9);
 	else {
 		add_error(errs, f->name, "%sは7桁の数字で入力してください（例：123-4567）。",
@@ -726,7 +450,8 @@ static int date_part(json_t *raw, const proc_field *f, const char *part, const c
 	if (rc != R_OK)
 		return rc;
 	buf_init(&b, ANSWERS_MAX_VALUE_BYTES + 1);
-	if (fold_ascii(s, n, 0, &b) < 0 || b.len > maxdigits || !all_digits(b.data, b.len)) {
+	if (ans_fold_ascii(s, n, 0, &b) < 0 || b.len > maxdigits ||
+	    !ans_all_digits(b.data, b.len)) {
 		*notdigits = 1;
 		rc = R_BAD;
 	} else
@@ -811,7 +536,7 @@ static int code_digits(const char *s, size_t n, size_t want, char *out, long *nd
 	int rc = -1;
 	*ndigits = -1;
 	buf_init(&b, ANSWERS_MAX_VALUE_BYTES + 1);
-	if (fold_ascii(s, n, 0, &b) == 0 && all_digits(b.data, b.len)) {
+	if (ans_fold_ascii(s, n, 0, &b) == 0 && ans_all_digits(b.data, b.len)) {
 		*ndigits = (long)b.len;
 		if (b.len == want) {
 			memcpy(out, b.data, want + 1);
@@ -839,128 +564,179 @@ static json_t *name_string(char *s, size_t len)
 	return j ? j : json_string("");
 }
 
-static json_t *check_bank(const proc_field *f, json_t *raw, json_t *errs, bank_lookup_fn banks,
-                          void *banks_ctx, int *absent)
-{
+/* The five parts of a bank account answer as typed, and their error ids. */
+struct bank_in {
 	const char *s[BP_N];
 	size_t n[BP_N];
-	int rc[BP_N];
-	char id[BP_N][64], bank[8], branch[8], number[8], bank_name[NAME_MAX_BYTES],
-	    branch_name[NAME_MAX_BYTES];
-	const char *type = NULL;
-	long nd;
+	char id[BP_N][64];
+};
+
+/* The parts once checked. */
+struct bank_out {
+	char bank[8], branch[8], number[8], bank_name[NAME_MAX_BYTES], branch_name[NAME_MAX_BYTES];
+	const char *type;
 	buf holder;
-	json_t *res = NULL;
-	int i, any = 0, lookup = -1;
-	*absent = 0;
-	memset(bank_name, 0, sizeof(bank_name));
-	memset(branch_name, 0, sizeof(branch_name));
-	buf_init(&holder, ANSWERS_MAX_VALUE_BYTES * 4);
+};
+
+/* The parts of f in raw into in: 0 when all are there; -1 after adding an error, or with
+ * *absent set when none is (an error only when f is required). */
+static int bank_parts_read(const proc_field *f, json_t *raw, json_t *errs, struct bank_in *in,
+                           int *absent)
+{
+	int rc[BP_N], i, any = 0;
+
 	for (i = 0; i < BP_N; i++) {
-		char key[64];
-		snprintf(key, sizeof(key), "%s.%s", f->name, bank_parts[i].key);
-		snprintf(id[i], sizeof(id[i]), "%s", key);
-		rc[i] = raw_string(raw, key, errs, id[i], bank_parts[i].name, &s[i], &n[i]);
+		snprintf(in->id[i], sizeof(in->id[i]), "%s.%s", f->name, bank_parts[i].key);
+		rc[i] = raw_string(raw, in->id[i], errs, in->id[i], bank_parts[i].name, &in->s[i],
+		                   &in->n[i]);
 		if (rc[i] == R_BAD)
-			goto out;
+			return -1;
 		any |= rc[i] == R_OK;
 	}
 	if (!any) {
 		if (f->required)
-			add_error(errs, id[BP_BANK], "%sを入力してください。", f->label);
+			add_error(errs, in->id[BP_BANK], "%sを入力してください。", f->label);
 		*absent = 1;
-		goto out;
+		return -1;
 	}
 	for (i = 0; i < BP_N; i++) {
 		if (rc[i] != R_ABSENT)
 			continue;
 		if (i == BP_TYPE)
-			add_error(errs, id[i], "%sを選んでください。", bank_parts[i].name);
+			add_error(errs, in->id[i], "%sを選んでください。", bank_parts[i].name);
 		else
-			add_error(errs, id[i], "%sを入力してください。", bank_parts[i].name);
-		goto out;
+			add_error(errs, in->id[i], "%sを入力してください。", bank_parts[i].name);
+		return -1;
 	}
-	if (code_digits(s[BP_BANK], n[BP_BANK], 4, bank, &nd) < 0) {
-		add_error(errs, id[BP_BANK], "金融機関コードは4桁の数字で入力してください。");
-		goto out;
+	return 0;
+}
+
+/* The bank and branch codes, looked up in banks when there is one (no names when it is
+ * unavailable: the codes are then accepted by their form alone). */
+static int bank_codes_check(const struct bank_in *in, json_t *errs, bank_lookup_fn banks,
+                            void *banks_ctx, struct bank_out *out)
+{
+	int lookup = -1;
+	long nd;
+
+	if (code_digits(in->s[BP_BANK], in->n[BP_BANK], 4, out->bank, &nd) < 0) {
+		add_error(errs, in->id[BP_BANK], "金融機関コードは4桁の数字で入力してください。");
+		return -1;
 	}
 	if (banks) {
-		lookup = banks(banks_ctx, bank, NULL, bank_name, sizeof(bank_name), NULL, 0);
+		lookup = banks(banks_ctx, out->bank, NULL, out->bank_name, sizeof(out->bank_name),
+		               NULL, 0);
 		if (lookup == 0) {
-			add_error(errs, id[BP_BANK], "この金融機関コードは見つかりません。");
-			goto out;
+			add_error(errs, in->id[BP_BANK], "この金融機関コードは見つかりません。");
+			return -1;
 		}
 	}
-	if (code_digits(s[BP_BRANCH], n[BP_BRANCH], 3, branch, &nd) < 0) {
-		add_error(errs, id[BP_BRANCH], "支店コードは3桁の数字で入力してください。");
-		goto out;
+	if (code_digits(in->s[BP_BRANCH], in->n[BP_BRANCH], 3, out->branch, &nd) < 0) {
+		add_error(errs, in->id[BP_BRANCH], "支店コードは3桁の数字で入力してください。");
+		return -1;
 	}
 	if (banks && lookup > 0) {
-		memset(bank_name, 0, sizeof(bank_name));
-		lookup = banks(banks_ctx, bank, branch, bank_name, sizeof(bank_name), branch_name,
-		               sizeof(branch_name));
+		memset(out->bank_name, 0, sizeof(out->bank_name));
+		lookup = banks(banks_ctx, out->bank, out->branch, out->bank_name,
+		               sizeof(out->bank_name), out->branch_name, sizeof(out->branch_name));
 		if (lookup == 0) {
-			add_error(errs, id[BP_BRANCH], "この支店コードは見つかりません。");
-			goto out;
+			add_error(errs, in->id[BP_BRANCH], "この支店コードは見つかりません。");
+			return -1;
 		}
 	}
-	if (lookup < 0) { /* unavailable: accepted by form alone, no names */
-		bank_name[0] = '\0';
-		branch_name[0] = '\0';
+	if (lookup < 0) {
+		out->bank_name[0] = '\0';
+		out->branch_name[0] = '\0';
 	}
-	if (n[BP_TYPE] == 5 && memcmp(s[BP_TYPE], "futsu", 5) == 0)
-		type = "futsu";
-	else if (n[BP_TYPE] == 4 && memcmp(s[BP_TYPE], "toza", 4) == 0)
-		type = "toza";
+	return 0;
+}
+
+/* The account type and the 7-digit number. */
+static int bank_account_check(const struct bank_in *in, json_t *errs, struct bank_out *out)
+{
+	const char *t = in->s[BP_TYPE];
+	size_t tn = in->n[BP_TYPE];
+	long nd;
+
+	if (tn == 5 && memcmp(t, "futsu", 5) == 0)
+		out->type = "futsu";
+	else if (tn == 4 && memcmp(t, "toza", 4) == 0)
+		out->type = "toza";
 	else {
-		add_error(errs, id[BP_TYPE], "預金の種類は「普通」か「当座」を選んでください。");
-		goto out;
+		add_error(errs, in->id[BP_TYPE],
+		          "預金の種類は「普通」か「当座」を選んでください。");
+		return -1;
 	}
-	if (code_digits(s[BP_NUMBER], n[BP_NUMBER], 7, number, &nd) < 0) {
-		if (nd < 0)
-			add_error(errs, id[BP_NUMBER], "口座番号は7桁の数字で入力してください。");
-		else if (nd < 7)
-			add_error(
-			    errs, id[BP_NUMBER],
-			    "口座番号は7桁で入力してください。6桁以下の場合は、前に0をつけてく"
-			    "ださい。");
-		else
-			add_error(
-			    errs, id[BP_NUMBER],
-			    "口座番号は7桁で入力してください。ゆうちょ銀行の口座は、振込用の店"
-			    "番と口座番号（7桁）を入力してください。");
-		goto out;
-	}
-	int k = kana_normalise(s[BP_HOLDER], n[BP_HOLDER], 0, &holder);
+	if (code_digits(in->s[BP_NUMBER], in->n[BP_NUMBER], 7, out->number, &nd) == 0)
+		return 0;
+	if (nd < 0)
+		add_error(errs, in->id[BP_NUMBER], "口座番号は7桁の数字で入力してください。");
+	else if (nd < 7)
+		add_error(
+		    errs, in->id[BP_NUMBER],
+		    "口座番号は7桁で入力してください。6桁以下の場合は、前に0をつけてください。");
+	else
+		add_error(
+		    errs, in->id[BP_NUMBER],
+		    "口座番号は7桁で入力してください。ゆうちょ銀行の口座は、振込用の店番と口座番号（7桁）を入力してください。");
+	return -1;
+}
+
+/* The holder's name in full-width katakana, of at most ANSWERS_HOLDER_MAX characters as
+ * the transfer format counts them. */
+static int bank_holder_check(const struct bank_in *in, json_t *errs, struct bank_out *out)
+{
+	int k = ans_kana_normalise(in->s[BP_HOLDER], in->n[BP_HOLDER], 0, &out->holder);
 	if (k == KANA_NOTKANA) {
-		add_error(errs, id[BP_HOLDER], "口座名義は全角カタカナで入力してください。");
-		goto out;
+		add_error(errs, in->id[BP_HOLDER], "口座名義は全角カタカナで入力してください。");
+		return -1;
 	}
 	if (k != KANA_OK)
-		goto out;
-	if (holder_length(holder.data, holder.len) > ANSWERS_HOLDER_MAX) {
+		return -1;
+	if (holder_length(out->holder.data, out->holder.len) > ANSWERS_HOLDER_MAX) {
 		add_error(
-		    errs, id[BP_HOLDER],
+		    errs, in->id[BP_HOLDER],
 		    "口座名義は%d文字以内で入力してください（濁点と半濁点も1文字と数えます）。",
 		    ANSWERS_HOLDER_MAX);
-		goto out;
+		return -1;
 	}
-	res = json_object();
-	if (!res)
-		goto out;
-	if (json_object_set_new(res, "bank", json_string(bank)) ||
-	    json_object_set_new(res, "bank_name", name_string(bank_name, sizeof(bank_name))) ||
-	    json_object_set_new(res, "branch", json_string(branch)) ||
-	    json_object_set_new(res, "branch_name",
-	                        name_string(branch_name, sizeof(branch_name))) ||
-	    json_object_set_new(res, "type", json_string(type)) ||
-	    json_object_set_new(res, "number", json_string(number)) ||
-	    json_object_set_new(res, "holder", json_stringn(holder.data, holder.len))) {
+	return 0;
+}
+
+static json_t *bank_json(struct bank_out *o)
+{
+	json_t *res = json_object();
+	if (res &&
+	    (json_object_set_new(res, "bank", json_string(o->bank)) ||
+	     json_object_set_new(res, "bank_name",
+	                         name_string(o->bank_name, sizeof(o->bank_name))) ||
+	     json_object_set_new(res, "branch", json_string(o->branch)) ||
+	     json_object_set_new(res, "branch_name",
+	                         name_string(o->branch_name, sizeof(o->branch_name))) ||
+	     json_object_set_new(res, "type", json_string(o->type)) ||
+	     json_object_set_new(res, "number", json_string(o->number)) ||
+	     json_object_set_new(res, "holder", json_stringn(o->holder.data, o->holder.len)))) {
 		json_decref(res);
 		res = NULL;
 	}
-out:
-	buf_release(&holder);
+	return res;
+}
+
+static json_t *check_bank(const proc_field *f, json_t *raw, json_t *errs, bank_lookup_fn banks,
+                          void *banks_ctx, int *absent)
+{
+	struct bank_in in;
+	struct bank_out out;
+	json_t *res = NULL;
+
+	*absent = 0;
+	memset(&out, 0, sizeof(out));
+	buf_init(&out.holder, ANSWERS_MAX_VALUE_BYTES * 4);
+	if (bank_parts_read(f, raw, errs, &in, absent) == 0 &&
+	    bank_codes_check(&in, errs, banks, banks_ctx, &out) == 0 &&
+	    bank_account_check(&in, errs, &out) == 0 && bank_holder_check(&in, errs, &out) == 0)
+		res = bank_json(&out);
+	buf_release(&out.holder);
 	return res;
 }
 
@@ -1064,316 +840,10 @@ void answers_compute(const procedure *p, json_t *answers)
 		if (f->type != FT_COMPUTED)
 			continue;
 		json_t *src = f->source ? json_object_get(answers, f->source) : NULL;
-		if (src && stored_integer(src, &in) == 0) {
+		if (src && ans_stored_integer(src, &in) == 0) {
 			snprintf(out, sizeof(out), "%ld", proc_compute(f, in));
 			json_object_set_new(answers, f->name, json_string(out));
 		} else
 			json_object_del(answers, f->name); /* no source: no stale value either */
 	}
-}
-
-/* ---- display ---- */
-
-#define DISPLAY_MAX ((size_t)4 << 20)
-#define MAX_FILES_SHOWN 100
-
-static void format_size(json_int_t sz, char *out, size_t len)
-{
-	if (sz < 1024 || sz > ((json_int_t)1 << 50))
-		snprintf(out, len, "%lldバイト", (long long)sz);
-	else if (sz < ((json_int_t)1 << 20))
-		snprintf(out, len, "%lldKB", (long long)((sz + 1023) / 1024));
-	else {
-		long long tenths = (long long)((sz * 10 + ((json_int_t)1 << 19)) >> 20);
-		snprintf(out, len, "%lld.%lldMB", tenths / 10, tenths % 10);
-	}
-}
-
-static const char *option_label(const proc_field *f, const char *value)
-{
-	for (size_t i = 0; i < f->n_options; i++)
-		if (strcmp(f->options[i].value, value) == 0)
-			return f->options[i].label;
-	return value;
-}
-
-static const char *member(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
-static void display_bank(json_t *v, buf *b)
-{
-	const char *bn = member(v, "bank_name"), *brn = member(v, "branch_name");
-	const char *type = member(v, "type");
-	if (bn[0])
-		buf_printf(b, "%s（%s）", bn, member(v, "bank"));
-	else
-		buf_printf(b, "金融機関コード（%s）", member(v, "bank"));
-	if (brn[0])
-		buf_printf(b, " %s（%s）", brn, member(v, "branch"));
-	else
-		buf_printf(b, " 支店コード（%s）", member(v, "branch"));
-	buf_printf(b, " %s %s %s",
-	           strcmp(type, "futsu") == 0  ? "普通"
-	           : strcmp(type, "toza") == 0 ? "当座"
-	                                       : type,
-	           member(v, "number"), member(v, "holder"));
-}
-
-static void display_files(json_t *list, buf *b)
-{
-	size_t i;
-	json_t *a;
-	if (!json_is_array(list))
-		return;
-	json_array_foreach(list, i, a)
-	{
-		char size[48] = "";
-		json_t *sz = json_object_get(a, "size");
-		if (i >= MAX_FILES_SHOWN)
-			break;
-		if (!json_is_string(json_object_get(a, "filename")))
-			continue;
-		if (json_is_integer(sz) && json_integer_value(sz) >= 0)
-			format_size(json_integer_value(sz), size, sizeof(size));
-		if (b->len)
-			buf_puts(b, "、");
-		buf_puts(b, member(a, "filename"));
-		if (size[0])
-			buf_printf(b, "（%s）", size);
-	}
-}
-
-/* The value of one field as a person reads it, into b (left empty when unanswered). */
-static void display_value(const proc_field *f, json_t *v, json_t *attachments, buf *b)
-{
-	char tmp[96];
-	long n;
-	size_t i;
-	json_t *el;
-	switch (f->type) {
-	case FT_FILE:
-		display_files(json_object_get(attachments, f->name), b);
-		return;
-	case FT_NUMBER:
-	case FT_COMPUTED:
-		if (v && stored_integer(v, &n) == 0) {
-			group_digits(n, tmp, sizeof(tmp));
-			buf_printf(b, "%s%s", tmp, f->unit ? f->unit : "");
-		} else if (json_is_string(v))
-			buf_append(b, json_string_value(v), json_string_length(v));
-		return;
-	case FT_DATE:
-		if (json_is_string(v)) {
-			char out[128];
-			jdate_format(json_string_value(v), out, sizeof(out));
-			buf_puts(b, out);
-		}
-		return;
-	case FT_SELECT:
-	case FT_RADIO:
-		if (json_is_string(v))
-			buf_puts(b, option_label(f, json_string_value(v)));
-		return;
-	case FT_CHECKBOX:
-		if (json_is_string(v))
-			buf_puts(b, option_label(f, json_string_value(v)));
-		else if (json_is_array(v))
-			json_array_foreach(v, i, el)
-			{
-				if (i >= ANSWERS_MAX_CHECKED)
-					break;
-				if (!json_is_string(el))
-					continue;
-				if (b->len)
-					buf_puts(b, "、");
-				buf_puts(b, option_label(f, json_string_value(el)));
-			}
-		return;
-	case FT_BANK:
-		if (json_is_object(v))
-			display_bank(v, b);
-		return;
-	default:
-		if (json_is_string(v))
-			buf_append(b, json_string_value(v), json_string_length(v));
-		return;
-	}
-}
-
-json_t *answers_display(const procedure *p, json_t *answers, json_t *attachments)
-{
-	json_t *lines = json_array();
-	buf b;
-	if (!lines || !p)
-		return lines;
-	buf_init(&b, DISPLAY_MAX);
-	for (size_t i = 0; i < p->n_fields; i++) {
-		const proc_field *f = &p->fields[i];
-		json_t *v = json_is_object(answers) ? json_object_get(answers, f->name) : NULL;
-		json_t *value = NULL;
-		buf_reset(&b);
-		display_value(f, v, json_is_object(attachments) ? attachments : NULL, &b);
-		if (!b.failed && b.len)
-			value = json_stringn(b.data, b.len); /* NULL when not UTF-8 */
-		if (!value)
-			value = json_string(UNSET);
-		json_t *line = json_object();
-		if (!line || json_object_set_new(line, "name", json_string(f->name)) ||
-		    json_object_set_new(line, "label", json_string(f->label)) ||
-		    json_object_set_new(line, "value", value) ||
-		    json_array_append_new(lines, line)) {
-			json_decref(line);
-			json_decref(lines);
-			lines = NULL;
-			goto out;
-		}
-	}
-out:
-	buf_release(&b);
-	return lines;
-}
-
-/* ---- canonical content ---- */
-
-#define MAX_CANON_FILES 100
-
-/* A copy of a string value, or NULL when it is not one (or not UTF-8). */
-static json_t *canon_string(json_t *v)
-{
-	if (json_is_string(v))
-		return json_stringn(json_string_value(v), json_string_length(v));
-	if (json_is_integer(v)) {
-		char tmp[32];
-		snprintf(tmp, sizeof(tmp), "%lld", (long long)json_integer_value(v));
-		return json_string(tmp);
-	}
-	return NULL;
-}
-
-static json_t *canon_value(const proc_field *f, json_t *v)
-{
-	json_t *res = NULL, *el;
-	const char *key;
-	size_t i;
-	long n;
-	char tmp[32];
-	if (!v)
-		return NULL;
-	switch (f->type) {
-	case FT_BANK:
-		if (!json_is_object(v) || !(res = json_object()))
-			return NULL;
-		for (i = 0; i < 7; i++) {
-			static const char *const keys[] = {"bank",        "bank_name", "branch",
-			                                   "branch_name", "type",      "number",
-			                                   "holder"};
-			key = keys[i];
-			if ((el = canon_string(json_object_get(v, key))))
-				json_object_set_new(res, key, el);
-		}
-		return res;
-	case FT_CHECKBOX:
-		if (json_is_string(v)) {
-			if (!(res = json_array()))
-				return NULL;
-			json_array_append_new(res, canon_string(v));
-			return res;
-		}
-		if (!json_is_array(v) || !(res = json_array()))
-			return NULL;
-		json_array_foreach(v, i, el)
-		{
-			json_t *c = json_is_string(el) ? canon_string(el) : NULL;
-			if (i >= ANSWERS_MAX_CHECKED)
-				break;
-			if (c)
-				json_array_append_new(res, c);
-		}
-		return res;
-	case FT_NUMBER:
-	case FT_COMPUTED:
-		if (stored_integer(v, &n) == 0) {
-			snprintf(tmp, sizeof(tmp), "%ld", n);
-			return json_string(tmp);
-		}
-		return canon_string(v);
-	default:
-		return canon_string(v);
-	}
-}
-
-static json_t *canon_files(json_t *list)
-{
-	json_t *res, *a;
-	size_t i;
-	if (!json_is_array(list) || !(res = json_array()))
-		return NULL;
-	json_array_foreach(list, i, a)
-	{
-		json_t *o, *sz = json_object_get(a, "size"), *s;
-		if (i >= MAX_CANON_FILES)
-			break;
-		if (!json_is_object(a) || !(o = json_object()))
-			continue;
-		static const char *const keys[] = {"filename", "sha256"};
-		for (size_t k = 0; k < 2; k++) {
-			json_t *m = json_object_get(a, keys[k]);
-			if (json_is_string(m) && (s = canon_string(m)))
-				json_object_set_new(o, keys[k], s);
-		}
-		if (json_is_integer(sz) && json_integer_value(sz) >= 0)
-			json_object_set_new(o, "size", json_integer(json_integer_value(sz)));
-		json_array_append_new(res, o);
-	}
-	return res;
-}
-
-char *answers_canonical(const procedure *p, json_t *answers, json_t *attachments, char *sha256_hex)
-{
-	json_t *root = NULL, *ans = NULL, *att = NULL;
-	char *out = NULL;
-	if (sha256_hex)
-		sha256_hex[0] = '\0';
-	if (!p || !p->id)
-		return NULL;
-	if (!(root = json_object()) || !(ans = json_object()) || !(att = json_object()))
-		goto out;
-	for (size_t i = 0; i < p->n_fields; i++) {
-		const proc_field *f = &p->fields[i];
-		json_t *v;
-		if (f->type == FT_FILE)
-			v = json_is_object(attachments)
-			        ? canon_files(json_object_get(attachments, f->name))
-			        : NULL;
-		else
-			v = json_is_object(answers)
-			        ? canon_value(f, json_object_get(answers, f->name))
-			        : NULL;
-		if (v && json_object_set_new(f->type == FT_FILE ? att : ans, f->name, v))
-			goto out;
-	}
-	if (json_object_set_new(root, "procedure", json_string(p->id)) ||
-	    json_object_set_new(root, "version", json_integer(p->version)))
-		goto out;
-	if (json_object_set_new(root, "answers", ans)) {
-		ans = NULL;
-		goto out;
-	}
-	ans = NULL;
-	if (json_object_set_new(root, "attachments", att)) {
-		att = NULL;
-		goto out;
-	}
-	att = NULL;
-	out = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT);
-	if (out && sha256_hex)
-		token_sha256_hex(out, strlen(out), sha256_hex);
-out:
-	json_decref(ans);
-	json_decref(att);
-	json_decref(root);
-	return out;
 }

@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/errbuf.h"
+#include "util/file.h"
+#include "util/utf8.h"
 
 /* Hard limits: a definition is written by staff, but the loader must stay bounded. */
 #define PROC_MAX_FILE_BYTES ((size_t)1 << 20) /* one definition file */
@@ -124,22 +127,25 @@ struct ctx {
  * is cut at a character boundary with "...". */
 static void sanitize(const char *s, char *out, size_t outlen)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, n = strlen(s);
 	if (outlen < 8) {
 		if (outlen)
 			out[0] = '\0';
 		return;
 	}
-	while (u[i]) {
-		size_t clen = u[i] < 0x80 ? 1 : u[i] >= 0xF0 ? 4 : u[i] >= 0xE0 ? 3 : 2;
+	while (i < n) {
+		size_t clen = utf8_char_len(s + i, n - i);
+		if (clen == 0)
+			clen = 1;
 		if (o + clen > outlen - 4) {
 			memcpy(out + o, "...", 3);
 			o += 3;
 			break;
 		}
-		for (size_t k = 0; k < clen && u[i]; k++, i++)
-			out[o++] = (u[i] < 0x20 || u[i] == 0x7f) ? '?' : (char)u[i];
+		for (size_t k = 0; k < clen; k++, i++) {
+			unsigned char c = (unsigned char)s[i];
+			out[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		}
 	}
 	out[o] = '\0';
 }
@@ -148,15 +154,11 @@ static void sanitize(const char *s, char *out, size_t outlen)
 __attribute__((format(printf, 4, 5))) static int fail(struct ctx *c, int code, const char *path,
                                                       const char *fmt, ...)
 {
-	if (c->err && c->errlen) {
-		int n = snprintf(c->err, c->errlen, "%s: %s: ", c->file, path);
-		if (n >= 0 && (size_t)n < c->errlen) {
-			va_list ap;
-			va_start(ap, fmt);
-			vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-			va_end(ap);
-		}
-	}
+	va_list ap;
+	errbuf_set(c->err, c->errlen, "%s: %s: ", c->file, path);
+	va_start(ap, fmt);
+	errbuf_vappend(c->err, c->errlen, fmt, ap);
+	va_end(ap);
 	return code;
 }
 
@@ -223,46 +225,6 @@ static int check_keys(struct ctx *c, json_t *obj, const char *prefix, const char
 	return PROC_OK;
 }
 
-/* Decode one code point of valid UTF-8 (jansson guarantees validity); advance *i. */
-static uint32_t utf8_next(const unsigned char *s, size_t *i)
-{
-	uint32_t c = s[*i];
-	size_t n = 0;
-	if (c < 0x80)
-		n = 0;
-	else if ((c & 0xE0) == 0xC0) {
-		c &= 0x1F;
-		n = 1;
-	} else if ((c & 0xF0) == 0xE0) {
-		c &= 0x0F;
-		n = 2;
-	} else {
-		c &= 0x07;
-		n = 3;
-	}
-	(*i)++;
-	while (n-- && s[*i]) {
-		c = (c << 6) | (s[*i] & 0x3F);
-		(*i)++;
-	}
-	return c;
-}
-
-/* Characters no definition string may hold: C0 controls (newline and tab only where
- * S_MULTILINE), DEL, C1 controls, line/paragraph separators, bidirectional overrides and
- * the byte-order mark. */
-static int bad_char(uint32_t ch, int flags)
-{
-	if (ch < 0x20)
-		return !((flags & S_MULTILINE) && (ch == '\n' || ch == '\t'));
-	if (ch >= 0x7F && ch <= 0x9F)
-		return 1;
-	if (ch == 0x2028 || ch == 0x2029 || (ch >= 0x202A && ch <= 0x202E) ||
-	    (ch >= 0x2066 && ch <= 0x2069) || ch == 0xFEFF)
-		return 1;
-	return 0;
-}
-
 static int is_blank_char(uint32_t ch)
 {
 	return ch == ' ' || ch == '\n' || ch == '\t' || ch == 0x3000;
@@ -271,12 +233,11 @@ static int is_blank_char(uint32_t ch)
 /* Check a string value: not blank, at most maxlen characters, no control characters. */
 static int check_text(struct ctx *c, const char *path, const char *s, size_t maxlen, int flags)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, chars = 0;
+	size_t i = 0, chars = 0, n = strlen(s);
 	int blank = 1;
-	while (u[i]) {
-		uint32_t ch = utf8_next(u, &i);
-		if (bad_char(ch, flags))
+	while (i < n) {
+		uint32_t ch = utf8_next(s, n, &i); /* jansson gives valid UTF-8 */
+		if (utf8_is_forbidden(ch, flags & S_MULTILINE))
 			return fail(c, PROC_EFIELD, path,
 			            "contains the control character U+%04X at character %zu",
 			            (unsigned)ch, chars + 1);
@@ -711,19 +672,14 @@ static int parse_table(struct ctx *c, json_t *fo, const char *prefix, proc_field
 	return PROC_OK;
 }
 
-static int parse_field(struct ctx *c, json_t *fo, size_t idx, proc_field *f)
+/* name and type of field f: its name a valid identifier, its type one of type_names. */
+static int parse_field_name_type(struct ctx *c, json_t *fo, const char *prefix, proc_field *f)
 {
-	char prefix[40], path[160], shown[80];
+	char path[160], shown[80], list[256];
 	char *type = NULL;
-	int rc, present;
-	long n;
-	proc_field_type t;
-	snprintf(prefix, sizeof(prefix), "fields[%zu]", idx);
-	if (!json_is_object(fo))
-		return fail(c, PROC_EFIELD, prefix, "must be an object, not %s",
-		            json_type_name(fo));
-	if ((rc = check_keys(c, fo, prefix, field_keys, NELEM(field_keys))) != PROC_OK)
-		return rc;
+	size_t o = 0;
+	int rc;
+
 	if ((rc = get_string(c, fo, prefix, "name", 1, MAX_NAME_LEN, 0, &f->name)) != PROC_OK)
 		return rc;
 	if (!valid_field_name(f->name)) {
@@ -735,39 +691,43 @@ static int parse_field(struct ctx *c, json_t *fo, size_t idx, proc_field *f)
 		    shown, MAX_NAME_LEN - 1);
 	}
 	if ((rc = get_string(c, fo, prefix, "type", 1, 32, 0, &type)) != PROC_OK)
-		goto out;
-	if (!parse_type(type, &t)) {
-		char list[256];
-		size_t o = 0;
-		for (size_t i = 0; i < N_TYPES; i++)
-			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
-			                      type_names[i]);
-		snprintf(path, sizeof(path), "%s.type", prefix);
-		sanitize(type, shown, sizeof(shown));
-		rc = fail(c, PROC_EFIELD, path, "unknown type \"%s\" (expected one of %s)", shown,
-		          list);
-		goto out;
+		return rc;
+	if (parse_type(type, &f->type)) {
+		free(type);
+		return PROC_OK;
 	}
-	f->type = t;
-	if ((rc = get_string(c, fo, prefix, "label", 1, LEN_LABEL, 0, &f->label)) != PROC_OK ||
-	    (rc = get_string(c, fo, prefix, "help", 0, LEN_HELP, 0, &f->help)) != PROC_OK)
-		goto out;
+	for (size_t i = 0; i < N_TYPES; i++)
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
+		                      type_names[i]);
+	snprintf(path, sizeof(path), "%s.type", prefix);
+	sanitize(type, shown, sizeof(shown));
+	free(type);
+	return fail(c, PROC_EFIELD, path, "unknown type \"%s\" (expected one of %s)", shown, list);
+}
+
+/* required, max_length, min and max, past: each allowed only for the types it is for. */
+static int parse_field_bounds(struct ctx *c, json_t *fo, const char *prefix, proc_field *f)
+{
+	proc_field_type t = f->type;
+	char path[160];
+	int rc, present;
+	long n;
 
 	/* required: every type a resident fills in; a computed value is never typed */
 	if (t == FT_COMPUTED) {
 		if ((rc = forbid(c, fo, prefix, "required", "fields a resident fills in", t)))
-			goto out;
+			return rc;
 	} else if ((rc = get_bool(c, fo, prefix, "required", 0, 0, &f->required)) != PROC_OK)
-		goto out;
+		return rc;
 
 	/* max_length: free-text types */
 	if (t == FT_TEXT || t == FT_TEXTAREA || t == FT_KATAKANA || t == FT_EMAIL) {
 		if ((rc = get_long(c, fo, prefix, "max_length", 0, 1, MAX_FIELD_LENGTH, &n,
 		                   &present)) != PROC_OK)
-			goto out;
+			return rc;
 		f->max_length = present ? (size_t)n : 0;
 	} else if ((rc = forbid(c, fo, prefix, "max_length", "text, textarea, katakana, email", t)))
-		goto out;
+		return rc;
 
 	/* min, max: number */
 	if (t == FT_NUMBER) {
@@ -775,60 +735,76 @@ static int parse_field(struct ctx *c, json_t *fo, size_t idx, proc_field *f)
 		                   &f->has_min)) != PROC_OK ||
 		    (rc = get_long(c, fo, prefix, "max", 0, LONG_MIN, LONG_MAX, &f->max,
 		                   &f->has_max)) != PROC_OK)
-			goto out;
+			return rc;
 		if (f->has_min && f->has_max && f->min > f->max) {
 			snprintf(path, sizeof(path), "%s.min", prefix);
-			rc = fail(c, PROC_EFIELD, path, "%ld is greater than max %ld", f->min,
-			          f->max);
-			goto out;
+			return fail(c, PROC_EFIELD, path, "%ld is greater than max %ld", f->min,
+			            f->max);
 		}
 	} else if ((rc = forbid(c, fo, prefix, "min", "number", t)) ||
 	           (rc = forbid(c, fo, prefix, "max", "number", t)))
-		goto out;
+		return rc;
 
 	/* past: a date that cannot be after today (a birth date) */
-	if (t == FT_DATE) {
-		if ((rc = get_bool(c, fo, prefix, "past", 0, 0, &f->past)) != PROC_OK)
-			goto out;
-	} else if ((rc = forbid(c, fo, prefix, "past", "date", t)))
-		goto out;
+	if (t == FT_DATE)
+		return get_bool(c, fo, prefix, "past", 0, 0, &f->past);
+	return forbid(c, fo, prefix, "past", "date", t);
+}
+
+/* options, file limits, source and table, unit: each allowed only for its types. */
+static int parse_field_extras(struct ctx *c, json_t *fo, const char *prefix, proc_field *f)
+{
+	proc_field_type t = f->type;
+	int rc;
 
 	/* options: select, radio, checkbox */
 	if (t == FT_SELECT || t == FT_RADIO || t == FT_CHECKBOX) {
 		if ((rc = parse_options(c, fo, prefix, f)) != PROC_OK)
-			goto out;
+			return rc;
 	} else if ((rc = forbid(c, fo, prefix, "options", "select, radio, checkbox", t)))
-		goto out;
+		return rc;
 
 	/* file limits */
 	if (t == FT_FILE) {
 		if ((rc = parse_file_limits(c, fo, prefix, f)) != PROC_OK)
-			goto out;
+			return rc;
 	} else if ((rc = forbid(c, fo, prefix, "max_files", "file", t)) ||
 	           (rc = forbid(c, fo, prefix, "max_bytes", "file", t)) ||
 	           (rc = forbid(c, fo, prefix, "accept", "file", t)))
-		goto out;
+		return rc;
 
 	/* computed: source (checked once all fields are read) and table */
 	if (t == FT_COMPUTED) {
 		if ((rc = get_string(c, fo, prefix, "source", 1, MAX_NAME_LEN + 32, 0,
 		                     &f->source)) != PROC_OK ||
 		    (rc = parse_table(c, fo, prefix, f)) != PROC_OK)
-			goto out;
+			return rc;
 	} else if ((rc = forbid(c, fo, prefix, "source", "computed", t)) ||
 	           (rc = forbid(c, fo, prefix, "table", "computed", t)))
-		goto out;
+		return rc;
 
 	/* unit: shown after a number or a computed value */
-	if (t == FT_NUMBER || t == FT_COMPUTED) {
-		if ((rc = get_string(c, fo, prefix, "unit", 0, LEN_UNIT, 0, &f->unit)) != PROC_OK)
-			goto out;
-	} else if ((rc = forbid(c, fo, prefix, "unit", "number, computed", t)))
-		goto out;
-	rc = PROC_OK;
-out:
-	free(type);
-	return rc;
+	if (t == FT_NUMBER || t == FT_COMPUTED)
+		return get_string(c, fo, prefix, "unit", 0, LEN_UNIT, 0, &f->unit);
+	return forbid(c, fo, prefix, "unit", "number, computed", t);
+}
+
+static int parse_field(struct ctx *c, json_t *fo, size_t idx, proc_field *f)
+{
+	char prefix[40];
+	int rc;
+
+	snprintf(prefix, sizeof(prefix), "fields[%zu]", idx);
+	if (!json_is_object(fo))
+		return fail(c, PROC_EFIELD, prefix, "must be an object, not %s",
+		            json_type_name(fo));
+	if ((rc = check_keys(c, fo, prefix, field_keys, NELEM(field_keys))) != PROC_OK ||
+	    (rc = parse_field_name_type(c, fo, prefix, f)) != PROC_OK ||
+	    (rc = get_string(c, fo, prefix, "label", 1, LEN_LABEL, 0, &f->label)) != PROC_OK ||
+	    (rc = get_string(c, fo, prefix, "help", 0, LEN_HELP, 0, &f->help)) != PROC_OK ||
+	    (rc = parse_field_bounds(c, fo, prefix, f)) != PROC_OK)
+		return rc;
+	return parse_field_extras(c, fo, prefix, f);
 }
 
 static int parse_fields(struct ctx *c, json_t *root, procedure *p)
@@ -1086,48 +1062,17 @@ void proc_free(procedure *p)
 /* Read a whole file of at most PROC_MAX_FILE_BYTES. */
 static int read_file(struct ctx *c, const char *path, char **data, size_t *len)
 {
-	int fd = -1, rc = PROC_OK;
-	struct stat st;
-	char *b = NULL;
-	size_t n = 0;
 	*data = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
-		rc = fail(c, PROC_EIO, "(file)", "cannot open: %s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = fail(c, PROC_EIO, "(file)", "not a regular file");
-		goto out;
-	}
-	if (!(b = malloc(PROC_MAX_FILE_BYTES + 1))) {
-		rc = PROC_ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t r = read(fd, b + n, PROC_MAX_FILE_BYTES + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = fail(c, PROC_EIO, "(file)", "cannot read: %s", strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > PROC_MAX_FILE_BYTES) {
-			rc = fail(c, PROC_EFIELD, "(file)", "too large (at most %zu bytes)",
-			          PROC_MAX_FILE_BYTES);
-			goto out;
-		}
-	}
-	*data = b;
-	*len = n;
-	b = NULL;
-out:
-	free(b);
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	if (file_read_all(path, PROC_MAX_FILE_BYTES, data, len, NULL) == 0)
+		return PROC_OK;
+	if (errno == EINVAL)
+		return fail(c, PROC_EIO, "(file)", "not a regular file");
+	if (errno == EFBIG)
+		return fail(c, PROC_EFIELD, "(file)", "too large (at most %zu bytes)",
+		            PROC_MAX_FILE_BYTES);
+	if (errno == ENOMEM)
+		return PROC_ENOMEM;
+	return fail(c, PROC_EIO, "(file)", "cannot open: %s", strerror(errno));
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -1146,93 +1091,120 @@ static int cmp_procs(const void *a, const void *b)
 	return r;
 }
 
-int proc_catalog_load(const char *dir, proc_catalog **out, char *err, size_t errlen)
+/* The names of the *.json files of dir into names (PROC_MAX_FILES slots), sorted; *n
+ * counts them (also on failure, for the caller to free them). */
+static int list_definitions(struct ctx *c, const char *dir, char **names, size_t *n)
 {
-	struct ctx c = {dir, err, errlen};
-	DIR *d = NULL;
+	DIR *d = opendir(dir);
 	struct dirent *de;
-	char **names = NULL, *path = NULL, *data = NULL;
-	size_t n_names = 0, i, j;
-	proc_catalog *cat = NULL;
 	int rc = PROC_OK;
 
-	*out = NULL;
-	if (err && errlen)
-		err[0] = '\0';
-	if (!(d = opendir(dir))) {
-		rc = fail(&c, PROC_EIO, "(directory)", "cannot open: %s", strerror(errno));
-		goto out;
-	}
-	if (!(names = calloc(PROC_MAX_FILES, sizeof(*names)))) {
-		rc = PROC_ENOMEM;
-		goto out;
-	}
+	if (!d)
+		return fail(c, PROC_EIO, "(directory)", "cannot open: %s", strerror(errno));
 	errno = 0;
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name);
 		if (de->d_name[0] == '.' || l <= 5 || strcmp(de->d_name + l - 5, ".json") != 0)
 			continue;
-		if (n_names == PROC_MAX_FILES) {
-			rc = fail(&c, PROC_EIO, "(directory)", "more than %d definition files",
+		if (*n == PROC_MAX_FILES) {
+			rc = fail(c, PROC_EIO, "(directory)", "more than %d definition files",
 			          PROC_MAX_FILES);
 			goto out;
 		}
-		if (!(names[n_names] = strdup(de->d_name))) {
+		if (!(names[*n] = strdup(de->d_name))) {
 			rc = PROC_ENOMEM;
 			goto out;
 		}
-		n_names++;
+		(*n)++;
 		errno = 0;
 	}
 	if (errno != 0) {
-		rc = fail(&c, PROC_EIO, "(directory)", "cannot read: %s", strerror(errno));
+		rc = fail(c, PROC_EIO, "(directory)", "cannot read: %s", strerror(errno));
 		goto out;
 	}
-	qsort(names, n_names, sizeof(*names), cmp_names);
+	qsort(names, *n, sizeof(*names), cmp_names);
+out:
+	closedir(d);
+	return rc;
+}
 
-	if (!(cat = calloc(1, sizeof(*cat))) ||
-	    (n_names && !(cat->items = calloc(n_names, sizeof(*cat->items))))) {
-		rc = PROC_ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < n_names; i++) {
+/* Reads and parses each named file of dir into cat. */
+static int load_definitions(const char *dir, char **names, size_t n, proc_catalog *cat, char *err,
+                            size_t errlen)
+{
+	char *path = NULL, *data = NULL;
+	int rc = PROC_OK;
+
+	for (size_t i = 0; i < n && rc == PROC_OK; i++) {
 		size_t len = 0;
 		struct ctx fc = {names[i], err, errlen};
 		free(path);
+		free(data);
+		data = NULL;
 		if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
 			path = NULL;
 			rc = PROC_ENOMEM;
-			goto out;
-		}
-		free(data);
-		if ((rc = read_file(&fc, path, &data, &len)) != PROC_OK)
-			goto out;
-		if ((rc = proc_parse(names[i], data, len, &cat->items[cat->n], err, errlen)) !=
-		    PROC_OK)
-			goto out;
-		cat->n++;
+		} else if ((rc = read_file(&fc, path, &data, &len)) == PROC_OK &&
+		           (rc = proc_parse(names[i], data, len, &cat->items[cat->n], err,
+		                            errlen)) == PROC_OK)
+			cat->n++;
 	}
-	/* Same id twice first (it names both files), then the file-name rule. */
+	free(path);
+	free(data);
+	return rc;
+}
+
+/* Each id used once (a repeat names both files), and each file named after its id. */
+static int check_ids(const proc_catalog *cat, char *err, size_t errlen)
+{
+	size_t i, j;
+
 	for (i = 0; i < cat->n; i++)
 		for (j = 0; j < i; j++)
 			if (strcmp(cat->items[i]->id, cat->items[j]->id) == 0) {
 				struct ctx fc = {cat->items[i]->file, err, errlen};
-				rc = fail(&fc, PROC_EDUP, "id", "\"%s\" is already used by %s",
-				          cat->items[i]->id, cat->items[j]->file);
-				goto out;
+				return fail(&fc, PROC_EDUP, "id", "\"%s\" is already used by %s",
+				            cat->items[i]->id, cat->items[j]->file);
 			}
 	for (i = 0; i < cat->n; i++) {
 		const procedure *p = cat->items[i];
 		size_t l = strlen(p->id);
 		if (strncmp(p->file, p->id, l) != 0 || strcmp(p->file + l, ".json") != 0) {
 			struct ctx fc = {p->file, err, errlen};
-			rc = fail(&fc, PROC_EFIELD, "id",
-			          "\"%s\" does not match the file name (the file must be named "
-			          "%s.json)",
-			          p->id, p->id);
-			goto out;
+			return fail(
+			    &fc, PROC_EFIELD, "id",
+			    "\"%s\" does not match the file name (the file must be named %s.json)",
+			    p->id, p->id);
 		}
 	}
+	return PROC_OK;
+}
+
+int proc_catalog_load(const char *dir, proc_catalog **out, char *err, size_t errlen)
+{
+	struct ctx c = {dir, err, errlen};
+	char **names = NULL;
+	size_t n_names = 0, i;
+	proc_catalog *cat = NULL;
+	int rc = PROC_OK;
+
+	*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	if (!(names = calloc(PROC_MAX_FILES, sizeof(*names)))) {
+		rc = PROC_ENOMEM;
+		goto out;
+	}
+	if ((rc = list_definitions(&c, dir, names, &n_names)) != PROC_OK)
+		goto out;
+	if (!(cat = calloc(1, sizeof(*cat))) ||
+	    (n_names && !(cat->items = calloc(n_names, sizeof(*cat->items))))) {
+		rc = PROC_ENOMEM;
+		goto out;
+	}
+	if ((rc = load_definitions(dir, names, n_names, cat, err, errlen)) != PROC_OK ||
+	    (rc = check_ids(cat, err, errlen)) != PROC_OK)
+		goto out;
 	if (cat->n > 1)
 		qsort(cat->items, cat->n, sizeof(*cat->items), cmp_procs);
 	*out = cat;
@@ -1244,10 +1216,6 @@ out:
 	for (i = 0; i < n_names; i++)
 		free(names[i]);
 	free(names);
-	free(path);
-	free(data);
-	if (d)
-		closedir(d);
 	return rc;
 }
 

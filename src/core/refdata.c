@@ -12,7 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <unistr.h>
+
+#include "util/errbuf.h"
+#include "util/file.h"
+#include "util/utf8.h"
 
 /* A line of a TSV file: its key (4 digits for a bank, bank and branch as 7 digits for a
  * branch, 5 or 7 digits for a postal code) and its text fields (name, kana; or prefecture,
@@ -61,67 +64,30 @@ const char *refdata_strerror(int err)
 	return "unknown error";
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Reads path whole into a malloc'd buffer with a NUL after its len bytes. */
 static int read_file(const char *path, size_t max, char **out, size_t *outlen, char *err,
                      size_t errlen)
 {
-	int fd, rc = REFDATA_EIO;
-	struct stat st;
-	char *data = NULL;
-	size_t len = 0;
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = errno == ENOENT ? REFDATA_ENOENT : REFDATA_EIO;
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		return rc;
+	if (file_read_all(path, max, out, outlen, NULL) == 0)
+		return REFDATA_OK;
+	switch (errno) {
+	case ENOENT:
+		errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
+		return REFDATA_ENOENT;
+	case EINVAL:
+		errbuf_set(err, errlen, "%s: not a readable file", path);
+		return REFDATA_EIO;
+	case EFBIG:
+		errbuf_set(err, errlen, "%s: larger than %zu bytes", path, max);
+		return REFDATA_EFORMAT;
+	case ENOMEM:
+		errbuf_set(err, errlen, "%s: out of memory", path);
+		return REFDATA_ENOMEM;
+	default:
+		errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
+		return REFDATA_EIO;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "%s: not a readable file", path);
-		goto out;
-	}
-	if ((unsigned long long)st.st_size > max) {
-		rc = REFDATA_EFORMAT;
-		seterr(err, errlen, "%s: larger than %zu bytes", path, max);
-		goto out;
-	}
-	data = malloc((size_t)st.st_size + 1);
-	if (!data) {
-		rc = REFDATA_ENOMEM;
-		seterr(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, data + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0) /* shrank while read: take what is there */
-			break;
-		len += (size_t)n;
-	}
-	data[len] = '\0';
-	*out = data;
-	*outlen = len;
-	data = NULL;
-	rc = REFDATA_OK;
-out:
-	free(data);
-	close(fd);
-	return rc;
 }
 
 /* s is exactly n ASCII digits. */
@@ -155,12 +121,91 @@ static size_t lower_bound(const table *t, const char *key)
 
 /* Splits text (len bytes, NUL after them) into rows of t; checks each line. banks is the
  * loaded bank table when parsing branches (each branch's bank must exist), else NULL. */
+/* Checks the line p..eol (its length linelen) and cuts it at its TABs into the nf fields
+ * fld. Returns NULL, or why the line is malformed (whybuf may hold the text). */
+static const char *split_line(char *p, char *eol, int nf, char *fld[4], char whybuf[96])
+{
+	size_t linelen = (size_t)(eol - p);
+	int n = 0;
+
+	if (linelen > REFDATA_MAX_LINE) {
+		snprintf(whybuf, 96, "line longer than %d bytes", REFDATA_MAX_LINE);
+		return whybuf;
+	}
+	if (linelen == 0)
+		return "empty line";
+	if (!utf8_valid(p, linelen))
+		return "not UTF-8";
+	*eol = '\0';
+	fld[n++] = p;
+	for (char *c = p; c < eol; c++) {
+		unsigned char u = (unsigned char)*c;
+		if (u == '\t') {
+			if (n == nf) {
+				n++;
+				break;
+			}
+			*c = '\0';
+			fld[n++] = c + 1;
+		} else if (u == '\r') {
+			return "carriage return (the files have LF line ends)";
+		} else if (u < 0x20 || u == 0x7f) {
+			return "control character";
+		}
+	}
+	if (n != nf) {
+		snprintf(whybuf, 96, "expected %d fields separated by TAB, found %s%d", nf,
+		         n > nf ? "more than " : "", n > nf ? nf : n);
+		return whybuf;
+	}
+	return NULL;
+}
+
+/* The row r of a kind's fields fld (a branch's bank must be in banks). NULL, or why not. */
+static const char *make_row(enum kind kind, char *fld[4], const table *banks, row *r)
+{
+	size_t k;
+
+	switch (kind) {
+	case K_BANK:
+		if (!digits(fld[0], 4))
+			return "bank code is not 4 digits";
+		memcpy(r->key, fld[0], 5);
+		r->f[0] = fld[1];
+		r->f[1] = fld[2];
+		r->f[2] = "";
+		break;
+	case K_BRANCH:
+		if (!digits(fld[0], 4) || !digits(fld[1], 3))
+			return "bank code is not 4 digits or branch code not 3";
+		if (!bsearch(fld[0], banks->rows, banks->n, sizeof(row), cmp_key))
+			return "branch of a bank not in banks.tsv";
+		memcpy(r->key, fld[0], 4);
+		memcpy(r->key + 4, fld[1], 4);
+		r->f[0] = fld[2];
+		r->f[1] = fld[3];
+		r->f[2] = "";
+		break;
+	case K_POSTAL:
+		k = strlen(fld[0]);
+		if (!(k == 7 && digits(fld[0], 7)) && !(k == 5 && digits(fld[0], 5)))
+			return "postal code is not 7 (or 5) digits";
+		memcpy(r->key, fld[0], k + 1);
+		r->f[0] = fld[1];
+		r->f[1] = fld[2];
+		r->f[2] = fld[3];
+		break;
+	}
+	if (!r->f[0][0] || (kind == K_POSTAL && !r->f[1][0]))
+		return kind == K_POSTAL ? "empty prefecture or city" : "empty name";
+	return NULL;
+}
+
 static int parse_table(const char *path, enum kind kind, char *text, size_t len, table *t,
                        const table *banks, char *err, size_t errlen)
 {
 	size_t nlines = 0, lineno = 0;
 	char *p = text, *end = text + len;
-	const int nf = kinds[kind].nfields;
 	const char *why = NULL;
 	char whybuf[96];
 
@@ -172,101 +217,18 @@ static int parse_table(const char *path, enum kind kind, char *text, size_t len,
 	t->n = 0;
 	t->rows = malloc((nlines ? nlines : 1) * sizeof(row));
 	if (!t->rows) {
-		seterr(err, errlen, "%s: out of memory", path);
+		errbuf_set(err, errlen, "%s: out of memory", path);
 		return REFDATA_ENOMEM;
 	}
 	while (p < end) {
-		char *eol = memchr(p, '\n', (size_t)(end - p));
-		char *fld[4];
-		size_t linelen, k;
-		int n = 0;
+		char *eol = memchr(p, '\n', (size_t)(end - p)), *fld[4];
 		row *r = &t->rows[t->n];
 		if (!eol)
 			eol = end;
-		linelen = (size_t)(eol - p);
 		lineno++;
-		if (linelen > REFDATA_MAX_LINE) {
-			snprintf(whybuf, sizeof(whybuf), "line longer than %d bytes",
-			         REFDATA_MAX_LINE);
-			why = whybuf;
+		if ((why = split_line(p, eol, kinds[kind].nfields, fld, whybuf)) ||
+		    (why = make_row(kind, fld, banks, r)))
 			goto bad;
-		}
-		if (linelen == 0) {
-			why = "empty line";
-			goto bad;
-		}
-		if (u8_check((const uint8_t *)p, linelen)) {
-			why = "not UTF-8";
-			goto bad;
-		}
-		*eol = '\0';
-		fld[n++] = p;
-		for (char *c = p; c < eol; c++) {
-			unsigned char u = (unsigned char)*c;
-			if (u == '\t') {
-				if (n == nf) {
-					n++;
-					break;
-				}
-				*c = '\0';
-				fld[n++] = c + 1;
-			} else if (u == '\r') {
-				why = "carriage return (the files have LF line ends)";
-				goto bad;
-			} else if (u < 0x20 || u == 0x7f) {
-				why = "control character";
-				goto bad;
-			}
-		}
-		if (n != nf) {
-			snprintf(whybuf, sizeof(whybuf),
-			         "expected %d fields separated by TAB, found %s%d", nf,
-			         n > nf ? "more than " : "", n > nf ? nf : n);
-			why = whybuf;
-			goto bad;
-		}
-		switch (kind) {
-		case K_BANK:
-			if (!digits(fld[0], 4)) {
-				why = "bank code is not 4 digits";
-				goto bad;
-			}
-			memcpy(r->key, fld[0], 5);
-			r->f[0] = fld[1];
-			r->f[1] = fld[2];
-			r->f[2] = "";
-			break;
-		case K_BRANCH:
-			if (!digits(fld[0], 4) || !digits(fld[1], 3)) {
-				why = "bank code is not 4 digits or branch code not 3";
-				goto bad;
-			}
-			if (!bsearch(fld[0], banks->rows, banks->n, sizeof(row), cmp_key)) {
-				why = "branch of a bank not in banks.tsv";
-				goto bad;
-			}
-			memcpy(r->key, fld[0], 4);
-			memcpy(r->key + 4, fld[1], 4);
-			r->f[0] = fld[2];
-			r->f[1] = fld[3];
-			r->f[2] = "";
-			break;
-		case K_POSTAL:
-			k = strlen(fld[0]);
-			if (!(k == 7 && digits(fld[0], 7)) && !(k == 5 && digits(fld[0], 5))) {
-				why = "postal code is not 7 (or 5) digits";
-				goto bad;
-			}
-			memcpy(r->key, fld[0], k + 1);
-			r->f[0] = fld[1];
-			r->f[1] = fld[2];
-			r->f[2] = fld[3];
-			break;
-		}
-		if (!r->f[0][0] || (kind == K_POSTAL && !r->f[1][0])) {
-			why = kind == K_POSTAL ? "empty prefecture or city" : "empty name";
-			goto bad;
-		}
 		if (t->n) {
 			int c = strcmp(t->rows[t->n - 1].key, r->key);
 			if (c > 0 || (c == 0 && kind != K_POSTAL)) {
@@ -279,7 +241,7 @@ static int parse_table(const char *path, enum kind kind, char *text, size_t len,
 	}
 	return REFDATA_OK;
 bad:
-	seterr(err, errlen, "%s:%zu: %s", path, lineno, why);
+	errbuf_set(err, errlen, "%s:%zu: %s", path, lineno, why);
 	return REFDATA_EFORMAT;
 }
 
@@ -291,7 +253,7 @@ static int load_table(const char *dir, enum kind kind, table *t, const table *ba
 	size_t len;
 	int rc;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, kinds[kind].file) >= sizeof(path)) {
-		seterr(err, errlen, "%s: path too long", dir);
+		errbuf_set(err, errlen, "%s: path too long", dir);
 		return REFDATA_ENOENT;
 	}
 	rc = read_file(path, REFDATA_MAX_FILE, &text, &len, err, errlen);
@@ -338,7 +300,7 @@ int refdata_load(const char *dir, refdata **out, char *err, size_t errlen)
 		err[0] = '\0';
 	r = calloc(1, sizeof(*r));
 	if (!r) {
-		seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return REFDATA_ENOMEM;
 	}
 	rc = load_table(dir, K_BANK, &r->banks, NULL, err, errlen);
@@ -432,12 +394,7 @@ static void copy_name(char *dst, size_t len, const char *src)
 	size_t n;
 	if (!dst || !len)
 		return;
-	n = strlen(src);
-	if (n >= len) {
-		n = len - 1;
-		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-			n--;
-	}
+	n = utf8_cut(src, strlen(src), len - 1);
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }

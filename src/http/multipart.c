@@ -7,7 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistr.h>
+
+#include "util/utf8.h"
 
 const char *multipart_strerror(int err)
 {
@@ -356,40 +357,26 @@ static int parse_disposition(const char *p, const char *end, span *name, span *f
 
 /* Bidirectional controls: in a file name they show "gpj.exe" as "exe.jpg" (U+202E) to the
  * staff who open it, so no file name may hold one. */
-static int is_bidi_control(ucs4_t c)
+static int is_bidi_control(uint32_t c)
 {
 	return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
 	       (c >= 0x2066 && c <= 0x2069);
 }
 
-static int has_bidi_control(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		ucs4_t c;
-		int l = u8_mbtouc(&c, (const uint8_t *)s + i, n - i);
-		if (is_bidi_control(c))
-			return 1;
-		i += l > 0 ? (size_t)l : 1;
-	}
-	return 0;
-}
-
-/* Check the filename decoded at s (n bytes) and keep its base name, moved to s. */
+/* Check the filename decoded at s (n bytes): UTF-8 without C0 or C1 controls, DEL or
+ * bidirectional controls; and keep its base name, moved to s. */
 static int filename_clean(char *s, size_t *n)
 {
 	size_t base = 0;
 
-	if (u8_check((const uint8_t *)s, *n) != NULL || has_bidi_control(s, *n))
+	if (!utf8_valid(s, *n))
 		return MP_EFILENAME;
-	for (size_t i = 0; i < *n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (is_ctl(c))
-			return MP_EFILENAME;
-		/* C1 controls U+0080..U+009F */
-		if (c == 0xC2 && i + 1 < *n && (unsigned char)s[i + 1] <= 0x9F)
+	for (size_t i = 0; i < *n;) {
+		uint32_t c = utf8_next(s, *n, &i);
+		if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || is_bidi_control(c))
 			return MP_EFILENAME;
 		if (c == '/' || c == '\\')
-			base = i + 1;
+			base = i; /* just after the separator */
 	}
 	*n -= base;
 	memmove(s, s + base, *n + 1);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "http/http.h"
+#include "util/file.h"
 #include "util/token.h"
 
 #define STATIC_MAX_FILES 512
@@ -35,11 +36,16 @@ static const char *mime_type(const char *name)
 	static const struct {
 		const char *ext, *type;
 	} types[] = {
-		{".css", "text/css; charset=utf-8"},   {".js", "text/javascript; charset=utf-8"},
-		{".svg", "image/svg+xml"},             {".png", "image/png"},
-		{".jpg", "image/jpeg"},                {".ico", "image/x-icon"},
-		{".woff2", "font/woff2"},              {".txt", "text/plain; charset=utf-8"},
-		{".html", "text/html; charset=utf-8"}, {".json", "application/json"},
+	    {".css", "text/css; charset=utf-8"},
+	    {".js", "text/javascript; charset=utf-8"},
+	    {".svg", "image/svg+xml"},
+	    {".png", "image/png"},
+	    {".jpg", "image/jpeg"},
+	    {".ico", "image/x-icon"},
+	    {".woff2", "font/woff2"},
+	    {".txt", "text/plain; charset=utf-8"},
+	    {".html", "text/html; charset=utf-8"},
+	    {".json", "application/json"},
 	};
 	const char *dot = strrchr(name, '.');
 	for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
@@ -48,8 +54,8 @@ static const char *mime_type(const char *name)
 	return "application/octet-stream";
 }
 
-static int load_dir(struct static_files *s, const char *root, const char *rel, int depth,
-		    char *err, size_t errlen)
+static int load_dir(struct static_files *s, const char *root, const char *rel, int depth, char *err,
+                    size_t errlen)
 {
 	char path[1024];
 	int r = -1;
@@ -78,20 +84,20 @@ static int load_dir(struct static_files *s, const char *root, const char *rel, i
 			continue;
 		if (s->n >= STATIC_MAX_FILES || s->total + (size_t)st.st_size > STATIC_MAX_TOTAL) {
 			snprintf(err, errlen, "%s: more than %d files or %ld bytes", root,
-				 STATIC_MAX_FILES, STATIC_MAX_TOTAL);
-			goto out;
-		}
-		FILE *fp = fopen(full, "rb");
-		if (!fp) {
-			snprintf(err, errlen, "%s: %s", full, strerror(errno));
+			         STATIC_MAX_FILES, STATIC_MAX_TOTAL);
 			goto out;
 		}
 		struct static_file *f = &s->f[s->n];
-		f->data = malloc((size_t)st.st_size + 1);
-		f->len = f->data ? fread(f->data, 1, (size_t)st.st_size, fp) : 0;
-		fclose(fp);
+		if (file_read_all(full, (size_t)STATIC_MAX_TOTAL - s->total, &f->data, &f->len,
+		                  NULL) != 0) {
+			if (errno == ENOMEM)
+				snprintf(err, errlen, "out of memory");
+			else
+				snprintf(err, errlen, "%s: %s", full, strerror(errno));
+			goto out;
+		}
 		f->name = strdup(sub);
-		if (!f->data || !f->name) {
+		if (!f->name) {
 			free(f->data);
 			free(f->name);
 			snprintf(err, errlen, "out of memory");
@@ -146,8 +152,8 @@ int static_serve(req *r, const char *name)
 		if (strcmp(f->name, name) != 0)
 			continue;
 		struct evkeyvalq *oh = evhttp_request_get_output_headers(r->ev);
-		const char *inm = evhttp_find_header(evhttp_request_get_input_headers(r->ev),
-						     "If-None-Match");
+		const char *inm =
+		    evhttp_find_header(evhttp_request_get_input_headers(r->ev), "If-None-Match");
 		evhttp_add_header(oh, "ETag", f->etag);
 		evhttp_add_header(oh, "Cache-Control", "public, max-age=3600");
 		if (inm && strcmp(inm, f->etag) == 0) {

@@ -9,10 +9,11 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
-#include <unistr.h>
 
 #include "mail/mailer.h"
+#include "util/enc.h"
 #include "util/jdate.h"
+#include "util/utf8.h"
 
 #define ADDR_MAX 254
 #define LOCAL_MAX 64
@@ -108,12 +109,7 @@ int mail_address_ok(const char *addr)
 static int subject_ok(const char *s)
 {
 	size_t n = strnlen(s, 4096 + 1);
-	if (n > 4096 || u8_check((const uint8_t *)s, n) != NULL)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
+	return n <= 4096 && utf8_line_ok(s, n);
 }
 
 static void append_subject(buf *out, const char *s)
@@ -129,9 +125,8 @@ static void append_subject(buf *out, const char *s)
 		return;
 	}
 	for (size_t i = 0; i < n;) {
-		size_t end = i + SUBJECT_CHUNK < n ? i + SUBJECT_CHUNK : n;
-		while (end < n && end > i && ((unsigned char)s[end] & 0xC0) == 0x80)
-			end--; /* never split a character */
+		size_t end =
+		    i + utf8_cut(s + i, n - i, SUBJECT_CHUNK); /* never split a character */
 		buf_puts(out, i ? "\r\n =?UTF-8?B?" : " =?UTF-8?B?");
 		b64_append(out, (const unsigned char *)s + i, end - i);
 		buf_puts(out, "?=");
@@ -158,7 +153,7 @@ static void append_date(buf *out, time_t date)
 static void append_msgid(buf *out, time_t date, long long mail_id, const char *domain)
 {
 	unsigned char rnd[16];
-	static const char hex[] = "0123456789abcdef";
+	char hex[2 * sizeof(rnd) + 1];
 	if (mail_id > 0) { /* the same on every try of the mail: receivers can drop a repeat */
 		buf_printf(out, "Message-ID: <%lld.%lld.outbox@%s>\r\n", (long long)date, mail_id,
 		           domain);
@@ -171,12 +166,8 @@ static void append_msgid(buf *out, time_t date, long long mail_id, const char *d
 		memcpy(rnd, &a, 8);
 		memcpy(rnd + 8, &b, 8);
 	}
-	buf_printf(out, "Message-ID: <%lld.", (long long)date);
-	for (size_t i = 0; i < sizeof(rnd); i++) {
-		buf_putc(out, hex[rnd[i] >> 4]);
-		buf_putc(out, hex[rnd[i] & 15]);
-	}
-	buf_printf(out, "@%s>\r\n", domain);
+	hex_encode(rnd, sizeof(rnd), hex);
+	buf_printf(out, "Message-ID: <%lld.%s@%s>\r\n", (long long)date, hex, domain);
 }
 
 /* The body in canonical form (every line end CRLF), base64 in 76-character lines. */

@@ -158,113 +158,86 @@ out:
 	return ret;
 }
 
-int sig_ocsp_check(const struct sig_ocsp_query *q, struct sig_ocsp_answer *a)
+/* The DER of a request for q's certificate with a nonce, and its CertID kept in *id to find
+ * the answer by. Returns the length, or -1 when out of memory. */
+static int make_request(const struct sig_ocsp_query *q, OCSP_CERTID **id, OCSP_REQUEST **req,
+                        unsigned char **der)
 {
-	OCSP_CERTID *id = NULL, *id_req = NULL;
-	OCSP_REQUEST *req = NULL;
-	OCSP_RESPONSE *resp = NULL;
-	OCSP_BASICRESP *bs = NULL;
-	unsigned char *reqder = NULL;
-	const unsigned char *p;
-	struct rbuf body = {0};
-	ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
-	const ASN1_GENERALIZEDTIME *produced;
-	struct timespec t0;
-	int reqlen, st, reason = -1, nonce, rs, ret = -1;
+	OCSP_CERTID *id_req;
+	int n;
 
-	memset(a, 0, sizeof(*a));
-	a->status = SIG_OCSP_UNAVAILABLE;
-	a->revocation_reason = -1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-
-	id = OCSP_cert_to_id(EVP_sha1(), q->cert, q->issuer);
-	if (!id)
-		goto nomem;
-	id_req = OCSP_CERTID_dup(id);
-	req = OCSP_REQUEST_new();
-	if (!id_req || !req)
-		goto nomem;
-	if (!OCSP_request_add0_id(req, id_req))
-		goto nomem;
-	id_req = NULL; /* owned by req now */
-	if (!OCSP_request_add1_nonce(req, NULL, -1))
-		goto nomem;
-	reqlen = i2d_OCSP_REQUEST(req, &reqder);
-	if (reqlen <= 0)
-		goto nomem;
-
-	body.max = VERIFY_OCSP_RESPONSE_MAX;
-	body.p = malloc(body.max);
-	if (!body.p)
-		goto nomem;
-	if (post(q, reqder, reqlen, &body, a) != 0) {
-		ret = 0;
-		goto out;
+	*id = OCSP_cert_to_id(EVP_sha1(), q->cert, q->issuer);
+	if (!*id)
+		return -1;
+	id_req = OCSP_CERTID_dup(*id);
+	*req = OCSP_REQUEST_new();
+	if (!id_req || !*req || !OCSP_request_add0_id(*req, id_req)) {
+		OCSP_CERTID_free(id_req);
+		return -1;
 	}
+	/* id_req is owned by the request now */
+	if (!OCSP_request_add1_nonce(*req, NULL, -1))
+		return -1;
+	n = i2d_OCSP_REQUEST(*req, der);
+	return n > 0 ? n : -1;
+}
 
-	p = body.p;
-	resp = d2i_OCSP_RESPONSE(NULL, &p, (long)body.len);
-	if (!resp || p != body.p + body.len) {
-		set_detail(a, "the answer is not an OCSP response (%zu bytes)", body.len);
-		ret = 0;
-		goto out;
+/* The basic response in the body of a successful OCSP response, or NULL with a->detail set. */
+static OCSP_BASICRESP *basic_response(const struct rbuf *body, OCSP_RESPONSE **resp,
+                                      struct sig_ocsp_answer *a)
+{
+	const unsigned char *p = body->p;
+	OCSP_BASICRESP *bs;
+	int rs;
+
+	*resp = d2i_OCSP_RESPONSE(NULL, &p, (long)body->len);
+	if (!*resp || p != body->p + body->len) {
+		set_detail(a, "the answer is not an OCSP response (%zu bytes)", body->len);
+		return NULL;
 	}
-	rs = OCSP_response_status(resp);
+	rs = OCSP_response_status(*resp);
 	if (rs != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
 		set_detail(a, "responder status: %s", OCSP_response_status_str(rs));
-		ret = 0;
-		goto out;
+		return NULL;
 	}
-	bs = OCSP_response_get1_basic(resp);
-	if (!bs) {
+	bs = OCSP_response_get1_basic(*resp);
+	if (!bs)
 		set_detail(a, "not a basic OCSP response");
-		ret = 0;
-		goto out;
-	}
-	/* 1: echoed, 2: neither sent one, -1: the responder does not do nonces (allowed: the
-	 * freshness check below still holds), 0: a different nonce (a replay) */
-	nonce = OCSP_check_nonce(req, bs);
-	if (nonce == 0) {
-		set_detail(a, "the response nonce does not match the request");
-		ret = 0;
-		goto out;
-	}
-	if (OCSP_basic_verify(bs, NULL, q->store, 0) <= 0) {
-		unsigned long e = ERR_peek_last_error();
-		set_detail(a, "the response is not signed by the issuer or its responder: %s",
-		           e ? ERR_reason_error_string(e) : "verification failed");
-		ret = 0;
-		goto out;
-	}
-	if (!OCSP_resp_find_status(bs, id, &st, &reason, &rev, &thisupd, &nextupd)) {
-		set_detail(a, "the response has no status for this certificate");
-		ret = 0;
-		goto out;
-	}
-	produced = OCSP_resp_get0_produced_at(bs);
+	return bs;
+}
+
+/* thisUpdate and nextUpdate read into a and checked against q->now. 0, or -1 with a->detail
+ * set. */
+static int check_times(const struct sig_ocsp_query *q, OCSP_BASICRESP *bs,
+                       ASN1_GENERALIZEDTIME *thisupd, ASN1_GENERALIZEDTIME *nextupd,
+                       struct sig_ocsp_answer *a)
+{
+	const ASN1_GENERALIZEDTIME *produced = OCSP_resp_get0_produced_at(bs);
+
 	if (produced)
 		sig_asn1_time(produced, &a->produced_at);
 	if (sig_asn1_time(thisupd, &a->this_update) != 0) {
 		set_detail(a, "the response has a malformed thisUpdate");
-		ret = 0;
-		goto out;
+		return -1;
 	}
 	if (nextupd && sig_asn1_time(nextupd, &a->next_update) != 0) {
 		set_detail(a, "the response has a malformed nextUpdate");
-		ret = 0;
-		goto out;
+		return -1;
 	}
 	if (a->this_update > q->now + q->clock_skew) {
 		set_detail(a, "the response's thisUpdate is in the future");
-		ret = 0;
-		goto out;
+		return -1;
 	}
 	if (nextupd ? a->next_update + q->clock_skew < q->now
 	            : a->this_update + q->max_age < q->now) {
 		set_detail(a, "the response is stale");
-		ret = 0;
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+static void set_status(struct sig_ocsp_answer *a, int st, int reason, ASN1_GENERALIZEDTIME *rev)
+{
 	switch (st) {
 	case V_OCSP_CERTSTATUS_GOOD:
 		a->status = SIG_OCSP_GOOD;
@@ -282,10 +255,62 @@ int sig_ocsp_check(const struct sig_ocsp_query *q, struct sig_ocsp_answer *a)
 		set_detail(a, "the responder does not know the certificate");
 		break;
 	}
-	ret = 0;
-	goto out;
-nomem:
-	set_detail(a, "out of memory");
+}
+
+/* Checks the basic response bs to req (nonce, signature, our CertID id, times) and sets
+ * a's status from it; leaves a->status SIG_OCSP_UNAVAILABLE with a->detail on a failure. */
+static void check_answer(const struct sig_ocsp_query *q, OCSP_REQUEST *req, OCSP_BASICRESP *bs,
+                         OCSP_CERTID *id, struct sig_ocsp_answer *a)
+{
+	ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
+	int st, reason = -1;
+
+	/* 1: echoed, 2: neither sent one, -1: the responder does not do nonces (allowed: the
+	 * freshness check still holds), 0: a different nonce (a replay) */
+	if (OCSP_check_nonce(req, bs) == 0) {
+		set_detail(a, "the response nonce does not match the request");
+		return;
+	}
+	if (OCSP_basic_verify(bs, NULL, q->store, 0) <= 0) {
+		unsigned long e = ERR_peek_last_error();
+		set_detail(a, "the response is not signed by the issuer or its responder: %s",
+		           e ? ERR_reason_error_string(e) : "verification failed");
+		return;
+	}
+	if (!OCSP_resp_find_status(bs, id, &st, &reason, &rev, &thisupd, &nextupd)) {
+		set_detail(a, "the response has no status for this certificate");
+		return;
+	}
+	if (check_times(q, bs, thisupd, nextupd, a) == 0)
+		set_status(a, st, reason, rev);
+}
+
+int sig_ocsp_check(const struct sig_ocsp_query *q, struct sig_ocsp_answer *a)
+{
+	OCSP_CERTID *id = NULL;
+	OCSP_REQUEST *req = NULL;
+	OCSP_RESPONSE *resp = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	unsigned char *reqder = NULL;
+	struct rbuf body = {0};
+	struct timespec t0;
+	int reqlen, ret = -1;
+
+	memset(a, 0, sizeof(*a));
+	a->status = SIG_OCSP_UNAVAILABLE;
+	a->revocation_reason = -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	reqlen = make_request(q, &id, &req, &reqder);
+	body.max = VERIFY_OCSP_RESPONSE_MAX;
+	body.p = reqlen > 0 ? malloc(body.max) : NULL;
+	if (!body.p) {
+		set_detail(a, "out of memory");
+		goto out;
+	}
+	ret = 0; /* from here every failure is an answer: the responder is unavailable */
+	if (post(q, reqder, reqlen, &body, a) == 0 && (bs = basic_response(&body, &resp, a)))
+		check_answer(q, req, bs, id, a);
 out:
 	a->elapsed_ms = elapsed_ms(&t0);
 	ERR_clear_error();
@@ -294,7 +319,6 @@ out:
 	free(body.p);
 	OPENSSL_free(reqder);
 	OCSP_REQUEST_free(req);
-	OCSP_CERTID_free(id_req);
 	OCSP_CERTID_free(id);
 	return ret;
 }

@@ -406,8 +406,7 @@ static int sq_open(const char *target, void **out, char *err, size_t errlen)
 	*out = NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		if (err && errlen)
-			snprintf(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return STORE_ENOMEM;
 	}
 	/* This SQLite reads "file:..." as a URI; a configured path is always a plain file. */
@@ -460,8 +459,7 @@ out:
 		/* Whatever went wrong, the database could not be opened as configured. */
 		if (ret != STORE_ENOMEM && ret != STORE_EBUSY)
 			ret = STORE_EOPEN;
-		if (err && errlen)
-			snprintf(err, errlen, "cannot open database %s: %s", target, c->msg);
+		errbuf_set(err, errlen, "cannot open database %s: %s", target, c->msg);
 		sq_close(c);
 	} else {
 		*out = c;

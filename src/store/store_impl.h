@@ -7,6 +7,7 @@
 #define MADOGUCHI_STORE_IMPL_H
 
 #include "store/store.h"
+#include "util/errbuf.h"
 
 #include <stddef.h>
 
@@ -251,14 +252,57 @@ void store_ids_release(struct store_ids *l);
  * whitespace and U+3000) query into at most STORE_QUERY_MAX_TERMS terms; a query with no
  * term gives nterms 0. */
 void store_query_parse(const char *query, struct store_query *q);
-/* Number of UTF-8 code points of s (continuation bytes are not counted). */
-size_t store_utf8_count(const char *s);
 
 /* The statements of a migration for dialect: lines after a "-- D:" marker line for another
  * dialect D are dropped (replaced by empty lines, so line numbers stay), up to the next
  * marker; "-- common:" starts SQL for every back end. *out is malloc'ed (caller frees).
  * Returns STORE_OK or STORE_ENOMEM. */
 int store_migration_sql(const char *sql, const char *dialect, char **out);
+
+/* ---- the parts of the front share these ---- */
+
+/* Start the transaction a call needs, unless the caller has one open: *own says whether
+ * store_tx_end has to end it. (store.c) */
+int store_tx_start(store *s, int *own);
+/* End what store_tx_start began: commit when rc is STORE_OK, else roll back. Returns rc or
+ * the commit's failure. The caller's transaction is left alone. (store.c) */
+int store_tx_end(store *s, int own, int rc);
+
+/* The draft owner of an account: "a:ID". (store.c) */
+void store_account_owner(long long id, char *out, size_t outlen);
+/* *n (may be NULL) gets v when rc is STORE_OK, else 0; returns rc. For the calls that count
+ * the rows they delete. (store.c) */
+int store_counted(int rc, long long v, long long *n);
+
+/* The arguments of a call that fills a list out of at most max entries: sets *n (may be
+ * NULL) to 0, then STORE_OK when s is ready, ok holds, n is given and out too when max > 0,
+ * else STORE_EINPUT. (store.c) */
+int store_list_check(store *s, int ok, const void *out, size_t max, size_t *n);
+/* *n (may be NULL) gets got when rc is STORE_OK, else 0; returns rc. (store.c) */
+int store_listed(int rc, size_t got, size_t *n);
+
+/* The arguments of a call that fills one record out (size bytes): STORE_EINPUT without out;
+ * else out zeroed, then STORE_OK when s is ready and ok holds, else STORE_EINPUT. (store.c) */
+int store_get_check(store *s, int ok, void *out, size_t size);
+/* Frees the malloc'd texts of an application or a sign request and empties them. (store.c) */
+void store_free_record(char **content, char **display, char **signature, char **verification,
+                       size_t *signature_len);
+
+/* A store with a back end context, ready for a call. */
+#define STORE_READY(s) ((s) && (s)->ctx)
+
+/* Argument checks (store_check.c). Each returns 1 when the argument is acceptable. */
+enum { STORE_TEXT_ANY = 0, STORE_TEXT_LINE = 1 /* no control characters */ };
+/* t is UTF-8 of min..max bytes (and, for STORE_TEXT_LINE, without control characters). */
+int store_text_ok(const char *t, size_t min, size_t max, int line);
+/* A SHA-256 in hex as stored for tokens and sessions: 64 lower-case hex digits. */
+int store_hash_ok(const char *h);
+int store_email_ok(const char *email);
+/* A token of 1..max bytes of [A-Za-z0-9_-] (draft keys, procedure ids). */
+int store_token_ok(const char *t, size_t max);
+int store_draft_key_ok(const char *key);
+int store_proc_ok(const char *proc_id, int proc_version);
+int store_owner_ok(const char *owner);
 
 /* Test-only: the value of one of the connection's pragmas (journal_mode, foreign_keys,
  * synchronous, busy_timeout) as text. STORE_EINPUT for another name or another back end. */

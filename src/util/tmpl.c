@@ -31,6 +31,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/errbuf.h"
+#include "util/file.h"
+
 #define TMPL_MAX_DEPTH 32
 #define TMPL_MAX_SRC ((size_t)1 << 20)
 /* Bound on the nodes one render visits, so that nested loops with little output (32 nested
@@ -167,15 +170,11 @@ struct compiler {
 __attribute__((format(printf, 4, 5))) static int fail(struct compiler *c, int code, uint32_t line,
                                                       const char *fmt, ...)
 {
-	if (c->err && c->errlen) {
-		int n = snprintf(c->err, c->errlen, "%s:%u: ", c->label, (unsigned)line);
-		if (n >= 0 && (size_t)n < c->errlen) {
-			va_list ap;
-			va_start(ap, fmt);
-			vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-			va_end(ap);
-		}
-	}
+	va_list ap;
+	errbuf_set(c->err, c->errlen, "%s:%u: ", c->label, (unsigned)line);
+	va_start(ap, fmt);
+	errbuf_vappend(c->err, c->errlen, fmt, ap);
+	va_end(ap);
 	return code;
 }
 
@@ -501,97 +500,47 @@ static int html_file(const struct dirent *d)
 	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".html") == 0;
 }
 
-/* Read path whole into b (bounded by b's max); returns TMPL_OK, TMPL_EIO or TMPL_ENOMEM. */
-static int read_file(const char *path, buf *b, int *is_reg)
-{
-	char chunk[65536];
-	struct stat st;
-	int rc = TMPL_EIO;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	*is_reg = 0;
-	if (fd < 0)
-		goto out;
-	if (fstat(fd, &st) < 0)
-		goto out;
-	if (!S_ISREG(st.st_mode)) {
-		rc = TMPL_OK;
-		goto out;
-	}
-	*is_reg = 1;
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto out;
-		if (r == 0)
-			break;
-		if (buf_append(b, chunk, (size_t)r) < 0) {
-			rc = TMPL_ENOMEM;
-			goto out;
-		}
-	}
-	rc = TMPL_OK;
-out:
-	if (rc == TMPL_EIO) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		errno = e;
-	} else if (fd >= 0) {
-		close(fd);
-	}
-	return rc;
-}
-
 int tmpl_set_load_dir(tmpl_set *set, const char *dir, char *err, size_t errlen)
 {
 	struct dirent **list = NULL;
 	int n = -1, rc = TMPL_OK;
-	char *path = NULL, *name = NULL;
-	buf b;
-
-	buf_init(&b, TMPL_MAX_SRC);
+	char *path = NULL, *name = NULL, *src = NULL;
 	if (err && errlen)
 		err[0] = '\0';
 	n = scandir(dir, &list, html_file, alphasort);
 	if (n < 0) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		errbuf_set(err, errlen, "%s: %s", dir, strerror(errno));
 		rc = TMPL_EIO;
 		goto out;
 	}
 	for (int i = 0; i < n; i++) {
 		const char *fn = list[i]->d_name;
 		size_t flen = strlen(fn);
-		int is_reg;
+		size_t len;
 		free(path);
 		free(name);
+		free(src);
+		src = NULL;
 		path = malloc(strlen(dir) + flen + 2);
 		name = strndup(fn, flen - 5);
 		if (!path || !name) {
 			rc = TMPL_ENOMEM;
-			if (err && errlen)
-				snprintf(err, errlen, "%s: out of memory", dir);
+			errbuf_set(err, errlen, "%s: out of memory", dir);
 			goto out;
 		}
 		sprintf(path, "%s/%s", dir, fn);
-		buf_reset(&b);
-		rc = read_file(path, &b, &is_reg);
-		if (rc == TMPL_EIO) {
-			if (err && errlen)
-				snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (file_read_all(path, TMPL_MAX_SRC, &src, &len, NULL) != 0) {
+			if (errno == EINVAL) /* not a regular file: not a template */
+				continue;
+			rc = errno == EFBIG || errno == ENOMEM ? TMPL_ENOMEM : TMPL_EIO;
+			if (rc == TMPL_EIO)
+				errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
+			else
+				errbuf_set(err, errlen, "%s:0: template larger than %zu bytes",
+				           path, TMPL_MAX_SRC);
 			goto out;
 		}
-		if (rc == TMPL_ENOMEM) {
-			if (err && errlen)
-				snprintf(err, errlen, "%s:0: template larger than %zu bytes", path,
-				         TMPL_MAX_SRC);
-			goto out;
-		}
-		if (!is_reg)
-			continue;
-		rc = set_add(set, name, path, b.data ? b.data : "", b.len, err, errlen);
+		rc = set_add(set, name, path, src, len, err, errlen);
 		if (rc != TMPL_OK)
 			goto out;
 	}
@@ -603,7 +552,7 @@ out:
 	}
 	free(path);
 	free(name);
-	buf_release(&b);
+	free(src);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include "store/migrations.h"
 #include "store/store.h"
 #include "store/store_impl.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,7 +333,7 @@ static void test_query_parse(void **state)
 	store_query_parse(big, &q);
 	assert_int_equal(q.nterms, 1);
 	assert_int_equal(strlen(q.terms[0]), 198);
-	assert_int_equal(store_utf8_count(q.terms[0]), 66);
+	assert_int_equal(utf8_count(q.terms[0]), 66);
 }
 
 /* Search query and return how many were found; *first gets the first id (or ""). */

@@ -1,0 +1,155 @@
+/* verify_impl: what the parts of the signature verification share (only src/sig includes
+ * it). trust.c holds the trust anchors, the CRL cache and the X509_STORE of one
+ * verification; report.c the report (its JSON, the checks with their outcomes, the
+ * certificate details and the basic four); verify.c the checks of one verification in
+ * their order; revocation.c the revocation check (OCSP, then the CRL). */
+#ifndef MADOGUCHI_VERIFY_IMPL_H
+#define MADOGUCHI_VERIFY_IMPL_H
+
+#include "sig/verify.h"
+
+#include <pthread.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/cms.h>
+#include <openssl/ess.h>
+#include <openssl/x509.h>
+
+/* The checks in the order they run; a report lists each with its outcome. */
+enum check {
+	CK_FORMAT,
+	CK_SIGNATURE,
+	CK_DIGEST,
+	CK_ESS,
+	CK_KEY_USAGE,
+	CK_CHAIN,
+	CK_VALIDITY,
+	CK_REVOCATION,
+	CK_COUNT
+};
+
+/* ---- the trust configuration (trust.c) ---- */
+
+struct crl_entry {
+	X509_CRL *crl;
+	X509 *signer; /* the anchor whose key signed it */
+	time_t this_update;
+	time_t next_update; /* 0: absent */
+};
+
+struct crl_set {
+	int refs; /* under verify_trust.lock */
+	size_t n;
+	struct crl_entry e[VERIFY_CRLS_MAX];
+};
+
+struct verify_trust {
+	STACK_OF(X509) * anchors; /* never changed after verify_trust_new */
+	char *ocsp_url;
+	char *ocsp_proxy;
+	char *crl_file;
+	int soft_fail;
+	long ocsp_timeout_ms;
+	long ocsp_connect_timeout_ms;
+	long clock_skew;
+	long max_age;
+	size_t crl_max;
+	int curl_inited;
+	pthread_mutex_t lock; /* guards the CRL cache below */
+	struct crl_set *crl;  /* the last good CRL file */
+	struct stat crl_st;   /* identity of the file last tried */
+	int crl_loading;      /* a thread is reading a changed file */
+	char crl_note[256];   /* why the file last tried was not taken; "" when it was */
+};
+
+/* The CRL set to use now (a reference: trust_crl_put), re-reading the file when it changed.
+ * *note says why a changed file was not taken ("" when all is well). */
+struct crl_set *trust_crl_get(verify_trust *t, char *note, size_t notelen);
+/* Gives back the reference trust_crl_get gave. */
+void trust_crl_put(verify_trust *t, struct crl_set *s);
+
+/* What the issuer lookup of one verification's store sees. */
+struct store_info {
+	const STACK_OF(X509) * anchors;
+	time_t now;
+};
+
+/* A store of t's anchors alone (never the system's) whose issuer lookup picks among CA
+ * generations sharing a name; info must outlive it. NULL when out of memory. */
+X509_STORE *trust_store_new(const verify_trust *t, struct store_info *info);
+
+/* ---- the report (report.c) ---- */
+
+struct verify_report {
+	enum verify_result result;
+	enum verify_revocation revocation;
+	json_t *root;
+	json_t *checks; /* borrowed from root */
+	int next_check;
+	int oom;
+	int basic4_found;
+	char reason[512];
+	char sha256[65];
+	struct verify_basic4 b4;
+};
+
+/* obj[key] = v, stealing v (also on failure); a failure marks the report out of memory. */
+void vr_set(verify_report *r, json_t *obj, const char *key, json_t *v);
+/* A JSON string of the n bytes at s; invalid UTF-8 bytes become U+FFFD. */
+json_t *vr_strn(verify_report *r, const char *s, size_t n);
+json_t *vr_str(verify_report *r, const char *s);
+/* t as ISO 8601 UTC ("@seconds" when it cannot be printed). */
+void vr_iso_time(time_t t, char out[32]);
+json_t *vr_time(time_t t);
+/* Adds check ck with its outcome ("pass", "fail", "skipped", ...) and detail. */
+void vr_check(verify_report *r, enum check ck, const char *outcome, const char *detail);
+void vr_pass(verify_report *r, enum check ck, const char *detail);
+/* Records the failing check and the result; returns -1 (for `return vr_fail(...)`). */
+int vr_fail(verify_report *r, enum check ck, enum verify_result res, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void vr_free(verify_report *r);
+json_t *vr_name_json(verify_report *r, const X509_NAME *name);
+json_t *vr_fingerprint_json(const X509 *x);
+json_t *vr_cert_json(verify_report *r, X509 *x);
+/* The basic four (name, address, birth date, sex) of the signer's certificate x into r;
+ * what is malformed is listed in malformed. */
+void vr_basic4_extract(verify_report *r, X509 *x, json_t *malformed);
+json_t *vr_basic4_json(verify_report *r);
+
+/* ---- one verification (verify.c) ---- */
+
+struct vctx {
+	verify_trust *t;
+	verify_report *r;
+	time_t now;
+	const uint8_t *der;
+	size_t len;
+	const uint8_t *content;
+	size_t content_len;
+	CMS_ContentInfo *cms;
+	CMS_SignerInfo *si;     /* borrowed from cms */
+	STACK_OF(X509) * bag;   /* the certificates in the signature */
+	X509 *leaf;             /* borrowed from bag */
+	STACK_OF(X509) * chain; /* leaf .. anchor, once the path is built */
+	X509_STORE *store;
+	struct store_info info;
+	const EVP_MD *md;
+	const ASN1_OCTET_STRING *message_digest; /* borrowed from si */
+	ESS_SIGNING_CERT *ess1;
+	ESS_SIGNING_CERT_V2 *ess2;
+	json_t *sig;      /* "signature" object, borrowed from the report */
+	json_t *rev;      /* "revocation" object, borrowed */
+	json_t *attempts; /* borrowed */
+};
+
+/* ---- revocation (revocation.c) ---- */
+
+/* The "revocation" object of the report before the check runs: method none, status skipped,
+ * the configuration; *attempts gets its list of attempts (borrowed). */
+json_t *revocation_skeleton(verify_report *r, const verify_trust *t, json_t **attempts);
+/* The revocation check of c's leaf: OCSP, then the CRL (as the trust says). */
+int revocation_check(struct vctx *c);
+
+#endif
