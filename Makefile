@@ -145,7 +145,7 @@ install: all
 	-command -v xdg-mime >/dev/null && xdg-mime default madoguchi-sign.desktop x-scheme-handler/madoguchi-sign
 
 format:
-	clang-format -i $(wildcard src/*/*.c src/*/*.h src/*.c tests/unit/*.c fuzz/*.c)
+	clang-format -i $(wildcard src/*/*.c src/*/*.h src/*.c tests/unit/*.c tests/unit/*.h fuzz/*.c bench/*.c)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -448,8 +448,7 @@ static char *default_display(json_t *answers)
 {
 	json_t *lines = json_array(), *v;
 	const char *k;
-	json_object_foreach(answers, k, v)
-	{
+	json_object_foreach(answers, k, v) {
 		char *t = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		json_array_append_new(lines, json_pack("{s:s, s:s}", "label", k, "value",
 		                                       t ? t : json_string_value(v)));

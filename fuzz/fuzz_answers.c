@@ -133,16 +133,14 @@ static int strings_only(json_t *v, int depth)
 	if (json_is_string(v))
 		return 1;
 	if (depth == 0 && json_is_array(v)) {
-		json_array_foreach(v, i, el)
-		{
+		json_array_foreach(v, i, el) {
 			if (!json_is_string(el))
 				return 0;
 		}
 		return 1;
 	}
 	if (depth == 0 && json_is_object(v)) {
-		json_object_foreach(v, k, el)
-		{
+		json_object_foreach(v, k, el) {
 			if (!json_is_string(el))
 				return 0;
 		}
@@ -177,8 +175,7 @@ static void run(const procedure *p, json_t *raw, json_t *attachments)
 		goto out;
 	if (json_array_size(errs) > p->n_fields)
 		abort(); /* one error per field at most */
-	json_array_foreach(errs, i, e)
-	{
+	json_array_foreach(errs, i, e) {
 		json_t *f = json_object_get(e, "field"), *m = json_object_get(e, "message");
 		if (!json_is_string(f) || !json_is_string(m) || json_string_length(m) == 0)
 			abort();
@@ -188,8 +185,7 @@ static void run(const procedure *p, json_t *raw, json_t *attachments)
 		if (!proc_find_field(p, name) || json_object_get(answers, name))
 			abort();
 	}
-	json_object_foreach(answers, key, v)
-	{
+	json_object_foreach(answers, key, v) {
 		const proc_field *f = proc_find_field(p, key);
 		if (!f || f->type == FT_COMPUTED || f->type == FT_FILE || !strings_only(v, 0))
 			abort();

@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (e == FORM_OK) {
 		for (size_t i = 0; i < f.n; i++) {
 			size_t nl = strlen(f.pairs[i].name);
-			if (nl == 0 || nl > FORM_MAX_NAME || f.pairs[i].value[f.pairs[i].value_len] != '\0')
+			if (nl == 0 || nl > FORM_MAX_NAME ||
+			    f.pairs[i].value[f.pairs[i].value_len] != '\0')
 				abort();
 			if (form_get(&f, f.pairs[i].name) == NULL)
 				abort();

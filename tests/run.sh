@@ -4,6 +4,7 @@
 #  - integration tests tests/integration/*.sh and browser tests tests/e2e/*.mjs (not _*.mjs), run against
 #    the sanitizer build (TEST_BUILD); each prints TAP lines "ok - ..." / "not ok - ..."
 #  - each fuzz target for FUZZ_SECONDS seconds
+#  - the checks of tests/style/ (the C sources formatted as .clang-format says)
 # A test program that exits non-zero without reporting a failure counts as one failure.
 # Independent suites run side by side, TEST_JOBS at a time (default: cores + 1; every suite
 # starts its own servers on free ports and keeps its files in its own temporary directory).
@@ -77,7 +78,7 @@ start_one() { # name kind command...
 is_alone() { head -n 20 "$1" | grep -q '^# run.sh: alone'; }
 
 # The longest suites first, so that the pool ends together.
-for t in tests/e2e/*.mjs tests/integration/*.sh; do
+for t in tests/e2e/*.mjs tests/integration/*.sh tests/style/*.sh; do
 	[ -f "$t" ] || continue
 	case "$(basename "$t")" in _*) continue ;; esac # helpers, not tests
 	if is_alone "$t"; then alone+=("$t"); continue; fi

@@ -26,7 +26,7 @@ size_t answers_max_length(const proc_field *f);
  * only); fills the names (may be NULL). Returns 1 found, 0 unknown, -1 lookup unavailable
  * (then codes are accepted by form alone). */
 typedef int (*bank_lookup_fn)(void *ctx, const char *bank, const char *branch, char *bank_name,
-			      size_t bank_len, char *branch_name, size_t branch_len);
+                              size_t bank_len, char *branch_name, size_t branch_len);
 
 /* The raw input: an object of strings (or arrays of strings for checkboxes), exactly as
  * submitted, keyed by field name; composite fields use sub-keys:
@@ -40,7 +40,7 @@ typedef int (*bank_lookup_fn)(void *ctx, const char *bank, const char *branch, c
  * NAME.part) and TEXT plain Japanese for the person. Never fails on any input; a field with
  * an error is left out of the answers. */
 json_t *answers_validate(const procedure *p, json_t *raw, json_t *errs, bank_lookup_fn banks,
-			 void *banks_ctx);
+                         void *banks_ctx);
 
 /* Sets every computed field of answers from its source (as a string of the integer). */
 void answers_compute(const procedure *p, json_t *answers);
@@ -58,7 +58,6 @@ json_t *answers_display(const procedure *p, json_t *answers, json_t *attachments
  * strings without leading zeros). Returns a malloc'd string and fills sha256_hex (65 bytes).
  * Only the procedure's fields are included (answers of file fields come from attachments,
  * each entry {filename, sha256, size} with size an integer). NULL when out of memory. */
-char *answers_canonical(const procedure *p, json_t *answers, json_t *attachments,
-			char *sha256_hex);
+char *answers_canonical(const procedure *p, json_t *answers, json_t *attachments, char *sha256_hex);
 
 #endif

@@ -66,8 +66,7 @@ static void display_files(json_t *list, buf *b)
 	json_t *a;
 	if (!json_is_array(list))
 		return;
-	json_array_foreach(list, i, a)
-	{
+	json_array_foreach(list, i, a) {
 		char size[48] = "";
 		json_t *sz = json_object_get(a, "size");
 		if (i >= MAX_FILES_SHOWN)
@@ -119,8 +118,7 @@ static void display_value(const proc_field *f, json_t *v, json_t *attachments, b
 		if (json_is_string(v))
 			buf_puts(b, option_label(f, json_string_value(v)));
 		else if (json_is_array(v))
-			json_array_foreach(v, i, el)
-			{
+			json_array_foreach(v, i, el) {
 				if (i >= ANSWERS_MAX_CHECKED)
 					break;
 				if (!json_is_string(el))

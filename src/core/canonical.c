@@ -57,8 +57,7 @@ static json_t *canon_value(const proc_field *f, json_t *v)
 		}
 		if (!json_is_array(v) || !(res = json_array()))
 			return NULL;
-		json_array_foreach(v, i, el)
-		{
+		json_array_foreach(v, i, el) {
 			json_t *c = json_is_string(el) ? canon_string(el) : NULL;
 			if (i >= ANSWERS_MAX_CHECKED)
 				break;
@@ -84,8 +83,7 @@ static json_t *canon_files(json_t *list)
 	size_t i;
 	if (!json_is_array(list) || !(res = json_array()))
 		return NULL;
-	json_array_foreach(list, i, a)
-	{
+	json_array_foreach(list, i, a) {
 		json_t *o, *sz = json_object_get(a, "size"), *s;
 		if (i >= MAX_CANON_FILES)
 			break;

@@ -201,8 +201,7 @@ static int check_keys(struct ctx *c, json_t *obj, const char *prefix, const char
 {
 	const char *key;
 	json_t *v;
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach(obj, key, v) {
 		size_t i;
 		for (i = 0; i < n_allowed; i++)
 			if (strcmp(key, allowed[i]) == 0)
@@ -557,8 +556,7 @@ static int parse_options(struct ctx *c, json_t *fo, const char *prefix, proc_fie
 		return rc;
 	if (!(f->options = calloc(json_array_size(arr), sizeof(*f->options))))
 		return PROC_ENOMEM;
-	json_array_foreach(arr, i, o)
-	{
+	json_array_foreach(arr, i, o) {
 		proc_option *op = &f->options[i];
 		snprintf(path, sizeof(path), "%s.options[%zu]", prefix, i);
 		if (!json_is_object(o))
@@ -606,8 +604,7 @@ static int parse_file_limits(struct ctx *c, json_t *fo, const char *prefix, proc
 		return rc;
 	if (!(f->accept = calloc(json_array_size(arr), sizeof(*f->accept))))
 		return PROC_ENOMEM;
-	json_array_foreach(arr, i, a)
-	{
+	json_array_foreach(arr, i, a) {
 		size_t k;
 		snprintf(path, sizeof(path), "%s.accept[%zu]", prefix, i);
 		if (!json_is_string(a))
@@ -645,8 +642,7 @@ static int parse_table(struct ctx *c, json_t *fo, const char *prefix, proc_field
 		return rc;
 	if (!(f->steps = calloc(json_array_size(arr), sizeof(*f->steps))))
 		return PROC_ENOMEM;
-	json_array_foreach(arr, i, s)
-	{
+	json_array_foreach(arr, i, s) {
 		proc_step *st = &f->steps[i];
 		snprintf(path, sizeof(path), "%s.table[%zu]", prefix, i);
 		if (!json_is_object(s))
@@ -823,8 +819,7 @@ static int parse_fields(struct ctx *c, json_t *root, procedure *p)
 	}
 	if (!(p->fields = calloc(json_array_size(arr), sizeof(*p->fields))))
 		return PROC_ENOMEM;
-	json_array_foreach(arr, i, fo)
-	{
+	json_array_foreach(arr, i, fo) {
 		p->n_fields = i + 1; /* so that proc_free frees a half-read field */
 		if ((rc = parse_field(c, fo, i, &p->fields[i])) != PROC_OK)
 			return rc;
@@ -912,8 +907,7 @@ static int parse_prepare(struct ctx *c, json_t *root, procedure *p)
 		return rc;
 	if (!(p->prepare = calloc(json_array_size(arr), sizeof(*p->prepare))))
 		return PROC_ENOMEM;
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach(arr, i, v) {
 		snprintf(path, sizeof(path), "prepare[%zu]", i);
 		if (!json_is_string(v))
 			return fail(c, PROC_EFIELD, path, "must be a string, not %s",

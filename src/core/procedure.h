@@ -9,18 +9,30 @@
 
 enum proc_err {
 	PROC_OK = 0,
-	PROC_EIO,      /* file or directory unreadable */
-	PROC_EJSON,    /* not JSON */
-	PROC_EFIELD,   /* a field missing, of the wrong type or with a wrong value */
-	PROC_EDUP,     /* two procedures with the same id */
+	PROC_EIO,    /* file or directory unreadable */
+	PROC_EJSON,  /* not JSON */
+	PROC_EFIELD, /* a field missing, of the wrong type or with a wrong value */
+	PROC_EDUP,   /* two procedures with the same id */
 	PROC_ENOMEM,
 };
 const char *proc_strerror(int err);
 
 /* Prefix FT_, not PF_: <sys/socket.h> defines PF_FILE and friends as macros. */
 typedef enum proc_field_type {
-	FT_TEXT, FT_TEXTAREA, FT_NUMBER, FT_DATE, FT_SELECT, FT_RADIO, FT_CHECKBOX, FT_EMAIL,
-	FT_PHONE, FT_POSTAL, FT_KATAKANA, FT_BANK, FT_FILE, FT_COMPUTED,
+	FT_TEXT,
+	FT_TEXTAREA,
+	FT_NUMBER,
+	FT_DATE,
+	FT_SELECT,
+	FT_RADIO,
+	FT_CHECKBOX,
+	FT_EMAIL,
+	FT_PHONE,
+	FT_POSTAL,
+	FT_KATAKANA,
+	FT_BANK,
+	FT_FILE,
+	FT_COMPUTED,
 } proc_field_type;
 
 typedef struct proc_option {
@@ -36,55 +48,55 @@ typedef struct proc_step {
 } proc_step;
 
 typedef struct proc_field {
-	char *name;         /* [a-z][a-z0-9_]*, unique in the procedure */
+	char *name; /* [a-z][a-z0-9_]*, unique in the procedure */
 	proc_field_type type;
 	char *label;
-	char *help;         /* may be NULL */
+	char *help; /* may be NULL */
 	int required;
-	size_t max_length;  /* characters (code points); 0: the type's default */
+	size_t max_length; /* characters (code points); 0: the type's default */
 	int has_min, has_max;
-	long min, max;      /* number: value bounds; date: not used */
-	int past;           /* date: today or before (a birth date) */
+	long min, max;        /* number: value bounds; date: not used */
+	int past;             /* date: today or before (a birth date) */
 	proc_option *options; /* select, radio, checkbox */
 	size_t n_options;
 	/* file */
 	size_t max_files;
-	size_t max_bytes;   /* per file */
-	char **accept;      /* MIME types, e.g. "image/jpeg" */
+	size_t max_bytes; /* per file */
+	char **accept;    /* MIME types, e.g. "image/jpeg" */
 	size_t n_accept;
 	/* computed */
-	char *source;       /* name of the number field it is computed from */
+	char *source; /* name of the number field it is computed from */
 	proc_step *steps;
 	size_t n_steps;
-	char *unit;         /* shown after the value, e.g. "円"; may be NULL */
+	char *unit; /* shown after the value, e.g. "円"; may be NULL */
 } proc_field;
 
 typedef struct procedure {
-	char *file;          /* the file it came from (base name) */
-	char *id;            /* [a-z0-9-]+, used in URLs */
-	int version;         /* >= 1; bumped by staff when the form changes */
+	char *file;  /* the file it came from (base name) */
+	char *id;    /* [a-z0-9-]+, used in URLs */
+	int version; /* >= 1; bumped by staff when the form changes */
 	char *title;
 	char *category;
 	char *summary;
 	char *description_html; /* rendered from the Markdown "description" with md4c */
-	char *eligibility;   /* who may apply */
-	char **prepare;      /* what to prepare, one item each */
+	char *eligibility;      /* who may apply */
+	char **prepare;         /* what to prepare, one item each */
 	size_t n_prepare;
-	char *duration;      /* how long it takes, in words */
+	char *duration; /* how long it takes, in words */
 	int login_required;
 	int signature_required; /* implies login_required */
-	char *department;    /* name of the department to contact */
-	char *contact_phone; /* may be NULL */
-	char *contact_email; /* may be NULL */
-	char *window_opens;  /* "YYYY-MM-DD" or NULL: the application window, inclusive */
-	char *window_closes; /* "YYYY-MM-DD" or NULL */
+	char *department;       /* name of the department to contact */
+	char *contact_phone;    /* may be NULL */
+	char *contact_email;    /* may be NULL */
+	char *window_opens;     /* "YYYY-MM-DD" or NULL: the application window, inclusive */
+	char *window_closes;    /* "YYYY-MM-DD" or NULL */
 	proc_field *fields;
 	size_t n_fields;
-	json_t *json;        /* the whole definition as read (owned) */
+	json_t *json; /* the whole definition as read (owned) */
 } procedure;
 
 typedef struct proc_catalog {
-	procedure **items;   /* sorted by category, then title */
+	procedure **items; /* sorted by category, then title */
 	size_t n;
 } proc_catalog;
 
@@ -92,7 +104,7 @@ typedef struct proc_catalog {
  * writes "FILE: FIELD: what is wrong" into err (e.g. "volunteer.json: fields[3].type:
  * unknown type \"colour\""). The caller owns *out (proc_free). */
 int proc_parse(const char *filename, const char *data, size_t len, procedure **out, char *err,
-	       size_t errlen);
+               size_t errlen);
 void proc_free(procedure *p);
 
 /* Load every *.json of dir. Any bad file fails the whole load with its message. */

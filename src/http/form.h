@@ -17,15 +17,15 @@ enum form_err {
 const char *form_strerror(int err);
 
 typedef struct form_pair {
-	char *name;      /* NUL-terminated, no NUL inside */
-	char *value;     /* NUL-terminated; may contain NUL bytes (see value_len) */
+	char *name;  /* NUL-terminated, no NUL inside */
+	char *value; /* NUL-terminated; may contain NUL bytes (see value_len) */
 	size_t value_len;
 } form_pair;
 
 typedef struct form {
 	form_pair *pairs;
 	size_t n;
-	char *storage;   /* one allocation holding every decoded name and value */
+	char *storage; /* one allocation holding every decoded name and value */
 } form;
 
 #define FORM_MAX_NAME 128

@@ -27,10 +27,10 @@ typedef struct req req;
 typedef void (*handler_fn)(req *r);
 
 typedef struct route {
-	int methods;          /* M_GET | M_POST ... */
-	const char *pattern;  /* "/procedures/:id" : a ":name" segment captures one segment */
+	int methods;         /* M_GET | M_POST ... */
+	const char *pattern; /* "/procedures/:id" : a ":name" segment captures one segment */
 	handler_fn fn;
-	size_t max_body;      /* 0: the form limit of the config */
+	size_t max_body; /* 0: the form limit of the config */
 } route;
 
 /* Shared by all workers, read-only once the server runs. */
@@ -61,7 +61,7 @@ typedef struct worker {
 	struct page_cache {
 		char day[11];
 		struct page_ref *page;
-	} *proc_cache;
+	} * proc_cache;
 } worker;
 
 #define REQ_MAX_PARAMS 4
@@ -80,15 +80,15 @@ struct req {
 	worker *w;
 	const app *a;
 	int method;
-	char *path;                       /* decoded path, owned */
-	form query;                       /* decoded query string */
+	char *path; /* decoded path, owned */
+	form query; /* decoded query string */
 	const char *params[REQ_MAX_PARAMS];
 	size_t n_params;
 	struct timespec start;
 	int status;
 	size_t bytes;
-	int deferred;   /* answered later by a defer completion (defer.h) */
-	int gone;       /* the client closed the connection meanwhile */
+	int deferred; /* answered later by a defer completion (defer.h) */
+	int gone;     /* the client closed the connection meanwhile */
 	/* the session (session.c); account_id 0 when not logged in */
 	int has_session;
 	req_session sess;

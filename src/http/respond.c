@@ -14,20 +14,34 @@
 static const char *reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 303: return "See Other";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 413: return "Payload Too Large";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
+	case 200:
+		return "OK";
+	case 303:
+		return "See Other";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 413:
+		return "Payload Too Large";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
 	}
 	return "Unknown";
 }
@@ -47,7 +61,7 @@ static void access_log(req *r)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	clock_gettime(CLOCK_REALTIME, &wall);
 	double ms = (double)(now.tv_sec - r->start.tv_sec) * 1e3 +
-		    (double)(now.tv_nsec - r->start.tv_nsec) / 1e6;
+	            (double)(now.tv_nsec - r->start.tv_nsec) / 1e6;
 	static _Thread_local time_t ts_sec = -1;
 	static _Thread_local char ts[32];
 	if (wall.tv_sec != ts_sec) {
@@ -62,7 +76,10 @@ static void access_log(req *r)
 	int ulen = uri ? (q ? (int)(q - uri) : (int)strlen(uri)) : 1;
 	if (ulen > 512)
 		ulen = 512;
-	const char *m = r->method == M_POST ? "POST" : r->method == M_HEAD ? "HEAD" : r->method == M_GET ? "GET" : "OTHER";
+	const char *m = r->method == M_POST   ? "POST"
+	                : r->method == M_HEAD ? "HEAD"
+	                : r->method == M_GET  ? "GET"
+	                                      : "OTHER";
 	/* escaped, so that whatever bytes the request had, one request is one line */
 	log_escape(target, sizeof(target), uri ? uri : "-", uri ? (size_t)ulen : 1);
 	int n = snprintf(line, sizeof(line), "%s %s %s %s %d %zu %.3fms", ts, peer, m, target,
@@ -101,9 +118,10 @@ static void add_headers(req *r, const char *content_type)
 		evhttp_add_header(h, "Set-Cookie", r->set_cookie);
 	if (content_type)
 		evhttp_add_header(h, "Content-Type", content_type);
-	evhttp_add_header(h, "Content-Security-Policy",
-			  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-			  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+	evhttp_add_header(
+	    h, "Content-Security-Policy",
+	    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+	    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Referrer-Policy", "same-origin");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
@@ -166,8 +184,8 @@ void resp_bytes(req *r, int status, const char *content_type, const char *body, 
 json_t *page_base_ctx(const req *r, const char *title)
 {
 	const config *c = &r->a->cfg;
-	json_t *ctx = json_pack("{s:s, s:s, s:s}", "city_name", c->city_name, "site_name", c->site_name,
-				"title", title ? title : c->site_name);
+	json_t *ctx = json_pack("{s:s, s:s, s:s}", "city_name", c->city_name, "site_name",
+	                        c->site_name, "title", title ? title : c->site_name);
 	if (r->has_session) {
 		json_object_set_new(ctx, "csrf", json_string(r->sess.csrf));
 		if (r->sess.account_id)
@@ -196,8 +214,8 @@ void resp_page(req *r, int status, const char *name, json_t *ctx)
 	if (e) {
 		log_error("template %s: %s", name, tmpl_strerror(e));
 		static const char fallback[] =
-			"<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>エラー</title>"
-			"<h1>ただいま表示できません</h1><p>しばらくしてから、もう一度お試しください。</p></html>";
+		    "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>エラー</title>"
+		    "<h1>ただいま表示できません</h1><p>しばらくしてから、もう一度お試しください。</p></html>";
 		resp_bytes(r, 500, "text/html; charset=utf-8", fallback, sizeof(fallback) - 1);
 	} else {
 		resp_bytes(r, status, "text/html; charset=utf-8", out.data, out.len);
@@ -231,7 +249,8 @@ void resp_redirectf(req *r, const char *fmt, ...)
 	int n = vsnprintf(loc, sizeof(loc), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(loc)) {
-		resp_error(r, 500, "ただいま表示できません", "しばらくしてから、もう一度お試しください。");
+		resp_error(r, 500, "ただいま表示できません",
+		           "しばらくしてから、もう一度お試しください。");
 		return;
 	}
 	resp_redirect(r, loc);

@@ -73,8 +73,7 @@ static size_t count_headers(struct evhttp_request *ev, int *cl_conflict)
 	const char *cl = NULL;
 	struct evkeyval *kv;
 	*cl_conflict = 0;
-	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(ev), next)
-	{
+	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(ev), next) {
 		nh++;
 		if (evutil_ascii_strcasecmp(kv->key, "Content-Length") != 0)
 			continue;

@@ -16,7 +16,7 @@ void session_load(req *r);
 /* On a pool thread: a new session for account_id (0: not logged in). cookie receives the
  * value to send (TOKEN_LEN + 1 bytes); *out the row. */
 int session_create(struct store *s, long long account_id, long long now, char *cookie,
-		   req_session *out);
+                   req_session *out);
 
 /* For a form shown to someone without a session: the CSRF token (TOKEN_LEN + 1 bytes into
  * out) of the client's pre-session cookie, made and set when it has none; no database

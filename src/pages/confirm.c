@@ -77,8 +77,7 @@ static void add_change_links(const procedure *p, json_t *lines)
 {
 	size_t i;
 	json_t *l;
-	json_array_foreach(lines, i, l)
-	{
+	json_array_foreach(lines, i, l) {
 		const proc_field *f =
 		    proc_find_field(p, json_string_value(json_object_get(l, "name")));
 		char anchor[200];

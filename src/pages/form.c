@@ -155,8 +155,7 @@ static const char *field_error(json_t *errs, const char *name)
 {
 	size_t i, n = strlen(name);
 	json_t *e;
-	json_array_foreach(errs, i, e)
-	{
+	json_array_foreach(errs, i, e) {
 		const char *id = json_string_value(json_object_get(e, "field"));
 		if (id && !strncmp(id, name, n) && (id[n] == '\0' || id[n] == '.'))
 			return json_string_value(json_object_get(e, "message"));
@@ -194,9 +193,10 @@ static json_t *options_ctx(const proc_field *f, json_t *raw, int is_checkbox)
 		if (is_checkbox) {
 			size_t j;
 			json_t *v;
-			json_array_foreach(checked, j, v) if (json_is_string(v) &&
-			                                      !strcmp(json_string_value(v),
-			                                              f->options[k].value)) on = 1;
+			json_array_foreach(checked, j, v)
+				if (json_is_string(v) &&
+				    !strcmp(json_string_value(v), f->options[k].value))
+					on = 1;
 		} else {
 			on = !strcmp(cur, f->options[k].value);
 		}

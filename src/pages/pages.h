@@ -1,11 +1,11 @@
 /* pages: the screens of the portal, one file per family (catalog.c: top page, search,
  * procedure pages, static files, health; login.c, register.c, password.c, settings.c:
- * login, registration, password reset, account settings, with account.c what they share; form.c: the application form, its drafts and attachments, the postal
- * lookup; confirm.c: the confirmation, the signature poll, the submission and completion;
- * mypage.c: my page, an application's detail, the withdrawal; apply_common.c: what those
- * three share; sign.c: sign requests and the signing app's API; devmail.c: /dev/mail).
- * pages_routes() (routes.c) is the route table the server dispatches on. The declarations are
- * grouped by the file that defines them. */
+ * login, registration, password reset, account settings, with account.c what they share; form.c:
+ * the application form, its drafts and attachments, the postal lookup; confirm.c: the confirmation,
+ * the signature poll, the submission and completion; mypage.c: my page, an application's detail,
+ * the withdrawal; apply_common.c: what those three share; sign.c: sign requests and the signing
+ * app's API; devmail.c: /dev/mail). pages_routes() (routes.c) is the route table the server
+ * dispatches on. The declarations are grouped by the file that defines them. */
 #ifndef MADOGUCHI_PAGES_H
 #define MADOGUCHI_PAGES_H
 

@@ -181,8 +181,9 @@ void page_api_sign(req *r)
 	       *l;
 	size_t i;
 	json_array_foreach(lines, i, l) /* only label and value: what the app shows */
-	    json_array_append_new(out, json_pack("{s:O, s:O}", "label", json_object_get(l, "label"),
-	                                         "value", json_object_get(l, "value")));
+		json_array_append_new(out,
+		                      json_pack("{s:O, s:O}", "label", json_object_get(l, "label"),
+		                                "value", json_object_get(l, "value")));
 	json_decref(lines);
 	resp_json(r, 200,
 	          json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:I}", "id", r->params[0],

@@ -6,11 +6,11 @@
 #include <stddef.h>
 
 typedef struct buf {
-	char *data;   /* always NUL-terminated when len > 0 or after buf_cstr() */
+	char *data; /* always NUL-terminated when len > 0 or after buf_cstr() */
 	size_t len;
 	size_t cap;
-	size_t max;   /* 0: default maximum (BUF_DEFAULT_MAX) */
-	int failed;   /* set once an append hit the maximum or malloc failed */
+	size_t max; /* 0: default maximum (BUF_DEFAULT_MAX) */
+	int failed; /* set once an append hit the maximum or malloc failed */
 } buf;
 
 #define BUF_DEFAULT_MAX ((size_t)64 << 20)

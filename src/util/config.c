@@ -24,6 +24,8 @@ struct key {
 	const char *help;
 };
 
+/* One key per line with its help text whole: clang-format leaves the table as it is. */
+/* clang-format off */
 #define S(f, h) {#f, K_STR, offsetof(config, f), sizeof(((config *)0)->f), 0, 0, h}
 #define I(f, lo, hi, h) {#f, K_INT, offsetof(config, f), 0, lo, hi, h}
 #define B(f, h) {#f, K_BOOL, offsetof(config, f), 0, 0, 0, h}
@@ -79,16 +81,22 @@ static const struct key keys[] = {
 	I(anon_draft_hours, 1, 720, "hours a draft without login lives untouched"),
 	S(trusted_proxies, "reverse proxies (IPv4 addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the client's address (empty: none)"),
 };
+/* clang-format on */
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 const char *config_strerror(int err)
 {
 	switch (err) {
-	case CONFIG_OK: return "ok";
-	case CONFIG_EIO: return "cannot read the file";
-	case CONFIG_EJSON: return "not valid JSON";
-	case CONFIG_EKEY: return "unknown key";
-	case CONFIG_EVALUE: return "bad value";
+	case CONFIG_OK:
+		return "ok";
+	case CONFIG_EIO:
+		return "cannot read the file";
+	case CONFIG_EJSON:
+		return "not valid JSON";
+	case CONFIG_EKEY:
+		return "unknown key";
+	case CONFIG_EVALUE:
+		return "bad value";
 	}
 	return "unknown error";
 }
@@ -137,7 +145,7 @@ void config_defaults(config *c)
 }
 
 static int set_str(config *c, const struct key *k, const char *v, char *err, size_t errlen,
-		   const char *where)
+                   const char *where)
 {
 	size_t n = strlen(v);
 	if (n >= k->size) {
@@ -149,11 +157,11 @@ static int set_str(config *c, const struct key *k, const char *v, char *err, siz
 }
 
 static int set_int(config *c, const struct key *k, long long v, char *err, size_t errlen,
-		   const char *where)
+                   const char *where)
 {
 	if (v < k->min || v > k->max) {
 		snprintf(err, errlen, "%s: %s: %lld is out of range %ld..%ld", where, k->name, v,
-			 k->min, k->max);
+		         k->min, k->max);
 		return CONFIG_EVALUE;
 	}
 	*(long *)((char *)c + k->off) = (long)v;
@@ -205,7 +213,9 @@ static int apply_json(config *c, json_t *root, const char *path, char *err, size
 		continue;
 	type:
 		snprintf(err, errlen, "%s: %s: must be %s", path, name,
-			 k->kind == K_STR ? "a string" : k->kind == K_INT ? "an integer" : "true or false");
+		         k->kind == K_STR   ? "a string"
+		         : k->kind == K_INT ? "an integer"
+		                            : "true or false");
 		return CONFIG_EVALUE;
 	}
 	return CONFIG_OK;
@@ -240,7 +250,8 @@ static int apply_env(config *c, char *const *envp, char *err, size_t errlen)
 			errno = 0;
 			long long x = strtoll(v, &end, 10);
 			if (errno || end == v || *end) {
-				snprintf(err, errlen, "%s: %s: \"%s\" is not an integer", where, k->name, v);
+				snprintf(err, errlen, "%s: %s: \"%s\" is not an integer", where,
+				         k->name, v);
 				return CONFIG_EVALUE;
 			}
 			r = set_int(c, k, x, err, errlen, where);
@@ -250,7 +261,8 @@ static int apply_env(config *c, char *const *envp, char *err, size_t errlen)
 			else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
 				*(int *)((char *)c + k->off) = 0;
 			else {
-				snprintf(err, errlen, "%s: %s: \"%s\" is not true or false", where, k->name, v);
+				snprintf(err, errlen, "%s: %s: \"%s\" is not true or false", where,
+				         k->name, v);
 				return CONFIG_EVALUE;
 			}
 		}
@@ -274,7 +286,8 @@ int config_load(config *c, const char *path, char *const *envp, char *err, size_
 		root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
 		fclose(f);
 		if (!root) {
-			snprintf(err, errlen, "%s: line %d column %d: %s", path, je.line, je.column, je.text);
+			snprintf(err, errlen, "%s: line %d column %d: %s", path, je.line, je.column,
+			         je.text);
 			return CONFIG_EJSON;
 		}
 		r = apply_json(c, root, path, err, errlen);
@@ -287,8 +300,9 @@ int config_load(config *c, const char *path, char *const *envp, char *err, size_
 		r = CONFIG_EVALUE;
 	}
 	if (r == CONFIG_OK && netaddr_list_valid(c->trusted_proxies) < 0) {
-		snprintf(err, errlen, "trusted_proxies: \"%s\" is not a list of IPv4 addresses or CIDRs",
-			 c->trusted_proxies);
+		snprintf(err, errlen,
+		         "trusted_proxies: \"%s\" is not a list of IPv4 addresses or CIDRs",
+		         c->trusted_proxies);
 		r = CONFIG_EVALUE;
 	}
 out:
@@ -306,9 +320,11 @@ void config_print_keys(void)
 		if (k->kind == K_STR)
 			snprintf(def, sizeof(def), "\"%s\"", (const char *)&d + k->off);
 		else if (k->kind == K_INT)
-			snprintf(def, sizeof(def), "%ld", *(const long *)((const char *)&d + k->off));
+			snprintf(def, sizeof(def), "%ld",
+			         *(const long *)((const char *)&d + k->off));
 		else
-			snprintf(def, sizeof(def), "%s", *(const int *)((const char *)&d + k->off) ? "true" : "false");
+			snprintf(def, sizeof(def), "%s",
+			         *(const int *)((const char *)&d + k->off) ? "true" : "false");
 		char env[80];
 		size_t j = 0;
 		for (const char *p = k->name; *p && j < sizeof(env) - 1; p++)

@@ -7,16 +7,16 @@
 #include <stddef.h>
 
 typedef struct config {
-	char listen[64];         /* address to bind, "127.0.0.1" or "0.0.0.0" */
-	long port;               /* 1..65535 */
-	long threads;            /* event loops; 0: one per core */
-	char database[512];      /* store URL: "sqlite:var/madoguchi.db" */
-	char city_name[128];     /* shown in the header */
-	char site_name[128];     /* "オンライン手続" */
+	char listen[64];     /* address to bind, "127.0.0.1" or "0.0.0.0" */
+	long port;           /* 1..65535 */
+	long threads;        /* event loops; 0: one per core */
+	char database[512];  /* store URL: "sqlite:var/madoguchi.db" */
+	char city_name[128]; /* shown in the header */
+	char site_name[128]; /* "オンライン手続" */
 	char templates_dir[256];
 	char static_dir[256];
 	char procedures_dir[256];
-	char refdata_dir[256];    /* bank and postal code tables made at setup */
+	char refdata_dir[256]; /* bank and postal code tables made at setup */
 	/* e-signatures: trust anchors (the J-LIS roots; the test root in development), and
 	 * the revocation check: an OCSP responder and/or a CRL file */
 	char sign_anchors_dir[256];
@@ -24,43 +24,43 @@ typedef struct config {
 	char sign_crl_file[256];
 	int sign_revocation_soft_fail;
 	long sign_request_minutes; /* a sign request's life */
-	char access_log[256];    /* path, "-" (stderr) or "" (off) */
-	char base_url[256];      /* the public address, used in links and mails */
-	int dev_mode;            /* migrate on start, /dev pages */
-	int https;               /* served over HTTPS (Secure cookies, HSTS) */
-	long max_body_bytes;     /* hard limit of any request body */
-	long max_form_bytes;     /* limit of a urlencoded form body */
-	long max_header_bytes;   /* limit of the request line and headers together */
-	long max_header_fields;  /* limit of the number of request headers */
-	long max_form_fields;    /* limit of the number of fields in a query or form */
-	long request_timeout;    /* seconds without any byte before a connection is closed */
-	long header_timeout;     /* seconds to read a request head, from its first byte */
-	long body_timeout;       /* seconds to read a body, plus one per body_min_rate bytes */
-	long body_min_rate;      /* bytes a second a body must keep up (0: no rate rule) */
-	long max_connections;    /* open connections of the process */
+	char access_log[256];      /* path, "-" (stderr) or "" (off) */
+	char base_url[256];        /* the public address, used in links and mails */
+	int dev_mode;              /* migrate on start, /dev pages */
+	int https;                 /* served over HTTPS (Secure cookies, HSTS) */
+	long max_body_bytes;       /* hard limit of any request body */
+	long max_form_bytes;       /* limit of a urlencoded form body */
+	long max_header_bytes;     /* limit of the request line and headers together */
+	long max_header_fields;    /* limit of the number of request headers */
+	long max_form_fields;      /* limit of the number of fields in a query or form */
+	long request_timeout;      /* seconds without any byte before a connection is closed */
+	long header_timeout;       /* seconds to read a request head, from its first byte */
+	long body_timeout;         /* seconds to read a body, plus one per body_min_rate bytes */
+	long body_min_rate;        /* bytes a second a body must keep up (0: no rate rule) */
+	long max_connections;      /* open connections of the process */
 	long max_connections_per_address; /* open connections of one client address (0: no cap) */
 	/* mail */
-	char mail_mode[16];      /* "dev": kept in the outbox and shown at /dev/mail; "smtp" */
-	char smtp_url[256];      /* smtp://host:port or smtps://host:port */
-	int smtp_starttls;       /* require STARTTLS on smtp:// */
+	char mail_mode[16]; /* "dev": kept in the outbox and shown at /dev/mail; "smtp" */
+	char smtp_url[256]; /* smtp://host:port or smtps://host:port */
+	int smtp_starttls;  /* require STARTTLS on smtp:// */
 	char smtp_user[128];
 	char smtp_password[128];
 	char mail_from[256];     /* envelope and From: address */
 	long mail_retry_seconds; /* first retry delay; doubles up to an hour */
 	/* accounts */
-	long argon2_t_cost;      /* passes */
-	long argon2_m_cost_kib;  /* memory per hash, KiB */
+	long argon2_t_cost;     /* passes */
+	long argon2_m_cost_kib; /* memory per hash, KiB */
 	long argon2_parallelism;
-	long workers;            /* threads for slow work (hashing, fsync-bound commits) */
+	long workers; /* threads for slow work (hashing, fsync-bound commits) */
 	long session_idle_minutes;
 	long session_absolute_hours;
 	long login_max_failures; /* failures in login_lock_minutes before the wait */
 	long login_lock_minutes;
 	/* procedures without login (anonymous drafts and their attachments) */
-	long anon_upload_session_bytes; /* attachments of one session's open drafts, in all */
+	long anon_upload_session_bytes;   /* attachments of one session's open drafts, in all */
 	long anon_upload_peer_bytes_hour; /* attachments from one client address in an hour */
-	long anon_draft_hours;          /* a draft without login untouched this long is gone */
-	char trusted_proxies[512]; /* proxies whose X-Forwarded-For counts (netaddr.h) */
+	long anon_draft_hours;            /* a draft without login untouched this long is gone */
+	char trusted_proxies[512];        /* proxies whose X-Forwarded-For counts (netaddr.h) */
 } config;
 
 enum config_err { CONFIG_OK = 0, CONFIG_EIO, CONFIG_EJSON, CONFIG_EKEY, CONFIG_EVALUE };

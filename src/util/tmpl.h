@@ -45,7 +45,7 @@ void tmpl_set_free(tmpl_set *set);
 /* Compile src (len bytes, need not be NUL-terminated) and add it under name (copied).
  * On a syntax error returns TMPL_ESYNTAX and writes "name:line: what" into err. */
 int tmpl_set_add(tmpl_set *set, const char *name, const char *src, size_t len, char *err,
-		 size_t errlen);
+                 size_t errlen);
 
 /* Load every *.html file of dir (not recursive) under its name without ".html"
  * ("layout.html" -> "layout"). Errors as tmpl_set_add, naming the file. */
@@ -57,6 +57,6 @@ int tmpl_render(const tmpl_set *set, const char *name, json_t *ctx, buf *out);
 /* Render page name, then render layout with the same ctx plus a key "content" holding the
  * page's HTML (used unescaped as {{{content}}}); appends to out. ctx is not modified. */
 int tmpl_render_page(const tmpl_set *set, const char *layout, const char *name, json_t *ctx,
-		     buf *out);
+                     buf *out);
 
 #endif

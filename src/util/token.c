@@ -19,7 +19,8 @@ int token_new(char *out)
 			return -1;
 		got += (size_t)n;
 	}
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	size_t o = 0;
 	for (size_t i = 0; i < sizeof(raw); i += 3) {
 		unsigned v = (unsigned)raw[i] << 16;

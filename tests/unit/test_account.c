@@ -15,11 +15,14 @@ static void test_email(void **state)
 {
 	char out[300];
 	const char *msg;
-	assert_int_equal(account_check_email("  Taro.Yamada+x@Example.JP ", 27, out, sizeof(out), &msg), 0);
-	assert_string_equal(out, "Taro.Yamada+x@example.jp"); /* local part kept, domain lower-cased */
-	const char *bad[] = {"", "plain", "@example.jp", "a@", "a@b", "a@@b.jp", "a@b..jp", "a@.b.jp",
-			     "a@b.jp.", "あ@example.jp", "a b@example.jp", "a@exa mple.jp", "a\x01@b.jp",
-			     "a@b_c.jp", "\xff\xfe@b.jp"};
+	assert_int_equal(
+	    account_check_email("  Taro.Yamada+x@Example.JP ", 27, out, sizeof(out), &msg), 0);
+	assert_string_equal(out,
+	                    "Taro.Yamada+x@example.jp"); /* local part kept, domain lower-cased */
+	const char *bad[] = {"",           "plain",         "@example.jp",    "a@",
+	                     "a@b",        "a@@b.jp",       "a@b..jp",        "a@.b.jp",
+	                     "a@b.jp.",    "あ@example.jp", "a b@example.jp", "a@exa mple.jp",
+	                     "a\x01@b.jp", "a@b_c.jp",      "\xff\xfe@b.jp"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		msg = NULL;
 		if (account_check_email(bad[i], strlen(bad[i]), out, sizeof(out), &msg) != -1)
@@ -29,7 +32,8 @@ static void test_email(void **state)
 	char longaddr[300];
 	memset(longaddr, 'a', 250);
 	strcpy(longaddr + 250, "@example.jp");
-	assert_int_equal(account_check_email(longaddr, strlen(longaddr), out, sizeof(out), &msg), -1);
+	assert_int_equal(account_check_email(longaddr, strlen(longaddr), out, sizeof(out), &msg),
+	                 -1);
 	assert_non_null(strstr(msg, "長すぎ"));
 }
 
@@ -40,7 +44,8 @@ static void test_password_rules(void **state)
 	assert_non_null(strstr(msg, "8文字以上"));
 	assert_int_equal(account_check_password("12345678", 8, &msg), 0);
 	/* eight Japanese characters are eight characters, not 24 bytes */
-	assert_int_equal(account_check_password("ひらがなカタカナ", strlen("ひらがなカタカナ"), &msg), 0);
+	assert_int_equal(
+	    account_check_password("ひらがなカタカナ", strlen("ひらがなカタカナ"), &msg), 0);
 	assert_int_equal(account_check_password("ひらがな", strlen("ひらがな"), &msg), -1);
 	char pass[600];
 	memset(pass, 'x', 257);
@@ -71,7 +76,8 @@ static void test_hashing(void **state)
 	assert_false(password_verify("", pw, strlen(pw)));
 	assert_false(password_verify(NULL, pw, strlen(pw)));
 	/* an argon2i hash is not accepted as argon2id */
-	assert_false(password_verify("$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g", pw, strlen(pw)));
+	assert_false(password_verify("$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g", pw,
+	                             strlen(pw)));
 }
 
 static void test_tokens(void **state)
@@ -82,7 +88,9 @@ static void test_tokens(void **state)
 	assert_int_equal(strlen(a), TOKEN_LEN);
 	assert_string_not_equal(a, b);
 	for (const char *p = a; *p; p++)
-		assert_true(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", *p) != NULL);
+		assert_true(
+		    strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+		           *p) != NULL);
 	token_sha256_hex("abc", 3, h);
 	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_true(token_equal(a, a));
@@ -104,7 +112,7 @@ static void test_csrf(void **state)
 	assert_true(csrf_ok(&r, &f));
 	form_release(&f);
 	const char *bad[] = {"x=1", "csrf=", "csrf=TOKENtokenTOKENtokenTOKENtokenTOKENtoken124",
-			     "csrf=TOKENtokenTOKENtokenTOKENtokenTOKENtoken12"};
+	                     "csrf=TOKENtokenTOKENtokenTOKENtokenTOKENtoken12"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(form_parse(&f, bad[i], strlen(bad[i]), 10), FORM_OK);
 		assert_false(csrf_ok(&r, &f));
@@ -122,8 +130,14 @@ static void test_return_path(void **state)
 	char out[64];
 	return_path("/procedures/x/start", out, sizeof(out));
 	assert_string_equal(out, "/procedures/x/start");
-	const char *bad[] = {"https://evil.example/", "//evil.example/", "/\\evil.example", "evil",
-			     "https:evil", "/a\r\nLocation: x", "", NULL};
+	const char *bad[] = {"https://evil.example/",
+	                     "//evil.example/",
+	                     "/\\evil.example",
+	                     "evil",
+	                     "https:evil",
+	                     "/a\r\nLocation: x",
+	                     "",
+	                     NULL};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		return_path(bad[i], out, sizeof(out));
 		assert_string_equal(out, "");
@@ -139,9 +153,9 @@ static void test_return_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_email),    cmocka_unit_test(test_password_rules),
-		cmocka_unit_test(test_hashing),  cmocka_unit_test(test_tokens),
-		cmocka_unit_test(test_csrf),     cmocka_unit_test(test_return_path),
+	    cmocka_unit_test(test_email),   cmocka_unit_test(test_password_rules),
+	    cmocka_unit_test(test_hashing), cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_csrf),    cmocka_unit_test(test_return_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

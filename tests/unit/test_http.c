@@ -37,12 +37,14 @@ static void test_form_errors(void **state)
 	form f;
 	const char *bad_escapes[] = {"a=%", "a=%4", "a=%zz", "%=1", "a=1&b=%G0"};
 	for (size_t i = 0; i < sizeof(bad_escapes) / sizeof(bad_escapes[0]); i++) {
-		assert_int_equal(form_parse(&f, bad_escapes[i], strlen(bad_escapes[i]), 10), FORM_EESCAPE);
+		assert_int_equal(form_parse(&f, bad_escapes[i], strlen(bad_escapes[i]), 10),
+		                 FORM_EESCAPE);
 		form_release(&f);
 	}
 	const char *bad_names[] = {"=1", "%00=1", "a=1&=2"};
 	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
-		assert_int_equal(form_parse(&f, bad_names[i], strlen(bad_names[i]), 10), FORM_ENAME);
+		assert_int_equal(form_parse(&f, bad_names[i], strlen(bad_names[i]), 10),
+		                 FORM_ENAME);
 		form_release(&f);
 	}
 	char longname[300];
@@ -70,24 +72,34 @@ static void test_form_nul_in_value(void **state)
 	form_release(&f);
 }
 
-static void h_a(req *r) { (void)r; }
-static void h_b(req *r) { (void)r; }
-static void h_c(req *r) { (void)r; }
+static void h_a(req *r)
+{
+	(void)r;
+}
+static void h_b(req *r)
+{
+	(void)r;
+}
+static void h_c(req *r)
+{
+	(void)r;
+}
 
 static void test_router(void **state)
 {
 	static const route routes[] = {
-		{M_GET, "/", h_a, 0},
-		{M_GET | M_POST, "/procedures/:id", h_b, 0},
-		{M_GET, "/procedures/:id/start", h_c, 0},
-		{M_GET, "/static/*", h_a, 0},
+	    {M_GET, "/", h_a, 0},
+	    {M_GET | M_POST, "/procedures/:id", h_b, 0},
+	    {M_GET, "/procedures/:id/start", h_c, 0},
+	    {M_GET, "/static/*", h_a, 0},
 	};
 	size_t n = sizeof(routes) / sizeof(routes[0]);
 	req r;
 	int known;
 	char path[64];
-#define MATCH(m, p) (memset(&r, 0, sizeof(r)), r.method = (m), strcpy(path, (p)), r.path = path, \
-		     router_match(routes, n, &r, &known))
+#define MATCH(m, p)                                                                                \
+	(memset(&r, 0, sizeof(r)), r.method = (m), strcpy(path, (p)), r.path = path,               \
+	 router_match(routes, n, &r, &known))
 	assert_ptr_equal(MATCH(M_GET, "/")->fn, h_a);
 	assert_ptr_equal(MATCH(M_GET, "/procedures/kaigo")->fn, h_b);
 	assert_string_equal(r.params[0], "kaigo");
@@ -125,7 +137,8 @@ static void test_config(void **state)
 	assert_true(c.dev_mode);
 	assert_string_equal(c.listen, "127.0.0.1"); /* default kept */
 
-	char *env1[] = {"MADOGUCHI_PORT=9100", "MADOGUCHI_DEV_MODE=false", "MADOGUCHI_UNRELATED=x", "PATH=/bin", NULL};
+	char *env1[] = {"MADOGUCHI_PORT=9100", "MADOGUCHI_DEV_MODE=false", "MADOGUCHI_UNRELATED=x",
+	                "PATH=/bin", NULL};
 	config_defaults(&c);
 	assert_int_equal(config_load(&c, path, env1, err, sizeof(err)), CONFIG_OK);
 	assert_int_equal(c.port, 9100);
@@ -139,12 +152,12 @@ static void test_config(void **state)
 	assert_int_equal(config_load(&c, NULL, env3, err, sizeof(err)), CONFIG_EVALUE);
 
 	const char *bad[][2] = {
-		{"{\"port\": \"x\"}", "port: must be an integer"},
-		{"{\"prot\": 1}", "prot: unknown key"},
-		{"{\"dev_mode\": 1}", "dev_mode: must be true or false"},
-		{"{\"port\": 1,}", "line 1"},
-		{"[1]", "top level"},
-		{"{\"port\": 1, \"port\": 2}", "duplicate"},
+	    {"{\"port\": \"x\"}", "port: must be an integer"},
+	    {"{\"prot\": 1}", "prot: unknown key"},
+	    {"{\"dev_mode\": 1}", "dev_mode: must be true or false"},
+	    {"{\"port\": 1,}", "line 1"},
+	    {"[1]", "top level"},
+	    {"{\"port\": 1, \"port\": 2}", "duplicate"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		FILE *f = fopen(path, "w");
@@ -153,9 +166,11 @@ static void test_config(void **state)
 		config_defaults(&c);
 		assert_int_not_equal(config_load(&c, path, env0, err, sizeof(err)), CONFIG_OK);
 		if (!strstr(err, bad[i][1]))
-			fail_msg("config %s: message \"%s\" lacks \"%s\"", bad[i][0], err, bad[i][1]);
+			fail_msg("config %s: message \"%s\" lacks \"%s\"", bad[i][0], err,
+			         bad[i][1]);
 	}
-	assert_int_equal(config_load(&c, "/nonexistent/x.json", env0, err, sizeof(err)), CONFIG_EIO);
+	assert_int_equal(config_load(&c, "/nonexistent/x.json", env0, err, sizeof(err)),
+	                 CONFIG_EIO);
 	unlink(path);
 }
 
@@ -201,13 +216,13 @@ static void test_jdate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_form_basic),
-		cmocka_unit_test(test_form_errors),
-		cmocka_unit_test(test_form_nul_in_value),
-		cmocka_unit_test(test_router),
-		cmocka_unit_test(test_config),
-		cmocka_unit_test(test_jdate),
-		cmocka_unit_test(test_log_escape),
+	    cmocka_unit_test(test_form_basic),
+	    cmocka_unit_test(test_form_errors),
+	    cmocka_unit_test(test_form_nul_in_value),
+	    cmocka_unit_test(test_router),
+	    cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_jdate),
+	    cmocka_unit_test(test_log_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,7 +77,8 @@ static void test_email_key(void **state)
 	assert_string_equal(key, "a+\xc3\x89z@ex-1.jp");
 	store_email_key(in_place, in_place);
 	assert_string_equal(in_place, "lockme2@example.jp");
-	assert_int_equal(store_account_create(f->s, "LockMe2@example.jp", HASH_A, NOW, &id), STORE_OK);
+	assert_int_equal(store_account_create(f->s, "LockMe2@example.jp", HASH_A, NOW, &id),
+	                 STORE_OK);
 	assert_int_equal(store_account_by_email(f->s, "lockme2@EXAMPLE.jp", &a), STORE_OK);
 	assert_int_equal(a.id, id);
 }

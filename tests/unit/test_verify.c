@@ -568,8 +568,7 @@ static const char *outcome(verify_report *r, const char *name)
 	json_t *checks = jat(r, "checks"), *c;
 	size_t i;
 
-	json_array_foreach(checks, i, c)
-	{
+	json_array_foreach(checks, i, c) {
 		if (strcmp(json_string_value(json_object_get(c, "check")), name) == 0)
 			return json_string_value(json_object_get(c, "outcome"));
 	}
@@ -654,8 +653,7 @@ static void test_good_no_revocation(void **state)
 	assert_string_equal(jstr_at(r, "message"), "電子署名を確認しました。");
 	checks = jat(r, "checks");
 	assert_int_equal(json_array_size(checks), 8);
-	json_array_foreach(checks, i, c)
-	{
+	json_array_foreach(checks, i, c) {
 		const char *o = json_string_value(json_object_get(c, "outcome"));
 		assert_string_equal(json_string_value(json_object_get(c, "check")), order[i]);
 		if (i == 3)
