@@ -23,6 +23,7 @@
 #include "card/state.h"
 #include "card/vpcd.h"
 #include "jpki/jpki.h"
+#include "util/enc.h"
 
 static const char USAGE[] =
     "Usage: madoguchi-card COMMAND [OPTIONS]\n"
@@ -499,17 +500,6 @@ static int install_signals(void)
 	return 0;
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex bytes, optionally separated by spaces or colons. */
 static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
@@ -520,8 +510,8 @@ static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 			s++;
 			continue;
 		}
-		hi = hex_nibble(s[0]);
-		lo = hi >= 0 ? hex_nibble(s[1]) : -1;
+		hi = hex_value(s[0]);
+		lo = hi >= 0 ? hex_value(s[1]) : -1;
 		if (lo < 0 || n >= cap)
 			return -1;
 		out[n++] = (uint8_t)(hi << 4 | lo);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/enc.h"
+
 const char *form_strerror(int err)
 {
 	switch (err) {
@@ -21,17 +23,6 @@ const char *form_strerror(int err)
 	return "unknown error";
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode s[0..n) into out; returns the decoded length or -1 on a broken escape. */
 static long decode(const char *s, size_t n, char *out)
 {
@@ -41,7 +32,8 @@ static long decode(const char *s, size_t n, char *out)
 			out[o++] = ' ';
 		} else if (s[i] == '%') {
 			int h, l;
-			if (i + 2 >= n || (h = hexval(s[i + 1])) < 0 || (l = hexval(s[i + 2])) < 0)
+			if (i + 2 >= n || (h = hex_value(s[i + 1])) < 0 ||
+			    (l = hex_value(s[i + 2])) < 0)
 				return -1;
 			out[o++] = (char)(h * 16 + l);
 			i += 2;

@@ -13,27 +13,13 @@
 #include "core/throttle.h"
 #include "http/defer.h"
 #include "pages/account_int.h"
+#include "pages/messages.h"
 #include "pages/pages.h"
 #include "util/enc.h"
 #include "util/jdate.h"
 #include "util/log.h"
 
-const char ACCT_TRY_LATER[] = "しばらくしてから、もう一度お試しください。";
-const char ACCT_LINK_EXPIRED[] = "リンクの有効期限が切れたか、すでに使われています。";
 const char ACCT_THROTTLED[] = "throttled"; /* compared by address, never shown */
-
-static const char BUSY[] = "ただいま混み合っています";
-static const char FORBIDDEN_TEXT[] =
-    "ページの有効期限が切れた可能性があります。前のページを開き直して、もう一度お試しください。";
-static const char THROTTLED_TEXT[] =
-    "この端末からの申込みが続いたため、しばらく受け付けられません。1時間ほどしてから、もう一度お試しください。";
-static const char MAIL_SENT_TEXT[] =
-    "入力したメールアドレスが登録されていれば、メールを送りました。メールに書かれたリンクを開いてください。";
-static const char BAD_LINK_TEXT[] = "メールに書かれたリンクを、そのまま開いてください。";
-static const char FORGOT_LEAD[] =
-    "登録したメールアドレスを入力してください。パスワードを設定し直すためのリンクをメールで送ります。";
-static const char RESEND_LEAD[] =
-    "登録したメールアドレスを入力してください。利用者登録を完了するためのリンクを、もう一度メールで送ります。";
 
 /* ---------- jobs ---------- */
 
@@ -118,7 +104,7 @@ static void job_finish(req *r, void *arg)
 void defer_job(req *r, job *j)
 {
 	if (!j) {
-		resp_error(r, 503, BUSY, ACCT_TRY_LATER);
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 		return;
 	}
 	req_defer(r, job_run, job_finish, j);
@@ -209,22 +195,22 @@ void render_message(req *r, int status, const char *heading, const char *p1, con
 
 void render_unavailable(req *r, const char *heading)
 {
-	resp_error(r, 503, heading, ACCT_TRY_LATER);
+	resp_error(r, 503, heading, MSG_TRY_LATER);
 }
 
 void render_throttled(req *r)
 {
-	resp_error(r, 429, "申込みが多すぎます", THROTTLED_TEXT);
+	resp_error(r, 429, "申込みが多すぎます", MSG_THROTTLED_TEXT);
 }
 
 void acct_forbidden(req *r)
 {
-	resp_error(r, 403, "この操作を受け付けられませんでした", FORBIDDEN_TEXT);
+	resp_error(r, 403, "この操作を受け付けられませんでした", MSG_FORBIDDEN_TEXT);
 }
 
 void render_bad_link(req *r)
 {
-	render_message(r, 400, "このリンクは使えません", BAD_LINK_TEXT, NULL, "/", "ホームへ");
+	render_message(r, 400, "このリンクは使えません", MSG_BAD_LINK_TEXT, NULL, "/", "ホームへ");
 }
 
 void render_email_form(req *r, const char *kind, const char *email, const char *err, int status)
@@ -233,7 +219,7 @@ void render_email_form(req *r, const char *kind, const char *email, const char *
 	const char *heading = forgot ? "パスワードの再設定" : "確認メールの再送";
 	json_t *ctx = page_base_ctx(r, heading);
 	json_object_set_new(ctx, "heading", json_string(heading));
-	json_object_set_new(ctx, "lead", json_string(forgot ? FORGOT_LEAD : RESEND_LEAD));
+	json_object_set_new(ctx, "lead", json_string(forgot ? MSG_FORGOT_LEAD : MSG_RESEND_LEAD));
 	json_object_set_new(ctx, "action",
 	                    json_string(forgot ? "/password/forgot" : "/register/resend"));
 	json_object_set_new(ctx, "button", json_string("メールを送る"));
@@ -289,7 +275,7 @@ static void work_anon(store *s, const app *a, job *j)
 static void done_anon(req *r, job *j)
 {
 	if (!j->ok)
-		resp_error(r, 503, BUSY, ACCT_TRY_LATER);
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 	else
 		render_form(r, j->tmpl, j->token, j->ret);
 }
@@ -385,7 +371,7 @@ void token_post(req *r, job_work_fn *work, job_done_fn *done, int with_password)
 
 static void render_mail_sent(req *r, const link_mail *m)
 {
-	render_message(r, 200, "メールを送りました", MAIL_SENT_TEXT,
+	render_message(r, 200, "メールを送りました", MSG_MAIL_SENT_TEXT,
 	               strcmp(m->form, "forgot") == 0 ? "リンクの有効期限は1時間です。"
 	                                              : "リンクの有効期限は24時間です。",
 	               "/login", "ログインへ");

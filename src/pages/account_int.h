@@ -18,8 +18,6 @@
 #define EMAIL_TTL (24 * 3600)
 
 /* Messages of more than one screen. */
-extern const char ACCT_TRY_LATER[];    /* the second sentence of every 503 */
-extern const char ACCT_LINK_EXPIRED[]; /* a mailed link expired or already used */
 extern const char ACCT_THROTTLED[];    /* job->msg of a request over a throttle's limit */
 
 /* A link mailed on request (email_form_post): a new token of kind for the account of the

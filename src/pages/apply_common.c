@@ -6,14 +6,8 @@
 #include <time.h>
 
 #include "core/application.h"
+#include "pages/messages.h"
 #include "util/jdate.h"
-
-static const char MSG_FORBIDDEN[] =
-    "ページの有効期限が切れた可能性があります。前のページを開き直して、もう一度お試しください。";
-static const char MSG_BUSY[] =
-    "入力した内容は失われていません。しばらくしてから、もう一度お試しください。";
-static const char MSG_NOT_OWN[] =
-    "受付番号をお確かめください。ログインしていない場合は、ログインしてから開いてください。";
 
 int apply_owner_of(const req *r, char *out, size_t outlen)
 {
@@ -59,7 +53,7 @@ const procedure *apply_gate(req *r)
 
 void apply_render_forbidden(req *r)
 {
-	resp_error(r, 403, "この操作を受け付けられませんでした", MSG_FORBIDDEN);
+	resp_error(r, 403, "この操作を受け付けられませんでした", MSG_FORBIDDEN_TEXT);
 }
 
 void apply_render_busy(req *r, const char *msg)

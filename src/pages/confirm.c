@@ -13,21 +13,12 @@
 #include "http/defer.h"
 #include "http/session.h"
 #include "pages/apply_common.h"
+#include "pages/messages.h"
 #include "pages/pages.h"
 #include "pages/sign.h"
 #include "store/store.h"
 #include "util/jdate.h"
 #include "util/log.h"
-
-static const char MSG_CHANGED[] =
-    "申請内容が変わりました。内容をもう一度確かめてから、申請してください。";
-static const char MSG_SIGNATURE_STALE[] =
-    "電子署名のあとで申請内容が変わったため、その署名は使えなくなりました。もう一度、電子署名をしてください。";
-static const char MSG_SIGN_FIRST[] = "この手続は、電子署名をしてから申請してください。";
-static const char MSG_SUBMIT_BUSY[] =
-    "申請は、まだ完了していません。入力した内容は残っています。しばらくしてから、もう一度「申請する」を押してください。";
-static const char MSG_REOPEN_CONFIRM[] = "確認画面を開き直して、もう一度お試しください。";
-static const char MSG_REOPEN[] = "ページを開き直して、もう一度お試しください。";
 
 /* What the confirmation page shows: the person's open draft and its content. */
 typedef struct confirm_view {

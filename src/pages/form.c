@@ -19,6 +19,7 @@
 #include "http/multipart.h"
 #include "http/session.h"
 #include "pages/apply_common.h"
+#include "pages/messages.h"
 #include "pages/pages.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -40,20 +41,6 @@
 	"「%s」は添付されませんでした。短い時間に多くのファイルが送られたため、しばらく受け付けていません。1時間ほどしてから、もう一度お試しください。"
 #define MSG_FILE_LIMITS "%s のファイル、1つ%sまで、%zu個まで添付できます。"
 #define MSG_COMPUTED "%sは、入力された%sから自動で計算し、確認画面に表示します。"
-static const char MSG_SAVED[] = "入力した内容を保存しました。続きは、後からでも入力できます。";
-static const char MSG_REMOVED[] = "ファイルを削除しました。";
-static const char MSG_SAVE_BUSY[] =
-    "入力した内容は、まだ保存されていません。しばらくしてから、もう一度お試しください。";
-static const char MSG_UNREADABLE[] = "送信された内容を読み取れませんでした";
-static const char MSG_TOO_MANY[] =
-    "一度に送れるファイルや項目の数を超えています。ファイルを分けて添付してください。";
-static const char MSG_BAD_FILENAME[] =
-    "ファイルの名前に使えない文字が含まれています。ファイルの名前を変えてから、もう一度添付してください。";
-static const char MSG_TOO_LONG[] = "内容を短くして、もう一度お試しください。";
-static const char MSG_REOPEN[] = "ページを開き直して、もう一度お試しください。";
-static const char MSG_POSTAL_FORM[] = "郵便番号は7桁の数字で入力してください。";
-static const char MSG_POSTAL_DOWN[] = "住所を調べられませんでした。住所を入力してください。";
-static const char MSG_POSTAL_NONE[] = "この郵便番号の住所は見つかりませんでした。";
 
 static void add_err(json_t *errs, const char *field, const char *msg)
 {

@@ -6,18 +6,12 @@
 
 #include "core/login.h"
 #include "pages/account_int.h"
+#include "pages/messages.h"
 #include "pages/pages.h"
 #include "util/jdate.h"
 #include "util/log.h"
 
-static const char GENERIC_LOGIN_ERROR[] = "メールアドレスまたはパスワードが正しくありません。";
-static const char LOGIN_UNAVAILABLE_TEXT[] =
-    "ただいまログインできません。しばらくしてから、もう一度お試しください。";
-static const char UNVERIFIED_TEXT[] =
-    "メールアドレスの確認が済んでいません。届いたメールのリンクを開いて、利用者登録を完了してください。";
 /* The time (Japan) from which to try again, and the wait in minutes. */
-static const char LOCKED_FMT[] =
-    "ログインに続けて失敗したため、しばらくログインできません。%sごろから、もう一度お試しください（%ld分間お待ちいただきます）。";
 
 void render_login(req *r, const char *email, const char *ret, const char *msg, const char *notice,
                   int status)
@@ -55,16 +49,16 @@ static void work_login(store *s, const app *a, job *j)
 	case LOGIN_OK:
 		break;
 	case LOGIN_BAD:
-		j->msg = GENERIC_LOGIN_ERROR;
+		j->msg = MSG_GENERIC_LOGIN_ERROR;
 		return;
 	case LOGIN_UNVERIFIED:
-		j->msg = UNVERIFIED_TEXT;
+		j->msg = MSG_UNVERIFIED_TEXT;
 		return;
 	case LOGIN_LOCKED:
 		j->msg = ACCT_THROTTLED;
 		return;
 	case LOGIN_UNAVAILABLE:
-		j->msg = LOGIN_UNAVAILABLE_TEXT;
+		j->msg = MSG_LOGIN_UNAVAILABLE_TEXT;
 		return;
 	}
 	/* the session before the login ends (a new id); left behind it is an anonymous one */
@@ -76,7 +70,7 @@ static void work_login(store *s, const app *a, job *j)
 	if (session_create(s, acct.id, now, j->cookie, &j->new_sess) == 0)
 		j->ok = j->new_session = 1;
 	else
-		j->msg = LOGIN_UNAVAILABLE_TEXT;
+		j->msg = MSG_LOGIN_UNAVAILABLE_TEXT;
 }
 
 static void render_locked(req *r, job *j)
@@ -88,7 +82,7 @@ static void render_locked(req *r, job *j)
 	strftime(hm, sizeof(hm), "%H時%M分", &tm);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	snprintf(msg, sizeof(msg), LOCKED_FMT, hm, r->a->cfg.login_lock_minutes);
+	snprintf(msg, sizeof(msg), MSG_LOCKED_FMT, hm, r->a->cfg.login_lock_minutes);
 #pragma GCC diagnostic pop
 	render_login(r, j->email, j->ret, msg, NULL, 429);
 }
@@ -100,8 +94,8 @@ static void done_login(req *r, job *j)
 	else if (j->msg == ACCT_THROTTLED)
 		render_locked(r, j);
 	else
-		render_login(r, j->email, j->ret, j->msg ? j->msg : GENERIC_LOGIN_ERROR, NULL,
-		             j->msg == LOGIN_UNAVAILABLE_TEXT ? 503 : 200);
+		render_login(r, j->email, j->ret, j->msg ? j->msg : MSG_GENERIC_LOGIN_ERROR, NULL,
+		             j->msg == MSG_LOGIN_UNAVAILABLE_TEXT ? 503 : 200);
 }
 
 void page_login(req *r)
@@ -129,7 +123,7 @@ void page_login_post(req *r)
 	    account_check_email(em, acct_value_len(&f, "email"), email, sizeof(email), &msg) < 0 ||
 	    !pw || !*pw) {
 		/* the same generic message: nothing tells what was wrong */
-		render_login(r, typed_email(&f), ret, GENERIC_LOGIN_ERROR, NULL, 200);
+		render_login(r, typed_email(&f), ret, MSG_GENERIC_LOGIN_ERROR, NULL, 200);
 		form_release(&f);
 		return;
 	}

@@ -10,6 +10,7 @@
 #include "http/defer.h"
 #include "http/session.h"
 #include "pages/apply_common.h"
+#include "pages/messages.h"
 #include "pages/pages.h"
 #include "store/store.h"
 #include "util/enc.h"
@@ -18,11 +19,6 @@
 /* At most this many applications on my page, and events on a detail page. */
 #define MYPAGE_MAX_APPS 200
 #define MYPAGE_MAX_EVENTS 50
-
-static const char MSG_WITHDRAW_BUSY[] =
-    "申請は、まだ取り下げられていません。しばらくしてから、もう一度お試しください。";
-static const char MSG_NOT_WITHDRAWABLE[] =
-    "この申請は、すでに審査が終わっているか、取り下げられています。マイページで状況を確かめてください。";
 
 /* Asks for login, coming back to this page after it; -1 when it did. */
 static int need_login(req *r)

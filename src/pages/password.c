@@ -6,19 +6,12 @@
 
 #include "core/throttle.h"
 #include "pages/account_int.h"
+#include "pages/messages.h"
 #include "pages/pages.h"
 #include "util/log.h"
 
 /* Reset links that were not valid, per client address and hour. */
 #define RESET_FAILURES_PER_ADDR_HOUR 20
-
-static const char MAIL_RESET[] =
-    "%s %s のパスワードの再設定を受け付けました。\n\n"
-    "次のリンクを開いて、新しいパスワードを設定してください（1時間有効です）。\n%s\n\n"
-    "お心当たりのない場合は、このメールを破棄してください。パスワードは変わりません。\n";
-static const char RESET_EXPIRED_TEXT[] =
-    "リンクの有効期限（1時間）が切れたか、すでに使われています。";
-static const char SESSIONS_ENDED_TEXT[] = "ほかの端末でのログインは、すべて終了しました。";
 
 void render_reset(req *r, const char *token, const char *err, int status)
 {
@@ -37,7 +30,7 @@ static const link_mail FORGOT = {.form = "forgot",
                                  .kind = "reset",
                                  .ttl = RESET_TTL,
                                  .subject = "パスワードの再設定",
-                                 .body = MAIL_RESET,
+                                 .body = MSG_MAIL_RESET,
                                  .path = "/password/reset"};
 
 void page_forgot(req *r)
@@ -117,10 +110,10 @@ static void done_reset(req *r, job *j)
 		render_throttled(r);
 	else if (j->ok)
 		render_message(r, 200, "パスワードを変更しました",
-		               "新しいパスワードでログインしてください。", SESSIONS_ENDED_TEXT,
+		               "新しいパスワードでログインしてください。", MSG_SESSIONS_ENDED_TEXT,
 		               "/login", "ログインへ");
 	else
-		render_message(r, 410, "このリンクは使えません", RESET_EXPIRED_TEXT, NULL,
+		render_message(r, 410, "このリンクは使えません", MSG_RESET_EXPIRED_TEXT, NULL,
 		               "/password/forgot", "もう一度やり直す");
 }
 

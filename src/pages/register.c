@@ -6,42 +6,24 @@
 
 #include "core/throttle.h"
 #include "pages/account_int.h"
+#include "pages/messages.h"
 #include "pages/pages.h"
 #include "util/log.h"
 
 /* Registrations per client address and hour: each costs an Argon2 hash. */
 #define REGISTER_PER_ADDR_HOUR 20
 
-static const char EMAIL_HINT[] = "確認のメールを、このアドレスに送ります。";
-static const char PASSWORD_HINT[] =
-    "8文字以上。長い文や、ほかの所で使っていないものがおすすめです。";
-static const char SENT_TEXT[] =
-    "入力したメールアドレスに、利用者登録を完了するためのメールを送りました。メールに書かれたリンクを24時間以内に開いてください。";
-static const char SENT_HINT[] = "メールが届かない場合は、迷惑メールのフォルダーもご確認ください。";
-static const char CONFIRMED_TEXT[] = "登録したメールアドレスとパスワードで、ログインできます。";
-static const char NOT_CONFIRMED_HINT[] =
-    "登録がまだ済んでいない場合は、確認メールをもう一度送ってください。";
-
-static const char MAIL_VERIFY[] =
-    "%s %s の利用者登録を受け付けました。\n\n"
-    "次のリンクを開いて、登録を完了してください（24時間有効です）。\n%s\n\n"
-    "お心当たりのない場合は、このメールを破棄してください。登録は完了しません。\n";
-static const char MAIL_EXISTS[] = "%s %s で、このメールアドレスの利用者登録の申込みがありました。\n"
-                                  "このメールアドレスは、すでに登録されています。\n\n"
-                                  "パスワードを忘れた場合は、次のページから設定し直せます。\n%s\n\n"
-                                  "お心当たりのない場合は、このメールを破棄してください。\n";
-
 void render_register(req *r, const char *email, const char *email_err, const char *pw_err,
                      int status)
 {
 	json_t *ctx = page_base_ctx(r, "利用者登録");
 	json_t *fields = json_object();
-	json_object_set_new(
-	    fields, "email",
-	    acct_field("email", "メールアドレス", "email", email, email_err, "email", EMAIL_HINT));
+	json_object_set_new(fields, "email",
+	                    acct_field("email", "メールアドレス", "email", email, email_err,
+	                               "email", MSG_EMAIL_HINT));
 	json_object_set_new(fields, "password",
 	                    acct_field("password", "パスワード", "password", "", pw_err,
-	                               "new-password", PASSWORD_HINT));
+	                               "new-password", MSG_PASSWORD_HINT));
 	json_object_set_new(ctx, "fields", fields);
 	acct_set_error(ctx, "email", email_err);
 	acct_set_error(ctx, "password", pw_err);
@@ -78,14 +60,14 @@ static int create_account(store *s, const app *a, job *j, const char *hash, long
 	if (e == STORE_OK)
 		return new_token(s, "verify", id, NULL, VERIFY_TTL, token) < 0
 		           ? STORE_ESQL
-		           : queue_mail(s, a, j->email, "利用者登録の確認", MAIL_VERIFY,
+		           : queue_mail(s, a, j->email, "利用者登録の確認", MSG_MAIL_VERIFY,
 		                        "/register/confirm", token);
 	if (e != STORE_ECONFLICT)
 		return e;
 	store_rollback(s); /* the failed insert is undone with the rest */
 	if ((e = store_begin(s)) != STORE_OK)
 		return e;
-	return queue_mail(s, a, j->email, "利用者登録について", MAIL_EXISTS, "/password/forgot",
+	return queue_mail(s, a, j->email, "利用者登録について", MSG_MAIL_EXISTS, "/password/forgot",
 	                  NULL);
 }
 
@@ -112,7 +94,7 @@ static void done_register(req *r, job *j)
 	else if (!j->ok)
 		render_unavailable(r, "ただいま登録できません");
 	else
-		render_message(r, 200, "確認のメールを送りました", SENT_TEXT, SENT_HINT,
+		render_message(r, 200, "確認のメールを送りました", MSG_SENT_TEXT, MSG_SENT_HINT,
 		               "/register/resend", "確認メールをもう一度送る");
 }
 
@@ -149,7 +131,7 @@ static const link_mail RESEND = {.form = "resend",
                                  .kind = "verify",
                                  .ttl = VERIFY_TTL,
                                  .subject = "利用者登録の確認",
-                                 .body = MAIL_VERIFY,
+                                 .body = MSG_MAIL_VERIFY,
                                  .path = "/register/confirm",
                                  .only_unverified = 1};
 
@@ -183,11 +165,12 @@ static void work_confirm(store *s, const app *a, job *j)
 static void done_confirm(req *r, job *j)
 {
 	if (j->ok)
-		render_message(r, 200, "利用者登録が完了しました", CONFIRMED_TEXT, NULL, "/login",
-		               "ログインへ");
+		render_message(r, 200, "利用者登録が完了しました", MSG_CONFIRMED_TEXT, NULL,
+		               "/login", "ログインへ");
 	else
-		render_message(r, 410, "このリンクは使えません", ACCT_LINK_EXPIRED,
-		               NOT_CONFIRMED_HINT, "/register/resend", "確認メールをもう一度送る");
+		render_message(r, 410, "このリンクは使えません", MSG_LINK_EXPIRED,
+		               MSG_NOT_CONFIRMED_HINT, "/register/resend",
+		               "確認メールをもう一度送る");
 }
 
 void page_confirm(req *r)

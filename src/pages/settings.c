@@ -7,22 +7,10 @@
 
 #include "core/throttle.h"
 #include "pages/account_int.h"
+#include "pages/messages.h"
 #include "pages/pages.h"
 #include "util/enc.h"
 #include "util/log.h"
-
-static const char MAIL_EMAIL[] =
-    "%s %s のメールアドレスの変更を受け付けました。\n\n"
-    "次のリンクを開くと、このメールアドレスへの変更が完了します（24時間有効です）。\n%s\n\n"
-    "お心当たりのない場合は、このメールを破棄してください。\n";
-static const char PASSWORD_CHANGED[] =
-    "パスワードを変更しました。ほかの端末でのログインは、すべて終了しました。";
-static const char EMAIL_SENT[] =
-    "新しいメールアドレスに確認のメールを送りました。メールのリンクを開くと変更が完了します。";
-static const char EMAIL_TAKEN[] = "このメールアドレスは、ほかのアカウントで使われています。";
-static const char WRONG_CURRENT[] = "今のパスワードが正しくありません。";
-static const char NO_CURRENT[] = "今のパスワードを入力してください。";
-static const char CANNOT_PROCESS[] = "ただいま処理できません";
 
 static json_t *password_field(const char *name, const char *label, const char *fieldname,
                               const char *err, const char *autocomplete, const char *hint)
@@ -73,7 +61,7 @@ static void render_own_account(req *r, const char *fieldname, const char *err)
 		resp_redirect(r, "/login");
 	} else {
 		log_error("account page: %s", store_errmsg(r->w->store));
-		render_unavailable(r, CANNOT_PROCESS);
+		render_unavailable(r, MSG_CANNOT_PROCESS);
 	}
 }
 
@@ -111,7 +99,7 @@ static int current_ok(store *s, job *j, const char *cur, store_account *acct)
 	}
 	snprintf(j->account_email, sizeof(j->account_email), "%s", acct->email);
 	if (!password_verify(acct->pw_hash, j->pw2, j->pw2_len)) {
-		j->msg = WRONG_CURRENT;
+		j->msg = MSG_WRONG_CURRENT;
 		j->field = cur;
 		return 0;
 	}
@@ -155,7 +143,7 @@ static void work_email(store *s, const app *a, job *j)
 		return;
 	if (store_tokens_delete(s, acct.id, "email") == STORE_OK &&
 	    new_token(s, "email", acct.id, j->email, EMAIL_TTL, token) == 0 &&
-	    queue_mail(s, a, j->email, "メールアドレス変更の確認", MAIL_EMAIL,
+	    queue_mail(s, a, j->email, "メールアドレス変更の確認", MSG_MAIL_EMAIL,
 	               "/account/email/confirm", token) == STORE_OK) {
 		j->ok = store_commit(s) == STORE_OK;
 	} else {
@@ -181,20 +169,20 @@ static int done_failed(req *r, job *j)
 	if (j->msg)
 		render_account(r, j->account_email, NULL, j->field, j->msg, 200);
 	else
-		render_unavailable(r, CANNOT_PROCESS);
+		render_unavailable(r, MSG_CANNOT_PROCESS);
 	return 1;
 }
 
 static void done_password(req *r, job *j)
 {
 	if (!done_failed(r, j))
-		render_account(r, j->account_email, PASSWORD_CHANGED, NULL, NULL, 200);
+		render_account(r, j->account_email, MSG_PASSWORD_CHANGED, NULL, NULL, 200);
 }
 
 static void done_email(req *r, job *j)
 {
 	if (!done_failed(r, j))
-		render_account(r, j->account_email, EMAIL_SENT, NULL, NULL, 200);
+		render_account(r, j->account_email, MSG_EMAIL_SENT, NULL, NULL, 200);
 }
 
 static void done_delete(req *r, job *j)
@@ -222,7 +210,7 @@ static const char *check_change(const form *f, job_work_fn *work, const char *cu
 	}
 	const char *cv = form_get(f, cur);
 	if (!cv || !*cv) {
-		*err = NO_CURRENT;
+		*err = MSG_NO_CURRENT;
 		return cur;
 	}
 	return NULL;
@@ -291,7 +279,7 @@ static void work_email_confirm(store *s, const app *a, job *j)
 	}
 	int e = store_account_set_email(s, id, data);
 	if (e == STORE_ECONFLICT)
-		j->msg = EMAIL_TAKEN;
+		j->msg = MSG_EMAIL_TAKEN;
 	if (e == STORE_OK &&
 	    store_sessions_delete_for_account(s, id, j->had_session ? j->sess.id_hash : NULL) ==
 	        STORE_OK &&
@@ -309,7 +297,7 @@ static void done_email_confirm(req *r, job *j)
 		               "/account", "アカウントへ");
 	else
 		render_message(r, j->msg ? 409 : 410, "メールアドレスを変更できませんでした",
-		               j->msg ? j->msg : ACCT_LINK_EXPIRED, NULL, "/account",
+		               j->msg ? j->msg : MSG_LINK_EXPIRED, NULL, "/account",
 		               "アカウントへ");
 }
 

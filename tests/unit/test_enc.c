@@ -15,6 +15,13 @@ static void test_hex(void **state)
 	assert_string_equal(out, "009fff10");
 	hex_encode("", 0, out);
 	assert_string_equal(out, "");
+	assert_int_equal(hex_value('0'), 0);
+	assert_int_equal(hex_value('9'), 9);
+	assert_int_equal(hex_value('a'), 10);
+	assert_int_equal(hex_value('F'), 15);
+	assert_int_equal(hex_value('g'), -1);
+	assert_int_equal(hex_value('/'), -1);
+	assert_int_equal(hex_value('\0'), -1);
 }
 
 static void test_url(void **state)

@@ -1,0 +1,96 @@
+/* messages: the screens' texts (see messages.h). */
+#include "pages/messages.h"
+
+/* account.c */
+const char MSG_TRY_LATER[] = "しばらくしてから、もう一度お試しください。";
+const char MSG_LINK_EXPIRED[] = "リンクの有効期限が切れたか、すでに使われています。";
+const char MSG_BUSY_TITLE[] = "ただいま混み合っています";
+const char MSG_FORBIDDEN_TEXT[] =
+    "ページの有効期限が切れた可能性があります。前のページを開き直して、もう一度お試しください。";
+const char MSG_THROTTLED_TEXT[] =
+    "この端末からの申込みが続いたため、しばらく受け付けられません。1時間ほどしてから、もう一度お試しください。";
+const char MSG_MAIL_SENT_TEXT[] =
+    "入力したメールアドレスが登録されていれば、メールを送りました。メールに書かれたリンクを開いてください。";
+const char MSG_BAD_LINK_TEXT[] = "メールに書かれたリンクを、そのまま開いてください。";
+const char MSG_FORGOT_LEAD[] =
+    "登録したメールアドレスを入力してください。パスワードを設定し直すためのリンクをメールで送ります。";
+const char MSG_RESEND_LEAD[] =
+    "登録したメールアドレスを入力してください。利用者登録を完了するためのリンクを、もう一度メールで送ります。";
+/* apply_common.c */
+const char MSG_BUSY[] =
+    "入力した内容は失われていません。しばらくしてから、もう一度お試しください。";
+const char MSG_NOT_OWN[] =
+    "受付番号をお確かめください。ログインしていない場合は、ログインしてから開いてください。";
+/* confirm.c */
+const char MSG_CHANGED[] = "申請内容が変わりました。内容をもう一度確かめてから、申請してください。";
+const char MSG_SIGNATURE_STALE[] =
+    "電子署名のあとで申請内容が変わったため、その署名は使えなくなりました。もう一度、電子署名をしてください。";
+const char MSG_SIGN_FIRST[] = "この手続は、電子署名をしてから申請してください。";
+const char MSG_SUBMIT_BUSY[] =
+    "申請は、まだ完了していません。入力した内容は残っています。しばらくしてから、もう一度「申請する」を押してください。";
+const char MSG_REOPEN_CONFIRM[] = "確認画面を開き直して、もう一度お試しください。";
+const char MSG_REOPEN[] = "ページを開き直して、もう一度お試しください。";
+/* form.c */
+const char MSG_SAVED[] = "入力した内容を保存しました。続きは、後からでも入力できます。";
+const char MSG_REMOVED[] = "ファイルを削除しました。";
+const char MSG_SAVE_BUSY[] =
+    "入力した内容は、まだ保存されていません。しばらくしてから、もう一度お試しください。";
+const char MSG_UNREADABLE[] = "送信された内容を読み取れませんでした";
+const char MSG_TOO_MANY[] =
+    "一度に送れるファイルや項目の数を超えています。ファイルを分けて添付してください。";
+const char MSG_BAD_FILENAME[] =
+    "ファイルの名前に使えない文字が含まれています。ファイルの名前を変えてから、もう一度添付してください。";
+const char MSG_TOO_LONG[] = "内容を短くして、もう一度お試しください。";
+const char MSG_POSTAL_FORM[] = "郵便番号は7桁の数字で入力してください。";
+const char MSG_POSTAL_DOWN[] = "住所を調べられませんでした。住所を入力してください。";
+const char MSG_POSTAL_NONE[] = "この郵便番号の住所は見つかりませんでした。";
+/* login.c */
+const char MSG_GENERIC_LOGIN_ERROR[] = "メールアドレスまたはパスワードが正しくありません。";
+const char MSG_LOGIN_UNAVAILABLE_TEXT[] =
+    "ただいまログインできません。しばらくしてから、もう一度お試しください。";
+const char MSG_UNVERIFIED_TEXT[] =
+    "メールアドレスの確認が済んでいません。届いたメールのリンクを開いて、利用者登録を完了してください。";
+const char MSG_LOCKED_FMT[] =
+    "ログインに続けて失敗したため、しばらくログインできません。%sごろから、もう一度お試しください（%ld分間お待ちいただきます）。";
+/* mypage.c */
+const char MSG_WITHDRAW_BUSY[] =
+    "申請は、まだ取り下げられていません。しばらくしてから、もう一度お試しください。";
+const char MSG_NOT_WITHDRAWABLE[] =
+    "この申請は、すでに審査が終わっているか、取り下げられています。マイページで状況を確かめてください。";
+/* password.c */
+const char MSG_MAIL_RESET[] =
+    "%s %s のパスワードの再設定を受け付けました。\n\n"
+    "次のリンクを開いて、新しいパスワードを設定してください（1時間有効です）。\n%s\n\n"
+    "お心当たりのない場合は、このメールを破棄してください。パスワードは変わりません。\n";
+const char MSG_RESET_EXPIRED_TEXT[] = "リンクの有効期限（1時間）が切れたか、すでに使われています。";
+const char MSG_SESSIONS_ENDED_TEXT[] = "ほかの端末でのログインは、すべて終了しました。";
+/* register.c */
+const char MSG_EMAIL_HINT[] = "確認のメールを、このアドレスに送ります。";
+const char MSG_PASSWORD_HINT[] = "8文字以上。長い文や、ほかの所で使っていないものがおすすめです。";
+const char MSG_SENT_TEXT[] =
+    "入力したメールアドレスに、利用者登録を完了するためのメールを送りました。メールに書かれたリンクを24時間以内に開いてください。";
+const char MSG_SENT_HINT[] = "メールが届かない場合は、迷惑メールのフォルダーもご確認ください。";
+const char MSG_CONFIRMED_TEXT[] = "登録したメールアドレスとパスワードで、ログインできます。";
+const char MSG_NOT_CONFIRMED_HINT[] =
+    "登録がまだ済んでいない場合は、確認メールをもう一度送ってください。";
+const char MSG_MAIL_VERIFY[] =
+    "%s %s の利用者登録を受け付けました。\n\n"
+    "次のリンクを開いて、登録を完了してください（24時間有効です）。\n%s\n\n"
+    "お心当たりのない場合は、このメールを破棄してください。登録は完了しません。\n";
+const char MSG_MAIL_EXISTS[] = "%s %s で、このメールアドレスの利用者登録の申込みがありました。\n"
+                               "このメールアドレスは、すでに登録されています。\n\n"
+                               "パスワードを忘れた場合は、次のページから設定し直せます。\n%s\n\n"
+                               "お心当たりのない場合は、このメールを破棄してください。\n";
+/* settings.c */
+const char MSG_MAIL_EMAIL[] =
+    "%s %s のメールアドレスの変更を受け付けました。\n\n"
+    "次のリンクを開くと、このメールアドレスへの変更が完了します（24時間有効です）。\n%s\n\n"
+    "お心当たりのない場合は、このメールを破棄してください。\n";
+const char MSG_PASSWORD_CHANGED[] =
+    "パスワードを変更しました。ほかの端末でのログインは、すべて終了しました。";
+const char MSG_EMAIL_SENT[] =
+    "新しいメールアドレスに確認のメールを送りました。メールのリンクを開くと変更が完了します。";
+const char MSG_EMAIL_TAKEN[] = "このメールアドレスは、ほかのアカウントで使われています。";
+const char MSG_WRONG_CURRENT[] = "今のパスワードが正しくありません。";
+const char MSG_NO_CURRENT[] = "今のパスワードを入力してください。";
+const char MSG_CANNOT_PROCESS[] = "ただいま処理できません";

@@ -1,0 +1,68 @@
+/* messages: the texts the portal's screens show, in one place (one home per text: a text
+ * two screens show is written once). Format strings checked by printf stay next to their
+ * callers as macros. */
+#ifndef MADOGUCHI_PAGES_MESSAGES_H
+#define MADOGUCHI_PAGES_MESSAGES_H
+
+/* account.c */
+extern const char MSG_TRY_LATER[];
+extern const char MSG_LINK_EXPIRED[];
+extern const char MSG_BUSY_TITLE[];
+extern const char MSG_FORBIDDEN_TEXT[];
+extern const char MSG_THROTTLED_TEXT[];
+extern const char MSG_MAIL_SENT_TEXT[];
+extern const char MSG_BAD_LINK_TEXT[];
+extern const char MSG_FORGOT_LEAD[];
+extern const char MSG_RESEND_LEAD[];
+/* apply_common.c */
+extern const char MSG_BUSY[];
+extern const char MSG_NOT_OWN[];
+/* confirm.c */
+extern const char MSG_CHANGED[];
+extern const char MSG_SIGNATURE_STALE[];
+extern const char MSG_SIGN_FIRST[];
+extern const char MSG_SUBMIT_BUSY[];
+extern const char MSG_REOPEN_CONFIRM[];
+extern const char MSG_REOPEN[];
+/* form.c */
+extern const char MSG_SAVED[];
+extern const char MSG_REMOVED[];
+extern const char MSG_SAVE_BUSY[];
+extern const char MSG_UNREADABLE[];
+extern const char MSG_TOO_MANY[];
+extern const char MSG_BAD_FILENAME[];
+extern const char MSG_TOO_LONG[];
+extern const char MSG_POSTAL_FORM[];
+extern const char MSG_POSTAL_DOWN[];
+extern const char MSG_POSTAL_NONE[];
+/* login.c */
+extern const char MSG_GENERIC_LOGIN_ERROR[];
+extern const char MSG_LOGIN_UNAVAILABLE_TEXT[];
+extern const char MSG_UNVERIFIED_TEXT[];
+extern const char MSG_LOCKED_FMT[];
+/* mypage.c */
+extern const char MSG_WITHDRAW_BUSY[];
+extern const char MSG_NOT_WITHDRAWABLE[];
+/* password.c */
+extern const char MSG_MAIL_RESET[];
+extern const char MSG_RESET_EXPIRED_TEXT[];
+extern const char MSG_SESSIONS_ENDED_TEXT[];
+/* register.c */
+extern const char MSG_EMAIL_HINT[];
+extern const char MSG_PASSWORD_HINT[];
+extern const char MSG_SENT_TEXT[];
+extern const char MSG_SENT_HINT[];
+extern const char MSG_CONFIRMED_TEXT[];
+extern const char MSG_NOT_CONFIRMED_HINT[];
+extern const char MSG_MAIL_VERIFY[];
+extern const char MSG_MAIL_EXISTS[];
+/* settings.c */
+extern const char MSG_MAIL_EMAIL[];
+extern const char MSG_PASSWORD_CHANGED[];
+extern const char MSG_EMAIL_SENT[];
+extern const char MSG_EMAIL_TAKEN[];
+extern const char MSG_WRONG_CURRENT[];
+extern const char MSG_NO_CURRENT[];
+extern const char MSG_CANNOT_PROCESS[];
+
+#endif
