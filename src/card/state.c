@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "util/file.h"
+#include "util/utf8.h"
 
 #define PEM_MAX 16384 /* a 2048-bit key or a certificate is 1-3 KB of PEM */
 
@@ -98,46 +99,7 @@ enum state_err card_blob_set(struct card_blob *b, const uint8_t *der, size_t len
  * characters. */
 int state_text_valid(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = p[i];
-		size_t n;
-		unsigned cp;
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7F)
-				return 0;
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			n = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (len - i <= n)
-			return 0;
-		for (size_t k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i + k] & 0x3F);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		if (cp >= 0x80 && cp < 0xA0) /* C1 controls */
-			return 0;
-		i += n + 1;
-	}
-	return 1;
+	return utf8_text_ok(s, len, "");
 }
 
 static int ascii_printable(const char *s)

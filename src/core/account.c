@@ -7,23 +7,11 @@
 #include <sys/random.h>
 #include <unistr.h>
 
+#include "util/utf8.h"
+
 int text_is_clean(const char *s, size_t len, int multiline)
 {
-	if (u8_check((const uint8_t *)s, len) != NULL)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f) {
-			if (multiline && (c == '\n' || c == '\r' || c == '\t'))
-				continue;
-			return 0;
-		}
-		/* C1 controls U+0080..U+009F are encoded C2 80..C2 9F */
-		if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
-		    (unsigned char)s[i + 1] <= 0x9F)
-			return 0;
-	}
-	return 1;
+	return utf8_text_ok(s, len, multiline ? "\n\r\t" : "");
 }
 
 int account_check_email(const char *in, size_t len, char *out, size_t outlen, const char **msg)

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "util/enc.h"
+#include "util/utf8.h"
 
 /* ---- small helpers -------------------------------------------------------------------- */
 
@@ -340,66 +341,27 @@ int signer_allow_match(const struct signer_allow *a, const struct signer_link *l
 
 /* ---- text checks --------------------------------------------------------------------- */
 
-/* Decode one UTF-8 code point at s[*i]; -1 when the bytes are not valid UTF-8. */
-static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp)
+/* One character at s[*i] (len bytes in all), *i moved past it; -1 when the bytes there are not
+ * well-formed UTF-8. */
+static int take_char(const char *s, size_t len, size_t *i, uint32_t *cp)
 {
-	unsigned char c = s[*i];
-	size_t n;
-	uint32_t v, min;
-
-	if (c < 0x80) {
-		*cp = c;
-		*i += 1;
-		return 0;
-	} else if (c >= 0xC2 && c <= 0xDF) {
-		n = 1, v = c & 0x1F, min = 0x80;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 2, v = c & 0x0F, min = 0x800;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 3, v = c & 0x07, min = 0x10000;
-	} else {
+	size_t n = utf8_char_len(s + *i, len - *i);
+	if (n == 0)
 		return -1;
-	}
-	if (len - *i <= n)
-		return -1;
-	for (size_t k = 1; k <= n; k++) {
-		unsigned char d = s[*i + k];
-		if ((d & 0xC0) != 0x80)
-			return -1;
-		v = (v << 6) | (d & 0x3F);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return -1;
-	*cp = v;
-	*i += n + 1;
-	return 0;
-}
-
-static int cp_forbidden(uint32_t cp, int newline_ok)
-{
-	if (cp < 0x20)
-		return !(newline_ok && (cp == '\n' || cp == '\t'));
-	if (cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
-		return 1;
-	/* bidi controls and separators: they reorder or break what the person reads */
-	if (cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
-	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029)
-		return 1;
+	*cp = utf8_next(s, len, i);
 	return 0;
 }
 
 int signreq_text_printable(const char *s, size_t len, int newline_ok)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 	uint32_t cp;
 
 	if (!s)
 		return 0;
-	while (i < len) {
-		if (utf8_next(u, len, &i, &cp) != 0 || cp_forbidden(cp, newline_ok))
+	while (i < len)
+		if (take_char(s, len, &i, &cp) != 0 || utf8_is_forbidden(cp, newline_ok))
 			return 0;
-	}
 	return 1;
 }
 
@@ -407,7 +369,6 @@ int signreq_text_printable(const char *s, size_t len, int newline_ok)
  * character boundary. */
 static void sanitize_copy(char *out, size_t cap, const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, o = 0;
 	uint32_t cp;
 
@@ -415,10 +376,10 @@ static void sanitize_copy(char *out, size_t cap, const char *s, size_t len)
 		return;
 	while (i < len) {
 		size_t start = i, n;
-		int bad = utf8_next(u, len, &i, &cp) != 0;
+		int bad = take_char(s, len, &i, &cp) != 0;
 		if (bad)
 			i = start + 1;
-		bad = bad || cp_forbidden(cp, 1);
+		bad = bad || utf8_is_forbidden(cp, 1);
 		n = bad ? 1 : i - start;
 		if (o + n + 1 > cap)
 			break;

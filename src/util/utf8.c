@@ -53,6 +53,18 @@ int utf8_line_ok(const char *s, size_t n)
 	return utf8_valid(s, n);
 }
 
+int utf8_text_ok(const char *s, size_t n, const char *allowed)
+{
+	if (!utf8_valid(s, n))
+		return 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t c = utf8_next(s, n, &i);
+		if ((c < 0x20 && !(c && strchr(allowed, (int)c))) || (c >= 0x7F && c <= 0x9F))
+			return 0;
+	}
+	return 1;
+}
+
 int utf8_is_forbidden(uint32_t c, int multiline)
 {
 	if (c < 0x20)

@@ -32,6 +32,11 @@ size_t utf8_cut(const char *s, size_t len, size_t max);
  * a one-line value such as an e-mail address or a title. */
 int utf8_line_ok(const char *s, size_t n);
 
+/* 1 when s[0..n) is well-formed UTF-8 without a control character: no C0 control but
+ * those in allowed (e.g. "\n\r\t" for a text of several lines, "" for none), no DEL, no C1
+ * control (U+0080..U+009F). */
+int utf8_text_ok(const char *s, size_t n, const char *allowed);
+
 /* 1 for a character no text typed by a person may hold: C0 controls (tab and newline are
  * allowed when multiline), DEL, C1 controls, the line and paragraph separators, the
  * bidirectional embeddings, overrides and isolates, and the byte-order mark. */

@@ -102,6 +102,20 @@ static void test_line_and_forbidden(void **state)
 	assert_false(utf8_is_forbidden('a', 0));
 }
 
+static void test_text_ok(void **state)
+{
+	assert_true(utf8_text_ok("みどり市 1-2", strlen("みどり市 1-2"), ""));
+	assert_true(utf8_text_ok("a\nb\tc\r", 7, "\n\r\t"));
+	assert_false(utf8_text_ok("a\nb", 3, ""));
+	assert_false(utf8_text_ok("a\tb", 3, "\n"));
+	assert_false(utf8_text_ok("a\0b", 3, "\n\r\t")); /* NUL is never allowed */
+	assert_false(utf8_text_ok("a\x7f", 2, ""));
+	assert_false(utf8_text_ok("\xc2\x85", 2, "\n")); /* U+0085, a C1 control */
+	assert_true(utf8_text_ok("\xc2\xa0", 2, ""));    /* U+00A0 is not */
+	assert_false(utf8_text_ok("\xc0\xaf", 2, ""));   /* overlong */
+	assert_true(utf8_text_ok("", 0, ""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -110,6 +124,7 @@ int main(void)
 	    cmocka_unit_test(test_next_and_count),
 	    cmocka_unit_test(test_cut),
 	    cmocka_unit_test(test_line_and_forbidden),
+	    cmocka_unit_test(test_text_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
