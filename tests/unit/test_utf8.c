@@ -105,7 +105,7 @@ static void test_line_and_forbidden(void **state)
 static void test_text_ok(void **state)
 {
 	assert_true(utf8_text_ok("みどり市 1-2", strlen("みどり市 1-2"), ""));
-	assert_true(utf8_text_ok("a\nb\tc\r", 7, "\n\r\t"));
+	assert_true(utf8_text_ok("a\nb\tc\r", 6, "\n\r\t"));
 	assert_false(utf8_text_ok("a\nb", 3, ""));
 	assert_false(utf8_text_ok("a\tb", 3, "\n"));
 	assert_false(utf8_text_ok("a\0b", 3, "\n\r\t")); /* NUL is never allowed */
