@@ -18,7 +18,7 @@
 #define EMAIL_TTL (24 * 3600)
 
 /* Messages of more than one screen. */
-extern const char ACCT_THROTTLED[];    /* job->msg of a request over a throttle's limit */
+extern const char ACCT_THROTTLED[]; /* job->msg of a request over a throttle's limit */
 
 /* A link mailed on request (email_form_post): a new token of kind for the account of the
  * address, if there is one, within the mailbox's quota; the old unused links of the kind
