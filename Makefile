@@ -9,6 +9,7 @@ BUILD    ?= build
 SAN      ?=
 CC       ?= cc
 OPT      ?= -O2
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lpthread -lm
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
@@ -110,16 +111,16 @@ asan:
 # OCSP responder (scripts/run-dev.sh prints the demo logins and the card's password).
 # (make all runs anew after setup, so that it sees the libraries setup has just installed)
 run: setup
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all
 	BUILD=$(BUILD) scripts/run-dev.sh
 
 # The whole suite: unit tests of the plain and the sanitizer build, integration and browser
 # tests against the sanitizer build, a few seconds of each fuzz target. Ends with
 # "N passed, N failed".
 test: setup
-	$(MAKE) all tests
-	$(MAKE) BUILD=build-asan SAN=1 all tests
-	$(MAKE) fuzz
+	$(MAKE) -j$(JOBS) all tests
+	$(MAKE) -j$(JOBS) BUILD=build-asan SAN=1 all tests
+	$(MAKE) -j$(JOBS) fuzz
 	tests/run.sh
 
 test-only:
