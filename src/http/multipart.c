@@ -403,21 +403,64 @@ static int sb_add_decoded(strbuf *sb, const span *v, size_t *off, size_t *n)
 	return MP_OK;
 }
 
-/* One body part [ps, pe): headers, then content. */
-static int parse_part(parse_state *st, const char *ps, const char *pe)
-{
-	const multipart_limits *lim = st->lim;
-	const char *hl = (size_t)(pe - ps) > lim->max_header ? ps + lim->max_header : pe;
-	const char *ls = ps, *content = NULL, *ct = NULL;
-	size_t ctn = 0, sb_mark = st->sb.len, n;
-	span name = {NULL, 0, 0}, filename = {NULL, 0, 0};
-	int have_cd = 0, have_ct = 0, have_cte = 0, rc;
-	part_rec r;
+/* The headers of one part that matter, as read so far. */
+typedef struct part_hdrs {
+	span name, filename;
+	const char *ct; /* Content-Type value, ctn bytes */
+	size_t ctn;
+	int have_cd, have_ct, have_cte;
+} part_hdrs;
 
-	while (!content) {
-		const char *le, *colon, *v, *ve;
+/* One header line [ls, le) (not empty, CRLF excluded): a token name, a colon, a value without
+ * controls but tabs. Content-Disposition, Content-Type and Content-Transfer-Encoding are kept
+ * in h (each at most once); other headers are ignored. */
+static int part_header(part_hdrs *h, const char *ls, const char *le)
+{
+	const char *colon, *v, *ve;
+
+	if (is_ows(*ls) || !(colon = memchr(ls, ':', (size_t)(le - ls))) || colon == ls)
+		return MP_EHEADER; /* folding, or no name */
+	for (const char *q = ls; q < colon; q++)
+		if (!is_tchar((unsigned char)*q))
+			return MP_EHEADER;
+	for (v = colon + 1; v < le && is_ows(*v); v++)
+		;
+	for (ve = le; ve > v && is_ows(ve[-1]); ve--)
+		;
+	for (const char *q = v; q < ve; q++)
+		if (is_ctl((unsigned char)*q) && *q != '\t')
+			return MP_EHEADER;
+	size_t hn = (size_t)(colon - ls), vn = (size_t)(ve - v);
+	if (ci_eq(ls, hn, "content-disposition")) {
+		if (h->have_cd++ || parse_disposition(v, ve, &h->name, &h->filename) != MP_OK)
+			return MP_EHEADER;
+	} else if (ci_eq(ls, hn, "content-type")) {
+		if (h->have_ct++)
+			return MP_EHEADER;
+		h->ct = v;
+		h->ctn = vn;
+	} else if (ci_eq(ls, hn, "content-transfer-encoding")) {
+		if (h->have_cte++ ||
+		    !(ci_eq(v, vn, "binary") || ci_eq(v, vn, "8bit") || ci_eq(v, vn, "7bit")))
+			return MP_EHEADER;
+	}
+	return MP_OK;
+}
+
+/* The header lines of the part [ps, pe), CRLF-terminated, up to the empty line, all within
+ * the first lim->max_header bytes; a Content-Disposition is required. *content is set to
+ * the start of the content. */
+static int part_headers(const multipart_limits *lim, const char *ps, const char *pe, part_hdrs *h,
+                        const char **content)
+{
+	const char *hl = (size_t)(pe - ps) > lim->max_header ? ps + lim->max_header : pe;
+	const char *ls = ps;
+	int rc;
+
+	for (;;) {
+		const char *le;
 		if (ls == pe) { /* "headers CRLF" and then the delimiter: no content */
-			content = pe;
+			*content = pe;
 			break;
 		}
 		for (le = ls; le < hl && *le != '\r' && *le != '\n'; le++)
@@ -425,87 +468,19 @@ static int parse_part(parse_state *st, const char *ps, const char *pe)
 		if (hl - le < 2 || le[0] != '\r' || le[1] != '\n')
 			return MP_EHEADER; /* over the limit, unterminated, or a bare CR or LF */
 		if (le == ls) {
-			content = le + 2;
+			*content = le + 2;
 			break;
 		}
-		if (is_ows(*ls) || !(colon = memchr(ls, ':', (size_t)(le - ls))) || colon == ls)
-			return MP_EHEADER; /* folding, or no name */
-		for (const char *q = ls; q < colon; q++)
-			if (!is_tchar((unsigned char)*q))
-				return MP_EHEADER;
-		for (v = colon + 1; v < le && is_ows(*v); v++)
-			;
-		for (ve = le; ve > v && is_ows(ve[-1]); ve--)
-			;
-		for (const char *q = v; q < ve; q++)
-			if (is_ctl((unsigned char)*q) && *q != '\t')
-				return MP_EHEADER;
-		size_t hn = (size_t)(colon - ls);
-		if (ci_eq(ls, hn, "content-disposition")) {
-			if (have_cd++ || parse_disposition(v, ve, &name, &filename) != MP_OK)
-				return MP_EHEADER;
-		} else if (ci_eq(ls, hn, "content-type")) {
-			if (have_ct++)
-				return MP_EHEADER;
-			ct = v;
-			ctn = (size_t)(ve - v);
-		} else if (ci_eq(ls, hn, "content-transfer-encoding")) {
-			size_t vn = (size_t)(ve - v);
-			if (have_cte++ || !(ci_eq(v, vn, "binary") || ci_eq(v, vn, "8bit") ||
-			                    ci_eq(v, vn, "7bit")))
-				return MP_EHEADER;
-		}
+		if ((rc = part_header(h, ls, le)) != MP_OK)
+			return rc;
 		ls = le + 2;
 	}
-	if (!have_cd)
-		return MP_EHEADER;
+	return h->have_cd ? MP_OK : MP_EHEADER;
+}
 
-	memset(&r, 0, sizeof(r));
-	r.data = content;
-	r.len = (size_t)(pe - content);
-	if ((rc = sb_add_decoded(&st->sb, &name, &r.name, &n)) != MP_OK)
-		return rc;
-	const char *nm = st->sb.p + r.name;
-	if (n == 0 || n > FORM_MAX_NAME)
-		return MP_ENAME;
-	for (size_t i = 0; i < n; i++)
-		if (is_ctl((unsigned char)nm[i]))
-			return MP_ENAME;
-
-	if (!filename.s) {
-		if (++st->nfields > lim->max_fields)
-			return MP_ETOOMANY;
-		if (r.len > lim->max_value)
-			return MP_ETOOBIG;
-		r.filename = SIZE_MAX;
-		st->ntext++;
-		st->text_bytes += n + 1 + r.len + 1;
-	} else {
-		if ((rc = sb_add_decoded(&st->sb, &filename, &r.filename, &n)) != MP_OK)
-			return rc;
-		if ((rc = filename_clean(st->sb.p + r.filename, &n)) != MP_OK)
-			return rc;
-		st->sb.len = r.filename + n + 1;
-		if (n == 0 && r.len == 0) { /* a file input left empty: counts as a field */
-			st->sb.len = sb_mark;
-			return ++st->nfields > lim->max_fields ? MP_ETOOMANY : MP_OK;
-		}
-		if (st->nfiles >= lim->max_files)
-			return MP_ETOOMANYFILES;
-		if (r.len > lim->max_file_size)
-			return MP_EFILETOOBIG;
-		if (ctn == 0) {
-			ct = default_file_type;
-			ctn = sizeof(default_file_type) - 1;
-		}
-		if (sb_reserve(&st->sb, ctn + 1) < 0)
-			return MP_ENOMEM;
-		r.ctype = st->sb.len;
-		memcpy(st->sb.p + st->sb.len, ct, ctn);
-		st->sb.p[st->sb.len + ctn] = '\0';
-		st->sb.len += ctn + 1;
-		st->nfiles++;
-	}
+/* Keep the record r of a part. */
+static int add_rec(parse_state *st, const part_rec *r)
+{
 	if (st->nrecs == st->caprecs) {
 		size_t cap = st->caprecs ? st->caprecs * 2 : 8;
 		part_rec *nr = realloc(st->recs, cap * sizeof(*nr));
@@ -514,8 +489,83 @@ static int parse_part(parse_state *st, const char *ps, const char *pe)
 		st->recs = nr;
 		st->caprecs = cap;
 	}
-	st->recs[st->nrecs++] = r;
+	st->recs[st->nrecs++] = *r;
 	return MP_OK;
+}
+
+/* A text field whose name (namelen bytes) is already in the strbuf. */
+static int add_text(parse_state *st, part_rec *r, size_t namelen)
+{
+	if (++st->nfields > st->lim->max_fields)
+		return MP_ETOOMANY;
+	if (r->len > st->lim->max_value)
+		return MP_ETOOBIG;
+	r->filename = SIZE_MAX;
+	st->ntext++;
+	st->text_bytes += namelen + 1 + r->len + 1;
+	return add_rec(st, r);
+}
+
+/* A file whose name is already in the strbuf (which held sb_mark bytes before it): its
+ * file name and content type join it there. */
+static int add_file(parse_state *st, const part_hdrs *h, part_rec *r, size_t sb_mark)
+{
+	const multipart_limits *lim = st->lim;
+	const char *ct = h->ct;
+	size_t ctn = h->ctn, n;
+	int rc;
+
+	if ((rc = sb_add_decoded(&st->sb, &h->filename, &r->filename, &n)) != MP_OK)
+		return rc;
+	if ((rc = filename_clean(st->sb.p + r->filename, &n)) != MP_OK)
+		return rc;
+	st->sb.len = r->filename + n + 1;
+	if (n == 0 && r->len == 0) { /* a file input left empty: counts as a field */
+		st->sb.len = sb_mark;
+		return ++st->nfields > lim->max_fields ? MP_ETOOMANY : MP_OK;
+	}
+	if (st->nfiles >= lim->max_files)
+		return MP_ETOOMANYFILES;
+	if (r->len > lim->max_file_size)
+		return MP_EFILETOOBIG;
+	if (ctn == 0) {
+		ct = default_file_type;
+		ctn = sizeof(default_file_type) - 1;
+	}
+	if (sb_reserve(&st->sb, ctn + 1) < 0)
+		return MP_ENOMEM;
+	r->ctype = st->sb.len;
+	memcpy(st->sb.p + st->sb.len, ct, ctn);
+	st->sb.p[st->sb.len + ctn] = '\0';
+	st->sb.len += ctn + 1;
+	st->nfiles++;
+	return add_rec(st, r);
+}
+
+/* One body part [ps, pe): headers, then content. */
+static int parse_part(parse_state *st, const char *ps, const char *pe)
+{
+	part_hdrs h;
+	const char *content = NULL;
+	size_t sb_mark = st->sb.len, n;
+	part_rec r;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	if ((rc = part_headers(st->lim, ps, pe, &h, &content)) != MP_OK)
+		return rc;
+	memset(&r, 0, sizeof(r));
+	r.data = content;
+	r.len = (size_t)(pe - content);
+	if ((rc = sb_add_decoded(&st->sb, &h.name, &r.name, &n)) != MP_OK)
+		return rc;
+	const char *nm = st->sb.p + r.name;
+	if (n == 0 || n > FORM_MAX_NAME)
+		return MP_ENAME;
+	for (size_t i = 0; i < n; i++)
+		if (is_ctl((unsigned char)nm[i]))
+			return MP_ENAME;
+	return h.filename.s ? add_file(st, &h, &r, sb_mark) : add_text(st, &r, n);
 }
 
 /* Copy the text fields into out->fields and point the files into the body. */

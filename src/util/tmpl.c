@@ -285,12 +285,166 @@ static int add_name(struct compiler *c, char *s, size_t n, uint32_t line, uint32
 	return TMPL_OK;
 }
 
+/* A tag: the line it starts on, its sigil ('#', '^', '/', '>', '!', '&', '=', or 0 for a
+ * value and always in a triple mustache) and [cs, ce) of src after the sigil, which
+ * tag_name trims to the name. */
+struct tag {
+	uint32_t line;
+	int triple;
+	char sigil;
+	size_t cs, ce;
+};
+
+/* The tag whose "{{" is at open: *pos is set past its end and *line past its newlines. */
+static int read_tag(struct compiler *c, size_t len, size_t open, size_t *pos, uint32_t *line,
+                    struct tag *tag)
+{
+	const char *s = c->t->src;
+	size_t cs = open + 2;
+
+	*tag = (struct tag){.line = *line, .triple = cs < len && s[cs] == '{'};
+	if (tag->triple)
+		cs++;
+	const char *e = memmem(s + cs, len - cs, tag->triple ? "}}}" : "}}", tag->triple ? 3 : 2);
+	if (!e)
+		return fail(c, TMPL_ESYNTAX, tag->line, "unclosed tag \"%s\"",
+		            tag->triple ? "{{{" : "{{");
+	size_t ce = (size_t)(e - s);
+	*line += count_nl(s + cs, ce - cs);
+	*pos = ce + (tag->triple ? 3 : 2);
+	while (cs < ce && is_space(s[cs]))
+		cs++;
+	/* memchr, not strchr: a NUL in the source is no sigil */
+	if (!tag->triple && cs < ce && memchr("#^/>!&=", s[cs], 7))
+		tag->sigil = s[cs++];
+	tag->cs = cs;
+	tag->ce = ce;
+	return TMPL_OK;
+}
+
+/* Trim the tag's name; it may not be empty nor hold whitespace, braces or controls. */
+static int tag_name(struct compiler *c, struct tag *tag)
+{
+	const char *s = c->t->src;
+
+	while (tag->cs < tag->ce && is_space(s[tag->cs]))
+		tag->cs++;
+	while (tag->ce > tag->cs && is_space(s[tag->ce - 1]))
+		tag->ce--;
+	if (tag->cs == tag->ce)
+		return fail(c, TMPL_ESYNTAX, tag->line, "empty name in tag");
+	const char *name = s + tag->cs;
+	size_t nlen = tag->ce - tag->cs;
+	for (size_t i = 0; i < nlen; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		if (ch < 0x20 || ch == 0x7f || ch == ' ' || ch == '{' || ch == '}')
+			return fail(c, TMPL_ESYNTAX, tag->line,
+			            "invalid character in name \"%.*s\"",
+			            (int)(nlen > 64 ? 64 : nlen), name);
+	}
+	return TMPL_OK;
+}
+
+/* {{name}}, {{&name}} or {{{name}}}: an N_VAR or N_RAW node. */
+static int tag_value(struct compiler *c, const struct tag *tag, int type)
+{
+	uint32_t first, count;
+	int rc = add_name(c, c->t->src + tag->cs, tag->ce - tag->cs, tag->line, &first, &count);
+	if (rc != TMPL_OK)
+		return rc;
+	return add_node(c, type, first, count) ? TMPL_OK : TMPL_ENOMEM;
+}
+
+/* {{#name}} or {{^name}}: an N_SECTION or N_INVERTED node, open until its {{/name}}. */
+static int tag_open(struct compiler *c, const struct tag *tag, int type)
+{
+	uint32_t first, count;
+	int rc;
+
+	if (c->nopen == TMPL_MAX_DEPTH)
+		return fail(c, TMPL_EDEPTH, tag->line, "sections nested deeper than %d",
+		            TMPL_MAX_DEPTH);
+	if ((rc = add_name(c, c->t->src + tag->cs, tag->ce - tag->cs, tag->line, &first, &count)) !=
+	    TMPL_OK)
+		return rc;
+	if (!add_node(c, type, first, count))
+		return TMPL_ENOMEM;
+	c->open[c->nopen++] = (struct open_section){
+	    .node = c->t->nnodes - 1,
+	    .line = tag->line,
+	    .name_off = (uint32_t)tag->cs,
+	    .name_len = (uint32_t)(tag->ce - tag->cs),
+	};
+	return TMPL_OK;
+}
+
+/* {{/name}}: closes the innermost open section, which must have that name. */
+static int tag_close(struct compiler *c, const struct tag *tag)
+{
+	const char *s = c->t->src, *name = s + tag->cs;
+	size_t nlen = tag->ce - tag->cs;
+	char shown[80];
+
+	if (c->nopen == 0)
+		return fail(c, TMPL_ESYNTAX, tag->line, "{{/%.*s}} closes no open section",
+		            (int)(nlen > 64 ? 64 : nlen), name);
+	struct open_section *os = &c->open[c->nopen - 1];
+	if (!name_eq(s + os->name_off, os->name_len, name, nlen))
+		return fail(c, TMPL_ESYNTAX, tag->line,
+		            "{{/%.*s}} does not match {{#%s}} of line %u",
+		            (int)(nlen > 64 ? 64 : nlen), name,
+		            name_show(shown, sizeof(shown), s + os->name_off, os->name_len),
+		            (unsigned)os->line);
+	c->t->nodes[os->node].next = c->t->nnodes;
+	c->nopen--;
+	return TMPL_OK;
+}
+
+/* {{>name}}: an N_PARTIAL node; the name is not split at dots. */
+static int tag_partial(struct compiler *c, const struct tag *tag)
+{
+	char *name = c->t->src + tag->cs;
+
+	name[tag->ce - tag->cs] = '\0';
+	if (add_part(c, name) < 0 || !add_node(c, N_PARTIAL, c->t->nparts - 1, 0))
+		return TMPL_ENOMEM;
+	return TMPL_OK;
+}
+
+static int compile_tag(struct compiler *c, struct tag *tag)
+{
+	int rc;
+
+	if (tag->sigil == '!') /* a comment */
+		return TMPL_OK;
+	if (tag->sigil == '=')
+		return fail(c, TMPL_ESYNTAX, tag->line,
+		            "delimiter changes ({{=...=}}) are not supported");
+	if ((rc = tag_name(c, tag)) != TMPL_OK)
+		return rc;
+	switch (tag->sigil) {
+	case '/':
+		return tag_close(c, tag);
+	case '>':
+		return tag_partial(c, tag);
+	case '#':
+		return tag_open(c, tag, N_SECTION);
+	case '^':
+		return tag_open(c, tag, N_INVERTED);
+	case '&':
+		return tag_value(c, tag, N_RAW);
+	default: /* a plain value or a triple mustache */
+		return tag_value(c, tag, tag->triple ? N_RAW : N_VAR);
+	}
+}
+
 static int compile(struct compiler *c, size_t len)
 {
 	char *s = c->t->src;
 	size_t pos = 0;
 	uint32_t line = 1;
 	char shown[80];
+	int rc;
 
 	for (;;) {
 		const char *o = pos < len ? memmem(s + pos, len - pos, "{{", 2) : NULL;
@@ -302,107 +456,10 @@ static int compile(struct compiler *c, size_t len)
 		}
 		if (!o)
 			break;
-
-		uint32_t tagline = line;
-		size_t cs = open + 2;
-		int triple = cs < len && s[cs] == '{';
-		if (triple)
-			cs++;
-		const char *e = memmem(s + cs, len - cs, triple ? "}}}" : "}}", triple ? 3 : 2);
-		if (!e)
-			return fail(c, TMPL_ESYNTAX, tagline, "unclosed tag \"%s\"",
-			            triple ? "{{{" : "{{");
-		size_t ce = (size_t)(e - s);
-		line += count_nl(s + cs, ce - cs);
-		pos = ce + (triple ? 3 : 2);
-
-		while (cs < ce && is_space(s[cs]))
-			cs++;
-		char sigil = 0;
-		if (!triple && cs < ce) {
-			switch (s[cs]) {
-			case '#':
-			case '^':
-			case '/':
-			case '>':
-			case '!':
-			case '&':
-			case '=':
-				sigil = s[cs++];
-				break;
-			default:
-				break;
-			}
-		}
-		if (sigil == '!')
-			continue;
-		if (sigil == '=')
-			return fail(c, TMPL_ESYNTAX, tagline,
-			            "delimiter changes ({{=...=}}) are not supported");
-		while (cs < ce && is_space(s[cs]))
-			cs++;
-		while (ce > cs && is_space(s[ce - 1]))
-			ce--;
-		if (cs == ce)
-			return fail(c, TMPL_ESYNTAX, tagline, "empty name in tag");
-		char *name = s + cs;
-		size_t nlen = ce - cs;
-		for (size_t i = 0; i < nlen; i++) {
-			unsigned char ch = (unsigned char)name[i];
-			if (ch < 0x20 || ch == 0x7f || ch == ' ' || ch == '{' || ch == '}')
-				return fail(c, TMPL_ESYNTAX, tagline,
-				            "invalid character in name \"%.*s\"",
-				            (int)(nlen > 64 ? 64 : nlen), name);
-		}
-
-		uint32_t first, count;
-		int rc;
-		switch (sigil) {
-		case '/': {
-			if (c->nopen == 0)
-				return fail(c, TMPL_ESYNTAX, tagline,
-				            "{{/%.*s}} closes no open section",
-				            (int)(nlen > 64 ? 64 : nlen), name);
-			struct open_section *os = &c->open[c->nopen - 1];
-			if (!name_eq(s + os->name_off, os->name_len, name, nlen))
-				return fail(
-				    c, TMPL_ESYNTAX, tagline,
-				    "{{/%.*s}} does not match {{#%s}} of line %u",
-				    (int)(nlen > 64 ? 64 : nlen), name,
-				    name_show(shown, sizeof(shown), s + os->name_off, os->name_len),
-				    (unsigned)os->line);
-			c->t->nodes[os->node].next = c->t->nnodes;
-			c->nopen--;
-			break;
-		}
-		case '>':
-			name[nlen] = '\0';
-			if (add_part(c, name) < 0 || !add_node(c, N_PARTIAL, c->t->nparts - 1, 0))
-				return TMPL_ENOMEM;
-			break;
-		case '#':
-		case '^':
-			if (c->nopen == TMPL_MAX_DEPTH)
-				return fail(c, TMPL_EDEPTH, tagline,
-				            "sections nested deeper than %d", TMPL_MAX_DEPTH);
-			if ((rc = add_name(c, name, nlen, tagline, &first, &count)) != TMPL_OK)
-				return rc;
-			if (!add_node(c, sigil == '#' ? N_SECTION : N_INVERTED, first, count))
-				return TMPL_ENOMEM;
-			c->open[c->nopen++] = (struct open_section){
-			    .node = c->t->nnodes - 1,
-			    .line = tagline,
-			    .name_off = (uint32_t)cs,
-			    .name_len = (uint32_t)nlen,
-			};
-			break;
-		default: /* plain value, '&' or triple */
-			if ((rc = add_name(c, name, nlen, tagline, &first, &count)) != TMPL_OK)
-				return rc;
-			if (!add_node(c, (sigil == '&' || triple) ? N_RAW : N_VAR, first, count))
-				return TMPL_ENOMEM;
-			break;
-		}
+		struct tag tag;
+		if ((rc = read_tag(c, len, open, &pos, &line, &tag)) != TMPL_OK ||
+		    (rc = compile_tag(c, &tag)) != TMPL_OK)
+			return rc;
 	}
 	if (c->nopen) {
 		struct open_section *os = &c->open[c->nopen - 1];
