@@ -13,6 +13,7 @@
 
 #include "core/answers.h"
 #include "core/application.h"
+#include "core/throttle.h"
 #include "core/refdata.h"
 #include "core/submit.h"
 #include "http/defer.h"
@@ -439,7 +440,7 @@ typedef struct upload {
 	size_t len;
 } upload;
 
-enum outcome { O_FAIL, O_FORM, O_CONFIRM };
+enum outcome { O_FAIL, O_FORM, O_CONFIRM, O_THROTTLED };
 
 /* A save of the form (「次へ進む」, 「一時保存」 or a file's 「削除」) on the pool. */
 typedef struct job {
@@ -604,6 +605,20 @@ static int store_uploads(store *s, const config *c, job *j, long long now)
 	return 0;
 }
 
+/* A client address may start anon_sessions_peer_hour sessions without login an hour (each
+ * first POST of a form makes one with its draft): a client that drops its cookies cannot
+ * fill the database with rows. 1 when one more may start (and counts it), 0 when the
+ * address is over the limit, -1 when the store cannot tell (refused too). */
+static int anon_session_room(store *s, const config *c, const job *j, long long now)
+{
+	char key[100];
+	snprintf(key, sizeof(key), "anon_session:%s", j->peer);
+	int u = throttle_room(s, key, now - 3600, c->anon_sessions_peer_hour, NULL);
+	if (u == 1 && store_throttle_add(s, key, now) != STORE_OK)
+		return -1;
+	return u;
+}
+
 static void work_save(store *s, const app *a, job *j)
 {
 	long long now = (long long)time(NULL);
@@ -615,7 +630,14 @@ static void work_save(store *s, const app *a, job *j)
 	/* the first POST of a person without a session: the session row only now, in the
 	 * transaction of the draft (the form was shown without writing anything) */
 	if (j->new_session) {
-		if (session_create(s, 0, now, j->cookie, &j->sess) != 0)
+		int room = anon_session_room(s, &a->cfg, j, now);
+		if (room == 0) {
+			j->out = O_THROTTLED;
+			if (store_rollback(s) != STORE_OK)
+				log_error("draft save: rollback: %s", store_errmsg(s));
+			return;
+		}
+		if (room < 0 || session_create(s, 0, now, j->cookie, &j->sess) != 0)
 			goto fail;
 		snprintf(j->owner, sizeof(j->owner), "s:%s", j->sess.id_hash);
 	}
@@ -683,7 +705,7 @@ static void save_done(req *r, void *arg)
 	job *j = arg;
 	if (!r->ev) /* the client has gone */
 		goto out;
-	if (j->new_session && j->out != O_FAIL) { /* committed with the draft */
+	if (j->new_session && j->out != O_FAIL && j->out != O_THROTTLED) { /* committed */
 		r->has_session = 1;
 		r->sess = j->sess;
 		session_set_cookie(r, j->cookie);
@@ -702,6 +724,9 @@ static void save_done(req *r, void *arg)
 		break;
 	case O_CONFIRM:
 		resp_redirectf(r, "/procedures/%s/confirm", j->p->id);
+		break;
+	case O_THROTTLED:
+		resp_error(r, 429, MSG_ANON_THROTTLED_TITLE, MSG_ANON_THROTTLED);
 		break;
 	}
 out:

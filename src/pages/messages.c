@@ -94,3 +94,8 @@ const char MSG_EMAIL_TAKEN[] = "このメールアドレスは、ほかのアカ
 const char MSG_WRONG_CURRENT[] = "今のパスワードが正しくありません。";
 const char MSG_NO_CURRENT[] = "今のパスワードを入力してください。";
 const char MSG_CANNOT_PROCESS[] = "ただいま処理できません";
+
+/* form.c: a client address past anon_sessions_peer_hour */
+const char MSG_ANON_THROTTLED_TITLE[] = "しばらくお待ちください";
+const char MSG_ANON_THROTTLED[] =
+    "この端末からの入力が続いたため、しばらく受け付けられません。1時間ほどしてから、もう一度お試しください。入力した内容は保存されていません。";

@@ -65,4 +65,8 @@ extern const char MSG_WRONG_CURRENT[];
 extern const char MSG_NO_CURRENT[];
 extern const char MSG_CANNOT_PROCESS[];
 
+/* form.c: a client address past anon_sessions_peer_hour */
+extern const char MSG_ANON_THROTTLED_TITLE[];
+extern const char MSG_ANON_THROTTLED[];
+
 #endif

@@ -79,6 +79,7 @@ static const struct key keys[] = {
 	I(anon_upload_session_bytes, 1, 1L << 30, "attachment bytes one session without login may keep in its drafts"),
 	I(anon_upload_peer_bytes_hour, 1, 1L << 34, "attachment bytes one client address may send without login in an hour"),
 	I(anon_draft_hours, 1, 720, "hours a draft without login lives untouched"),
+	I(anon_sessions_peer_hour, 1, 1000000, "sessions without login (first saves of a form) one client address may start in an hour"),
 	S(trusted_proxies, "reverse proxies (IPv4 addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the client's address (empty: none)"),
 };
 /* clang-format on */
@@ -142,6 +143,7 @@ void config_defaults(config *c)
 	c->anon_upload_session_bytes = 20L << 20;
 	c->anon_upload_peer_bytes_hour = 100L << 20;
 	c->anon_draft_hours = 48;
+	c->anon_sessions_peer_hour = 200;
 }
 
 static int set_str(config *c, const struct key *k, const char *v, char *err, size_t errlen,
