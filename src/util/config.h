@@ -59,12 +59,9 @@ typedef struct config {
 	/* procedures without login (anonymous drafts and their attachments) */
 	long anon_upload_session_bytes;   /* attachments of one session's open drafts, in all */
 	long anon_upload_peer_bytes_hour; /* attachments from one client address in an hour */
-	long anon_draft_hours;
-	long anon_sessions_peer_hour;
-	    /* sessions without login one address may start an hour */ /* a draft without login
-	                                                                  untouched this long is
-	                                                                  gone */
-	char trusted_proxies[512]; /* proxies whose X-Forwarded-For counts (netaddr.h) */
+	long anon_draft_hours;            /* a draft without login untouched this long is gone */
+	long anon_sessions_peer_hour;     /* sessions without login one address may start an hour */
+	char trusted_proxies[512];        /* proxies whose X-Forwarded-For counts (netaddr.h) */
 } config;
 
 enum config_err { CONFIG_OK = 0, CONFIG_EIO, CONFIG_EJSON, CONFIG_EKEY, CONFIG_EVALUE };
