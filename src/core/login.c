@@ -24,6 +24,31 @@ static enum login_result check_throttles(store *s, const login_rules *rules, con
 	return LOGIN_OK;
 }
 
+/* The attempt counts against the address before the password is hashed, so that attempts
+ * made at once cannot all pass the count together (each one's row is in before its
+ * recount): of any attempts in one window, at most max_failures get past here. A right
+ * password clears the count again. When the row cannot be written, *reserved stays 0 and
+ * the attempt goes on unreserved: a wrong password is then refused because its failure
+ * cannot be counted (login_attempt), a right one still logs in. */
+static enum login_result reserve(store *s, const login_rules *rules, const char *key_a,
+                                 long long now, long long *wait_until, int *reserved)
+{
+	long long n = 0, oldest = 0;
+	*reserved = 0;
+	if (store_throttle_add(s, key_a, now) != STORE_OK)
+		return LOGIN_OK;
+	*reserved = 1;
+	if (store_throttle_count(s, key_a, now - rules->lock_seconds, &n, &oldest) != STORE_OK) {
+		log_error("login: the attempt cannot be counted: %s", store_errmsg(s));
+		return LOGIN_UNAVAILABLE;
+	}
+	if (n > rules->max_failures) {
+		*wait_until = oldest + rules->lock_seconds;
+		return LOGIN_LOCKED;
+	}
+	return LOGIN_OK;
+}
+
 /* 1 when the password is the account's, 0 when not (or the address is unknown), -1 when the
  * store cannot say. The same work whether the address is registered or not. */
 static int password_matches(store *s, const login_rules *rules, const char *email, const char *pw,
@@ -51,23 +76,27 @@ enum login_result login_attempt(store *s, const login_rules *rules, const char *
 	throttle_email_key(key_a, sizeof(key_a), "login", email);
 	snprintf(key_ip, sizeof(key_ip), "ip:%s", peer);
 	enum login_result t = check_throttles(s, rules, key_a, key_ip, now, wait_until);
+	int reserved = 0;
+	if (t == LOGIN_OK)
+		t = reserve(s, rules, key_a, now, wait_until, &reserved);
 	if (t != LOGIN_OK)
 		return t;
 	int good = password_matches(s, rules, email, pw, len, acct);
 	if (good < 0)
 		return LOGIN_UNAVAILABLE;
-	if (!good) {
-		if (store_throttle_add(s, key_a, now) != STORE_OK ||
+	if (!good) { /* the address's row is in already when reserved */
+		if ((!reserved && store_throttle_add(s, key_a, now) != STORE_OK) ||
 		    store_throttle_add(s, key_ip, now) != STORE_OK) {
 			log_error("login: a failure not counted: %s", store_errmsg(s));
 			return LOGIN_UNAVAILABLE;
 		}
 		return LOGIN_BAD;
 	}
-	if (!acct->verified_at)
-		return LOGIN_UNVERIFIED;
-	/* not cleared: the count stays and may wait sooner, which only errs on the safe side */
+	/* the right password: its reserved row and the earlier failures go; if that fails the
+	 * count stays and may wait sooner, which only errs on the safe side */
 	if (store_throttle_clear(s, key_a) != STORE_OK)
 		log_error("login: failures not cleared: %s", store_errmsg(s));
+	if (!acct->verified_at)
+		return LOGIN_UNVERIFIED;
 	return LOGIN_OK;
 }

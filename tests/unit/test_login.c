@@ -10,6 +10,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/login.h"
 #include "core/throttle.h"
@@ -126,6 +128,48 @@ static void test_locked_client(void **state)
 	assert_int_equal(attempt(f->s, EMAIL, "192.0.2.8", PW, NOW + 30, &acct, &wait), LOGIN_OK);
 }
 
+/* Attempts made at once: each is counted before its password is hashed, so of 8 wrong
+ * guesses started together at most max_failures (5) are checked, the others wait; before,
+ * all 8 passed the count while they hashed. A slower hash (16 MiB) widens the window. */
+static void test_concurrent_guesses(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 8 };
+	static const login_rules SLOW = {5, 15 * 60, {1, 16384, 1}};
+	pid_t pids[N];
+	int go[2], status, bad = 0, locked = 0;
+	account_with_pw(f->s, EMAIL);
+	assert_int_equal(pipe(go), 0);
+	for (int i = 0; i < N; i++) {
+		assert_true((pids[i] = fork()) >= 0);
+		if (pids[i] == 0) {
+			char c, peer[32];
+			store_account acct;
+			long long wait = 0;
+			close(go[1]);
+			store *s = second(f);
+			if (read(go[0], &c, 1) != 1)
+				_exit(99);
+			snprintf(peer, sizeof(peer), "192.0.2.%d", 10 + i);
+			_exit(login_attempt(s, &SLOW, EMAIL, peer, "nope", 4, NOW, &acct, &wait));
+		}
+	}
+	close(go[0]);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(write(go[1], "g", 1), 1);
+	close(go[1]);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		bad += WEXITSTATUS(status) == LOGIN_BAD;
+		locked += WEXITSTATUS(status) == LOGIN_LOCKED;
+	}
+	print_message("# %d of %d concurrent wrong guesses checked, %d told to wait\n", bad, N,
+	              locked);
+	assert_true(bad <= 5);
+	assert_int_equal(bad + locked, N);
+}
+
 /* The Done-when of issue 11: a store error while the throttle counts are read refuses the
  * login, with the right password, instead of counting 0 failures and letting it through. */
 static void test_throttle_unreadable_refuses(void **state)
@@ -203,6 +247,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unverified, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_locked_client, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_guesses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_throttle_unreadable_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lookup_error_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_uncounted_failure_refuses, setup, teardown),
