@@ -230,7 +230,7 @@ static void test_walk_intact(void **state)
 {
 	audit_row rows[6];
 	char msg[256];
-	audit_verifier v = walk(rows, 0, -1);
+	audit_verifier v = walk(NULL, 0, -1);
 
 	assert_int_equal(v.count, 0);
 	assert_string_equal(v.head, AUDIT_GENESIS);
