@@ -343,7 +343,9 @@ static int cmd_audit(const config *c, int argc, char **argv)
 	if (v.err != AUDIT_OK) {
 		audit_verify_message(&v, err, sizeof(err));
 		printf("audit log broken: %s\n", err);
-		printf("rows 1 to %lld verify; head hash before the break %s\n", v.last_id, v.head);
+		if (v.count)
+			printf("rows 1 to %lld verify; head hash before the break %s\n", v.last_id,
+			       v.head);
 		return 1;
 	}
 	printf("audit log intact: %lld rows\nhead hash %s\n", v.count, v.head);

@@ -65,14 +65,25 @@ static int action_syntax_ok(const char *a)
 	return n >= 1 && n <= AUDIT_ACTION_MAX && strspn(a, "abcdefghijklmnopqrstuvwxyz_") == n;
 }
 
+/* 0..AUDIT_DETAIL_MAX bytes of UTF-8 without a character no typed text may hold (tab and
+ * newline allowed): a bidirectional override in a log line could make it read otherwise. */
+static int detail_ok(const char *d)
+{
+	size_t n = strnlen(d, AUDIT_DETAIL_MAX + 1), i = 0;
+	if (n > AUDIT_DETAIL_MAX || !utf8_valid(d, n))
+		return 0;
+	while (i < n)
+		if (utf8_is_forbidden(utf8_next(d, n, &i), 1))
+			return 0;
+	return 1;
+}
+
 /* Every field but the id. */
 static int body_ok(const audit_row *r)
 {
-	size_t dlen = strnlen(r->detail, sizeof(r->detail));
 	return !r->damaged && r->at >= 1 && ascii_ok(r->actor, 1, AUDIT_ACTOR_MAX) &&
 	       action_syntax_ok(r->action) && ascii_ok(r->peer, 0, AUDIT_PEER_MAX) &&
-	       (!r->receipt[0] || app_receipt_valid(r->receipt)) && dlen <= AUDIT_DETAIL_MAX &&
-	       utf8_text_ok(r->detail, dlen, "\t\n");
+	       (!r->receipt[0] || app_receipt_valid(r->receipt)) && detail_ok(r->detail);
 }
 
 int audit_fields_ok(const audit_row *r)

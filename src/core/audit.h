@@ -63,7 +63,9 @@ int audit_actor_valid(const char *actor);
 /* 1 when the fields the canonical row holds are within their bounds: id >= 1, at >= 1,
  * actor 1..AUDIT_ACTOR_MAX and peer 0..AUDIT_PEER_MAX bytes of printable ASCII, action a
  * name of [a-z_], receipt "" or app_receipt_valid, detail 0..AUDIT_DETAIL_MAX bytes of UTF-8
- * without control characters but tab and newline, and not damaged. The rule of the
+ * without a character utf8_is_forbidden refuses in a text of several lines (controls but
+ * tab and newline, bidirectional overrides, line separators, the byte-order mark), and not
+ * damaged. The rule of the
  * verification walk, which also reads rows that a later version may have written with
  * actions this one does not know. */
 int audit_fields_ok(const audit_row *r);

@@ -75,12 +75,21 @@ sqlite3 "$db" "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = '
 verify "$db"
 check "one row's detail edited: exit 1" [ "$RC" -eq 1 ]
 check "... naming row 5 and a hash mismatch" has "$OUT" "broken: row 5: hash mismatch"
+check "... and row 4's hash as the head before the break" \
+	has "$OUT" "rows 1 to 4 verify; head hash before the break $(sqlite3 "$T/orig.db" 'SELECT hash FROM audit_log WHERE id = 4')"
 sed "s/^/# /" <<<"$OUT" | head -1
 
 db=$(fresh edit_actor)
 sqlite3 "$db" "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'staff:9' WHERE id = $N"
 verify "$db"
 check "the last row's actor edited: exit 1 naming row $N" said 1 "broken: row $N:"
+
+db=$(fresh first)
+sqlite3 "$db" "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET prev_hash = replace(prev_hash, '0', '1') WHERE id = 1"
+verify "$db"
+check "the first row's prev_hash not 64 zeros: exit 1 naming row 1" \
+	said 1 "broken: row 1: prev_hash is not the previous row's hash (the first row's is 64 zeros)"
+check "... and no row before it said to verify" lacks "$OUT" "verify; head hash"
 
 db=$(fresh delete)
 sqlite3 "$db" "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 7"

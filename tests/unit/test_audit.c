@@ -186,6 +186,9 @@ static void test_bounds(void **state)
 	r = row1();
 	snprintf(r.detail, sizeof(r.detail), "a\rb"); /* controls but tab and newline */
 	assert_false(audit_append_ok(&r));
+	snprintf(r.detail, sizeof(r.detail), "承認\xe2\x80\xae済"); /* U+202E, right-to-left */
+	assert_false(audit_append_ok(&r));
+	assert_false(audit_fields_ok(&r));
 	snprintf(r.detail, sizeof(r.detail), "a\tb\nc");
 	assert_true(audit_append_ok(&r));
 	snprintf(r.detail, sizeof(r.detail), "\xe9\x96"); /* cut UTF-8 */
