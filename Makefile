@@ -25,6 +25,8 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 GEN_MIGR := $(BUILD)/gen/migrations.c
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+# Test-only programs that integration tests drive (tests/tools/*.c): never installed.
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
 PROGS    := $(BUILD)/madoguchi $(if $(wildcard src/signer/main.c),$(BUILD)/madoguchi-sign) \
             $(if $(wildcard src/card/main.c),$(BUILD)/madoguchi-card)
 
@@ -35,7 +37,7 @@ FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_BUILD)/%)
 .SECONDARY:
 .PHONY: all setup run test test-only asan fuzz bench install format clean tests pkgcheck
 all: $(PROGS) $(BUILD)/refdata/VERSION
-tests: $(TESTS)
+tests: $(TESTS) $(TEST_TOOLS)
 
 setup:
 	@scripts/setup.sh
@@ -81,6 +83,9 @@ $(BUILD)/madoguchi-card: $(BUILD)/obj/src/card/main.o $(BUILD)/libmadoguchi.a
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libmadoguchi.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lcmocka
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libmadoguchi.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # libFuzzer targets: clang, with ASan and UBSan. The library's sources are compiled once
 # with -fsanitize=fuzzer-no-link (coverage, no main) into build-fuzz/libmadoguchi.a, which
@@ -146,9 +151,9 @@ install: all
 	-command -v xdg-mime >/dev/null && xdg-mime default madoguchi-sign.desktop x-scheme-handler/madoguchi-sign
 
 format:
-	clang-format -i $(wildcard src/*/*.c src/*/*.h src/*.c tests/unit/*.c tests/unit/*.h fuzz/*.c bench/*.c)
+	clang-format -i $(wildcard src/*/*.c src/*/*.h src/*.c tests/unit/*.c tests/unit/*.h tests/tools/*.c fuzz/*.c bench/*.c)
 
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(wildcard $(FUZZ_BUILD)/obj/fuzz/*.d) $(wildcard $(BUILD)/obj/src/*.d $(BUILD)/obj/src/*/*.d $(BUILD)/obj/tests/unit/*.d $(BUILD)/obj/bench/*.d)
+-include $(LIB_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(wildcard $(FUZZ_BUILD)/obj/fuzz/*.d) $(wildcard $(BUILD)/obj/src/*.d $(BUILD)/obj/src/*/*.d $(BUILD)/obj/tests/unit/*.d $(BUILD)/obj/tests/tools/*.d $(BUILD)/obj/bench/*.d)

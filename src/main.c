@@ -1,7 +1,8 @@
 /* madoguchi: the portal program. `madoguchi [serve]` runs the HTTP server; `madoguchi
  * migrate` applies the database migrations; `madoguchi check` loads everything and exits;
  * `madoguchi export-signature RECEIPT DIR` writes an application's signed content, its
- * signature and the CA certificates for checking it with `openssl cms -verify`. */
+ * signature and the CA certificates for checking it with `openssl cms -verify`; `madoguchi
+ * audit verify` walks the audit log's hash chain. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -47,6 +48,9 @@ static void usage(FILE *f)
 	    "             and the trust anchors (ca.pem) of an application into DIR, for\n"
 	    "             openssl cms -verify -binary -inform DER -content DIR/RECEIPT.json\n"
 	    "               -in DIR/RECEIPT.p7s -CAfile DIR/ca.pem\n"
+	    "  audit verify\n"
+	    "             walk the audit log's hash chain: the row count and the head hash (exit\n"
+	    "             0), or the first broken link by row id (exit 1); docs/audit.md\n"
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE   configuration file (JSON); MADOGUCHI_* variables override it\n"
@@ -305,6 +309,49 @@ out_store:
 	return rc;
 }
 
+static int audit_walk_row(const audit_row *row, void *arg)
+{
+	return audit_verify_row(arg, row) != AUDIT_OK;
+}
+
+/* `madoguchi audit verify`: 0 when the chain is whole, 1 at its first broken link, 2 when
+ * the log could not be read. The head hash is printed so that it can be compared with a copy
+ * kept elsewhere: rows removed from the end leave a shorter chain that is still whole. */
+static int cmd_audit(const config *c, int argc, char **argv)
+{
+	audit_verifier v;
+	store *s = NULL;
+	char err[512];
+	int e;
+
+	if (argc != 1 || strcmp(argv[0], "verify") != 0) {
+		fprintf(stderr, "madoguchi: usage: madoguchi audit verify\n");
+		return 2;
+	}
+	if (store_open(c->database, &s, err, sizeof(err)) != STORE_OK) {
+		fprintf(stderr, "madoguchi: database %s: %s\n", c->database, err);
+		return 2;
+	}
+	audit_verify_init(&v);
+	if ((e = store_audit_walk(s, audit_walk_row, &v)) != STORE_OK) {
+		fprintf(stderr, "madoguchi: audit log: %s: %s\n", store_strerror(e),
+		        store_errmsg(s));
+		store_close(s);
+		return 2;
+	}
+	store_close(s);
+	if (v.err != AUDIT_OK) {
+		audit_verify_message(&v, err, sizeof(err));
+		printf("audit log broken: %s\n", err);
+		if (v.count)
+			printf("rows 1 to %lld verify; head hash before the break %s\n", v.last_id,
+			       v.head);
+		return 1;
+	}
+	printf("audit log intact: %lld rows\nhead hash %s\n", v.count, v.head);
+	return 0;
+}
+
 static int cmd_migrate(app *a)
 {
 	char err[1024];
@@ -411,6 +458,8 @@ static int parse_args(int argc, char **argv, const char **config_path, const cha
 		}
 	}
 	*cmd = optind < argc ? argv[optind] : "serve";
+	if (strcmp(*cmd, "audit") == 0)
+		return -1; /* cmd_audit reads its own arguments */
 	int is_export = strcmp(*cmd, "export-signature") == 0;
 	if (is_export && optind + 3 != argc) {
 		fprintf(stderr, "madoguchi: usage: madoguchi export-signature RECEIPT DIR\n");
@@ -443,6 +492,8 @@ int main(int argc, char **argv)
 		return cmd_migrate(&a);
 	if (strcmp(cmd, "export-signature") == 0)
 		return cmd_export_signature(&a.cfg, argv[optind + 1], argv[optind + 2]);
+	if (strcmp(cmd, "audit") == 0)
+		return cmd_audit(&a.cfg, argc - optind - 1, argv + optind + 1);
 	rc = load_app(&a);
 	if (rc == 0 && strcmp(cmd, "check") == 0)
 		printf("configuration, %zu procedures, templates and static files are fine\n",

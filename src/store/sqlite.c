@@ -83,6 +83,13 @@ enum {
 	ST_ANON_UP_ADD,
 	ST_ANON_UP_BYTES,
 	ST_ANON_UP_PRUNE,
+	ST_AUDIT_HEAD,
+	ST_AUDIT_INSERT,
+	ST_AUDIT_LIST_ALL,
+	ST_AUDIT_LIST_ACTOR,
+	ST_AUDIT_LIST_RECEIPT,
+	ST_AUDIT_LIST_BOTH,
+	ST_AUDIT_PAGE,
 	ST_COUNT
 };
 
@@ -104,6 +111,12 @@ enum {
 #define SIGN_COLS                                                                                  \
 	"id_hash, draft_key, digest, proc_title, created_at, expires_at, coalesce(used_at, 0), "   \
 	"status, content, display, signature, verification"
+/* audit_row_read reads these. */
+#define AUDIT_COLS "id, at, actor, action, receipt, detail, peer, prev_hash, hash"
+/* The console's list with one filter or both: ?1 actor, ?2 receipt, ?3 before, ?4 limit (a
+ * statement per combination, so that each uses its index). */
+#define AUDIT_LIST(where)                                                                          \
+	"SELECT " AUDIT_COLS " FROM audit_log WHERE " where " id < ?3 ORDER BY id DESC LIMIT ?4"
 /* The open draft that attachment changes require. */
 #define DRAFT_IS_OPEN "EXISTS (SELECT 1 FROM drafts WHERE key = ?1 AND receipt IS NULL)"
 
@@ -260,6 +273,16 @@ static const char *const statements[ST_COUNT] = {
 	[ST_ANON_UP_ADD] = "INSERT INTO anon_uploads (peer, at, bytes) VALUES (?1, ?2, ?3)",
 	[ST_ANON_UP_BYTES] = "SELECT coalesce(sum(bytes), 0) FROM anon_uploads WHERE peer = ?1 AND at >= ?2",
 	[ST_ANON_UP_PRUNE] = "DELETE FROM anon_uploads WHERE at < ?1",
+
+	/* Inside BEGIN IMMEDIATE the writers' lock holds the head until the insert commits. */
+	[ST_AUDIT_HEAD] = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+	[ST_AUDIT_INSERT] = "INSERT INTO audit_log (" AUDIT_COLS ")"
+			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_AUDIT_LIST_ALL] = AUDIT_LIST(""),
+	[ST_AUDIT_LIST_ACTOR] = AUDIT_LIST("actor = ?1 AND"),
+	[ST_AUDIT_LIST_RECEIPT] = AUDIT_LIST("receipt = ?2 AND"),
+	[ST_AUDIT_LIST_BOTH] = AUDIT_LIST("actor = ?1 AND receipt = ?2 AND"),
+	[ST_AUDIT_PAGE] = "SELECT " AUDIT_COLS " FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
 };
 /* clang-format on */
 #define SCAN_LIMIT_PARAM 9
@@ -1777,6 +1800,132 @@ static int sq_anon_uploads_prune(void *ctx, long long before, long long *n)
 	return delete_rows(ctx, ST_ANON_UP_PRUNE, NULL, before, n);
 }
 
+/* ---- audit log ---- */
+
+static int sq_audit_head(void *ctx, long long *id, char *hash)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_AUDIT_HEAD, &st);
+
+	*id = 0;
+	hash[0] = '\0';
+	if (rc != STORE_OK)
+		return rc;
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc == STORE_ENOTFOUND ? STORE_OK : rc; /* an empty log */
+	*id = sqlite3_column_int64(st, 0);
+	column_copy(st, 1, hash, AUDIT_HASH_LEN + 1);
+	done(st);
+	return STORE_OK;
+}
+
+static int sq_audit_insert(void *ctx, const audit_row *r)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_AUDIT_INSERT, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_int64(st, 2, r->at);
+	sqlite3_bind_text(st, 3, r->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->action, -1, SQLITE_STATIC);
+	if (r->receipt[0])
+		sqlite3_bind_text(st, 5, r->receipt, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5);
+	sqlite3_bind_text(st, 6, r->detail, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, r->peer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, r->prev_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, r->hash, -1, SQLITE_STATIC);
+	return run(c, st);
+}
+
+/* Text column col into out (outlen bytes) exactly: 0 when it is not text, does not fit, or
+ * holds a NUL byte (out then holds a cut copy). NULL is "" when null_ok. */
+static int audit_text(sqlite3_stmt *st, int col, char *out, size_t outlen, int null_ok)
+{
+	int type = sqlite3_column_type(st, col);
+	size_t len;
+
+	column_copy(st, col, out, outlen);
+	if (type == SQLITE_NULL)
+		return null_ok;
+	len = (size_t)sqlite3_column_bytes(st, col);
+	return type == SQLITE_TEXT && len < outlen && strlen(out) == len;
+}
+
+/* The row of AUDIT_COLS at st's current row; damaged when a value does not fit. */
+static void audit_row_read(sqlite3_stmt *st, audit_row *r)
+{
+	int ok;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->at = sqlite3_column_int64(st, 1);
+	ok = sqlite3_column_type(st, 1) == SQLITE_INTEGER;
+	ok &= audit_text(st, 2, r->actor, sizeof(r->actor), 0);
+	ok &= audit_text(st, 3, r->action, sizeof(r->action), 0);
+	/* An empty receipt is not none: it would hash as none. */
+	ok &= audit_text(st, 4, r->receipt, sizeof(r->receipt), 1) &&
+	      (r->receipt[0] || sqlite3_column_type(st, 4) == SQLITE_NULL);
+	ok &= audit_text(st, 5, r->detail, sizeof(r->detail), 0);
+	ok &= audit_text(st, 6, r->peer, sizeof(r->peer), 0);
+	ok &= audit_text(st, 7, r->prev_hash, sizeof(r->prev_hash), 0);
+	ok &= audit_text(st, 8, r->hash, sizeof(r->hash), 0);
+	r->damaged = !ok;
+}
+
+/* Fill out[0..*n) with the rows of the bound statement st (at most max), then reset it. */
+static int audit_rows(struct sqlite_ctx *c, sqlite3_stmt *st, audit_row *out, size_t max, size_t *n)
+{
+	int rc;
+
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (*n < max)
+			audit_row_read(st, &out[(*n)++]);
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_audit_list(void *ctx, const char *actor, const char *receipt, long long before_id,
+                         audit_row *out, size_t max, size_t *n)
+{
+	static const int which[2][2] = {{ST_AUDIT_LIST_ALL, ST_AUDIT_LIST_RECEIPT},
+	                                {ST_AUDIT_LIST_ACTOR, ST_AUDIT_LIST_BOTH}};
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, which[actor != NULL][receipt != NULL], &st);
+
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	if (actor)
+		sqlite3_bind_text(st, 1, actor, -1, SQLITE_STATIC);
+	if (receipt)
+		sqlite3_bind_text(st, 2, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, before_id);
+	sqlite3_bind_int64(st, 4, limit_of(max));
+	return audit_rows(c, st, out, max, n);
+}
+
+static int sq_audit_page(void *ctx, long long after_id, audit_row *out, size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_AUDIT_PAGE, &st);
+
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int64(st, 2, limit_of(max));
+	return audit_rows(c, st, out, max, n);
+}
+
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 {
 	static const char *const pragmas[][2] = {
@@ -1868,4 +2017,8 @@ const struct store_backend store_sqlite_backend = {
     .anon_upload_add = sq_anon_upload_add,
     .anon_upload_bytes = sq_anon_upload_bytes,
     .anon_uploads_prune = sq_anon_uploads_prune,
+    .audit_head = sq_audit_head,
+    .audit_insert = sq_audit_insert,
+    .audit_list = sq_audit_list,
+    .audit_page = sq_audit_page,
 };

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "core/application.h"
+#include "core/audit.h"
 
 enum store_err {
 	STORE_OK = 0,
@@ -444,5 +445,39 @@ STORE_MUST_USE int store_sign_requests_prune(store *s, long long before, long lo
 STORE_MUST_USE int store_sign_requests_cancel(store *s, const char *draft_key, long long *n);
 /* Frees the malloc'd parts and sets them NULL (signature_len 0); r may be NULL. */
 void store_sign_request_release(store_sign_request *r);
+
+/* ---- Audit log (監査ログ): append-only rows chained by their hashes (core/audit.h, the
+ * rules; docs/audit.md, the format). Nothing but store_audit_append writes it, and nothing
+ * changes or deletes a row. */
+/* Appends row: the caller fills at, actor, action, receipt ("" for none), detail and peer
+ * as audit_append_ok requires (else STORE_EINPUT, nothing written); the store reads the
+ * head (the row of the highest id) and inserts id = head + 1 (1 for the first row) with
+ * prev_hash = the head's hash (AUDIT_GENESIS for the first) and hash as audit_seal makes it,
+ * in the caller's transaction or one of its own, under the writers' lock, so that two
+ * appends (from any connection or process) never take the same head. On success row->id,
+ * prev_hash and hash are set; otherwise they are left as they were. An append made inside
+ * the caller's transaction goes with it: a rollback removes it (and the chain stays whole,
+ * as the next append reads the head again). */
+STORE_MUST_USE int store_audit_append(store *s, audit_row *row);
+/* The console's filters: actor and receipt (NULL: any), the rows with id < before_id
+ * (0: from the newest). */
+typedef struct store_audit_filter {
+	const char *actor;
+	const char *receipt;
+	long long before_id;
+} store_audit_filter;
+/* Up to max rows matching f (NULL: every row), newest first; the next page is the rows
+ * before the last one's id (keyset paging, no OFFSET). STORE_EINPUT for an actor longer than
+ * AUDIT_ACTOR_MAX, a receipt not app_receipt_valid or a negative before_id. */
+STORE_MUST_USE int store_audit_list(store *s, const store_audit_filter *f, audit_row *out,
+                                    size_t max, size_t *n);
+/* Called with each row; non-zero stops the walk. */
+typedef int (*store_audit_cb)(const audit_row *row, void *arg);
+/* Every row in id order (a page of STORE_AUDIT_PAGE rows in memory at a time, read one
+ * statement per page outside any transaction, so that appends are not held up by a long
+ * walk; rows appended meanwhile are walked too). STORE_OK when every row was given to cb or
+ * cb stopped the walk. Rows whose stored values do not fit audit_row come with damaged set. */
+#define STORE_AUDIT_PAGE 64
+STORE_MUST_USE int store_audit_walk(store *s, store_audit_cb cb, void *arg);
 
 #endif

@@ -231,6 +231,22 @@ struct store_backend {
 	int (*anon_upload_add)(void *ctx, const char *peer, long long now, long long bytes);
 	int (*anon_upload_bytes)(void *ctx, const char *peer, long long since, long long *bytes);
 	int (*anon_uploads_prune)(void *ctx, long long before, long long *n);
+
+	/* Audit log. In a transaction: the row of the highest id (*id 0 and hash "" when the
+	 * log is empty), held until the transaction ends against another appender (SQLite:
+	 * the writers' lock of BEGIN IMMEDIATE; PostgreSQL: LOCK TABLE audit_log IN SHARE ROW
+	 * EXCLUSIVE MODE first, since "ORDER BY id DESC LIMIT 1 FOR UPDATE" would, after
+	 * waiting for another appender, lock and return the old head again under READ
+	 * COMMITTED; the primary key on id and the UNIQUE prev_hash refuse a second row on the
+	 * same head in any case). hash has AUDIT_HASH_LEN + 1 bytes. */
+	int (*audit_head)(void *ctx, long long *id, char *hash);
+	/* Every field of r set and checked. */
+	int (*audit_insert)(void *ctx, const audit_row *r);
+	/* actor, receipt NULL for any; before_id >= 1; max >= 1; newest first. */
+	int (*audit_list)(void *ctx, const char *actor, const char *receipt, long long before_id,
+	                  audit_row *out, size_t max, size_t *n);
+	/* Up to max (>= 1) rows with id > after_id, in id order. */
+	int (*audit_page)(void *ctx, long long after_id, audit_row *out, size_t max, size_t *n);
 };
 
 struct store {

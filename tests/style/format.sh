@@ -6,8 +6,8 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 command -v clang-format > /dev/null || { not_ok "clang-format is installed"; tap_end; exit 1; }
-files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'fuzz/*.c' 'bench/*.c' 2> /dev/null)
-[ -n "$files" ] || files=$(ls src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h fuzz/*.c bench/*.c 2> /dev/null)
+files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/tools/*.c' 'fuzz/*.c' 'bench/*.c' 2> /dev/null)
+[ -n "$files" ] || files=$(ls src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/tools/*.c fuzz/*.c bench/*.c 2> /dev/null)
 bad=0 n=0
 for f in $files; do
 	n=$((n + 1))

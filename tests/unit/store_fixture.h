@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* An argon2id string as stored (never checked by the store). */
@@ -72,6 +73,37 @@ static __attribute__((unused)) store *second(const struct fixture *f)
 	if (store_open(f->path, &s, err, sizeof(err)) != STORE_OK)
 		fail_msg("second connection: %s", err);
 	return s;
+}
+
+/* Runs child(i, go_fd, arg) for i in 0..n-1 (n <= 8), each in a process of its own, and lets
+ * them go at once: each child reads one byte of go_fd before its contended part. Fails the
+ * test unless every child exited 0 (what child returned 0). Several portal processes on one
+ * database file, as the store must serve them. */
+static __attribute__((unused)) void fork_children(int n, int (*child)(int i, int go_fd, void *arg),
+                                                  void *arg)
+{
+	pid_t pids[8];
+	int go[2], i, status;
+
+	assert_true(n >= 1 && n <= 8);
+	assert_int_equal(pipe(go), 0);
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			close(go[1]);
+			_exit(child(i, go[0], arg) == 0 ? 0 : 1);
+		}
+	}
+	close(go[0]);
+	for (i = 0; i < n; i++)
+		assert_int_equal(write(go[1], "g", 1), 1);
+	close(go[1]);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
 }
 
 /* A deterministic SHA-256 hex (or token hash): 64 lower-case hex digits made from n. */

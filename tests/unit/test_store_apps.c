@@ -869,6 +869,18 @@ static int child_submits(const char *path, int i, long long acct, int per, int g
 	return rc;
 }
 
+struct submitters {
+	const char *path;
+	const long long *acct;
+	int per;
+};
+
+static int child_submits_of(int i, int go_fd, void *arg)
+{
+	const struct submitters *w = arg;
+	return child_submits(w->path, i, w->acct[i], w->per, go_fd);
+}
+
 static void test_receipt_two_processes(void **state)
 {
 	struct fixture *f = *state;
@@ -876,33 +888,16 @@ static void test_receipt_two_processes(void **state)
 	static store_application list[NPROC * PER + 1];
 	static int who[NPROC * PER + 1];
 	long long acct[NPROC];
-	pid_t pids[NPROC];
 	size_t n = 0, total = 0;
-	int i, k, status, go[2], turns = 0;
+	int i, k, turns = 0;
 
 	for (i = 0; i < NPROC; i++) {
 		char email[64];
 		snprintf(email, sizeof(email), "proc%d@example.jp", i);
 		acct[i] = new_account(f->s, email);
 	}
-	assert_int_equal(pipe(go), 0);
-	for (i = 0; i < NPROC; i++) {
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0) {
-			close(go[1]);
-			_exit(child_submits(f->path, i, acct[i], PER, go[0]) == STORE_OK ? 0 : 1);
-		}
-	}
-	close(go[0]);
-	for (i = 0; i < NPROC; i++)
-		assert_int_equal(write(go[1], "g", 1), 1);
-	close(go[1]);
-	for (i = 0; i < NPROC; i++) {
-		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-		assert_true(WIFEXITED(status));
-		assert_int_equal(WEXITSTATUS(status), 0);
-	}
+	struct submitters who_submits = {f->path, acct, PER};
+	fork_children(NPROC, child_submits_of, &who_submits);
 	memset(who, 0, sizeof(who));
 	for (i = 0; i < NPROC; i++) {
 		assert_int_equal(
