@@ -6,9 +6,8 @@
 #include "core/throttle.h"
 #include "util/log.h"
 
-/* The failures of the address and of the client are counted before any hashing. */
-static enum login_result check_throttles(store *s, const login_rules *rules, const char *key_a,
-                                         const char *key_ip, long long now, long long *wait_until)
+enum login_result login_throttles(store *s, const login_rules *rules, const char *key_a,
+                                  const char *key_ip, long long now, long long *wait_until)
 {
 	long long oldest_a = 0, oldest_i = 0, since = now - rules->lock_seconds;
 	int ua = throttle_room(s, key_a, since, rules->max_failures, &oldest_a);
@@ -43,6 +42,16 @@ static int password_matches(store *s, const login_rules *rules, const char *emai
 	return 0;
 }
 
+enum login_result login_failed(store *s, const char *key_a, const char *key_ip, long long now)
+{
+	if (store_throttle_add(s, key_a, now) != STORE_OK ||
+	    store_throttle_add(s, key_ip, now) != STORE_OK) {
+		log_error("login: a failure not counted: %s", store_errmsg(s));
+		return LOGIN_UNAVAILABLE;
+	}
+	return LOGIN_BAD;
+}
+
 enum login_result login_attempt(store *s, const login_rules *rules, const char *email,
                                 const char *peer, const char *pw, size_t len, long long now,
                                 store_account *acct, long long *wait_until)
@@ -50,20 +59,14 @@ enum login_result login_attempt(store *s, const login_rules *rules, const char *
 	char key_a[STORE_THROTTLE_KEY_MAX + 1], key_ip[STORE_THROTTLE_KEY_MAX + 1];
 	throttle_email_key(key_a, sizeof(key_a), "login", email);
 	snprintf(key_ip, sizeof(key_ip), "ip:%s", peer);
-	enum login_result t = check_throttles(s, rules, key_a, key_ip, now, wait_until);
+	enum login_result t = login_throttles(s, rules, key_a, key_ip, now, wait_until);
 	if (t != LOGIN_OK)
 		return t;
 	int good = password_matches(s, rules, email, pw, len, acct);
 	if (good < 0)
 		return LOGIN_UNAVAILABLE;
-	if (!good) {
-		if (store_throttle_add(s, key_a, now) != STORE_OK ||
-		    store_throttle_add(s, key_ip, now) != STORE_OK) {
-			log_error("login: a failure not counted: %s", store_errmsg(s));
-			return LOGIN_UNAVAILABLE;
-		}
-		return LOGIN_BAD;
-	}
+	if (!good)
+		return login_failed(s, key_a, key_ip, now);
 	if (!acct->verified_at)
 		return LOGIN_UNVERIFIED;
 	/* not cleared: the count stays and may wait sooner, which only errs on the safe side */
