@@ -64,5 +64,14 @@ extern const char MSG_EMAIL_TAKEN[];
 extern const char MSG_WRONG_CURRENT[];
 extern const char MSG_NO_CURRENT[];
 extern const char MSG_CANNOT_PROCESS[];
+/* staff_login.c, staff_enrol.c (the staff console) */
+extern const char MSG_STAFF_LOGIN_ERROR[];
+extern const char MSG_STAFF_CODE_HINT[];
+extern const char MSG_STAFF_HOME_NEXT[];
+extern const char MSG_STAFF_ENROL_BAD_LINK[];
+extern const char MSG_STAFF_PW_MISMATCH[];
+extern const char MSG_STAFF_ENROL_CODE_HINT[];
+extern const char MSG_STAFF_CODE_WRONG[];
+extern const char MSG_STAFF_RECOVERY_LEAD[];
 
 #endif

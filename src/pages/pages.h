@@ -37,6 +37,16 @@ void page_mypage_withdraw_post(req *r);
 /* sign.c */
 void page_api_sign(req *r);
 void page_api_sign_post(req *r);
+/* the staff console: staff_login.c (login, logout, the home page), staff_enrol.c (the
+ * enrolment of a staff member's password and second factor) */
+void page_staff_home(req *r);
+void page_staff_login(req *r);
+void page_staff_login_post(req *r);
+void page_staff_logout(req *r);
+void page_staff_enrol(req *r);
+void page_staff_enrol_post(req *r);
+void page_staff_enrol_confirm(req *r);
+
 /* the account screens: login.c, register.c, password.c, settings.c (account.c holds what
  * they share, account_int.h) */
 void page_login(req *r);
