@@ -103,6 +103,21 @@ check "the staff cookie on /mypage gets the residents' login ($code)" [ "$code" 
 code=$(get /account "$T/staffjar")
 check "... and on /account ($code)" [ "$code" = 303 ] && grep -qi '^location: /login' "$T/h"
 
+# Staff sessions end after 30 minutes without a request and 10 hours after login.
+sql "update staff_sessions set last_seen = strftime('%s','now') - 29*60"
+code=$(get /staff)
+check "a staff session idle 29 minutes still opens /staff ($code)" grep -q '窓口 太郎さん' "$T/page.html"
+for _ in $(seq 1 50); do # the touch that request queued, before the clock is moved again
+	[ "$(sql "select last_seen > strftime('%s','now') - 60 from staff_sessions")" = 1 ] && break
+	sleep 0.1
+done
+sql "update staff_sessions set last_seen = strftime('%s','now') - 31*60"
+code=$(get /staff)
+check "... idle 31 minutes it has ended: the login page ($code)" grep -q 'action="/staff/login"' "$T/page.html" && ! grep -q '窓口 太郎さん' "$T/page.html"
+sql "update staff_sessions set last_seen = strftime('%s','now'), created_at = strftime('%s','now') - 10*3600 - 60"
+code=$(get /staff)
+check "... and so it has 10 hours after login, however busy ($code)" grep -q 'action="/staff/login"' "$T/page.html"
+
 # A resident's cookie on /staff gets the staff login page.
 R="$T/resident"
 curl -s -c "$R" -b "$R" -o "$T/page.html" "$U/login"; RC=$(csrf_of "$T/page.html")
@@ -120,6 +135,15 @@ check "five wrong codes are refused ($code)" [ "$code" = 200 ]
 right=$(totp KRUGKIDROVUWG2ZAMJZG653OEBTG66BA)
 code=$(post /staff/login --data-urlencode "csrf=$C" --data-urlencode 'email=shinsa@city.example.jp' --data-urlencode 'password=madoguchi-staff-2026' --data-urlencode "code=$right")
 check "the sixth attempt is throttled, even with the right code ($code)" [ "$code" = 429 ] && grep -q '時.*分' "$T/page.html"
+
+# Development mode's demo administrator logs in with its printed secret; it has no procedure.
+A="$T/admin"
+curl -s -c "$A" -b "$A" -o "$T/page.html" "$U/staff/login"; AC=$(csrf_of "$T/page.html")
+code=$(curl -s -c "$A" -b "$A" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$AC" --data-urlencode 'email=admin@city.example.jp' --data-urlencode 'password=madoguchi-staff-2026' --data-urlencode "code=$(totp JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP)" "$U/staff/login")
+check "the demo administrator logs in ($code)" [ "$code" = 303 ]
+code=$(get /staff "$A")
+check "... an administrator without a procedure ($code)" grep -q 'あなたは管理者です' "$T/page.html" && grep -q '担当の手続は、まだ割り当てられていません' "$T/page.html"
+check "the demo reviewer reviews the volunteer procedure" [ "$(sql "select p.proc_id || ':' || p.role from staff_procedure_roles p join staff s on s.id = p.staff_id where s.email_key = 'shinsa@city.example.jp'")" = "kaigo-volunteer-point:reviewer" ]
 
 # An expired enrolment link is refused.
 out=$(staff_add --email late@city.example.jp --name '遅刻 一郎')
