@@ -102,6 +102,7 @@ enum {
 	ST_STAFF_SESS_GET,
 	ST_STAFF_SESS_TOUCH,
 	ST_STAFF_SESS_DELETE,
+	ST_STAFF_SESS_EXPIRE,
 	ST_COUNT
 };
 
@@ -311,6 +312,7 @@ static const char *const statements[ST_COUNT] = {
 	[ST_STAFF_SESS_GET] = "SELECT id_hash, staff_id, csrf, created_at, last_seen FROM staff_sessions WHERE id_hash = ?1",
 	[ST_STAFF_SESS_TOUCH] = "UPDATE staff_sessions SET last_seen = ?2 WHERE id_hash = ?1",
 	[ST_STAFF_SESS_DELETE] = "DELETE FROM staff_sessions WHERE id_hash = ?1",
+	[ST_STAFF_SESS_EXPIRE] = "DELETE FROM staff_sessions WHERE last_seen < ?1 OR created_at < ?2",
 };
 /* clang-format on */
 #define SCAN_LIMIT_PARAM 9
@@ -1005,16 +1007,11 @@ static int sq_sessions_delete_for_account(void *ctx, long long account_id, const
 	return run(c, st);
 }
 
+static int run_int2(struct sqlite_ctx *c, int which, long long a, long long b, int one_row);
+
 static int sq_sessions_expire(void *ctx, long long idle_before, long long created_before)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, ST_SESS_EXPIRE, &st);
-	if (rc != STORE_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, idle_before);
-	sqlite3_bind_int64(st, 2, created_before);
-	return run(c, st);
+	return run_int2(ctx, ST_SESS_EXPIRE, idle_before, created_before, 0);
 }
 
 static int sq_throttle_add(void *ctx, const char *key, long long now)
@@ -2094,6 +2091,11 @@ static int sq_staff_session_delete(void *ctx, const char *id_hash)
 	return run_text1(ctx, ST_STAFF_SESS_DELETE, id_hash, 1);
 }
 
+static int sq_staff_sessions_expire(void *ctx, long long idle_before, long long created_before)
+{
+	return run_int2(ctx, ST_STAFF_SESS_EXPIRE, idle_before, created_before, 0);
+}
+
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 {
 	static const char *const pragmas[][2] = {
@@ -2203,4 +2205,5 @@ const struct store_backend store_sqlite_backend = {
     .staff_session_get = sq_staff_session_get,
     .staff_session_touch = sq_staff_session_touch,
     .staff_session_delete = sq_staff_session_delete,
+    .staff_sessions_expire = sq_staff_sessions_expire,
 };

@@ -522,5 +522,8 @@ STORE_MUST_USE int store_staff_session_create(store *s, const store_session *ses
 STORE_MUST_USE int store_staff_session_get(store *s, const char *id_hash, store_session *out);
 STORE_MUST_USE int store_staff_session_touch(store *s, const char *id_hash, long long now);
 STORE_MUST_USE int store_staff_session_delete(store *s, const char *id_hash);
+/* Deletes staff sessions whose last_seen < idle_before or created_at < created_before. */
+STORE_MUST_USE int store_staff_sessions_expire(store *s, long long idle_before,
+                                               long long created_before);
 
 #endif

@@ -263,6 +263,7 @@ struct store_backend {
 	int (*staff_session_get)(void *ctx, const char *id_hash, store_session *out);
 	int (*staff_session_touch)(void *ctx, const char *id_hash, long long now);
 	int (*staff_session_delete)(void *ctx, const char *id_hash);
+	int (*staff_sessions_expire)(void *ctx, long long idle_before, long long created_before);
 };
 
 struct store {

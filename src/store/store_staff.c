@@ -189,6 +189,13 @@ int store_staff_session_touch(store *s, const char *id_hash, long long now)
 	return s->be->staff_session_touch(s->ctx, id_hash, now);
 }
 
+int store_staff_sessions_expire(store *s, long long idle_before, long long created_before)
+{
+	if (!STORE_READY(s))
+		return STORE_EINPUT;
+	return s->be->staff_sessions_expire(s->ctx, idle_before, created_before);
+}
+
 int store_staff_session_delete(store *s, const char *id_hash)
 {
 	if (!STORE_READY(s) || !store_hash_ok(id_hash))

@@ -209,6 +209,25 @@ static void test_staff_sessions(void **state)
 	assert_int_equal(out.last_seen, NOW + 60);
 	assert_int_equal(store_staff_session_delete(f->s, sess.id_hash), STORE_OK);
 	assert_int_equal(store_staff_session_delete(f->s, sess.id_hash), STORE_ENOTFOUND);
+	/* expiry: idle since before NOW + 100, or created before NOW - 1 */
+	hash_of(3, sess.id_hash);
+	sess.account_id = id;
+	sess.created_at = NOW;
+	sess.last_seen = NOW + 200;
+	assert_int_equal(store_staff_session_create(f->s, &sess), STORE_OK);
+	hash_of(4, sess.id_hash);
+	sess.last_seen = NOW + 50;
+	assert_int_equal(store_staff_session_create(f->s, &sess), STORE_OK);
+	assert_int_equal(store_staff_sessions_expire(f->s, NOW + 100, NOW - 1), STORE_OK);
+	assert_int_equal(store_staff_session_get(f->s, sess.id_hash, &out), STORE_ENOTFOUND);
+	hash_of(3, sess.id_hash);
+	assert_int_equal(store_staff_session_get(f->s, sess.id_hash, &out), STORE_OK);
+	assert_int_equal(store_staff_sessions_expire(f->s, 0, NOW + 1), STORE_OK);
+	assert_int_equal(store_staff_session_get(f->s, sess.id_hash, &out), STORE_ENOTFOUND);
+	/* the residents' expiry leaves staff sessions alone, and the other way round */
+	hash_of(2, sess.id_hash);
+	assert_int_equal(store_staff_sessions_expire(f->s, NOW + 1000, NOW + 1000), STORE_OK);
+	assert_int_equal(store_session_get(f->s, sess.id_hash, &out), STORE_OK);
 	/* every staff session has a staff member */
 	sess.account_id = 0;
 	assert_int_equal(store_staff_session_create(f->s, &sess), STORE_EINPUT);
