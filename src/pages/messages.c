@@ -103,6 +103,8 @@ const char MSG_STAFF_HOME_NEXT[] =
     "申請の一覧（受付箱）は、まだありません。次の段階で作ります。この画面では、まだ申請を見ることはできません。";
 const char MSG_STAFF_ENROL_BAD_LINK[] =
     "登録用のリンクの有効期限（24時間）が切れたか、すでに使われています。管理者に新しいリンクを頼んでください。";
+const char MSG_STAFF_BAD_LINK_TITLE[] = "登録用のリンクが使えません";
+const char MSG_STAFF_QR_LABEL[] = "認証アプリに読み取らせる二次元コード（QRコード）";
 const char MSG_STAFF_PW_MISMATCH[] = "確認のため、同じパスワードをもう一度入力してください。";
 const char MSG_STAFF_ENROL_CODE_HINT[] =
     "認証アプリに登録したあと、アプリに表示されている6桁の数字を入力してください。";

@@ -73,5 +73,7 @@ extern const char MSG_STAFF_PW_MISMATCH[];
 extern const char MSG_STAFF_ENROL_CODE_HINT[];
 extern const char MSG_STAFF_CODE_WRONG[];
 extern const char MSG_STAFF_RECOVERY_LEAD[];
+extern const char MSG_STAFF_BAD_LINK_TITLE[];
+extern const char MSG_STAFF_QR_LABEL[];
 
 #endif

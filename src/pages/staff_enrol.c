@@ -18,8 +18,8 @@
 
 static void render_enrol_bad(req *r)
 {
-	json_t *ctx = staff_ctx(r, "登録用のリンクが使えません", NULL, "");
-	json_object_set_new(ctx, "heading", json_string("登録用のリンクが使えません"));
+	json_t *ctx = staff_ctx(r, MSG_STAFF_BAD_LINK_TITLE, NULL, "");
+	json_object_set_new(ctx, "heading", json_string(MSG_STAFF_BAD_LINK_TITLE));
 	json_object_set_new(ctx, "paragraphs", json_pack("[s]", MSG_STAFF_ENROL_BAD_LINK));
 	resp_page(r, 400, "message", ctx);
 }
@@ -89,7 +89,7 @@ static void render_enrol_totp(req *r, const char *token, const char *email, cons
 	json_object_set_new(ctx, "secret", json_string(secret));
 	buf svg;
 	buf_init(&svg, 256 << 10);
-	if (qr_svg(uri, "認証アプリに読み取らせる二次元コード（QRコード）", 240, &svg) == QR_OK)
+	if (qr_svg(uri, MSG_STAFF_QR_LABEL, 240, &svg) == QR_OK)
 		json_object_set_new(ctx, "qr_svg", json_stringn(svg.data, svg.len));
 	buf_release(&svg);
 	json_object_set_new(ctx, "fields",

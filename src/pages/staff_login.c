@@ -153,6 +153,12 @@ static void work_staff_login(store *s, const app *a, job *j)
 		j->msg = MSG_STAFF_LOGIN_ERROR;
 		return;
 	}
+	/* the staff session before this login ends: a new id at every login */
+	if (j->sess.account_id) {
+		int e = store_staff_session_delete(s, j->sess.id_hash);
+		if (e != STORE_OK && e != STORE_ENOTFOUND)
+			log_error("staff login: the old session stays: %s", store_errmsg(s));
+	}
 	if (staff_session_create(s, st.id, now, j->cookie, &j->new_sess) == 0)
 		j->ok = 1;
 	else
@@ -191,8 +197,12 @@ void page_staff_login_post(req *r)
 		return;
 	}
 	job *j = acct_job_new(r, work_staff_login, done_staff_login);
-	if (j)
+	if (j) {
 		snprintf(j->email, sizeof(j->email), "%s", email);
+		/* never the resident's session: only a staff session is ended by this login
+		 * (none leaves j->sess zeroed) */
+		staff_session_load(r, &j->sess);
+	}
 	if (j && copy_secret(&j->pw2, &j->pw2_len, &f, "code") < 0) {
 		acct_job_free(j);
 		j = NULL;

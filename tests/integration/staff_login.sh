@@ -24,6 +24,7 @@ get() { curl -s -b "${2:-$J}" -c "${2:-$J}" -D "$T/h" -o "$T/page.html" -w '%{ht
 post() { local path=$1; shift; curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$@" "$U$path"; }
 staff_add() { MADOGUCHI_DATABASE="sqlite:$DB" MADOGUCHI_BASE_URL="$U" "$TEST_BUILD/madoguchi" staff add "$@"; }
 totp() { oathtool --totp -b "$@"; }
+none_of() { ! "$@"; } # check takes one command: a negated one through this
 
 # staff add prints a one-time link; nothing else was made of it.
 out=$(staff_add --email Kakari@City.Example.JP --name '窓口 太郎' --role admin)
@@ -40,68 +41,96 @@ check "... and no resident account has the address" [ "$(sql "select count(*) fr
 code=$(get "/staff/enrol?token=${token%?}x")
 check "a wrong enrolment token gets 400 ($code)" [ "$code" = 400 ]
 code=$(get "/staff/enrol?token=$token"); C=$(csrf_of "$T/page.html")
-check "enrolment page ($code) names the staff member and has a token" [ "$code" = 200 ] && grep -q '窓口 太郎' "$T/page.html" && [ -n "$C" ]
+check "the enrolment page opens ($code)" [ "$code" = 200 ]
+check "... it names the staff member" grep -q '窓口 太郎' "$T/page.html"
+check "... it carries a CSRF token" [ -n "$C" ]
 code=$(post /staff/enrol --data-urlencode "token=$token" --data-urlencode "password=$STAFF_PW" --data-urlencode "password2=$STAFF_PW")
 check "enrolment POST without CSRF token gets 403 ($code)" [ "$code" = 403 ]
 code=$(post /staff/enrol --data-urlencode "csrf=$C" --data-urlencode "token=$token" --data-urlencode "password=$STAFF_PW" --data-urlencode "password2=other")
-check "two different passwords get 400 with a message ($code)" [ "$code" = 400 ] && grep -q '同じパスワードをもう一度' "$T/page.html"
+check "two different passwords get 400 with a message ($code)" [ "$code" = 400 ]
+check "... with the message to type the same password" grep -q '同じパスワードをもう一度' "$T/page.html"
 code=$(post /staff/enrol --data-urlencode "csrf=$C" --data-urlencode "token=$token" --data-urlencode "password=short" --data-urlencode "password2=short")
-check "a password under the residents' rules is refused ($code)" [ "$code" = 400 ] && grep -q 'error-summary\|error-message' "$T/page.html"
+check "a password under the residents' rules is refused ($code)" [ "$code" = 400 ]
+check "... with an error message" grep -q 'error-summary\|error-message' "$T/page.html"
 check "... and nothing was stored" [ "$(sql "select pw_hash from staff where email_key='kakari@city.example.jp'")" = "" ]
 code=$(post /staff/enrol --data-urlencode "csrf=$C" --data-urlencode "token=$token" --data-urlencode "password=$STAFF_PW" --data-urlencode "password2=$STAFF_PW")
 secret=$(grep -o 'otpauth://totp/[^"<]*' "$T/page.html" | head -1 | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
-check "the password accepted ($code): the otpauth URI and a QR code" [ "$code" = 200 ] && [ ${#secret} = 32 ] && grep -q '<svg' "$T/page.html"
+check "the password is accepted ($code)" [ "$code" = 200 ]
+check "... the secret in the URI has 32 base32 characters" [ ${#secret} = 32 ]
+check "... the QR code is an SVG image" grep -q '<svg' "$T/page.html"
 check "... the secret also as text" grep -q "<code>$secret</code>" "$T/page.html"
 check "... the URI says SHA1, 6 digits, 30 s" grep -q 'algorithm=SHA1&amp;digits=6&amp;period=30' "$T/page.html"
 check "... the stored secret is the one shown" [ "$(sql "select totp_secret from staff where email_key='kakari@city.example.jp'")" = "$secret" ]
 wrong=$(printf '%06d' $(( (10#$(totp "$secret") + 1) % 1000000 )))
 code=$(post /staff/enrol/confirm --data-urlencode "csrf=$C" --data-urlencode "token=$token" --data-urlencode "code=$wrong")
-check "a wrong first code is refused ($code)" [ "$code" = 400 ] && grep -q '確認コードが正しくありません' "$T/page.html"
+check "a wrong first code is refused ($code)" [ "$code" = 400 ]
+check "... with its message" grep -q '確認コードが正しくありません' "$T/page.html"
 check "... not enrolled" [ "$(sql "select enrolled_at is null from staff where email_key='kakari@city.example.jp'")" = 1 ]
 code=$(post /staff/enrol/confirm --data-urlencode "token=$token" --data-urlencode "code=$(totp "$secret")")
 check "the confirmation without CSRF token gets 403 ($code)" [ "$code" = 403 ]
 code=$(post /staff/enrol/confirm --data-urlencode "csrf=$C" --data-urlencode "token=$token" --data-urlencode "code=$(totp "$secret")")
 grep -o '<code>[a-z2-7]\{5\}-[a-z2-7]\{5\}</code>' "$T/page.html" | sed 's/<[^>]*>//g' > "$T/codes"
-check "the first code enrols ($code) and shows 10 recovery codes" [ "$code" = 200 ] && [ "$(sort -u "$T/codes" | wc -l)" = 10 ]
-check "... 10 stored, hashed" [ "$(sql "select count(*) from staff_recovery_codes where length(code_hash)=64")" = 10 ] && [ "$(sql "select count(*) from staff_recovery_codes where code_hash='$(head -1 "$T/codes")'")" = 0 ]
+check "the first code enrols ($code) and shows 10 recovery codes" [ "$code" = 200 ]
+check "... 10 different codes" [ "$(sort -u "$T/codes" | wc -l)" = 10 ]
+check "... 10 stored, hashed" [ "$(sql "select count(*) from staff_recovery_codes where length(code_hash)=64")" = 10 ]
+check "... none stored as typed" [ "$(sql "select count(*) from staff_recovery_codes where code_hash='$(head -1 "$T/codes")'")" = 0 ]
 check "... enrolled" [ "$(sql "select enrolled_at is not null from staff where email_key='kakari@city.example.jp'")" = 1 ]
 code=$(get "/staff/enrol?token=$token")
 check "the enrolment link works once ($code)" [ "$code" = 400 ]
 
 # Login: password and TOTP code.
 code=$(get /staff/login); C=$(csrf_of "$T/page.html")
-check "login page ($code) asks for e-mail, password and code" grep -q 'name="code"' "$T/page.html" && grep -q 'for="code"' "$T/page.html"
+check "login page ($code) asks for e-mail, password and code" grep -q 'name="code"' "$T/page.html"
+check "... the code field has its label" grep -q 'for="code"' "$T/page.html"
 next=$(totp -N "now + 30 seconds" "$secret") # the step after the one enrolment used
 code=$(post /staff/login --data-urlencode 'email=kakari@city.example.jp' --data-urlencode "password=$STAFF_PW" --data-urlencode "code=$next")
 check "login without CSRF token gets 403 ($code)" [ "$code" = 403 ]
 code=$(post /staff/login --data-urlencode "csrf=$C" --data-urlencode 'email=kakari@city.example.jp' --data-urlencode "password=$STAFF_PW" --data-urlencode "code=$next")
-check "login with password and code ($code) goes to /staff" [ "$code" = 303 ] && grep -qi '^location: /staff' "$T/h"
+check "login with password and code ($code) goes to /staff" [ "$code" = 303 ]
+check "... to /staff" grep -qi '^location: /staff' "$T/h"
 check "... the staff cookie: HttpOnly, SameSite=Strict" grep -qi '^set-cookie: madoguchi_staff=[A-Za-z0-9_-]\{43\}; Path=/; HttpOnly; SameSite=Strict' "$T/h"
 code=$(get /staff)
-check "/staff ($code) says who is logged in and that the inbox is not there yet" [ "$code" = 200 ] && grep -q '窓口 太郎さん' "$T/page.html" && grep -q 'まだありません' "$T/page.html"
+check "/staff ($code) says who is logged in and that the inbox is not there yet" [ "$code" = 200 ]
+check "... the staff member's name" grep -q '窓口 太郎さん' "$T/page.html"
+check "... the inbox: not there yet" grep -q 'まだありません' "$T/page.html"
 SC=$(csrf_of "$T/page.html")
 code=$(post /staff/logout --data "x=1")
 check "logout without CSRF token gets 403 ($code)" [ "$code" = 403 ]
 code=$(post /staff/logout --data-urlencode "csrf=$SC")
-check "logout ($code) ends the session" [ "$code" = 303 ] && [ "$(sql 'select count(*) from staff_sessions')" = 0 ]
+check "logout ($code) ends the session" [ "$code" = 303 ]
+check "... no staff session left" [ "$(sql 'select count(*) from staff_sessions')" = 0 ]
 code=$(get /staff)
 check "... /staff is the login page again" grep -q 'action="/staff/login"' "$T/page.html"
 code=$(post /staff/login --data-urlencode "csrf=$C" --data-urlencode 'email=kakari@city.example.jp' --data-urlencode "password=$STAFF_PW" --data-urlencode "code=$next")
-check "the same code a second time is refused ($code)" [ "$code" = 200 ] && grep -q '確認コードのいずれかが正しくありません' "$T/page.html" && [ "$(sql 'select count(*) from staff_sessions')" = 0 ]
+check "the same code a second time is refused ($code)" [ "$code" = 200 ]
+check "... with the one message for every mistake" grep -q '確認コードのいずれかが正しくありません' "$T/page.html"
+check "... and no session was made" [ "$(sql 'select count(*) from staff_sessions')" = 0 ]
 
 # A recovery code works once.
 rc1=$(head -1 "$T/codes")
 code=$(post /staff/login --data-urlencode "csrf=$C" --data-urlencode 'email=kakari@city.example.jp' --data-urlencode "password=$STAFF_PW" --data-urlencode "code=$rc1")
-check "a recovery code logs in ($code)" [ "$code" = 303 ] && [ "$(sql 'select count(*) from staff_recovery_codes where used_at is not null')" = 1 ]
+check "a recovery code logs in ($code)" [ "$code" = 303 ]
+check "... the code is marked used" [ "$(sql 'select count(*) from staff_recovery_codes where used_at is not null')" = 1 ]
 code=$(post /staff/login --data-urlencode "csrf=$C" --data-urlencode 'email=kakari@city.example.jp' --data-urlencode "password=$STAFF_PW" --data-urlencode "code=$rc1")
-check "... once ($code)" [ "$code" = 200 ] && grep -q '確認コードのいずれかが正しくありません' "$T/page.html"
+check "... once ($code)" [ "$code" = 200 ]
+check "... with the one message" grep -q '確認コードのいずれかが正しくありません' "$T/page.html"
+
+old=$(awk '$6 == "madoguchi_staff" {print $7}' "$J")
+code=$(post /staff/login --data-urlencode "csrf=$C" --data-urlencode 'email=kakari@city.example.jp' --data-urlencode "password=$STAFF_PW" --data-urlencode "code=$(sed -n 2p "$T/codes")")
+new=$(awk '$6 == "madoguchi_staff" {print $7}' "$J")
+check "a login while logged in gives a new session id and ends the old one ($code)" [ "$code" = 303 ]
+check "... there was a session before" [ -n "$old" ]
+check "... the id is new" [ "$new" != "$old" ]
+check "... the old one has gone" [ "$(sql 'select count(*) from staff_sessions')" = 1 ]
 
 # The staff cookie gives nothing on resident pages.
 grep 'madoguchi_staff' "$J" > "$T/staffjar"
 code=$(get /mypage "$T/staffjar")
-check "the staff cookie on /mypage gets the residents' login ($code)" [ "$code" = 303 ] && grep -qi '^location: /login' "$T/h"
+check "the staff cookie on /mypage gets the residents' login ($code)" [ "$code" = 303 ]
+check "... to the residents' login" grep -qi '^location: /login' "$T/h"
 code=$(get /account "$T/staffjar")
-check "... and on /account ($code)" [ "$code" = 303 ] && grep -qi '^location: /login' "$T/h"
+check "... and on /account ($code)" [ "$code" = 303 ]
+check "... to the residents' login" grep -qi '^location: /login' "$T/h"
 
 # Staff sessions end after 30 minutes without a request and 10 hours after login.
 sql "update staff_sessions set last_seen = strftime('%s','now') - 29*60"
@@ -113,7 +142,8 @@ for _ in $(seq 1 50); do # the touch that request queued, before the clock is mo
 done
 sql "update staff_sessions set last_seen = strftime('%s','now') - 31*60"
 code=$(get /staff)
-check "... idle 31 minutes it has ended: the login page ($code)" grep -q 'action="/staff/login"' "$T/page.html" && ! grep -q '窓口 太郎さん' "$T/page.html"
+check "... idle 31 minutes it has ended: the login page ($code)" grep -q 'action="/staff/login"' "$T/page.html"
+check "... the name is not shown" none_of grep -q '窓口 太郎さん' "$T/page.html"
 sql "update staff_sessions set last_seen = strftime('%s','now'), created_at = strftime('%s','now') - 10*3600 - 60"
 code=$(get /staff)
 check "... and so it has 10 hours after login, however busy ($code)" grep -q 'action="/staff/login"' "$T/page.html"
@@ -124,7 +154,9 @@ curl -s -c "$R" -b "$R" -o "$T/page.html" "$U/login"; RC=$(csrf_of "$T/page.html
 code=$(curl -s -c "$R" -b "$R" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$RC" --data-urlencode 'email=demo@example.jp' --data-urlencode 'password=madoguchi-demo-2026' "$U/login")
 check "the demo resident logs in ($code)" [ "$code" = 303 ]
 code=$(get /staff "$R")
-check "a resident's cookie on /staff gets the staff login page ($code)" [ "$code" = 200 ] && grep -q 'action="/staff/login"' "$T/page.html" && ! grep -q 'staff/logout' "$T/page.html"
+check "a resident's cookie on /staff gets the staff login page ($code)" [ "$code" = 200 ]
+check "... the staff login form" grep -q 'action="/staff/login"' "$T/page.html"
+check "... no staff logout (no staff session)" none_of grep -q 'staff/logout' "$T/page.html"
 
 # Wrong codes are throttled: the demo reviewer of development mode, five wrong, the sixth waits.
 for i in 1 2 3 4 5; do
@@ -134,7 +166,8 @@ done
 check "five wrong codes are refused ($code)" [ "$code" = 200 ]
 right=$(totp KRUGKIDROVUWG2ZAMJZG653OEBTG66BA)
 code=$(post /staff/login --data-urlencode "csrf=$C" --data-urlencode 'email=shinsa@city.example.jp' --data-urlencode 'password=madoguchi-staff-2026' --data-urlencode "code=$right")
-check "the sixth attempt is throttled, even with the right code ($code)" [ "$code" = 429 ] && grep -q '時.*分' "$T/page.html"
+check "the sixth attempt is throttled, even with the right code ($code)" [ "$code" = 429 ]
+check "... the page says until when" grep -q '時.*分' "$T/page.html"
 
 # Development mode's demo administrator logs in with its printed secret; it has no procedure.
 A="$T/admin"
@@ -142,7 +175,8 @@ curl -s -c "$A" -b "$A" -o "$T/page.html" "$U/staff/login"; AC=$(csrf_of "$T/pag
 code=$(curl -s -c "$A" -b "$A" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$AC" --data-urlencode 'email=admin@city.example.jp' --data-urlencode 'password=madoguchi-staff-2026' --data-urlencode "code=$(totp JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP)" "$U/staff/login")
 check "the demo administrator logs in ($code)" [ "$code" = 303 ]
 code=$(get /staff "$A")
-check "... an administrator without a procedure ($code)" grep -q 'あなたは管理者です' "$T/page.html" && grep -q '担当の手続は、まだ割り当てられていません' "$T/page.html"
+check "... an administrator without a procedure ($code)" grep -q 'あなたは管理者です' "$T/page.html"
+check "... no procedure assigned" grep -q '担当の手続は、まだ割り当てられていません' "$T/page.html"
 check "the demo reviewer reviews the volunteer procedure" [ "$(sql "select p.proc_id || ':' || p.role from staff_procedure_roles p join staff s on s.id = p.staff_id where s.email_key = 'shinsa@city.example.jp'")" = "kaigo-volunteer-point:reviewer" ]
 
 # An expired enrolment link is refused.
@@ -150,7 +184,8 @@ out=$(staff_add --email late@city.example.jp --name '遅刻 一郎')
 t2=$(grep -o 'token=[A-Za-z0-9_-]*' <<<"$out"); t2=${t2#token=}
 sql "update staff_enrol_tokens set expires_at = strftime('%s','now') - 1 where staff_id = (select id from staff where email_key='late@city.example.jp')"
 code=$(get "/staff/enrol?token=$t2")
-check "an expired enrolment link gets 400 ($code)" [ "$code" = 400 ] && grep -q '有効期限' "$T/page.html"
+check "an expired enrolment link gets 400 ($code)" [ "$code" = 400 ]
+check "... saying that it expired or was used" grep -q '有効期限' "$T/page.html"
 
 stop_portal; rc=$?
 check "the portal stops cleanly ($rc)" [ "$rc" = 0 ]
