@@ -73,7 +73,7 @@ static void render_enrol_password(req *r, const char *token, const store_staff *
 
 /* The page that shows the secret (QR code and text) and asks for the first code. */
 static void render_enrol_totp(req *r, const char *token, const char *email, const char *secret,
-                              const char *err)
+                              const char *err, int status)
 {
 	char pre[TOKEN_LEN + 1], uri[600], issuer[300];
 	if (staff_pre_token(r, pre) < 0)
@@ -97,7 +97,7 @@ static void render_enrol_totp(req *r, const char *token, const char *email, cons
 	                              acct_field("code", "確認コード", "text", "", NULL,
 	                                         "one-time-code", MSG_STAFF_ENROL_CODE_HINT)));
 	acct_set_error(ctx, "code", err);
-	resp_page(r, err ? 400 : 200, "staff_enrol_totp", ctx);
+	resp_page(r, status, "staff_enrol_totp", ctx);
 }
 
 void page_staff_enrol(req *r)
@@ -145,12 +145,16 @@ static void work_enrol_password(store *s, const app *a, job *j)
 
 static void done_enrol_step(req *r, job *j)
 {
+	char msg[400];
 	if (j->msg == MSG_STAFF_ENROL_BAD_LINK)
 		render_enrol_bad(r);
-	else if (!j->ok && j->msg != MSG_STAFF_CODE_WRONG)
+	else if (j->msg == ACCT_THROTTLED) {
+		locked_message(r->a, j->wait_until, msg, sizeof(msg));
+		render_enrol_totp(r, j->token, j->account_email, j->totp_secret, msg, 429);
+	} else if (!j->ok && j->msg != MSG_STAFF_CODE_WRONG)
 		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 	else if (!j->ok)
-		render_enrol_totp(r, j->token, j->account_email, j->totp_secret, j->msg);
+		render_enrol_totp(r, j->token, j->account_email, j->totp_secret, j->msg, 400);
 	else if (j->recovery[0][0]) {
 		json_t *ctx = staff_ctx(r, "職員の登録が完了しました", NULL, "");
 		json_t *codes = json_array();
@@ -160,7 +164,7 @@ static void done_enrol_step(req *r, job *j)
 		json_object_set_new(ctx, "lead", json_string(MSG_STAFF_RECOVERY_LEAD));
 		resp_page(r, 200, "staff_enrol_done", ctx);
 	} else
-		render_enrol_totp(r, j->token, j->account_email, j->totp_secret, NULL);
+		render_enrol_totp(r, j->token, j->account_email, j->totp_secret, NULL, 200);
 }
 
 void page_staff_enrol_post(req *r)
@@ -188,6 +192,29 @@ void page_staff_enrol_post(req *r)
 	form_release(&f);
 }
 
+/* 1 when the first code is right (its step recorded), else 0 with j->msg: wrong codes are
+ * counted and throttled as logins are, per staff member and per client address. */
+static int first_code_ok(store *s, const app *a, job *j, const store_staff *st, long long now)
+{
+	char key[64], key_ip[STORE_THROTTLE_KEY_MAX + 1];
+	login_rules rules = login_rules_of(a);
+	snprintf(key, sizeof(key), "staff-enrol:%lld", st->id);
+	snprintf(key_ip, sizeof(key_ip), "ip:%s", j->peer);
+	enum login_result t = login_throttles(s, &rules, key, key_ip, now, &j->wait_until);
+	if (t != LOGIN_OK) {
+		j->msg = t == LOGIN_LOCKED ? ACCT_THROTTLED : MSG_TRY_LATER;
+		return 0;
+	}
+	int m = strlen(j->pw) == TOTP_DIGITS && st->totp_secret[0]
+	            ? staff_second_factor(s, st, j->pw, now)
+	            : 0;
+	if (m == 1)
+		return 1;
+	j->msg = m < 0 || login_failed(s, key, key_ip, now) != LOGIN_BAD ? MSG_TRY_LATER
+	                                                                 : MSG_STAFF_CODE_WRONG;
+	return 0;
+}
+
 /* The first code confirms the secret; then the token is used up, the staff member enrolled
  * and the recovery codes made, in one transaction. */
 static void work_enrol_confirm(store *s, const app *a, job *j)
@@ -199,13 +226,8 @@ static void work_enrol_confirm(store *s, const app *a, job *j)
 		return;
 	snprintf(j->account_email, sizeof(j->account_email), "%s", st.email);
 	snprintf(j->totp_secret, sizeof(j->totp_secret), "%s", st.totp_secret);
-	int m = strlen(j->pw) == TOTP_DIGITS && st.totp_secret[0]
-	            ? staff_second_factor(s, &st, j->pw, now)
-	            : 0;
-	if (m <= 0) {
-		j->msg = m == 0 ? MSG_STAFF_CODE_WRONG : MSG_TRY_LATER;
+	if (!first_code_ok(s, a, j, &st, now))
 		return;
-	}
 	token_sha256_hex(j->token, TOKEN_LEN, hash);
 	int e = store_begin(s);
 	if (e == STORE_OK)

@@ -179,6 +179,20 @@ check "... an administrator without a procedure ($code)" grep -q 'あなたは�
 check "... no procedure assigned" grep -q '担当の手続は、まだ割り当てられていません' "$T/page.html"
 check "the demo reviewer reviews the volunteer procedure" [ "$(sql "select p.proc_id || ':' || p.role from staff_procedure_roles p join staff s on s.id = p.staff_id where s.email_key = 'shinsa@city.example.jp'")" = "kaigo-volunteer-point:reviewer" ]
 
+# Wrong first codes of an enrolment are throttled too: five refused, the sixth waits.
+out=$(staff_add --email brute@city.example.jp --name '試行 次郎')
+t3=$(grep -o 'token=[A-Za-z0-9_-]*' <<<"$out"); t3=${t3#token=}
+code=$(post /staff/enrol --data-urlencode "csrf=$C" --data-urlencode "token=$t3" --data-urlencode "password=$STAFF_PW" --data-urlencode "password2=$STAFF_PW")
+s3=$(grep -o 'otpauth://totp/[^"<]*' "$T/page.html" | head -1 | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
+for i in 1 2 3 4 5; do
+	code=$(post /staff/enrol/confirm --data-urlencode "csrf=$C" --data-urlencode "token=$t3" --data-urlencode 'code=000000')
+	[ "$code" = 400 ] || break
+done
+check "five wrong first codes are refused ($code)" [ "$code" = 400 ]
+code=$(post /staff/enrol/confirm --data-urlencode "csrf=$C" --data-urlencode "token=$t3" --data-urlencode "code=$(totp "$s3")")
+check "the sixth waits, even the right code ($code)" [ "$code" = 429 ]
+check "... not enrolled" [ "$(sql "select enrolled_at is null from staff where email_key='brute@city.example.jp'")" = 1 ]
+
 # An expired enrolment link is refused.
 out=$(staff_add --email late@city.example.jp --name '遅刻 一郎')
 t2=$(grep -o 'token=[A-Za-z0-9_-]*' <<<"$out"); t2=${t2#token=}
