@@ -4,7 +4,8 @@
  * the application form, its drafts and attachments, the postal lookup; confirm.c: the confirmation,
  * the signature poll, the submission and completion; mypage.c: my page, an application's detail,
  * the withdrawal; apply_common.c: what those three share; sign.c: sign requests and the signing
- * app's API; devmail.c: /dev/mail). pages_routes() (routes.c) is the route table the server
+ * app's API; devmail.c: /dev/mail; staff_login.c, staff_enrol.c: the staff console's login,
+ * home page and enrolment). pages_routes() (routes.c) is the route table the server
  * dispatches on. The declarations are grouped by the file that defines them. */
 #ifndef MADOGUCHI_PAGES_H
 #define MADOGUCHI_PAGES_H
