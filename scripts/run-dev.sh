@@ -65,6 +65,11 @@ cat <<EOF
 
   Madoguchi at http://localhost:8080
   demo resident:   demo@example.jp / madoguchi-demo-2026
+  staff console:   http://localhost:8080/staff/login, password madoguchi-staff-2026 for both:
+    administrator  admin@city.example.jp   TOTP secret JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+    reviewer of kaigo-volunteer-point
+                   shinsa@city.example.jp  TOTP secret KRUGKIDROVUWG2ZAMJZG653OEBTG66BA
+                   (a code: oathtool --totp -b SECRET, or the secret in an authenticator app)
   mails:           http://localhost:8080/dev/mail
 EOF
 if [ ${#signing_env[@]} -gt 0 ]; then

@@ -19,6 +19,7 @@
 
 #include "core/account.h"
 #include "core/procedure.h"
+#include "core/staff.h"
 #include "core/refdata.h"
 #include "mail/mailer.h"
 #include "http/http.h"
@@ -51,6 +52,9 @@ static void usage(FILE *f)
 	    "  audit verify\n"
 	    "             walk the audit log's hash chain: the row count and the head hash (exit\n"
 	    "             0), or the first broken link by row id (exit 1); docs/audit.md\n"
+	    "  staff add --email E --name N [--role admin]\n"
+	    "             create a staff member (an administrator with --role admin) and print\n"
+	    "             a one-time enrolment link, valid 24 hours\n"
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE   configuration file (JSON); MADOGUCHI_* variables override it\n"
@@ -98,6 +102,55 @@ static void ensure_demo_account(store *s, const app *a)
 		log_info("created the demo resident account");
 }
 
+/* Development mode: an administrator and a reviewer of the volunteer procedure, enrolled
+ * with fixed TOTP secrets (printed at start, for oathtool or an authenticator app), so that
+ * a newcomer can log in to /staff at once. Never outside dev_mode. */
+#define DEMO_STAFF_PASSWORD "madoguchi-staff-2026"
+#define DEMO_ADMIN_EMAIL "admin@city.example.jp"
+#define DEMO_ADMIN_SECRET "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+#define DEMO_REVIEWER_EMAIL "shinsa@city.example.jp"
+#define DEMO_REVIEWER_SECRET "KRUGKIDROVUWG2ZAMJZG653OEBTG66BA"
+#define DEMO_REVIEWER_PROC "kaigo-volunteer-point"
+
+static void ensure_demo_staff(store *s, const app *a, const char *email, const char *name,
+                              const char *secret, const char *proc)
+{
+	store_staff st;
+	int e = store_staff_by_email(s, email, &st);
+	if (e != STORE_ENOTFOUND) {
+		if (e != STORE_OK)
+			log_error("demo staff: %s", store_errmsg(s));
+		return;
+	}
+	pw_params pp = {(unsigned)a->cfg.argon2_t_cost, (unsigned)a->cfg.argon2_m_cost_kib,
+	                (unsigned)a->cfg.argon2_parallelism};
+	char hash[STORE_HASH_MAX + 1];
+	long long id = 0, now = (long long)time(NULL);
+	if (password_hash(&pp, DEMO_STAFF_PASSWORD, strlen(DEMO_STAFF_PASSWORD), hash,
+	                  sizeof(hash)) < 0 ||
+	    store_staff_create(s, email, name, proc == NULL, now, &id) != STORE_OK ||
+	    store_staff_set_credentials(s, id, hash, secret) != STORE_OK ||
+	    store_staff_set_enrolled(s, id, now) != STORE_OK ||
+	    (proc && store_staff_role_set(s, id, proc, "reviewer") != STORE_OK))
+		log_error("demo staff %s: %s", email, store_errmsg(s));
+	else
+		log_info("created the demo staff member %s", email);
+}
+
+static void ensure_demo_data(store *s, const app *a)
+{
+	ensure_demo_account(s, a);
+	ensure_demo_staff(s, a, DEMO_ADMIN_EMAIL, "管理 太郎", DEMO_ADMIN_SECRET, NULL);
+	ensure_demo_staff(s, a, DEMO_REVIEWER_EMAIL, "審査 花子", DEMO_REVIEWER_SECRET,
+	                  DEMO_REVIEWER_PROC);
+	log_info("development mode: demo resident %s, password %s; mails at %s/dev/mail",
+	         DEMO_EMAIL, DEMO_PASSWORD, a->cfg.base_url);
+	log_info("development mode: demo staff at %s/staff/login, password %s: administrator %s "
+	         "(TOTP secret %s), reviewer of %s %s (TOTP secret %s)",
+	         a->cfg.base_url, DEMO_STAFF_PASSWORD, DEMO_ADMIN_EMAIL, DEMO_ADMIN_SECRET,
+	         DEMO_REVIEWER_PROC, DEMO_REVIEWER_EMAIL, DEMO_REVIEWER_SECRET);
+}
+
 static int prepare_store(const app *a, int migrate, char *err, size_t errlen)
 {
 	store *s = NULL;
@@ -130,11 +183,8 @@ static int prepare_store(const app *a, int migrate, char *err, size_t errlen)
 		         version, latest);
 		goto out;
 	}
-	if (a->cfg.dev_mode && !migrate) {
-		ensure_demo_account(s, a);
-		log_info("development mode: demo resident %s, password %s; mails at %s/dev/mail",
-		         DEMO_EMAIL, DEMO_PASSWORD, a->cfg.base_url);
-	}
+	if (a->cfg.dev_mode && !migrate)
+		ensure_demo_data(s, a);
 	if (a->procs) {
 		store_proc_doc *docs = calloc(a->procs->n + 1, sizeof(*docs));
 		if (!docs)
@@ -352,6 +402,66 @@ static int cmd_audit(const config *c, int argc, char **argv)
 	return 0;
 }
 
+/* The options of `staff add`. */
+struct staff_opts {
+	const char *email, *name, *role;
+};
+
+/* `madoguchi staff add`: the first administrator (and any staff member until the console
+ * can add them) from the command line; prints the enrolment link, the only copy of the
+ * token. */
+static int cmd_staff_add(const config *c, const struct staff_opts *o)
+{
+	char email[ACCOUNT_EMAIL_MAX + 1], token[TOKEN_LEN + 1], err[512];
+	const char *msg = NULL;
+	store *s = NULL;
+	long long id = 0;
+
+	if (account_check_email(o->email, strlen(o->email), email, sizeof(email), &msg) < 0) {
+		fprintf(stderr, "madoguchi: staff add: --email %s: %s\n", o->email, msg);
+		return 2;
+	}
+	if (!*o->name || strlen(o->name) > STORE_STAFF_NAME_MAX ||
+	    !text_is_clean(o->name, strlen(o->name), 0)) {
+		fprintf(stderr,
+		        "madoguchi: staff add: --name must be 1 to %d bytes of UTF-8 "
+		        "without control characters\n",
+		        STORE_STAFF_NAME_MAX);
+		return 2;
+	}
+	if (store_open(c->database, &s, err, sizeof(err)) != STORE_OK) {
+		fprintf(stderr, "madoguchi: database %s: %s\n", c->database, err);
+		return 1;
+	}
+	int e = staff_invite(s, email, o->name, o->role != NULL, (long long)time(NULL), token, &id);
+	if (e != STORE_OK)
+		fprintf(stderr, "madoguchi: staff add: %s\n",
+		        e == STORE_ECONFLICT ? "a staff member with this address exists already"
+		                             : store_errmsg(s));
+	else
+		printf("staff member %lld (%s%s) created; enrolment link, valid 24 hours, "
+		       "usable once:\n%s/staff/enrol?token=%s\n",
+		       id, email, o->role ? ", administrator" : "", c->base_url, token);
+	store_close(s);
+	return e == STORE_OK ? 0 : 1;
+}
+
+/* The arguments of `staff add` are complete and mean something; else a message and 2. */
+static int staff_args_ok(const struct staff_opts *o)
+{
+	if (!o->email || !o->name) {
+		fprintf(stderr, "madoguchi: usage: madoguchi staff add --email E --name N "
+		                "[--role admin]\n");
+		return 0;
+	}
+	if (o->role && strcmp(o->role, "admin") != 0) {
+		fprintf(stderr, "madoguchi: staff add: --role takes only admin (the roles per "
+		                "procedure come with the console)\n");
+		return 0;
+	}
+	return 1;
+}
+
 static int cmd_migrate(app *a)
 {
 	char err[1024];
@@ -431,13 +541,43 @@ out:
 	return rc;
 }
 
+/* The command's words after the options are as many as it takes; else 2 after a message. */
+static int check_command(int argc, char **argv, const char *cmd, const struct staff_opts *so)
+{
+	int is_export = strcmp(cmd, "export-signature") == 0;
+	int is_staff = strcmp(cmd, "staff") == 0;
+	int given = so->email || so->name || so->role;
+	if (is_export && optind + 3 != argc) {
+		fprintf(stderr, "madoguchi: usage: madoguchi export-signature RECEIPT DIR\n");
+		return 2;
+	}
+	if (is_staff && (optind + 2 != argc || strcmp(argv[optind + 1], "add") != 0)) {
+		fprintf(stderr, "madoguchi: usage: madoguchi staff add --email E --name N "
+		                "[--role admin]\n");
+		return 2;
+	}
+	if (is_staff && !staff_args_ok(so))
+		return 2;
+	if ((!is_export && !is_staff && optind + 1 < argc) || (given && !is_staff) ||
+	    (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "check") && !is_export &&
+	     !is_staff)) {
+		fprintf(stderr, "madoguchi: unknown command \"%s\" (see madoguchi --help)\n", cmd);
+		return 2;
+	}
+	return -1;
+}
+
 /* The options; *cmd the command. -1 to go on, else the exit status (help, version, usage). */
-static int parse_args(int argc, char **argv, const char **config_path, const char **cmd)
+static int parse_args(int argc, char **argv, const char **config_path, const char **cmd,
+                      struct staff_opts *so)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
+	    {"email", required_argument, NULL, 'e'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"role", required_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -445,6 +585,15 @@ static int parse_args(int argc, char **argv, const char **config_path, const cha
 		switch (c) {
 		case 'c':
 			*config_path = optarg;
+			break;
+		case 'e':
+			so->email = optarg;
+			break;
+		case 'n':
+			so->name = optarg;
+			break;
+		case 'r':
+			so->role = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -460,24 +609,14 @@ static int parse_args(int argc, char **argv, const char **config_path, const cha
 	*cmd = optind < argc ? argv[optind] : "serve";
 	if (strcmp(*cmd, "audit") == 0)
 		return -1; /* cmd_audit reads its own arguments */
-	int is_export = strcmp(*cmd, "export-signature") == 0;
-	if (is_export && optind + 3 != argc) {
-		fprintf(stderr, "madoguchi: usage: madoguchi export-signature RECEIPT DIR\n");
-		return 2;
-	}
-	if ((!is_export && optind + 1 < argc) ||
-	    (strcmp(*cmd, "serve") && strcmp(*cmd, "migrate") && strcmp(*cmd, "check") &&
-	     !is_export)) {
-		fprintf(stderr, "madoguchi: unknown command \"%s\" (see madoguchi --help)\n", *cmd);
-		return 2;
-	}
-	return -1;
+	return check_command(argc, argv, *cmd, so);
 }
 
 int main(int argc, char **argv)
 {
 	const char *config_path = NULL, *cmd = NULL;
-	int rc = parse_args(argc, argv, &config_path, &cmd);
+	struct staff_opts so = {NULL, NULL, NULL};
+	int rc = parse_args(argc, argv, &config_path, &cmd, &so);
 	if (rc >= 0)
 		return rc;
 	app a;
@@ -492,6 +631,8 @@ int main(int argc, char **argv)
 		return cmd_migrate(&a);
 	if (strcmp(cmd, "export-signature") == 0)
 		return cmd_export_signature(&a.cfg, argv[optind + 1], argv[optind + 2]);
+	if (strcmp(cmd, "staff") == 0)
+		return cmd_staff_add(&a.cfg, &so);
 	if (strcmp(cmd, "audit") == 0)
 		return cmd_audit(&a.cfg, argc - optind - 1, argv + optind + 1);
 	rc = load_app(&a);

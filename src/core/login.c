@@ -6,9 +6,9 @@
 #include "core/throttle.h"
 #include "util/log.h"
 
-/* The failures of the address and of the client are counted before any hashing. */
-static enum login_result check_throttles(store *s, const login_rules *rules, const char *key_a,
-                                         const char *key_ip, long long now, long long *wait_until)
+/* The counts before anything is written: an address or client already over its limit waits. */
+static enum login_result check_counts(store *s, const login_rules *rules, const char *key_a,
+                                      const char *key_ip, long long now, long long *wait_until)
 {
 	long long oldest_a = 0, oldest_i = 0, since = now - rules->lock_seconds;
 	int ua = throttle_room(s, key_a, since, rules->max_failures, &oldest_a);
@@ -49,6 +49,15 @@ static enum login_result reserve(store *s, const login_rules *rules, const char 
 	return LOGIN_OK;
 }
 
+enum login_result login_throttles(store *s, const login_rules *rules, const char *key_a,
+                                  const char *key_ip, long long now, long long *wait_until,
+                                  int *reserved)
+{
+	*reserved = 0;
+	enum login_result t = check_counts(s, rules, key_a, key_ip, now, wait_until);
+	return t == LOGIN_OK ? reserve(s, rules, key_a, now, wait_until, reserved) : t;
+}
+
 /* 1 when the password is the account's, 0 when not (or the address is unknown), -1 when the
  * store cannot say. The same work whether the address is registered or not. */
 static int password_matches(store *s, const login_rules *rules, const char *email, const char *pw,
@@ -68,6 +77,18 @@ static int password_matches(store *s, const login_rules *rules, const char *emai
 	return 0;
 }
 
+enum login_result login_failed(store *s, const char *key_a, const char *key_ip, long long now,
+                               int reserved)
+{
+	/* the address's row is in already when the attempt was reserved */
+	if ((!reserved && store_throttle_add(s, key_a, now) != STORE_OK) ||
+	    store_throttle_add(s, key_ip, now) != STORE_OK) {
+		log_error("login: a failure not counted: %s", store_errmsg(s));
+		return LOGIN_UNAVAILABLE;
+	}
+	return LOGIN_BAD;
+}
+
 enum login_result login_attempt(store *s, const login_rules *rules, const char *email,
                                 const char *peer, const char *pw, size_t len, long long now,
                                 store_account *acct, long long *wait_until)
@@ -75,23 +96,15 @@ enum login_result login_attempt(store *s, const login_rules *rules, const char *
 	char key_a[STORE_THROTTLE_KEY_MAX + 1], key_ip[STORE_THROTTLE_KEY_MAX + 1];
 	throttle_email_key(key_a, sizeof(key_a), "login", email);
 	snprintf(key_ip, sizeof(key_ip), "ip:%s", peer);
-	enum login_result t = check_throttles(s, rules, key_a, key_ip, now, wait_until);
 	int reserved = 0;
-	if (t == LOGIN_OK)
-		t = reserve(s, rules, key_a, now, wait_until, &reserved);
+	enum login_result t = login_throttles(s, rules, key_a, key_ip, now, wait_until, &reserved);
 	if (t != LOGIN_OK)
 		return t;
 	int good = password_matches(s, rules, email, pw, len, acct);
 	if (good < 0)
 		return LOGIN_UNAVAILABLE;
-	if (!good) { /* the address's row is in already when reserved */
-		if ((!reserved && store_throttle_add(s, key_a, now) != STORE_OK) ||
-		    store_throttle_add(s, key_ip, now) != STORE_OK) {
-			log_error("login: a failure not counted: %s", store_errmsg(s));
-			return LOGIN_UNAVAILABLE;
-		}
-		return LOGIN_BAD;
-	}
+	if (!good)
+		return login_failed(s, key_a, key_ip, now, reserved);
 	/* the right password: its reserved row and the earlier failures go; if that fails the
 	 * count stays and may wait sooner, which only errs on the safe side */
 	if (store_throttle_clear(s, key_a) != STORE_OK)

@@ -28,6 +28,10 @@ static void housekeep_work(store *s, const app *a, void *arg)
 	     store_sessions_expire(s, now - c->session_idle_minutes * 60,
 	                           now - c->session_absolute_hours * 3600),
 	     "sessions");
+	step(s,
+	     store_staff_sessions_expire(s, now - c->staff_session_idle_minutes * 60,
+	                                 now - c->staff_session_absolute_hours * 3600),
+	     "staff sessions");
 	step(s, store_throttle_prune(s, now - 86400), "throttle");
 	step(s, store_sign_requests_prune(s, now - 86400, &requests), "sign requests");
 	step(s, store_drafts_prune_anonymous(s, now - c->anon_draft_hours * 3600LL, &drafts),

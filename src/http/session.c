@@ -17,6 +17,8 @@
 #define COOKIE_SECURE "__Host-madoguchi_sid"
 #define COOKIE_PRE_PLAIN "madoguchi_pre"
 #define COOKIE_PRE_SECURE "__Host-madoguchi_pre"
+#define COOKIE_STAFF_PLAIN "madoguchi_staff"
+#define COOKIE_STAFF_SECURE "__Host-staff"
 #define B64URL "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 static const char *cookie_name(const app *a)
@@ -91,8 +93,10 @@ void session_load(req *r)
 	}
 }
 
-int session_create(struct store *s, long long account_id, long long now, char *cookie,
-                   req_session *o)
+/* A new row for id by create (the residents' or the staff's table), the cookie's value and
+ * the request's copy. */
+static int new_session(struct store *s, long long id, long long now, char *cookie, req_session *o,
+                       int (*create)(struct store *, const store_session *))
 {
 	store_session row;
 	memset(&row, 0, sizeof(row));
@@ -100,30 +104,41 @@ int session_create(struct store *s, long long account_id, long long now, char *c
 	if (token_new(cookie) < 0 || token_new(csrf) < 0)
 		return -1;
 	token_sha256_hex(cookie, TOKEN_LEN, row.id_hash);
-	row.account_id = account_id;
+	row.account_id = id;
 	snprintf(row.csrf, sizeof(row.csrf), "%s", csrf);
 	row.created_at = row.last_seen = now;
-	if (store_session_create(s, &row) != STORE_OK)
+	if (create(s, &row) != STORE_OK)
 		return -1;
 	memcpy(o->id_hash, row.id_hash, sizeof(o->id_hash));
-	o->account_id = account_id;
+	o->account_id = id;
 	snprintf(o->csrf, sizeof(o->csrf), "%s", row.csrf);
 	o->created_at = o->last_seen = now;
 	return 0;
 }
 
-static void set_named_cookie(req *r, const char *name, const char *value)
+int session_create(struct store *s, long long account_id, long long now, char *cookie,
+                   req_session *o)
+{
+	return new_session(s, account_id, now, cookie, o, store_session_create);
+}
+
+static void set_cookie_as(req *r, const char *name, const char *value, const char *samesite)
 {
 	char c[256];
 	const char *secure = r->a->cfg.https ? "; Secure" : "";
 	if (value)
-		snprintf(c, sizeof(c), "%s=%s; Path=/; HttpOnly; SameSite=Lax%s", name, value,
-		         secure);
+		snprintf(c, sizeof(c), "%s=%s; Path=/; HttpOnly; SameSite=%s%s", name, value,
+		         samesite, secure);
 	else
-		snprintf(c, sizeof(c), "%s=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0%s", name,
-		         secure);
+		snprintf(c, sizeof(c), "%s=; Path=/; HttpOnly; SameSite=%s; Max-Age=0%s", name,
+		         samesite, secure);
 	free(r->set_cookie);
 	r->set_cookie = strdup(c);
+}
+
+static void set_named_cookie(req *r, const char *name, const char *value)
+{
+	set_cookie_as(r, name, value, "Lax");
 }
 
 void session_set_cookie(req *r, const char *value)
@@ -231,4 +246,73 @@ const char *req_peer(const req *r)
 	    evhttp_find_header(evhttp_request_get_input_headers(r->ev), "X-Forwarded-For");
 	netaddr_client(r->a->cfg.trusted_proxies, addr, xff, client, sizeof(client));
 	return client;
+}
+
+/* ---- staff sessions: their own cookie and table, so that a resident's session never opens
+ * /staff and a staff session is never read by a resident page. SameSite=Strict: the console
+ * is never entered from a link of another site with its session. */
+
+static const char *staff_cookie_name(const app *a)
+{
+	return a->cfg.https ? COOKIE_STAFF_SECURE : COOKIE_STAFF_PLAIN;
+}
+
+static void staff_touch_work(struct store *s, const app *a, void *arg)
+{
+	int e = store_staff_session_touch(s, arg, (long long)time(NULL));
+	if (e != STORE_OK && e != STORE_ENOTFOUND)
+		log_error("staff session: last use not recorded: %s", store_errmsg(s));
+	free(arg);
+}
+
+int staff_session_load(const req *r, req_session *out)
+{
+	const char *h = req_header(r, "Cookie");
+	char value[TOKEN_LEN + 8], hash[65];
+	store_session row;
+	memset(out, 0, sizeof(*out));
+	if (!h || find_cookie(h, staff_cookie_name(r->a), value, sizeof(value)) < 0 ||
+	    strlen(value) != TOKEN_LEN)
+		return 0;
+	token_sha256_hex(value, TOKEN_LEN, hash);
+	/* a store error is no session: the login page, never a session that is not there */
+	int e = store_staff_session_get(r->w->store, hash, &row);
+	if (e != STORE_OK) {
+		if (e != STORE_ENOTFOUND)
+			log_error("staff session: %s", store_errmsg(r->w->store));
+		return 0;
+	}
+	long long now = (long long)time(NULL);
+	const config *c = &r->a->cfg;
+	if (now - row.last_seen > c->staff_session_idle_minutes * 60 ||
+	    now - row.created_at > c->staff_session_absolute_hours * 3600)
+		return 0;
+	memcpy(out->id_hash, row.id_hash, sizeof(out->id_hash));
+	out->account_id = row.account_id;
+	snprintf(out->csrf, sizeof(out->csrf), "%s", row.csrf);
+	out->created_at = row.created_at;
+	out->last_seen = row.last_seen;
+	if (now - row.last_seen > 60) {
+		char *id = strdup(hash);
+		if (id && defer_background(staff_touch_work, id) < 0)
+			free(id);
+	}
+	return 1;
+}
+
+int staff_session_create(struct store *s, long long staff_id, long long now, char *cookie,
+                         req_session *o)
+{
+	return new_session(s, staff_id, now, cookie, o, store_staff_session_create);
+}
+
+void staff_session_set_cookie(req *r, const char *value)
+{
+	set_cookie_as(r, staff_cookie_name(r->a), value, "Strict");
+}
+
+int staff_csrf_ok(const req_session *ss, const form *f)
+{
+	const char *t = form_get(f, "csrf");
+	return ss->account_id > 0 && t && token_equal(t, ss->csrf);
 }

@@ -44,4 +44,18 @@ void return_path(const char *in, char *out, size_t outlen);
  * (netaddr_client). The text stays valid until the next call on the same thread. */
 const char *req_peer(const req *r);
 
+/* Staff sessions (the console under /staff): their own cookie (madoguchi_staff, __Host-staff
+ * under https; HttpOnly, SameSite=Strict), table and timeouts (staff_session_idle_minutes,
+ * staff_session_absolute_hours). A resident's session is never one of them. */
+/* On the loop: 1 with *out (account_id: the staff id) when the request carries a live staff
+ * session, else 0 (also on a store error). Queues a touch as session_load does. */
+int staff_session_load(const req *r, req_session *out);
+/* On a pool thread: a new staff session; cookie gets the value (TOKEN_LEN + 1). 0 or -1. */
+int staff_session_create(struct store *s, long long staff_id, long long now, char *cookie,
+                         req_session *out);
+/* The staff cookie's Set-Cookie: value NULL clears it. */
+void staff_session_set_cookie(req *r, const char *value);
+/* 1 when the form carries the staff session's CSRF token. */
+int staff_csrf_ok(const req_session *ss, const form *f);
+
 #endif

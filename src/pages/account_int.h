@@ -9,6 +9,8 @@
 #include <jansson.h>
 
 #include "core/account.h"
+#include "core/staff.h"
+#include "core/totp.h"
 #include "http/http.h"
 #include "http/session.h"
 #include "store/store.h"
@@ -65,6 +67,11 @@ struct job {
 	int new_session, clear_session;
 	long long wait_until;
 	char account_email[ACCOUNT_EMAIL_MAX + 1];
+	/* the staff screens (staff_login.c, staff_enrol.c): the code typed is in pw2 */
+	long long staff_id;
+	char staff_name[STORE_STAFF_NAME_MAX + 1];
+	char totp_secret[STORE_TOTP_SECRET_MAX + 1];
+	char recovery[STAFF_RECOVERY_CODES][STAFF_RECOVERY_LEN + 1];
 };
 
 /* A new job of the request's peer and session; NULL when out of memory. */
@@ -117,6 +124,11 @@ void render_login(req *r, const char *email, const char *ret, const char *msg, c
 void render_register(req *r, const char *email, const char *email_err, const char *pw_err,
                      int status);
 void render_reset(req *r, const char *token, const char *err, int status);
+
+/* The message of a login over its throttle (login.c): until when (Japan time) it waits. */
+void locked_message(const app *a, long long wait_until, char *msg, size_t len);
+/* The login throttles and hashing of the configuration (login.c; staff login too). */
+struct login_rules login_rules_of(const app *a);
 
 /* Work helpers. */
 pw_params params_of(const app *a);

@@ -33,7 +33,7 @@ void render_login(req *r, const char *email, const char *ret, const char *msg, c
 	resp_page(r, status, "login", ctx);
 }
 
-static login_rules rules_of(const app *a)
+login_rules login_rules_of(const app *a)
 {
 	login_rules lr = {a->cfg.login_max_failures, a->cfg.login_lock_minutes * 60, params_of(a)};
 	return lr;
@@ -42,7 +42,7 @@ static login_rules rules_of(const app *a)
 static void work_login(store *s, const app *a, job *j)
 {
 	long long now = (long long)time(NULL);
-	login_rules rules = rules_of(a);
+	login_rules rules = login_rules_of(a);
 	store_account acct;
 	switch (login_attempt(s, &rules, j->email, j->peer, j->pw, j->pw_len, now, &acct,
 	                      &j->wait_until)) {
@@ -73,17 +73,23 @@ static void work_login(store *s, const app *a, job *j)
 		j->msg = MSG_LOGIN_UNAVAILABLE_TEXT;
 }
 
-static void render_locked(req *r, job *j)
+void locked_message(const app *a, long long wait_until, char *msg, size_t len)
 {
-	char msg[400], hm[16];
-	time_t t = (time_t)j->wait_until + JDATE_JST_OFFSET + 59; /* round up to the minute */
+	char hm[16];
+	time_t t = (time_t)wait_until + JDATE_JST_OFFSET + 59; /* round up to the minute */
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(hm, sizeof(hm), "%H時%M分", &tm);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	snprintf(msg, sizeof(msg), MSG_LOCKED_FMT, hm, r->a->cfg.login_lock_minutes);
+	snprintf(msg, len, MSG_LOCKED_FMT, hm, a->cfg.login_lock_minutes);
 #pragma GCC diagnostic pop
+}
+
+static void render_locked(req *r, job *j)
+{
+	char msg[400];
+	locked_message(r->a, j->wait_until, msg, sizeof(msg));
 	render_login(r, j->email, j->ret, msg, NULL, 429);
 }
 

@@ -99,3 +99,21 @@ const char MSG_CANNOT_PROCESS[] = "ただいま処理できません";
 const char MSG_ANON_THROTTLED_TITLE[] = "しばらくお待ちください";
 const char MSG_ANON_THROTTLED[] =
     "この端末からの入力が続いたため、しばらく受け付けられません。1時間ほどしてから、もう一度お試しください。入力した内容は保存されていません。";
+/* staff_login.c, staff_enrol.c */
+const char MSG_STAFF_LOGIN_ERROR[] =
+    "メールアドレス、パスワード、確認コードのいずれかが正しくありません。";
+const char MSG_STAFF_CODE_HINT[] =
+    "認証アプリに表示されている6桁の数字。認証アプリを使えないときは、回復コード（例：abcde-fghij）を入力します。";
+const char MSG_STAFF_HOME_NEXT[] =
+    "申請の一覧（受付箱）は、まだありません。次の段階で作ります。この画面では、まだ申請を見ることはできません。";
+const char MSG_STAFF_ENROL_BAD_LINK[] =
+    "登録用のリンクの有効期限（24時間）が切れたか、すでに使われています。管理者に新しいリンクを頼んでください。";
+const char MSG_STAFF_BAD_LINK_TITLE[] = "登録用のリンクが使えません";
+const char MSG_STAFF_QR_LABEL[] = "認証アプリに読み取らせる二次元コード（QRコード）";
+const char MSG_STAFF_PW_MISMATCH[] = "確認のため、同じパスワードをもう一度入力してください。";
+const char MSG_STAFF_ENROL_CODE_HINT[] =
+    "認証アプリに登録したあと、アプリに表示されている6桁の数字を入力してください。";
+const char MSG_STAFF_CODE_WRONG[] =
+    "確認コードが正しくありません。認証アプリに、いま表示されている6桁の数字を入力してください。";
+const char MSG_STAFF_RECOVERY_LEAD[] =
+    "認証アプリを使えなくなったときに、確認コードの代わりに使う回復コードです。それぞれ1回だけ使えます。この画面を閉じると二度と表示されません。印刷するか書き写して、安全な場所にしまってください。";

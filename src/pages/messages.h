@@ -64,6 +64,17 @@ extern const char MSG_EMAIL_TAKEN[];
 extern const char MSG_WRONG_CURRENT[];
 extern const char MSG_NO_CURRENT[];
 extern const char MSG_CANNOT_PROCESS[];
+/* staff_login.c, staff_enrol.c (the staff console) */
+extern const char MSG_STAFF_LOGIN_ERROR[];
+extern const char MSG_STAFF_CODE_HINT[];
+extern const char MSG_STAFF_HOME_NEXT[];
+extern const char MSG_STAFF_ENROL_BAD_LINK[];
+extern const char MSG_STAFF_PW_MISMATCH[];
+extern const char MSG_STAFF_ENROL_CODE_HINT[];
+extern const char MSG_STAFF_CODE_WRONG[];
+extern const char MSG_STAFF_RECOVERY_LEAD[];
+extern const char MSG_STAFF_BAD_LINK_TITLE[];
+extern const char MSG_STAFF_QR_LABEL[];
 
 /* form.c: a client address past anon_sessions_peer_hour */
 extern const char MSG_ANON_THROTTLED_TITLE[];

@@ -4,7 +4,8 @@
  * the application form, its drafts and attachments, the postal lookup; confirm.c: the confirmation,
  * the signature poll, the submission and completion; mypage.c: my page, an application's detail,
  * the withdrawal; apply_common.c: what those three share; sign.c: sign requests and the signing
- * app's API; devmail.c: /dev/mail). pages_routes() (routes.c) is the route table the server
+ * app's API; devmail.c: /dev/mail; staff_login.c, staff_enrol.c: the staff console's login,
+ * home page and enrolment). pages_routes() (routes.c) is the route table the server
  * dispatches on. The declarations are grouped by the file that defines them. */
 #ifndef MADOGUCHI_PAGES_H
 #define MADOGUCHI_PAGES_H
@@ -37,6 +38,16 @@ void page_mypage_withdraw_post(req *r);
 /* sign.c */
 void page_api_sign(req *r);
 void page_api_sign_post(req *r);
+/* the staff console: staff_login.c (login, logout, the home page), staff_enrol.c (the
+ * enrolment of a staff member's password and second factor) */
+void page_staff_home(req *r);
+void page_staff_login(req *r);
+void page_staff_login_post(req *r);
+void page_staff_logout(req *r);
+void page_staff_enrol(req *r);
+void page_staff_enrol_post(req *r);
+void page_staff_enrol_confirm(req *r);
+
 /* the account screens: login.c, register.c, password.c, settings.c (account.c holds what
  * they share, account_int.h) */
 void page_login(req *r);

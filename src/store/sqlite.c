@@ -83,6 +83,26 @@ enum {
 	ST_ANON_UP_ADD,
 	ST_ANON_UP_BYTES,
 	ST_ANON_UP_PRUNE,
+	ST_STAFF_CREATE,
+	ST_STAFF_BY_EMAIL,
+	ST_STAFF_BY_ID,
+	ST_STAFF_CREDENTIALS,
+	ST_STAFF_ENROLLED,
+	ST_STAFF_ROLE_SET,
+	ST_STAFF_ROLES,
+	ST_STAFF_TOTP_USE,
+	ST_STAFF_RECOVERY_CLEAR,
+	ST_STAFF_RECOVERY_ADD,
+	ST_STAFF_RECOVERY_USE,
+	ST_STAFF_RECOVERY_LEFT,
+	ST_STAFF_ENROL_CREATE,
+	ST_STAFF_ENROL_GET,
+	ST_STAFF_ENROL_CONSUME,
+	ST_STAFF_SESS_CREATE,
+	ST_STAFF_SESS_GET,
+	ST_STAFF_SESS_TOUCH,
+	ST_STAFF_SESS_DELETE,
+	ST_STAFF_SESS_EXPIRE,
 	ST_AUDIT_HEAD,
 	ST_AUDIT_INSERT,
 	ST_AUDIT_LIST_ALL,
@@ -111,6 +131,9 @@ enum {
 #define SIGN_COLS                                                                                  \
 	"id_hash, draft_key, digest, proc_title, created_at, expires_at, coalesce(used_at, 0), "   \
 	"status, content, display, signature, verification"
+/* staff_row reads these. */
+#define STAFF_COLS                                                                                 \
+	"id, email, name, pw_hash, totp_secret, is_admin, created_at, coalesce(enrolled_at, 0)"
 /* audit_row_read reads these. */
 #define AUDIT_COLS "id, at, actor, action, receipt, detail, peer, prev_hash, hash"
 /* The console's list with one filter or both: ?1 actor, ?2 receipt, ?3 before, ?4 limit (a
@@ -273,6 +296,36 @@ static const char *const statements[ST_COUNT] = {
 	[ST_ANON_UP_ADD] = "INSERT INTO anon_uploads (peer, at, bytes) VALUES (?1, ?2, ?3)",
 	[ST_ANON_UP_BYTES] = "SELECT coalesce(sum(bytes), 0) FROM anon_uploads WHERE peer = ?1 AND at >= ?2",
 	[ST_ANON_UP_PRUNE] = "DELETE FROM anon_uploads WHERE at < ?1",
+	[ST_STAFF_CREATE] = "INSERT INTO staff (email, email_key, name, is_admin, created_at)"
+	                    " VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+	[ST_STAFF_BY_EMAIL] = "SELECT " STAFF_COLS " FROM staff WHERE email_key = ?1",
+	[ST_STAFF_BY_ID] = "SELECT " STAFF_COLS " FROM staff WHERE id = ?1",
+	[ST_STAFF_CREDENTIALS] = "UPDATE staff SET pw_hash = ?2, totp_secret = ?3 WHERE id = ?1",
+	[ST_STAFF_ENROLLED] = "UPDATE staff SET enrolled_at = ?2 WHERE id = ?1",
+	[ST_STAFF_ROLE_SET] = "INSERT INTO staff_procedure_roles (staff_id, proc_id, role) VALUES (?1, ?2, ?3)"
+	                      " ON CONFLICT (staff_id, proc_id) DO UPDATE SET role = excluded.role",
+	[ST_STAFF_ROLES] = "SELECT proc_id, role FROM staff_procedure_roles WHERE staff_id = ?1"
+	                   " ORDER BY proc_id LIMIT ?2",
+	/* no row changed: the step is not later than the last one used */
+	[ST_STAFF_TOTP_USE] = "INSERT INTO staff_totp_used (staff_id, last_step) VALUES (?1, ?2)"
+	                      " ON CONFLICT (staff_id) DO UPDATE SET last_step = excluded.last_step"
+	                      " WHERE staff_totp_used.last_step < excluded.last_step",
+	[ST_STAFF_RECOVERY_CLEAR] = "DELETE FROM staff_recovery_codes WHERE staff_id = ?1",
+	[ST_STAFF_RECOVERY_ADD] = "INSERT INTO staff_recovery_codes (code_hash, staff_id, created_at) VALUES (?1, ?2, ?3)",
+	[ST_STAFF_RECOVERY_USE] = "UPDATE staff_recovery_codes SET used_at = ?3"
+	                          " WHERE code_hash = ?1 AND staff_id = ?2 AND used_at IS NULL",
+	[ST_STAFF_RECOVERY_LEFT] = "SELECT count(*) FROM staff_recovery_codes WHERE staff_id = ?1 AND used_at IS NULL",
+	[ST_STAFF_ENROL_CREATE] = "INSERT INTO staff_enrol_tokens (token_hash, staff_id, expires_at) VALUES (?1, ?2, ?3)",
+	[ST_STAFF_ENROL_GET] = "SELECT staff_id FROM staff_enrol_tokens"
+	                       " WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+	[ST_STAFF_ENROL_CONSUME] = "UPDATE staff_enrol_tokens SET used_at = ?2"
+	                           " WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING staff_id",
+	[ST_STAFF_SESS_CREATE] = "INSERT INTO staff_sessions (id_hash, staff_id, csrf, created_at, last_seen)"
+	                         " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_STAFF_SESS_GET] = "SELECT id_hash, staff_id, csrf, created_at, last_seen FROM staff_sessions WHERE id_hash = ?1",
+	[ST_STAFF_SESS_TOUCH] = "UPDATE staff_sessions SET last_seen = ?2 WHERE id_hash = ?1",
+	[ST_STAFF_SESS_DELETE] = "DELETE FROM staff_sessions WHERE id_hash = ?1",
+	[ST_STAFF_SESS_EXPIRE] = "DELETE FROM staff_sessions WHERE last_seen < ?1 OR created_at < ?2",
 
 	/* Inside BEGIN IMMEDIATE the writers' lock holds the head until the insert commits. */
 	[ST_AUDIT_HEAD] = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
@@ -894,11 +947,12 @@ static int sq_tokens_delete(void *ctx, long long account_id, const char *kind)
 	return run(c, st);
 }
 
-static int sq_session_create(void *ctx, const store_session *sess)
+/* Residents' and staff sessions have the same shape in two tables: which names the
+ * statement of the one meant. */
+static int session_insert(struct sqlite_ctx *c, int which, const store_session *sess)
 {
-	struct sqlite_ctx *c = ctx;
 	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, ST_SESS_CREATE, &st);
+	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, sess->id_hash, -1, SQLITE_STATIC);
@@ -909,11 +963,15 @@ static int sq_session_create(void *ctx, const store_session *sess)
 	return run(c, st);
 }
 
-static int sq_session_get(void *ctx, const char *id_hash, store_session *out)
+static int sq_session_create(void *ctx, const store_session *sess)
 {
-	struct sqlite_ctx *c = ctx;
+	return session_insert(ctx, ST_SESS_CREATE, sess);
+}
+
+static int session_read(struct sqlite_ctx *c, int which, const char *id_hash, store_session *out)
+{
 	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, ST_SESS_GET, &st);
+	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
@@ -929,11 +987,15 @@ static int sq_session_get(void *ctx, const char *id_hash, store_session *out)
 	return STORE_OK;
 }
 
-static int sq_session_touch(void *ctx, const char *id_hash, long long now)
+static int sq_session_get(void *ctx, const char *id_hash, store_session *out)
 {
-	struct sqlite_ctx *c = ctx;
+	return session_read(ctx, ST_SESS_GET, id_hash, out);
+}
+
+static int session_touch(struct sqlite_ctx *c, int which, const char *id_hash, long long now)
+{
 	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, ST_SESS_TOUCH, &st);
+	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
@@ -941,15 +1003,16 @@ static int sq_session_touch(void *ctx, const char *id_hash, long long now)
 	return run_one(c, st);
 }
 
+static int sq_session_touch(void *ctx, const char *id_hash, long long now)
+{
+	return session_touch(ctx, ST_SESS_TOUCH, id_hash, now);
+}
+
+static int run_text1(struct sqlite_ctx *c, int which, const char *v, int one_row);
+
 static int sq_session_delete(void *ctx, const char *id_hash)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, ST_SESS_DELETE, &st);
-	if (rc != STORE_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
-	return run_one(c, st);
+	return run_text1(ctx, ST_SESS_DELETE, id_hash, 1);
 }
 
 static int sq_sessions_delete_for_account(void *ctx, long long account_id, const char *keep_hash)
@@ -967,16 +1030,11 @@ static int sq_sessions_delete_for_account(void *ctx, long long account_id, const
 	return run(c, st);
 }
 
+static int run_int2(struct sqlite_ctx *c, int which, long long a, long long b, int one_row);
+
 static int sq_sessions_expire(void *ctx, long long idle_before, long long created_before)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, ST_SESS_EXPIRE, &st);
-	if (rc != STORE_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, idle_before);
-	sqlite3_bind_int64(st, 2, created_before);
-	return run(c, st);
+	return run_int2(ctx, ST_SESS_EXPIRE, idle_before, created_before, 0);
 }
 
 static int sq_throttle_add(void *ctx, const char *key, long long now)
@@ -1926,6 +1984,267 @@ static int sq_audit_page(void *ctx, long long after_id, audit_row *out, size_t m
 	return audit_rows(c, st, out, max, n);
 }
 
+/* ---- staff ---- */
+
+static int sq_staff_create(void *ctx, const char *email, const char *email_key, const char *name,
+                           int is_admin, long long now, long long *id)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v;
+	int rc = stmt(c, ST_STAFF_CREATE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, email_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, is_admin);
+	sqlite3_bind_int64(st, 5, now);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
+	v = sqlite3_column_int64(st, 0);
+	if ((rc = finish(c, st)) == STORE_OK && id)
+		*id = v;
+	return rc;
+}
+
+/* Read the staff member that the bound statement st selects. */
+static int staff_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_staff *out)
+{
+	int rc = step_row(c, st);
+	if (rc != STORE_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(st, 0);
+	column_copy(st, 1, out->email, sizeof(out->email));
+	column_copy(st, 2, out->name, sizeof(out->name));
+	column_copy(st, 3, out->pw_hash, sizeof(out->pw_hash));
+	column_copy(st, 4, out->totp_secret, sizeof(out->totp_secret));
+	out->is_admin = sqlite3_column_int(st, 5);
+	out->created_at = sqlite3_column_int64(st, 6);
+	out->enrolled_at = sqlite3_column_int64(st, 7);
+	done(st);
+	return STORE_OK;
+}
+
+static int sq_staff_by_email(void *ctx, const char *email_key, store_staff *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_STAFF_BY_EMAIL, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, email_key, -1, SQLITE_STATIC);
+	return staff_row(c, st, out);
+}
+
+static int sq_staff_by_id(void *ctx, long long id, store_staff *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_STAFF_BY_ID, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	return staff_row(c, st, out);
+}
+
+/* Run the cached statement which with an integer and two texts (b may be NULL: not bound);
+ * one_row: it must change a row. */
+static int run_int_text2(struct sqlite_ctx *c, int which, long long id, const char *a,
+                         const char *b, int one_row)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, which, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(st, 3, b, -1, SQLITE_STATIC);
+	return one_row ? run_one(c, st) : run(c, st);
+}
+
+static int sq_staff_set_credentials(void *ctx, long long id, const char *pw_hash,
+                                    const char *totp_secret)
+{
+	return run_int_text2(ctx, ST_STAFF_CREDENTIALS, id, pw_hash, totp_secret, 1);
+}
+
+/* Run the cached statement which with two integers; one_row: it must change a row. */
+static int run_int2(struct sqlite_ctx *c, int which, long long a, long long b, int one_row)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, which, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	return one_row ? run_one(c, st) : run(c, st);
+}
+
+static int sq_staff_set_enrolled(void *ctx, long long id, long long now)
+{
+	return run_int2(ctx, ST_STAFF_ENROLLED, id, now, 1);
+}
+
+static int sq_staff_role_set(void *ctx, long long staff_id, const char *proc_id, const char *role)
+{
+	return run_int_text2(ctx, ST_STAFF_ROLE_SET, staff_id, proc_id, role, 0);
+}
+
+static int sq_staff_roles(void *ctx, long long staff_id, store_staff_role *out, size_t max,
+                          size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_STAFF_ROLES, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, staff_id);
+	sqlite3_bind_int64(st, 2, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		column_copy(st, 0, out[*n].proc_id, sizeof(out[*n].proc_id));
+		column_copy(st, 1, out[*n].role, sizeof(out[*n].role));
+		(*n)++;
+	}
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_staff_totp_use(void *ctx, long long staff_id, long long step)
+{
+	struct sqlite_ctx *c = ctx;
+	/* an absent staff member fails the foreign key (STORE_ENOTFOUND); no row changed
+	 * means the step was used already */
+	int rc = run_int2(c, ST_STAFF_TOTP_USE, staff_id, step, 0);
+	if (rc == STORE_OK && sqlite3_changes64(c->db) == 0) {
+		snprintf(c->msg, sizeof(c->msg), "TOTP step used already");
+		rc = STORE_ECONFLICT;
+	}
+	return rc;
+}
+
+static int sq_staff_recovery_set(void *ctx, long long staff_id, const char *const *code_hashes,
+                                 size_t n, long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	long long gone;
+	int rc = delete_rows(c, ST_STAFF_RECOVERY_CLEAR, NULL, staff_id, &gone);
+
+	for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+		if ((rc = stmt(c, ST_STAFF_RECOVERY_ADD, &st)) != STORE_OK)
+			break;
+		sqlite3_bind_text(st, 1, code_hashes[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, staff_id);
+		sqlite3_bind_int64(st, 3, now);
+		rc = run(c, st);
+	}
+	return rc;
+}
+
+static int sq_staff_recovery_use(void *ctx, long long staff_id, const char *code_hash,
+                                 long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_STAFF_RECOVERY_USE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, code_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, staff_id);
+	sqlite3_bind_int64(st, 3, now);
+	return run_one(c, st);
+}
+
+static int sq_staff_recovery_left(void *ctx, long long staff_id, long long *left)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v = 0;
+	int rc = stmt(c, ST_STAFF_RECOVERY_LEFT, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, staff_id);
+	if ((rc = query_int(c, st, &v)) == STORE_OK)
+		*left = v;
+	return rc;
+}
+
+static int sq_staff_enrol_token_create(void *ctx, const char *token_hash, long long staff_id,
+                                       long long expires_at)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_STAFF_ENROL_CREATE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, staff_id);
+	sqlite3_bind_int64(st, 3, expires_at);
+	return run(c, st);
+}
+
+/* The staff id that statement which (token hash, now) returns in its one row. */
+static int enrol_token_row(struct sqlite_ctx *c, int which, const char *token_hash, long long now,
+                           long long *staff_id)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v;
+	int rc = stmt(c, which, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	v = sqlite3_column_int64(st, 0);
+	if ((rc = finish(c, st)) == STORE_OK)
+		*staff_id = v;
+	return rc;
+}
+
+static int sq_staff_enrol_token_get(void *ctx, const char *token_hash, long long now,
+                                    long long *staff_id)
+{
+	return enrol_token_row(ctx, ST_STAFF_ENROL_GET, token_hash, now, staff_id);
+}
+
+static int sq_staff_enrol_token_consume(void *ctx, const char *token_hash, long long now,
+                                        long long *staff_id)
+{
+	return enrol_token_row(ctx, ST_STAFF_ENROL_CONSUME, token_hash, now, staff_id);
+}
+
+static int sq_staff_session_create(void *ctx, const store_session *sess)
+{
+	return session_insert(ctx, ST_STAFF_SESS_CREATE, sess);
+}
+
+static int sq_staff_session_get(void *ctx, const char *id_hash, store_session *out)
+{
+	return session_read(ctx, ST_STAFF_SESS_GET, id_hash, out);
+}
+
+static int sq_staff_session_touch(void *ctx, const char *id_hash, long long now)
+{
+	return session_touch(ctx, ST_STAFF_SESS_TOUCH, id_hash, now);
+}
+
+static int sq_staff_session_delete(void *ctx, const char *id_hash)
+{
+	return run_text1(ctx, ST_STAFF_SESS_DELETE, id_hash, 1);
+}
+
+static int sq_staff_sessions_expire(void *ctx, long long idle_before, long long created_before)
+{
+	return run_int2(ctx, ST_STAFF_SESS_EXPIRE, idle_before, created_before, 0);
+}
+
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 {
 	static const char *const pragmas[][2] = {
@@ -2017,6 +2336,25 @@ const struct store_backend store_sqlite_backend = {
     .anon_upload_add = sq_anon_upload_add,
     .anon_upload_bytes = sq_anon_upload_bytes,
     .anon_uploads_prune = sq_anon_uploads_prune,
+    .staff_create = sq_staff_create,
+    .staff_by_email = sq_staff_by_email,
+    .staff_by_id = sq_staff_by_id,
+    .staff_set_credentials = sq_staff_set_credentials,
+    .staff_set_enrolled = sq_staff_set_enrolled,
+    .staff_role_set = sq_staff_role_set,
+    .staff_roles = sq_staff_roles,
+    .staff_totp_use = sq_staff_totp_use,
+    .staff_recovery_set = sq_staff_recovery_set,
+    .staff_recovery_use = sq_staff_recovery_use,
+    .staff_recovery_left = sq_staff_recovery_left,
+    .staff_enrol_token_create = sq_staff_enrol_token_create,
+    .staff_enrol_token_get = sq_staff_enrol_token_get,
+    .staff_enrol_token_consume = sq_staff_enrol_token_consume,
+    .staff_session_create = sq_staff_session_create,
+    .staff_session_get = sq_staff_session_get,
+    .staff_session_touch = sq_staff_session_touch,
+    .staff_session_delete = sq_staff_session_delete,
+    .staff_sessions_expire = sq_staff_sessions_expire,
     .audit_head = sq_audit_head,
     .audit_insert = sq_audit_insert,
     .audit_list = sq_audit_list,

@@ -480,4 +480,85 @@ typedef int (*store_audit_cb)(const audit_row *row, void *arg);
 #define STORE_AUDIT_PAGE 64
 STORE_MUST_USE int store_audit_walk(store *s, store_audit_cb cb, void *arg);
 
+/* ---- Staff (職員): the city's people who review applications, apart from residents (own
+ * table, sessions and tokens). The address is folded as residents' are (store_email_key);
+ * name 1..STORE_STAFF_NAME_MAX bytes of UTF-8 without control characters; a hash at most
+ * STORE_HASH_MAX bytes; the TOTP secret is base32 text of at most STORE_TOTP_SECRET_MAX
+ * bytes ("" until enrolment set it). Every hash of a token, session or recovery code is 64
+ * lower-case hex digits. Anything else is STORE_EINPUT; calls naming a staff id give
+ * STORE_ENOTFOUND when that staff member is absent. */
+#define STORE_STAFF_NAME_MAX 200
+#define STORE_TOTP_SECRET_MAX 64
+typedef struct store_staff {
+	long long id;
+	char email[STORE_EMAIL_MAX + 1];
+	char name[STORE_STAFF_NAME_MAX + 1];
+	char pw_hash[STORE_HASH_MAX + 1];            /* "" until enrolled */
+	char totp_secret[STORE_TOTP_SECRET_MAX + 1]; /* base32; "" until enrolment set it */
+	int is_admin;
+	long long created_at;
+	long long enrolled_at; /* 0 until the first TOTP code was confirmed */
+} store_staff;
+/* A staff member without password or secret yet; STORE_ECONFLICT when the address
+ * (folded) is taken. *id (may be NULL). */
+STORE_MUST_USE int store_staff_create(store *s, const char *email, const char *name, int is_admin,
+                                      long long now, long long *id);
+STORE_MUST_USE int store_staff_by_email(store *s, const char *email, store_staff *out);
+STORE_MUST_USE int store_staff_by_id(store *s, long long id, store_staff *out);
+/* Sets the password hash and TOTP secret (enrolment, before the first code confirms them). */
+STORE_MUST_USE int store_staff_set_credentials(store *s, long long id, const char *pw_hash,
+                                               const char *totp_secret);
+STORE_MUST_USE int store_staff_set_enrolled(store *s, long long id, long long now);
+
+/* Roles per procedure: "viewer" (閲覧) or "reviewer" (審査). set replaces the role the staff
+ * member had for proc_id. list: up to max, ordered by proc_id. */
+#define STORE_STAFF_ROLE_MAX 16
+typedef struct store_staff_role {
+	char proc_id[STORE_PROC_ID_MAX + 1];
+	char role[STORE_STAFF_ROLE_MAX + 1];
+} store_staff_role;
+STORE_MUST_USE int store_staff_role_set(store *s, long long staff_id, const char *proc_id,
+                                        const char *role);
+STORE_MUST_USE int store_staff_roles(store *s, long long staff_id, store_staff_role *out,
+                                     size_t max, size_t *n);
+
+/* Records that the TOTP time step (>= 0) was used: STORE_OK when it is later than every step
+ * used before by this staff member, STORE_ECONFLICT otherwise (a replayed or older code),
+ * in one conditional statement so that of two concurrent logins with one code one wins. */
+STORE_MUST_USE int store_staff_totp_use(store *s, long long staff_id, long long step);
+
+/* Replaces the staff member's recovery codes with the n (1..STORE_RECOVERY_CODES_MAX) given
+ * hashes, in the caller's transaction or one of its own. */
+#define STORE_RECOVERY_CODES_MAX 16
+STORE_MUST_USE int store_staff_recovery_set(store *s, long long staff_id,
+                                            const char *const *code_hashes, size_t n,
+                                            long long now);
+/* Uses one unused recovery code of the staff member: STORE_OK once, STORE_ENOTFOUND for an
+ * unknown or used one. */
+STORE_MUST_USE int store_staff_recovery_use(store *s, long long staff_id, const char *code_hash,
+                                            long long now);
+/* *left: the staff member's unused recovery codes. */
+STORE_MUST_USE int store_staff_recovery_left(store *s, long long staff_id, long long *left);
+
+/* Enrolment tokens: single use, expires_at in the future. get finds an unused, unexpired one
+ * (expires_at > now) without using it (the enrolment's steps before the last); consume uses
+ * it (atomic: of two callers one wins). STORE_ENOTFOUND for unknown, used and expired alike.
+ * STORE_ECONFLICT for a hash already stored. */
+STORE_MUST_USE int store_staff_enrol_token_create(store *s, const char *token_hash,
+                                                  long long staff_id, long long expires_at);
+STORE_MUST_USE int store_staff_enrol_token_get(store *s, const char *token_hash, long long now,
+                                               long long *staff_id);
+STORE_MUST_USE int store_staff_enrol_token_consume(store *s, const char *token_hash, long long now,
+                                                   long long *staff_id);
+
+/* Staff sessions, as residents' sessions (store_session; account_id is the staff id, never
+ * 0) but in their own table: a resident's session id is never a staff session. */
+STORE_MUST_USE int store_staff_session_create(store *s, const store_session *sess);
+STORE_MUST_USE int store_staff_session_get(store *s, const char *id_hash, store_session *out);
+STORE_MUST_USE int store_staff_session_touch(store *s, const char *id_hash, long long now);
+STORE_MUST_USE int store_staff_session_delete(store *s, const char *id_hash);
+/* Deletes staff sessions whose last_seen < idle_before or created_at < created_before. */
+STORE_MUST_USE int store_staff_sessions_expire(store *s, long long idle_before,
+                                               long long created_before);
+
 #endif

@@ -247,6 +247,39 @@ struct store_backend {
 	                  audit_row *out, size_t max, size_t *n);
 	/* Up to max (>= 1) rows with id > after_id, in id order. */
 	int (*audit_page)(void *ctx, long long after_id, audit_row *out, size_t max, size_t *n);
+
+	/* Staff (store.h). email_key folded by the front. staff_totp_use changes no row for a
+	 * step <= the last used: STORE_ECONFLICT. staff_recovery_set runs in a transaction:
+	 * deletes the staff member's codes, then inserts the n given. enrol_token_get reads,
+	 * enrol_token_consume marks used (one conditional UPDATE ... RETURNING). */
+	int (*staff_create)(void *ctx, const char *email, const char *email_key, const char *name,
+	                    int is_admin, long long now, long long *id);
+	int (*staff_by_email)(void *ctx, const char *email_key, store_staff *out);
+	int (*staff_by_id)(void *ctx, long long id, store_staff *out);
+	int (*staff_set_credentials)(void *ctx, long long id, const char *pw_hash,
+	                             const char *totp_secret);
+	int (*staff_set_enrolled)(void *ctx, long long id, long long now);
+	int (*staff_role_set)(void *ctx, long long staff_id, const char *proc_id, const char *role);
+	/* max >= 1. */
+	int (*staff_roles)(void *ctx, long long staff_id, store_staff_role *out, size_t max,
+	                   size_t *n);
+	int (*staff_totp_use)(void *ctx, long long staff_id, long long step);
+	int (*staff_recovery_set)(void *ctx, long long staff_id, const char *const *code_hashes,
+	                          size_t n, long long now);
+	int (*staff_recovery_use)(void *ctx, long long staff_id, const char *code_hash,
+	                          long long now);
+	int (*staff_recovery_left)(void *ctx, long long staff_id, long long *left);
+	int (*staff_enrol_token_create)(void *ctx, const char *token_hash, long long staff_id,
+	                                long long expires_at);
+	int (*staff_enrol_token_get)(void *ctx, const char *token_hash, long long now,
+	                             long long *staff_id);
+	int (*staff_enrol_token_consume)(void *ctx, const char *token_hash, long long now,
+	                                 long long *staff_id);
+	int (*staff_session_create)(void *ctx, const store_session *sess);
+	int (*staff_session_get)(void *ctx, const char *id_hash, store_session *out);
+	int (*staff_session_touch)(void *ctx, const char *id_hash, long long now);
+	int (*staff_session_delete)(void *ctx, const char *id_hash);
+	int (*staff_sessions_expire)(void *ctx, long long idle_before, long long created_before);
 };
 
 struct store {

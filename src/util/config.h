@@ -54,6 +54,8 @@ typedef struct config {
 	long workers; /* threads for slow work (hashing, fsync-bound commits) */
 	long session_idle_minutes;
 	long session_absolute_hours;
+	long staff_session_idle_minutes; /* the staff console's sessions (/staff) */
+	long staff_session_absolute_hours;
 	long login_max_failures; /* failures in login_lock_minutes before the wait */
 	long login_lock_minutes;
 	/* procedures without login (anonymous drafts and their attachments) */

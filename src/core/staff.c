@@ -1,0 +1,149 @@
+/* staff: staff accounts' rules (see staff.h). */
+#include "core/staff.h"
+
+#include <ctype.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/throttle.h"
+#include "core/totp.h"
+#include "util/log.h"
+
+/* The recovery codes' alphabet: base32's lower-case letters and digits 2-7, so that no 0/O
+ * or 1/l is ever confused. */
+#define RC_ALPHABET "abcdefghijklmnopqrstuvwxyz234567"
+#define RC_CHARS 10
+
+int staff_invite(store *s, const char *email, const char *name, int is_admin, long long now,
+                 char *token, long long *id)
+{
+	char hash[65];
+	long long sid = 0;
+	int rc;
+
+	if (id)
+		*id = 0;
+	if (token_new(token) < 0)
+		return STORE_ENOMEM;
+	token_sha256_hex(token, TOKEN_LEN, hash);
+	if ((rc = store_begin(s)) != STORE_OK)
+		return rc;
+	if ((rc = store_staff_create(s, email, name, is_admin, now, &sid)) == STORE_OK)
+		rc = store_staff_enrol_token_create(s, hash, sid, now + STAFF_ENROL_SECONDS);
+	if (rc == STORE_OK)
+		rc = store_commit(s);
+	else
+		store_rollback(s);
+	if (rc == STORE_OK && id)
+		*id = sid;
+	return rc;
+}
+
+int staff_recovery_hash(const char *code, char *out)
+{
+	char norm[RC_CHARS + 1];
+	size_t n = 0;
+
+	for (const char *p = code; *p; p++) {
+		if (*p == '-' || *p == ' ')
+			continue;
+		char c = (char)tolower((unsigned char)*p);
+		if (n == RC_CHARS || !strchr(RC_ALPHABET, c) || c == '\0')
+			return -1;
+		norm[n++] = c;
+	}
+	if (n != RC_CHARS)
+		return -1;
+	norm[n] = '\0';
+	token_sha256_hex(norm, n, out);
+	return 0;
+}
+
+int staff_recovery_new(store *s, long long staff_id, long long now,
+                       char codes[STAFF_RECOVERY_CODES][STAFF_RECOVERY_LEN + 1])
+{
+	unsigned char raw[STAFF_RECOVERY_CODES * RC_CHARS];
+	char hashes[STAFF_RECOVERY_CODES][65];
+	const char *ptrs[STAFF_RECOVERY_CODES];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return STORE_ENOMEM;
+	for (size_t i = 0; i < STAFF_RECOVERY_CODES; i++) {
+		char *c = codes[i];
+		for (size_t j = 0, k = 0; j < RC_CHARS; j++) {
+			if (j == RC_CHARS / 2)
+				c[k++] = '-';
+			/* 256 is a multiple of 32: every character equally likely */
+			c[k++] = RC_ALPHABET[raw[i * RC_CHARS + j] % 32];
+		}
+		c[STAFF_RECOVERY_LEN] = '\0';
+		if (staff_recovery_hash(c, hashes[i]) < 0)
+			return STORE_EINPUT;
+		ptrs[i] = hashes[i];
+	}
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return store_staff_recovery_set(s, staff_id, ptrs, STAFF_RECOVERY_CODES, now);
+}
+
+int staff_second_factor(store *s, const store_staff *st, const char *code, long long now)
+{
+	char hash[65];
+	long long step = 0;
+	int rc, m;
+
+	if (strlen(code) == TOTP_DIGITS) {
+		m = totp_check(st->totp_secret, code, now, &step);
+		if (m <= 0)
+			return m;
+		rc = store_staff_totp_use(s, st->id, step);
+		return rc == STORE_OK ? 1 : rc == STORE_ECONFLICT ? 0 : -1;
+	}
+	if (staff_recovery_hash(code, hash) < 0)
+		return 0;
+	rc = store_staff_recovery_use(s, st->id, hash, now);
+	return rc == STORE_OK ? 1 : rc == STORE_ENOTFOUND ? 0 : -1;
+}
+
+/* 1 when the password and the code are the enrolled staff member's, 0 when not (or the
+ * address is unknown: the same hashing work then), -1 when the store cannot say. */
+static int credentials_match(store *s, const login_rules *rules, const char *email, const char *pw,
+                             size_t len, const char *code, long long now, store_staff *st)
+{
+	char hash[STORE_HASH_MAX + 1];
+	int e = store_staff_by_email(s, email, st);
+
+	if (e == STORE_OK && st->enrolled_at && st->pw_hash[0])
+		return password_verify(st->pw_hash, pw, len) == 1
+		           ? staff_second_factor(s, st, code, now)
+		           : 0;
+	if (e != STORE_OK && e != STORE_ENOTFOUND) {
+		log_error("staff login: lookup: %s", store_errmsg(s));
+		return -1;
+	}
+	if (password_hash(&rules->pw, pw, len, hash, sizeof(hash)) < 0)
+		log_error("staff login: password hashing failed");
+	return 0;
+}
+
+enum login_result staff_login_attempt(store *s, const login_rules *rules, const char *email,
+                                      const char *peer, const char *pw, size_t len,
+                                      const char *code, long long now, store_staff *st,
+                                      long long *wait_until)
+{
+	char key_a[STORE_THROTTLE_KEY_MAX + 1], key_ip[STORE_THROTTLE_KEY_MAX + 1];
+	throttle_email_key(key_a, sizeof(key_a), "staff-login", email);
+	snprintf(key_ip, sizeof(key_ip), "ip:%s", peer);
+	int reserved = 0;
+	enum login_result t = login_throttles(s, rules, key_a, key_ip, now, wait_until, &reserved);
+	if (t != LOGIN_OK)
+		return t;
+	int good = credentials_match(s, rules, email, pw, len, code, now, st);
+	if (good < 0)
+		return LOGIN_UNAVAILABLE;
+	if (!good)
+		return login_failed(s, key_a, key_ip, now, reserved);
+	if (store_throttle_clear(s, key_a) != STORE_OK)
+		log_error("staff login: failures not cleared: %s", store_errmsg(s));
+	return LOGIN_OK;
+}

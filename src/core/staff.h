@@ -1,0 +1,50 @@
+/* staff: the rules of staff accounts over the store, without HTTP: inviting a staff member
+ * (an enrolment link valid 24 hours), the recovery codes, and one login attempt with
+ * password and second factor (a TOTP code, each step once, or a single-use recovery code),
+ * throttled as residents' logins are (core/login.h). Every store error refuses. */
+#ifndef MADOGUCHI_STAFF_H
+#define MADOGUCHI_STAFF_H
+
+#include <stddef.h>
+
+#include "core/login.h"
+#include "store/store.h"
+#include "util/token.h"
+
+#define STAFF_ENROL_SECONDS (24 * 3600)
+#define STAFF_RECOVERY_CODES 10
+#define STAFF_RECOVERY_LEN 11 /* "xxxxx-xxxxx": 10 base32 characters, 50 bits */
+
+/* Creates the staff member (no password, no secret yet) and an enrolment token valid
+ * STAFF_ENROL_SECONDS from now, in one transaction; token (TOKEN_LEN + 1 bytes) gets the
+ * token for the link. STORE_ECONFLICT when the address is taken, another STORE_* code on
+ * other failures. *id (may be NULL) gets the new staff id. */
+int staff_invite(store *s, const char *email, const char *name, int is_admin, long long now,
+                 char *token, long long *id);
+
+/* STAFF_RECOVERY_CODES new codes for the staff member, replacing the old ones; only their
+ * hashes are stored. codes gets them for showing once. STORE_* code. */
+int staff_recovery_new(store *s, long long staff_id, long long now,
+                       char codes[STAFF_RECOVERY_CODES][STAFF_RECOVERY_LEN + 1]);
+
+/* The stored form of a recovery code as typed: hyphens and spaces dropped, letters
+ * lower-cased, then SHA-256 hex (out: 65 bytes). 0, or -1 when it is not 10 characters of
+ * the codes' alphabet. */
+int staff_recovery_hash(const char *code, char *out);
+
+/* 1 when code is a TOTP code of the staff member's secret not used before (the step is
+ * recorded) or one of their unused recovery codes (now used), 0 when not, -1 on a store
+ * error. */
+int staff_second_factor(store *s, const store_staff *st, const char *code, long long now);
+
+/* One login attempt at now: e-mail (as account_check_email gave it), password (len bytes)
+ * and code, from client address peer. LOGIN_OK with *st filled; LOGIN_BAD for an unknown
+ * address, a staff member not yet enrolled, a wrong password or a wrong or used code (one
+ * answer for all, each counted); LOGIN_LOCKED with *wait_until; LOGIN_UNAVAILABLE when the
+ * store failed. */
+enum login_result staff_login_attempt(store *s, const login_rules *rules, const char *email,
+                                      const char *peer, const char *pw, size_t len,
+                                      const char *code, long long now, store_staff *st,
+                                      long long *wait_until);
+
+#endif

@@ -1,0 +1,25 @@
+/* staff_int: what the staff console's screens share (staff_login.c, staff_enrol.c). They
+ * run their slow work as the account screens' jobs (account_int.h). No resident session is
+ * read or shown here: a staff page's context starts without it. */
+#ifndef MADOGUCHI_PAGES_STAFF_INT_H
+#define MADOGUCHI_PAGES_STAFF_INT_H
+
+#include <jansson.h>
+
+#include "http/http.h"
+#include "store/store.h"
+
+/* The base context of a staff page: city, site, title, the staff area's navigation (with the
+ * logout of st when not NULL) and csrf, the form's token (the staff session's, or the
+ * pre-session cookie's on the forms shown before login). Caller owns it. */
+json_t *staff_ctx(const req *r, const char *title, const store_staff *st, const char *csrf);
+
+/* The pre-session cookie's CSRF token for a form shown before login into out (TOKEN_LEN +
+ * 1); -1 after answering 503 when none could be made. */
+int staff_pre_token(req *r, char *out);
+
+/* The form of a POST without a staff session (login, enrolment), its pre-session CSRF token
+ * checked: 0 to go on, else answered (400 or 403) with f released. */
+int staff_pre_post(req *r, form *f);
+
+#endif

@@ -1,0 +1,247 @@
+/* staff_login: the staff console's door: /staff/login (e-mail, password and a TOTP or
+ * recovery code, checked on the worker pool by core/staff.c with the residents' throttles),
+ * /staff/logout, and /staff, the home page, which for now says who is logged in and what is
+ * to come. A request without a staff session (a resident's session included) gets the login
+ * page. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/staff.h"
+#include "pages/account_int.h"
+#include "pages/messages.h"
+#include "pages/pages.h"
+#include "pages/staff_int.h"
+#include "util/log.h"
+
+json_t *staff_ctx(const req *r, const char *title, const store_staff *st, const char *csrf)
+{
+	const config *c = &r->a->cfg;
+	json_t *ctx = json_pack("{s:s, s:s, s:s, s:b, s:s}", "city_name", c->city_name, "site_name",
+	                        c->site_name, "title", title, "staff_area", 1, "csrf", csrf);
+	if (st) {
+		json_object_set_new(ctx, "staff_logged_in", json_true());
+		json_object_set_new(ctx, "staff_name", json_string(st->name));
+	}
+	return ctx;
+}
+
+int staff_pre_token(req *r, char *out)
+{
+	if (session_pre_token(r, out) == 0)
+		return 0;
+	resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+	return -1;
+}
+
+int staff_pre_post(req *r, form *f)
+{
+	if (req_body_form(r, f) < 0)
+		return -1;
+	if (!session_pre_csrf_ok(r, f)) {
+		form_release(f);
+		acct_forbidden(r);
+		return -1;
+	}
+	return 0;
+}
+
+static void render_staff_login(req *r, const char *email, const char *msg, int status)
+{
+	char pre[TOKEN_LEN + 1];
+	if (staff_pre_token(r, pre) < 0)
+		return;
+	json_t *ctx = staff_ctx(r, "職員ログイン", NULL, pre);
+	json_t *fields = json_object();
+	json_object_set_new(
+	    fields, "email",
+	    acct_field("email", "メールアドレス", "email", email, NULL, "username", NULL));
+	json_object_set_new(
+	    fields, "password",
+	    acct_field("password", "パスワード", "password", "", NULL, "current-password", NULL));
+	json_object_set_new(fields, "code",
+	                    acct_field("code", "確認コード", "text", "", NULL, "one-time-code",
+	                               MSG_STAFF_CODE_HINT));
+	json_object_set_new(ctx, "fields", fields);
+	acct_set_error(ctx, "email", msg);
+	resp_page(r, status, "staff_login", ctx);
+}
+
+/* The staff member of the request's staff session into *st: 1, or 0 when there is none
+ * (no cookie, expired, a resident's cookie only), -1 on a store error. */
+static int staff_of(req *r, req_session *ss, store_staff *st)
+{
+	if (!staff_session_load(r, ss))
+		return 0;
+	int e = store_staff_by_id(r->w->store, ss->account_id, st);
+	if (e == STORE_OK)
+		return 1;
+	if (e != STORE_ENOTFOUND)
+		log_error("staff: %s", store_errmsg(r->w->store));
+	return e == STORE_ENOTFOUND ? 0 : -1;
+}
+
+/* The procedures the staff member has a role in, with the role in words. */
+static json_t *roles_json(req *r, const store_staff *st)
+{
+	store_staff_role roles[64];
+	size_t n = 0;
+	json_t *a = json_array();
+	if (store_staff_roles(r->w->store, st->id, roles, 64, &n) != STORE_OK) {
+		log_error("staff roles: %s", store_errmsg(r->w->store));
+		return a;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const procedure *p = proc_catalog_find(r->a->procs, roles[i].proc_id);
+		json_array_append_new(
+		    a, json_pack("{s:s, s:s}", "title", p ? p->title : roles[i].proc_id, "role",
+		                 strcmp(roles[i].role, "reviewer") == 0 ? "審査" : "閲覧"));
+	}
+	return a;
+}
+
+void page_staff_home(req *r)
+{
+	req_session ss;
+	store_staff st;
+	int k = staff_of(r, &ss, &st);
+	if (k < 0) {
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+		return;
+	}
+	if (k == 0) {
+		render_staff_login(r, "", NULL, 200);
+		return;
+	}
+	json_t *ctx = staff_ctx(r, "職員の画面", &st, ss.csrf);
+	json_object_set_new(ctx, "name", json_string(st.name));
+	json_object_set_new(ctx, "email", json_string(st.email));
+	json_object_set_new(ctx, "is_admin", json_boolean(st.is_admin));
+	json_t *roles = roles_json(r, &st);
+	json_object_set_new(ctx, "has_roles", json_boolean(json_array_size(roles) > 0));
+	json_object_set_new(ctx, "roles", roles);
+	json_object_set_new(ctx, "next", json_string(MSG_STAFF_HOME_NEXT));
+	resp_page(r, 200, "staff_home", ctx);
+}
+
+void page_staff_login(req *r)
+{
+	req_session ss;
+	if (staff_session_load(r, &ss)) {
+		resp_redirect(r, "/staff");
+		return;
+	}
+	render_staff_login(r, "", NULL, 200);
+}
+
+static void work_staff_login(store *s, const app *a, job *j)
+{
+	long long now = (long long)time(NULL);
+	login_rules rules = login_rules_of(a);
+	store_staff st;
+	switch (staff_login_attempt(s, &rules, j->email, j->peer, j->pw, j->pw_len, j->pw2, now,
+	                            &st, &j->wait_until)) {
+	case LOGIN_OK:
+		break;
+	case LOGIN_LOCKED:
+		j->msg = ACCT_THROTTLED;
+		return;
+	case LOGIN_UNAVAILABLE:
+		j->msg = MSG_LOGIN_UNAVAILABLE_TEXT;
+		return;
+	default:
+		j->msg = MSG_STAFF_LOGIN_ERROR;
+		return;
+	}
+	/* the staff session before this login ends: a new id at every login */
+	if (j->sess.account_id) {
+		int e = store_staff_session_delete(s, j->sess.id_hash);
+		if (e != STORE_OK && e != STORE_ENOTFOUND)
+			log_error("staff login: the old session stays: %s", store_errmsg(s));
+	}
+	if (staff_session_create(s, st.id, now, j->cookie, &j->new_sess) == 0)
+		j->ok = 1;
+	else
+		j->msg = MSG_LOGIN_UNAVAILABLE_TEXT;
+}
+
+static void done_staff_login(req *r, job *j)
+{
+	char msg[400];
+	if (j->ok) {
+		staff_session_set_cookie(r, j->cookie);
+		resp_redirect(r, "/staff");
+	} else if (j->msg == ACCT_THROTTLED) {
+		locked_message(r->a, j->wait_until, msg, sizeof(msg));
+		render_staff_login(r, j->email, msg, 429);
+	} else {
+		render_staff_login(r, j->email, j->msg,
+		                   j->msg == MSG_STAFF_LOGIN_ERROR ? 200 : 503);
+	}
+}
+
+void page_staff_login_post(req *r)
+{
+	form f;
+	if (staff_pre_post(r, &f) < 0)
+		return;
+	char email[ACCOUNT_EMAIL_MAX + 1];
+	const char *msg = NULL, *em = form_get(&f, "email"), *pw = form_get(&f, "password");
+	const char *code = form_get(&f, "code");
+	if (!em ||
+	    account_check_email(em, acct_value_len(&f, "email"), email, sizeof(email), &msg) < 0 ||
+	    !pw || !*pw || !code || !*code) {
+		/* one message for every mistake: nothing tells which part was wrong */
+		render_staff_login(r, typed_email(&f), MSG_STAFF_LOGIN_ERROR, 200);
+		form_release(&f);
+		return;
+	}
+	job *j = acct_job_new(r, work_staff_login, done_staff_login);
+	if (j) {
+		snprintf(j->email, sizeof(j->email), "%s", email);
+		/* never the resident's session: only a staff session is ended by this login
+		 * (none leaves j->sess zeroed) */
+		staff_session_load(r, &j->sess);
+	}
+	if (j && copy_secret(&j->pw2, &j->pw2_len, &f, "code") < 0) {
+		acct_job_free(j);
+		j = NULL;
+	}
+	defer_with_secret(r, &f, j, "password");
+}
+
+static void work_staff_logout(store *s, const app *a, job *j)
+{
+	int e = store_staff_session_delete(s, j->sess.id_hash);
+	j->ok = e == STORE_OK || e == STORE_ENOTFOUND;
+	if (!j->ok)
+		log_error("staff logout: %s", store_errmsg(s));
+}
+
+static void done_staff_logout(req *r, job *j)
+{
+	/* the cookie goes either way; a session the store kept is said to be */
+	staff_session_set_cookie(r, NULL);
+	if (j->ok)
+		resp_redirect(r, "/staff/login");
+	else
+		render_unavailable(r, "ただいま処理できません");
+}
+
+void page_staff_logout(req *r)
+{
+	form f;
+	req_session ss;
+	if (req_body_form(r, &f) < 0)
+		return;
+	int ok = staff_session_load(r, &ss) && staff_csrf_ok(&ss, &f);
+	form_release(&f);
+	if (!ok) {
+		acct_forbidden(r);
+		return;
+	}
+	job *j = acct_job_new(r, work_staff_logout, done_staff_logout);
+	if (j)
+		j->sess = ss;
+	defer_job(r, j);
+}

@@ -1,0 +1,72 @@
+// The staff console's door in a real browser: `madoguchi staff add` prints the enrolment
+// link; the enrolment sets a password, shows the TOTP secret (QR code and text), takes a first
+// code computed by oathtool (another RFC 6238 implementation) and shows the recovery codes;
+// then a wrong login, a login with the next code, the home page. axe-core on every screen.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { root, startPortal, launch, axe, ok, done } from './_lib.mjs';
+
+const portal = await startPortal({ MADOGUCHI_ARGON2_M_COST_KIB: '8192', MADOGUCHI_ARGON2_T_COST: '1' });
+const browser = await launch();
+const bin = path.join(root, process.env.TEST_BUILD || 'build-asan', 'madoguchi');
+const totp = (secret, when = 'now') => execFileSync('oathtool', ['--totp', '-b', '-N', when, secret]).toString().trim();
+const password = '窓口の 職員 パスワード 2026';
+async function a11y(page, what) {
+  const v = await axe(page);
+  ok(v.length === 0, `${what}: no WCAG 2.1 AA violation`, v);
+}
+try {
+  const out = execFileSync(bin, ['staff', 'add', '--email', 'kakari@city.example.jp', '--name', '窓口 太郎', '--role', 'admin'], {
+    cwd: root, env: { ...process.env, MADOGUCHI_DATABASE: `sqlite:${portal.dir}/portal.db`, MADOGUCHI_BASE_URL: portal.url },
+  }).toString();
+  const link = out.match(/https?:\/\/\S*\/staff\/enrol\?token=[A-Za-z0-9_-]{43}/);
+  ok(!!link, 'staff add prints the enrolment link', out);
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(link[0]);
+  ok(await page.getByRole('heading', { name: '職員の登録' }).isVisible(), 'the enrolment page');
+  await a11y(page, 'enrolment: password');
+  await page.getByLabel(/^パスワード\s*必須$/).fill(password);
+  await page.getByLabel('パスワード（確認のため、もう一度）').fill(password + 'x');
+  await page.getByRole('button', { name: '次へ進む' }).click();
+  ok(await page.locator('.error-summary a[href="#password2"]').count() === 1, 'two different passwords: the summary links to the field');
+  await a11y(page, 'enrolment: password with an error');
+  await page.getByLabel(/^パスワード\s*必須$/).fill(password);
+  await page.getByLabel('パスワード（確認のため、もう一度）').fill(password);
+  await page.getByRole('button', { name: '次へ進む' }).click();
+  ok(await page.getByRole('heading', { name: '認証アプリの登録' }).isVisible(), 'the authenticator page');
+  ok(await page.getByRole('img', { name: /QRコード/ }).count() === 1, 'the QR code is an image with a name');
+  const secret = (await page.locator('code').first().textContent()).trim();
+  ok(/^[A-Z2-7]{32}$/.test(secret), `the secret as text (${secret.length} characters)`);
+  await a11y(page, 'enrolment: authenticator');
+  await page.getByLabel('確認コード').fill(totp(secret));
+  await page.getByRole('button', { name: '確認する' }).click();
+  ok(await page.getByRole('heading', { name: '職員の登録が完了しました' }).isVisible(), 'the first code enrols');
+  const codes = await page.locator('.recovery-codes code').allTextContents();
+  ok(codes.length === 10 && new Set(codes).size === 10, `10 different recovery codes shown (${codes.length})`);
+  await a11y(page, 'enrolment: recovery codes');
+  await page.getByRole('link', { name: '職員ログインへ進む' }).click();
+  ok(await page.getByRole('heading', { name: '職員ログイン' }).isVisible(), 'the staff login page');
+  await a11y(page, 'staff login');
+  await page.getByLabel('メールアドレス').fill('kakari@city.example.jp');
+  await page.getByLabel('パスワード').fill(password);
+  await page.getByLabel('確認コード').fill('000000');
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  ok(await page.locator('.error-summary').isVisible(), 'a wrong code: the error summary');
+  await a11y(page, 'staff login with an error');
+  await page.getByLabel('パスワード').fill(password);
+  await page.getByLabel('確認コード').fill(totp(secret, 'now + 30 seconds'));
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.waitForURL(/\/staff$/);
+  ok(await page.getByText('窓口 太郎さん').isVisible(), 'the home page says who is logged in');
+  ok(await page.getByText('申請の一覧（受付箱）は、まだありません').isVisible(), 'and that the inbox is not there yet');
+  await a11y(page, 'staff home');
+  await page.getByRole('button', { name: 'ログアウト' }).click();
+  await page.waitForURL(/\/staff\/login$/);
+  ok(true, 'logout leads back to the staff login');
+} catch (e) {
+  ok(false, 'browser test ran to the end', e.stack);
+} finally {
+  await browser.close();
+  ok(await portal.stop() === 0, 'portal stops cleanly on SIGTERM');
+  done();
+}
