@@ -41,7 +41,8 @@ check "no account from bad input" [ "$(sql 'select count(*) from accounts where 
 
 # Registration, then the confirmation link from the outbox.
 code=$(post /register --data-urlencode "csrf=$C" --data-urlencode 'email=Taro@Example.JP' --data-urlencode 'password=correct horse battery')
-check "registration accepted ($code)" [ "$code" = 200 ] && grep -q '確認のメールを送りました' "$T/page.html"
+check "registration accepted ($code)" [ "$code" = 200 ]
+check "... and (2/2) of: registration accepted" grep -q '確認のメールを送りました' "$T/page.html"
 check "one confirmation mail queued" [ "$(sql "select count(*) from outbox where to_addr='Taro@example.jp'")" = 1 ]
 code=$(post /register --data-urlencode "csrf=$C" --data-urlencode 'email=taro@example.jp' --data-urlencode 'password=another password')
 check "registering the same address again gives the same answer" grep -q '確認のメールを送りました' "$T/page.html"
@@ -69,7 +70,8 @@ check "login redirects ($code)" [ "$code" = 303 ]
 check "session cookie is HttpOnly and SameSite=Lax" grep -qi 'Set-Cookie: madoguchi_sid=.*HttpOnly; SameSite=Lax' "$T/h"
 cp "$J" "$T/jar-logged-in"
 code=$(get /account)
-check "account page with the session ($code)" [ "$code" = 200 ] && grep -q 'taro@example.jp' "$T/page.html"
+check "account page with the session ($code)" [ "$code" = 200 ]
+check "... it shows the address as registered (Taro@Example.JP: domain folded, local part kept)" grep -qF 'Taro@example.jp' "$T/page.html"
 C=$(csrf_of "$T/page.html")
 code=$(post /logout --data-urlencode "csrf=$C")
 check "logout ($code)" [ "$code" = 303 ]
@@ -83,7 +85,8 @@ for i in 1 2 3 4 5; do
 done
 check "a wrong password gets the generic message" grep -q 'メールアドレスまたはパスワードが正しくありません' "$T/page.html"
 code=$(post /login --data-urlencode "csrf=$C" --data-urlencode 'email=taro@example.jp' --data-urlencode 'password=correct horse battery')
-check "the 6th try is throttled even with the right password ($code)" [ "$code" = 429 ] && grep -q 'しばらくログインできません' "$T/page.html"
+check "the 6th try is throttled even with the right password ($code)" [ "$code" = 429 ]
+check "... and (2/2) of: the 6th try is throttled even with the right password" grep -q 'しばらくログインできません' "$T/page.html"
 check "the page says how long to wait" grep -q '15分間' "$T/page.html"
 code=$(post /login --data-urlencode "csrf=$C" --data-urlencode 'email=nobody@example.jp' --data-urlencode 'password=whatever whatever')
 check "an unknown address gets the same generic message ($code)" grep -q 'メールアドレスまたはパスワードが正しくありません' "$T/page.html"

@@ -77,7 +77,8 @@ check "access log line has method, path and status" grep -qE ' GET /procedures/k
 # A second portal on the same port is refused with a clear message.
 out=$(MADOGUCHI_PORT=$PORTAL_PORT MADOGUCHI_DATABASE="sqlite:$T/b.db" MADOGUCHI_DEV_MODE=1 timeout 20 "$TEST_BUILD/madoguchi" 2>&1)
 rc=$?
-check "port taken: exit non-zero ($rc)" [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
+check "port taken: exit non-zero ($rc)" [ "$rc" -ne 0 ]
+check "... and (2/2) of: port taken: exit non-zero" [ "$rc" -ne 124 ]
 check "port taken: message says so" grep -q 'another program uses this port' <<<"$out"
 
 stop_portal
@@ -89,10 +90,12 @@ out=$("$TEST_BUILD/madoguchi" --help)
 check "--help lists the commands and keys" grep -q 'MADOGUCHI_PORT' <<<"$out"
 echo '{"port": "eighty"}' > "$T/bad.json"
 out=$("$TEST_BUILD/madoguchi" --config "$T/bad.json" check 2>&1); rc=$?
-check "wrong config type: exit $rc, names the key" [ "$rc" -ne 0 ] && grep -q 'port' <<<"$out"
+check "wrong config type: exit $rc, names the key" [ "$rc" -ne 0 ]
+check "... and (2/2) of: wrong config type: exit $rc, names the key" grep -q 'port' <<<"$out"
 echo '{"prot": 80}' > "$T/bad2.json"
 out=$("$TEST_BUILD/madoguchi" --config "$T/bad2.json" check 2>&1); rc=$?
-check "unknown config key: exit $rc, names it" [ "$rc" -ne 0 ] && grep -q 'prot: unknown key' <<<"$out"
+check "unknown config key: exit $rc, names it" [ "$rc" -ne 0 ]
+check "... and (2/2) of: unknown config key: exit $rc, names it" grep -q 'prot: unknown key' <<<"$out"
 mkdir -p "$T/procs" && cp procedures/*.json "$T/procs/"
 /usr/bin/python3 - "$T/procs/kaigo-volunteer-point.json" <<'PY'
 import json, sys
@@ -102,6 +105,7 @@ out=$(MADOGUCHI_PROCEDURES_DIR="$T/procs" "$TEST_BUILD/madoguchi" check 2>&1); r
 check "broken procedure refused at start-up (exit $rc)" [ "$rc" -ne 0 ]
 check "message names the file and the field: $out" grep -q 'kaigo-volunteer-point.json: fields\[0\].type' <<<"$out"
 out=$(MADOGUCHI_PORT=notaport "$TEST_BUILD/madoguchi" check 2>&1); rc=$?
-check "bad environment override refused (exit $rc)" [ "$rc" -ne 0 ] && grep -q 'MADOGUCHI_PORT' <<<"$out"
+check "bad environment override refused (exit $rc)" [ "$rc" -ne 0 ]
+check "... and (2/2) of: bad environment override refused" grep -q 'MADOGUCHI_PORT' <<<"$out"
 
 tap_end
