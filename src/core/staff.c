@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/audit.h"
 #include "core/throttle.h"
 #include "core/totp.h"
 #include "util/log.h"
@@ -146,4 +147,35 @@ enum login_result staff_login_attempt(store *s, const login_rules *rules, const 
 	if (store_throttle_clear(s, key_a) != STORE_OK)
 		log_error("staff login: failures not cleared: %s", store_errmsg(s));
 	return LOGIN_OK;
+}
+
+/* The staff member the typed address names: its id, 0 for none, -1 when the store cannot
+ * say. */
+static long long staff_named(store *s, const char *email)
+{
+	store_staff st;
+	int e = email && *email ? store_staff_by_email(s, email, &st) : STORE_ENOTFOUND;
+	if (e == STORE_OK)
+		return st.id;
+	return e == STORE_ENOTFOUND || e == STORE_EINPUT ? 0 : -1;
+}
+
+int staff_audit(store *s, long long staff_id, const char *email, const char *action,
+                const char *detail, const char *peer, long long now)
+{
+	audit_row row;
+	memset(&row, 0, sizeof(row));
+	long long id = staff_id > 0 ? staff_id : staff_named(s, email);
+	if (id > 0)
+		audit_actor_staff(id, row.actor, sizeof(row.actor));
+	else
+		snprintf(row.actor, sizeof(row.actor), "anonymous");
+	row.at = now;
+	snprintf(row.action, sizeof(row.action), "%s", action);
+	snprintf(row.detail, sizeof(row.detail), "%s", detail ? detail : "");
+	snprintf(row.peer, sizeof(row.peer), "%s", peer ? peer : "");
+	int e = store_audit_append(s, &row);
+	if (e != STORE_OK)
+		log_error("audit: %s not written: %s", action, store_errmsg(s));
+	return e == STORE_OK ? 0 : -1;
 }

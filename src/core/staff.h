@@ -47,4 +47,13 @@ enum login_result staff_login_attempt(store *s, const login_rules *rules, const 
                                       const char *code, long long now, store_staff *st,
                                       long long *wait_until);
 
+/* The audit row (core/audit.h) of a staff login, a failed login or a logout: the actor is
+ * staff:ID, or, for a failed login, the staff member the typed address names ("anonymous"
+ * when it names none); action one of AUDIT_STAFF_LOGIN, AUDIT_STAFF_LOGIN_FAILED,
+ * AUDIT_STAFF_LOGOUT; detail a short reason ("" for none), never what was typed. 0, or -1
+ * when the row could not be written (the caller then refuses a login: no login without
+ * its trace). */
+int staff_audit(store *s, long long staff_id, const char *email, const char *action,
+                const char *detail, const char *peer, long long now);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/audit.h"
 #include "core/staff.h"
 #include "pages/account_int.h"
 #include "pages/messages.h"
@@ -134,13 +135,28 @@ void page_staff_login(req *r)
 	render_staff_login(r, "", NULL, 200);
 }
 
+/* The audit row of this attempt; -1 when it could not be written. */
+static int audit_login(store *s, const job *j, enum login_result res, const store_staff *st,
+                       long long now)
+{
+	if (res == LOGIN_OK)
+		return staff_audit(s, st->id, NULL, AUDIT_STAFF_LOGIN, "", j->peer, now);
+	const char *why = res == LOGIN_LOCKED        ? "throttled"
+	                  : res == LOGIN_UNAVAILABLE ? "store unavailable"
+	                                             : "wrong password or code";
+	return staff_audit(s, 0, j->email, AUDIT_STAFF_LOGIN_FAILED, why, j->peer, now);
+}
+
 static void work_staff_login(store *s, const app *a, job *j)
 {
 	long long now = (long long)time(NULL);
 	login_rules rules = login_rules_of(a);
 	store_staff st;
-	switch (staff_login_attempt(s, &rules, j->email, j->peer, j->pw, j->pw_len, j->pw2, now,
-	                            &st, &j->wait_until)) {
+	enum login_result res = staff_login_attempt(s, &rules, j->email, j->peer, j->pw, j->pw_len,
+	                                            j->pw2, now, &st, &j->wait_until);
+	if (audit_login(s, j, res, &st, now) < 0 && res == LOGIN_OK)
+		res = LOGIN_UNAVAILABLE; /* no login without its trace */
+	switch (res) {
 	case LOGIN_OK:
 		break;
 	case LOGIN_LOCKED:
@@ -216,6 +232,9 @@ static void work_staff_logout(store *s, const app *a, job *j)
 	j->ok = e == STORE_OK || e == STORE_ENOTFOUND;
 	if (!j->ok)
 		log_error("staff logout: %s", store_errmsg(s));
+	else if (e == STORE_OK) /* logged, not refused: the session is gone either way */
+		(void)staff_audit(s, j->sess.account_id, NULL, AUDIT_STAFF_LOGOUT, "", j->peer,
+		                  (long long)time(NULL));
 }
 
 static void done_staff_logout(req *r, job *j)

@@ -201,6 +201,25 @@ code=$(get "/staff/enrol?token=$t2")
 check "an expired enrolment link gets 400 ($code)" [ "$code" = 400 ]
 check "... saying that it expired or was used" grep -q '有効期限' "$T/page.html"
 
+# Every login, failed login and logout leaves its audit row, and the chain verifies.
+get /staff/login > /dev/null
+C=$(csrf_of "$T/page.html")
+code=$(post /staff/login --data-urlencode "csrf=$C" --data-urlencode 'email=nobody@city.example.jp' --data-urlencode "password=$STAFF_PW" --data-urlencode 'code=123456')
+check "a login of an address no staff member has is refused ($code)" [ "$code" = 200 ]
+arow() { sql "select count(*) from audit_log where action = '$1' and actor $2"; }
+n_ok=$(arow staff_login "like 'staff:%'")
+check "each staff login left a staff_login row with its staff member ($n_ok)" [ "$n_ok" -ge 2 ]
+n_bad=$(arow staff_login_failed "like 'staff:%'")
+check "failed logins of a staff address left staff_login_failed rows naming them ($n_bad)" [ "$n_bad" -ge 5 ]
+n_anon=$(sql "select count(*) from audit_log where action = 'staff_login_failed' and actor = 'anonymous'")
+check "... and a login of an address no staff member has is 'anonymous' ($n_anon)" [ "$n_anon" -ge 1 ]
+check "the throttled attempts say so in the detail" [ "$(sql "select count(*) from audit_log where detail = 'throttled'")" -ge 1 ]
+check "a logout left a staff_logout row" [ "$(arow staff_logout "like 'staff:%'")" -ge 1 ]
+check "no row holds what was typed (the password)" [ "$(sql "select count(*) from audit_log where detail like '%$STAFF_PW%'")" = 0 ]
+check "every row has the client address" [ "$(sql "select count(*) from audit_log where peer <> '127.0.0.1'")" = 0 ]
+out=$(MADOGUCHI_DATABASE="sqlite:$DB" "$TEST_BUILD/madoguchi" audit verify 2>&1); rc=$?
+check "madoguchi audit verify: the chain is whole (exit $rc: $(head -1 <<<"$out"))" [ "$rc" = 0 ]
+
 stop_portal; rc=$?
 check "the portal stops cleanly ($rc)" [ "$rc" = 0 ]
 tap_end
