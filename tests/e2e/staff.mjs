@@ -58,7 +58,7 @@ try {
   await page.getByRole('button', { name: 'ログイン' }).click();
   await page.waitForURL(/\/staff$/);
   ok(await page.getByText('窓口 太郎さん').isVisible(), 'the home page says who is logged in');
-  ok(await page.getByText('申請の一覧（受付箱）は、まだありません').isVisible(), 'and that the inbox is not there yet');
+  ok(await page.getByText('担当の手続がないため、表示できる申請はありません').isVisible(), 'and that without a procedure there is no application to show');
   await a11y(page, 'staff home');
   await page.getByRole('button', { name: 'ログアウト' }).click();
   await page.waitForURL(/\/staff\/login$/);
