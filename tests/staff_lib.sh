@@ -53,3 +53,20 @@ staff_login_as() {
 	curl -s -b "$jar" -c "$jar" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$c" --data-urlencode "email=$2" \
 		--data-urlencode "password=$3" --data-urlencode "code=$4" "$U/staff/login"
 }
+
+# hidden NAME: the value of the hidden field NAME of $T/page.html.
+hidden() { grep -o "name=\"$1\" value=\"[^\"]*\"" "$T/page.html" | head -1 | sed 's/.*value="\([^"]*\)"/\1/'; }
+
+# road_report LOCATION: a road/park report submitted without login; prints its receipt.
+road_report() {
+	local jar="$T/r.jar" c
+	rm -f "$jar"
+	curl -s -b "$jar" -c "$jar" -o "$T/page.html" "$U/procedures/road-park-report/form"; c=$(csrf_of "$T/page.html")
+	curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf=$c" --data-urlencode kind=road_damage \
+		--data-urlencode "location=$1" --data-urlencode details=穴 --data-urlencode action=next "$U/procedures/road-park-report/form"
+	curl -s -b "$jar" -c "$jar" -o "$T/page.html" "$U/procedures/road-park-report/confirm"
+	curl -s -b "$jar" -c "$jar" -D "$T/h" -o /dev/null --data-urlencode "csrf=$(csrf_of "$T/page.html")" \
+		--data-urlencode "key=$(hidden key)" --data-urlencode "digest=$(hidden digest)" --data-urlencode confirmed=1 \
+		"$U/procedures/road-park-report/submit"
+	grep -i '^location:' "$T/h" | tr -d '\r' | sed -n 's|.*/applications/\([0-9-]*\)/complete|\1|p'
+}

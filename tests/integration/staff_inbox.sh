@@ -13,26 +13,11 @@ cd "$(dirname "$0")/../.."
 . tests/staff_lib.sh
 staff_test_start inbox
 PW='staff pass phrase 2026'
-hidden() { grep -o "name=\"$1\" value=\"[^\"]*\"" "$T/page.html" | head -1 | sed 's/.*value="\([^"]*\)"/\1/'; }
 audit_views() { sql "select count(*) from audit_log where action = 'view_application'"; }
 # receipts_of FILE: the receipts linked from an inbox page, in order.
 receipts_of() { grep -o 'href="/staff/applications/[0-9-]*"' "$1" | sed 's/.*applications\/\([0-9-]*\)"/\1/'; }
 
-# report LOCATION: a road/park report submitted without login; prints its receipt.
-report() {
-	local jar="$T/r.jar" c
-	rm -f "$jar"
-	curl -s -b "$jar" -c "$jar" -o "$T/page.html" "$U/procedures/road-park-report/form"; c=$(csrf_of "$T/page.html")
-	curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf=$c" --data-urlencode kind=road_damage \
-		--data-urlencode "location=$1" --data-urlencode details=穴 --data-urlencode action=next "$U/procedures/road-park-report/form"
-	curl -s -b "$jar" -c "$jar" -o "$T/page.html" "$U/procedures/road-park-report/confirm"
-	curl -s -b "$jar" -c "$jar" -D "$T/h" -o /dev/null --data-urlencode "csrf=$(csrf_of "$T/page.html")" \
-		--data-urlencode "key=$(hidden key)" --data-urlencode "digest=$(hidden digest)" --data-urlencode confirmed=1 \
-		"$U/procedures/road-park-report/submit"
-	grep -i '^location:' "$T/h" | tr -d '\r' | sed -n 's|.*/applications/\([0-9-]*\)/complete|\1|p'
-}
-
-for i in 1 2 3 4 5; do report "駅前${i}丁目" >> "$T/receipts"; done
+for i in 1 2 3 4 5; do road_report "駅前${i}丁目" >> "$T/receipts"; done
 check "5 reports submitted through the portal" [ "$(sort -u "$T/receipts" | grep -c '^[0-9]\{4\}-[0-9]\{6\}$')" = 5 ]
 R1=$(sed -n 1p "$T/receipts"); R2=$(sed -n 2p "$T/receipts"); R3=$(sed -n 3p "$T/receipts")
 
