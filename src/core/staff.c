@@ -163,15 +163,23 @@ static long long staff_named(store *s, const char *email)
 int staff_audit(store *s, long long staff_id, const char *email, const char *action,
                 const char *detail, const char *peer, long long now)
 {
+	long long id = staff_id > 0 ? staff_id : staff_named(s, email);
+	return staff_audit_app(s, id, NULL, action, detail, peer, now);
+}
+
+int staff_audit_app(store *s, long long id, const char *receipt, const char *action,
+                    const char *detail, const char *peer, long long now)
+{
 	audit_row row;
 	memset(&row, 0, sizeof(row));
-	long long id = staff_id > 0 ? staff_id : staff_named(s, email);
 	if (id > 0)
 		audit_actor_staff(id, row.actor, sizeof(row.actor));
 	else
 		snprintf(row.actor, sizeof(row.actor), "anonymous");
 	row.at = now;
 	snprintf(row.action, sizeof(row.action), "%s", action);
+	if (receipt)
+		snprintf(row.receipt, sizeof(row.receipt), "%s", receipt);
 	snprintf(row.detail, sizeof(row.detail), "%s", detail ? detail : "");
 	snprintf(row.peer, sizeof(row.peer), "%s", peer ? peer : "");
 	int e = store_audit_append(s, &row);

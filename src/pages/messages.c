@@ -104,8 +104,18 @@ const char MSG_STAFF_LOGIN_ERROR[] =
     "メールアドレス、パスワード、確認コードのいずれかが正しくありません。";
 const char MSG_STAFF_CODE_HINT[] =
     "認証アプリに表示されている6桁の数字。認証アプリを使えないときは、回復コード（例：abcde-fghij）を入力します。";
-const char MSG_STAFF_HOME_NEXT[] =
-    "申請の一覧（受付箱）は、まだありません。次の段階で作ります。この画面では、まだ申請を見ることはできません。";
+const char MSG_STAFF_BAD_FILTER_TITLE[] = "一覧の条件を読み取れませんでした";
+const char MSG_STAFF_BAD_FILTER[] =
+    "手続・状態・受付番号（「2026-000123」の形）・件数の指定が正しくありません。職員の画面に戻って、選び直してください。";
+const char MSG_STAFF_APP_NOT_FOUND_TITLE[] = "申請が見つかりません";
+const char MSG_STAFF_APP_NOT_FOUND[] =
+    "その受付番号の申請はありません。受付番号を確かめてください。";
+const char MSG_STAFF_FORBIDDEN_TITLE[] = "この申請を見る権限がありません";
+const char MSG_STAFF_FORBIDDEN[] =
+    "この申請の手続の担当（閲覧または審査）になっていません。担当の割り当ては管理者に頼んでください。";
+const char MSG_STAFF_B4_NONE[] = "（証明書に記載なし）";
+const char MSG_STAFF_B4_SIDE_BY_SIDE[] =
+    "カードの証明書の基本4情報と申請内容を並べて表示しています。違いの印付けは、まだありません。見比べて確かめてください。";
 const char MSG_STAFF_ENROL_BAD_LINK[] =
     "登録用のリンクの有効期限（24時間）が切れたか、すでに使われています。管理者に新しいリンクを頼んでください。";
 const char MSG_STAFF_BAD_LINK_TITLE[] = "登録用のリンクが使えません";

@@ -67,7 +67,14 @@ extern const char MSG_CANNOT_PROCESS[];
 /* staff_login.c, staff_enrol.c (the staff console) */
 extern const char MSG_STAFF_LOGIN_ERROR[];
 extern const char MSG_STAFF_CODE_HINT[];
-extern const char MSG_STAFF_HOME_NEXT[];
+extern const char MSG_STAFF_BAD_FILTER_TITLE[];
+extern const char MSG_STAFF_BAD_FILTER[];
+extern const char MSG_STAFF_APP_NOT_FOUND_TITLE[];
+extern const char MSG_STAFF_APP_NOT_FOUND[];
+extern const char MSG_STAFF_FORBIDDEN_TITLE[];
+extern const char MSG_STAFF_FORBIDDEN[];
+extern const char MSG_STAFF_B4_NONE[];
+extern const char MSG_STAFF_B4_SIDE_BY_SIDE[];
 extern const char MSG_STAFF_ENROL_BAD_LINK[];
 extern const char MSG_STAFF_PW_MISMATCH[];
 extern const char MSG_STAFF_ENROL_CODE_HINT[];

@@ -38,9 +38,11 @@ void page_mypage_withdraw_post(req *r);
 /* sign.c */
 void page_api_sign(req *r);
 void page_api_sign_post(req *r);
-/* the staff console: staff_login.c (login, logout, the home page), staff_enrol.c (the
- * enrolment of a staff member's password and second factor) */
+/* the staff console: staff_login.c (login, logout), staff_enrol.c (the enrolment of a staff
+ * member's password and second factor), staff_inbox.c (the home page with the inbox, one
+ * application) */
 void page_staff_home(req *r);
+void page_staff_application(req *r);
 void page_staff_login(req *r);
 void page_staff_login_post(req *r);
 void page_staff_logout(req *r);

@@ -1,4 +1,5 @@
-/* staff_int: what the staff console's screens share (staff_login.c, staff_enrol.c). They
+/* staff_int: what the staff console's screens share (staff_login.c, staff_enrol.c,
+ * staff_inbox.c). They
  * run their slow work as the account screens' jobs (account_int.h). No resident session is
  * read or shown here: a staff page's context starts without it. */
 #ifndef MADOGUCHI_PAGES_STAFF_INT_H
@@ -21,5 +22,13 @@ int staff_pre_token(req *r, char *out);
 /* The form of a POST without a staff session (login, enrolment), its pre-session CSRF token
  * checked: 0 to go on, else answered (400 or 403) with f released. */
 int staff_pre_post(req *r, form *f);
+
+/* The staff member of the request's staff session into *st: 1, or 0 when there is none
+ * (no cookie, expired, a resident's cookie only), -1 on a store error. */
+int staff_current(req *r, req_session *ss, store_staff *st);
+
+/* The staff login page (200), what every staff page shows a request without a staff
+ * session. */
+void staff_login_page(req *r);
 
 #endif

@@ -1,8 +1,7 @@
 /* staff_login: the staff console's door: /staff/login (e-mail, password and a TOTP or
  * recovery code, checked on the worker pool by core/staff.c with the residents' throttles),
- * /staff/logout, and /staff, the home page, which for now says who is logged in and what is
- * to come. A request without a staff session (a resident's session included) gets the login
- * page. */
+ * /staff/logout; the home page, /staff, is staff_inbox.c's. A request without a staff session
+ * (a resident's session included) gets the login page. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -68,9 +67,7 @@ static void render_staff_login(req *r, const char *email, const char *msg, int s
 	resp_page(r, status, "staff_login", ctx);
 }
 
-/* The staff member of the request's staff session into *st: 1, or 0 when there is none
- * (no cookie, expired, a resident's cookie only), -1 on a store error. */
-static int staff_of(req *r, req_session *ss, store_staff *st)
+int staff_current(req *r, req_session *ss, store_staff *st)
 {
 	if (!staff_session_load(r, ss))
 		return 0;
@@ -82,47 +79,9 @@ static int staff_of(req *r, req_session *ss, store_staff *st)
 	return e == STORE_ENOTFOUND ? 0 : -1;
 }
 
-/* The procedures the staff member has a role in, with the role in words. */
-static json_t *roles_json(req *r, const store_staff *st)
+void staff_login_page(req *r)
 {
-	store_staff_role roles[64];
-	size_t n = 0;
-	json_t *a = json_array();
-	if (store_staff_roles(r->w->store, st->id, roles, 64, &n) != STORE_OK) {
-		log_error("staff roles: %s", store_errmsg(r->w->store));
-		return a;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const procedure *p = proc_catalog_find(r->a->procs, roles[i].proc_id);
-		json_array_append_new(
-		    a, json_pack("{s:s, s:s}", "title", p ? p->title : roles[i].proc_id, "role",
-		                 strcmp(roles[i].role, "reviewer") == 0 ? "審査" : "閲覧"));
-	}
-	return a;
-}
-
-void page_staff_home(req *r)
-{
-	req_session ss;
-	store_staff st;
-	int k = staff_of(r, &ss, &st);
-	if (k < 0) {
-		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
-		return;
-	}
-	if (k == 0) {
-		render_staff_login(r, "", NULL, 200);
-		return;
-	}
-	json_t *ctx = staff_ctx(r, "職員の画面", &st, ss.csrf);
-	json_object_set_new(ctx, "name", json_string(st.name));
-	json_object_set_new(ctx, "email", json_string(st.email));
-	json_object_set_new(ctx, "is_admin", json_boolean(st.is_admin));
-	json_t *roles = roles_json(r, &st);
-	json_object_set_new(ctx, "has_roles", json_boolean(json_array_size(roles) > 0));
-	json_object_set_new(ctx, "roles", roles);
-	json_object_set_new(ctx, "next", json_string(MSG_STAFF_HOME_NEXT));
-	resp_page(r, 200, "staff_home", ctx);
+	render_staff_login(r, "", NULL, 200);
 }
 
 void page_staff_login(req *r)

@@ -110,6 +110,8 @@ enum {
 	ST_AUDIT_LIST_RECEIPT,
 	ST_AUDIT_LIST_BOTH,
 	ST_AUDIT_PAGE,
+	ST_INBOX_LIST,
+	ST_INBOX_COUNTS,
 	ST_COUNT
 };
 
@@ -336,6 +338,17 @@ static const char *const statements[ST_COUNT] = {
 	[ST_AUDIT_LIST_RECEIPT] = AUDIT_LIST("receipt = ?2 AND"),
 	[ST_AUDIT_LIST_BOTH] = AUDIT_LIST("actor = ?1 AND receipt = ?2 AND"),
 	[ST_AUDIT_PAGE] = "SELECT " AUDIT_COLS " FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
+	/* ?1 a JSON array of procedure ids, ?2 status or NULL, ?3 receipt or NULL, ?4 ?5 the
+	 * key of the previous page's last row (?5 NULL: the first page), ?6 the limit. Row
+	 * values keep the key one comparison, which the index (proc_id, submitted_at, receipt)
+	 * serves per procedure. */
+	[ST_INBOX_LIST] = "SELECT " APP_COLS " FROM applications"
+			  " WHERE proc_id IN (SELECT value FROM json_each(?1))"
+			  " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR receipt = ?3)"
+			  " AND (?5 IS NULL OR (submitted_at, receipt) < (?4, ?5))"
+			  " ORDER BY submitted_at DESC, receipt DESC LIMIT ?6",
+	[ST_INBOX_COUNTS] = "SELECT status, count(*) FROM applications"
+			    " WHERE proc_id IN (SELECT value FROM json_each(?1)) GROUP BY status",
 };
 /* clang-format on */
 #define SCAN_LIMIT_PARAM 9
@@ -1858,6 +1871,57 @@ static int sq_anon_uploads_prune(void *ctx, long long before, long long *n)
 	return delete_rows(ctx, ST_ANON_UP_PRUNE, NULL, before, n);
 }
 
+/* ---- the staff inbox ---- */
+
+static int sq_inbox_list(void *ctx, const char *procs, const char *status, const char *receipt,
+                         long long after_at, const char *after_receipt, store_application *out,
+                         size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_INBOX_LIST, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
+	if (status)
+		sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	if (receipt)
+		sqlite3_bind_text(st, 3, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, after_at);
+	if (after_receipt)
+		sqlite3_bind_text(st, 5, after_receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (*n < max)
+			app_row(st, &out[(*n)++]);
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_inbox_counts(void *ctx, const char *procs, store_status_count *out, size_t max,
+                           size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_INBOX_COUNTS, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (*n < max) {
+			column_copy(st, 0, out[*n].status, sizeof(out[*n].status));
+			out[(*n)++].count = sqlite3_column_int64(st, 1);
+		}
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
 /* ---- audit log ---- */
 
 static int sq_audit_head(void *ctx, long long *id, char *hash)
@@ -2359,4 +2423,6 @@ const struct store_backend store_sqlite_backend = {
     .audit_insert = sq_audit_insert,
     .audit_list = sq_audit_list,
     .audit_page = sq_audit_page,
+    .inbox_list = sq_inbox_list,
+    .inbox_counts = sq_inbox_counts,
 };

@@ -382,6 +382,36 @@ typedef struct store_app_event {
 STORE_MUST_USE int store_application_events(store *s, const char *receipt, store_app_event *out,
                                             size_t max, size_t *n);
 
+/* ---- The staff inbox (受付一覧): applications of a set of procedures (those a staff member
+ * has a role on), newest first by (submitted_at, receipt), in pages by key (the
+ * (submitted_at, receipt) of the previous page's last row; no offset). procs: nprocs
+ * (0..STORE_INBOX_PROCS_MAX) procedure ids (as for drafts); none gives nothing. status NULL or
+ * one of the seven statuses; receipt NULL or a receipt (exact match); after_receipt NULL for
+ * the first page, else a receipt with after_at > 0. Anything else is STORE_EINPUT. Within
+ * one second the receipts are ordered as text (equal lengths in practice: six digits a
+ * year until the millionth). max is at most STORE_INBOX_PAGE_MAX; the rows have no malloc'd
+ * parts (content, display, signature, verification stay NULL). */
+#define STORE_INBOX_PROCS_MAX 64
+#define STORE_INBOX_PAGE_MAX 100
+typedef struct store_inbox_query {
+	const char *const *procs;
+	size_t nprocs;
+	const char *status;
+	const char *receipt;
+	long long after_at;
+	const char *after_receipt;
+} store_inbox_query;
+STORE_MUST_USE int store_inbox_list(store *s, const store_inbox_query *q, store_application *out,
+                                    size_t max, size_t *n);
+typedef struct store_status_count {
+	char status[STORE_STATUS_MAX + 1];
+	long long count;
+} store_status_count;
+/* The number of applications per status of the procedures (as above; status and receipt of
+ * q ignored): one entry per status that has any, in no particular order, at most max. */
+STORE_MUST_USE int store_inbox_counts(store *s, const store_inbox_query *q, store_status_count *out,
+                                      size_t max, size_t *n);
+
 /* ---- Sign requests (署名要求): the confirmation page of a procedure that needs an
  * e-signature makes one; the signing app fetches it by the id in its link and posts the
  * signature. Only the SHA-256 hex of the id is stored (id_hash). Bound to one draft and to

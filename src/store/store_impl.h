@@ -232,6 +232,14 @@ struct store_backend {
 	int (*anon_upload_bytes)(void *ctx, const char *peer, long long since, long long *bytes);
 	int (*anon_uploads_prune)(void *ctx, long long before, long long *n);
 
+	/* The staff inbox (store.h): procs a JSON array of checked procedure ids; status,
+	 * receipt NULL for any; after_receipt NULL for the first page; max >= 1. */
+	int (*inbox_list)(void *ctx, const char *procs, const char *status, const char *receipt,
+	                  long long after_at, const char *after_receipt, store_application *out,
+	                  size_t max, size_t *n);
+	int (*inbox_counts)(void *ctx, const char *procs, store_status_count *out, size_t max,
+	                    size_t *n);
+
 	/* Audit log. In a transaction: the row of the highest id (*id 0 and hash "" when the
 	 * log is empty), held until the transaction ends against another appender (SQLite:
 	 * the writers' lock of BEGIN IMMEDIATE; PostgreSQL: LOCK TABLE audit_log IN SHARE ROW

@@ -1,7 +1,8 @@
 // The staff console's door in a real browser: `madoguchi staff add` prints the enrolment
 // link; the enrolment sets a password, shows the TOTP secret (QR code and text), takes a first
 // code computed by oathtool (another RFC 6238 implementation) and shows the recovery codes;
-// then a wrong login, a login with the next code, the home page. axe-core on every screen.
+// then a wrong login, a login with the next code, the home page, the inbox with a report
+// submitted without login and its detail. axe-core on every screen.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { root, startPortal, launch, axe, ok, done } from './_lib.mjs';
@@ -58,8 +59,26 @@ try {
   await page.getByRole('button', { name: 'ログイン' }).click();
   await page.waitForURL(/\/staff$/);
   ok(await page.getByText('窓口 太郎さん').isVisible(), 'the home page says who is logged in');
-  ok(await page.getByText('申請の一覧（受付箱）は、まだありません').isVisible(), 'and that the inbox is not there yet');
+  ok(await page.getByText('担当の手続がないため、表示できる申請はありません').isVisible(), 'and that without a procedure there is no application to show');
   await a11y(page, 'staff home');
+  // A report submitted without login (the shell helper of the integration tests) and a role
+  // on its procedure, set with sqlite3 as there is no command for roles yet.
+  const receipt = execFileSync('bash', ['-c', '. tests/lib.sh; . tests/staff_lib.sh; road_report 駅前1丁目'], {
+    cwd: root, env: { ...process.env, T: portal.dir, U: portal.url },
+  }).toString().trim();
+  ok(/^\d{4}-\d{6}$/.test(receipt), `a road/park report submitted (${receipt})`);
+  execFileSync('sqlite3', [`${portal.dir}/portal.db`,
+    "insert into staff_procedure_roles (staff_id, proc_id, role) select id, 'road-park-report', 'reviewer' from staff where email_key = 'kakari@city.example.jp'"]);
+  await page.reload();
+  ok(await page.getByRole('table', { name: /申請の一覧/ }).getByRole('link', { name: receipt }).isVisible(), 'the inbox lists it');
+  await a11y(page, 'staff inbox');
+  await page.getByLabel('状態').selectOption({ label: '送信済' });
+  await page.getByRole('button', { name: 'この条件で表示' }).click();
+  ok(await page.getByRole('link', { name: receipt }).isVisible(), 'the status filter (送信済) keeps it');
+  await page.getByRole('link', { name: receipt }).click();
+  ok(await page.getByText('駅前1丁目').isVisible(), 'the detail shows the answers');
+  await a11y(page, 'staff application detail');
+  await page.getByRole('link', { name: '申請の一覧へ戻る' }).click();
   await page.getByRole('button', { name: 'ログアウト' }).click();
   await page.waitForURL(/\/staff\/login$/);
   ok(true, 'logout leads back to the staff login');

@@ -1,0 +1,378 @@
+/* staff_inbox: the staff console's inbox (/staff: who is logged in, then the applications of
+ * the procedures the staff member has a role on, with counts per status, filters and pages by
+ * key) and one application's detail (/staff/applications/:receipt: the answers as confirmed,
+ * the history, the signature's basic four beside them), which leaves one audit row per view
+ * and is not shown when that row cannot be written. No applicant's name is in the list. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/application.h"
+#include "core/audit.h"
+#include "core/staff.h"
+#include "http/defer.h"
+#include "http/session.h"
+#include "pages/messages.h"
+#include "pages/pages.h"
+#include "pages/staff_int.h"
+#include "util/jdate.h"
+#include "util/log.h"
+
+#define INBOX_PER_DEFAULT 20
+#define INBOX_PER_MAX 50 /* one more row is read to know whether a next page exists */
+#define STAFF_ROLES_MAX STORE_INBOX_PROCS_MAX
+#define DETAIL_MAX_EVENTS 64
+
+/* The filters of the inbox as the query gave them, checked. */
+typedef struct inbox_filter {
+	const char *proc;    /* NULL: every procedure of the roles */
+	const char *status;  /* NULL: any */
+	const char *receipt; /* NULL: any */
+	long long after_at;
+	const char *after; /* NULL: the first page */
+	long per;
+} inbox_filter;
+
+/* A query value, NULL when absent or empty. */
+static const char *query_value(req *r, const char *name)
+{
+	const char *v = form_get(&r->query, name);
+	return v && v[0] ? v : NULL;
+}
+
+static int parse_long(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+	if (!s || !s[0] || strspn(s, "0123456789") != strlen(s))
+		return 0;
+	v = strtoll(s, &end, 10);
+	if (*end || v < min || v > max)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+/* 1 when the query's filters are well formed and the procedure is one of the roles'. */
+static int filter_read(req *r, const store_staff_role *roles, size_t nroles, inbox_filter *f)
+{
+	const char *per = query_value(r, "per"), *at = query_value(r, "after_at");
+	long long v = INBOX_PER_DEFAULT;
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	f->proc = query_value(r, "proc");
+	f->status = query_value(r, "status");
+	f->receipt = query_value(r, "q");
+	f->after = query_value(r, "after");
+	if ((per && !parse_long(per, 1, INBOX_PER_MAX, &v)) ||
+	    (f->status && !app_status_valid(f->status)) ||
+	    (f->receipt && !app_receipt_valid(f->receipt)) ||
+	    (f->after &&
+	     (!app_receipt_valid(f->after) || !parse_long(at, 1, 1LL << 52, &f->after_at))))
+		return 0;
+	f->per = (long)v;
+	for (i = 0; f->proc && i < nroles; i++)
+		if (strcmp(roles[i].proc_id, f->proc) == 0)
+			return 1;
+	return !f->proc;
+}
+
+static const char *proc_title_of(req *r, const char *proc_id)
+{
+	const procedure *p = proc_catalog_find(r->a->procs, proc_id);
+	return p ? p->title : proc_id;
+}
+
+/* The roles as shown, and as options of the procedure filter. */
+static void roles_ctx(req *r, json_t *ctx, const store_staff_role *roles, size_t n,
+                      const inbox_filter *f)
+{
+	json_t *list = json_array(), *opts = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const char *title = proc_title_of(r, roles[i].proc_id);
+		json_array_append_new(
+		    list, json_pack("{s:s, s:s}", "title", title, "role",
+		                    strcmp(roles[i].role, "reviewer") == 0 ? "審査" : "閲覧"));
+		json_array_append_new(
+		    opts, json_pack("{s:s, s:s, s:b}", "id", roles[i].proc_id, "title", title,
+		                    "selected", f->proc && !strcmp(f->proc, roles[i].proc_id)));
+	}
+	json_object_set_new(ctx, "has_roles", json_boolean(n > 0));
+	json_object_set_new(ctx, "roles", list);
+	json_object_set_new(ctx, "proc_options", opts);
+}
+
+/* Every status as an option of the status filter, and its count in the procedures. */
+static void status_ctx(json_t *ctx, const inbox_filter *f, const store_status_count *c, size_t nc)
+{
+	size_t n, i, k;
+	const app_status *st = app_statuses(&n);
+	json_t *opts = json_array(), *counts = json_array();
+	long long total = 0;
+	for (i = 0; i < n; i++) {
+		long long count = 0;
+		for (k = 0; k < nc; k++)
+			if (strcmp(c[k].status, st[i].name) == 0)
+				count = c[k].count;
+		total += count;
+		json_array_append_new(opts, json_pack("{s:s, s:s, s:b}", "name", st[i].name,
+		                                      "label", st[i].label, "selected",
+		                                      f->status && !strcmp(f->status, st[i].name)));
+		json_array_append_new(
+		    counts, json_pack("{s:s, s:I}", "label", st[i].label, "count", count));
+	}
+	json_object_set_new(ctx, "status_options", opts);
+	json_object_set_new(ctx, "counts", counts);
+	json_object_set_new(ctx, "total", json_integer(total));
+}
+
+/* The link to the page after row last, with the same filters. */
+static json_t *next_href(const inbox_filter *f, const store_application *last)
+{
+	char href[512];
+	snprintf(href, sizeof(href), "/staff?proc=%s&status=%s&q=%s&per=%ld&after_at=%lld&after=%s",
+	         f->proc ? f->proc : "", f->status ? f->status : "", f->receipt ? f->receipt : "",
+	         f->per, last->submitted_at, last->receipt);
+	return json_string(href);
+}
+
+static void apps_ctx(req *r, json_t *ctx, const inbox_filter *f, store_application *list, size_t n)
+{
+	json_t *apps = json_array();
+	size_t shown = n > (size_t)f->per ? (size_t)f->per : n;
+	for (size_t i = 0; i < shown; i++) {
+		char when[128];
+		jdate_format_time(list[i].submitted_at, when, sizeof(when));
+		json_array_append_new(
+		    apps,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "receipt", list[i].receipt, "title",
+		              proc_title_of(r, list[i].proc_id), "when", when, "status",
+		              app_status_label(list[i].status), "code", list[i].status));
+	}
+	json_object_set_new(ctx, "apps", apps);
+	json_object_set_new(ctx, "has_apps", json_boolean(shown > 0));
+	json_object_set_new(ctx, "shown", json_integer((json_int_t)shown));
+	if (n > shown)
+		json_object_set_new(ctx, "next_href", next_href(f, &list[shown - 1]));
+	if (f->receipt)
+		json_object_set_new(ctx, "q", json_string(f->receipt));
+	json_object_set_new(ctx, "filtered", json_boolean(f->proc || f->status || f->receipt));
+}
+
+/* The list and the counts of the filters' procedures into ctx; -1 on a store error. */
+static int inbox_ctx(req *r, json_t *ctx, const store_staff_role *roles, size_t nroles,
+                     const inbox_filter *f)
+{
+	const char *procs[STAFF_ROLES_MAX];
+	store_application list[INBOX_PER_MAX + 1];
+	store_status_count counts[16];
+	size_t i, n = 0, nc = 0;
+	store_inbox_query q = {procs, 0, f->status, f->receipt, f->after_at, f->after};
+
+	for (i = 0; i < nroles; i++)
+		if (!f->proc || strcmp(f->proc, roles[i].proc_id) == 0)
+			procs[q.nprocs++] = roles[i].proc_id;
+	if (store_inbox_list(r->w->store, &q, list, (size_t)f->per + 1, &n) != STORE_OK ||
+	    store_inbox_counts(r->w->store, &q, counts, 16, &nc) != STORE_OK) {
+		log_error("staff inbox: %s", store_errmsg(r->w->store));
+		return -1;
+	}
+	status_ctx(ctx, f, counts, nc);
+	apps_ctx(r, ctx, f, list, n);
+	return 0;
+}
+
+void page_staff_home(req *r)
+{
+	req_session ss;
+	store_staff st;
+	store_staff_role roles[STAFF_ROLES_MAX];
+	size_t nroles = 0;
+	inbox_filter f;
+	int k = staff_current(r, &ss, &st);
+	if (k == 0) {
+		staff_login_page(r);
+		return;
+	}
+	if (k < 0 ||
+	    store_staff_roles(r->w->store, st.id, roles, STAFF_ROLES_MAX, &nroles) != STORE_OK) {
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+		return;
+	}
+	if (!filter_read(r, roles, nroles, &f)) {
+		resp_error(r, 400, MSG_STAFF_BAD_FILTER_TITLE, MSG_STAFF_BAD_FILTER);
+		return;
+	}
+	json_t *ctx = staff_ctx(r, "職員の画面", &st, ss.csrf);
+	json_object_set_new(ctx, "name", json_string(st.name));
+	json_object_set_new(ctx, "email", json_string(st.email));
+	json_object_set_new(ctx, "is_admin", json_boolean(st.is_admin));
+	json_object_set_new(ctx, "per", json_integer(f.per));
+	roles_ctx(r, ctx, roles, nroles, &f);
+	if (inbox_ctx(r, ctx, roles, nroles, &f) < 0) {
+		json_decref(ctx);
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+		return;
+	}
+	resp_page(r, 200, "staff_inbox", ctx);
+}
+
+/* ---- one application ---- */
+
+enum detail_outcome { D_FAIL, D_OK, D_NOTFOUND, D_FORBIDDEN };
+typedef struct detail_job {
+	long long staff_id;
+	char receipt[STORE_RECEIPT_MAX + 1];
+	char peer[64];
+	req_session sess;
+	store_staff st;
+	enum detail_outcome out;
+	store_application ap;
+	store_app_event ev[DETAIL_MAX_EVENTS];
+	size_t nev;
+} detail_job;
+
+static int has_role(store *s, long long staff_id, const char *proc_id, int *yes)
+{
+	store_staff_role roles[STAFF_ROLES_MAX];
+	size_t n = 0;
+	*yes = 0;
+	if (store_staff_roles(s, staff_id, roles, STAFF_ROLES_MAX, &n) != STORE_OK)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		*yes |= strcmp(roles[i].proc_id, proc_id) == 0;
+	return 0;
+}
+
+/* On the pool: the application, the permission, the history and the audit row; D_OK only
+ * when the row is written. */
+static void detail_work(store *s, const app *a, void *arg)
+{
+	detail_job *j = arg;
+	int rc = store_application_get(s, j->receipt, &j->ap), yes = 0;
+	j->out = rc == STORE_ENOTFOUND ? D_NOTFOUND : D_FAIL;
+	if (rc != STORE_OK)
+		return;
+	if (has_role(s, j->staff_id, j->ap.proc_id, &yes) < 0)
+		return;
+	if (!yes) {
+		j->out = D_FORBIDDEN;
+		return;
+	}
+	if (store_application_events(s, j->receipt, j->ev, DETAIL_MAX_EVENTS, &j->nev) !=
+	        STORE_OK ||
+	    staff_audit_app(s, j->staff_id, j->receipt, AUDIT_VIEW_APPLICATION, "", j->peer,
+	                    (long long)time(NULL)) < 0)
+		return;
+	j->out = D_OK;
+}
+
+static json_t *events_json(const detail_job *j)
+{
+	json_t *events = json_array();
+	char when[128];
+	for (size_t i = 0; i < j->nev; i++) {
+		jdate_format_time(j->ev[i].at, when, sizeof(when));
+		json_array_append_new(events, json_pack("{s:s, s:s, s:s}", "when", when, "status",
+		                                        app_status_label(j->ev[i].status), "note",
+		                                        j->ev[i].note));
+	}
+	return events;
+}
+
+/* The stored report's basic four as rows {label, value}; NULL when there is none. */
+static json_t *basic4_json(const char *report)
+{
+	static const char *const keys[] = {"name", "birth_date", "gender", "address"};
+	static const char *const labels[] = {"氏名", "生年月日", "性別", "住所"};
+	json_t *root = report ? json_loads(report, 0, NULL) : NULL;
+	json_t *b4 = json_object_get(root, "basic_four"), *rows = NULL;
+	if (json_is_object(b4)) {
+		rows = json_array();
+		for (size_t i = 0; i < 4; i++) {
+			const char *v = json_string_value(json_object_get(b4, keys[i]));
+			char date[128];
+			if (i == 1 && !v) /* no calendar date: the certificate's own text */
+				v = json_string_value(json_object_get(b4, "birth"));
+			if (i == 1 && v && jdate_format(v, date, sizeof(date)) == 0)
+				v = date; /* the era, as the resident pages show dates */
+			json_array_append_new(rows, json_pack("{s:s, s:s}", "label", labels[i],
+			                                      "value", v ? v : MSG_STAFF_B4_NONE));
+		}
+	}
+	json_decref(root);
+	return rows;
+}
+
+static void detail_render(req *r, detail_job *j)
+{
+	char when[128];
+	json_t *ctx = staff_ctx(r, j->receipt, &j->st, j->sess.csrf);
+	jdate_format_time(j->ap.submitted_at, when, sizeof(when));
+	json_object_set_new(ctx, "receipt", json_string(j->receipt));
+	json_object_set_new(ctx, "proc_title", json_string(j->ap.proc_title));
+	json_object_set_new(ctx, "when", json_string(when));
+	json_object_set_new(ctx, "status", json_string(app_status_label(j->ap.status)));
+	json_object_set_new(ctx, "code", json_string(j->ap.status));
+	json_t *lines = j->ap.display ? json_loads(j->ap.display, 0, NULL) : NULL;
+	json_object_set_new(ctx, "lines", json_is_array(lines) ? lines : json_array());
+	if (lines && !json_is_array(lines))
+		json_decref(lines);
+	json_object_set_new(ctx, "events", events_json(j));
+	json_object_set_new(ctx, "signed", json_boolean(j->ap.signature_len > 0));
+	json_t *b4 = basic4_json(j->ap.verification);
+	json_object_set_new(ctx, "has_basic4", json_boolean(b4 != NULL));
+	if (b4)
+		json_object_set_new(ctx, "basic4", b4);
+	json_object_set_new(ctx, "b4_note", json_string(MSG_STAFF_B4_SIDE_BY_SIDE));
+	resp_page(r, 200, "staff_application", ctx);
+}
+
+static void detail_done(req *r, void *arg)
+{
+	detail_job *j = arg;
+	if (r->ev) {
+		if (j->out == D_OK)
+			detail_render(r, j);
+		else if (j->out == D_NOTFOUND)
+			resp_error(r, 404, MSG_STAFF_APP_NOT_FOUND_TITLE, MSG_STAFF_APP_NOT_FOUND);
+		else if (j->out == D_FORBIDDEN)
+			resp_error(r, 403, MSG_STAFF_FORBIDDEN_TITLE, MSG_STAFF_FORBIDDEN);
+		else
+			resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+	}
+	store_application_release(&j->ap);
+	free(j);
+}
+
+void page_staff_application(req *r)
+{
+	req_session ss;
+	store_staff st;
+	int k = staff_current(r, &ss, &st);
+	if (k == 0) {
+		staff_login_page(r);
+		return;
+	}
+	if (k < 0) {
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+		return;
+	}
+	if (!app_receipt_valid(r->params[0])) {
+		resp_error(r, 404, MSG_STAFF_APP_NOT_FOUND_TITLE, MSG_STAFF_APP_NOT_FOUND);
+		return;
+	}
+	detail_job *j = calloc(1, sizeof(*j));
+	if (!j) {
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+		return;
+	}
+	j->staff_id = st.id;
+	j->st = st;
+	j->sess = ss;
+	snprintf(j->receipt, sizeof(j->receipt), "%s", r->params[0]);
+	snprintf(j->peer, sizeof(j->peer), "%s", req_peer(r));
+	req_defer(r, detail_work, detail_done, j);
+}

@@ -1,0 +1,62 @@
+/* store_inbox: the staff inbox's front: the applications of a set of procedures in pages by
+ * key, and their counts per status. The back end gets the set as one JSON array of checked
+ * procedure ids, so that one prepared statement serves any set. */
+#include "store/store_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A JSON array of the ids, each quoted: ids are [A-Za-z0-9_-], so nothing needs escaping. */
+#define PROCS_JSON_MAX (STORE_INBOX_PROCS_MAX * (STORE_PROC_ID_MAX + 3) + 3)
+
+static int procs_json(const store_inbox_query *q, char *out)
+{
+	size_t i, len = 1;
+
+	if (!q || q->nprocs > STORE_INBOX_PROCS_MAX || (q->nprocs && !q->procs))
+		return 0;
+	out[0] = '[';
+	for (i = 0; i < q->nprocs; i++) {
+		if (!store_token_ok(q->procs[i], STORE_PROC_ID_MAX))
+			return 0;
+		len += (size_t)snprintf(out + len, PROCS_JSON_MAX - len, "%s\"%s\"", i ? "," : "",
+		                        q->procs[i]);
+	}
+	snprintf(out + len, PROCS_JSON_MAX - len, "]");
+	return 1;
+}
+
+static int query_ok(const store_inbox_query *q)
+{
+	return (!q->status || app_status_valid(q->status)) &&
+	       (!q->receipt || app_receipt_valid(q->receipt)) &&
+	       (!q->after_receipt || (app_receipt_valid(q->after_receipt) && q->after_at > 0));
+}
+
+int store_inbox_list(store *s, const store_inbox_query *q, store_application *out, size_t max,
+                     size_t *n)
+{
+	char procs[PROCS_JSON_MAX];
+	size_t got = 0;
+	int ok = procs_json(q, procs) && query_ok(q) && max <= STORE_INBOX_PAGE_MAX;
+	int rc = store_list_check(s, ok, out, max, n);
+
+	if (rc != STORE_OK || max == 0 || q->nprocs == 0)
+		return rc;
+	rc = s->be->inbox_list(s->ctx, procs, q->status, q->receipt, q->after_at, q->after_receipt,
+	                       out, max, &got);
+	return store_listed(rc, got, n);
+}
+
+int store_inbox_counts(store *s, const store_inbox_query *q, store_status_count *out, size_t max,
+                       size_t *n)
+{
+	char procs[PROCS_JSON_MAX];
+	size_t got = 0;
+	int rc = store_list_check(s, procs_json(q, procs), out, max, n);
+
+	if (rc != STORE_OK || max == 0 || q->nprocs == 0)
+		return rc;
+	rc = s->be->inbox_counts(s->ctx, procs, out, max, &got);
+	return store_listed(rc, got, n);
+}
