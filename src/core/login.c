@@ -49,9 +49,9 @@ static enum login_result reserve(store *s, const login_rules *rules, const char 
 	return LOGIN_OK;
 }
 
-enum login_result login_throttles(store *s, const login_rules *rules, const char *key_a,
-                                  const char *key_ip, long long now, long long *wait_until,
-                                  int *reserved)
+static enum login_result throttles(store *s, const login_rules *rules, const char *key_a,
+                                   const char *key_ip, long long now, long long *wait_until,
+                                   int *reserved)
 {
 	*reserved = 0;
 	enum login_result t = check_counts(s, rules, key_a, key_ip, now, wait_until);
@@ -77,8 +77,8 @@ static int password_matches(store *s, const login_rules *rules, const char *emai
 	return 0;
 }
 
-enum login_result login_failed(store *s, const char *key_a, const char *key_ip, long long now,
-                               int reserved)
+static enum login_result count_failure(store *s, const char *key_a, const char *key_ip,
+                                       long long now, int reserved)
 {
 	/* the address's row is in already when the attempt was reserved */
 	if ((!reserved && store_throttle_add(s, key_a, now) != STORE_OK) ||
@@ -89,27 +89,49 @@ enum login_result login_failed(store *s, const char *key_a, const char *key_ip, 
 	return LOGIN_BAD;
 }
 
+enum login_result login_guarded(store *s, const login_rules *rules, const char *key_a,
+                                const char *peer, long long now, long long *wait_until,
+                                login_check check, void *arg)
+{
+	char key_ip[STORE_THROTTLE_KEY_MAX + 1];
+	int reserved = 0;
+	snprintf(key_ip, sizeof(key_ip), "ip:%s", peer);
+	enum login_result t = throttles(s, rules, key_a, key_ip, now, wait_until, &reserved);
+	if (t != LOGIN_OK)
+		return t;
+	int good = check(s, arg);
+	if (good < 0)
+		return LOGIN_UNAVAILABLE;
+	if (!good)
+		return count_failure(s, key_a, key_ip, now, reserved);
+	/* the right answer: its reserved row and the earlier failures go; if that fails the
+	 * count stays and may wait sooner, which only errs on the safe side */
+	if (store_throttle_clear(s, key_a) != STORE_OK)
+		log_error("login: failures not cleared: %s", store_errmsg(s));
+	return LOGIN_OK;
+}
+
+struct password_check {
+	const login_rules *rules;
+	const char *email, *pw;
+	size_t len;
+	store_account *acct;
+};
+
+static int check_password(store *s, void *arg)
+{
+	struct password_check *c = arg;
+	return password_matches(s, c->rules, c->email, c->pw, c->len, c->acct);
+}
+
 enum login_result login_attempt(store *s, const login_rules *rules, const char *email,
                                 const char *peer, const char *pw, size_t len, long long now,
                                 store_account *acct, long long *wait_until)
 {
-	char key_a[STORE_THROTTLE_KEY_MAX + 1], key_ip[STORE_THROTTLE_KEY_MAX + 1];
+	char key_a[STORE_THROTTLE_KEY_MAX + 1];
+	struct password_check c = {rules, email, pw, len, acct};
 	throttle_email_key(key_a, sizeof(key_a), "login", email);
-	snprintf(key_ip, sizeof(key_ip), "ip:%s", peer);
-	int reserved = 0;
-	enum login_result t = login_throttles(s, rules, key_a, key_ip, now, wait_until, &reserved);
-	if (t != LOGIN_OK)
-		return t;
-	int good = password_matches(s, rules, email, pw, len, acct);
-	if (good < 0)
-		return LOGIN_UNAVAILABLE;
-	if (!good)
-		return login_failed(s, key_a, key_ip, now, reserved);
-	/* the right password: its reserved row and the earlier failures go; if that fails the
-	 * count stays and may wait sooner, which only errs on the safe side */
-	if (store_throttle_clear(s, key_a) != STORE_OK)
-		log_error("login: failures not cleared: %s", store_errmsg(s));
-	if (!acct->verified_at)
-		return LOGIN_UNVERIFIED;
-	return LOGIN_OK;
+	enum login_result t =
+	    login_guarded(s, rules, key_a, peer, now, wait_until, check_password, &c);
+	return t == LOGIN_OK && !acct->verified_at ? LOGIN_UNVERIFIED : t;
 }

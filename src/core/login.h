@@ -32,20 +32,19 @@ enum login_result login_attempt(store *s, const login_rules *rules, const char *
                                 const char *peer, const char *pw, size_t len, long long now,
                                 store_account *acct, long long *wait_until);
 
-/* The throttles of one attempt, counted before any hashing: the failures of key_a (the
- * address's key) and of key_ip (the client's, allowed 4 times as many) since now -
- * lock_seconds. LOGIN_OK when both have room, LOGIN_LOCKED with *wait_until, or
- * LOGIN_UNAVAILABLE when the store cannot count. Staff login (core/staff.c) counts the same
- * way under its own address keys. */
-/* When both have room, the attempt is counted under key_a at once, before the caller hashes
- * a password (*reserved = 1), and counted again: attempts made together cannot all pass. */
-enum login_result login_throttles(store *s, const login_rules *rules, const char *key_a,
-                                  const char *key_ip, long long now, long long *wait_until,
-                                  int *reserved);
-/* Counts a failure under both keys (under key_ip only when login_throttles reserved it
- * under key_a already): LOGIN_BAD, or LOGIN_UNAVAILABLE when it could not be counted (a
- * failure that is not counted would not throttle). A success clears key_a. */
-enum login_result login_failed(store *s, const char *key_a, const char *key_ip, long long now,
-                               int reserved);
+/* What an attempt checks once its throttles let it through: 1 when the credentials are
+ * right, 0 when not, -1 when the store cannot say. */
+typedef int (*login_check)(store *s, void *arg);
+
+/* The one throttle protocol of every login-like attempt (residents' login, staff login, a
+ * staff member's first TOTP code): the failures of key_a (the address's or the account's
+ * key) and of the client address peer (allowed 4 times as many) since now - lock_seconds are
+ * read first; when both have room the attempt is counted under key_a before check runs (a
+ * password hash) and counted again, so that attempts made together cannot all pass; a wrong
+ * answer is counted under both keys, a right one clears key_a. LOGIN_OK, LOGIN_BAD,
+ * LOGIN_LOCKED with *wait_until, or LOGIN_UNAVAILABLE when the store fails (never in). */
+enum login_result login_guarded(store *s, const login_rules *rules, const char *key_a,
+                                const char *peer, long long now, long long *wait_until,
+                                login_check check, void *arg);
 
 #endif

@@ -127,26 +127,29 @@ static int credentials_match(store *s, const login_rules *rules, const char *ema
 	return 0;
 }
 
+struct credentials_check {
+	const login_rules *rules;
+	const char *email, *pw, *code;
+	size_t len;
+	long long now;
+	store_staff *st;
+};
+
+static int check_credentials(store *s, void *arg)
+{
+	struct credentials_check *c = arg;
+	return credentials_match(s, c->rules, c->email, c->pw, c->len, c->code, c->now, c->st);
+}
+
 enum login_result staff_login_attempt(store *s, const login_rules *rules, const char *email,
                                       const char *peer, const char *pw, size_t len,
                                       const char *code, long long now, store_staff *st,
                                       long long *wait_until)
 {
-	char key_a[STORE_THROTTLE_KEY_MAX + 1], key_ip[STORE_THROTTLE_KEY_MAX + 1];
+	char key_a[STORE_THROTTLE_KEY_MAX + 1];
+	struct credentials_check c = {rules, email, pw, code, len, now, st};
 	throttle_email_key(key_a, sizeof(key_a), "staff-login", email);
-	snprintf(key_ip, sizeof(key_ip), "ip:%s", peer);
-	int reserved = 0;
-	enum login_result t = login_throttles(s, rules, key_a, key_ip, now, wait_until, &reserved);
-	if (t != LOGIN_OK)
-		return t;
-	int good = credentials_match(s, rules, email, pw, len, code, now, st);
-	if (good < 0)
-		return LOGIN_UNAVAILABLE;
-	if (!good)
-		return login_failed(s, key_a, key_ip, now, reserved);
-	if (store_throttle_clear(s, key_a) != STORE_OK)
-		log_error("staff login: failures not cleared: %s", store_errmsg(s));
-	return LOGIN_OK;
+	return login_guarded(s, rules, key_a, peer, now, wait_until, check_credentials, &c);
 }
 
 /* The staff member the typed address names: its id, 0 for none, -1 when the store cannot

@@ -192,29 +192,35 @@ void page_staff_enrol_post(req *r)
 	form_release(&f);
 }
 
+struct first_code {
+	const store_staff *st;
+	const char *code;
+	long long now;
+};
+
+static int check_first_code(store *s, void *arg)
+{
+	struct first_code *c = arg;
+	return strlen(c->code) == TOTP_DIGITS && c->st->totp_secret[0]
+	           ? staff_second_factor(s, c->st, c->code, c->now)
+	           : 0;
+}
+
 /* 1 when the first code is right (its step recorded), else 0 with j->msg: wrong codes are
  * counted and throttled as logins are, per staff member and per client address. */
 static int first_code_ok(store *s, const app *a, job *j, const store_staff *st, long long now)
 {
-	char key[64], key_ip[STORE_THROTTLE_KEY_MAX + 1];
+	char key[64];
 	login_rules rules = login_rules_of(a);
+	struct first_code c = {st, j->pw, now};
 	snprintf(key, sizeof(key), "staff-enrol:%lld", st->id);
-	snprintf(key_ip, sizeof(key_ip), "ip:%s", j->peer);
-	int reserved = 0;
 	enum login_result t =
-	    login_throttles(s, &rules, key, key_ip, now, &j->wait_until, &reserved);
-	if (t != LOGIN_OK) {
-		j->msg = t == LOGIN_LOCKED ? ACCT_THROTTLED : MSG_TRY_LATER;
-		return 0;
-	}
-	int m = strlen(j->pw) == TOTP_DIGITS && st->totp_secret[0]
-	            ? staff_second_factor(s, st, j->pw, now)
-	            : 0;
-	if (m == 1)
+	    login_guarded(s, &rules, key, j->peer, now, &j->wait_until, check_first_code, &c);
+	if (t == LOGIN_OK)
 		return 1;
-	j->msg = m < 0 || login_failed(s, key, key_ip, now, reserved) != LOGIN_BAD
-	             ? MSG_TRY_LATER
-	             : MSG_STAFF_CODE_WRONG;
+	j->msg = t == LOGIN_LOCKED ? ACCT_THROTTLED
+	         : t == LOGIN_BAD  ? MSG_STAFF_CODE_WRONG
+	                           : MSG_TRY_LATER;
 	return 0;
 }
 
