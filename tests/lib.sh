@@ -42,3 +42,15 @@ stop_portal() {
 	PORTAL_PID=
 	return $rc
 }
+
+# A browser-like client of the portal that start_portal started, for the tests that drive its
+# pages: the cookies in $J, the last answer's head in $T/h and its body in $T/page.html, and
+# SQL on the portal's database $DB (the test sets T, J and DB). A test that needs another
+# shape of one of these defines its own after sourcing this file.
+sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
+get() { curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$PORTAL_URL$1"; }
+post() { local path=$1; shift; curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$@" "$PORTAL_URL$path"; }
+hidden() { grep -o "name=\"$1\" value=\"[^\"]*\"" "$T/page.html" | head -1 | sed 's/.*value="\([^"]*\)"/\1/'; }
+csrf_of() { hidden csrf; }
+has() { grep -qF "$1" "$T/page.html"; }
+location() { grep -i '^Location:' "$T/h" | tr -d '\r' | cut -d' ' -f2; }

@@ -18,7 +18,6 @@ staff_test_start() {
 }
 
 csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$1" | head -1 | sed 's/.*value="\([^"]*\)"/\1/'; }
-sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
 # get PATH [JAR]; post PATH [curl args...] (jar $J); the page in $T/page.html, headers in $T/h
 get() { curl -s -b "${2:-$J}" -c "${2:-$J}" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$U$1"; }
 post() { local path=$1; shift; curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$@" "$U$path"; }
@@ -55,7 +54,6 @@ staff_login_as() {
 }
 
 # hidden NAME: the value of the hidden field NAME of $T/page.html.
-hidden() { grep -o "name=\"$1\" value=\"[^\"]*\"" "$T/page.html" | head -1 | sed 's/.*value="\([^"]*\)"/\1/'; }
 
 # road_report LOCATION: a road/park report submitted without login; prints its receipt.
 road_report() {

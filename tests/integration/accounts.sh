@@ -13,7 +13,6 @@ DB="$T/portal.db"
 J="$T/jar"
 
 csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$1" | head -1 | sed 's/.*value="\([^"]*\)"/\1/'; }
-sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
 get() { curl -s -b "$J" -c "$J" -o "$T/page.html" -w '%{http_code}' "$U$1"; }
 post() { local path=$1; shift; curl -s -b "$J" -c "$J" -o "$T/page.html" -w '%{http_code}' "$@" "$U$path"; }
 

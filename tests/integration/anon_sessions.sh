@@ -9,7 +9,6 @@ cd "$(dirname "$0")/../.."
 T=$(mktemp -d /tmp/madoguchi-anon-sessions.XXXXXX)
 trap 'stop_portal; rm -rf "$T"' EXIT
 DB="$T/portal.db"
-sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
 start_portal "$T" MADOGUCHI_ANON_SESSIONS_PEER_HOUR=3 || { not_ok "portal starts"; tap_end; exit 1; }
 R=/procedures/road-park-report
 J="$T/pre.jar"

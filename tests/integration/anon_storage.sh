@@ -16,11 +16,6 @@ T=$(mktemp -d /tmp/madoguchi-anon.XXXXXX)
 trap 'stop_portal; rm -rf "$T"' EXIT
 DB="$T/portal.db"
 MIB=1048576
-sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
-get() { curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$PORTAL_URL$1"; }
-post() { local path=$1; shift; curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$@" "$PORTAL_URL$path"; }
-csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$T/page.html" | head -1 | sed 's/.*value="\([^"]*\)"/\1/'; }
-has() { grep -qF "$1" "$T/page.html"; }
 sessions() { sql "select count(*) from sessions"; }
 stored() { sql "select coalesce(sum(size), 0) from attachments"; }
 start_portal "$T" MADOGUCHI_ANON_UPLOAD_SESSION_BYTES=$((4 * MIB)) \

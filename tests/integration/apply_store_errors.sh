@@ -18,12 +18,6 @@ T=$(mktemp -d /tmp/madoguchi-se.XXXXXX)
 trap 'stop_portal; rm -rf "$T"' EXIT
 DB="$T/portal.db"
 J="$T/jar"
-sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
-get() { curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$PORTAL_URL$1"; }
-post() { local path=$1; shift; curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$@" "$PORTAL_URL$path"; }
-hidden() { grep -o "name=\"$1\" value=\"[^\"]*\"" "$T/page.html" | head -1 | sed 's/.*value="\([^"]*\)"/\1/'; }
-location() { grep -i '^Location:' "$T/h" | tr -d '\r' | cut -d' ' -f2; }
-has() { grep -qF "$1" "$T/page.html"; }
 BUSY=ただいま混み合っています
 start_portal "$T" MADOGUCHI_ARGON2_M_COST_KIB=4096 MADOGUCHI_ARGON2_T_COST=1 \
 	MADOGUCHI_REFDATA_DIR="$TEST_BUILD/refdata" || { not_ok "portal starts"; tap_end; exit 1; }

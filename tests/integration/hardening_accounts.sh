@@ -14,7 +14,6 @@ trap 'stop_portal; [ -n "$LOCKER_PID" ] && kill "$LOCKER_PID" 2>/dev/null; rm -r
 export MADOGUCHI_MAIL_MODE=dev MADOGUCHI_ARGON2_M_COST_KIB=4096 MADOGUCHI_ARGON2_T_COST=1
 
 csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$1" | head -1 | sed 's/.*value="\([^"]*\)"/\1/'; }
-sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
 # get JAR PATH / post JAR PATH curl-args...: status code; the page goes to $T/page.html
 get() { curl -s -b "$1" -c "$1" -o "$T/page.html" -w '%{http_code}' "$U$2"; }
 post() { local jar=$1 path=$2; shift 2; curl -s -b "$jar" -c "$jar" -o "$T/page.html" -w '%{http_code}' "$@" "$U$path"; }

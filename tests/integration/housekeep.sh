@@ -9,7 +9,6 @@ cd "$(dirname "$0")/../.."
 T=$(mktemp -d /tmp/madoguchi-hk.XXXXXX)
 trap 'stop_portal; rm -rf "$T"' EXIT
 DB="$T/portal.db"
-sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
 start_portal "$T" || { not_ok "portal starts"; tap_end; exit 1; }
 now=$(date +%s)
 old=$((now - 8 * 86400))

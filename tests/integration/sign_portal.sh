@@ -107,12 +107,8 @@ ok "portal on $U with the signing CA as its anchor and OCSP at 127.0.0.1:$OCSP_P
 
 DB="$T/portal.db"
 J="$T/jar"
-sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
-csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$T/page.html" | head -1 | sed 's/.*value="\([^"]*\)"/\1/'; }
-hidden() { grep -o "name=\"$1\" value=\"[^\"]*\"" "$T/page.html" | head -1 | sed 's/.*value="\([^"]*\)"/\1/'; }
 get() { curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$U$1"; }
 post() { local path=$1; shift; curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$@" "$U$path"; }
-location() { grep -i '^Location:' "$T/h" | tr -d '\r' | cut -d' ' -f2; }
 jget() { # jget FILE KEY[.KEY...]: a member of a JSON file ('' when absent)
 	python3 - "$1" "$2" <<'EOF'
 import json, sys
