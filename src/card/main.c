@@ -24,6 +24,7 @@
 #include "card/vpcd.h"
 #include "jpki/jpki.h"
 #include "util/enc.h"
+#include "util/num.h"
 
 static const char USAGE[] =
     "Usage: madoguchi-card COMMAND [OPTIONS]\n"
@@ -162,19 +163,6 @@ static int die(const char *fmt, ...)
 	return 1;
 }
 
-static int parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* The options that take a string, and where it goes. */
 static const struct {
 	int opt;
@@ -240,20 +228,20 @@ static int take_other(struct args *a, int opt, const char *arg)
 		a->help = 1;
 		return 0;
 	case O_DAYS:
-		if (parse_long(arg, 1, 36500, &a->days) != 0)
+		if (num_parse_long(arg, 1, 36500, &a->days) != 0)
 			return die("--days: a number of days from 1 to 36500");
 		a->validity_opts++;
 		return 0;
 	case O_REMOVE_AFTER:
-		if (parse_long(arg, 0, 1000000000L, &a->remove_after) != 0)
+		if (num_parse_long(arg, 0, 1000000000L, &a->remove_after) != 0)
 			return die("--remove-after: a number of APDUs");
 		return 0;
 	case O_REINSERT_AFTER:
-		if (parse_long(arg, 0, 86400000L, &a->reinsert_after) != 0)
+		if (num_parse_long(arg, 0, 86400000L, &a->reinsert_after) != 0)
 			return die("--reinsert-after: milliseconds");
 		return 0;
 	case O_READ_MAX:
-		if (parse_long(arg, 1, 256, &a->read_max) != 0)
+		if (num_parse_long(arg, 1, 256, &a->read_max) != 0)
 			return die("--read-max: a number of bytes from 1 to 256");
 		return 0;
 	default:

@@ -17,6 +17,7 @@
 #include "pages/pages.h"
 #include "pages/staff_int.h"
 #include "util/jdate.h"
+#include "util/num.h"
 #include "util/log.h"
 
 #define INBOX_PER_DEFAULT 20
@@ -41,24 +42,17 @@ static const char *query_value(req *r, const char *name)
 	return v && v[0] ? v : NULL;
 }
 
-static int parse_long(const char *s, long long min, long long max, long long *out)
+/* The query's numbers are digits only (no sign, no blank): strtol's leniency is not a URL's. */
+static int digits_only(const char *s)
 {
-	char *end;
-	long long v;
-	if (!s || !s[0] || strspn(s, "0123456789") != strlen(s))
-		return 0;
-	v = strtoll(s, &end, 10);
-	if (*end || v < min || v > max)
-		return 0;
-	*out = v;
-	return 1;
+	return s && s[0] && strspn(s, "0123456789") == strlen(s);
 }
 
 /* 1 when the query's filters are well formed and the procedure is one of the roles'. */
 static int filter_read(req *r, const store_staff_role *roles, size_t nroles, inbox_filter *f)
 {
 	const char *per = query_value(r, "per"), *at = query_value(r, "after_at");
-	long long v = INBOX_PER_DEFAULT;
+	long v = INBOX_PER_DEFAULT, after_at = 0;
 	size_t i;
 
 	memset(f, 0, sizeof(*f));
@@ -66,12 +60,13 @@ static int filter_read(req *r, const store_staff_role *roles, size_t nroles, inb
 	f->status = query_value(r, "status");
 	f->receipt = query_value(r, "q");
 	f->after = query_value(r, "after");
-	if ((per && !parse_long(per, 1, INBOX_PER_MAX, &v)) ||
+	if ((per && !digits_only(per)) || (per && num_parse_long(per, 1, INBOX_PER_MAX, &v) != 0) ||
 	    (f->status && !app_status_valid(f->status)) ||
 	    (f->receipt && !app_receipt_valid(f->receipt)) ||
-	    (f->after &&
-	     (!app_receipt_valid(f->after) || !parse_long(at, 1, 1LL << 52, &f->after_at))))
+	    (f->after && (!app_receipt_valid(f->after) || !digits_only(at) ||
+	                  num_parse_long(at, 1, 1L << 52, &after_at) != 0)))
 		return 0;
+	f->after_at = after_at;
 	f->per = (long)v;
 	for (i = 0; f->proc && i < nroles; i++)
 		if (strcmp(roles[i].proc_id, f->proc) == 0)

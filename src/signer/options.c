@@ -10,6 +10,7 @@
 
 #include "signer/flow.h"
 #include "util/file.h"
+#include "util/num.h"
 
 #define DEFAULT_CARD_TIMEOUT 60
 
@@ -39,19 +40,6 @@ static const struct option OPTIONS[] = {
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
-
-static int parse_int(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 /* ~/.config/madoguchi-sign/allowed-portals (XDG_CONFIG_HOME respected); a missing file is no
  * allow-list. 0, or -1 with a message printed (a broken allow-list fails closed). */
@@ -131,11 +119,12 @@ static int take_option(struct signer_options *o, int opt, const char *arg, const
 		o->reader = arg;
 		return 0;
 	case O_CARD_TIMEOUT:
-		if (parse_int(arg, 1, 600, &o->card_timeout) != 0)
+		if (num_parse_long(arg, 1, 600, &o->card_timeout) != 0)
 			return usage_error(o->lang, "--card-timeout 1..600");
 		return 0;
 	case O_PASSWORD_FD:
-		if (parse_int(arg, 0, 1 << 20, &o->pw_fd) != 0 || fcntl((int)o->pw_fd, F_GETFD) < 0)
+		if (num_parse_long(arg, 0, 1 << 20, &o->pw_fd) != 0 ||
+		    fcntl((int)o->pw_fd, F_GETFD) < 0)
 			return usage_error(o->lang, "--password-fd N (an open file descriptor)");
 		return 0;
 	case O_ALLOW:
