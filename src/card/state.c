@@ -136,19 +136,25 @@ bad:
 	return STATE_EFIELD;
 }
 
+/* A memory BIO over the len bytes of PEM text: STATE_OK with *bio, bad when the length is out
+ * of bounds, STATE_ENOMEM. */
+static enum state_err pem_bio(const char *pem, size_t len, enum state_err bad, BIO **bio)
+{
+	if (len == 0 || len > PEM_MAX)
+		return bad;
+	*bio = BIO_new_mem_buf(pem, (int)len);
+	return *bio ? STATE_OK : STATE_ENOMEM;
+}
+
 static enum state_err key_from_pem(const char *pem, size_t len, EVP_PKEY **out)
 {
 	BIO *bio = NULL;
 	EVP_PKEY *k = NULL;
-	enum state_err e = STATE_EKEY;
+	enum state_err e = pem_bio(pem, len, STATE_EKEY, &bio);
 
-	if (len == 0 || len > PEM_MAX)
+	if (e != STATE_OK)
 		goto out;
-	bio = BIO_new_mem_buf(pem, (int)len);
-	if (!bio) {
-		e = STATE_ENOMEM;
-		goto out;
-	}
+	e = STATE_EKEY;
 	k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
 	if (!k || EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA || EVP_PKEY_get_bits(k) != 2048)
 		goto out;
@@ -167,15 +173,11 @@ static enum state_err cert_from_pem(const char *pem, size_t len, struct card_blo
 	X509 *x = NULL;
 	unsigned char *der = NULL;
 	int n;
-	enum state_err e = STATE_ECERT;
+	enum state_err e = pem_bio(pem, len, STATE_ECERT, &bio);
 
-	if (len == 0 || len > PEM_MAX)
+	if (e != STATE_OK)
 		goto out;
-	bio = BIO_new_mem_buf(pem, (int)len);
-	if (!bio) {
-		e = STATE_ENOMEM;
-		goto out;
-	}
+	e = STATE_ECERT;
 	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
 	if (!x)
 		goto out;
