@@ -11,8 +11,6 @@
 #include "util/jdate.h"
 #include "util/log.h"
 
-/* The time (Japan) from which to try again, and the wait in minutes. */
-
 void render_login(req *r, const char *email, const char *ret, const char *msg, const char *notice,
                   int status)
 {
@@ -73,6 +71,8 @@ static void work_login(store *s, const app *a, job *j)
 		j->msg = MSG_LOGIN_UNAVAILABLE_TEXT;
 }
 
+/* The message of a login that waits: the time (Japan) from which to try again, and the wait
+ * in minutes. */
 void locked_message(const app *a, long long wait_until, char *msg, size_t len)
 {
 	char hm[16];
