@@ -321,16 +321,49 @@ const char *typed_email(const form *f)
 	return em && el < 300 && text_is_clean(em, el, 0) ? em : "";
 }
 
-int post_start(req *r, form *f)
+json_t *login_fields(const char *email)
+{
+	json_t *fields = json_object();
+	json_object_set_new(
+	    fields, "email",
+	    acct_field("email", "メールアドレス", "email", email, NULL, "username", NULL));
+	json_object_set_new(
+	    fields, "password",
+	    acct_field("password", "パスワード", "password", "", NULL, "current-password", NULL));
+	return fields;
+}
+
+int post_start_with(req *r, form *f, csrf_check_fn *check)
 {
 	if (req_body_form(r, f) < 0)
 		return -1;
-	if (!csrf_ok(r, f)) {
+	if (!check(r, f)) {
 		form_release(f);
 		acct_forbidden(r);
 		return -1;
 	}
 	return 0;
+}
+
+int post_start(req *r, form *f)
+{
+	return post_start_with(r, f, csrf_ok);
+}
+
+int logout_status(store *s, job *j, int e, const char *what)
+{
+	j->ok = e == STORE_OK || e == STORE_ENOTFOUND;
+	if (!j->ok)
+		log_error("%s: %s", what, store_errmsg(s));
+	return e;
+}
+
+void logout_answer(req *r, const job *j, const char *where)
+{
+	if (j->ok)
+		resp_redirect(r, where);
+	else
+		render_unavailable(r, "ただいま処理できません");
 }
 
 void link_page(req *r, const char *tmpl)

@@ -87,8 +87,20 @@ void defer_with_secret(req *r, form *f, job *j, const char *name);
  * answer's timing); j is freed. */
 void defer_job_background(job *j);
 
-/* The start of every POST: the form and the CSRF check. 0 when the handler goes on. */
+/* The fields of a login form: the address (email typed back) and the password. */
+json_t *login_fields(const char *email);
+/* The start of every POST: the form and the CSRF check (the session's token). 0 when the
+ * handler goes on, else answered (400 or 403) with f released. */
 int post_start(req *r, form *f);
+/* The same with another check of the form's CSRF token. */
+typedef int csrf_check_fn(const req *r, const form *f);
+int post_start_with(req *r, form *f, csrf_check_fn *check);
+/* A logout's session delete with status e: j->ok when the session is gone (deleted, or
+ * already gone), else logged under what. Returns e. */
+int logout_status(store *s, job *j, int e, const char *what);
+/* A logout's answer: a redirect to where, or the 503 page when the store kept the session
+ * (the cookie goes either way: the person is told that the logout did not finish). */
+void logout_answer(req *r, const job *j, const char *where);
 size_t acct_value_len(const form *f, const char *name);
 /* The address as typed, for typing it back: "" when it is not clean text. */
 const char *typed_email(const form *f);

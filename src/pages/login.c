@@ -17,14 +17,7 @@ void render_login(req *r, const char *email, const char *ret, const char *msg, c
 	json_t *ctx = page_base_ctx(r, "ログイン");
 	json_object_set_new(ctx, "is_login", json_true());
 	json_object_set_new(ctx, "return", json_string(ret ? ret : ""));
-	json_t *fields = json_object();
-	json_object_set_new(
-	    fields, "email",
-	    acct_field("email", "メールアドレス", "email", email, NULL, "username", NULL));
-	json_object_set_new(
-	    fields, "password",
-	    acct_field("password", "パスワード", "password", "", NULL, "current-password", NULL));
-	json_object_set_new(ctx, "fields", fields);
+	json_object_set_new(ctx, "fields", login_fields(email));
 	if (notice)
 		json_object_set_new(ctx, "notice", json_string(notice));
 	acct_set_error(ctx, "email", msg);
@@ -42,21 +35,13 @@ static void work_login(store *s, const app *a, job *j)
 	long long now = (long long)time(NULL);
 	login_rules rules = login_rules_of(a);
 	store_account acct;
-	switch (login_attempt(s, &rules, j->email, j->peer, j->pw, j->pw_len, now, &acct,
-	                      &j->wait_until)) {
-	case LOGIN_OK:
-		break;
-	case LOGIN_BAD:
-		j->msg = MSG_GENERIC_LOGIN_ERROR;
-		return;
-	case LOGIN_UNVERIFIED:
-		j->msg = MSG_UNVERIFIED_TEXT;
-		return;
-	case LOGIN_LOCKED:
-		j->msg = ACCT_THROTTLED;
-		return;
-	case LOGIN_UNAVAILABLE:
-		j->msg = MSG_LOGIN_UNAVAILABLE_TEXT;
+	int res = login_attempt(s, &rules, j->email, j->peer, j->pw, j->pw_len, now, &acct,
+	                        &j->wait_until);
+	if (res != LOGIN_OK) {
+		j->msg = res == LOGIN_BAD          ? MSG_GENERIC_LOGIN_ERROR
+		         : res == LOGIN_UNVERIFIED ? MSG_UNVERIFIED_TEXT
+		         : res == LOGIN_LOCKED     ? ACCT_THROTTLED
+		                                   : MSG_LOGIN_UNAVAILABLE_TEXT;
 		return;
 	}
 	/* the session before the login ends (a new id); left behind it is an anonymous one */
@@ -141,23 +126,15 @@ void page_login_post(req *r)
 	defer_with_secret(r, &f, j, "password");
 }
 
-/* A session the store could not delete still ends in the browser (the cookie goes), but the
- * person is told that the logout did not finish. */
 static void work_logout(store *s, const app *a, job *j)
 {
-	int e = store_session_delete(s, j->sess.id_hash);
-	j->ok = e == STORE_OK || e == STORE_ENOTFOUND;
-	if (!j->ok)
-		log_error("logout: %s", store_errmsg(s));
+	(void)logout_status(s, j, store_session_delete(s, j->sess.id_hash), "logout");
 	j->clear_session = 1;
 }
 
 static void done_logout(req *r, job *j)
 {
-	if (j->ok)
-		resp_redirect(r, "/");
-	else
-		render_unavailable(r, "ただいま処理できません");
+	logout_answer(r, j, "/");
 }
 
 void page_logout(req *r)

@@ -36,14 +36,7 @@ int staff_pre_token(req *r, char *out)
 
 int staff_pre_post(req *r, form *f)
 {
-	if (req_body_form(r, f) < 0)
-		return -1;
-	if (!session_pre_csrf_ok(r, f)) {
-		form_release(f);
-		acct_forbidden(r);
-		return -1;
-	}
-	return 0;
+	return post_start_with(r, f, session_pre_csrf_ok);
 }
 
 static void render_staff_login(req *r, const char *email, const char *msg, int status)
@@ -52,13 +45,7 @@ static void render_staff_login(req *r, const char *email, const char *msg, int s
 	if (staff_pre_token(r, pre) < 0)
 		return;
 	json_t *ctx = staff_ctx(r, "職員ログイン", NULL, pre);
-	json_t *fields = json_object();
-	json_object_set_new(
-	    fields, "email",
-	    acct_field("email", "メールアドレス", "email", email, NULL, "username", NULL));
-	json_object_set_new(
-	    fields, "password",
-	    acct_field("password", "パスワード", "password", "", NULL, "current-password", NULL));
+	json_t *fields = login_fields(email);
 	json_object_set_new(fields, "code",
 	                    acct_field("code", "確認コード", "text", "", NULL, "one-time-code",
 	                               MSG_STAFF_CODE_HINT));
@@ -188,22 +175,15 @@ void page_staff_login_post(req *r)
 static void work_staff_logout(store *s, const app *a, job *j)
 {
 	int e = store_staff_session_delete(s, j->sess.id_hash);
-	j->ok = e == STORE_OK || e == STORE_ENOTFOUND;
-	if (!j->ok)
-		log_error("staff logout: %s", store_errmsg(s));
-	else if (e == STORE_OK) /* logged, not refused: the session is gone either way */
+	if (logout_status(s, j, e, "staff logout") == STORE_OK) /* logged, not refused */
 		(void)staff_audit(s, j->sess.account_id, NULL, AUDIT_STAFF_LOGOUT, "", j->peer,
 		                  (long long)time(NULL));
 }
 
 static void done_staff_logout(req *r, job *j)
 {
-	/* the cookie goes either way; a session the store kept is said to be */
-	staff_session_set_cookie(r, NULL);
-	if (j->ok)
-		resp_redirect(r, "/staff/login");
-	else
-		render_unavailable(r, "ただいま処理できません");
+	staff_session_set_cookie(r, NULL); /* the cookie goes either way */
+	logout_answer(r, j, "/staff/login");
 }
 
 void page_staff_logout(req *r)
