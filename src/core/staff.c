@@ -190,3 +190,23 @@ int staff_audit_app(store *s, long long id, const char *receipt, const char *act
 		log_error("audit: %s not written: %s", action, store_errmsg(s));
 	return e == STORE_OK ? 0 : -1;
 }
+
+enum staff_role staff_role_pick(const store_staff_role *roles, size_t n, const char *proc_id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(roles[i].proc_id, proc_id) == 0)
+			return strcmp(roles[i].role, "reviewer") == 0 ? STAFF_REVIEWER
+			                                              : STAFF_VIEWER;
+	return STAFF_NO_ROLE;
+}
+
+int staff_role_of(store *s, long long staff_id, const char *proc_id, enum staff_role *role)
+{
+	store_staff_role roles[STORE_INBOX_PROCS_MAX];
+	size_t n = 0;
+	*role = STAFF_NO_ROLE;
+	if (store_staff_roles(s, staff_id, roles, STORE_INBOX_PROCS_MAX, &n) != STORE_OK)
+		return -1;
+	*role = staff_role_pick(roles, n, proc_id);
+	return 0;
+}

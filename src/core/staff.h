@@ -61,4 +61,12 @@ int staff_audit(store *s, long long staff_id, const char *email, const char *act
 int staff_audit_app(store *s, long long id, const char *receipt, const char *action,
                     const char *detail, const char *peer, long long now);
 
+/* A staff member's role on one procedure: none, 閲覧 (may look) or 審査 (may also decide). */
+enum staff_role { STAFF_NO_ROLE = 0, STAFF_VIEWER = 1, STAFF_REVIEWER = 2 };
+/* The role on proc_id among the n roles given. */
+enum staff_role staff_role_pick(const store_staff_role *roles, size_t n, const char *proc_id);
+/* The role of staff member staff_id on proc_id into *role: 0, or -1 on a store error (then
+ * *role is STAFF_NO_ROLE: nothing is allowed). */
+int staff_role_of(store *s, long long staff_id, const char *proc_id, enum staff_role *role);
+
 #endif

@@ -1,8 +1,6 @@
 /* staff_inbox: the staff console's inbox (/staff: who is logged in, then the applications of
  * the procedures the staff member has a role on, with counts per status, filters and pages by
- * key) and one application's detail (/staff/applications/:receipt: the answers as confirmed,
- * the history, the signature's basic four beside them), which leaves one audit row per view
- * and is not shown when that row cannot be written. No applicant's name is in the list. */
+ * key). One application's page is staff_detail.c. No applicant's name is in the list. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +21,6 @@
 #define INBOX_PER_DEFAULT 20
 #define INBOX_PER_MAX 50 /* one more row is read to know whether a next page exists */
 #define STAFF_ROLES_MAX STORE_INBOX_PROCS_MAX
-#define DETAIL_MAX_EVENTS 64
 
 /* The filters of the inbox as the query gave them, checked. */
 typedef struct inbox_filter {
@@ -212,162 +209,4 @@ void page_staff_home(req *r)
 		return;
 	}
 	resp_page(r, 200, "staff_inbox", ctx);
-}
-
-/* ---- one application ---- */
-
-enum detail_outcome { D_FAIL, D_OK, D_NOTFOUND, D_FORBIDDEN };
-typedef struct detail_job {
-	long long staff_id;
-	char receipt[STORE_RECEIPT_MAX + 1];
-	char peer[64];
-	req_session sess;
-	store_staff st;
-	enum detail_outcome out;
-	store_application ap;
-	store_app_event ev[DETAIL_MAX_EVENTS];
-	size_t nev;
-} detail_job;
-
-static int has_role(store *s, long long staff_id, const char *proc_id, int *yes)
-{
-	store_staff_role roles[STAFF_ROLES_MAX];
-	size_t n = 0;
-	*yes = 0;
-	if (store_staff_roles(s, staff_id, roles, STAFF_ROLES_MAX, &n) != STORE_OK)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		*yes |= strcmp(roles[i].proc_id, proc_id) == 0;
-	return 0;
-}
-
-/* On the pool: the application, the permission, the history and the audit row; D_OK only
- * when the row is written. */
-static void detail_work(store *s, const app *a, void *arg)
-{
-	detail_job *j = arg;
-	int rc = store_application_get(s, j->receipt, &j->ap), yes = 0;
-	j->out = rc == STORE_ENOTFOUND ? D_NOTFOUND : D_FAIL;
-	if (rc != STORE_OK)
-		return;
-	if (has_role(s, j->staff_id, j->ap.proc_id, &yes) < 0)
-		return;
-	if (!yes) {
-		j->out = D_FORBIDDEN;
-		return;
-	}
-	if (store_application_events(s, j->receipt, j->ev, DETAIL_MAX_EVENTS, &j->nev) !=
-	        STORE_OK ||
-	    staff_audit_app(s, j->staff_id, j->receipt, AUDIT_VIEW_APPLICATION, "", j->peer,
-	                    (long long)time(NULL)) < 0)
-		return;
-	j->out = D_OK;
-}
-
-static json_t *events_json(const detail_job *j)
-{
-	json_t *events = json_array();
-	char when[128];
-	for (size_t i = 0; i < j->nev; i++) {
-		jdate_format_time(j->ev[i].at, when, sizeof(when));
-		json_array_append_new(events, json_pack("{s:s, s:s, s:s}", "when", when, "status",
-		                                        app_status_label(j->ev[i].status), "note",
-		                                        j->ev[i].note));
-	}
-	return events;
-}
-
-/* The stored report's basic four as rows {label, value}; NULL when there is none. */
-static json_t *basic4_json(const char *report)
-{
-	static const char *const keys[] = {"name", "birth_date", "gender", "address"};
-	static const char *const labels[] = {"氏名", "生年月日", "性別", "住所"};
-	json_t *root = report ? json_loads(report, 0, NULL) : NULL;
-	json_t *b4 = json_object_get(root, "basic_four"), *rows = NULL;
-	if (json_is_object(b4)) {
-		rows = json_array();
-		for (size_t i = 0; i < 4; i++) {
-			const char *v = json_string_value(json_object_get(b4, keys[i]));
-			char date[128];
-			if (i == 1 && !v) /* no calendar date: the certificate's own text */
-				v = json_string_value(json_object_get(b4, "birth"));
-			if (i == 1 && v && jdate_format(v, date, sizeof(date)) == 0)
-				v = date; /* the era, as the resident pages show dates */
-			json_array_append_new(rows, json_pack("{s:s, s:s}", "label", labels[i],
-			                                      "value", v ? v : MSG_STAFF_B4_NONE));
-		}
-	}
-	json_decref(root);
-	return rows;
-}
-
-static void detail_render(req *r, detail_job *j)
-{
-	char when[128];
-	json_t *ctx = staff_ctx(r, j->receipt, &j->st, j->sess.csrf);
-	jdate_format_time(j->ap.submitted_at, when, sizeof(when));
-	json_object_set_new(ctx, "receipt", json_string(j->receipt));
-	json_object_set_new(ctx, "proc_title", json_string(j->ap.proc_title));
-	json_object_set_new(ctx, "when", json_string(when));
-	json_object_set_new(ctx, "status", json_string(app_status_label(j->ap.status)));
-	json_object_set_new(ctx, "code", json_string(j->ap.status));
-	json_t *lines = j->ap.display ? json_loads(j->ap.display, 0, NULL) : NULL;
-	json_object_set_new(ctx, "lines", json_is_array(lines) ? lines : json_array());
-	if (lines && !json_is_array(lines))
-		json_decref(lines);
-	json_object_set_new(ctx, "events", events_json(j));
-	json_object_set_new(ctx, "signed", json_boolean(j->ap.signature_len > 0));
-	json_t *b4 = basic4_json(j->ap.verification);
-	json_object_set_new(ctx, "has_basic4", json_boolean(b4 != NULL));
-	if (b4)
-		json_object_set_new(ctx, "basic4", b4);
-	json_object_set_new(ctx, "b4_note", json_string(MSG_STAFF_B4_SIDE_BY_SIDE));
-	resp_page(r, 200, "staff_application", ctx);
-}
-
-static void detail_done(req *r, void *arg)
-{
-	detail_job *j = arg;
-	if (r->ev) {
-		if (j->out == D_OK)
-			detail_render(r, j);
-		else if (j->out == D_NOTFOUND)
-			resp_error(r, 404, MSG_STAFF_APP_NOT_FOUND_TITLE, MSG_STAFF_APP_NOT_FOUND);
-		else if (j->out == D_FORBIDDEN)
-			resp_error(r, 403, MSG_STAFF_FORBIDDEN_TITLE, MSG_STAFF_FORBIDDEN);
-		else
-			resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
-	}
-	store_application_release(&j->ap);
-	free(j);
-}
-
-void page_staff_application(req *r)
-{
-	req_session ss;
-	store_staff st;
-	int k = staff_current(r, &ss, &st);
-	if (k == 0) {
-		staff_login_page(r);
-		return;
-	}
-	if (k < 0) {
-		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
-		return;
-	}
-	if (!app_receipt_valid(r->params[0])) {
-		resp_error(r, 404, MSG_STAFF_APP_NOT_FOUND_TITLE, MSG_STAFF_APP_NOT_FOUND);
-		return;
-	}
-	detail_job *j = calloc(1, sizeof(*j));
-	if (!j) {
-		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
-		return;
-	}
-	j->staff_id = st.id;
-	j->st = st;
-	j->sess = ss;
-	snprintf(j->receipt, sizeof(j->receipt), "%s", r->params[0]);
-	snprintf(j->peer, sizeof(j->peer), "%s", req_peer(r));
-	req_defer(r, detail_work, detail_done, j);
 }

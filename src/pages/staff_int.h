@@ -1,5 +1,5 @@
 /* staff_int: what the staff console's screens share (staff_login.c, staff_enrol.c,
- * staff_inbox.c). They
+ * staff_inbox.c, staff_detail.c, staff_evidence.c). They
  * run their slow work as the account screens' jobs (account_int.h). No resident session is
  * read or shown here: a staff page's context starts without it. */
 #ifndef MADOGUCHI_PAGES_STAFF_INT_H
@@ -30,5 +30,8 @@ int staff_current(req *r, req_session *ss, store_staff *st);
 /* The staff login page (200), what every staff page shows a request without a staff
  * session. */
 void staff_login_page(req *r);
+
+/* The signature evidence panel of one application's page into ctx (staff_evidence.c). */
+void staff_evidence_ctx(json_t *ctx, const store_application *ap);
 
 #endif
