@@ -132,11 +132,12 @@ test-only:
 	tests/run.sh
 
 bench: setup
-	$(MAKE) all $(BUILD)/bench/signed_submit
+	$(MAKE) all $(BUILD)/bench/signed_submit $(BUILD)/bench/inbox_fill
 	bench/run.sh
 	BUILD=$(BUILD) bench/signed.sh
+	BUILD=$(BUILD) bench/inbox.sh
 
-$(BUILD)/bench/signed_submit: $(BUILD)/obj/bench/signed_submit.o $(BUILD)/libmadoguchi.a
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libmadoguchi.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 

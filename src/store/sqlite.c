@@ -347,8 +347,9 @@ static const char *const statements[ST_COUNT] = {
 			  " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR receipt = ?3)"
 			  " AND (?5 IS NULL OR (submitted_at, receipt) < (?4, ?5))"
 			  " ORDER BY submitted_at DESC, receipt DESC LIMIT ?6",
-	[ST_INBOX_COUNTS] = "SELECT status, count(*) FROM applications"
-			    " WHERE proc_id IN (SELECT value FROM json_each(?1)) GROUP BY status",
+	[ST_INBOX_COUNTS] = "SELECT status, sum(n) FROM application_counts"
+			    " WHERE proc_id IN (SELECT value FROM json_each(?1))"
+			    " GROUP BY status HAVING sum(n) > 0",
 };
 /* clang-format on */
 #define SCAN_LIMIT_PARAM 9

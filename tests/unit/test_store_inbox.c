@@ -209,6 +209,40 @@ static void test_counts(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The counts are kept as applications change (migration 0013): they follow each change,
+ * a status left with none is not listed, and a rolled back change leaves them as they were. */
+static void test_counts_follow_changes(void **state)
+{
+	struct fixture *f = *state;
+	char recs[8][STORE_RECEIPT_MAX + 1];
+	store_inbox_query q = {one_proc, 1, NULL, NULL, 0, NULL};
+	store_status_count c[8];
+	static const char *const any[] = {"sent", "accepted", "reviewing", NULL};
+	static const char *const next[] = {"accepted", "reviewing", "done"};
+	size_t n;
+
+	fill(f->s, recs); /* PROC: recs[0..5], all sent */
+	for (size_t i = 0; i < 6; i++)
+		for (size_t k = 0; k <= i % 3; k++)
+			assert_int_equal(store_application_set_status(f->s, recs[i], any, next[k],
+			                                              NULL, NOW + 40),
+			                 STORE_OK);
+	assert_int_equal(store_inbox_counts(f->s, &q, c, 8, &n), STORE_OK);
+	assert_int_equal(n, 3); /* none is left sent: not listed */
+	assert_int_equal(count_of(c, n, "sent"), 0);
+	assert_int_equal(count_of(c, n, "accepted"), 2);
+	assert_int_equal(count_of(c, n, "reviewing"), 2);
+	assert_int_equal(count_of(c, n, "done"), 2);
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	assert_int_equal(
+	    store_application_set_status(f->s, recs[0], any, "rejected", "x", NOW + 50), STORE_OK);
+	assert_int_equal(store_rollback(f->s), STORE_OK);
+	assert_int_equal(store_inbox_counts(f->s, &q, c, 8, &n), STORE_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(count_of(c, n, "accepted"), 2);
+	assert_int_equal(count_of(c, n, "rejected"), 0);
+}
+
 static void test_refusals(void **state)
 {
 	struct fixture *f = *state;
@@ -246,6 +280,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_procedure_set, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_counts_follow_changes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
