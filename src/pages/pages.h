@@ -49,6 +49,17 @@ void page_staff_logout(req *r);
 void page_staff_enrol(req *r);
 void page_staff_enrol_post(req *r);
 void page_staff_enrol_confirm(req *r);
+/* staff_admin.c (staff and roles), staff_audit.c (the audit log), staff_reauth.c (the TOTP
+ * re-entry), staff_alerts.c (a staff member's mail alerts) */
+void page_staff_admin_staff(req *r);
+void page_staff_admin_add(req *r);
+void page_staff_admin_role(req *r);
+void page_staff_admin_enrol(req *r);
+void page_staff_admin_audit(req *r);
+void page_staff_reauth(req *r);
+void page_staff_reauth_post(req *r);
+void page_staff_alerts(req *r);
+void page_staff_alerts_post(req *r);
 
 /* the account screens: login.c, register.c, password.c, settings.c (account.c holds what
  * they share, account_int.h) */
