@@ -2415,7 +2415,7 @@ static int sq_staff_alert_set(void *ctx, long long staff_id, const char *proc_id
 	sqlite3_bind_int64(st, 1, staff_id);
 	sqlite3_bind_text(st, 2, proc_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, mode, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 4, now - 1); /* the arrivals of this second on */
 	return run(c, st);
 }
 

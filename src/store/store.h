@@ -612,8 +612,9 @@ typedef struct store_staff_alert {
 	long long last_digest_at;
 	long long count; /* store_staff_digest_due: the arrivals since last_digest_at */
 } store_staff_alert;
-/* Sets the mode of staff_id on proc_id; "each" or "hourly" also sets last_digest_at = now
- * (a digest then counts only what arrives after), "none" removes the row. */
+/* Sets the mode of staff_id on proc_id; a new mode ("each" or "hourly") also sets
+ * last_digest_at = now - 1 (a digest then counts what arrives from this second on), the same
+ * mode again changes nothing, "none" removes the row. */
 STORE_MUST_USE int store_staff_alert_set(store *s, long long staff_id, const char *proc_id,
                                          const char *mode, long long now);
 /* The staff member's alerts (staff_id, proc_id, mode, last_digest_at), by proc_id. */
