@@ -107,6 +107,7 @@ const char MSG_STAFF_ADMIN_BAD[] =
 const char MSG_STAFF_ADMIN_TAKEN_TITLE[] = "このメールアドレスの職員は登録済みです";
 const char MSG_STAFF_ADMIN_TAKEN[] =
     "同じメールアドレスの職員が、すでに登録されています。何も変更していません。";
+const char MSG_STAFF_ADMIN_ENROLLED_TITLE[] = "この職員は登録を済ませています";
 const char MSG_STAFF_ADMIN_ENROLLED[] =
     "この職員は、すでに登録を済ませています。登録用のリンクは出せません。";
 const char MSG_STAFF_ADMIN_NAME_HINT[] = "例：窓口 花子";

@@ -89,6 +89,7 @@ extern const char MSG_STAFF_ADMIN_BAD_TITLE[];
 extern const char MSG_STAFF_ADMIN_BAD[];
 extern const char MSG_STAFF_ADMIN_TAKEN_TITLE[];
 extern const char MSG_STAFF_ADMIN_TAKEN[];
+extern const char MSG_STAFF_ADMIN_ENROLLED_TITLE[];
 extern const char MSG_STAFF_ADMIN_ENROLLED[];
 extern const char MSG_STAFF_ADMIN_NAME_HINT[];
 extern const char MSG_STAFF_ADMIN_LINK_LEAD[];

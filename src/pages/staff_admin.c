@@ -204,22 +204,29 @@ static void render_link(req *r, change_job *j)
 	resp_page(r, 200, "staff_admin_link", ctx);
 }
 
-static void change_done(req *r, void *arg)
+/* The answer to a change: the list again, the link, or why not. */
+static void change_answer(req *r, change_job *j)
 {
-	change_job *j = arg;
-	if (!r->ev)
-		;
-	else if (j->rc == STORE_OK && j->kind == CH_ROLE)
+	if (j->rc == STORE_OK && j->kind == CH_ROLE)
 		resp_redirect(r, ADMIN_BACK "?changed=1");
 	else if (j->rc == STORE_OK)
 		render_link(r, j);
 	else if (j->rc == STORE_ECONFLICT)
-		resp_error(r, 409, MSG_STAFF_ADMIN_TAKEN_TITLE,
+		resp_error(r, 409,
+		           j->kind == CH_ADD ? MSG_STAFF_ADMIN_TAKEN_TITLE
+		                             : MSG_STAFF_ADMIN_ENROLLED_TITLE,
 		           j->kind == CH_ADD ? MSG_STAFF_ADMIN_TAKEN : MSG_STAFF_ADMIN_ENROLLED);
 	else if (j->rc == STORE_ENOTFOUND)
 		resp_error(r, 404, MSG_STAFF_ADMIN_BAD_TITLE, MSG_STAFF_ADMIN_BAD);
 	else
 		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+}
+
+static void change_done(req *r, void *arg)
+{
+	change_job *j = arg;
+	if (r->ev)
+		change_answer(r, j);
 	explicit_bzero(j->token, sizeof(j->token));
 	free(j);
 }

@@ -123,12 +123,11 @@ static void reauth_work(store *s, const app *a, void *arg)
 		                  j->peer, now);
 }
 
-static void reauth_done(req *r, void *arg)
+/* The answer to a re-entry: back to next, or the form again with why. */
+static void reauth_answer(req *r, reauth_job *j)
 {
-	reauth_job *j = arg;
 	char msg[400];
-	if (!r->ev) {
-	} else if (j->res == LOGIN_OK) {
+	if (j->res == LOGIN_OK) {
 		resp_redirect(r, j->next);
 	} else if (j->res == LOGIN_LOCKED) {
 		locked_message(r->a, j->wait_until, msg, sizeof(msg));
@@ -138,6 +137,13 @@ static void reauth_done(req *r, void *arg)
 	} else {
 		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 	}
+}
+
+static void reauth_done(req *r, void *arg)
+{
+	reauth_job *j = arg;
+	if (r->ev)
+		reauth_answer(r, j);
 	explicit_bzero(j->code, sizeof(j->code));
 	free(j);
 }
