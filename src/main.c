@@ -20,6 +20,7 @@
 #include "core/account.h"
 #include "core/procedure.h"
 #include "core/staff.h"
+#include "core/staff_admin.h"
 #include "core/staff_alerts.h"
 #include "core/refdata.h"
 #include "mail/mailer.h"
@@ -54,8 +55,8 @@ static void usage(FILE *f)
 	    "             walk the audit log's hash chain: the row count and the head hash (exit\n"
 	    "             0), or the first broken link by row id (exit 1); docs/audit.md\n"
 	    "  staff add --email E --name N [--role admin]\n"
-	    "             create a staff member (an administrator with --role admin) and print\n"
-	    "             a one-time enrolment link, valid 24 hours\n"
+	    "             create a staff member (an administrator with --role admin), print\n"
+	    "             a one-time enrolment link, valid 24 hours, and mail it\n"
 	    "  staff digest\n"
 	    "             queue the hourly digests of the staff's mail alerts now (the hourly\n"
 	    "             housekeeping sends them an hour after the last)\n"
@@ -413,9 +414,9 @@ struct staff_opts {
 	const char *email, *name, *role;
 };
 
-/* `madoguchi staff add`: the first administrator (and any staff member until the console
- * can add them) from the command line; prints the enrolment link, the only copy of the
- * token. */
+/* `madoguchi staff add`: the first administrator (the console adds the others) from the
+ * command line; prints the enrolment link and mails it, with the staff_change audit row of
+ * actor "system". */
 static int cmd_staff_add(const config *c, const struct staff_opts *o)
 {
 	char email[ACCOUNT_EMAIL_MAX + 1], token[TOKEN_LEN + 1], err[512];
@@ -439,7 +440,10 @@ static int cmd_staff_add(const config *c, const struct staff_opts *o)
 		fprintf(stderr, "madoguchi: database %s: %s\n", c->database, err);
 		return 1;
 	}
-	int e = staff_invite(s, email, o->name, o->role != NULL, (long long)time(NULL), token, &id);
+	/* the console's add, by "system": its staff_change audit row and the mailed link */
+	submit_site site = {c->city_name, c->site_name, c->base_url};
+	int e = staff_admin_add(s, &site, -1, "", email, o->name, o->role != NULL,
+	                        (long long)time(NULL), token, &id);
 	if (e != STORE_OK)
 		fprintf(stderr, "madoguchi: staff add: %s\n",
 		        e == STORE_ECONFLICT ? "a staff member with this address exists already"
