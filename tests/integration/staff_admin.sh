@@ -234,6 +234,8 @@ check "... only the member's rows" none_of grep -q '<td>管理 太郎（番号' 
 code=$(get "/staff/admin/audit?receipt=$R1")
 check "filtered by receipt ($code)" [ "$(grep -c '<tr><td>' "$T/page.html")" = "$(sql "select count(*) from audit_log where receipt = '$R1'")" ]
 check "... linking to the application" has "href=\"/staff/applications/$R1\""
+code=$(get '/staff/admin/audit?before=5')
+check "a page by key: the rows before id 5, newest first ($code)" [ "$(grep -o '<tr><td>[0-9]*</td>' "$T/page.html" | tr -dc '0-9\n' | tr '\n' ' ')" = "4 3 2 1 " ]
 code=$(get '/staff/admin/audit?receipt=2026-1')
 check "a malformed receipt gets 400 ($code)" [ "$code" = 400 ]
 code=$(get '/staff/admin/audit?staff=x')
