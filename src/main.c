@@ -20,6 +20,8 @@
 #include "core/account.h"
 #include "core/procedure.h"
 #include "core/staff.h"
+#include "core/staff_admin.h"
+#include "core/staff_alerts.h"
 #include "core/refdata.h"
 #include "mail/mailer.h"
 #include "http/http.h"
@@ -53,8 +55,11 @@ static void usage(FILE *f)
 	    "             walk the audit log's hash chain: the row count and the head hash (exit\n"
 	    "             0), or the first broken link by row id (exit 1); docs/audit.md\n"
 	    "  staff add --email E --name N [--role admin]\n"
-	    "             create a staff member (an administrator with --role admin) and print\n"
-	    "             a one-time enrolment link, valid 24 hours\n"
+	    "             create a staff member (an administrator with --role admin), print\n"
+	    "             a one-time enrolment link, valid 24 hours, and mail it\n"
+	    "  staff digest\n"
+	    "             queue the hourly digests of the staff's mail alerts now (the hourly\n"
+	    "             housekeeping sends them an hour after the last)\n"
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE   configuration file (JSON); MADOGUCHI_* variables override it\n"
@@ -104,7 +109,8 @@ static void ensure_demo_account(store *s, const app *a)
 
 /* Development mode: an administrator and a reviewer of the volunteer procedure, enrolled
  * with fixed TOTP secrets (printed at start, for oathtool or an authenticator app), so that
- * a newcomer can log in to /staff at once. Never outside dev_mode. */
+ * a newcomer can log in to /staff at once; the reviewer gets a mail per arrival of that
+ * procedure (/dev/mail shows it). Never outside dev_mode. */
 #define DEMO_STAFF_PASSWORD "madoguchi-staff-2026"
 #define DEMO_ADMIN_EMAIL "admin@city.example.jp"
 #define DEMO_ADMIN_SECRET "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -131,7 +137,8 @@ static void ensure_demo_staff(store *s, const app *a, const char *email, const c
 	    store_staff_create(s, email, name, proc == NULL, now, &id) != STORE_OK ||
 	    store_staff_set_credentials(s, id, hash, secret) != STORE_OK ||
 	    store_staff_set_enrolled(s, id, now) != STORE_OK ||
-	    (proc && store_staff_role_set(s, id, proc, "reviewer") != STORE_OK))
+	    (proc && store_staff_role_set(s, id, proc, "reviewer") != STORE_OK) ||
+	    (proc && store_staff_alert_set(s, id, proc, "each", now) != STORE_OK))
 		log_error("demo staff %s: %s", email, store_errmsg(s));
 	else
 		log_info("created the demo staff member %s", email);
@@ -407,9 +414,9 @@ struct staff_opts {
 	const char *email, *name, *role;
 };
 
-/* `madoguchi staff add`: the first administrator (and any staff member until the console
- * can add them) from the command line; prints the enrolment link, the only copy of the
- * token. */
+/* `madoguchi staff add`: the first administrator (the console adds the others) from the
+ * command line; prints the enrolment link and mails it, with the staff_change audit row of
+ * actor "system". */
 static int cmd_staff_add(const config *c, const struct staff_opts *o)
 {
 	char email[ACCOUNT_EMAIL_MAX + 1], token[TOKEN_LEN + 1], err[512];
@@ -433,7 +440,10 @@ static int cmd_staff_add(const config *c, const struct staff_opts *o)
 		fprintf(stderr, "madoguchi: database %s: %s\n", c->database, err);
 		return 1;
 	}
-	int e = staff_invite(s, email, o->name, o->role != NULL, (long long)time(NULL), token, &id);
+	/* the console's add, by "system": its staff_change audit row and the mailed link */
+	submit_site site = {c->city_name, c->site_name, c->base_url};
+	int e = staff_admin_add(s, &site, -1, "", email, o->name, o->role != NULL,
+	                        (long long)time(NULL), token, &id);
 	if (e != STORE_OK)
 		fprintf(stderr, "madoguchi: staff add: %s\n",
 		        e == STORE_ECONFLICT ? "a staff member with this address exists already"
@@ -444,6 +454,31 @@ static int cmd_staff_add(const config *c, const struct staff_opts *o)
 		       id, email, o->role ? ", administrator" : "", c->base_url, token);
 	store_close(s);
 	return e == STORE_OK ? 0 : 1;
+}
+
+/* `madoguchi staff digest`: the hourly digests of the staff's mail alerts now, whatever the
+ * time of the last (the hourly housekeeping sends them when an hour has passed). */
+static int cmd_staff_digest(const config *c)
+{
+	char err[512];
+	store *s = NULL;
+	proc_catalog *procs = NULL;
+	if (proc_catalog_load(c->procedures_dir, &procs, err, sizeof(err)) != PROC_OK)
+		procs = NULL; /* the mails name the procedures by id then */
+	if (store_open(c->database, &s, err, sizeof(err)) != STORE_OK) {
+		fprintf(stderr, "madoguchi: database %s: %s\n", c->database, err);
+		proc_catalog_free(procs);
+		return 1;
+	}
+	submit_site site = {c->city_name, c->site_name, c->base_url};
+	int n = staff_alerts_digest(s, &site, staff_alerts_title, procs, (long long)time(NULL), 1);
+	if (n < 0)
+		fprintf(stderr, "madoguchi: staff digest: %s\n", store_errmsg(s));
+	else
+		printf("%d digest mail(s) queued\n", n);
+	store_close(s);
+	proc_catalog_free(procs);
+	return n < 0 ? 1 : 0;
 }
 
 /* The arguments of `staff add` are complete and mean something; else a message and 2. */
@@ -551,12 +586,18 @@ static int check_command(int argc, char **argv, const char *cmd, const struct st
 		fprintf(stderr, "madoguchi: usage: madoguchi export-signature RECEIPT DIR\n");
 		return 2;
 	}
-	if (is_staff && (optind + 2 != argc || strcmp(argv[optind + 1], "add") != 0)) {
+	int is_digest = is_staff && optind + 2 == argc && strcmp(argv[optind + 1], "digest") == 0;
+	if (is_staff && !is_digest &&
+	    (optind + 2 != argc || strcmp(argv[optind + 1], "add") != 0)) {
 		fprintf(stderr, "madoguchi: usage: madoguchi staff add --email E --name N "
-		                "[--role admin]\n");
+		                "[--role admin] | madoguchi staff digest\n");
 		return 2;
 	}
-	if (is_staff && !staff_args_ok(so))
+	if (is_digest && given) {
+		fprintf(stderr, "madoguchi: usage: madoguchi staff digest (no options)\n");
+		return 2;
+	}
+	if (is_staff && !is_digest && !staff_args_ok(so))
 		return 2;
 	if ((!is_export && !is_staff && optind + 1 < argc) || (given && !is_staff) ||
 	    (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "check") && !is_export &&
@@ -631,6 +672,8 @@ int main(int argc, char **argv)
 		return cmd_migrate(&a);
 	if (strcmp(cmd, "export-signature") == 0)
 		return cmd_export_signature(&a.cfg, argv[optind + 1], argv[optind + 2]);
+	if (strcmp(cmd, "staff") == 0 && strcmp(argv[optind + 1], "digest") == 0)
+		return cmd_staff_digest(&a.cfg);
 	if (strcmp(cmd, "staff") == 0)
 		return cmd_staff_add(&a.cfg, &so);
 	if (strcmp(cmd, "audit") == 0)

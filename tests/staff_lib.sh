@@ -25,14 +25,11 @@ staff_add() { MADOGUCHI_DATABASE="sqlite:$DB" MADOGUCHI_BASE_URL="$U" "$TEST_BUI
 totp() { oathtool --totp -b "$@"; }
 none_of() { ! "$@"; } # check takes one command: a negated one through this
 
-# staff_enrolled EMAIL NAME PASSWORD [staff add options...]: adds a staff member, enrols
-# the password and the TOTP secret (first code of the current step) and prints the secret;
-# nothing on failure.
-staff_enrolled() {
-	local email=$1 name=$2 pw=$3 out token c secret jar="$T/enrol.jar"
-	shift 3
-	out=$(staff_add --email "$email" --name "$name" "$@") || return 1
-	token=$(grep -o 'token=[A-Za-z0-9_-]*' <<<"$out"); token=${token#token=}
+# staff_enrol_token TOKEN PASSWORD: enrols the password and the TOTP secret with the
+# enrolment link's token (first code of the current step) and prints the secret; nothing on
+# failure.
+staff_enrol_token() {
+	local token=$1 pw=$2 c secret jar="$T/enrol.jar"
 	rm -f "$jar"
 	get "/staff/enrol?token=$token" "$jar" > /dev/null; c=$(csrf_of "$T/page.html")
 	curl -s -b "$jar" -c "$jar" -o "$T/page.html" --data-urlencode "csrf=$c" --data-urlencode "token=$token" \
@@ -45,6 +42,17 @@ staff_enrolled() {
 	echo "$secret"
 }
 
+# staff_enrolled EMAIL NAME PASSWORD [staff add options...]: adds a staff member, enrols
+# the password and the TOTP secret (first code of the current step) and prints the secret;
+# nothing on failure.
+staff_enrolled() {
+	local email=$1 name=$2 pw=$3 out token
+	shift 3
+	out=$(staff_add --email "$email" --name "$name" "$@") || return 1
+	token=$(grep -o 'token=[A-Za-z0-9_-]*' <<<"$out"); token=${token#token=}
+	staff_enrol_token "$token" "$pw"
+}
+
 # staff_login_as JAR EMAIL PASSWORD CODE: a staff login into JAR; prints the HTTP status.
 staff_login_as() {
 	local jar=$1 c
@@ -55,13 +63,15 @@ staff_login_as() {
 
 # hidden NAME: the value of the hidden field NAME of $T/page.html.
 
-# road_report LOCATION: a road/park report submitted without login; prints its receipt.
+# road_report LOCATION [NAME]: a road/park report submitted without login (the reporter's
+# name, optional, when given); prints its receipt.
 road_report() {
 	local jar="$T/r.jar" c
 	rm -f "$jar"
 	curl -s -b "$jar" -c "$jar" -o "$T/page.html" "$U/procedures/road-park-report/form"; c=$(csrf_of "$T/page.html")
 	curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf=$c" --data-urlencode kind=road_damage \
-		--data-urlencode "location=$1" --data-urlencode details=穴 --data-urlencode action=next "$U/procedures/road-park-report/form"
+		--data-urlencode "location=$1" --data-urlencode details=穴 --data-urlencode "name=${2:-}" \
+		--data-urlencode action=next "$U/procedures/road-park-report/form"
 	curl -s -b "$jar" -c "$jar" -o "$T/page.html" "$U/procedures/road-park-report/confirm"
 	curl -s -b "$jar" -c "$jar" -D "$T/h" -o /dev/null --data-urlencode "csrf=$(csrf_of "$T/page.html")" \
 		--data-urlencode "key=$(hidden key)" --data-urlencode "digest=$(hidden digest)" --data-urlencode confirmed=1 \

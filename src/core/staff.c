@@ -16,22 +16,29 @@
 #define RC_ALPHABET "abcdefghijklmnopqrstuvwxyz234567"
 #define RC_CHARS 10
 
-int staff_invite(store *s, const char *email, const char *name, int is_admin, long long now,
-                 char *token, long long *id)
+int staff_enrol_link(store *s, long long staff_id, long long now, char *token)
 {
 	char hash[65];
+	if (token_new(token) < 0)
+		return STORE_ENOMEM;
+	token_sha256_hex(token, TOKEN_LEN, hash);
+	return store_staff_enrol_token_create(s, hash, staff_id, now + STAFF_ENROL_SECONDS);
+}
+
+int staff_invite_with(store *s, const char *email, const char *name, int is_admin, long long now,
+                      char *token, long long *id, staff_invite_more more, void *arg)
+{
 	long long sid = 0;
 	int rc;
 
 	if (id)
 		*id = 0;
-	if (token_new(token) < 0)
-		return STORE_ENOMEM;
-	token_sha256_hex(token, TOKEN_LEN, hash);
 	if ((rc = store_begin(s)) != STORE_OK)
 		return rc;
 	if ((rc = store_staff_create(s, email, name, is_admin, now, &sid)) == STORE_OK)
-		rc = store_staff_enrol_token_create(s, hash, sid, now + STAFF_ENROL_SECONDS);
+		rc = staff_enrol_link(s, sid, now, token);
+	if (rc == STORE_OK && more)
+		rc = more(s, sid, token, arg);
 	if (rc == STORE_OK)
 		rc = store_commit(s);
 	else
@@ -39,6 +46,12 @@ int staff_invite(store *s, const char *email, const char *name, int is_admin, lo
 	if (rc == STORE_OK && id)
 		*id = sid;
 	return rc;
+}
+
+int staff_invite(store *s, const char *email, const char *name, int is_admin, long long now,
+                 char *token, long long *id)
+{
+	return staff_invite_with(s, email, name, is_admin, now, token, id, NULL, NULL);
 }
 
 int staff_recovery_hash(const char *code, char *out)
@@ -178,7 +191,7 @@ int staff_audit_app(store *s, long long id, const char *receipt, const char *act
 	if (id > 0)
 		audit_actor_staff(id, row.actor, sizeof(row.actor));
 	else
-		snprintf(row.actor, sizeof(row.actor), "anonymous");
+		snprintf(row.actor, sizeof(row.actor), "%s", id < 0 ? "system" : "anonymous");
 	row.at = now;
 	snprintf(row.action, sizeof(row.action), "%s", action);
 	if (receipt)

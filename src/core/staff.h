@@ -21,6 +21,15 @@
  * other failures. *id (may be NULL) gets the new staff id. */
 int staff_invite(store *s, const char *email, const char *name, int is_admin, long long now,
                  char *token, long long *id);
+/* More work inside staff_invite_with's transaction once the staff member id and its token
+ * exist (the audit row and the mail of the console): a STORE_* code, non-OK rolls all back. */
+typedef int (*staff_invite_more)(store *s, long long id, const char *token, void *arg);
+/* staff_invite with more (may be NULL) run inside its transaction. */
+int staff_invite_with(store *s, const char *email, const char *name, int is_admin, long long now,
+                      char *token, long long *id, staff_invite_more more, void *arg);
+/* A new enrolment token of staff member staff_id valid STAFF_ENROL_SECONDS from now, in the
+ * caller's transaction or none; token (TOKEN_LEN + 1 bytes) gets it. STORE_* code. */
+int staff_enrol_link(store *s, long long staff_id, long long now, char *token);
 
 /* STAFF_RECOVERY_CODES new codes for the staff member, replacing the old ones; only their
  * hashes are stored. codes gets them for showing once. STORE_* code. */
@@ -55,8 +64,8 @@ enum login_result staff_login_attempt(store *s, const login_rules *rules, const 
  * its trace). */
 int staff_audit(store *s, long long staff_id, const char *email, const char *action,
                 const char *detail, const char *peer, long long now);
-/* The audit row of an act of staff member id (0: "anonymous") on application receipt (NULL
- * for none), e.g. AUDIT_VIEW_APPLICATION: 0, or -1 when it could not be written (the caller
+/* The audit row of an act of staff member id (0: "anonymous", -1: "system") on application receipt
+ * (NULL for none), e.g. AUDIT_VIEW_APPLICATION: 0, or -1 when it could not be written (the caller
  * then shows nothing: no look without its trace). */
 int staff_audit_app(store *s, long long id, const char *receipt, const char *action,
                     const char *detail, const char *peer, long long now);

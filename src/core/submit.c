@@ -7,6 +7,7 @@
 
 #include "core/application.h"
 #include "core/receipt.h"
+#include "core/staff_alerts.h"
 #include "util/log.h"
 #include "util/token.h"
 
@@ -38,6 +39,8 @@ int submit_record(store *s, const submit_site *site, store_application *ap, long
 	char subject[300], body[4096];
 	*mailed = 0;
 	int rc = store_application_submit(s, ap, now, receipt);
+	if (rc == STORE_OK) /* the staff's alerts of this arrival */
+		rc = staff_alerts_queue(s, site, ap->proc_id, ap->proc_title, receipt, now);
 	if (rc != STORE_OK || !ap->account_id)
 		return rc;
 	rc = store_account_by_id(s, ap->account_id, &acct);

@@ -2,10 +2,12 @@
  * event loop (ten seconds after start, then hourly): sessions past their timeouts, old
  * throttling rows and records of uploads without login (a day old), sign requests never
  * used, and drafts of procedures without login untouched for anon_draft_hours (the pages
- * treat such a draft as gone already, so the hour until this runs shows nothing). Each
+ * treat such a draft as gone already, so the hour until this runs shows nothing); and the
+ * staff's hourly digests of new arrivals (core/staff_alerts.c) that are due. Each
  * deletion is one statement; several portal processes may run it at once without harm. */
 #include <time.h>
 
+#include "core/staff_alerts.h"
 #include "http/defer.h"
 #include "http/housekeep.h"
 #include "store/store.h"
@@ -37,6 +39,9 @@ static void housekeep_work(store *s, const app *a, void *arg)
 	step(s, store_drafts_prune_anonymous(s, now - c->anon_draft_hours * 3600LL, &drafts),
 	     "drafts");
 	step(s, store_anon_uploads_prune(s, now - 86400, NULL), "uploads");
+	submit_site site = {c->city_name, c->site_name, c->base_url};
+	if (staff_alerts_digest(s, &site, staff_alerts_title, a->procs, now, 0) < 0)
+		log_error("housekeeping: staff digests: stopped at a store error");
 	if (drafts || requests)
 		log_info("housekeeping: %lld old draft(s) without login, %lld unused sign "
 		         "request(s) deleted",

@@ -1,6 +1,8 @@
 /* messages: the screens' texts (see messages.h). */
 #include "pages/messages.h"
 
+#include <stddef.h>
+
 /* account.c */
 const char MSG_TRY_LATER[] = "しばらくしてから、もう一度お試しください。";
 const char MSG_LINK_EXPIRED[] = "リンクの有効期限が切れたか、すでに使われています。";
@@ -95,6 +97,46 @@ const char MSG_WRONG_CURRENT[] = "今のパスワードが正しくありませ�
 const char MSG_NO_CURRENT[] = "今のパスワードを入力してください。";
 const char MSG_CANNOT_PROCESS[] = "ただいま処理できません";
 
+/* administration, alerts and re-entry (staff_admin.c, staff_alerts.c, staff_reauth.c) */
+const char MSG_STAFF_ADMIN_ONLY_TITLE[] = "この画面は管理者だけが使えます";
+const char MSG_STAFF_ADMIN_ONLY[] =
+    "職員と担当の管理、監査ログの表示は、管理者だけができます。必要なときは管理者に頼んでください。";
+const char MSG_STAFF_ADMIN_BAD_TITLE[] = "入力を読み取れませんでした";
+const char MSG_STAFF_ADMIN_BAD[] =
+    "氏名（200バイトまで）、メールアドレス、手続、担当の指定のいずれかが正しくありません。何も変更していません。職員の管理の画面に戻って、入力し直してください。";
+const char MSG_STAFF_ADMIN_TAKEN_TITLE[] = "このメールアドレスの職員は登録済みです";
+const char MSG_STAFF_ADMIN_TAKEN[] =
+    "同じメールアドレスの職員が、すでに登録されています。何も変更していません。";
+const char MSG_STAFF_ADMIN_ENROLLED_TITLE[] = "この職員は登録を済ませています";
+const char MSG_STAFF_ADMIN_ENROLLED[] =
+    "この職員は、すでに登録を済ませています。登録用のリンクは出せません。";
+const char MSG_STAFF_ADMIN_NAME_HINT[] = "例：窓口 花子";
+const char MSG_STAFF_ADMIN_LINK_LEAD[] =
+    "登録用のリンクを、この職員のメールアドレスに送りました。リンクは24時間有効で、1回だけ使えます。メールが届かないときは、次のリンクを直接伝えてください。";
+const char MSG_STAFF_AUDIT_BAD[] =
+    "職員の番号、受付番号（「2026-000123」の形）、ページの指定が正しくありません。監査ログの画面に戻って、選び直してください。";
+const char MSG_STAFF_REAUTH_LEAD[] =
+    "大切な操作の前に、本人であることをもう一度確かめます。認証アプリに、いま表示されている確認コードを入力してください。";
+const char MSG_STAFF_REAUTH_WRONG[] =
+    "確認コードが正しくないか、すでに使われたコードです。認証アプリに次に表示される6桁の数字を入力してください。";
+const char MSG_STAFF_ALERTS_LEAD[] =
+    "担当の手続に新しい申請が届いたときのメールを、手続ごとに選べます。メールには受付番号と手続の名前だけが書かれ、申請の内容は書かれません。";
+const char MSG_STAFF_ALERTS_BAD[] =
+    "通知の選び方を読み取れませんでした。何も変更していません。通知の設定の画面に戻って、選び直してください。";
+const char *const MSG_AUDIT_ACTIONS[][2] = {
+    {"staff_login", "ログイン"},
+    {"staff_login_failed", "ログインの失敗"},
+    {"staff_logout", "ログアウト"},
+    {"staff_change", "職員・担当の変更"},
+    {"view_application", "申請の閲覧"},
+    {"view_attachment", "添付ファイルの閲覧"},
+    {"decision", "処理（状態の変更）"},
+    {"note", "メモの追加"},
+    {"export", "書き出し"},
+    {"reverify", "署名の再検証"},
+    {"view_audit", "監査ログの閲覧"},
+    {NULL, NULL},
+};
 /* form.c: a client address past anon_sessions_peer_hour */
 const char MSG_ANON_THROTTLED_TITLE[] = "しばらくお待ちください";
 const char MSG_ANON_THROTTLED[] =

@@ -82,6 +82,24 @@ extern const char MSG_STAFF_CODE_WRONG[];
 extern const char MSG_STAFF_RECOVERY_LEAD[];
 extern const char MSG_STAFF_BAD_LINK_TITLE[];
 extern const char MSG_STAFF_QR_LABEL[];
+/* administration, alerts and re-entry (staff_admin.c, staff_alerts.c, staff_reauth.c) */
+extern const char MSG_STAFF_ADMIN_ONLY_TITLE[];
+extern const char MSG_STAFF_ADMIN_ONLY[];
+extern const char MSG_STAFF_ADMIN_BAD_TITLE[];
+extern const char MSG_STAFF_ADMIN_BAD[];
+extern const char MSG_STAFF_ADMIN_TAKEN_TITLE[];
+extern const char MSG_STAFF_ADMIN_TAKEN[];
+extern const char MSG_STAFF_ADMIN_ENROLLED_TITLE[];
+extern const char MSG_STAFF_ADMIN_ENROLLED[];
+extern const char MSG_STAFF_ADMIN_NAME_HINT[];
+extern const char MSG_STAFF_ADMIN_LINK_LEAD[];
+extern const char MSG_STAFF_AUDIT_BAD[];
+extern const char MSG_STAFF_REAUTH_LEAD[];
+extern const char MSG_STAFF_REAUTH_WRONG[];
+extern const char MSG_STAFF_ALERTS_LEAD[];
+extern const char MSG_STAFF_ALERTS_BAD[];
+/* the audit log's actions in words, {action, words} pairs ending with {NULL, NULL} */
+extern const char *const MSG_AUDIT_ACTIONS[][2];
 
 /* form.c: a client address past anon_sessions_peer_hour */
 extern const char MSG_ANON_THROTTLED_TITLE[];

@@ -5,8 +5,9 @@
  * the signature poll, the submission and completion; mypage.c: my page, an application's detail,
  * the withdrawal; apply_common.c: what those three share; sign.c: sign requests and the signing
  * app's API; devmail.c: /dev/mail; staff_login.c, staff_enrol.c: the staff console's login,
- * home page and enrolment). pages_routes() (routes.c) is the route table the server
- * dispatches on. The declarations are grouped by the file that defines them. */
+ * home page and enrolment; staff_admin.c, staff_audit.c, staff_reauth.c, staff_alerts.c: its
+ * administration, audit log, TOTP re-entry and mail alerts). pages_routes() (routes.c) is the route
+ * table the server dispatches on. The declarations are grouped by the file that defines them. */
 #ifndef MADOGUCHI_PAGES_H
 #define MADOGUCHI_PAGES_H
 
@@ -49,6 +50,17 @@ void page_staff_logout(req *r);
 void page_staff_enrol(req *r);
 void page_staff_enrol_post(req *r);
 void page_staff_enrol_confirm(req *r);
+/* staff_admin.c (staff and roles), staff_audit.c (the audit log), staff_reauth.c (the TOTP
+ * re-entry), staff_alerts.c (a staff member's mail alerts) */
+void page_staff_admin_staff(req *r);
+void page_staff_admin_add(req *r);
+void page_staff_admin_role(req *r);
+void page_staff_admin_enrol(req *r);
+void page_staff_admin_audit(req *r);
+void page_staff_reauth(req *r);
+void page_staff_reauth_post(req *r);
+void page_staff_alerts(req *r);
+void page_staff_alerts_post(req *r);
 
 /* the account screens: login.c, register.c, password.c, settings.c (account.c holds what
  * they share, account_int.h) */

@@ -1,5 +1,6 @@
 /* staff_int: what the staff console's screens share (staff_login.c, staff_enrol.c,
- * staff_inbox.c, staff_detail.c, staff_evidence.c). They
+ * staff_inbox.c, staff_detail.c, staff_evidence.c, staff_admin.c, staff_audit.c,
+ * staff_reauth.c, staff_alerts.c). They
  * run their slow work as the account screens' jobs (account_int.h). No resident session is
  * read or shown here: a staff page's context starts without it. */
 #ifndef MADOGUCHI_PAGES_STAFF_INT_H
@@ -33,5 +34,18 @@ void staff_login_page(req *r);
 
 /* The signature evidence panel of one application's page into ctx (staff_evidence.c). */
 void staff_evidence_ctx(json_t *ctx, const store_application *ap);
+
+/* administration, re-entry and alerts (staff_admin.c, staff_reauth.c, staff_alerts.c) */
+/* The administrator (staff.is_admin) of the request into *ss and *st: 1; else answered and
+ * 0 (the login page without a staff session, 403 for staff who are not administrators, 503
+ * on a store error). Every /staff/admin page and POST starts with it. */
+int staff_admin_gate(req *r, req_session *ss, store_staff *st);
+/* The TOTP re-entry (step-up): 1 when the staff session had its code entered within
+ * staff_step_up_minutes (core/staff_admin.h staff_step_up_fresh); else answered and 0: a 303
+ * to /staff/reauth?next=next (a local /staff path), or 503. The administrator's changes call
+ * it; exports and bulk decisions are to call it too. */
+int staff_step_up(req *r, const req_session *ss, const char *next);
+/* The staff id that s (digits only) names, or 0 when it names none. */
+long long staff_id_of(const char *s);
 
 #endif

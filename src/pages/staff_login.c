@@ -22,6 +22,7 @@ json_t *staff_ctx(const req *r, const char *title, const store_staff *st, const 
 	if (st) {
 		json_object_set_new(ctx, "staff_logged_in", json_true());
 		json_object_set_new(ctx, "staff_name", json_string(st->name));
+		json_object_set_new(ctx, "staff_is_admin", json_boolean(st->is_admin));
 	}
 	return ctx;
 }
@@ -125,6 +126,9 @@ static void work_staff_login(store *s, const app *a, job *j)
 		j->ok = 1;
 	else
 		j->msg = MSG_LOGIN_UNAVAILABLE_TEXT;
+	/* the login's code counts as entered for the re-entry (staff_step_up) */
+	if (j->ok && store_staff_step_up_set(s, j->new_sess.id_hash, now) != STORE_OK)
+		log_error("staff login: the code's time not recorded: %s", store_errmsg(s));
 }
 
 static void done_staff_login(req *r, job *j)

@@ -103,6 +103,16 @@ enum {
 	ST_STAFF_SESS_TOUCH,
 	ST_STAFF_SESS_DELETE,
 	ST_STAFF_SESS_EXPIRE,
+	ST_STAFF_LIST,
+	ST_STAFF_ROLE_REMOVE,
+	ST_STAFF_STEP_UP_SET,
+	ST_STAFF_STEP_UP_GET,
+	ST_STAFF_ALERT_SET,
+	ST_STAFF_ALERT_DELETE,
+	ST_STAFF_ALERTS,
+	ST_STAFF_ALERT_RECIPIENTS,
+	ST_STAFF_DIGEST_DUE,
+	ST_STAFF_DIGEST_DONE,
 	ST_AUDIT_HEAD,
 	ST_AUDIT_INSERT,
 	ST_AUDIT_LIST_ALL,
@@ -328,6 +338,31 @@ static const char *const statements[ST_COUNT] = {
 	[ST_STAFF_SESS_TOUCH] = "UPDATE staff_sessions SET last_seen = ?2 WHERE id_hash = ?1",
 	[ST_STAFF_SESS_DELETE] = "DELETE FROM staff_sessions WHERE id_hash = ?1",
 	[ST_STAFF_SESS_EXPIRE] = "DELETE FROM staff_sessions WHERE last_seen < ?1 OR created_at < ?2",
+	[ST_STAFF_LIST] = "SELECT " STAFF_COLS " FROM staff ORDER BY id LIMIT ?1",
+	[ST_STAFF_ROLE_REMOVE] = "DELETE FROM staff_procedure_roles WHERE staff_id = ?1 AND proc_id = ?2",
+	[ST_STAFF_STEP_UP_SET] = "INSERT INTO staff_step_ups (id_hash, totp_at) VALUES (?1, ?2)"
+	                         " ON CONFLICT (id_hash) DO UPDATE SET totp_at = excluded.totp_at",
+	[ST_STAFF_STEP_UP_GET] = "SELECT totp_at FROM staff_step_ups WHERE id_hash = ?1",
+	[ST_STAFF_ALERT_SET] = "INSERT INTO staff_alerts (staff_id, proc_id, mode, last_digest_at) VALUES (?1, ?2, ?3, ?4)"
+	                       " ON CONFLICT (staff_id, proc_id) DO UPDATE SET mode = excluded.mode,"
+	                       " last_digest_at = excluded.last_digest_at WHERE staff_alerts.mode <> excluded.mode",
+	[ST_STAFF_ALERT_DELETE] = "DELETE FROM staff_alerts WHERE staff_id = ?1 AND proc_id = ?2",
+	[ST_STAFF_ALERTS] = "SELECT a.staff_id, '', a.proc_id, a.mode, a.last_digest_at, 0 FROM staff_alerts a"
+	                    " WHERE a.staff_id = ?1 ORDER BY a.proc_id LIMIT ?2",
+	[ST_STAFF_ALERT_RECIPIENTS] = "SELECT a.staff_id, s.email, a.proc_id, a.mode, a.last_digest_at, 0"
+	                              " FROM staff_alerts a JOIN staff s ON s.id = a.staff_id"
+	                              " JOIN staff_procedure_roles r ON r.staff_id = a.staff_id AND r.proc_id = a.proc_id"
+	                              " WHERE a.proc_id = ?1 AND a.mode = 'each' ORDER BY a.staff_id LIMIT ?2",
+	[ST_STAFF_DIGEST_DUE] = "SELECT a.staff_id, s.email, a.proc_id, a.mode, a.last_digest_at, count(*)"
+	                        " FROM staff_alerts a JOIN staff s ON s.id = a.staff_id"
+	                        " JOIN staff_procedure_roles r ON r.staff_id = a.staff_id AND r.proc_id = a.proc_id"
+	                        " JOIN applications ap ON ap.proc_id = a.proc_id"
+	                        " AND ap.submitted_at > a.last_digest_at AND ap.submitted_at <= ?2"
+	                        " WHERE a.mode = 'hourly' AND a.last_digest_at <= ?1"
+	                        " GROUP BY a.staff_id, s.email, a.proc_id, a.mode, a.last_digest_at"
+	                        " ORDER BY a.staff_id, a.proc_id LIMIT ?3",
+	[ST_STAFF_DIGEST_DONE] = "UPDATE staff_alerts SET last_digest_at = ?3"
+	                         " WHERE staff_id = ?1 AND proc_id = ?2 AND last_digest_at = ?4",
 
 	/* Inside BEGIN IMMEDIATE the writers' lock holds the head until the insert commits. */
 	[ST_AUDIT_HEAD] = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
@@ -2073,12 +2108,9 @@ static int sq_staff_create(void *ctx, const char *email, const char *email_key, 
 	return rc;
 }
 
-/* Read the staff member that the bound statement st selects. */
-static int staff_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_staff *out)
+/* The staff member of the row st is on (STAFF_COLS). */
+static void staff_cols(sqlite3_stmt *st, store_staff *out)
 {
-	int rc = step_row(c, st);
-	if (rc != STORE_OK)
-		return rc;
 	memset(out, 0, sizeof(*out));
 	out->id = sqlite3_column_int64(st, 0);
 	column_copy(st, 1, out->email, sizeof(out->email));
@@ -2088,6 +2120,15 @@ static int staff_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_staff *out)
 	out->is_admin = sqlite3_column_int(st, 5);
 	out->created_at = sqlite3_column_int64(st, 6);
 	out->enrolled_at = sqlite3_column_int64(st, 7);
+}
+
+/* Read the staff member that the bound statement st selects. */
+static int staff_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_staff *out)
+{
+	int rc = step_row(c, st);
+	if (rc != STORE_OK)
+		return rc;
+	staff_cols(st, out);
 	done(st);
 	return STORE_OK;
 }
@@ -2310,6 +2351,150 @@ static int sq_staff_sessions_expire(void *ctx, long long idle_before, long long 
 	return run_int2(ctx, ST_STAFF_SESS_EXPIRE, idle_before, created_before, 0);
 }
 
+/* ---- the staff console's administration, re-entry and alerts ---- */
+
+static int sq_staff_list(void *ctx, store_staff *out, size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_STAFF_LIST, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		staff_cols(st, &out[(*n)++]);
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_staff_role_remove(void *ctx, long long staff_id, const char *proc_id)
+{
+	return run_int_text2(ctx, ST_STAFF_ROLE_REMOVE, staff_id, proc_id, NULL, 1);
+}
+
+static int sq_staff_step_up_set(void *ctx, const char *id_hash, long long at)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_STAFF_STEP_UP_SET, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, at);
+	return run(c, st); /* a session gone fails the foreign key: STORE_ENOTFOUND */
+}
+
+static int sq_staff_step_up_get(void *ctx, const char *id_hash, long long *at)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_STAFF_STEP_UP_GET, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	sqlite3_int64 v = sqlite3_column_int64(st, 0);
+	if ((rc = finish(c, st)) == STORE_OK)
+		*at = v;
+	return rc;
+}
+
+static int sq_staff_alert_set(void *ctx, long long staff_id, const char *proc_id, const char *mode,
+                              long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	if (strcmp(mode, "none") == 0)
+		return run_int_text2(c, ST_STAFF_ALERT_DELETE, staff_id, proc_id, NULL, 0);
+	int rc = stmt(c, ST_STAFF_ALERT_SET, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, staff_id);
+	sqlite3_bind_text(st, 2, proc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, mode, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now - 1); /* the arrivals of this second on */
+	return run(c, st);
+}
+
+/* The alerts the bound statement st selects (staff_id, email, proc_id, mode,
+ * last_digest_at, count), with its limit as parameter limit_param. */
+static int alert_rows(struct sqlite_ctx *c, sqlite3_stmt *st, int limit_param,
+                      store_staff_alert *out, size_t max, size_t *n)
+{
+	int rc;
+	*n = 0;
+	sqlite3_bind_int64(st, limit_param, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		store_staff_alert *a = &out[(*n)++];
+		memset(a, 0, sizeof(*a));
+		a->staff_id = sqlite3_column_int64(st, 0);
+		column_copy(st, 1, a->email, sizeof(a->email));
+		column_copy(st, 2, a->proc_id, sizeof(a->proc_id));
+		column_copy(st, 3, a->mode, sizeof(a->mode));
+		a->last_digest_at = sqlite3_column_int64(st, 4);
+		a->count = sqlite3_column_int64(st, 5);
+	}
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_staff_alerts(void *ctx, long long staff_id, store_staff_alert *out, size_t max,
+                           size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_STAFF_ALERTS, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, staff_id);
+	return alert_rows(c, st, 2, out, max, n);
+}
+
+static int sq_staff_alert_recipients(void *ctx, const char *proc_id, store_staff_alert *out,
+                                     size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_STAFF_ALERT_RECIPIENTS, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, proc_id, -1, SQLITE_STATIC);
+	return alert_rows(c, st, 2, out, max, n);
+}
+
+static int sq_staff_digest_due(void *ctx, long long due_before, long long now,
+                               store_staff_alert *out, size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_STAFF_DIGEST_DUE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, due_before);
+	sqlite3_bind_int64(st, 2, now);
+	return alert_rows(c, st, 3, out, max, n);
+}
+
+static int sq_staff_digest_done(void *ctx, long long staff_id, const char *proc_id, long long since,
+                                long long at)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_STAFF_DIGEST_DONE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, staff_id);
+	sqlite3_bind_text(st, 2, proc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, at);
+	sqlite3_bind_int64(st, 4, since);
+	return run_one(c, st);
+}
+
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 {
 	static const char *const pragmas[][2] = {
@@ -2420,6 +2605,15 @@ const struct store_backend store_sqlite_backend = {
     .staff_session_touch = sq_staff_session_touch,
     .staff_session_delete = sq_staff_session_delete,
     .staff_sessions_expire = sq_staff_sessions_expire,
+    .staff_list = sq_staff_list,
+    .staff_role_remove = sq_staff_role_remove,
+    .staff_step_up_set = sq_staff_step_up_set,
+    .staff_step_up_get = sq_staff_step_up_get,
+    .staff_alert_set = sq_staff_alert_set,
+    .staff_alerts = sq_staff_alerts,
+    .staff_alert_recipients = sq_staff_alert_recipients,
+    .staff_digest_due = sq_staff_digest_due,
+    .staff_digest_done = sq_staff_digest_done,
     .audit_head = sq_audit_head,
     .audit_insert = sq_audit_insert,
     .audit_list = sq_audit_list,

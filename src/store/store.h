@@ -591,4 +591,48 @@ STORE_MUST_USE int store_staff_session_delete(store *s, const char *id_hash);
 STORE_MUST_USE int store_staff_sessions_expire(store *s, long long idle_before,
                                                long long created_before);
 
+/* ---- The staff console's administration, re-entry and alerts (migration 0012). */
+/* Every staff member, by id, up to max (*n the count). */
+STORE_MUST_USE int store_staff_list(store *s, store_staff *out, size_t max, size_t *n);
+/* Removes the staff member's role on proc_id: STORE_ENOTFOUND when there was none. */
+STORE_MUST_USE int store_staff_role_remove(store *s, long long staff_id, const char *proc_id);
+/* Re-entry (step-up) of the TOTP code in a staff session (its id_hash): set records at
+ * (> 0) as the time of the last code entered; get gives it, STORE_ENOTFOUND when none was
+ * recorded (or the session is gone). */
+STORE_MUST_USE int store_staff_step_up_set(store *s, const char *id_hash, long long at);
+STORE_MUST_USE int store_staff_step_up_get(store *s, const char *id_hash, long long *at);
+
+/* Mail alerts of new arrivals, per staff member and procedure: mode "each" (a mail per
+ * arrival), "hourly" (a digest) or "none" (no row: the default). */
+typedef struct store_staff_alert {
+	long long staff_id;
+	char email[STORE_EMAIL_MAX + 1];
+	char proc_id[STORE_PROC_ID_MAX + 1];
+	char mode[8];
+	long long last_digest_at;
+	long long count; /* store_staff_digest_due: the arrivals since last_digest_at */
+} store_staff_alert;
+/* Sets the mode of staff_id on proc_id; a new mode ("each" or "hourly") also sets
+ * last_digest_at = now - 1 (a digest then counts what arrives from this second on), the same
+ * mode again changes nothing, "none" removes the row. */
+STORE_MUST_USE int store_staff_alert_set(store *s, long long staff_id, const char *proc_id,
+                                         const char *mode, long long now);
+/* The staff member's alerts (staff_id, proc_id, mode, last_digest_at), by proc_id. */
+STORE_MUST_USE int store_staff_alerts(store *s, long long staff_id, store_staff_alert *out,
+                                      size_t max, size_t *n);
+/* Who gets a mail per arrival on proc_id: the "each" alerts of staff members who have a role
+ * on it (staff_id, email), by staff id. */
+STORE_MUST_USE int store_staff_alert_recipients(store *s, const char *proc_id,
+                                                store_staff_alert *out, size_t max, size_t *n);
+/* The digests due: "hourly" alerts with last_digest_at <= due_before of staff members who
+ * have a role on the procedure and with count >= 1 applications of it submitted after
+ * last_digest_at and at or before now; by staff id, then proc_id. */
+STORE_MUST_USE int store_staff_digest_due(store *s, long long due_before, long long now,
+                                          store_staff_alert *out, size_t max, size_t *n);
+/* Records that staff_id's digest of proc_id covered the arrivals up to at, when its
+ * last_digest_at is still since: STORE_ENOTFOUND otherwise (another sender, say another
+ * portal process, covered them first; the caller rolls its mail back). */
+STORE_MUST_USE int store_staff_digest_done(store *s, long long staff_id, const char *proc_id,
+                                           long long since, long long at);
+
 #endif

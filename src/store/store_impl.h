@@ -288,6 +288,20 @@ struct store_backend {
 	int (*staff_session_touch)(void *ctx, const char *id_hash, long long now);
 	int (*staff_session_delete)(void *ctx, const char *id_hash);
 	int (*staff_sessions_expire)(void *ctx, long long idle_before, long long created_before);
+	int (*staff_list)(void *ctx, store_staff *out, size_t max, size_t *n);
+	int (*staff_role_remove)(void *ctx, long long staff_id, const char *proc_id);
+	int (*staff_step_up_set)(void *ctx, const char *id_hash, long long at);
+	int (*staff_step_up_get)(void *ctx, const char *id_hash, long long *at);
+	int (*staff_alert_set)(void *ctx, long long staff_id, const char *proc_id, const char *mode,
+	                       long long now);
+	int (*staff_alerts)(void *ctx, long long staff_id, store_staff_alert *out, size_t max,
+	                    size_t *n);
+	int (*staff_alert_recipients)(void *ctx, const char *proc_id, store_staff_alert *out,
+	                              size_t max, size_t *n);
+	int (*staff_digest_due)(void *ctx, long long due_before, long long now,
+	                        store_staff_alert *out, size_t max, size_t *n);
+	int (*staff_digest_done)(void *ctx, long long staff_id, const char *proc_id,
+	                         long long since, long long at);
 };
 
 struct store {

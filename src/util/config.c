@@ -75,6 +75,7 @@ static const struct key keys[] = {
 	I(session_absolute_hours, 1, 720, "a session ends this long after login"),
 	I(staff_session_idle_minutes, 1, 1440, "a staff session (/staff) ends after this long without a request"),
 	I(staff_session_absolute_hours, 1, 24, "a staff session ends this long after login"),
+	I(staff_step_up_minutes, 1, 60, "an administrator's change needs the TOTP code entered this recently (else /staff/reauth)"),
 	I(login_max_failures, 1, 1000, "failed logins before the wait"),
 	I(login_lock_minutes, 1, 1440, "the wait after too many failed logins (minutes)"),
 	/* procedures without login */
@@ -141,6 +142,7 @@ void config_defaults(config *c)
 	c->session_absolute_hours = 12;
 	c->staff_session_idle_minutes = 30;
 	c->staff_session_absolute_hours = 10;
+	c->staff_step_up_minutes = 5;
 	c->login_max_failures = 5;
 	c->login_lock_minutes = 15;
 	/* procedures without login: three 5 MB photos fit, a flood does not */

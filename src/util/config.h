@@ -56,7 +56,8 @@ typedef struct config {
 	long session_absolute_hours;
 	long staff_session_idle_minutes; /* the staff console's sessions (/staff) */
 	long staff_session_absolute_hours;
-	long login_max_failures; /* failures in login_lock_minutes before the wait */
+	long staff_step_up_minutes; /* the TOTP re-entry's window (staff_step_up_fresh) */
+	long login_max_failures;    /* failures in login_lock_minutes before the wait */
 	long login_lock_minutes;
 	/* procedures without login (anonymous drafts and their attachments) */
 	long anon_upload_session_bytes;   /* attachments of one session's open drafts, in all */
