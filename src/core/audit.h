@@ -33,6 +33,7 @@
 #define AUDIT_NOTE "note"
 #define AUDIT_EXPORT "export"
 #define AUDIT_REVERIFY "reverify"
+#define AUDIT_ASSIGN "assign" /* an application taken (担当) or released */
 
 /* One row. Texts are NUL-terminated; receipt "" stands for none (a receipt is never empty).
  * damaged is set by whoever read the row from storage when a stored value did not fit

@@ -70,6 +70,17 @@ fail:
 	return NULL;
 }
 
+char *compare_search_key(const char *name, const char *kana)
+{
+	char *a = compare_fold(name ? name : ""), *b = compare_fold(kana ? kana : ""), *key = NULL;
+	size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
+	if (a && b && (la || lb) && (key = malloc(la + lb + 2)))
+		snprintf(key, la + lb + 2, "%s\n%s", a, b);
+	free(a);
+	free(b);
+	return key;
+}
+
 enum compare_verdict compare_text(const char *form, const char *card)
 {
 	char *a = compare_fold(form), *b = compare_fold(card);

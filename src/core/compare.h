@@ -22,6 +22,11 @@ enum compare_verdict {
  * out of memory. */
 char *compare_fold(const char *s);
 
+/* The inbox's search key of an applicant: the folded name and furigana joined by a newline
+ * (which a folded text never holds, so a folded query matches inside one of them only).
+ * malloc'd; NULL when both are NULL or empty (or out of memory). */
+char *compare_search_key(const char *name, const char *kana);
+
 /* The verdict of two texts as folded ("" or NULL on either side: COMPARE_MISSING). */
 enum compare_verdict compare_text(const char *form, const char *card);
 
