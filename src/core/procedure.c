@@ -109,9 +109,9 @@ static const char *const top_keys[] = {
 static const char *const department_keys[] = {"name", "phone", "email"};
 static const char *const window_keys[] = {"opens", "closes"};
 static const char *const field_keys[] = {
-    "name",    "type",      "label",     "help",   "required", "max_length", "min",  "max",
-    "options", "max_files", "max_bytes", "accept", "source",   "table",      "unit", "past",
-    "basic4",
+    "name",   "type",  "label",   "help",      "required",  "max_length",
+    "min",    "max",   "options", "max_files", "max_bytes", "accept",
+    "source", "table", "unit",    "past",      "basic4",
 };
 static const char *const option_keys[] = {"value", "label"};
 static const char *const step_keys[] = {"min", "value"};
@@ -819,7 +819,8 @@ static int basic4_unique(struct ctx *c, const procedure *p)
 		for (size_t j = 0; p->fields[i].basic4 && j < i; j++)
 			if (p->fields[j].basic4 == p->fields[i].basic4) {
 				snprintf(path, sizeof(path), "fields[%zu].basic4", i);
-				return fail(c, PROC_EFIELD, path, "already given to fields[%zu]", j);
+				return fail(c, PROC_EFIELD, path, "already given to fields[%zu]",
+				            j);
 			}
 	return PROC_OK;
 }

@@ -73,7 +73,7 @@ typedef struct proc_field {
 	char *source; /* name of the number field it is computed from */
 	proc_step *steps;
 	size_t n_steps;
-	char *unit; /* shown after the value, e.g. "円"; may be NULL */
+	char *unit;         /* shown after the value, e.g. "円"; may be NULL */
 	proc_basic4 basic4; /* PB_NONE unless the definition names a role */
 } proc_field;
 

@@ -119,8 +119,7 @@ static int check_content(store *s, const submit_request *rq, submit_state *st, s
 }
 
 /* The answer of the procedure's field of a basic four role, NULL when none. */
-static const char *basic4_answer(const submit_request *rq, const submit_state *st,
-                                 proc_basic4 role)
+static const char *basic4_answer(const submit_request *rq, const submit_state *st, proc_basic4 role)
 {
 	const proc_field *f = proc_basic4_field(rq->p, role);
 	return f ? json_string_value(json_object_get(st->content.answers, f->name)) : NULL;
@@ -132,16 +131,16 @@ static int record_review_keys(store *s, const submit_request *rq, submit_state *
                               const char *receipt)
 {
 	compare_basic4 cmp = {COMPARE_MISSING, COMPARE_MISSING, COMPARE_MISSING};
-	json_t *report = st->have_sr && st->sr.verification
-	                     ? json_loads(st->sr.verification, 0, NULL)
-	                     : NULL;
+	json_t *report =
+	    st->have_sr && st->sr.verification ? json_loads(st->sr.verification, 0, NULL) : NULL;
 	json_t *b4 = json_object_get(report, "basic_four");
 	if (b4)
-		compare_with_card(basic4_answer(rq, st, PB_NAME), basic4_answer(rq, st, PB_BIRTH_DATE),
+		compare_with_card(basic4_answer(rq, st, PB_NAME),
+		                  basic4_answer(rq, st, PB_BIRTH_DATE),
 		                  basic4_answer(rq, st, PB_ADDRESS), b4, &cmp);
 	json_decref(report);
-	char *key = compare_search_key(basic4_answer(rq, st, PB_NAME),
-	                               basic4_answer(rq, st, PB_KANA));
+	char *key =
+	    compare_search_key(basic4_answer(rq, st, PB_NAME), basic4_answer(rq, st, PB_KANA));
 	if (key && strlen(key) > STORE_SEARCH_KEY_MAX)
 		key[utf8_cut(key, strlen(key), STORE_SEARCH_KEY_MAX)] = '\0';
 	int rc = store_application_review_keys(s, receipt, key, compare_differs(&cmp));

@@ -115,7 +115,24 @@ const char MSG_STAFF_FORBIDDEN[] =
     "この申請の手続の担当（閲覧または審査）になっていません。担当の割り当ては管理者に頼んでください。";
 const char MSG_STAFF_B4_NONE[] = "（証明書に記載なし）";
 const char MSG_STAFF_B4_SIDE_BY_SIDE[] =
-    "カードの証明書の基本4情報と申請内容を並べて表示しています。違いの印付けは、まだありません。見比べて確かめてください。";
+    "カードの証明書の基本4情報と申請内容を並べて表示しています。違いがある項目には「証明書と申請内容が異なります」と書いてあります。違いは確かめるための事実で、それだけで申請を却下する理由にはなりません。";
+/* inbox filters and evidence (staff_inbox.c, staff_evidence.c, staff_assign.c) */
+const char MSG_STAFF_DIFFERS_YES[] = "違いあり";
+const char MSG_STAFF_DIFFERS_NO[] = "違いなし";
+const char MSG_STAFF_DIFFERS_UNKNOWN[] = "未判定";
+const char MSG_STAFF_ASSIGNEE_NONE[] = "担当者なし";
+const char MSG_STAFF_ASSIGNEE_ME[] = "自分";
+const char MSG_STAFF_ASSIGNEE_OTHER[] = "ほかの職員";
+const char MSG_STAFF_CMP_DIFFERENT[] = "証明書と申請内容が異なります";
+const char MSG_STAFF_CMP_SAME[] = "証明書と申請内容は同じです";
+const char MSG_STAFF_CMP_MISSING[] = "比べられません（どちらかに記載がありません）";
+const char MSG_STAFF_NOT_ANSWERED[] = "（申請内容になし）";
+const char MSG_STAFF_REVERIFY_FAILED[] =
+    "いま電子署名を再検証できませんでした。しばらくしてから、もう一度お試しください。到達時の検証結果は変わっていません。";
+const char MSG_STAFF_NOT_REVIEWER_TITLE[] = "この操作をする権限がありません";
+const char MSG_STAFF_NOT_REVIEWER[] =
+    "この手続の担当は閲覧だけです。担当者の変更は、審査の担当の職員が行います。";
+const char MSG_STAFF_FILE_NOT_FOUND[] = "ファイルが見つかりません";
 const char MSG_STAFF_ENROL_BAD_LINK[] =
     "登録用のリンクの有効期限（24時間）が切れたか、すでに使われています。管理者に新しいリンクを頼んでください。";
 const char MSG_STAFF_BAD_LINK_TITLE[] = "登録用のリンクが使えません";

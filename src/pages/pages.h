@@ -43,6 +43,10 @@ void page_api_sign_post(req *r);
  * application) */
 void page_staff_home(req *r);
 void page_staff_application(req *r);
+/* staff_reverify.c (再検証, an attachment), staff_assign.c (担当) */
+void page_staff_reverify_post(req *r);
+void page_staff_attachment(req *r);
+void page_staff_assign_post(req *r);
 void page_staff_login(req *r);
 void page_staff_login_post(req *r);
 void page_staff_logout(req *r);

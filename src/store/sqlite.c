@@ -2035,8 +2035,8 @@ static int sq_application_assign(void *ctx, const char *receipt, long long staff
 	return run_one(c, st);
 }
 
-static int sq_reverification_add(void *ctx, const char *receipt, long long staff_id,
-                                 long long at, const char *result, const char *report)
+static int sq_reverification_add(void *ctx, const char *receipt, long long staff_id, long long at,
+                                 const char *result, const char *report)
 {
 	struct sqlite_ctx *c = ctx;
 	sqlite3_stmt *st = NULL;
@@ -2051,8 +2051,8 @@ static int sq_reverification_add(void *ctx, const char *receipt, long long staff
 	return run_one(c, st);
 }
 
-static int sq_reverifications(void *ctx, const char *receipt, store_reverification *out,
-                              size_t max, size_t *n)
+static int sq_reverifications(void *ctx, const char *receipt, store_reverification *out, size_t max,
+                              size_t *n)
 {
 	struct sqlite_ctx *c = ctx;
 	sqlite3_stmt *st = NULL;

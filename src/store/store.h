@@ -439,8 +439,8 @@ STORE_MUST_USE int store_inbox_neighbours(store *s, const store_inbox_query *q, 
 STORE_MUST_USE int store_application_review_keys(store *s, const char *receipt,
                                                  const char *search_key, int differs);
 typedef struct store_app_review {
-	int differs;        /* -1 未判定 (NULL), 0, 1 */
-	long long assignee; /* 0: nobody */
+	int differs;             /* -1 未判定 (NULL), 0, 1 */
+	long long assignee;      /* 0: nobody */
 	char assignee_name[201]; /* STORE_STAFF_NAME_MAX + 1 */
 } store_app_review;
 /* The application's flags into *out; STORE_ENOTFOUND when there is no such application. */
@@ -455,11 +455,10 @@ typedef struct store_reverification {
 	long long id, staff_id, at;
 	char result[32];
 	char staff_name[201]; /* STORE_STAFF_NAME_MAX + 1 */ /* "" when the account is gone */
-	char *report;                               /* malloc'd */
+	char *report;                                        /* malloc'd */
 } store_reverification;
 STORE_MUST_USE int store_reverification_add(store *s, const char *receipt, long long staff_id,
-                                            long long at, const char *result,
-                                            const char *report);
+                                            long long at, const char *result, const char *report);
 /* Up to max re-verifications of the application, oldest first (the reports malloc'd: free
  * them with store_reverifications_release(out, max), also after a failure). */
 STORE_MUST_USE int store_reverifications(store *s, const char *receipt, store_reverification *out,

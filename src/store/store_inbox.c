@@ -50,8 +50,8 @@ int store_inbox_list(store *s, const store_inbox_query *q, store_application *ou
 	return store_listed(rc, got, n);
 }
 
-int store_inbox_neighbours(store *s, const store_inbox_query *q, long long at,
-                           const char *receipt, char *newer, char *older)
+int store_inbox_neighbours(store *s, const store_inbox_query *q, long long at, const char *receipt,
+                           char *newer, char *older)
 {
 	char procs[PROCS_JSON_MAX];
 	store_application row;

@@ -93,7 +93,12 @@ static void test_order_and_paging(void **state)
 {
 	struct fixture *f = *state;
 	char recs[8][STORE_RECEIPT_MAX + 1], got[16][STORE_RECEIPT_MAX + 1];
-	store_inbox_query q = {one_proc, 1, NULL, NULL, 0, NULL};
+	store_inbox_query q = {.procs = one_proc,
+	                       .nprocs = 1,
+	                       .status = NULL,
+	                       .receipt = NULL,
+	                       .after_at = 0,
+	                       .after_receipt = NULL};
 	/* Newest first; within a second the higher receipt first. */
 	static const int want[] = {5, 4, 3, 2, 1, 0};
 	size_t n, i;
@@ -118,7 +123,12 @@ static void test_procedure_set(void **state)
 {
 	struct fixture *f = *state;
 	char recs[8][STORE_RECEIPT_MAX + 1], got[16][STORE_RECEIPT_MAX + 1];
-	store_inbox_query q = {two_procs, 2, NULL, NULL, 0, NULL};
+	store_inbox_query q = {.procs = two_procs,
+	                       .nprocs = 2,
+	                       .status = NULL,
+	                       .receipt = NULL,
+	                       .after_at = 0,
+	                       .after_receipt = NULL};
 	store_application page[4];
 	size_t n, i;
 	int pages;
@@ -139,7 +149,12 @@ static void test_filters(void **state)
 {
 	struct fixture *f = *state;
 	char recs[8][STORE_RECEIPT_MAX + 1];
-	store_inbox_query q = {one_proc, 1, "accepted", NULL, 0, NULL};
+	store_inbox_query q = {.procs = one_proc,
+	                       .nprocs = 1,
+	                       .status = "accepted",
+	                       .receipt = NULL,
+	                       .after_at = 0,
+	                       .after_receipt = NULL};
 	store_application page[8];
 	static const char *const from[] = {"sent", NULL};
 	size_t n;
@@ -188,7 +203,12 @@ static void test_counts(void **state)
 {
 	struct fixture *f = *state;
 	char recs[8][STORE_RECEIPT_MAX + 1];
-	store_inbox_query q = {two_procs, 2, NULL, NULL, 0, NULL};
+	store_inbox_query q = {.procs = two_procs,
+	                       .nprocs = 2,
+	                       .status = NULL,
+	                       .receipt = NULL,
+	                       .after_at = 0,
+	                       .after_receipt = NULL};
 	store_status_count c[8];
 	static const char *const from[] = {"sent", NULL};
 	size_t n;
@@ -213,7 +233,12 @@ static void test_refusals(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const bad_proc[] = {"road\"park"};
-	store_inbox_query q = {one_proc, 1, NULL, NULL, 0, NULL};
+	store_inbox_query q = {.procs = one_proc,
+	                       .nprocs = 1,
+	                       .status = NULL,
+	                       .receipt = NULL,
+	                       .after_at = 0,
+	                       .after_receipt = NULL};
 	store_application page[STORE_INBOX_PAGE_MAX + 1];
 	store_status_count c[8];
 	size_t n = 99;
