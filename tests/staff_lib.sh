@@ -55,13 +55,15 @@ staff_login_as() {
 
 # hidden NAME: the value of the hidden field NAME of $T/page.html.
 
-# road_report LOCATION: a road/park report submitted without login; prints its receipt.
+# road_report LOCATION [NAME]: a road/park report submitted without login (with the
+# reporter's name when given); prints its receipt.
 road_report() {
 	local jar="$T/r.jar" c
 	rm -f "$jar"
 	curl -s -b "$jar" -c "$jar" -o "$T/page.html" "$U/procedures/road-park-report/form"; c=$(csrf_of "$T/page.html")
 	curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf=$c" --data-urlencode kind=road_damage \
-		--data-urlencode "location=$1" --data-urlencode details=穴 --data-urlencode action=next "$U/procedures/road-park-report/form"
+		--data-urlencode "location=$1" --data-urlencode details=穴 --data-urlencode "name=${2:-}" \
+		--data-urlencode action=next "$U/procedures/road-park-report/form"
 	curl -s -b "$jar" -c "$jar" -o "$T/page.html" "$U/procedures/road-park-report/confirm"
 	curl -s -b "$jar" -c "$jar" -D "$T/h" -o /dev/null --data-urlencode "csrf=$(csrf_of "$T/page.html")" \
 		--data-urlencode "key=$(hidden key)" --data-urlencode "digest=$(hidden digest)" --data-urlencode confirmed=1 \

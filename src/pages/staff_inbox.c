@@ -18,6 +18,7 @@
 #include "pages/messages.h"
 #include "pages/pages.h"
 #include "pages/staff_int.h"
+#include "util/buf.h"
 #include "util/enc.h"
 #include "util/jdate.h"
 #include "util/num.h"
@@ -136,15 +137,31 @@ int staff_filter_query(const inbox_filter *f, long long me, const store_staff_ro
 	return !f->proc[0] || q->nprocs > 0;
 }
 
+/* "&name=value" onto b when value is not empty (value already URL-safe). */
+static void qs_add(buf *b, const char *name, const char *value)
+{
+	if (value[0])
+		buf_printf(b, "%s%s=%s", b->len ? "&" : "", name, value);
+}
+
 void staff_filter_qs(const inbox_filter *f, char *out, size_t outlen)
 {
 	static const char *const differs[] = {"", "yes", "no", "unknown"};
 	char name[3 * STAFF_NAME_QUERY_MAX + 1];
+	buf b;
+	buf_init(&b, outlen);
 	if (url_encode(f->name, NULL, name, sizeof(name)) < 0)
 		name[0] = '\0';
-	snprintf(out, outlen, "proc=%s&status=%s&q=%s&from=%s&to=%s&differs=%s&assignee=%s&name=%s",
-	         f->proc, f->status, f->receipt, f->from, f->to, differs[f->differs], f->assignee,
-	         name);
+	qs_add(&b, "proc", f->proc);
+	qs_add(&b, "status", f->status);
+	qs_add(&b, "q", f->receipt);
+	qs_add(&b, "from", f->from);
+	qs_add(&b, "to", f->to);
+	qs_add(&b, "differs", differs[f->differs]);
+	qs_add(&b, "assignee", f->assignee);
+	qs_add(&b, "name", name);
+	snprintf(out, outlen, "%s", b.failed ? "" : buf_cstr(&b));
+	buf_release(&b);
 }
 
 static const char *proc_title_of(req *r, const char *proc_id)
@@ -248,8 +265,8 @@ static void apps_ctx(req *r, json_t *ctx, const inbox_filter *f, long long me,
 	for (size_t i = 0; i < shown; i++) {
 		char when[128];
 		jdate_format_time(list[i].submitted_at, when, sizeof(when));
-		snprintf(href, sizeof(href), "/staff/applications/%.*s?%s", STORE_RECEIPT_MAX,
-		         list[i].receipt, qs);
+		snprintf(href, sizeof(href), "/staff/applications/%.*s%s%s", STORE_RECEIPT_MAX,
+		         list[i].receipt, qs[0] ? "?" : "", qs);
 		json_array_append_new(
 		    apps, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "receipt",
 		                    list[i].receipt, "href", href, "title",

@@ -53,7 +53,8 @@ int staff_filter_read(const form *query, inbox_filter *f);
  * for STORE_INBOX_PROCS_MAX); 0 when f names a procedure none of the roles has. */
 int staff_filter_query(const inbox_filter *f, long long me, const store_staff_role *roles,
                        size_t nroles, const char **procs, store_inbox_query *q);
-/* The filters of f (without the page) as a query string "proc=...&..." into out. */
+/* The filters of f that are set (not the page) as a query string "proc=...&..." into out
+ * ("" for none; also when it would not fit outlen). */
 void staff_filter_qs(const inbox_filter *f, char *out, size_t outlen);
 
 /* What an application's staff page loads for the evidence panel, the attachments, the
