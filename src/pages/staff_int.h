@@ -1,5 +1,6 @@
 /* staff_int: what the staff console's screens share (staff_login.c, staff_enrol.c,
- * staff_inbox.c, staff_detail.c, staff_evidence.c). They
+ * staff_inbox.c, staff_detail.c, staff_evidence.c, staff_reverify.c, staff_assign.c,
+ * staff_act.c). They
  * run their slow work as the account screens' jobs (account_int.h). No resident session is
  * read or shown here: a staff page's context starts without it. */
 #ifndef MADOGUCHI_PAGES_STAFF_INT_H

@@ -94,12 +94,7 @@ static void test_order_and_paging(void **state)
 {
 	struct fixture *f = *state;
 	char recs[8][STORE_RECEIPT_MAX + 1], got[16][STORE_RECEIPT_MAX + 1];
-	store_inbox_query q = {.procs = one_proc,
-	                       .nprocs = 1,
-	                       .status = NULL,
-	                       .receipt = NULL,
-	                       .after_at = 0,
-	                       .after_receipt = NULL};
+	store_inbox_query q = {.procs = one_proc, .nprocs = 1};
 	/* Newest first; within a second the higher receipt first. */
 	static const int want[] = {5, 4, 3, 2, 1, 0};
 	size_t n, i;
@@ -124,12 +119,7 @@ static void test_procedure_set(void **state)
 {
 	struct fixture *f = *state;
 	char recs[8][STORE_RECEIPT_MAX + 1], got[16][STORE_RECEIPT_MAX + 1];
-	store_inbox_query q = {.procs = two_procs,
-	                       .nprocs = 2,
-	                       .status = NULL,
-	                       .receipt = NULL,
-	                       .after_at = 0,
-	                       .after_receipt = NULL};
+	store_inbox_query q = {.procs = two_procs, .nprocs = 2};
 	store_application page[4];
 	size_t n, i;
 	int pages;
@@ -150,12 +140,7 @@ static void test_filters(void **state)
 {
 	struct fixture *f = *state;
 	char recs[8][STORE_RECEIPT_MAX + 1];
-	store_inbox_query q = {.procs = one_proc,
-	                       .nprocs = 1,
-	                       .status = "accepted",
-	                       .receipt = NULL,
-	                       .after_at = 0,
-	                       .after_receipt = NULL};
+	store_inbox_query q = {.procs = one_proc, .nprocs = 1, .status = "accepted"};
 	store_application page[8];
 	static const char *const from[] = {"sent", NULL};
 	size_t n;
@@ -204,12 +189,7 @@ static void test_counts(void **state)
 {
 	struct fixture *f = *state;
 	char recs[8][STORE_RECEIPT_MAX + 1];
-	store_inbox_query q = {.procs = two_procs,
-	                       .nprocs = 2,
-	                       .status = NULL,
-	                       .receipt = NULL,
-	                       .after_at = 0,
-	                       .after_receipt = NULL};
+	store_inbox_query q = {.procs = two_procs, .nprocs = 2};
 	store_status_count c[8];
 	static const char *const from[] = {"sent", NULL};
 	size_t n;
@@ -234,12 +214,7 @@ static void test_refusals(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const bad_proc[] = {"road\"park"};
-	store_inbox_query q = {.procs = one_proc,
-	                       .nprocs = 1,
-	                       .status = NULL,
-	                       .receipt = NULL,
-	                       .after_at = 0,
-	                       .after_receipt = NULL};
+	store_inbox_query q = {.procs = one_proc, .nprocs = 1};
 	store_application page[STORE_INBOX_PAGE_MAX + 1];
 	store_status_count c[8];
 	size_t n = 99;
