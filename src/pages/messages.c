@@ -106,7 +106,7 @@ const char MSG_STAFF_CODE_HINT[] =
     "認証アプリに表示されている6桁の数字。認証アプリを使えないときは、回復コード（例：abcde-fghij）を入力します。";
 const char MSG_STAFF_BAD_FILTER_TITLE[] = "一覧の条件を読み取れませんでした";
 const char MSG_STAFF_BAD_FILTER[] =
-    "手続・状態・受付番号（「2026-000123」の形）・件数の指定が正しくありません。職員の画面に戻って、選び直してください。";
+    "手続・状態・受付番号（「2026-000123」の形）・到達日・違い・担当者・氏名・件数のどれかの指定が正しくありません。到達日は、始めの日を終わりの日より前にします。職員の画面に戻って、選び直してください。";
 const char MSG_STAFF_APP_NOT_FOUND_TITLE[] = "申請が見つかりません";
 const char MSG_STAFF_APP_NOT_FOUND[] =
     "その受付番号の申請はありません。受付番号を確かめてください。";

@@ -44,6 +44,10 @@ check "name=見取 finds 見取 花子" [ "$(list '/staff?name=%E8%A6%8B%E5%8F%9
 check "name=高橋 finds 高橋 一郎, not 髙橋 二郎" [ "$(list '/staff?name=%E9%AB%98%E6%A9%8B')" = "$R3 " ]
 check "name=髙橋 finds 髙橋 二郎 only" [ "$(list '/staff?name=%E9%AB%99%E6%A9%8B')" = "$R4 " ]
 check "name=タロウ with a space inside (タ ロウ) still finds it" [ "$(list '/staff?name=%E3%82%BF+%E3%83%AD%E3%82%A6')" = "$R2 " ]
+code=$(get '/staff?name=%01')
+check "a control character in the name gets 400 ($code)" [ "$code" = 400 ]
+check "... naming the filters" grep -q '到達日・違い・担当者・氏名' "$T/page.html"
+code=$(get '/staff?name=%E3%82%BF+%E3%83%AD%E3%82%A6')
 check "... and the page types the name back" grep -q 'id="name" name="name" type="text" aria-describedby="name-hint" value="タ ロウ"' "$T/page.html"
 
 # Arrival days in Japan time, inclusive: R1 at 00:00 and R2 at 23:59:59 of 2026-04-01 (JST),
