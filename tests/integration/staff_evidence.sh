@@ -29,18 +29,7 @@ card_env_extra_cleanup() {
 card_env_init openssl python3 sqlite3 curl oathtool
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 
-tq "$CARD" pki init "$T/pki" || fail_early "pki init"
-tq "$CARD" issue --pki "$T/pki" --out "$T/card.json" --name '見取 花子' --birth 1950-04-01 --gender 2 \
-	--address '東京都千代田区千代田1-1' --password ABC123 --pin 1234 || fail_early "issue the card"
-mkdir -p "$T/trust"
-t "$CARD" export --state "$T/card.json" --what sign-ca > "$T/trust/ca.pem"
-OCSP_PORT=$(free_port)
-: > "$T/ocsp.log"
-openssl ocsp -index "$T/pki/sign/index.txt" -CA "$T/pki/sign/ca.pem" -rsigner "$T/pki/sign/ocsp.pem" \
-	-rkey "$T/pki/sign/ocsp.key" -port "$OCSP_PORT" -ndays 1 -ignore_err >> "$T/ocsp.log" 2>&1 &
-OCSP_PID=$!
-wait_for "the OCSP responder listens" grep -qi 'Waiting for OCSP client connections' "$T/ocsp.log" ||
-	fail_early "openssl ocsp on port $OCSP_PORT"
+card_env_signing_pki || fail_early "the test PKI, the card and the OCSP responder"
 card_env_start_pcscd || fail_early "pcscd starts with the vpcd reader"
 start_card || fail_early "madoguchi-card serve inserts the card"
 
