@@ -133,6 +133,10 @@ const char MSG_STAFF_NOT_REVIEWER_TITLE[] = "この操作をする権限があ�
 const char MSG_STAFF_NOT_REVIEWER[] =
     "この手続の担当は閲覧だけです。担当者の変更は、審査の担当の職員が行います。";
 const char MSG_STAFF_FILE_NOT_FOUND[] = "ファイルが見つかりません";
+const char MSG_STAFF_BAD_ACTION_TITLE[] = "この操作はできません";
+const char MSG_STAFF_BAD_ACTION[] =
+    "送られた操作を読み取れませんでした。申請の画面に戻って、ボタンからもう一度お試しください。";
+const char MSG_STAFF_NOT_SIGNED[] = "この申請には電子署名がないため、再検証するものがありません。";
 const char MSG_STAFF_ENROL_BAD_LINK[] =
     "登録用のリンクの有効期限（24時間）が切れたか、すでに使われています。管理者に新しいリンクを頼んでください。";
 const char MSG_STAFF_BAD_LINK_TITLE[] = "登録用のリンクが使えません";

@@ -78,7 +78,8 @@ void staff_act_answer(req *r, const staff_act *j)
 	else if (j->out == STAFF_ACT_NOT_REVIEWER)
 		resp_error(r, 403, MSG_STAFF_NOT_REVIEWER_TITLE, MSG_STAFF_NOT_REVIEWER);
 	else if (j->out == STAFF_ACT_BAD)
-		resp_error(r, 400, MSG_STAFF_APP_NOT_FOUND_TITLE, MSG_STAFF_APP_NOT_FOUND);
+		resp_error(r, 400, MSG_STAFF_BAD_ACTION_TITLE,
+		           j->fail_msg ? j->fail_msg : MSG_STAFF_BAD_ACTION);
 	else
 		resp_error(r, 503, MSG_BUSY_TITLE, j->fail_msg ? j->fail_msg : MSG_TRY_LATER);
 }

@@ -106,7 +106,7 @@ typedef struct staff_act {
 	char peer[64];
 	char arg[16]; /* the form's field named at the start */
 	enum staff_act_out out;
-	const char *fail_msg; /* the 503 page's text (NULL: the usual) */
+	const char *fail_msg; /* the 400 or 503 page's text (NULL: the usual) */
 } staff_act;
 /* The job of a POST to /staff/applications/:receipt/...: the staff session with its CSRF
  * token (else 403), the receipt, the form's field (NULL for none; else required, shorter

@@ -59,9 +59,10 @@ static void reverify_work(store *s, const app *a, void *arg)
 		return;
 	j->out = STAFF_ACT_FAIL;
 	j->fail_msg = MSG_STAFF_REVERIFY_FAILED;
-	if (!ap.signature_len) /* nothing to verify: not a signed application */
+	if (!ap.signature_len) { /* nothing to verify: not a signed application */
 		j->out = STAFF_ACT_BAD;
-	else if (!a->trust)
+		j->fail_msg = MSG_STAFF_NOT_SIGNED;
+	} else if (!a->trust)
 		log_error("staff reverify: no trust anchors configured");
 	else if (verify_signature(a->trust, (const uint8_t *)ap.signature, ap.signature_len,
 	                          (const uint8_t *)ap.content, strlen(ap.content), time(NULL),

@@ -141,6 +141,7 @@ check "the viewer may download (200, $code)" [ "$code" = 200 ]
 # 再検証 of an unsigned report: nothing to verify.
 code=$(post "/staff/applications/$R1/reverify" --data-urlencode "csrf=$C")
 check "reverify of an unsigned application: 400 ($code), nothing appended" [ "$code $(sql 'select count(*) from reverifications')" = "400 0" ]
+check "... saying it has no signature" grep -q '電子署名がないため、再検証するものがありません' "$T/page.html"
 
 # A reviewer of another procedure (the demo reviewer of the volunteer points): 403 everywhere.
 D="$T/demo"
