@@ -69,6 +69,25 @@ wait_for() { # wait_for DESCRIPTION COMMAND...: retries for up to $W seconds
 	return 1
 }
 
+# card_env_signing_pki: the test PKI in $T/pki with the card $T/card.json of 見取 花子 (born
+# 1950-04-01, 女性, at 東京都千代田区千代田1-1; password ABC123, PIN 1234), its signing CA in
+# $T/trust/ca.pem (the portal's anchors directory $T/trust), and `openssl ocsp` answering for
+# that CA on $OCSP_PORT (pid $OCSP_PID, log $T/ocsp.log; stop it in card_env_extra_cleanup).
+# Returns non-zero when a step fails.
+card_env_signing_pki() {
+	tq "$CARD" pki init "$T/pki" || return 1
+	tq "$CARD" issue --pki "$T/pki" --out "$T/card.json" --name '見取 花子' --birth 1950-04-01 --gender 2 \
+		--address '東京都千代田区千代田1-1' --password ABC123 --pin 1234 || return 1
+	mkdir -p "$T/trust"
+	t "$CARD" export --state "$T/card.json" --what sign-ca > "$T/trust/ca.pem" || return 1
+	OCSP_PORT=$(free_port)
+	: > "$T/ocsp.log"
+	openssl ocsp -index "$T/pki/sign/index.txt" -CA "$T/pki/sign/ca.pem" -rsigner "$T/pki/sign/ocsp.pem" \
+		-rkey "$T/pki/sign/ocsp.key" -port "$OCSP_PORT" -ndays 1 -ignore_err >> "$T/ocsp.log" 2>&1 &
+	OCSP_PID=$!
+	wait_for "the OCSP responder listens" grep -qi 'Waiting for OCSP client connections' "$T/ocsp.log"
+}
+
 # card_env_init [TOOL...]: the temporary directory $T (removed by the trap), the card binary
 # $CARD, the private /run/pcscd, two free ports for vpcd ($PORT, $PORT+1) and the reader
 # configuration $T/reader.conf.d; checks that pcscd, opensc-tool and the TOOLs are installed.

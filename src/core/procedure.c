@@ -109,8 +109,9 @@ static const char *const top_keys[] = {
 static const char *const department_keys[] = {"name", "phone", "email"};
 static const char *const window_keys[] = {"opens", "closes"};
 static const char *const field_keys[] = {
-    "name",    "type",      "label",     "help",   "required", "max_length", "min",  "max",
-    "options", "max_files", "max_bytes", "accept", "source",   "table",      "unit", "past",
+    "name",   "type",  "label",   "help",      "required",  "max_length",
+    "min",    "max",   "options", "max_files", "max_bytes", "accept",
+    "source", "table", "unit",    "past",      "basic4",
 };
 static const char *const option_keys[] = {"value", "label"};
 static const char *const step_keys[] = {"min", "value"};
@@ -785,6 +786,53 @@ static int parse_field_extras(struct ctx *c, json_t *fo, const char *prefix, pro
 	return forbid(c, fo, prefix, "unit", "number, computed", t);
 }
 
+/* basic4: the field's role in the applicant's basic four, for a field of a fitting type. */
+static int parse_basic4(struct ctx *c, json_t *fo, const char *prefix, proc_field *f)
+{
+	static const char *const roles[] = {"", "name", "kana", "birth_date", "address"};
+	json_t *v = json_object_get(fo, "basic4");
+	const char *s = json_string_value(v);
+	char path[160];
+	if (!v)
+		return PROC_OK;
+	path_join(path, sizeof(path), prefix, "basic4");
+	for (size_t i = 1; s && i < NELEM(roles); i++)
+		if (strcmp(s, roles[i]) == 0)
+			f->basic4 = (proc_basic4)i;
+	if (!f->basic4)
+		return fail(c, PROC_EFIELD, path,
+		            "must be one of \"name\", \"kana\", \"birth_date\", \"address\"");
+	int text = f->type == FT_TEXT || f->type == FT_TEXTAREA;
+	if ((f->basic4 == PB_BIRTH_DATE && f->type != FT_DATE) ||
+	    (f->basic4 == PB_KANA && f->type != FT_KATAKANA && !text) ||
+	    ((f->basic4 == PB_NAME || f->basic4 == PB_ADDRESS) && !text))
+		return fail(c, PROC_EFIELD, path, "\"%s\" not allowed for type %s", s,
+		            type_names[f->type]);
+	return PROC_OK;
+}
+
+/* Each basic four role on one field at most. */
+static int basic4_unique(struct ctx *c, const procedure *p)
+{
+	char path[160];
+	for (size_t i = 0; i < p->n_fields; i++)
+		for (size_t j = 0; p->fields[i].basic4 && j < i; j++)
+			if (p->fields[j].basic4 == p->fields[i].basic4) {
+				snprintf(path, sizeof(path), "fields[%zu].basic4", i);
+				return fail(c, PROC_EFIELD, path, "already given to fields[%zu]",
+				            j);
+			}
+	return PROC_OK;
+}
+
+const proc_field *proc_basic4_field(const procedure *p, proc_basic4 role)
+{
+	for (size_t i = 0; role && i < p->n_fields; i++)
+		if (p->fields[i].basic4 == role)
+			return &p->fields[i];
+	return NULL;
+}
+
 static int parse_field(struct ctx *c, json_t *fo, size_t idx, proc_field *f)
 {
 	char prefix[40];
@@ -798,7 +846,8 @@ static int parse_field(struct ctx *c, json_t *fo, size_t idx, proc_field *f)
 	    (rc = parse_field_name_type(c, fo, prefix, f)) != PROC_OK ||
 	    (rc = get_string(c, fo, prefix, "label", 1, LEN_LABEL, 0, &f->label)) != PROC_OK ||
 	    (rc = get_string(c, fo, prefix, "help", 0, LEN_HELP, 0, &f->help)) != PROC_OK ||
-	    (rc = parse_field_bounds(c, fo, prefix, f)) != PROC_OK)
+	    (rc = parse_field_bounds(c, fo, prefix, f)) != PROC_OK ||
+	    (rc = parse_basic4(c, fo, prefix, f)) != PROC_OK)
 		return rc;
 	return parse_field_extras(c, fo, prefix, f);
 }
@@ -845,7 +894,7 @@ static int parse_fields(struct ctx *c, json_t *root, procedure *p)
 			return fail(c, PROC_EFIELD, path, "field \"%s\" is of type %s, not number",
 			            shown, type_names[src->type]);
 	}
-	return PROC_OK;
+	return basic4_unique(c, p);
 }
 
 static int parse_department(struct ctx *c, json_t *root, procedure *p)

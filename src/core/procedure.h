@@ -47,6 +47,11 @@ typedef struct proc_step {
 	long value;
 } proc_step;
 
+/* The role of a field in the applicant's basic four ("basic4" of the definition: "name",
+ * "kana", "birth_date", "address"), which the staff's evidence panel compares with the
+ * signing certificate and the inbox searches by; each role at most once per procedure. */
+typedef enum proc_basic4 { PB_NONE = 0, PB_NAME, PB_KANA, PB_BIRTH_DATE, PB_ADDRESS } proc_basic4;
+
 typedef struct proc_field {
 	char *name; /* [a-z][a-z0-9_]*, unique in the procedure */
 	proc_field_type type;
@@ -68,7 +73,8 @@ typedef struct proc_field {
 	char *source; /* name of the number field it is computed from */
 	proc_step *steps;
 	size_t n_steps;
-	char *unit; /* shown after the value, e.g. "円"; may be NULL */
+	char *unit;         /* shown after the value, e.g. "円"; may be NULL */
+	proc_basic4 basic4; /* PB_NONE unless the definition names a role */
 } proc_field;
 
 typedef struct procedure {
@@ -119,5 +125,7 @@ int proc_window_state(const procedure *p, const char *today);
 /* A computed field's value for an input (the table lookup); 0 below the first step. */
 long proc_compute(const proc_field *f, long input);
 const proc_field *proc_find_field(const procedure *p, const char *name);
+/* The field of the basic four role (not PB_NONE) or NULL when the procedure marks none. */
+const proc_field *proc_basic4_field(const procedure *p, proc_basic4 role);
 
 #endif

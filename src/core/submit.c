@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "core/application.h"
+#include "core/compare.h"
 #include "core/receipt.h"
 #include "core/staff_alerts.h"
 #include "util/log.h"
 #include "util/token.h"
+#include "util/utf8.h"
 
 int submit_draft_expired(const store_draft *d, int anon_draft_hours, long long now)
 {
@@ -119,6 +121,36 @@ static int check_content(store *s, const submit_request *rq, submit_state *st, s
 	return -1;
 }
 
+/* The answer of the procedure's field of a basic four role, NULL when none. */
+static const char *basic4_answer(const submit_request *rq, const submit_state *st, proc_basic4 role)
+{
+	const proc_field *f = proc_basic4_field(rq->p, role);
+	return f ? json_string_value(json_object_get(st->content.answers, f->name)) : NULL;
+}
+
+/* What the staff inbox filters by, stored with the application (migration 0011): the folded
+ * name and furigana, and whether the certificate's basic four differ from the form's. */
+static int record_review_keys(store *s, const submit_request *rq, submit_state *st,
+                              const char *receipt)
+{
+	compare_basic4 cmp = {COMPARE_MISSING, COMPARE_MISSING, COMPARE_MISSING};
+	json_t *report =
+	    st->have_sr && st->sr.verification ? json_loads(st->sr.verification, 0, NULL) : NULL;
+	json_t *b4 = json_object_get(report, "basic_four");
+	if (b4)
+		compare_with_card(basic4_answer(rq, st, PB_NAME),
+		                  basic4_answer(rq, st, PB_BIRTH_DATE),
+		                  basic4_answer(rq, st, PB_ADDRESS), b4, &cmp);
+	json_decref(report);
+	char *key =
+	    compare_search_key(basic4_answer(rq, st, PB_NAME), basic4_answer(rq, st, PB_KANA));
+	if (key && strlen(key) > STORE_SEARCH_KEY_MAX)
+		key[utf8_cut(key, strlen(key), STORE_SEARCH_KEY_MAX)] = '\0';
+	int rc = store_application_review_keys(s, receipt, key, compare_differs(&cmp));
+	free(key);
+	return rc;
+}
+
 /* Records the application of the checked content: an outcome (-1: commit). */
 static int record(store *s, const submit_request *rq, submit_state *st, submit_result *res)
 {
@@ -140,6 +172,8 @@ static int record(store *s, const submit_request *rq, submit_state *st, submit_r
 	int rc = submit_record(s, rq->site, &ap, rq->now, res->receipt, &res->mailed);
 	if (rc == STORE_ECONFLICT) /* submitted meanwhile: the first submission stands */
 		return SUBMIT_DONE;
+	if (rc == STORE_OK)
+		rc = record_review_keys(s, rq, st, res->receipt);
 	if (rc != STORE_OK) {
 		log_error("submit: %s", store_errmsg(s));
 		return SUBMIT_FAIL;

@@ -148,7 +148,7 @@ const char MSG_STAFF_CODE_HINT[] =
     "認証アプリに表示されている6桁の数字。認証アプリを使えないときは、回復コード（例：abcde-fghij）を入力します。";
 const char MSG_STAFF_BAD_FILTER_TITLE[] = "一覧の条件を読み取れませんでした";
 const char MSG_STAFF_BAD_FILTER[] =
-    "手続・状態・受付番号（「2026-000123」の形）・件数の指定が正しくありません。職員の画面に戻って、選び直してください。";
+    "手続・状態・受付番号（「2026-000123」の形）・到達日・違い・担当者・氏名・件数のどれかの指定が正しくありません。到達日は、始めの日を終わりの日より前にします。職員の画面に戻って、選び直してください。";
 const char MSG_STAFF_APP_NOT_FOUND_TITLE[] = "申請が見つかりません";
 const char MSG_STAFF_APP_NOT_FOUND[] =
     "その受付番号の申請はありません。受付番号を確かめてください。";
@@ -157,7 +157,28 @@ const char MSG_STAFF_FORBIDDEN[] =
     "この申請の手続の担当（閲覧または審査）になっていません。担当の割り当ては管理者に頼んでください。";
 const char MSG_STAFF_B4_NONE[] = "（証明書に記載なし）";
 const char MSG_STAFF_B4_SIDE_BY_SIDE[] =
-    "カードの証明書の基本4情報と申請内容を並べて表示しています。違いの印付けは、まだありません。見比べて確かめてください。";
+    "カードの証明書の基本4情報と申請内容を並べて表示しています。違いがある項目には「証明書と申請内容が異なります」と書いてあります。違いは確かめるための事実で、それだけで申請を却下する理由にはなりません。";
+/* inbox filters and evidence (staff_inbox.c, staff_evidence.c, staff_assign.c) */
+const char MSG_STAFF_DIFFERS_YES[] = "違いあり";
+const char MSG_STAFF_DIFFERS_NO[] = "違いなし";
+const char MSG_STAFF_DIFFERS_UNKNOWN[] = "未判定";
+const char MSG_STAFF_ASSIGNEE_NONE[] = "担当者なし";
+const char MSG_STAFF_ASSIGNEE_ME[] = "自分";
+const char MSG_STAFF_ASSIGNEE_OTHER[] = "ほかの職員";
+const char MSG_STAFF_CMP_DIFFERENT[] = "証明書と申請内容が異なります";
+const char MSG_STAFF_CMP_SAME[] = "証明書と申請内容は同じです";
+const char MSG_STAFF_CMP_MISSING[] = "比べられません（どちらかに記載がありません）";
+const char MSG_STAFF_NOT_ANSWERED[] = "（申請内容になし）";
+const char MSG_STAFF_REVERIFY_FAILED[] =
+    "いま電子署名を再検証できませんでした。しばらくしてから、もう一度お試しください。到達時の検証結果は変わっていません。";
+const char MSG_STAFF_NOT_REVIEWER_TITLE[] = "この操作をする権限がありません";
+const char MSG_STAFF_NOT_REVIEWER[] =
+    "この手続の担当は閲覧だけです。担当者の変更は、審査の担当の職員が行います。";
+const char MSG_STAFF_FILE_NOT_FOUND[] = "ファイルが見つかりません";
+const char MSG_STAFF_BAD_ACTION_TITLE[] = "この操作はできません";
+const char MSG_STAFF_BAD_ACTION[] =
+    "送られた操作を読み取れませんでした。申請の画面に戻って、ボタンからもう一度お試しください。";
+const char MSG_STAFF_NOT_SIGNED[] = "この申請には電子署名がないため、再検証するものがありません。";
 const char MSG_STAFF_ENROL_BAD_LINK[] =
     "登録用のリンクの有効期限（24時間）が切れたか、すでに使われています。管理者に新しいリンクを頼んでください。";
 const char MSG_STAFF_BAD_LINK_TITLE[] = "登録用のリンクが使えません";

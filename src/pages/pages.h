@@ -41,9 +41,12 @@ void page_api_sign(req *r);
 void page_api_sign_post(req *r);
 /* the staff console: staff_login.c (login, logout), staff_enrol.c (the enrolment of a staff
  * member's password and second factor), staff_inbox.c (the home page with the inbox, one
- * application) */
+ * application), staff_reverify.c (再検証, an attachment), staff_assign.c (担当) */
 void page_staff_home(req *r);
 void page_staff_application(req *r);
+void page_staff_reverify_post(req *r);
+void page_staff_attachment(req *r);
+void page_staff_assign_post(req *r);
 void page_staff_login(req *r);
 void page_staff_login_post(req *r);
 void page_staff_logout(req *r);

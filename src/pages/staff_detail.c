@@ -32,6 +32,7 @@ typedef struct detail_job {
 	store_application ap;
 	store_app_event ev[DETAIL_MAX_EVENTS];
 	size_t nev;
+	staff_evidence_job evj; /* the evidence panel, attachments, assignee, links */
 } detail_job;
 
 /* On the pool: the application, the permission, the history and the audit row; D_OK only
@@ -51,6 +52,7 @@ static void detail_work(store *s, const app *a, void *arg)
 	}
 	if (store_application_events(s, j->receipt, j->ev, DETAIL_MAX_EVENTS, &j->nev) !=
 	        STORE_OK ||
+	    staff_evidence_load(s, &j->evj, &j->ap, j->staff_id) < 0 ||
 	    staff_audit_app(s, j->staff_id, j->receipt, AUDIT_VIEW_APPLICATION, "", j->peer,
 	                    (long long)time(NULL)) < 0)
 		return;
@@ -85,7 +87,7 @@ static void detail_render(req *r, detail_job *j)
 	if (lines && !json_is_array(lines))
 		json_decref(lines);
 	json_object_set_new(ctx, "events", events_json(j));
-	staff_evidence_ctx(ctx, &j->ap);
+	staff_evidence_page(r, ctx, &j->evj, &j->ap, j->staff_id, j->role == STAFF_REVIEWER);
 	resp_page(r, 200, "staff_application", ctx);
 }
 
@@ -103,6 +105,7 @@ static void detail_done(req *r, void *arg)
 			resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 	}
 	store_application_release(&j->ap);
+	staff_evidence_release(&j->evj);
 	free(j);
 }
 
@@ -133,5 +136,6 @@ void page_staff_application(req *r)
 	j->sess = ss;
 	snprintf(j->receipt, sizeof(j->receipt), "%s", r->params[0]);
 	snprintf(j->peer, sizeof(j->peer), "%s", req_peer(r));
+	staff_evidence_begin(r, &j->evj);
 	req_defer(r, detail_work, detail_done, j);
 }

@@ -1,6 +1,9 @@
 /* staff_inbox: the staff console's inbox (/staff: who is logged in, then the applications of
  * the procedures the staff member has a role on, with counts per status, filters and pages by
- * key). One application's page is staff_detail.c. No applicant's name is in the list. */
+ * key). The filters: procedure, status, receipt, arrival days (Japan time, inclusive), whether
+ * the certificate differs from the form, the assignee, and the applicant's name or furigana
+ * folded as core/compare.h folds it (ﾐﾄﾞﾘ finds ミドリ). One application's page is
+ * staff_detail.c; it keeps the filters for its next/previous links. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,34 +11,29 @@
 
 #include "core/application.h"
 #include "core/audit.h"
+#include "core/compare.h"
 #include "core/staff.h"
 #include "http/defer.h"
 #include "http/session.h"
 #include "pages/messages.h"
 #include "pages/pages.h"
 #include "pages/staff_int.h"
+#include "util/buf.h"
+#include "util/enc.h"
 #include "util/jdate.h"
 #include "util/num.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 #define INBOX_PER_DEFAULT 20
 #define INBOX_PER_MAX 50 /* one more row is read to know whether a next page exists */
 #define STAFF_ROLES_MAX STORE_INBOX_PROCS_MAX
-
-/* The filters of the inbox as the query gave them, checked. */
-typedef struct inbox_filter {
-	const char *proc;    /* NULL: every procedure of the roles */
-	const char *status;  /* NULL: any */
-	const char *receipt; /* NULL: any */
-	long long after_at;
-	const char *after; /* NULL: the first page */
-	long per;
-} inbox_filter;
+#define PROC_ID_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-"
 
 /* A query value, NULL when absent or empty. */
-static const char *query_value(req *r, const char *name)
+static const char *query_value(const form *q, const char *name)
 {
-	const char *v = form_get(&r->query, name);
+	const char *v = form_get(q, name);
 	return v && v[0] ? v : NULL;
 }
 
@@ -45,30 +43,125 @@ static int digits_only(const char *s)
 	return s && s[0] && strspn(s, "0123456789") == strlen(s);
 }
 
-/* 1 when the query's filters are well formed and the procedure is one of the roles'. */
-static int filter_read(req *r, const store_staff_role *roles, size_t nroles, inbox_filter *f)
+/* v (NULL: "") into out of size bytes when it fits and ok holds; else 0. */
+static int copy_ok(char *out, size_t size, const char *v, int ok)
 {
-	const char *per = query_value(r, "per"), *at = query_value(r, "after_at");
+	if (v && (!ok || strlen(v) >= size))
+		return 0;
+	snprintf(out, size, "%s", v ? v : "");
+	return 1;
+}
+
+static int differs_read(const char *v, int *out)
+{
+	static const char *const names[] = {"", "yes", "no", "unknown"};
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(v ? v : "", names[i])) {
+			*out = i;
+			return 1;
+		}
+	return 0;
+}
+
+/* The typed name, folded for the search key. */
+static int name_read(const char *v, inbox_filter *f)
+{
+	if (!copy_ok(f->name, sizeof(f->name), v, v && utf8_line_ok(v, strlen(v))))
+		return 0;
+	char *folded = v ? compare_fold(v) : NULL;
+	int ok = !v || (folded && strlen(folded) < sizeof(f->search));
+	if (ok)
+		snprintf(f->search, sizeof(f->search), "%s", folded ? folded : "");
+	free(folded);
+	return ok;
+}
+
+int staff_filter_read(const form *q, inbox_filter *f)
+{
+	const char *per = q ? query_value(q, "per") : NULL,
+	           *at = q ? query_value(q, "after_at") : NULL;
+	const char *as = q ? query_value(q, "assignee") : NULL;
+	const char *after = q ? query_value(q, "after") : NULL;
+	const char *from = q ? query_value(q, "from") : NULL, *to = q ? query_value(q, "to") : NULL;
 	long v = INBOX_PER_DEFAULT, after_at = 0;
-	size_t i;
 
 	memset(f, 0, sizeof(*f));
-	f->proc = query_value(r, "proc");
-	f->status = query_value(r, "status");
-	f->receipt = query_value(r, "q");
-	f->after = query_value(r, "after");
-	if ((per && !digits_only(per)) || (per && num_parse_long(per, 1, INBOX_PER_MAX, &v) != 0) ||
-	    (f->status && !app_status_valid(f->status)) ||
-	    (f->receipt && !app_receipt_valid(f->receipt)) ||
-	    (f->after && (!app_receipt_valid(f->after) || !digits_only(at) ||
-	                  num_parse_long(at, 1, 1L << 52, &after_at) != 0)))
+	f->per = v;
+	if (!q) /* no query: no filter */
+		return 1;
+	const char *st = query_value(q, "status"), *rc = query_value(q, "q");
+	const char *proc = query_value(q, "proc");
+	if ((per && (!digits_only(per) || num_parse_long(per, 1, INBOX_PER_MAX, &v) != 0)) ||
+	    !copy_ok(f->proc, sizeof(f->proc), proc,
+	             proc && strspn(proc, PROC_ID_CHARS) == strlen(proc)) ||
+	    !copy_ok(f->status, sizeof(f->status), st, st && app_status_valid(st)) ||
+	    !copy_ok(f->receipt, sizeof(f->receipt), rc, rc && app_receipt_valid(rc)) ||
+	    !copy_ok(f->from, sizeof(f->from), from, from && jdate_valid(from)) ||
+	    !copy_ok(f->to, sizeof(f->to), to, to && jdate_valid(to)) ||
+	    !differs_read(query_value(q, "differs"), &f->differs) ||
+	    !copy_ok(f->assignee, sizeof(f->assignee), as,
+	             as && (!strcmp(as, "me") || !strcmp(as, "none") || digits_only(as))) ||
+	    !name_read(query_value(q, "name"), f) ||
+	    (after && (!app_receipt_valid(after) || !digits_only(at) ||
+	               num_parse_long(at, 1, 1L << 52, &after_at) != 0)))
 		return 0;
+	snprintf(f->after, sizeof(f->after), "%s", after ? after : "");
 	f->after_at = after_at;
-	f->per = (long)v;
-	for (i = 0; f->proc && i < nroles; i++)
-		if (strcmp(roles[i].proc_id, f->proc) == 0)
-			return 1;
-	return !f->proc;
+	f->per = v;
+	return !f->from[0] || !f->to[0] || strcmp(f->from, f->to) <= 0;
+}
+
+int staff_filter_query(const inbox_filter *f, long long me, const store_staff_role *roles,
+                       size_t nroles, const char **procs, store_inbox_query *q)
+{
+	long id;
+	memset(q, 0, sizeof(*q));
+	q->procs = procs;
+	for (size_t i = 0; i < nroles && q->nprocs < STORE_INBOX_PROCS_MAX; i++)
+		if (!f->proc[0] || strcmp(f->proc, roles[i].proc_id) == 0)
+			procs[q->nprocs++] = roles[i].proc_id;
+	q->status = f->status[0] ? f->status : NULL;
+	q->receipt = f->receipt[0] ? f->receipt : NULL;
+	q->after_at = f->after_at;
+	q->after_receipt = f->after[0] ? f->after : NULL;
+	q->from_at = f->from[0] ? jdate_day_start(f->from) : 0;
+	q->to_at = f->to[0] ? jdate_day_start(f->to) + 86400 : 0; /* the whole last day */
+	q->differs = f->differs;
+	if (!strcmp(f->assignee, "me"))
+		q->assignee = me;
+	else if (!strcmp(f->assignee, "none"))
+		q->assignee = STORE_ASSIGNEE_NOBODY;
+	else if (f->assignee[0] && num_parse_long(f->assignee, 1, 1L << 52, &id) == 0)
+		q->assignee = id;
+	q->search = f->search[0] ? f->search : NULL;
+	return !f->proc[0] || q->nprocs > 0;
+}
+
+/* "&name=value" onto b when value is not empty (value already URL-safe). */
+static void qs_add(buf *b, const char *name, const char *value)
+{
+	if (value[0])
+		buf_printf(b, "%s%s=%s", b->len ? "&" : "", name, value);
+}
+
+void staff_filter_qs(const inbox_filter *f, char *out, size_t outlen)
+{
+	static const char *const differs[] = {"", "yes", "no", "unknown"};
+	char name[3 * STAFF_NAME_QUERY_MAX + 1];
+	buf b;
+	buf_init(&b, outlen);
+	if (url_encode(f->name, NULL, name, sizeof(name)) < 0)
+		name[0] = '\0';
+	qs_add(&b, "proc", f->proc);
+	qs_add(&b, "status", f->status);
+	qs_add(&b, "q", f->receipt);
+	qs_add(&b, "from", f->from);
+	qs_add(&b, "to", f->to);
+	qs_add(&b, "differs", differs[f->differs]);
+	qs_add(&b, "assignee", f->assignee);
+	qs_add(&b, "name", name);
+	snprintf(out, outlen, "%s", b.failed ? "" : buf_cstr(&b));
+	buf_release(&b);
 }
 
 static const char *proc_title_of(req *r, const char *proc_id)
@@ -87,9 +180,9 @@ static void roles_ctx(req *r, json_t *ctx, const store_staff_role *roles, size_t
 		json_array_append_new(
 		    list, json_pack("{s:s, s:s}", "title", title, "role",
 		                    strcmp(roles[i].role, "reviewer") == 0 ? "審査" : "閲覧"));
-		json_array_append_new(
-		    opts, json_pack("{s:s, s:s, s:b}", "id", roles[i].proc_id, "title", title,
-		                    "selected", f->proc && !strcmp(f->proc, roles[i].proc_id)));
+		json_array_append_new(opts, json_pack("{s:s, s:s, s:b}", "id", roles[i].proc_id,
+		                                      "title", title, "selected",
+		                                      !strcmp(f->proc, roles[i].proc_id)));
 	}
 	json_object_set_new(ctx, "has_roles", json_boolean(n > 0));
 	json_object_set_new(ctx, "roles", list);
@@ -111,7 +204,7 @@ static void status_ctx(json_t *ctx, const inbox_filter *f, const store_status_co
 		total += count;
 		json_array_append_new(opts, json_pack("{s:s, s:s, s:b}", "name", st[i].name,
 		                                      "label", st[i].label, "selected",
-		                                      f->status && !strcmp(f->status, st[i].name)));
+		                                      !strcmp(f->status, st[i].name)));
 		json_array_append_new(
 		    counts, json_pack("{s:s, s:I}", "label", st[i].label, "count", count));
 	}
@@ -120,59 +213,96 @@ static void status_ctx(json_t *ctx, const inbox_filter *f, const store_status_co
 	json_object_set_new(ctx, "total", json_integer(total));
 }
 
-/* The link to the page after row last, with the same filters. */
-static json_t *next_href(const inbox_filter *f, const store_application *last)
+/* The options of a select: values[i] shown as labels[i], the one of index sel selected. */
+static json_t *options_json(const char *const *values, const char *const *labels, size_t n,
+                            size_t sel)
 {
-	char href[512];
-	snprintf(href, sizeof(href), "/staff?proc=%s&status=%s&q=%s&per=%ld&after_at=%lld&after=%s",
-	         f->proc ? f->proc : "", f->status ? f->status : "", f->receipt ? f->receipt : "",
-	         f->per, last->submitted_at, last->receipt);
-	return json_string(href);
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", values[i], "label",
+		                                   labels[i], "selected", i == sel));
+	return a;
 }
 
-static void apps_ctx(req *r, json_t *ctx, const inbox_filter *f, store_application *list, size_t n)
+/* The filters of migration 0011 as the form shows them again. */
+static void filters_ctx(json_t *ctx, const inbox_filter *f)
+{
+	static const char *const dv[] = {"", "yes", "no", "unknown"};
+	static const char *const dl[] = {"指定しない", "違いあり", "違いなし", "未判定"};
+	static const char *const av[] = {"", "me", "none"};
+	static const char *const al[] = {"指定しない", "自分", "担当者なし"};
+	size_t as = !strcmp(f->assignee, "me") ? 1 : !strcmp(f->assignee, "none") ? 2 : 0;
+	json_object_set_new(ctx, "differs_options", options_json(dv, dl, 4, (size_t)f->differs));
+	json_object_set_new(ctx, "assignee_options", options_json(av, al, 3, as));
+	json_object_set_new(ctx, "from", json_string(f->from));
+	json_object_set_new(ctx, "to", json_string(f->to));
+	json_object_set_new(ctx, "name_q", json_string(f->name));
+	json_object_set_new(ctx, "q", json_string(f->receipt));
+}
+
+/* What an inbox row says of the differs flag and the assignee, in words. */
+const char *staff_differs_label(int differs)
+{
+	return differs < 0 ? MSG_STAFF_DIFFERS_UNKNOWN
+	       : differs   ? MSG_STAFF_DIFFERS_YES
+	                   : MSG_STAFF_DIFFERS_NO;
+}
+
+static const char *assignee_label(long long assignee, long long me)
+{
+	return !assignee        ? MSG_STAFF_ASSIGNEE_NONE
+	       : assignee == me ? MSG_STAFF_ASSIGNEE_ME
+	                        : MSG_STAFF_ASSIGNEE_OTHER;
+}
+
+static void apps_ctx(req *r, json_t *ctx, const inbox_filter *f, long long me,
+                     store_application *list, size_t n)
 {
 	json_t *apps = json_array();
+	char qs[1024], href[1200];
 	size_t shown = n > (size_t)f->per ? (size_t)f->per : n;
+	staff_filter_qs(f, qs, sizeof(qs));
 	for (size_t i = 0; i < shown; i++) {
 		char when[128];
 		jdate_format_time(list[i].submitted_at, when, sizeof(when));
+		snprintf(href, sizeof(href), "/staff/applications/%.*s%s%s", STORE_RECEIPT_MAX,
+		         list[i].receipt, qs[0] ? "?" : "", qs);
 		json_array_append_new(
-		    apps,
-		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "receipt", list[i].receipt, "title",
-		              proc_title_of(r, list[i].proc_id), "when", when, "status",
-		              app_status_label(list[i].status), "code", list[i].status));
+		    apps, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "receipt",
+		                    list[i].receipt, "href", href, "title",
+		                    proc_title_of(r, list[i].proc_id), "when", when, "status",
+		                    app_status_label(list[i].status), "code", list[i].status,
+		                    "differs", staff_differs_label(list[i].differs), "assignee",
+		                    assignee_label(list[i].assignee, me)));
 	}
 	json_object_set_new(ctx, "apps", apps);
 	json_object_set_new(ctx, "has_apps", json_boolean(shown > 0));
 	json_object_set_new(ctx, "shown", json_integer((json_int_t)shown));
-	if (n > shown)
-		json_object_set_new(ctx, "next_href", next_href(f, &list[shown - 1]));
-	if (f->receipt)
-		json_object_set_new(ctx, "q", json_string(f->receipt));
-	json_object_set_new(ctx, "filtered", json_boolean(f->proc || f->status || f->receipt));
+	if (n > shown) {
+		snprintf(href, sizeof(href), "/staff?%s&per=%ld&after_at=%lld&after=%.*s", qs,
+		         f->per, list[shown - 1].submitted_at, STORE_RECEIPT_MAX,
+		         list[shown - 1].receipt);
+		json_object_set_new(ctx, "next_href", json_string(href));
+	}
+	json_object_set_new(ctx, "filtered", json_boolean(f->proc[0] != 0));
 }
 
 /* The list and the counts of the filters' procedures into ctx; -1 on a store error. */
-static int inbox_ctx(req *r, json_t *ctx, const store_staff_role *roles, size_t nroles,
-                     const inbox_filter *f)
+static int inbox_ctx(req *r, json_t *ctx, const store_inbox_query *q, const inbox_filter *f,
+                     long long me)
 {
-	const char *procs[STAFF_ROLES_MAX];
 	store_application list[INBOX_PER_MAX + 1];
 	store_status_count counts[16];
-	size_t i, n = 0, nc = 0;
-	store_inbox_query q = {procs, 0, f->status, f->receipt, f->after_at, f->after};
+	size_t n = 0, nc = 0;
 
-	for (i = 0; i < nroles; i++)
-		if (!f->proc || strcmp(f->proc, roles[i].proc_id) == 0)
-			procs[q.nprocs++] = roles[i].proc_id;
-	if (store_inbox_list(r->w->store, &q, list, (size_t)f->per + 1, &n) != STORE_OK ||
-	    store_inbox_counts(r->w->store, &q, counts, 16, &nc) != STORE_OK) {
+	if (store_inbox_list(r->w->store, q, list, (size_t)f->per + 1, &n) != STORE_OK ||
+	    store_inbox_counts(r->w->store, q, counts, 16, &nc) != STORE_OK) {
 		log_error("staff inbox: %s", store_errmsg(r->w->store));
 		return -1;
 	}
 	status_ctx(ctx, f, counts, nc);
-	apps_ctx(r, ctx, f, list, n);
+	filters_ctx(ctx, f);
+	apps_ctx(r, ctx, f, me, list, n);
 	return 0;
 }
 
@@ -181,8 +311,10 @@ void page_staff_home(req *r)
 	req_session ss;
 	store_staff st;
 	store_staff_role roles[STAFF_ROLES_MAX];
+	const char *procs[STAFF_ROLES_MAX];
 	size_t nroles = 0;
 	inbox_filter f;
+	store_inbox_query q;
 	int k = staff_current(r, &ss, &st);
 	if (k == 0) {
 		staff_login_page(r);
@@ -193,7 +325,8 @@ void page_staff_home(req *r)
 		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 		return;
 	}
-	if (!filter_read(r, roles, nroles, &f)) {
+	if (!staff_filter_read(&r->query, &f) ||
+	    !staff_filter_query(&f, st.id, roles, nroles, procs, &q)) {
 		resp_error(r, 400, MSG_STAFF_BAD_FILTER_TITLE, MSG_STAFF_BAD_FILTER);
 		return;
 	}
@@ -203,7 +336,7 @@ void page_staff_home(req *r)
 	json_object_set_new(ctx, "is_admin", json_boolean(st.is_admin));
 	json_object_set_new(ctx, "per", json_integer(f.per));
 	roles_ctx(r, ctx, roles, nroles, &f);
-	if (inbox_ctx(r, ctx, roles, nroles, &f) < 0) {
+	if (inbox_ctx(r, ctx, &q, &f, st.id) < 0) {
 		json_decref(ctx);
 		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 		return;

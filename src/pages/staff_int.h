@@ -1,6 +1,6 @@
 /* staff_int: what the staff console's screens share (staff_login.c, staff_enrol.c,
- * staff_inbox.c, staff_detail.c, staff_evidence.c, staff_admin.c, staff_audit.c,
- * staff_reauth.c, staff_alerts.c). They
+ * staff_inbox.c, staff_detail.c, staff_evidence.c, staff_reverify.c, staff_assign.c,
+ * staff_act.c, staff_admin.c, staff_audit.c, staff_reauth.c, staff_alerts.c). They
  * run their slow work as the account screens' jobs (account_int.h). No resident session is
  * read or shown here: a staff page's context starts without it. */
 #ifndef MADOGUCHI_PAGES_STAFF_INT_H
@@ -32,8 +32,97 @@ int staff_current(req *r, req_session *ss, store_staff *st);
  * session. */
 void staff_login_page(req *r);
 
-/* The signature evidence panel of one application's page into ctx (staff_evidence.c). */
-void staff_evidence_ctx(json_t *ctx, const store_application *ap);
+/* The inbox's filters as a query gave them (staff_inbox.c), checked and copied, so that a
+ * job on the pool may keep them: the detail's next/previous links use the same order. */
+#define STAFF_NAME_QUERY_MAX 200 /* bytes of the typed name or furigana */
+typedef struct inbox_filter {
+	char proc[STORE_PROC_ID_MAX + 1];    /* "": every procedure of the roles */
+	char status[STORE_STATUS_MAX + 1];   /* "": any */
+	char receipt[STORE_RECEIPT_MAX + 1]; /* "": any */
+	char from[11], to[11];               /* "YYYY-MM-DD" (Japan), inclusive; "": open */
+	int differs;                         /* STORE_DIFFERS_* */
+	char assignee[24];                   /* "", "me", "none" or a staff id */
+	char name[STAFF_NAME_QUERY_MAX + 1]; /* as typed */
+	char search[STORE_SEARCH_MAX + 1];   /* name folded (compare_fold), "" for none */
+	long long after_at;
+	char after[STORE_RECEIPT_MAX + 1]; /* "": the first page */
+	long per;
+} inbox_filter;
+/* 1 when the query's filters are well formed (into *f), else 0; a NULL query: no filter. */
+int staff_filter_read(const form *query, inbox_filter *f);
+/* The store query of f for staff member me over the roles: its procedures into procs (room
+ * for STORE_INBOX_PROCS_MAX); 0 when f names a procedure none of the roles has. */
+int staff_filter_query(const inbox_filter *f, long long me, const store_staff_role *roles,
+                       size_t nroles, const char **procs, store_inbox_query *q);
+/* The filters of f that are set (not the page) as a query string "proc=...&..." into out
+ * ("" for none; also when it would not fit outlen). */
+void staff_filter_qs(const inbox_filter *f, char *out, size_t outlen);
+
+/* What an application's staff page loads for the evidence panel, the attachments, the
+ * assignee and the next/previous links (staff_evidence.c), beside staff_detail.c's job. */
+#define STAFF_RV_MAX 16
+#define STAFF_ATT_MAX 64
+typedef struct staff_evidence_job {
+	inbox_filter f;
+	int keep_filter; /* the query's filters were well formed: the links keep them */
+	store_app_review rev;
+	store_reverification rv[STAFF_RV_MAX];
+	size_t nrv;
+	store_attachment att[STAFF_ATT_MAX];
+	size_t natt;
+	char newer[STORE_RECEIPT_MAX + 1], older[STORE_RECEIPT_MAX + 1];
+} staff_evidence_job;
+/* On the loop: the inbox's filters of the query (ignored when malformed). */
+void staff_evidence_begin(req *r, staff_evidence_job *e);
+/* On the pool: everything of ap that the panel shows (me: the staff member); -1 on a store
+ * error. */
+int staff_evidence_load(store *s, staff_evidence_job *e, const store_application *ap, long long me);
+/* The panel, the attachments, the assignee and the links into ctx. */
+void staff_evidence_page(req *r, json_t *ctx, const staff_evidence_job *e,
+                         const store_application *ap, long long me, int reviewer);
+void staff_evidence_release(staff_evidence_job *e);
+
+/* The differs flag (-1 未判定, 0, 1) in words (staff_inbox.c). */
+const char *staff_differs_label(int differs);
+
+/* The signature evidence panel of one application's page into ctx (staff_evidence.c): the
+ * certificate beside the form's name, birth date and address of procedure p (NULL when it
+ * is gone), each difference in words, the re-verifications after the one at arrival. */
+void staff_evidence_ctx(json_t *ctx, const store_application *ap, const procedure *p,
+                        const store_reverification *rv, size_t nrv);
+
+/* A staff POST on one application (staff_act.c): 再検証 and 担当. */
+enum staff_act_out {
+	STAFF_ACT_FAIL,
+	STAFF_ACT_OK,
+	STAFF_ACT_NOTFOUND,
+	STAFF_ACT_FORBIDDEN,    /* no role on the procedure */
+	STAFF_ACT_NOT_REVIEWER, /* a viewer where a reviewer is needed */
+	STAFF_ACT_BAD,          /* a value of the form that is none of the allowed */
+};
+typedef struct staff_act {
+	long long staff_id;
+	char receipt[STORE_RECEIPT_MAX + 1];
+	char peer[64];
+	char arg[16]; /* the form's field named at the start */
+	enum staff_act_out out;
+	const char *fail_msg; /* the 400 or 503 page's text (NULL: the usual) */
+} staff_act;
+/* The job of a POST to /staff/applications/:receipt/...: the staff session with its CSRF
+ * token (else 403), the receipt, the form's field (NULL for none; else required, shorter
+ * than arg). NULL when it has answered. */
+staff_act *staff_act_begin(req *r, const char *field);
+/* On the pool: the application into *ap and the staff member's role on its procedure (a
+ * reviewer's when need_reviewer): 0 to go on (release ap), else -1 with j->out set. */
+int staff_act_load(store *s, staff_act *j, store_application *ap, int need_reviewer);
+/* The answer by j->out (303 to the application's page on STAFF_ACT_OK; nothing when the
+ * client has gone). staff_act_done answers so and frees j. */
+void staff_act_answer(req *r, const staff_act *j);
+void staff_act_done(req *r, void *arg);
+
+/* The assignment's part of an application's page into ctx (staff_assign.c): who handles it
+ * and, for a reviewer, the form to take or release it. */
+void staff_assign_ctx(json_t *ctx, const store_app_review *rev, long long me, int reviewer);
 
 /* administration, re-entry and alerts (staff_admin.c, staff_reauth.c, staff_alerts.c) */
 /* The administrator (staff.is_admin) of the request into *ss and *st: 1; else answered and

@@ -122,6 +122,12 @@ enum {
 	ST_AUDIT_PAGE,
 	ST_INBOX_LIST,
 	ST_INBOX_COUNTS,
+	ST_INBOX_NEWER,
+	ST_APP_REVIEW_KEYS,
+	ST_APP_REVIEW,
+	ST_APP_ASSIGN,
+	ST_REVERIFY_ADD,
+	ST_REVERIFY_LIST,
 	ST_COUNT
 };
 
@@ -377,14 +383,39 @@ static const char *const statements[ST_COUNT] = {
 	 * key of the previous page's last row (?5 NULL: the first page), ?6 the limit. Row
 	 * values keep the key one comparison, which the index (proc_id, submitted_at, receipt)
 	 * serves per procedure. */
-	[ST_INBOX_LIST] = "SELECT " APP_COLS " FROM applications"
-			  " WHERE proc_id IN (SELECT value FROM json_each(?1))"
-			  " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR receipt = ?3)"
+	/* ?7 ?8 the arrival range (0: open), ?9 a STORE_DIFFERS_*, ?10 the assignee (0 any,
+	 * < 0 nobody), ?11 a folded search text or NULL (instr: a substring, no pattern). */
+#define INBOX_WHERE                                                                        \
+	" WHERE proc_id IN (SELECT value FROM json_each(?1))"                              \
+	" AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR receipt = ?3)"                \
+	" AND (?7 = 0 OR submitted_at >= ?7) AND (?8 = 0 OR submitted_at < ?8)"            \
+	" AND (?9 = 0 OR (?9 = 1 AND differs = 1) OR (?9 = 2 AND differs = 0)"             \
+	" OR (?9 = 3 AND differs IS NULL))"                                                \
+	" AND (?10 = 0 OR (?10 < 0 AND assignee IS NULL) OR assignee = ?10)"               \
+	" AND (?11 IS NULL OR instr(search_key, ?11) > 0)"
+	[ST_INBOX_LIST] = "SELECT " APP_COLS ", coalesce(differs, -1), coalesce(assignee, 0)"
+			  " FROM applications" INBOX_WHERE
 			  " AND (?5 IS NULL OR (submitted_at, receipt) < (?4, ?5))"
 			  " ORDER BY submitted_at DESC, receipt DESC LIMIT ?6",
 	[ST_INBOX_COUNTS] = "SELECT status, sum(n) FROM application_counts"
 			    " WHERE proc_id IN (SELECT value FROM json_each(?1))"
 			    " GROUP BY status HAVING sum(n) > 0",
+	[ST_INBOX_NEWER] = "SELECT receipt FROM applications" INBOX_WHERE
+			   " AND (submitted_at, receipt) > (?4, ?5)"
+			   " ORDER BY submitted_at, receipt LIMIT ?6",
+	[ST_APP_REVIEW_KEYS] = "UPDATE applications SET search_key = ?2, differs = ?3"
+			       " WHERE receipt = ?1",
+	[ST_APP_REVIEW] = "SELECT coalesce(differs, -1), coalesce(assignee, 0),"
+			  " coalesce((SELECT name FROM staff WHERE staff.id = assignee), '')"
+			  " FROM applications WHERE receipt = ?1",
+	[ST_APP_ASSIGN] = "UPDATE applications SET assignee = ?2 WHERE receipt = ?1"
+			  " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM staff WHERE id = ?2))",
+	[ST_REVERIFY_ADD] = "INSERT INTO reverifications (receipt, staff_id, at, result, report)"
+			    " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS"
+			    " (SELECT 1 FROM applications WHERE receipt = ?1)",
+	[ST_REVERIFY_LIST] = "SELECT id, staff_id, at, result,"
+			     " coalesce((SELECT name FROM staff WHERE staff.id = staff_id), ''),"
+			     " report FROM reverifications WHERE receipt = ?1 ORDER BY id LIMIT ?2",
 };
 /* clang-format on */
 #define SCAN_LIMIT_PARAM 9
@@ -1909,9 +1940,29 @@ static int sq_anon_uploads_prune(void *ctx, long long before, long long *n)
 
 /* ---- the staff inbox ---- */
 
-static int sq_inbox_list(void *ctx, const char *procs, const char *status, const char *receipt,
-                         long long after_at, const char *after_receipt, store_application *out,
-                         size_t max, size_t *n)
+/* The inbox's parameters of q (INBOX_WHERE) with (?4, ?5) = (at, receipt) and limit ?6. */
+static void bind_inbox(sqlite3_stmt *st, const char *procs, const store_inbox_query *q,
+                       long long at, const char *receipt, size_t max)
+{
+	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
+	if (q->status)
+		sqlite3_bind_text(st, 2, q->status, -1, SQLITE_STATIC);
+	if (q->receipt)
+		sqlite3_bind_text(st, 3, q->receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, at);
+	if (receipt)
+		sqlite3_bind_text(st, 5, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, limit_of(max));
+	sqlite3_bind_int64(st, 7, q->from_at);
+	sqlite3_bind_int64(st, 8, q->to_at);
+	sqlite3_bind_int(st, 9, q->differs);
+	sqlite3_bind_int64(st, 10, q->assignee);
+	if (q->search)
+		sqlite3_bind_text(st, 11, q->search, -1, SQLITE_STATIC);
+}
+
+static int sq_inbox_list(void *ctx, const char *procs, const store_inbox_query *q,
+                         store_application *out, size_t max, size_t *n)
 {
 	struct sqlite_ctx *c = ctx;
 	sqlite3_stmt *st = NULL;
@@ -1920,18 +1971,13 @@ static int sq_inbox_list(void *ctx, const char *procs, const char *status, const
 	*n = 0;
 	if ((rc = stmt(c, ST_INBOX_LIST, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
-	if (status)
-		sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-	if (receipt)
-		sqlite3_bind_text(st, 3, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, after_at);
-	if (after_receipt)
-		sqlite3_bind_text(st, 5, after_receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, limit_of(max));
+	bind_inbox(st, procs, q, q->after_at, q->after_receipt, max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (*n < max)
-			app_row(st, &out[(*n)++]);
+		if (*n < max) {
+			app_row(st, &out[*n]);
+			out[*n].differs = sqlite3_column_int(st, 10);
+			out[(*n)++].assignee = sqlite3_column_int64(st, 11);
+		}
 	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
@@ -1954,6 +2000,119 @@ static int sq_inbox_counts(void *ctx, const char *procs, store_status_count *out
 			out[(*n)++].count = sqlite3_column_int64(st, 1);
 		}
 	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+/* ---- the inbox's filters and the evidence panel ---- */
+
+static int sq_inbox_newer(void *ctx, const char *procs, const store_inbox_query *q, long long at,
+                          const char *receipt, char *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_INBOX_NEWER, &st);
+	out[0] = '\0';
+	if (rc != STORE_OK)
+		return rc;
+	bind_inbox(st, procs, q, at, receipt, 1);
+	rc = step_row(c, st);
+	if (rc == STORE_ENOTFOUND)
+		return STORE_OK;
+	if (rc == STORE_OK) {
+		column_copy(st, 0, out, STORE_RECEIPT_MAX + 1);
+		done(st);
+	}
+	return rc;
+}
+
+static int sq_application_review_keys(void *ctx, const char *receipt, const char *search_key,
+                                      int differs)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_APP_REVIEW_KEYS, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	if (search_key)
+		sqlite3_bind_text(st, 2, search_key, -1, SQLITE_STATIC);
+	if (differs >= 0)
+		sqlite3_bind_int(st, 3, differs);
+	return run_one(c, st);
+}
+
+static int sq_application_review(void *ctx, const char *receipt, store_app_review *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_APP_REVIEW, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	out->differs = sqlite3_column_int(st, 0);
+	out->assignee = sqlite3_column_int64(st, 1);
+	column_copy(st, 2, out->assignee_name, sizeof(out->assignee_name));
+	done(st);
+	return STORE_OK;
+}
+
+static int sq_application_assign(void *ctx, const char *receipt, long long staff_id)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_APP_ASSIGN, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	bind_opt_int(st, 2, staff_id);
+	return run_one(c, st);
+}
+
+static int sq_reverification_add(void *ctx, const char *receipt, long long staff_id, long long at,
+                                 const char *result, const char *report)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_REVERIFY_ADD, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, staff_id);
+	sqlite3_bind_int64(st, 3, at);
+	sqlite3_bind_text(st, 4, result, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, report, -1, SQLITE_STATIC);
+	return run_one(c, st);
+}
+
+static int sq_reverifications(void *ctx, const char *receipt, store_reverification *out, size_t max,
+                              size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_REVERIFY_LIST, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		store_reverification *r = &out[*n];
+		r->id = sqlite3_column_int64(st, 0);
+		r->staff_id = sqlite3_column_int64(st, 1);
+		r->at = sqlite3_column_int64(st, 2);
+		column_copy(st, 3, r->result, sizeof(r->result));
+		column_copy(st, 4, r->staff_name, sizeof(r->staff_name));
+		(*n)++;
+		if (column_alloc(c, st, 5, 0, &r->report, NULL) != STORE_OK) {
+			done(st);
+			return STORE_ENOMEM;
+		}
+	}
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
@@ -2620,4 +2779,10 @@ const struct store_backend store_sqlite_backend = {
     .audit_page = sq_audit_page,
     .inbox_list = sq_inbox_list,
     .inbox_counts = sq_inbox_counts,
+    .inbox_newer = sq_inbox_newer,
+    .application_review_keys = sq_application_review_keys,
+    .application_review = sq_application_review,
+    .application_assign = sq_application_assign,
+    .reverification_add = sq_reverification_add,
+    .reverifications = sq_reverifications,
 };

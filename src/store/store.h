@@ -337,6 +337,9 @@ typedef struct store_application {
 	char *verification;   /* JSON verification report or NULL (malloc'd) */
 	long long submitted_at;
 	long long updated_at;
+	/* Filled by store_inbox_list only (migration 0011), else 0. */
+	int differs;        /* -1 未判定, 0, 1 */
+	long long assignee; /* 0: nobody */
 } store_application;
 /* In the caller's transaction (or one of its own): allocates the receipt number, inserts
  * the application (status "sent", one event) and marks the draft submitted. The caller
@@ -400,7 +403,19 @@ typedef struct store_inbox_query {
 	const char *receipt;
 	long long after_at;
 	const char *after_receipt;
+	/* The filters of migration 0011 (0 / NULL: any): arrival from_at <= submitted_at <
+	 * to_at (Unix seconds; either 0 for no bound); differs one of STORE_DIFFERS_*;
+	 * assignee a staff id, STORE_ASSIGNEE_NOBODY, or 0; search a folded key
+	 * (compare_fold, 1..STORE_SEARCH_MAX bytes of UTF-8 without control characters) that
+	 * the applicant's folded name or furigana contains. */
+	long long from_at, to_at;
+	int differs;
+	long long assignee;
+	const char *search;
 } store_inbox_query;
+enum { STORE_DIFFERS_ANY = 0, STORE_DIFFERS_YES, STORE_DIFFERS_NO, STORE_DIFFERS_UNKNOWN };
+#define STORE_ASSIGNEE_NOBODY (-1)
+#define STORE_SEARCH_MAX 200
 STORE_MUST_USE int store_inbox_list(store *s, const store_inbox_query *q, store_application *out,
                                     size_t max, size_t *n);
 typedef struct store_status_count {
@@ -411,6 +426,44 @@ typedef struct store_status_count {
  * q ignored): one entry per status that has any, in no particular order, at most max. */
 STORE_MUST_USE int store_inbox_counts(store *s, const store_inbox_query *q, store_status_count *out,
                                       size_t max, size_t *n);
+/* The inbox's filters and the evidence panel (migration 0011). */
+/* The receipt of the application just before (newer, in the inbox's newest-first order) and
+ * just after (older) the one at (at, receipt) among those q selects (its after_* ignored),
+ * each "" when there is none; newer and older have STORE_RECEIPT_MAX + 1 bytes. */
+STORE_MUST_USE int store_inbox_neighbours(store *s, const store_inbox_query *q, long long at,
+                                          const char *receipt, char *newer, char *older);
+/* In the caller's transaction (the submit's): the application's folded search key (NULL:
+ * none; else 1..STORE_SEARCH_KEY_MAX bytes of UTF-8) and differs flag (-1 未判定, 0, 1).
+ * STORE_ENOTFOUND for no such application. */
+#define STORE_SEARCH_KEY_MAX 1024
+STORE_MUST_USE int store_application_review_keys(store *s, const char *receipt,
+                                                 const char *search_key, int differs);
+typedef struct store_app_review {
+	int differs;             /* -1 未判定 (NULL), 0, 1 */
+	long long assignee;      /* 0: nobody */
+	char assignee_name[201]; /* STORE_STAFF_NAME_MAX + 1 */
+} store_app_review;
+/* The application's flags into *out; STORE_ENOTFOUND when there is no such application. */
+STORE_MUST_USE int store_application_review(store *s, const char *receipt, store_app_review *out);
+/* The assignee (担当) of the application: staff_id (>= 1), or 0 for nobody. STORE_ENOTFOUND
+ * for no such application (or no such staff member). */
+STORE_MUST_USE int store_application_assign(store *s, const char *receipt, long long staff_id);
+/* A re-verification (再検証) of the application's signature: appended, never changed. result
+ * a verify_result_name (1..31 bytes of [a-z_]); report 1..STORE_VERIFICATION_MAX bytes of
+ * UTF-8; at > 0; staff_id >= 1. STORE_ENOTFOUND for no such application. */
+typedef struct store_reverification {
+	long long id, staff_id, at;
+	char result[32];
+	char staff_name[201]; /* STORE_STAFF_NAME_MAX + 1 */ /* "" when the account is gone */
+	char *report;                                        /* malloc'd */
+} store_reverification;
+STORE_MUST_USE int store_reverification_add(store *s, const char *receipt, long long staff_id,
+                                            long long at, const char *result, const char *report);
+/* Up to max re-verifications of the application, oldest first (the reports malloc'd: free
+ * them with store_reverifications_release(out, max), also after a failure). */
+STORE_MUST_USE int store_reverifications(store *s, const char *receipt, store_reverification *out,
+                                         size_t max, size_t *n);
+void store_reverifications_release(store_reverification *r, size_t n);
 
 /* ---- Sign requests (署名要求): the confirmation page of a procedure that needs an
  * e-signature makes one; the signing app fetches it by the id in its link and posts the

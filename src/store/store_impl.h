@@ -234,11 +234,22 @@ struct store_backend {
 
 	/* The staff inbox (store.h): procs a JSON array of checked procedure ids; status,
 	 * receipt NULL for any; after_receipt NULL for the first page; max >= 1. */
-	int (*inbox_list)(void *ctx, const char *procs, const char *status, const char *receipt,
-	                  long long after_at, const char *after_receipt, store_application *out,
-	                  size_t max, size_t *n);
+	int (*inbox_list)(void *ctx, const char *procs, const store_inbox_query *q,
+	                  store_application *out, size_t max, size_t *n);
 	int (*inbox_counts)(void *ctx, const char *procs, store_status_count *out, size_t max,
 	                    size_t *n);
+	/* The inbox's filters and the evidence panel (store.h, migration 0011). inbox_newer:
+	 * the receipt of the row just newer than (at, receipt) into out ("" for none). */
+	int (*inbox_newer)(void *ctx, const char *procs, const store_inbox_query *q, long long at,
+	                   const char *receipt, char *out);
+	int (*application_review_keys)(void *ctx, const char *receipt, const char *search_key,
+	                               int differs);
+	int (*application_review)(void *ctx, const char *receipt, store_app_review *out);
+	int (*application_assign)(void *ctx, const char *receipt, long long staff_id);
+	int (*reverification_add)(void *ctx, const char *receipt, long long staff_id, long long at,
+	                          const char *result, const char *report);
+	int (*reverifications)(void *ctx, const char *receipt, store_reverification *out,
+	                       size_t max, size_t *n);
 
 	/* Audit log. In a transaction: the row of the highest id (*id 0 and hash "" when the
 	 * log is empty), held until the transaction ends against another appender (SQLite:

@@ -39,6 +39,16 @@ int jdate_valid(const char *s)
 	return parse(s, &y, &m, &d) == 0;
 }
 
+long long jdate_day_start(const char *ymd)
+{
+	struct tm tm = {0};
+	if (parse(ymd, &tm.tm_year, &tm.tm_mon, &tm.tm_mday) < 0)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (long long)timegm(&tm) - JDATE_JST_OFFSET;
+}
+
 int jdate_format(const char *ymd, char *out, size_t outlen)
 {
 	int y, m, d;

@@ -17,6 +17,8 @@ int jdate_format(const char *ymd, char *out, size_t outlen);
 /* Unix time -> "2026年(令和8年)4月1日 10:05", the date and time in Japan (out: 128 bytes
  * are always enough). */
 void jdate_format_time(long long t, char *out, size_t outlen);
+/* The Unix time of 00:00 in Japan of the day "YYYY-MM-DD" (as jdate_valid), or -1. */
+long long jdate_day_start(const char *ymd);
 /* Today's date in Japan as "YYYY-MM-DD" (out: at least 11 bytes). */
 void jdate_today(char *out, time_t now);
 

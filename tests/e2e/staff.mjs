@@ -2,7 +2,9 @@
 // link; the enrolment sets a password, shows the TOTP secret (QR code and text), takes a first
 // code computed by oathtool (another RFC 6238 implementation) and shows the recovery codes;
 // then a wrong login, a login with the next code, the home page, the inbox with a report
-// submitted without login and its detail. axe-core on every screen.
+// submitted without login and its detail; a second one made to look signed: the inbox
+// filtered by name, differences and day, the evidence panel, a photo and 担当. axe-core on
+// every screen.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { root, startPortal, launch, axe, ok, done } from './_lib.mjs';
@@ -78,6 +80,37 @@ try {
   await page.getByRole('link', { name: receipt }).click();
   ok(await page.getByText('駅前1丁目').isVisible(), 'the detail shows the answers');
   await a11y(page, 'staff application detail');
+  // A second report with a name, made to look signed (a report with the basic four, set with
+  // sqlite3: a real signature is staff_evidence.sh's) and given a photo: the filtered inbox,
+  // the evidence panel with a difference, the attachment and the assignment.
+  const signed = execFileSync('bash', ['-c', '. tests/lib.sh; . tests/staff_lib.sh; road_report 駅前2丁目 "ミドリ ハナコ"'], {
+    cwd: root, env: { ...process.env, T: portal.dir, U: portal.url },
+  }).toString().trim();
+  const report = JSON.stringify({ result: 'ok', message: '電子署名を確認しました。', verified_at: '2026-11-26T18:34:59Z',
+    certificate: { serial: '5BF97F73', issuer: 'C=JP, O=JPKI-TEST', not_before: '2026-11-26T18:29:46Z', not_after: '2031-01-02T14:59:59Z' },
+    revocation: { method: 'ocsp', status: 'good', detail: 'OCSP: good' },
+    basic_four: { name: 'ミドリ ハナコ', gender: '2', birth: '419900102', birth_date: '1990-01-02', address: '東京都千代田区千代田1-1', complete: true } });
+  const png = '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082';
+  execFileSync('sqlite3', [`${portal.dir}/portal.db`,
+    `update applications set signature = x'3000', verification = '${report}', differs = 1 where receipt = '${signed}';` +
+    `insert into attachments (draft_key, field, filename, mime, size, sha256, created_at, data) select draft_key, 'photos', '穴.png', 'image/png', length(x'${png}'), 'x', 1, x'${png}' from applications where receipt = '${signed}'`]);
+  await page.getByRole('link', { name: '申請の一覧へ戻る' }).click();
+  await page.getByLabel('氏名またはフリガナ').fill('ﾐﾄﾞﾘ');
+  await page.getByLabel('証明書と申請内容の違い').selectOption({ label: '違いあり' });
+  await page.getByLabel('到達日（この日から）').fill(new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10));
+  await page.getByRole('button', { name: 'この条件で表示' }).click();
+  ok(await page.getByRole('link', { name: signed }).isVisible(), 'the filtered inbox (ﾐﾄﾞﾘ, 違いあり, from today) lists the signed one');
+  ok(await page.getByRole('link', { name: receipt }).count() === 0, '... and not the other');
+  await a11y(page, 'staff inbox, filtered');
+  await page.getByRole('link', { name: signed }).click();
+  ok(await page.getByText('証明書と申請内容が異なります').isVisible(), 'the evidence panel marks the address in words');
+  ok(await page.getByRole('img', { name: '穴.png' }).isVisible(), 'the photo is shown with its file name');
+  ok(await page.getByRole('link', { name: /次の申請（古い方）/ }).count() === 0, 'no link to the older report: it is not in the filtered order');
+  await a11y(page, 'staff application detail with the evidence panel');
+  await page.getByRole('button', { name: '自分が担当する' }).click();
+  await page.getByRole('button', { name: '担当をやめる' }).waitFor();
+  ok(await page.getByText('窓口 太郎（自分）').isVisible(), 'taken: the assignee is 窓口 太郎（自分）, and 担当をやめる is offered');
+  await a11y(page, 'staff application detail, assigned');
   await page.getByRole('link', { name: '申請の一覧へ戻る' }).click();
   await page.getByRole('button', { name: 'ログアウト' }).click();
   await page.waitForURL(/\/staff\/login$/);

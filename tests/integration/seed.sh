@@ -14,15 +14,7 @@ card_env_init openssl node
 OCSP_PID=
 card_env_extra_cleanup() { stop_pid "$OCSP_PID"; }
 
-tq "$CARD" pki init "$T/pki" || fail_early "pki init"
-tq "$CARD" issue --pki "$T/pki" --out "$T/card.json" --name '見取 花子' --birth 1950-04-01 --gender 2 \
-	--address '東京都千代田区千代田1-1' --password ABC123 --pin 1234 || fail_early "issue the card"
-mkdir -p "$T/trust"
-t "$CARD" export --state "$T/card.json" --what sign-ca > "$T/trust/ca.pem"
-OCSP_PORT=$(free_port)
-openssl ocsp -index "$T/pki/sign/index.txt" -port "$OCSP_PORT" -rsigner "$T/pki/sign/ocsp.pem" \
-	-rkey "$T/pki/sign/ocsp.key" -CA "$T/pki/sign/ca.pem" -ignore_err > "$T/ocsp.log" 2>&1 &
-OCSP_PID=$!
+card_env_signing_pki || fail_early "the test PKI, the card and the OCSP responder"
 card_env_start_pcscd || fail_early "pcscd with the vpcd reader"
 start_card || fail_early "the virtual card in the reader"
 ok "card stack: pcscd, the virtual card, the OCSP responder on 127.0.0.1:$OCSP_PORT"

@@ -15,7 +15,7 @@ staff_test_start inbox
 PW='staff pass phrase 2026'
 audit_views() { sql "select count(*) from audit_log where action = 'view_application'"; }
 # receipts_of FILE: the receipts linked from an inbox page, in order.
-receipts_of() { grep -o 'href="/staff/applications/[0-9-]*"' "$1" | sed 's/.*applications\/\([0-9-]*\)"/\1/'; }
+receipts_of() { grep -o 'href="/staff/applications/[0-9-]*[?"]' "$1" | sed 's/.*applications\/\([0-9-]*\)[?"]/\1/'; }
 
 for i in 1 2 3 4 5; do road_report "駅前${i}丁目" >> "$T/receipts"; done
 check "5 reports submitted through the portal" [ "$(sort -u "$T/receipts" | grep -c '^[0-9]\{4\}-[0-9]\{6\}$')" = 5 ]
@@ -93,8 +93,8 @@ check "madoguchi audit verify exits 0 ($rc: $(head -1 "$T/verify"))" [ "$rc" = 0
 # needs none): the report's basic four beside the answers.
 sql "update applications set signature = x'3000', verification = '{\"basic_four\":{\"name\":\"道路 一郎\",\"birth_date\":\"1980-04-01\",\"gender\":\"男\",\"address\":\"東京都千代田区1-1\"}}' where receipt = '$R3'"
 code=$(get "/staff/applications/$R3")
-check "a signed application's detail ($code) shows the report's basic four" [ "$(grep -c '<dd class="summary-value">\(道路 一郎\|1980年(昭和55年)4月1日\|男\|東京都千代田区1-1\)</dd>' "$T/page.html")" = 4 ]
-check "... beside the answers, saying no difference is marked yet" grep -q '違いの印付けは、まだありません' "$T/page.html"
+check "a signed application's detail ($code) shows the report's basic four" [ "$(grep -c '<td>\(道路 一郎\|1980年(昭和55年)4月1日\|男\|東京都千代田区1-1\)</td>' "$T/page.html")" = 4 ]
+check "... beside the answers, saying a difference is said in words" grep -q '違いがある項目には「証明書と申請内容が異なります」と書いてあります' "$T/page.html"
 code=$(get "/staff/applications/$R2")
 check "an unsigned one has no basic four panel" none_of grep -q '基本4情報' "$T/page.html"
 code=$(get "/staff/applications/2026-999999")

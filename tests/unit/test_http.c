@@ -211,6 +211,8 @@ static void test_jdate(void **state)
 	assert_string_equal(out, "2026年(令和8年)1月1日 00:00");
 	jdate_format_time(1775000000, out, sizeof(out));
 	assert_string_equal(out, "2026年(令和8年)4月1日 08:33");
+	assert_int_equal(jdate_day_start("2026-01-01"), 1767193200); /* 00:00 in Japan */
+	assert_int_equal(jdate_day_start("2026-02-30"), -1);
 }
 
 int main(void)

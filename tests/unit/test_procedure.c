@@ -600,6 +600,30 @@ static void test_min_max(void **state)
 	expect_bad(j, PROC_EFIELD, "fields[3].min", "only for number");
 }
 
+static void test_basic4(void **state)
+{
+	proc_catalog *cat = load_shipped();
+	const procedure *p = proc_catalog_find(cat, "kaigo-volunteer-point");
+	assert_string_equal(proc_basic4_field(p, PB_NAME)->name, "name");
+	assert_string_equal(proc_basic4_field(p, PB_KANA)->name, "name_kana");
+	assert_string_equal(proc_basic4_field(p, PB_BIRTH_DATE)->name, "birth_date");
+	assert_string_equal(proc_basic4_field(p, PB_ADDRESS)->name, "address");
+	assert_null(proc_basic4_field(p, PB_NONE));
+	proc_catalog_free(cat);
+	json_t *j = base();
+	json_object_set_new(field(j, 3), "basic4", json_string("colour"));
+	expect_bad(j, PROC_EFIELD, "fields[3].basic4", "must be one of");
+	j = base();
+	json_object_set_new(field(j, 3), "basic4", json_string("birth_date"));
+	expect_bad(j, PROC_EFIELD, "fields[3].basic4", "not allowed for type text");
+	j = base();
+	json_object_set_new(field(j, 3), "basic4", json_string("name"));
+	json_array_append_new(json_object_get(j, "fields"),
+	                      json_pack("{s:s, s:s, s:s, s:s}", "name", "memo2", "type", "text",
+	                                "label", "メモ2", "basic4", "name"));
+	expect_bad(j, PROC_EFIELD, "fields[4].basic4", "already given to fields[3]");
+}
+
 static void test_bad_dates(void **state)
 {
 	const char *bad[] = {"2026-02-30", "2025-02-29", "2026-13-01", "2026-4-01",
@@ -806,6 +830,7 @@ int main(void)
 	    cmocka_unit_test(test_duplicate_field_names),
 	    cmocka_unit_test(test_options),
 	    cmocka_unit_test(test_min_max),
+	    cmocka_unit_test(test_basic4),
 	    cmocka_unit_test(test_bad_dates),
 	    cmocka_unit_test(test_window_order),
 	    cmocka_unit_test(test_computed),

@@ -1,7 +1,8 @@
 /* test_store_inbox: the staff inbox's store calls (applications of a set of procedures in
  * pages by key, counts per status) on a migrated SQLite database in a fresh temporary
  * directory: the order, paging across a boundary inside one second, the filters, the
- * refusals. */
+ * refusals; migration 0011's arrival range, differs, assignee and search filters, the
+ * neighbours of the detail's links, the review keys and the re-verifications. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -93,7 +94,7 @@ static void test_order_and_paging(void **state)
 {
 	struct fixture *f = *state;
 	char recs[8][STORE_RECEIPT_MAX + 1], got[16][STORE_RECEIPT_MAX + 1];
-	store_inbox_query q = {one_proc, 1, NULL, NULL, 0, NULL};
+	store_inbox_query q = {.procs = one_proc, .nprocs = 1};
 	/* Newest first; within a second the higher receipt first. */
 	static const int want[] = {5, 4, 3, 2, 1, 0};
 	size_t n, i;
@@ -118,7 +119,7 @@ static void test_procedure_set(void **state)
 {
 	struct fixture *f = *state;
 	char recs[8][STORE_RECEIPT_MAX + 1], got[16][STORE_RECEIPT_MAX + 1];
-	store_inbox_query q = {two_procs, 2, NULL, NULL, 0, NULL};
+	store_inbox_query q = {.procs = two_procs, .nprocs = 2};
 	store_application page[4];
 	size_t n, i;
 	int pages;
@@ -139,7 +140,7 @@ static void test_filters(void **state)
 {
 	struct fixture *f = *state;
 	char recs[8][STORE_RECEIPT_MAX + 1];
-	store_inbox_query q = {one_proc, 1, "accepted", NULL, 0, NULL};
+	store_inbox_query q = {.procs = one_proc, .nprocs = 1, .status = "accepted"};
 	store_application page[8];
 	static const char *const from[] = {"sent", NULL};
 	size_t n;
@@ -188,7 +189,7 @@ static void test_counts(void **state)
 {
 	struct fixture *f = *state;
 	char recs[8][STORE_RECEIPT_MAX + 1];
-	store_inbox_query q = {two_procs, 2, NULL, NULL, 0, NULL};
+	store_inbox_query q = {.procs = two_procs, .nprocs = 2};
 	store_status_count c[8];
 	static const char *const from[] = {"sent", NULL};
 	size_t n;
@@ -215,7 +216,7 @@ static void test_counts_follow_changes(void **state)
 {
 	struct fixture *f = *state;
 	char recs[8][STORE_RECEIPT_MAX + 1];
-	store_inbox_query q = {one_proc, 1, NULL, NULL, 0, NULL};
+	store_inbox_query q = {.procs = one_proc, .nprocs = 1};
 	store_status_count c[8];
 	static const char *const any[] = {"sent", "accepted", "reviewing", NULL};
 	static const char *const next[] = {"accepted", "reviewing", "done"};
@@ -247,7 +248,7 @@ static void test_refusals(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const bad_proc[] = {"road\"park"};
-	store_inbox_query q = {one_proc, 1, NULL, NULL, 0, NULL};
+	store_inbox_query q = {.procs = one_proc, .nprocs = 1};
 	store_application page[STORE_INBOX_PAGE_MAX + 1];
 	store_status_count c[8];
 	size_t n = 99;
@@ -273,6 +274,140 @@ static void test_refusals(void **state)
 	assert_int_equal(store_inbox_list(f->s, NULL, page, 4, &n), STORE_EINPUT);
 }
 
+/* The receipts of the first page of q (up to 8) joined by spaces, into out. */
+static const char *listed(store *s, const store_inbox_query *q, char recs[8][STORE_RECEIPT_MAX + 1],
+                          char *out, size_t outlen)
+{
+	store_application page[8];
+	size_t n = 0, len = 0;
+	assert_int_equal(store_inbox_list(s, q, page, 8, &n), STORE_OK);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 8; k++)
+			if (!strcmp(page[i].receipt, recs[k]))
+				len += (size_t)snprintf(out + len, outlen - len, "%s%d",
+				                        i ? " " : "", k);
+	return out;
+}
+
+static void test_new_filters(void **state)
+{
+	struct fixture *f = *state;
+	char recs[8][STORE_RECEIPT_MAX + 1], got[64];
+	store_inbox_query q = {.procs = two_procs, .nprocs = 2};
+	long long sid = 0;
+
+	fill(f->s, recs);
+	assert_int_equal(
+	    store_application_review_keys(f->s, recs[0], "ミドリハナコ\nミドリハナコ", 1),
+	    STORE_OK);
+	assert_int_equal(store_application_review_keys(f->s, recs[3], "高橋一郎\n", 0), STORE_OK);
+	assert_int_equal(store_application_review_keys(f->s, recs[4], "髙橋二郎\n", -1), STORE_OK);
+	assert_int_equal(store_application_review_keys(f->s, "2026-999999", NULL, 1),
+	                 STORE_ENOTFOUND);
+	/* arrival: from_at inclusive, to_at exclusive */
+	q.from_at = NOW + 5;
+	q.to_at = NOW + 20;
+	assert_string_equal(listed(f->s, &q, recs, got, sizeof(got)), "4 3 6");
+	q.from_at = q.to_at = 0;
+	q.differs = STORE_DIFFERS_YES;
+	assert_string_equal(listed(f->s, &q, recs, got, sizeof(got)), "0");
+	q.differs = STORE_DIFFERS_NO;
+	assert_string_equal(listed(f->s, &q, recs, got, sizeof(got)), "3");
+	q.differs = STORE_DIFFERS_UNKNOWN;
+	assert_string_equal(listed(f->s, &q, recs, got, sizeof(got)), "5 4 6 2 1");
+	q.differs = STORE_DIFFERS_ANY;
+	q.search = "ミドリ";
+	assert_string_equal(listed(f->s, &q, recs, got, sizeof(got)), "0");
+	q.search = "高橋"; /* not 髙橋 */
+	assert_string_equal(listed(f->s, &q, recs, got, sizeof(got)), "3");
+	q.search = NULL;
+	/* the assignee */
+	assert_int_equal(store_staff_create(f->s, "kakari@example.jp", "係 一郎", 0, NOW, &sid),
+	                 STORE_OK);
+	assert_int_equal(store_application_assign(f->s, recs[1], sid), STORE_OK);
+	assert_int_equal(store_application_assign(f->s, recs[2], sid + 1), STORE_ENOTFOUND);
+	assert_int_equal(store_application_assign(f->s, "2026-999999", sid), STORE_ENOTFOUND);
+	q.assignee = sid;
+	assert_string_equal(listed(f->s, &q, recs, got, sizeof(got)), "1");
+	q.assignee = STORE_ASSIGNEE_NOBODY;
+	assert_string_equal(listed(f->s, &q, recs, got, sizeof(got)), "5 4 3 6 2 0");
+	store_app_review rev;
+	assert_int_equal(store_application_review(f->s, recs[1], &rev), STORE_OK);
+	assert_int_equal(rev.assignee, sid);
+	assert_string_equal(rev.assignee_name, "係 一郎");
+	assert_int_equal(rev.differs, -1);
+	assert_int_equal(store_application_assign(f->s, recs[1], 0), STORE_OK);
+	assert_int_equal(store_application_review(f->s, recs[1], &rev), STORE_OK);
+	assert_int_equal(rev.assignee, 0);
+	assert_int_equal(store_application_review(f->s, recs[0], &rev), STORE_OK);
+	assert_int_equal(rev.differs, 1);
+	q.assignee = -2;
+	assert_int_equal(store_inbox_list(f->s, &q, NULL, 0, &(size_t){0}), STORE_EINPUT);
+}
+
+static void test_neighbours(void **state)
+{
+	struct fixture *f = *state;
+	char recs[8][STORE_RECEIPT_MAX + 1], newer[STORE_RECEIPT_MAX + 1],
+	    older[STORE_RECEIPT_MAX + 1];
+	store_inbox_query q = {.procs = two_procs, .nprocs = 2};
+
+	fill(f->s, recs); /* order: 5 4 3 6 2 1 0 */
+	assert_int_equal(store_inbox_neighbours(f->s, &q, NOW + 10, recs[3], newer, older),
+	                 STORE_OK);
+	assert_string_equal(newer, recs[4]);
+	assert_string_equal(older, recs[6]);
+	assert_int_equal(store_inbox_neighbours(f->s, &q, NOW, recs[1], newer, older), STORE_OK);
+	assert_string_equal(newer, recs[2]); /* inside one second, by receipt */
+	assert_string_equal(older, recs[0]);
+	assert_int_equal(store_inbox_neighbours(f->s, &q, NOW + 20, recs[5], newer, older),
+	                 STORE_OK);
+	assert_string_equal(newer, "");
+	q.nprocs = 1; /* PROC only: 6 drops out */
+	assert_int_equal(store_inbox_neighbours(f->s, &q, NOW + 10, recs[3], newer, older),
+	                 STORE_OK);
+	assert_string_equal(older, recs[2]);
+	assert_int_equal(store_inbox_neighbours(f->s, &q, 0, recs[3], newer, older), STORE_EINPUT);
+}
+
+static void test_reverifications(void **state)
+{
+	struct fixture *f = *state;
+	char recs[8][STORE_RECEIPT_MAX + 1];
+	store_reverification rv[4];
+	size_t n = 9;
+	long long sid = 0;
+
+	fill(f->s, recs);
+	assert_int_equal(store_staff_create(f->s, "kakari@example.jp", "係 一郎", 0, NOW, &sid),
+	                 STORE_OK);
+	assert_int_equal(store_reverifications(f->s, recs[0], rv, 4, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_reverification_add(f->s, recs[0], sid, NOW + 1, "ok", "{\"a\":1}"),
+	                 STORE_OK);
+	assert_int_equal(store_reverification_add(f->s, recs[0], sid, NOW + 2,
+	                                          "revocation_unavailable", "{\"a\":2}"),
+	                 STORE_OK);
+	assert_int_equal(store_reverification_add(f->s, "2026-999999", sid, NOW, "ok", "{}"),
+	                 STORE_ENOTFOUND);
+	assert_int_equal(store_reverification_add(f->s, recs[0], sid, NOW, "OK!", "{}"),
+	                 STORE_EINPUT);
+	assert_int_equal(store_reverification_add(f->s, recs[0], 0, NOW, "ok", "{}"), STORE_EINPUT);
+	assert_int_equal(store_reverification_add(f->s, recs[0], sid, NOW, "ok", ""), STORE_EINPUT);
+	assert_int_equal(store_reverifications(f->s, recs[0], rv, 4, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(rv[0].result, "ok");
+	assert_string_equal(rv[0].report, "{\"a\":1}");
+	assert_string_equal(rv[0].staff_name, "係 一郎");
+	assert_int_equal(rv[1].at, NOW + 2);
+	assert_string_equal(rv[1].result, "revocation_unavailable");
+	store_reverifications_release(rv, 4);
+	assert_int_equal(store_reverifications(f->s, recs[0], rv, 1, &n), STORE_OK);
+	assert_int_equal(n, 1); /* at most max */
+	store_reverifications_release(rv, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +417,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counts_follow_changes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_new_filters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_neighbours, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reverifications, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The staff's evidence panel of a really signed application: the demo resident fills the
+# volunteer points form (the address typed differently from the card's, the name with a
+# 全角 space), signs it with madoguchi-sign and the virtual My Number Card (private pcscd,
+# vpcd; tests/card_env.sh) against the test PKI with a real `openssl ocsp` responder, and
+# submits. Then the demo reviewer of that procedure sees the certificate's basic four beside
+# the form, the address marked 「証明書と申請内容が異なります」 in words and the rest the same,
+# the issuer, serial, validity and the OCSP check at arrival; the inbox finds it by
+# differs=yes and by ﾐﾄﾞﾘ; 再検証 appends a result (twice, the second with the responder
+# down: revocation_unavailable), each with its audit row, and the result at arrival stays
+# as it was; the attachment sent with the form downloads with its headers and one audit row.
+# Runs as root (see tests/card_env.sh).
+set -u
+cd "$(dirname "$0")/../.."
+
+. tests/card_env.sh
+card_env_enter_ns "$0" "$@"
+
+. tests/lib.sh
+. tests/staff_lib.sh
+SIGN="$TEST_BUILD/madoguchi-sign"
+PORTAL="$TEST_BUILD/madoguchi"
+P=/procedures/kaigo-volunteer-point
+OCSP_PID= PORTAL_PID=
+card_env_extra_cleanup() {
+	stop_pid "$PORTAL_PID"
+	stop_pid "$OCSP_PID"
+}
+card_env_init openssl python3 sqlite3 curl oathtool
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+
+card_env_signing_pki || fail_early "the test PKI, the card and the OCSP responder"
+card_env_start_pcscd || fail_early "pcscd starts with the vpcd reader"
+start_card || fail_early "madoguchi-card serve inserts the card"
+
+PORTAL_PORT=$(free_port)
+U="http://127.0.0.1:$PORTAL_PORT"
+DB="$T/portal.db"
+env MADOGUCHI_PORT="$PORTAL_PORT" MADOGUCHI_BASE_URL="$U" MADOGUCHI_DATABASE="sqlite:$DB" \
+	MADOGUCHI_DEV_MODE=1 MADOGUCHI_THREADS=2 MADOGUCHI_MAIL_MODE=dev \
+	MADOGUCHI_ARGON2_M_COST_KIB=4096 MADOGUCHI_ARGON2_T_COST=1 MADOGUCHI_REFDATA_DIR="$TEST_BUILD/refdata" \
+	MADOGUCHI_SIGN_ANCHORS_DIR="$T/trust" MADOGUCHI_SIGN_OCSP_URL="http://127.0.0.1:$OCSP_PORT" \
+	"$PORTAL" > "$T/portal.log" 2>&1 &
+PORTAL_PID=$!
+wait_for "the portal answers" curl -sf -o /dev/null "$U/healthz" || fail_early "the portal starts"
+ok "portal, test PKI, OCSP responder and the card are up"
+
+# ---- the resident: form (with a PNG), signature, submission ----------------------------------
+J="$T/resident"
+python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(
+"89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+"1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"))' > "$T/stamps.png"
+get /login > /dev/null
+code=$(post /login --data-urlencode "csrf=$(csrf_of "$T/page.html")" --data-urlencode email=demo@example.jp \
+	--data-urlencode password=madoguchi-demo-2026)
+check "the demo resident logs in ($code)" [ "$code" = 303 ]
+get "$P/form" > /dev/null
+code=$(post "$P/form" --form-string "csrf=$(csrf_of "$T/page.html")" --form-string registration_number=V-0123 \
+	--form-string fiscal_year=2026 --form-string stamps=23 --form-string 'name=見取　花子' \
+	--form-string 'name_kana=ミドリ ハナコ' --form-string birth_date.year=1950 \
+	--form-string birth_date.month=4 --form-string birth_date.day=1 --form-string postal_code=100-0001 \
+	--form-string 'address=東京都千代田区千代田2-2' --form-string phone=048-000-1234 \
+	--form-string bank_account.bank=0001 --form-string bank_account.branch=001 \
+	--form-string bank_account.type=futsu --form-string bank_account.number=1234567 \
+	--form-string 'bank_account.holder=ミドリ ハナコ' --form-string premium_declaration=paid \
+	-F "stamp_pages=@$T/stamps.png;type=image/png;filename=stamps.png" --form-string action=next)
+check "the form with another address than the card's is saved ($code)" [ "$code" = 303 ]
+get "$P/confirm" > /dev/null
+LINK=$(grep -o 'id="sign-link" href="[^"]*"' "$T/page.html" | head -1 | sed 's/.*href="\([^"]*\)"/\1/')
+KEY=$(hidden key); DIGEST=$(hidden digest); CSRF=$(csrf_of "$T/page.html")
+timeout 60 "$SIGN" --password-fd 3 --card-timeout 10 "$LINK" 3<<< ABC123 > "$T/sign.log" 2>&1; rc=$?
+check "madoguchi-sign signs with the virtual card (exit $rc)" [ "$rc" = 0 ]
+code=$(post "$P/submit" --data-urlencode "csrf=$CSRF" --data-urlencode "key=$KEY" \
+	--data-urlencode "digest=$DIGEST" --data-urlencode confirmed=1)
+R=$(location | sed -n 's|^/applications/\([0-9-]*\)/complete$|\1|p')
+check "submitted: 303 with a receipt ($code $R)" [ -n "$R" ]
+check "the submit stored differs = 1 (the address)" [ "$(sql "select differs from applications where receipt = '$R'")" = 1 ]
+check "... and the folded name and furigana" [ "$(sql "select search_key from applications where receipt = '$R'")" = "$(printf '見取花子\nミドリハナコ')" ]
+ARRIVAL=$(sql "select verification from applications where receipt = '$R'" | sha256sum)
+
+# ---- the reviewer: the panel -----------------------------------------------------------------
+J="$T/staff"
+code=$(staff_login_as "$J" shinsa@city.example.jp madoguchi-staff-2026 "$(totp KRUGKIDROVUWG2ZAMJZG653OEBTG66BA)")
+check "the demo reviewer of the volunteer points logs in ($code)" [ "$code" = 303 ]
+code=$(get "/staff?differs=yes")
+check "the inbox's differs=yes lists it ($code)" grep -q "href=\"/staff/applications/$R?differs=yes\"" "$T/page.html"
+code=$(get "/staff?name=%EF%BE%90%EF%BE%84%EF%BE%9E%EF%BE%98")
+check "... and name=ﾐﾄﾞﾘ finds it by its furigana ($code)" grep -q "href=\"/staff/applications/$R?" "$T/page.html"
+code=$(get "/staff/applications/$R")
+cp "$T/page.html" "$T/detail.html"
+check "the detail opens ($code)" [ "$code" = 200 ]
+row() { grep -o "<tr><th scope=\"row\">$1</th>.*</tr>" "$T/detail.html"; }
+check "氏名: the card's 見取 花子 beside the form's, the same" [ "$(row 氏名)" = '<tr><th scope="row">氏名</th><td>見取 花子</td><td>見取　花子</td><td>証明書と申請内容は同じです</td></tr>' ]
+check "生年月日: the same day, shown with the era" [ "$(row 生年月日)" = '<tr><th scope="row">生年月日</th><td>1950年(昭和25年)4月1日</td><td>1950年(昭和25年)4月1日</td><td>証明書と申請内容は同じです</td></tr>' ]
+check "住所: marked in words as different" [ "$(row 住所)" = '<tr><th scope="row">住所</th><td>東京都千代田区千代田1-1</td><td>東京都千代田区千代田2-2</td><td><strong class="difference">証明書と申請内容が異なります</strong></td></tr>' ]
+check "性別 from the card" grep -q '<th scope="row">性別</th><td>女性</td>' "$T/detail.html"
+check "exactly one difference, said above the table" [ "$(grep -c '証明書と申請内容が異なります</strong>' "$T/detail.html") $(grep -c '（1項目で異なります）' "$T/detail.html")" = "1 1" ]
+check "the issuer of the test PKI" grep -q '発行者</dt><dd class="summary-value">C=JP, O=JPKI-TEST' "$T/detail.html"
+SERIAL=$(sql "select json_extract(verification, '\$.certificate.serial') from applications where receipt = '$R'")
+check "the serial ($SERIAL)" grep -q "シリアル番号</dt><dd class=\"summary-value\">$SERIAL</dd>" "$T/detail.html"
+check "the validity in Japan time" grep -q '有効期間</dt><dd class="summary-value">[0-9]*年(令和[0-9]*年)[^<]* から [0-9]*年(令和[0-9]*年)[^<]* まで' "$T/detail.html"
+check "the revocation check at arrival: OCSP, good, when" grep -q '失効の確認</dt><dd class="summary-value">OCSP：失効していません（[0-9]*年' "$T/detail.html"
+check "no re-verification yet" grep -q '再検証は、まだ行われていません' "$T/detail.html"
+check "the PNG sent with the form is shown" grep -q 'alt="stamps.png"' "$T/detail.html"
+
+# ---- 再検証 ----------------------------------------------------------------------------------
+C=$(csrf_of "$T/detail.html")
+code=$(post "/staff/applications/$R/reverify" --data-urlencode x=1)
+check "reverify without the CSRF token: 403 ($code), nothing appended" [ "$code $(sql 'select count(*) from reverifications')" = "403 0" ]
+code=$(post "/staff/applications/$R/reverify" --data-urlencode "csrf=$C")
+check "reverify: 303 ($code)" [ "$code" = 303 ]
+check "... one re-verification appended, ok, by the reviewer" [ "$(sql "select count(*) || ' ' || max(result) || ' ' || max(staff_id = (select id from staff where email_key = 'shinsa@city.example.jp')) from reverifications where receipt = '$R'")" = "1 ok 1" ]
+check "... its audit row (detail ok)" [ "$(sql "select count(*) || ' ' || max(detail) from audit_log where action = 'reverify' and receipt = '$R'")" = "1 ok" ]
+stop_pid "$OCSP_PID"; OCSP_PID=
+code=$(post "/staff/applications/$R/reverify" --data-urlencode "csrf=$C")
+check "reverify with the OCSP responder down: 303 ($code), a second result appended" [ "$(sql "select group_concat(result, ' ') from (select result from reverifications where receipt = '$R' order by id)")" = "ok revocation_unavailable" ]
+check "the result at arrival is unchanged" [ "$(sql "select verification from applications where receipt = '$R'" | sha256sum)" = "$ARRIVAL" ]
+code=$(get "/staff/applications/$R")
+check "the panel lists both re-verifications, oldest first, with who made them ($code)" [ "$(grep -o '^<li>[^<]*（審査 花子）：[^<]*（[a-z_]*）' "$T/page.html" | sed 's/.*（\([a-z_]*\)）$/\1/' | tr '\n' ' ')" = "ok revocation_unavailable " ]
+check "... and the arrival still ok" grep -q '結果</dt><dd class="summary-value">電子署名を確認しました。（ok）' "$T/page.html"
+
+# ---- the attachment ---------------------------------------------------------------------------
+A=$(grep -o "/staff/applications/$R/attachments/[0-9]*" "$T/detail.html" | head -1)
+before=$(sql "select count(*) from audit_log where action = 'view_attachment'")
+code=$(get "$A")
+check "the attachment downloads: 200 ($code), the same bytes" cmp -s "$T/page.html" "$T/stamps.png"
+check "... image/png, nosniff, CSP sandbox" [ "$(grep -ci '^content-type: image/png\|^x-content-type-options: nosniff\|^content-security-policy: sandbox' "$T/h")" = 3 ]
+check "... one view_attachment row" [ "$(sql "select count(*) from audit_log where action = 'view_attachment'")" = $((before + 1)) ]
+MADOGUCHI_DATABASE="sqlite:$DB" "$PORTAL" audit verify > "$T/verify" 2>&1; rc=$?
+check "madoguchi audit verify exits 0 ($rc)" [ "$rc" = 0 ]
+tap_end
