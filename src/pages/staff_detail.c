@@ -86,6 +86,7 @@ static void detail_render(req *r, detail_job *j)
 		json_decref(lines);
 	json_object_set_new(ctx, "events", events_json(j));
 	staff_evidence_ctx(ctx, &j->ap);
+	staff_versions_ctx(r, ctx, j->receipt);
 	resp_page(r, 200, "staff_application", ctx);
 }
 

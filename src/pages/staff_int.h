@@ -34,4 +34,8 @@ void staff_login_page(req *r);
 /* The signature evidence panel of one application's page into ctx (staff_evidence.c). */
 void staff_evidence_ctx(json_t *ctx, const store_application *ap);
 
+/* The versions of an application sent again after a return for correction into ctx's
+ * "versions" (staff_versions.c): nothing for one never returned; one indexed read. */
+void staff_versions_ctx(req *r, json_t *ctx, const char *receipt);
+
 #endif

@@ -1,0 +1,15 @@
+/* resubmit: what my page's detail (mypage.c) takes from the correction of a returned
+ * application (resubmit.c). Internal to src/pages. */
+#ifndef MADOGUCHI_PAGES_RESUBMIT_H
+#define MADOGUCHI_PAGES_RESUBMIT_H
+
+#include <jansson.h>
+
+#include "store/store.h"
+
+/* For an application the applicant may correct and send again (returned): ctx's
+ * "returned" with the lead of the notice and the message of the latest return, read from
+ * ctx's "events" (their status labels and notes, as the detail page lists them). */
+void resubmit_detail_ctx(const store_application *ap, json_t *ctx);
+
+#endif
