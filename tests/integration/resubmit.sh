@@ -21,11 +21,10 @@ card_env_enter_ns "$0" "$@"
 
 . tests/lib.sh
 SIGN="$TEST_BUILD/madoguchi-sign"
-PORTAL="$TEST_BUILD/madoguchi"
 P=/procedures/kaigo-volunteer-point
 card_env_extra_cleanup() { stop_pid "$PORTAL_PID"; }
 card_env_init sqlite3 curl oathtool
-for b in "$SIGN" "$PORTAL"; do
+for b in "$SIGN" "$TEST_BUILD/madoguchi"; do
 	[ -x "$b" ] || fail_early "$b is built (make BUILD=$TEST_BUILD SAN=1 all)"
 done
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
@@ -40,15 +39,8 @@ CRL=$(ls "$T"/pki/sign/*crl*.pem 2>/dev/null | head -1)
 card_env_start_pcscd || fail_early "pcscd starts with the vpcd reader on port $PORT"
 start_card || fail_early "madoguchi-card serve inserts the card"
 
-PORTAL_PORT=$(free_port)
-PORTAL_URL="http://127.0.0.1:$PORTAL_PORT"
-env MADOGUCHI_PORT="$PORTAL_PORT" MADOGUCHI_BASE_URL="$PORTAL_URL" MADOGUCHI_DATABASE="sqlite:$T/portal.db" \
-	MADOGUCHI_DEV_MODE=1 MADOGUCHI_ACCESS_LOG="$T/access.log" MADOGUCHI_THREADS=2 MADOGUCHI_MAIL_MODE=dev \
-	MADOGUCHI_ARGON2_M_COST_KIB=4096 MADOGUCHI_ARGON2_T_COST=1 MADOGUCHI_REFDATA_DIR="$TEST_BUILD/refdata" \
-	MADOGUCHI_SIGN_ANCHORS_DIR="$T/trust" MADOGUCHI_SIGN_CRL_FILE="$CRL" \
-	"$PORTAL" > "$T/portal.log" 2>&1 &
-PORTAL_PID=$!
-wait_for "the portal answers" curl -sf -o /dev/null "$PORTAL_URL/healthz" || fail_early "the portal starts"
+card_env_start_portal MADOGUCHI_SIGN_CRL_FILE="$CRL" || fail_early "the portal starts"
+PORTAL_URL=$U
 ok "portal with the signing CA as its anchor and the CA's CRL"
 
 DB="$T/portal.db"
@@ -207,7 +199,6 @@ check "my page: 送信済, no notice of a return any more" \
 
 # ---- the staff page ---------------------------------------------------------------------------
 . tests/staff_lib.sh
-U=$PORTAL_URL
 code=$(staff_login_as "$T/staff.jar" shinsa@city.example.jp madoguchi-staff-2026 "$(totp KRUGKIDROVUWG2ZAMJZG653OEBTG66BA)")
 check "the demo reviewer logs in ($code)" [ "$code" = 303 ]
 code=$(get "/staff/applications/$R" "$T/staff.jar")
