@@ -1,9 +1,9 @@
 /* Unit tests of the submission transaction (core/submit.c) against a migrated SQLite store
  * in a temporary directory: each outcome (not found, form errors, changed content, missing
- * * signature, done, done again with the first receipt, a correction of a returned application
- * as its next version or refused once it is no longer returned), that nothing is written unless it
- * is done, and that a submission writes the application with its signature and one
- * receipt mail. */
+ * signature, done, done again with the first receipt, a correction of a returned application
+ * as its next version, or refused once the application is no longer returned), that nothing
+ * is written unless it is done, and that a submission writes the application with its
+ * signature and one receipt mail. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
