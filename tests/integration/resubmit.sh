@@ -215,4 +215,16 @@ PORTAL_PID=
 check "the portal stops cleanly (exit $rc)" [ "$rc" = 0 ]
 check "no sanitizer report in the portal's log" \
 	sh -c "! grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error' '$T/portal.log'"
+
+# ---- the same in a browser (a portal of its own) ------------------------------------------------
+if command -v node > /dev/null; then
+	RESUBMIT_SIGN="$SIGN" RESUBMIT_CARD_PASSWORD=ABC123 MADOGUCHI_SIGN_ANCHORS_DIR="$T/trust" \
+		MADOGUCHI_SIGN_CRL_FILE="$CRL" timeout 300 node tests/e2e/_resubmit.mjs > "$T/browser.tap" 2>&1
+	rc=$?
+	sed 's/^/# browser: /' "$T/browser.tap"
+	check "the browser part (tests/e2e/_resubmit.mjs): every check ok (exit $rc)" \
+		sh -c "[ $rc = 0 ] && ! grep -q '^not ok' '$T/browser.tap' && grep -q '^ok' '$T/browser.tap'"
+else
+	not_ok "node is installed for the browser part (scripts/setup.sh)"
+fi
 tap_end
