@@ -148,8 +148,8 @@ static void withdraw_work(store *s, const app *a, void *arg)
 	store_application_release(&ap);
 	const char *from[16];
 	app_transition_sources("withdrawn", APP_BY_APPLICANT, from, 16);
-	rc = store_application_set_status(s, j->receipt, from, "withdrawn", "申請者による取下げ",
-	                                  (long long)time(NULL));
+	/* with the open correction of a returned one (resubmit.c) */
+	rc = resubmit_withdraw(s, j->receipt, from, "申請者による取下げ", (long long)time(NULL));
 	j->out = rc == STORE_OK ? W_DONE : rc == STORE_ECONFLICT ? W_CONFLICT : W_FAIL;
 }
 

@@ -44,6 +44,22 @@ void resubmit_detail_ctx(const store_application *ap, json_t *ctx)
 	                              message ? message : "", "has_message", message && *message));
 }
 
+int resubmit_withdraw(store *s, const char *receipt, const char *const *from, const char *note,
+                      long long now)
+{
+	int rc = store_begin(s);
+	if (rc != STORE_OK)
+		return rc;
+	rc = store_application_set_status(s, receipt, from, "withdrawn", note, now);
+	if (rc == STORE_OK)
+		rc = store_drafts_resubmit_cancel(s, receipt, NULL);
+	if (rc == STORE_OK)
+		return store_commit(s);
+	if (store_rollback(s) != STORE_OK) /* logged; nothing was committed */
+		log_error("withdraw: rollback: %s", store_errmsg(s));
+	return rc;
+}
+
 /* The correction draft on the pool. */
 enum resubmit_outcome { R_FAIL, R_FORM, R_NOTFOUND, R_NOT_RETURNED, R_OTHER_DRAFT };
 typedef struct resubmit_job {

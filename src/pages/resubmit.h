@@ -12,4 +12,12 @@
  * ctx's "events" (their status labels and notes, as the detail page lists them). */
 void resubmit_detail_ctx(const store_application *ap, json_t *ctx);
 
+/* The withdrawal (取下げ) of receipt as store_application_set_status makes it (from, note,
+ * now), with the open correction drafts of the application deleted in the same transaction
+ * (a draft of an application no longer returned could never be submitted, and would keep
+ * its procedure's form). Returns the store's code: STORE_ECONFLICT from a status not in
+ * from, nothing written then. On the worker pool. */
+int resubmit_withdraw(store *s, const char *receipt, const char *const *from, const char *note,
+                      long long now);
+
 #endif

@@ -66,6 +66,7 @@ enum {
 	/* correction of a returned application (store_versions.c) */
 	ST_DRAFT_RESUBMIT_OF,
 	ST_DRAFT_SET_RESUBMIT,
+	ST_DRAFTS_RESUBMIT_CANCEL,
 	ST_ATT_COPY,
 	ST_VERSION_LAST,
 	ST_VERSION_KEEP,
@@ -265,6 +266,8 @@ static const char *const statements[ST_COUNT] = {
 	[ST_DRAFT_RESUBMIT_OF] = "SELECT coalesce(resubmit_of, '') FROM drafts WHERE key = ?1",
 	[ST_DRAFT_SET_RESUBMIT] = "UPDATE drafts SET resubmit_of = ?2"
 				  " WHERE key = ?1 AND receipt IS NULL",
+	[ST_DRAFTS_RESUBMIT_CANCEL] = "DELETE FROM drafts WHERE resubmit_of = ?1"
+				      " AND receipt IS NULL",
 	[ST_ATT_COPY] = "INSERT INTO attachments (draft_key, field, filename, mime, size, sha256,"
 			" created_at, data) SELECT ?2, field, filename, mime, size, sha256,"
 			" created_at, data FROM attachments WHERE draft_key = ?1 ORDER BY id",
@@ -1536,6 +1539,8 @@ static int sq_receipt_next(void *ctx, int year, long long *n)
 
 static int run_int_text2(struct sqlite_ctx *c, int which, long long id, const char *a,
                          const char *b, int one_row);
+static int delete_rows(struct sqlite_ctx *c, int which, const char *key, long long num,
+                       long long *n);
 
 static int sq_draft_resubmit_of(void *ctx, const char *key, char *receipt)
 {
@@ -1556,6 +1561,11 @@ static int sq_draft_resubmit_of(void *ctx, const char *key, char *receipt)
 static int sq_draft_set_resubmit(void *ctx, const char *key, const char *receipt)
 {
 	return run_text2(ctx, ST_DRAFT_SET_RESUBMIT, key, receipt, 1);
+}
+
+static int sq_drafts_resubmit_cancel(void *ctx, const char *receipt, long long *n)
+{
+	return delete_rows(ctx, ST_DRAFTS_RESUBMIT_CANCEL, receipt, 0, n);
 }
 
 static int sq_attachments_copy(void *ctx, const char *from, const char *to)
@@ -2535,6 +2545,7 @@ const struct store_backend store_sqlite_backend = {
     /* correction of a returned application (store_versions.c) */
     .draft_resubmit_of = sq_draft_resubmit_of,
     .draft_set_resubmit = sq_draft_set_resubmit,
+    .drafts_resubmit_cancel = sq_drafts_resubmit_cancel,
     .attachments_copy = sq_attachments_copy,
     .version_last = sq_version_last,
     .version_keep = sq_version_keep,

@@ -377,6 +377,10 @@ STORE_MUST_USE int store_application_submit(store *s, store_application *a, long
 STORE_MUST_USE int store_draft_resubmit_create(store *s, const char *key, const char *owner,
                                                const char *receipt, int proc_version,
                                                long long now);
+/* Deletes the open correction drafts of the application receipt (with their attachments and
+ * sign requests): called when it is withdrawn, so that no draft is left that can never be
+ * submitted. *n (may be NULL) gets how many. */
+STORE_MUST_USE int store_drafts_resubmit_cancel(store *s, const char *receipt, long long *n);
 /* The receipt of the application the draft key corrects into receipt (STORE_RECEIPT_MAX +
  * 1 bytes), "" for a draft that corrects none; STORE_ENOTFOUND when the draft is absent. */
 STORE_MUST_USE int store_draft_resubmit_of(store *s, const char *key, char *receipt);

@@ -191,6 +191,8 @@ struct store_backend {
 	 * first, filled as store.h says (on failure *n counts what was filled). */
 	int (*draft_resubmit_of)(void *ctx, const char *key, char *receipt);
 	int (*draft_set_resubmit)(void *ctx, const char *key, const char *receipt);
+	/* drafts_resubmit_cancel: the open drafts tied to receipt, *n how many. */
+	int (*drafts_resubmit_cancel)(void *ctx, const char *receipt, long long *n);
 	int (*attachments_copy)(void *ctx, const char *from, const char *to);
 	int (*version_last)(void *ctx, const char *receipt, int *version);
 	int (*version_keep)(void *ctx, const char *receipt, int version);

@@ -102,6 +102,15 @@ int store_draft_resubmit_create(store *s, const char *key, const char *owner, co
 	return store_tx_end(s, own, rc);
 }
 
+int store_drafts_resubmit_cancel(store *s, const char *receipt, long long *n)
+{
+	long long v = 0;
+	int rc = STORE_READY(s) && app_receipt_valid(receipt)
+	             ? s->be->drafts_resubmit_cancel(s->ctx, receipt, &v)
+	             : STORE_EINPUT;
+	return store_counted(rc, v, n);
+}
+
 int store_draft_resubmit_of(store *s, const char *key, char *receipt)
 {
 	if (receipt)

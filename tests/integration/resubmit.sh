@@ -197,6 +197,18 @@ code=$(get "/mypage/$R")
 check "my page: 送信済, no notice of a return any more" \
 	sh -c "[ $code = 200 ] && grep -qF '<strong>送信済</strong>' '$T/page.html' && ! grep -qF 'この申請は差し戻されました' '$T/page.html'"
 
+# ---- returned again, a correction opened, then withdrawn ------------------------------------------
+sql "update applications set status = 'returned' where receipt = '$R'"
+code=$(resubmit "$R")
+check "returned again: 「修正して再申請する」 opens a correction ($code)" \
+	[ "$code $(sql "select count(*) from drafts where resubmit_of = '$R' and receipt is null")" = "303 1" ]
+get "/mypage/$R/withdraw" > /dev/null
+code=$(post "/mypage/$R/withdraw" --data-urlencode "csrf=$(csrf_of)")
+check "withdrawn: the open correction is deleted with it, the versions stay ($code)" \
+	[ "$code $(sql "select count(*) from drafts where resubmit_of = '$R' and receipt is null")/$(sql "select count(*) from application_versions where receipt = '$R'")" = "303 0/2" ]
+check "... and the procedure's form is a new, empty one again" \
+	sh -c "[ \$(curl -s -b '$J' -o '$T/form.html' -w '%{http_code}' '$PORTAL_URL$P/form') = 200 ] && ! grep -q 'name=\"stamps\"[^>]*value=\"31\"' '$T/form.html'"
+
 # ---- the staff page ---------------------------------------------------------------------------
 . tests/staff_lib.sh
 code=$(staff_login_as "$T/staff.jar" shinsa@city.example.jp madoguchi-staff-2026 "$(totp KRUGKIDROVUWG2ZAMJZG653OEBTG66BA)")

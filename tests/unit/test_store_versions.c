@@ -161,6 +161,17 @@ static void test_not_returned(void **state)
 	store_application_release(&got);
 	assert_int_equal(store_draft_resubmit_of(f->s, "k2", out), STORE_OK);
 	assert_string_equal(out, r); /* still open, still tied */
+	/* what the withdrawal does with it: deleted, the submitted draft kept */
+	long long gone = 0;
+	store_draft d;
+	assert_int_equal(store_drafts_resubmit_cancel(f->s, r, &gone), STORE_OK);
+	assert_int_equal(gone, 1);
+	assert_int_equal(store_draft_get(f->s, "k2", &d), STORE_ENOTFOUND);
+	assert_int_equal(store_draft_get(f->s, "k1", &d), STORE_OK);
+	store_draft_release(&d);
+	assert_int_equal(store_drafts_resubmit_cancel(f->s, r, &gone), STORE_OK);
+	assert_int_equal(gone, 0);
+	assert_int_equal(store_drafts_resubmit_cancel(f->s, "2026-1", &gone), STORE_EINPUT);
 }
 
 /* Submits correction draft key (content n, signed) of receipt r; checks the receipt. */
