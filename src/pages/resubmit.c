@@ -114,31 +114,32 @@ static void resubmit_work(store *s, const app *a, void *arg)
 		log_error("resubmit: rollback: %s", store_errmsg(s));
 }
 
+/* The refusals of the pool's work, by outcome: nothing was written. */
+static const struct refusal {
+	int status;
+	const char *title, *text;
+} refusals[] = {
+    [R_NOTFOUND] = {404, "申請が見つかりません", MSG_NOT_OWN},
+    [R_NOT_RETURNED] = {409, MSG_RESUBMIT_NOT_RETURNED_TITLE, MSG_RESUBMIT_NOT_RETURNED},
+    [R_OTHER_DRAFT] = {409, MSG_RESUBMIT_NOT_RETURNED_TITLE, MSG_RESUBMIT_OTHER_DRAFT},
+};
+
+static void answer(req *r, const resubmit_job *j)
+{
+	const struct refusal *no = &refusals[j->out < R_NOTFOUND ? R_NOTFOUND : j->out];
+	if (j->out == R_FAIL)
+		apply_render_busy(r, MSG_RESUBMIT_BUSY);
+	else if (j->out == R_FORM)
+		resp_redirectf(r, "/procedures/%s/form", j->proc_id);
+	else
+		resp_error(r, no->status, no->title, no->text);
+}
+
 static void resubmit_done(req *r, void *arg)
 {
-	resubmit_job *j = arg;
-	if (r->ev) { /* else the client has gone */
-		switch (j->out) {
-		case R_FAIL:
-			apply_render_busy(r, MSG_RESUBMIT_BUSY);
-			break;
-		case R_FORM:
-			resp_redirectf(r, "/procedures/%s/form", j->proc_id);
-			break;
-		case R_NOTFOUND:
-			resp_error(r, 404, "申請が見つかりません", MSG_NOT_OWN);
-			break;
-		case R_NOT_RETURNED:
-			resp_error(r, 409, MSG_RESUBMIT_NOT_RETURNED_TITLE,
-			           MSG_RESUBMIT_NOT_RETURNED);
-			break;
-		case R_OTHER_DRAFT:
-			resp_error(r, 409, MSG_RESUBMIT_NOT_RETURNED_TITLE,
-			           MSG_RESUBMIT_OTHER_DRAFT);
-			break;
-		}
-	}
-	free(j);
+	if (r->ev) /* else the client has gone */
+		answer(r, arg);
+	free(arg);
 }
 
 /* 「修正して再申請する」: only the application's own account, only while it is returned. */
