@@ -44,6 +44,19 @@ void resubmit_detail_ctx(const store_application *ap, json_t *ctx)
 	                              message ? message : "", "has_message", message && *message));
 }
 
+/* The form's notice of a correction, with the receipt. */
+#define MSG_RESUBMIT_FORM                                                                          \
+	"差し戻された申請（受付番号 %s）を修正しています。直すところを直してから「次へ進む」を押し、もう一度申請してください。"
+
+int resubmit_form_notice(req *r, const char *key, char *out, size_t len)
+{
+	char receipt[STORE_RECEIPT_MAX + 1];
+	if (store_draft_resubmit_of(r->w->store, key, receipt) != STORE_OK || !receipt[0])
+		return 0;
+	snprintf(out, len, MSG_RESUBMIT_FORM, receipt);
+	return 1;
+}
+
 int resubmit_withdraw(store *s, const char *receipt, const char *const *from, const char *note,
                       long long now)
 {

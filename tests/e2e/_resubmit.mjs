@@ -63,6 +63,9 @@ try {
   ok(await page.inputValue('#stamps') === '23' && await page.inputValue('#name') === '見取 花子',
     '「修正して再申請する」: the form with the returned answers');
   ok(await page.getByRole('link', { name: 'stamps.png' }).isVisible(), 'and the attached file');
+  ok(await page.getByText(`差し戻された申請（受付番号 ${receipt}）を修正しています。`).isVisible(),
+    'the form says it corrects the returned application');
+  await a11y(page, 'the form of the correction');
   await page.fill('#stamps', '31');
   await Promise.all([page.waitForURL(new RegExp(`${PROC}/confirm$`)), page.click('button[value="next"]:not(.default-action)')]);
   ok((await page.locator('main').innerText()).includes('31'), 'the confirmation shows the corrected answer');

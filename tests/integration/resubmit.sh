@@ -164,6 +164,7 @@ check "「修正して再申請する」 again (double click): the same draft, n
 code=$(get "$P/form")
 check "the form shows the returned answers (stamps 23) and the file" \
 	sh -c "[ $code = 200 ] && grep -q 'name=\"stamps\"[^>]*value=\"23\"' '$T/page.html' && grep -qF 'stamps.png' '$T/page.html'"
+check "... with the notice that it corrects $R" grep -qF "差し戻された申請（受付番号 $R）を修正しています。" "$T/page.html"
 save_form 31
 check "one answer corrected (stamps 23 -> 31), the file kept: 303 to the confirmation ($code)" \
 	[ "$code $loc" = "303 $P/confirm" ]
@@ -206,8 +207,8 @@ get "/mypage/$R/withdraw" > /dev/null
 code=$(post "/mypage/$R/withdraw" --data-urlencode "csrf=$(csrf_of)")
 check "withdrawn: the open correction is deleted with it, the versions stay ($code)" \
 	[ "$code $(sql "select count(*) from drafts where resubmit_of = '$R' and receipt is null")/$(sql "select count(*) from application_versions where receipt = '$R'")" = "303 0/2" ]
-check "... and the procedure's form is a new, empty one again" \
-	sh -c "[ \$(curl -s -b '$J' -o '$T/form.html' -w '%{http_code}' '$PORTAL_URL$P/form') = 200 ] && ! grep -q 'name=\"stamps\"[^>]*value=\"31\"' '$T/form.html'"
+check "... and the procedure's form is a new, empty one again, without the notice" \
+	sh -c "[ \$(curl -s -b '$J' -o '$T/form.html' -w '%{http_code}' '$PORTAL_URL$P/form') = 200 ] && ! grep -q 'name=\"stamps\"[^>]*value=\"31\"' '$T/form.html' && ! grep -qF 差し戻された申請 '$T/form.html'"
 
 # ---- the staff page ---------------------------------------------------------------------------
 . tests/staff_lib.sh
