@@ -10,7 +10,8 @@
 #include "pages/staff_int.h"
 #include "util/jdate.h"
 
-/* At most this many versions are listed. */
+/* At most this many versions are listed, the oldest first (an application returned this
+ * often is not expected; past it the newest are not listed, and none is marked latest). */
 #define VERSIONS_MAX 20
 
 /* The verification's result of a stored report, in words. */
@@ -62,7 +63,7 @@ void staff_versions_ctx(req *r, json_t *ctx, const char *receipt)
 	}
 	json_t *list = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(list, version_json(&v[i], i + 1 == n));
+		json_array_append_new(list, version_json(&v[i], i + 1 == n && n < VERSIONS_MAX));
 		store_app_version_release(&v[i]);
 	}
 	if (n > 1)
