@@ -18,8 +18,10 @@ static const app_status statuses[] = {
 #define N_STATUSES (sizeof(statuses) / sizeof(statuses[0]))
 
 /* Every change an application may undergo, and who may make it. The staff console's
- * decisions go here; a withdrawal is possible from every status the table above marks
- * withdrawable (checked by the unit test, so the two cannot drift apart). */
+ * decisions go here; the applicant's correction of a returned application (差し戻し)
+ * sends it again (returned -> sent, a new version of it); a withdrawal is possible from every
+ * status the table above marks withdrawable (checked by the unit test, so the two cannot drift
+ * apart). */
 static const struct transition {
 	const char *from, *to;
 	enum app_actor by;
@@ -30,7 +32,7 @@ static const struct transition {
     {"accepted", "reviewing", APP_BY_STAFF},      {"accepted", "done", APP_BY_STAFF},
     {"accepted", "rejected", APP_BY_STAFF},       {"accepted", "returned", APP_BY_STAFF},
     {"reviewing", "done", APP_BY_STAFF},          {"reviewing", "rejected", APP_BY_STAFF},
-    {"reviewing", "returned", APP_BY_STAFF},
+    {"reviewing", "returned", APP_BY_STAFF},      {"returned", "sent", APP_BY_APPLICANT},
 };
 #define N_TRANSITIONS (sizeof(transitions) / sizeof(transitions[0]))
 
@@ -91,6 +93,14 @@ size_t app_transition_sources(const char *to, enum app_actor by, const char **ou
 			out[n++] = transitions[i].from;
 	out[n] = NULL;
 	return n;
+}
+
+int app_resubmit_note(int version, char *out, size_t len)
+{
+	if (version < 2 || !out)
+		return -1;
+	int w = snprintf(out, len, "再申請（第%d版）", version);
+	return w > 0 && (size_t)w < len ? 0 : -1;
 }
 
 int app_receipt_valid(const char *r)

@@ -44,6 +44,11 @@ int app_transition_allowed(const char *from, const char *to, enum app_actor by);
  * change against such a list inside its transaction (store_application_set_status). */
 size_t app_transition_sources(const char *to, enum app_actor by, const char **out, size_t max);
 
+/* The note of the event of a resubmission, the application's version-th (>= 2) version
+ * after a return for correction: 「再申請（第2版）」. Returns 0, or -1 for a version below 2 or
+ * an out too small (64 bytes are enough). */
+int app_resubmit_note(int version, char *out, size_t len);
+
 /* The receipt number: "YYYY-NNNNNN", the year of submission in Japan time and a counter per
  * year, six digits or more (more once a year passes 999999), at most APP_RECEIPT_MAX
  * bytes. */

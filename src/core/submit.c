@@ -170,6 +170,8 @@ static int record(store *s, const submit_request *rq, submit_state *st, submit_r
 	ap.content = st->content.canonical;
 	ap.display = st->display;
 	int rc = submit_record(s, rq->site, &ap, rq->now, res->receipt, &res->mailed);
+	if (rc == STORE_ECONFLICT && !res->receipt[0]) /* corrects one no longer returned */
+		return SUBMIT_CLOSED;
 	if (rc == STORE_ECONFLICT) /* submitted meanwhile: the first submission stands */
 		return SUBMIT_DONE;
 	if (rc == STORE_OK)

@@ -31,8 +31,10 @@ json_t *submit_attachments_json(const store_attachment *att, size_t n);
 /* Inside the caller's transaction: stores the application *ap (its draft_key, account_id,
  * proc_*, digest, content, display and signature filled), its receipt number into receipt
  * (STORE_RECEIPT_MAX + 1 bytes), and, when ap->account_id names an account, the receipt
- * mail into the outbox (*mailed = 1). Returns store_application_submit's STORE_ECONFLICT
- * for a draft submitted already (receipt then has the first receipt), another store error
+ * mail into the outbox (*mailed = 1). A correction draft of a returned application gives
+ * it its next version under its own receipt (store.h). Returns store_application_submit's
+ * STORE_ECONFLICT for a draft submitted already (receipt then has the first receipt) or
+ * for a correction of an application no longer returned (receipt ""), another store error
  * as it comes (roll back), or STORE_OK. */
 int submit_record(store *s, const submit_site *site, store_application *ap, long long now,
                   char *receipt, int *mailed);
@@ -58,6 +60,8 @@ enum submit_outcome {
 	SUBMIT_CHANGED,  /* the content is not the one confirmed */
 	SUBMIT_UNSIGNED, /* a signature is required and none of this content arrived */
 	SUBMIT_NOTFOUND, /* no such open draft of this person and procedure */
+	SUBMIT_CLOSED,   /* the draft corrects an application no longer returned: nothing
+	                  * was written (store_application_submit's correction) */
 };
 
 typedef struct submit_result {

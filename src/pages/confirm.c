@@ -241,6 +241,9 @@ static void submit_done(req *r, void *arg)
 	case SUBMIT_NOTFOUND:
 		resp_error(r, 404, "申請が見つかりません", MSG_REOPEN);
 		break;
+	case SUBMIT_CLOSED: /* a correction of an application no longer returned */
+		resp_error(r, 409, MSG_RESUBMIT_NOT_RETURNED_TITLE, MSG_RESUBMIT_NOT_RETURNED);
+		break;
 	}
 out:
 	json_decref(j->res.errs);

@@ -22,6 +22,7 @@
 #include "pages/apply_common.h"
 #include "pages/messages.h"
 #include "pages/pages.h"
+#include "pages/resubmit.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/token.h"
@@ -766,8 +767,13 @@ void page_apply_form(req *r)
 	store_attachment att[APPLY_MAX_ATT];
 	size_t natt = 0;
 	json_t *raw = NULL, *errs = json_array();
+	char note[300];
+	const char *notice = NULL;
 	int rc = apply_draft_open(r, owner, p, &d);
 	if (rc == STORE_OK) {
+		/* the correction of a returned application says so (resubmit.c) */
+		if (resubmit_form_notice(r, d.key, note, sizeof(note)))
+			notice = note;
 		raw = app_raw_load(d.raw);
 		/* a form shown without its files would ask for them again: busy instead */
 		rc = store_attachment_list(r->w->store, d.key, att, APPLY_MAX_ATT, &natt);
@@ -784,7 +790,7 @@ void page_apply_form(req *r)
 	/* back from the confirmation or the submission with something to fix: show it */
 	if (form_get(&r->query, "check"))
 		check_all(r->a, p, raw, att, natt, errs);
-	render_form(r, p, raw, errs, att, natt, NULL, 200);
+	render_form(r, p, raw, errs, att, natt, notice, 200);
 	json_decref(raw);
 	json_decref(errs);
 }

@@ -59,6 +59,22 @@ const char MSG_WITHDRAW_BUSY[] =
     "申請は、まだ取り下げられていません。しばらくしてから、もう一度お試しください。";
 const char MSG_NOT_WITHDRAWABLE[] =
     "この申請は、すでに審査が終わっているか、取り下げられています。マイページで状況を確かめてください。";
+/* correction of a returned application (resubmit.c) */
+const char MSG_RESUBMIT_NOTICE[] =
+    "この申請は差し戻されました。内容を修正して、もう一度申請してください。";
+const char MSG_RESUBMIT_NOT_RETURNED_TITLE[] = "修正して再申請できません";
+const char MSG_RESUBMIT_NOT_RETURNED[] =
+    "この申請は差し戻されていないため、修正して再申請することはできません。マイページで状況を確かめてください。";
+const char MSG_RESUBMIT_OTHER_DRAFT[] =
+    "同じ手続に、入力途中の申請があります。その申請を済ませてから、もう一度お試しください。";
+const char MSG_RESUBMIT_BUSY[] =
+    "修正の準備は、まだできていません。しばらくしてから、もう一度お試しください。";
+const char MSG_STAFF_VERSION_VALID[] = "電子署名あり。検証の結果：有効";
+const char MSG_STAFF_VERSION_INVALID[] = "電子署名あり。検証の結果：有効ではありません";
+const char MSG_STAFF_VERSION_NO_REPORT[] = "電子署名あり。検証の記録がありません";
+const char MSG_STAFF_VERSION_UNSIGNED[] = "電子署名なし";
+const char MSG_STAFF_VERSIONS_FAILED[] =
+    "申請の版の一覧を読み込めませんでした。しばらくしてから、ページを開き直してください。";
 /* password.c */
 const char MSG_MAIL_RESET[] =
     "%s %s のパスワードの再設定を受け付けました。\n\n"

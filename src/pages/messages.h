@@ -43,6 +43,17 @@ extern const char MSG_LOCKED_FMT[];
 /* mypage.c */
 extern const char MSG_WITHDRAW_BUSY[];
 extern const char MSG_NOT_WITHDRAWABLE[];
+/* correction of a returned application (resubmit.c) */
+extern const char MSG_RESUBMIT_NOTICE[];
+extern const char MSG_RESUBMIT_NOT_RETURNED_TITLE[];
+extern const char MSG_RESUBMIT_NOT_RETURNED[];
+extern const char MSG_RESUBMIT_OTHER_DRAFT[];
+extern const char MSG_RESUBMIT_BUSY[];
+extern const char MSG_STAFF_VERSION_VALID[];
+extern const char MSG_STAFF_VERSION_INVALID[];
+extern const char MSG_STAFF_VERSION_NO_REPORT[];
+extern const char MSG_STAFF_VERSION_UNSIGNED[];
+extern const char MSG_STAFF_VERSIONS_FAILED[];
 /* password.c */
 extern const char MSG_MAIL_RESET[];
 extern const char MSG_RESET_EXPIRED_TEXT[];

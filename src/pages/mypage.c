@@ -12,6 +12,7 @@
 #include "pages/apply_common.h"
 #include "pages/messages.h"
 #include "pages/pages.h"
+#include "pages/resubmit.h"
 #include "store/store.h"
 #include "util/enc.h"
 #include "util/jdate.h"
@@ -103,6 +104,7 @@ void page_mypage_detail(req *r)
 	json_t *lines = ap.display ? json_loads(ap.display, 0, NULL) : NULL;
 	json_object_set_new(ctx, "lines", lines ? lines : json_array());
 	json_object_set_new(ctx, "events", events);
+	resubmit_detail_ctx(&ap, ctx); /* a returned one: its message and the correction */
 	if (form_get(&r->query, "withdrawn"))
 		json_object_set_new(ctx, "notice", json_string("申請を取り下げました。"));
 	store_application_release(&ap);
@@ -146,8 +148,8 @@ static void withdraw_work(store *s, const app *a, void *arg)
 	store_application_release(&ap);
 	const char *from[16];
 	app_transition_sources("withdrawn", APP_BY_APPLICANT, from, 16);
-	rc = store_application_set_status(s, j->receipt, from, "withdrawn", "申請者による取下げ",
-	                                  (long long)time(NULL));
+	/* with the open correction of a returned one (resubmit.c) */
+	rc = resubmit_withdraw(s, j->receipt, from, "申請者による取下げ", (long long)time(NULL));
 	j->out = rc == STORE_OK ? W_DONE : rc == STORE_ECONFLICT ? W_CONFLICT : W_FAIL;
 }
 

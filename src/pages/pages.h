@@ -36,6 +36,8 @@ void page_mypage(req *r);
 void page_mypage_detail(req *r);
 void page_mypage_withdraw(req *r);
 void page_mypage_withdraw_post(req *r);
+/* resubmit.c: 「修正して再申請する」, the correction of a returned application (差し戻し) */
+void page_mypage_resubmit_post(req *r);
 /* sign.c */
 void page_api_sign(req *r);
 void page_api_sign_post(req *r);

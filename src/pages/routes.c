@@ -18,6 +18,8 @@ static const route routes[] = {
     {M_GET | M_HEAD, "/mypage/:receipt", page_mypage_detail, 0},
     {M_GET | M_HEAD, "/mypage/:receipt/withdraw", page_mypage_withdraw, 0},
     {M_POST, "/mypage/:receipt/withdraw", page_mypage_withdraw_post, 0},
+    /* correction of a returned application (resubmit.c) */
+    {M_POST, "/mypage/:receipt/resubmit", page_mypage_resubmit_post, 0},
     {M_GET | M_HEAD, "/api/postal/:code", page_api_postal, 0},
     {M_GET, "/procedures/:id/signature", page_sign_state, 0},
     {M_GET, "/api/sign/:id", page_api_sign, 0},

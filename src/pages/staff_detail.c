@@ -88,6 +88,7 @@ static void detail_render(req *r, detail_job *j)
 		json_decref(lines);
 	json_object_set_new(ctx, "events", events_json(j));
 	staff_evidence_page(r, ctx, &j->evj, &j->ap, j->staff_id, j->role == STAFF_REVIEWER);
+	staff_versions_ctx(r, ctx, j->receipt);
 	resp_page(r, 200, "staff_application", ctx);
 }
 

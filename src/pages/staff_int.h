@@ -137,4 +137,8 @@ int staff_step_up(req *r, const req_session *ss, const char *next);
 /* The staff id that s (digits only) names, or 0 when it names none. */
 long long staff_id_of(const char *s);
 
+/* The versions of an application sent again after a return for correction into ctx's
+ * "versions" (staff_versions.c): nothing for one never returned; one indexed read. */
+void staff_versions_ctx(req *r, json_t *ctx, const char *receipt);
+
 #endif

@@ -63,6 +63,15 @@ enum {
 	ST_ATT_GET,
 	ST_ATT_DELETE,
 	ST_RECEIPT_NEXT,
+	/* correction of a returned application (store_versions.c) */
+	ST_DRAFT_RESUBMIT_OF,
+	ST_DRAFT_SET_RESUBMIT,
+	ST_DRAFTS_RESUBMIT_CANCEL,
+	ST_ATT_COPY,
+	ST_VERSION_LAST,
+	ST_VERSION_KEEP,
+	ST_APP_REPLACE,
+	ST_VERSIONS,
 	ST_APP_INSERT,
 	ST_APP_GET,
 	ST_APP_FOR_ACCOUNT,
@@ -269,6 +278,30 @@ static const char *const statements[ST_COUNT] = {
 	[ST_RECEIPT_NEXT] = "INSERT INTO receipt_counters (year, last) VALUES (?1, 1)"
 			    " ON CONFLICT (year) DO UPDATE SET last = receipt_counters.last + 1"
 			    " RETURNING last",
+	/* correction of a returned application (store_versions.c) */
+	[ST_DRAFT_RESUBMIT_OF] = "SELECT coalesce(resubmit_of, '') FROM drafts WHERE key = ?1",
+	[ST_DRAFT_SET_RESUBMIT] = "UPDATE drafts SET resubmit_of = ?2"
+				  " WHERE key = ?1 AND receipt IS NULL",
+	[ST_DRAFTS_RESUBMIT_CANCEL] = "DELETE FROM drafts WHERE resubmit_of = ?1"
+				      " AND receipt IS NULL",
+	[ST_ATT_COPY] = "INSERT INTO attachments (draft_key, field, filename, mime, size, sha256,"
+			" created_at, data) SELECT ?2, field, filename, mime, size, sha256,"
+			" created_at, data FROM attachments WHERE draft_key = ?1 ORDER BY id",
+	[ST_VERSION_LAST] = "SELECT coalesce(max(version), 0) FROM application_versions"
+			    " WHERE receipt = ?1",
+	/* The row as it is now becomes version ?1 (the integer first: run_int_text2). */
+	[ST_VERSION_KEEP] = "INSERT INTO application_versions (receipt, version, draft_key,"
+			    " proc_version, proc_title, digest, submitted_at, content, display,"
+			    " signature, verification) SELECT receipt, ?1, draft_key, proc_version,"
+			    " proc_title, digest, submitted_at, content, display, signature,"
+			    " verification FROM applications WHERE receipt = ?2",
+	[ST_APP_REPLACE] = "UPDATE applications SET draft_key = ?2, proc_version = ?3,"
+			   " proc_title = ?4, status = 'sent', digest = ?5, content = ?6,"
+			   " display = ?7, signature = ?8, verification = ?9, submitted_at = ?10,"
+			   " updated_at = ?10 WHERE receipt = ?1",
+	[ST_VERSIONS] = "SELECT version, draft_key, proc_version, digest, submitted_at,"
+			" coalesce(length(signature), 0), display, verification"
+			" FROM application_versions WHERE receipt = ?1 ORDER BY version LIMIT ?2",
 	[ST_APP_INSERT] = "INSERT INTO applications (receipt, draft_key, account_id, proc_id,"
 			  " proc_version, proc_title, status, digest, content, display, signature,"
 			  " verification, submitted_at, updated_at) VALUES"
@@ -1423,16 +1456,21 @@ static int sq_drafts_delete_open_of(void *ctx, const char *owner)
 	return run_text1(ctx, ST_DRAFTS_DELETE_OPEN, owner, 0);
 }
 
-static int sq_draft_set_receipt(void *ctx, const char *key, const char *receipt)
+/* Run the cached statement which with two text parameters; one_row: it must change a row. */
+static int run_text2(struct sqlite_ctx *c, int which, const char *a, const char *b, int one_row)
 {
-	struct sqlite_ctx *c = ctx;
 	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, ST_DRAFT_SET_RECEIPT, &st);
+	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, receipt, -1, SQLITE_STATIC);
-	return run_one(c, st);
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	return one_row ? run_one(c, st) : run(c, st);
+}
+
+static int sq_draft_set_receipt(void *ctx, const char *key, const char *receipt)
+{
+	return run_text2(ctx, ST_DRAFT_SET_RECEIPT, key, receipt, 1);
 }
 
 static int sq_attachment_add(void *ctx, const char *draft_key, const char *field,
@@ -1561,6 +1599,128 @@ static int sq_receipt_next(void *ctx, int year, long long *n)
 	v = sqlite3_column_int64(st, 0);
 	if ((rc = finish(c, st)) == STORE_OK)
 		*n = v;
+	return rc;
+}
+
+/* ---- correction of a returned application (store_versions.c) ---- */
+
+static int run_int_text2(struct sqlite_ctx *c, int which, long long id, const char *a,
+                         const char *b, int one_row);
+static int delete_rows(struct sqlite_ctx *c, int which, const char *key, long long num,
+                       long long *n);
+
+static int sq_draft_resubmit_of(void *ctx, const char *key, char *receipt)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_DRAFT_RESUBMIT_OF, &st);
+	receipt[0] = '\0';
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	column_copy(st, 0, receipt, STORE_RECEIPT_MAX + 1);
+	done(st);
+	return STORE_OK;
+}
+
+static int sq_draft_set_resubmit(void *ctx, const char *key, const char *receipt)
+{
+	return run_text2(ctx, ST_DRAFT_SET_RESUBMIT, key, receipt, 1);
+}
+
+static int sq_drafts_resubmit_cancel(void *ctx, const char *receipt, long long *n)
+{
+	return delete_rows(ctx, ST_DRAFTS_RESUBMIT_CANCEL, receipt, 0, n);
+}
+
+static int sq_attachments_copy(void *ctx, const char *from, const char *to)
+{
+	return run_text2(ctx, ST_ATT_COPY, from, to, 0);
+}
+
+static int sq_version_last(void *ctx, const char *receipt, int *version)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v = 0;
+	int rc = stmt(c, ST_VERSION_LAST, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	if ((rc = query_int(c, st, &v)) == STORE_OK)
+		*version = (int)v;
+	return rc;
+}
+
+static int sq_version_keep(void *ctx, const char *receipt, int version)
+{
+	return run_int_text2(ctx, ST_VERSION_KEEP, version, receipt, NULL, 1);
+}
+
+static int sq_application_replace(void *ctx, const store_application *a)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_APP_REPLACE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, a->receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->draft_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, a->proc_version);
+	sqlite3_bind_text(st, 4, a->proc_title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, a->digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, a->content, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, a->display, -1, SQLITE_STATIC);
+	if (a->signature_len)
+		sqlite3_bind_blob64(st, 8, a->signature, a->signature_len, SQLITE_STATIC);
+	if (a->verification)
+		sqlite3_bind_text(st, 9, a->verification, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, a->submitted_at);
+	return run_one(c, st);
+}
+
+/* The version (ST_VERSIONS) in the current row of st. */
+static int version_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_app_version *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->version = sqlite3_column_int(st, 0);
+	column_copy(st, 1, v->draft_key, sizeof(v->draft_key));
+	v->proc_version = sqlite3_column_int(st, 2);
+	column_copy(st, 3, v->digest, sizeof(v->digest));
+	v->submitted_at = sqlite3_column_int64(st, 4);
+	v->signature_len = (size_t)sqlite3_column_int64(st, 5);
+	int rc = column_alloc(c, st, 6, 0, &v->display, NULL);
+	if (rc == STORE_OK)
+		rc = column_alloc(c, st, 7, 0, &v->verification, NULL);
+	if (rc != STORE_OK)
+		store_app_version_release(v);
+	return rc;
+}
+
+static int sq_application_versions(void *ctx, const char *receipt, store_app_version *out,
+                                   size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_VERSIONS, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		int e = version_row(c, st, &out[*n]);
+		if (e != STORE_OK) {
+			done(st);
+			return e;
+		}
+		(*n)++;
+	}
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
 	return rc;
 }
 
@@ -2727,6 +2887,15 @@ const struct store_backend store_sqlite_backend = {
     .attachment_delete = sq_attachment_delete,
     .receipt_next = sq_receipt_next,
     .application_insert = sq_application_insert,
+    /* correction of a returned application (store_versions.c) */
+    .draft_resubmit_of = sq_draft_resubmit_of,
+    .draft_set_resubmit = sq_draft_set_resubmit,
+    .drafts_resubmit_cancel = sq_drafts_resubmit_cancel,
+    .attachments_copy = sq_attachments_copy,
+    .version_last = sq_version_last,
+    .version_keep = sq_version_keep,
+    .application_replace = sq_application_replace,
+    .application_versions = sq_application_versions,
     .application_get = sq_application_get,
     .applications_for_account = sq_applications_for_account,
     .application_lock = sq_application_lock,

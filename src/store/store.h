@@ -357,6 +357,55 @@ typedef struct store_application {
  * inside the caller's transaction may leave part of the work done: roll it back. */
 STORE_MUST_USE int store_application_submit(store *s, store_application *a, long long now,
                                             char *receipt_out);
+/* correction of a returned application (差し戻し → 再申請): a correction draft is a draft
+ * (as above) of the application's account ("a:ID") tied to its receipt. Submitting it with
+ * store_application_submit gives the application its next version instead of a new receipt,
+ * in the same transaction: the application must be in a status from which the applicant may
+ * move it to "sent" (core/application.h: returned) and be a->account_id's (a->account_id
+ * >= 1) and of a->proc_id; the first time, version 1 (what the row held) is kept among its
+ * versions; the row takes the new content (draft_key, proc_version, proc_title, digest,
+ * content, display, signature, verification; submitted_at = updated_at = now), its status
+ * becomes "sent" with an event noted app_resubmit_note, the new version is kept as well,
+ * and the draft is marked submitted with the application's receipt (a->receipt and
+ * receipt_out get it). The application in another status: STORE_ECONFLICT with receipt_out
+ * "" (a draft submitted already gives STORE_ECONFLICT with its receipt, as above); another
+ * account or procedure: STORE_EINPUT. */
+/* Creates the correction draft key (as store_draft_create; owner "a:ACCOUNT_ID") of the
+ * application receipt, in the caller's transaction or one of its own: the raw input of the
+ * application's latest draft, its attachments copied (new ids, same files), proc_version
+ * the procedure's version now. STORE_ENOTFOUND when the application is absent or not the
+ * owner's account's; STORE_ECONFLICT when it is in a status the applicant cannot resubmit
+ * from, when the owner already has an open draft of its procedure, or for a key that
+ * exists. */
+STORE_MUST_USE int store_draft_resubmit_create(store *s, const char *key, const char *owner,
+                                               const char *receipt, int proc_version,
+                                               long long now);
+/* Deletes the open correction drafts of the application receipt (with their attachments and
+ * sign requests): called when it is withdrawn, so that no draft is left that can never be
+ * submitted. *n (may be NULL) gets how many. */
+STORE_MUST_USE int store_drafts_resubmit_cancel(store *s, const char *receipt, long long *n);
+/* The receipt of the application the draft key corrects into receipt (STORE_RECEIPT_MAX +
+ * 1 bytes), "" for a draft that corrects none; STORE_ENOTFOUND when the draft is absent. */
+STORE_MUST_USE int store_draft_resubmit_of(store *s, const char *key, char *receipt);
+/* One kept version of an application. The signature itself is not read (signature_len
+ * says whether there is one); display and verification are malloc'd (verification NULL
+ * when none), freed by store_app_version_release. */
+typedef struct store_app_version {
+	int version; /* 1, 2, ... */
+	char draft_key[STORE_DRAFT_KEY_MAX + 1];
+	int proc_version;
+	char digest[65];
+	long long submitted_at;
+	size_t signature_len; /* 0: unsigned */
+	char *display;        /* JSON array of {label, value} as confirmed */
+	char *verification;   /* JSON verification report or NULL */
+} store_app_version;
+/* The application's kept versions, oldest first, at most max (*n is 0 for an application
+ * never resubmitted: its one version is the row itself). The caller releases each. */
+STORE_MUST_USE int store_application_versions(store *s, const char *receipt, store_app_version *out,
+                                              size_t max, size_t *n);
+/* Frees the malloc'd parts and sets them NULL; v may be NULL. */
+void store_app_version_release(store_app_version *v);
 /* STORE_ENOTFOUND when absent; STORE_EINPUT when receipt is not of the form above. *out is
  * overwritten (release an earlier one first). The caller releases. */
 STORE_MUST_USE int store_application_get(store *s, const char *receipt, store_application *out);

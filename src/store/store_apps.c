@@ -1,5 +1,6 @@
 /* store_apps: submitted applications, their statuses and events. */
 #include "store/store_impl.h"
+#include "store/store_versions.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +60,7 @@ int store_application_submit(store *s, store_application *a, long long now, char
 {
 	store_application app;
 	long long n = 0;
-	int rc, own = 0, year = app_receipt_year(now);
+	int rc, own = 0, versioned = 0, year = app_receipt_year(now);
 
 	if (receipt_out)
 		receipt_out[0] = '\0';
@@ -74,6 +75,9 @@ int store_application_submit(store *s, store_application *a, long long now, char
 	if ((rc = store_tx_start(s, &own)) != STORE_OK)
 		return rc;
 	if ((rc = submit_check_draft(s, &app, receipt_out)) != STORE_OK)
+		goto out;
+	/* a correction of a returned application: its next version, no new receipt */
+	if ((rc = store_resubmit_record(s, &app, now, &versioned)) != STORE_OK || versioned)
 		goto out;
 	if ((rc = s->be->receipt_next(s->ctx, year, &n)) != STORE_OK)
 		goto out;

@@ -179,6 +179,26 @@ struct store_backend {
 	int (*receipt_next)(void *ctx, int year, long long *n);
 	/* Every field of a checked; signature NULL when signature_len is 0. */
 	int (*application_insert)(void *ctx, const store_application *a);
+	/* correction of a returned application (store_versions.c): draft_resubmit_of gives ""
+	 * for a draft that corrects none (receipt has STORE_RECEIPT_MAX + 1 bytes),
+	 * STORE_ENOTFOUND for an absent one; draft_set_resubmit ties an open draft to receipt;
+	 * attachments_copy adds every attachment of draft from (in order, new ids) to draft to;
+	 * version_last: the highest kept version of receipt (0: none); version_keep: the
+	 * application row as it is now kept as its version (STORE_ENOTFOUND when absent); in a
+	 * transaction, application_replace: the row takes a's draft_key, proc_version,
+	 * proc_title, digest, content, display, signature and verification, status "sent" and
+	 * submitted_at = updated_at = a->submitted_at; application_versions: max >= 1, oldest
+	 * first, filled as store.h says (on failure *n counts what was filled). */
+	int (*draft_resubmit_of)(void *ctx, const char *key, char *receipt);
+	int (*draft_set_resubmit)(void *ctx, const char *key, const char *receipt);
+	/* drafts_resubmit_cancel: the open drafts tied to receipt, *n how many. */
+	int (*drafts_resubmit_cancel)(void *ctx, const char *receipt, long long *n);
+	int (*attachments_copy)(void *ctx, const char *from, const char *to);
+	int (*version_last)(void *ctx, const char *receipt, int *version);
+	int (*version_keep)(void *ctx, const char *receipt, int version);
+	int (*application_replace)(void *ctx, const store_application *a);
+	int (*application_versions)(void *ctx, const char *receipt, store_app_version *out,
+	                            size_t max, size_t *n);
 	/* Fills all of *out (malloc'd parts included) on success; leaves them NULL on
 	 * failure. */
 	int (*application_get)(void *ctx, const char *receipt, store_application *out);

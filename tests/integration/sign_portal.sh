@@ -94,15 +94,7 @@ insert() { # insert STATE [serve options...]: takes the card out, puts the card 
 }
 
 # ---- the portal -----------------------------------------------------------------------------
-PORTAL_PORT=$(free_port)
-U="http://127.0.0.1:$PORTAL_PORT"
-env MADOGUCHI_PORT="$PORTAL_PORT" MADOGUCHI_BASE_URL="$U" MADOGUCHI_DATABASE="sqlite:$T/portal.db" \
-	MADOGUCHI_DEV_MODE=1 MADOGUCHI_ACCESS_LOG="$T/access.log" MADOGUCHI_THREADS=2 MADOGUCHI_MAIL_MODE=dev \
-	MADOGUCHI_ARGON2_M_COST_KIB=4096 MADOGUCHI_ARGON2_T_COST=1 MADOGUCHI_REFDATA_DIR="$TEST_BUILD/refdata" \
-	MADOGUCHI_SIGN_ANCHORS_DIR="$T/trust" MADOGUCHI_SIGN_OCSP_URL="http://127.0.0.1:$OCSP_PORT" \
-	"$PORTAL" > "$T/portal.log" 2>&1 &
-PORTAL_PID=$!
-wait_for "the portal answers" curl -sf -o /dev/null "$U/healthz" || fail_early "the portal starts"
+card_env_start_portal MADOGUCHI_SIGN_OCSP_URL="http://127.0.0.1:$OCSP_PORT" || fail_early "the portal starts"
 ok "portal on $U with the signing CA as its anchor and OCSP at 127.0.0.1:$OCSP_PORT"
 
 DB="$T/portal.db"

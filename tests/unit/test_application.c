@@ -41,7 +41,8 @@ static void test_statuses(void **state)
 }
 
 /* The table and the flags agree: the applicant may withdraw from exactly the withdrawable
- * statuses, nothing leaves a final status, nothing enters "sent" but a submission. */
+ * statuses, nothing leaves a final status, nothing enters "sent" but a submission and the
+ * applicant's resubmission of a returned application. */
 static void test_transitions(void **state)
 {
 	size_t n = 0;
@@ -53,7 +54,10 @@ static void test_transitions(void **state)
 			int any =
 			    app_transition_allowed(all[i].name, all[k].name, APP_BY_APPLICANT) ||
 			    app_transition_allowed(all[i].name, all[k].name, APP_BY_STAFF);
-			if (all[i].final || strcmp(all[k].name, "sent") == 0 || i == k)
+			int resubmit =
+			    !strcmp(all[i].name, "returned") && !strcmp(all[k].name, "sent");
+			if (all[i].final || (strcmp(all[k].name, "sent") == 0 && !resubmit) ||
+			    i == k)
 				assert_false(any);
 		}
 	}
@@ -72,6 +76,28 @@ static void test_transitions(void **state)
 	assert_null(from[1]);
 	assert_int_equal(app_transition_sources("sent", APP_BY_STAFF, from, 8), 0);
 	assert_null(from[0]);
+	/* a returned application is corrected and sent again by the applicant, never by staff */
+	assert_true(app_transition_allowed("returned", "sent", APP_BY_APPLICANT));
+	assert_false(app_transition_allowed("returned", "sent", APP_BY_STAFF));
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(all[i].name, "returned"))
+			assert_false(app_transition_allowed(all[i].name, "sent", APP_BY_APPLICANT));
+	assert_int_equal(app_transition_sources("sent", APP_BY_APPLICANT, from, 8), 1);
+	assert_string_equal(from[0], "returned");
+}
+
+/* The note of a resubmission's event: from the second version on. */
+static void test_resubmit_note(void **state)
+{
+	char note[64], tiny[8];
+	assert_int_equal(app_resubmit_note(2, note, sizeof(note)), 0);
+	assert_string_equal(note, "再申請（第2版）");
+	assert_int_equal(app_resubmit_note(12, note, sizeof(note)), 0);
+	assert_string_equal(note, "再申請（第12版）");
+	assert_int_equal(app_resubmit_note(1, note, sizeof(note)), -1);
+	assert_int_equal(app_resubmit_note(0, note, sizeof(note)), -1);
+	assert_int_equal(app_resubmit_note(2, tiny, sizeof(tiny)), -1);
+	assert_int_equal(app_resubmit_note(2, NULL, 64), -1);
 }
 
 static void test_receipts(void **state)
@@ -209,10 +235,10 @@ static void test_content_ok(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_statuses),   cmocka_unit_test(test_transitions),
-	    cmocka_unit_test(test_receipts),   cmocka_unit_test(test_year),
-	    cmocka_unit_test(test_raw_load),   cmocka_unit_test(test_content_errors),
-	    cmocka_unit_test(test_content_ok),
+	    cmocka_unit_test(test_statuses),       cmocka_unit_test(test_transitions),
+	    cmocka_unit_test(test_resubmit_note),  cmocka_unit_test(test_receipts),
+	    cmocka_unit_test(test_year),           cmocka_unit_test(test_raw_load),
+	    cmocka_unit_test(test_content_errors), cmocka_unit_test(test_content_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
 /* Unit tests of the submission transaction (core/submit.c) against a migrated SQLite store
  * in a temporary directory: each outcome (not found, form errors, changed content, missing
- * signature, done, done again with the first receipt), that nothing is written unless it
- * is done, and that a submission writes the application with its signature and one
- * receipt mail. */
+ * signature, done, done again with the first receipt, a correction of a returned application
+ * as its next version, or refused once the application is no longer returned), that nothing
+ * is written unless it is done, and that a submission writes the application with its
+ * signature and one receipt mail. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -127,6 +128,59 @@ static void test_done(void **state)
 	assert_int_equal(store_outbox_recent(f->s, m, 2, &n), STORE_OK);
 	assert_int_equal(n, 1);
 	store_mail_release(&m[0]);
+	proc_free(d.p);
+}
+
+/* A correction draft of a returned application: submitted as its version 2 under the same
+ * receipt, with the receipt mail; once the application is no longer returned, SUBMIT_CLOSED
+ * and nothing written. */
+static void test_resubmission(void **state)
+{
+	struct fixture *f = *state;
+	struct draft d;
+	submit_result res;
+	char first[STORE_RECEIPT_MAX + 1];
+	make_draft(f->s, &d, 0, GOOD);
+	submit_request rq = request_of(&d);
+	assert_int_equal(submit_application(f->s, &rq, &res), SUBMIT_DONE);
+	json_decref(res.errs);
+	snprintf(first, sizeof(first), "%s", res.receipt);
+	assert_int_equal(store_application_set_status(f->s, first, NULL, "returned", "直して", NOW),
+	                 STORE_OK);
+	assert_int_equal(store_draft_resubmit_create(f->s, "draftkey2", d.owner, first, 1, NOW),
+	                 STORE_OK);
+	snprintf(d.key, sizeof(d.key), "draftkey2");
+	rq = request_of(&d);
+	assert_int_equal(submit_application(f->s, &rq, &res), SUBMIT_DONE);
+	assert_string_equal(res.receipt, first);
+	assert_int_equal(res.mailed, 1);
+	json_decref(res.errs);
+	store_app_version v[4];
+	size_t n = 0;
+	assert_int_equal(store_application_versions(f->s, first, v, 4, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++)
+		store_app_version_release(&v[i]);
+	/* returned again, a correction opened, then withdrawn: the correction is refused */
+	assert_int_equal(store_application_set_status(f->s, first, NULL, "returned", NULL, NOW),
+	                 STORE_OK);
+	assert_int_equal(store_draft_resubmit_create(f->s, "draftkey3", d.owner, first, 1, NOW),
+	                 STORE_OK);
+	assert_int_equal(store_application_set_status(f->s, first, NULL, "withdrawn", NULL, NOW),
+	                 STORE_OK);
+	snprintf(d.key, sizeof(d.key), "draftkey3");
+	rq = request_of(&d);
+	assert_int_equal(submit_application(f->s, &rq, &res), SUBMIT_CLOSED);
+	assert_int_equal(res.mailed, 0);
+	json_decref(res.errs);
+	store_draft got;
+	assert_int_equal(store_draft_get(f->s, "draftkey3", &got), STORE_OK);
+	assert_string_equal(got.receipt, "");
+	store_draft_release(&got);
+	assert_int_equal(store_application_versions(f->s, first, v, 4, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++)
+		store_app_version_release(&v[i]);
 	proc_free(d.p);
 }
 
@@ -262,6 +316,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_done, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resubmission, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_anon_expired, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_form_errors, setup, teardown),

@@ -1,36 +1,58 @@
-// The seed journey, steps 1-16 of docs/seed-journey.md, for 介護支援ボランティアポイント as the
-// demo resident, with the exact words of the city guide: shared by the seed test (_seed.mjs)
-// and the staff review test (_staff_review.mjs). Steps 8-13 run madoguchi-sign (SEED_SIGN)
-// with the href of the page's 「スマートフォンで電子署名する」 link and the card password
-// (SEED_CARD_PASSWORD) on a file descriptor; the page must turn to 「電子署名済み」 by itself.
+// What the browser tests that sign with the virtual card share (_seed.mjs, _resubmit.mjs,
+// both run by a shell test with the card stack up): the volunteer point procedure's form as
+// the demo resident fills it, and madoguchi-sign run with a link, the password on fd 3.
 import { spawn } from 'node:child_process';
 import { axe, ok } from './_lib.mjs';
 
-const SIGN = process.env.SEED_SIGN;
-const PASSWORD = process.env.SEED_CARD_PASSWORD;
-const PROC = '/procedures/kaigo-volunteer-point';
-const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+export const PROC = '/procedures/kaigo-volunteer-point';
+export const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
   '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
 
-export async function a11y(page, what) {
-  const v = await axe(page);
-  ok(v.length === 0, `${what}: no WCAG 2.1 AA violation`, v);
+// Fills the form of PROC on page with the demo resident's answers and stamps stamps;
+// form.address, when given, instead of the card's address.
+export async function fillForm(page, stamps, form = {}) {
+  await page.fill('#registration_number', 'V-0123');
+  await page.selectOption('#fiscal_year', '2026');
+  await page.fill('#stamps', stamps);
+  await page.fill('#name', '見取 花子');
+  await page.fill('#name_kana', 'ミドリ ハナコ');
+  await page.fill('#birth_date\\.year', '1950');
+  await page.fill('#birth_date\\.month', '4');
+  await page.fill('#birth_date\\.day', '1');
+  await page.fill('#postal_code', '100-0001');
+  await page.fill('#address', form.address || '東京都千代田区千代田1-1');
+  await page.fill('#phone', '048-000-1234');
+  await page.fill('#bank_account\\.bank', '0001');
+  await page.fill('#bank_account\\.branch', '001');
+  await page.check('#bank_account\\.type');
+  await page.fill('#bank_account\\.number', '1234567');
+  await page.fill('#bank_account\\.holder', 'ミドリ ハナコ');
+  await page.check('#premium_declaration');
 }
-export function runSigner(link) {
+
+// madoguchi-sign (sign) with the link, the password on fd 3: { code, out }.
+export function runSigner(sign, password, link) {
   return new Promise((resolve) => {
-    const child = spawn(SIGN, ['--password-fd', '3', '--card-timeout', '20', link],
+    const child = spawn(sign, ['--password-fd', '3', '--card-timeout', '20', link],
       { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
-    child.stdio[3].end(PASSWORD + '\n');
+    child.stdio[3].end(password + '\n');
     child.on('exit', (code) => resolve({ code, out }));
   });
 }
 
-// Runs steps 1-16 on page (a fresh context) against portal; form.address overrides the
-// address typed in step 6 (the card's is 東京都千代田区千代田1-1). Returns the receipt number.
-export async function seedJourney(page, portal, form = {}) {
+async function a11y(page, what) {
+  const v = await axe(page);
+  ok(v.length === 0, `${what}: no WCAG 2.1 AA violation`, v);
+}
+
+// The seed journey, steps 1-16 of docs/seed-journey.md, on page (a fresh context) against
+// portal, as the demo resident, with the city guide's exact words checked on the way; steps
+// 8-13 run madoguchi-sign (sign) with the page's 「スマートフォンで電子署名する」 link and the card
+// password. form as fillForm takes it. Returns the receipt number.
+export async function seedJourney(page, portal, sign, password, form = {}) {
   // 1: search on the top page.
   await page.goto(portal.url + '/');
   await page.fill('#q', 'ボランティア');
@@ -50,23 +72,7 @@ export async function seedJourney(page, portal, form = {}) {
     'step 5: 「電子署名が必要な手続きです。【マイナンバーカード】をご用意ください。」');
   await Promise.all([page.waitForURL(new RegExp(`${PROC}/form$`)), page.getByRole('link', { name: 'OK' }).click()]);
   // 6: the form.
-  await page.fill('#registration_number', 'V-0123');
-  await page.selectOption('#fiscal_year', '2026');
-  await page.fill('#stamps', '23');
-  await page.fill('#name', '見取 花子');
-  await page.fill('#name_kana', 'ミドリ ハナコ');
-  await page.fill('#birth_date\\.year', '1950');
-  await page.fill('#birth_date\\.month', '4');
-  await page.fill('#birth_date\\.day', '1');
-  await page.fill('#postal_code', '100-0001');
-  await page.fill('#address', form.address || '東京都千代田区千代田1-1');
-  await page.fill('#phone', '048-000-1234');
-  await page.fill('#bank_account\\.bank', '0001');
-  await page.fill('#bank_account\\.branch', '001');
-  await page.check('#bank_account\\.type');
-  await page.fill('#bank_account\\.number', '1234567');
-  await page.fill('#bank_account\\.holder', 'ミドリ ハナコ');
-  await page.check('#premium_declaration');
+  await fillForm(page, '23', form);
   await page.setInputFiles('#stamp_pages', { name: 'stamps.png', mimeType: 'image/png', buffer: PNG });
   await a11y(page, 'step 6: the form');
   await Promise.all([page.waitForURL(new RegExp(`${PROC}/confirm$`)), page.click('button[value="next"]:not(.default-action)')]);
@@ -83,7 +89,7 @@ export async function seedJourney(page, portal, form = {}) {
   ok(await page.locator('#submit-button').isDisabled(), '「申請する」 is unavailable before signing');
   await a11y(page, 'step 7: the confirmation page');
   // 8-13: the signing app.
-  const r = await runSigner(href);
+  const r = await runSigner(sign, password, href);
   ok(r.code === 0, `steps 8-13: madoguchi-sign exits 0 (${r.code})`, r.out);
   for (const s of ['電子署名を開始します', '1. マイナンバーカードが必要です。', '2. 署名用電子証明書が必要です。',
     '3. 英数字6文字以上16文字以下の署名用電子証明書のパスワードが必要です。', '電子署名が完了しました。', '申請内容に署名'])
