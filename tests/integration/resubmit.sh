@@ -187,7 +187,7 @@ check "the application row holds version 2" \
 check "the event 「再申請（第2版）」 (sent) follows the return" \
 	[ "$(sql "select status || ':' || note from application_events where receipt = '$R' order by id desc limit 1")" = 'sent:再申請（第2版）' ]
 check "the receipt mail of the resubmission is in the outbox" \
-	[ "$(sql "select count(*) from outbox where body like '%$R%'")" = 2 ]
+	[ "$(sql "select count(*) from outbox where to_addr = 'demo@example.jp' and body like '%$R%'")" = 2 ]
 before=$(state)
 submit
 check "申請する again (double click): the same receipt, no version 3 ($code $loc)" \
