@@ -43,6 +43,9 @@ void page_api_sign_post(req *r);
  * application) */
 void page_staff_home(req *r);
 void page_staff_application(req *r);
+/* staff_decide.c: a reviewer's decision and an internal note on one application */
+void page_staff_decision_post(req *r);
+void page_staff_notes_post(req *r);
 void page_staff_login(req *r);
 void page_staff_login_post(req *r);
 void page_staff_logout(req *r);

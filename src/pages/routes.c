@@ -43,6 +43,8 @@ static const route routes[] = {
     {M_POST, "/account/email/confirm", page_email_confirm_post, 0},
     {M_GET | M_HEAD, "/staff", page_staff_home, 0},
     {M_GET | M_HEAD, "/staff/applications/:receipt", page_staff_application, 0},
+    {M_POST, "/staff/applications/:receipt/decision", page_staff_decision_post, 0},
+    {M_POST, "/staff/applications/:receipt/notes", page_staff_notes_post, 0},
     {M_GET | M_HEAD, "/staff/login", page_staff_login, 0},
     {M_POST, "/staff/login", page_staff_login_post, 0},
     {M_POST, "/staff/logout", page_staff_logout, 0},

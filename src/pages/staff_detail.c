@@ -14,6 +14,7 @@
 #include "http/session.h"
 #include "pages/messages.h"
 #include "pages/pages.h"
+#include "pages/staff_decide.h"
 #include "pages/staff_int.h"
 #include "util/jdate.h"
 #include "util/log.h"
@@ -32,6 +33,7 @@ typedef struct detail_job {
 	store_application ap;
 	store_app_event ev[DETAIL_MAX_EVENTS];
 	size_t nev;
+	staff_decide_data dec; /* decisions, notes, timeline (staff_decide.c) */
 } detail_job;
 
 /* On the pool: the application, the permission, the history and the audit row; D_OK only
@@ -51,6 +53,7 @@ static void detail_work(store *s, const app *a, void *arg)
 	}
 	if (store_application_events(s, j->receipt, j->ev, DETAIL_MAX_EVENTS, &j->nev) !=
 	        STORE_OK ||
+	    staff_decide_load(s, j->receipt, &j->dec) < 0 ||
 	    staff_audit_app(s, j->staff_id, j->receipt, AUDIT_VIEW_APPLICATION, "", j->peer,
 	                    (long long)time(NULL)) < 0)
 		return;
@@ -86,6 +89,7 @@ static void detail_render(req *r, detail_job *j)
 		json_decref(lines);
 	json_object_set_new(ctx, "events", events_json(j));
 	staff_evidence_ctx(ctx, &j->ap);
+	staff_decide_ctx(ctx, r, &j->dec, j->role, &j->ap, j->ev, j->nev);
 	resp_page(r, 200, "staff_application", ctx);
 }
 
