@@ -162,3 +162,5 @@ const char MSG_TL_DECISION[] = "決定を記録しました";
 const char MSG_TL_ATTACHMENT[] = "添付ファイルを開きました";
 const char MSG_TL_EXPORT[] = "書き出しました";
 const char MSG_TL_REVERIFY[] = "署名を再検証しました";
+const char MSG_MYPAGE_REASON[] = "申請を却下した理由";
+const char MSG_MYPAGE_MESSAGE[] = "市からのメッセージ";

@@ -108,6 +108,8 @@ extern const char MSG_TL_DECISION[];
 extern const char MSG_TL_ATTACHMENT[];
 extern const char MSG_TL_EXPORT[];
 extern const char MSG_TL_REVERIFY[];
+extern const char MSG_MYPAGE_REASON[];
+extern const char MSG_MYPAGE_MESSAGE[];
 
 /* form.c: a client address past anon_sessions_peer_hour */
 extern const char MSG_ANON_THROTTLED_TITLE[];
