@@ -1705,8 +1705,8 @@ static int sq_note_add(void *ctx, const char *receipt, long long staff_id, const
 	sqlite3_bind_int64(st, 2, staff_id);
 	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
-	if ((rc = step_row(c, st)) != STORE_OK)
-		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
+	if ((rc = step_row(c, st)) != STORE_OK) /* an absent application or staff member */
+		return rc;
 	v = sqlite3_column_int64(st, 0);
 	if ((rc = finish(c, st)) == STORE_OK && id)
 		*id = v;

@@ -40,8 +40,8 @@ apply_once() {
 		--data-urlencode confirmed=1 "$U$S/submit"
 	location | sed -n 's|^/applications/\([^/]*\)/complete$|\1|p'
 }
-A1=$(apply_once たんす); A2=$(apply_once 自転車); A3=$(apply_once 机)
-check "three applications submitted ($A1 $A2 $A3)" [ "$(printf '%s\n' "$A1" "$A2" "$A3" | grep -c '^[0-9]\{4\}-[0-9]\{6\}$')" = 3 ]
+A1=$(apply_once たんす); A2=$(apply_once 自転車); A3=$(apply_once 机); A4=$(apply_once 椅子)
+check "four applications submitted ($A1 $A2 $A3 $A4)" [ "$(printf '%s\n' "$A1" "$A2" "$A3" "$A4" | grep -c '^[0-9]\{4\}-[0-9]\{6\}$')" = 4 ]
 
 # A reviewer and a viewer of the procedure; the demo reviewer has another procedure.
 sec_r=$(staff_enrolled shinsa-gomi@city.example.jp 'ごみ 審査子' "$PW")
@@ -179,6 +179,19 @@ check "... saying another staff member changed it" grep -q 'ほかの職員に�
 check "... only the first is applied: done, one event more, one audit row more" \
 	[ "$(status_of "$A3") $(events_of "$A3") $(audit_of decision)" = "done $((ev0 + 1)) $((d0 + 1))" ]
 check "... and the second's text is nowhere" [ "$(sql "select count(*) from application_events where note = 'もう一人の決定'") $(sql "select count(*) from outbox where body like '%もう一人の決定%'")" = "0 0" ]
+
+# One transaction: when its mail record or its audit row cannot be written, nothing of the
+# decision is applied and the page says so (503).
+for table in application_mails audit_log; do
+	form "$RV" "$A4"
+	ev0=$(events_of "$A4"); d0=$(audit_of decision); m0=$(mails_to_resident)
+	sql "create trigger no_write before insert on $table begin select raise(abort, 'test'); end"
+	code=$(decide "$RV" "$A4" accepted)
+	sql "drop trigger no_write"
+	check "$table not writable: the decision gets 503 ($code)" [ "$code" = 503 ]
+	check "... saying nothing was changed" grep -q '何も変更していません' "$T/page.html"
+	check "... and nothing was: status, events, audit rows, mails" [ "$(status_of "$A4") $(events_of "$A4") $(audit_of decision) $(mails_to_resident)" = "sent $ev0 $d0 $m0" ]
+done
 
 # Internal notes: by reviewer and viewer, one audit row each, never on the resident's page.
 NOTE1='電話で品物の大きさを確かめた（内部メモ1）'
