@@ -193,6 +193,16 @@ for table in application_mails audit_log; do
 	check "... and nothing was: status, events, audit rows, mails" [ "$(status_of "$A4") $(events_of "$A4") $(audit_of decision) $(mails_to_resident)" = "sent $ev0 $d0 $m0" ]
 done
 
+# The same at the same moment: two reviewers' sessions post one form's decision in parallel.
+form "$RV" "$A4"
+cp "$RV" "$T/reviewer2"
+ev0=$(events_of "$A4")
+decide "$RV" "$A4" accepted > "$T/c1" & p1=$!
+decide "$T/reviewer2" "$A4" accepted > "$T/c2" & p2=$!
+wait "$p1" "$p2"
+check "two parallel decisions of one form: one 303, one 409 ($(cat "$T/c1") $(cat "$T/c2"))" [ "$(sort "$T/c1" "$T/c2" | tr '\n' ' ')" = "303 409 " ]
+check "... one event more, accepted once" [ "$(events_of "$A4") $(sql "select count(*) from application_events where receipt = '$A4' and status = 'accepted'")" = "$((ev0 + 1)) 1" ]
+
 # Internal notes: by reviewer and viewer, one audit row each, never on the resident's page.
 NOTE1='電話で品物の大きさを確かめた（内部メモ1）'
 form "$RV" "$A2"
