@@ -17,22 +17,24 @@ static const app_status statuses[] = {
 };
 #define N_STATUSES (sizeof(statuses) / sizeof(statuses[0]))
 
-/* Every change an application may undergo, and who may make it. The staff console's
- * decisions go here; the applicant's correction of a returned application (差し戻し)
- * sends it again (returned -> sent, a new version of it); a withdrawal is possible from every
- * status the table above marks withdrawable (checked by the unit test, so the two cannot drift
- * apart). */
+/* Every change an application may undergo, and who may make it. The staff's decisions go
+ * one way: 送信済 -> 受付 -> 審査中 -> 処理完了, 申請却下 or 差し戻し; a rejection must say
+ * why (行政手続法 第8条: the reason is shown to the applicant) and a return what to correct
+ * (note: 1, the decision needs a text for the applicant). The applicant's correction of a
+ * returned application (差し戻し) sends it again (returned -> sent, a new version of it). A
+ * withdrawal is possible from every status the table above marks withdrawable (checked by the
+ * unit test, so the two cannot drift apart). */
 static const struct transition {
 	const char *from, *to;
 	enum app_actor by;
+	int note;
 } transitions[] = {
-    {"sent", "withdrawn", APP_BY_APPLICANT},      {"accepted", "withdrawn", APP_BY_APPLICANT},
-    {"reviewing", "withdrawn", APP_BY_APPLICANT}, {"returned", "withdrawn", APP_BY_APPLICANT},
-    {"sent", "accepted", APP_BY_STAFF},           {"sent", "reviewing", APP_BY_STAFF},
-    {"accepted", "reviewing", APP_BY_STAFF},      {"accepted", "done", APP_BY_STAFF},
-    {"accepted", "rejected", APP_BY_STAFF},       {"accepted", "returned", APP_BY_STAFF},
-    {"reviewing", "done", APP_BY_STAFF},          {"reviewing", "rejected", APP_BY_STAFF},
-    {"reviewing", "returned", APP_BY_STAFF},      {"returned", "sent", APP_BY_APPLICANT},
+    {"sent", "withdrawn", APP_BY_APPLICANT, 0},      {"accepted", "withdrawn", APP_BY_APPLICANT, 0},
+    {"reviewing", "withdrawn", APP_BY_APPLICANT, 0}, {"returned", "withdrawn", APP_BY_APPLICANT, 0},
+    {"sent", "accepted", APP_BY_STAFF, 0},           {"accepted", "reviewing", APP_BY_STAFF, 0},
+    {"reviewing", "done", APP_BY_STAFF, 0},          {"reviewing", "rejected", APP_BY_STAFF, 1},
+    {"reviewing", "returned", APP_BY_STAFF, 1},
+    {"returned", "sent", APP_BY_APPLICANT, 0},
 };
 #define N_TRANSITIONS (sizeof(transitions) / sizeof(transitions[0]))
 
@@ -74,25 +76,52 @@ int app_status_final(const char *name)
 	return s && s->final;
 }
 
-int app_transition_allowed(const char *from, const char *to, enum app_actor by)
+/* The row of the change, or NULL. */
+static const struct transition *transition_find(const char *from, const char *to, enum app_actor by)
 {
 	for (size_t i = 0; from && to && i < N_TRANSITIONS; i++)
 		if (transitions[i].by == by && strcmp(transitions[i].from, from) == 0 &&
 		    strcmp(transitions[i].to, to) == 0)
-			return 1;
-	return 0;
+			return &transitions[i];
+	return NULL;
 }
 
-size_t app_transition_sources(const char *to, enum app_actor by, const char **out, size_t max)
+int app_transition_allowed(const char *from, const char *to, enum app_actor by)
+{
+	return transition_find(from, to, by) != NULL;
+}
+
+int app_transition_needs_note(const char *from, const char *to, enum app_actor by)
+{
+	const struct transition *t = transition_find(from, to, by);
+	return t && t->note;
+}
+
+/* The other end of every change of by whose from (when key_is_from) or to is key, into
+ * out as app_transition_targets and app_transition_sources state. */
+static size_t transition_ends(const char *key, int key_is_from, enum app_actor by, const char **out,
+                              size_t max)
 {
 	size_t n = 0;
 	if (!out || max == 0)
 		return 0;
-	for (size_t i = 0; to && i < N_TRANSITIONS && n + 1 < max; i++)
-		if (transitions[i].by == by && strcmp(transitions[i].to, to) == 0)
-			out[n++] = transitions[i].from;
+	for (size_t i = 0; key && i < N_TRANSITIONS && n + 1 < max; i++) {
+		const struct transition *t = &transitions[i];
+		if (t->by == by && strcmp(key_is_from ? t->from : t->to, key) == 0)
+			out[n++] = key_is_from ? t->to : t->from;
+	}
 	out[n] = NULL;
 	return n;
+}
+
+size_t app_transition_targets(const char *from, enum app_actor by, const char **out, size_t max)
+{
+	return transition_ends(from, 1, by, out, max);
+}
+
+size_t app_transition_sources(const char *to, enum app_actor by, const char **out, size_t max)
+{
+	return transition_ends(to, 0, by, out, max);
 }
 
 int app_resubmit_note(int version, char *out, size_t len)

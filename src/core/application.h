@@ -39,6 +39,12 @@ enum app_actor { APP_BY_APPLICANT = 1, APP_BY_STAFF = 2 };
 
 /* 1 when by may move an application from status from to status to. */
 int app_transition_allowed(const char *from, const char *to, enum app_actor by);
+/* 1 when that change needs a text for the applicant: the reason of a rejection (申請却下,
+ * 行政手続法 第8条), the message of a return (差し戻し). 0 for a change not allowed. */
+int app_transition_needs_note(const char *from, const char *to, enum app_actor by);
+/* The statuses to which by may move an application from from, in the table's order, as a
+ * NULL-terminated list in out (room for max entries, the NULL included); their number. */
+size_t app_transition_targets(const char *from, enum app_actor by, const char **out, size_t max);
 /* The statuses from which by may move an application to to, as a NULL-terminated list in
  * out (room for max entries, the NULL included); returns their number. The store checks a
  * change against such a list inside its transaction (store_application_set_status). */

@@ -70,13 +70,8 @@ static int action_syntax_ok(const char *a)
  * newline allowed): a bidirectional override in a log line could make it read otherwise. */
 static int detail_ok(const char *d)
 {
-	size_t n = strnlen(d, AUDIT_DETAIL_MAX + 1), i = 0;
-	if (n > AUDIT_DETAIL_MAX || !utf8_valid(d, n))
-		return 0;
-	while (i < n)
-		if (utf8_is_forbidden(utf8_next(d, n, &i), 1))
-			return 0;
-	return 1;
+	size_t n = strnlen(d, AUDIT_DETAIL_MAX + 1);
+	return n <= AUDIT_DETAIL_MAX && utf8_typed_ok(d, n, 1);
 }
 
 /* Every field but the id. */

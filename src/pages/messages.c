@@ -206,3 +206,40 @@ const char MSG_STAFF_CODE_WRONG[] =
     "確認コードが正しくありません。認証アプリに、いま表示されている6桁の数字を入力してください。";
 const char MSG_STAFF_RECOVERY_LEAD[] =
     "認証アプリを使えなくなったときに、確認コードの代わりに使う回復コードです。それぞれ1回だけ使えます。この画面を閉じると二度と表示されません。印刷するか書き写して、安全な場所にしまってください。";
+/* staff decisions and notes (staff_decide.c) */
+const char MSG_DECIDE_VIEWER_ONLY[] =
+    "この手続では閲覧の担当のため、申請を見ることだけができます。決定は審査の担当が行います。";
+const char MSG_DECIDE_NO_CHOICE[] = "この状態の申請には、これ以上の決定はありません。";
+const char MSG_DECIDE_DONE[] = "決定を記録しました。";
+const char MSG_DECIDE_NOTE_DONE[] = "内部メモを残しました。";
+const char MSG_DECIDE_BAD_TITLE[] = "この決定は受け付けられません";
+const char MSG_DECIDE_BAD[] =
+    "いまの状態からは選べない決定か、決定が選ばれていません。申請のページを開き直して、選び直してください。";
+const char MSG_DECIDE_BAD_TEXT[] =
+    "入力された文章が長すぎるか（1000バイトまで）、使えない文字が含まれています。何も変更していません。";
+const char MSG_DECIDE_NEEDS_TEXT_TITLE[] = "理由またはメッセージを入力してください";
+const char MSG_DECIDE_NEEDS_REASON[] =
+    "申請を却下するときは、その理由を入力してください。理由は申請者に示されます（行政手続法第8条）。何も変更していません。";
+const char MSG_DECIDE_NEEDS_MESSAGE[] =
+    "申請を差し戻すときは、申請者へのメッセージ（直してほしいところ）を入力してください。何も変更していません。";
+const char MSG_DECIDE_CONFLICT_TITLE[] = "この申請は、ほかの職員によって変更されています";
+const char MSG_DECIDE_CONFLICT[] =
+    "この申請は、画面を開いたあとに、ほかの職員によって変更されています。あなたの決定は記録していません。申請のページを開き直して、いまの状態を確かめてください。";
+const char MSG_DECIDE_FORBIDDEN_TITLE[] = "この申請を決定する権限がありません";
+const char MSG_DECIDE_FORBIDDEN[] =
+    "決定できるのは、この手続の審査の担当だけです。何も変更していません。";
+const char MSG_DECIDE_NOT_APPLIED[] =
+    "記録できませんでした。何も変更していません。しばらくしてから、もう一度お試しください。";
+const char MSG_NOTE_BAD_TITLE[] = "内部メモを残せません";
+const char MSG_NOTE_BAD[] =
+    "メモが空か、長すぎるか（1000バイトまで）、使えない文字が含まれています。何も記録していません。";
+const char MSG_TL_APPLICANT[] = "申請者";
+const char MSG_TL_NOTE[] = "内部メモ";
+const char MSG_TL_MAIL[] = "申請者にメールを送りました";
+const char MSG_TL_VIEW[] = "申請を開きました";
+const char MSG_TL_DECISION[] = "決定を記録しました";
+const char MSG_TL_ATTACHMENT[] = "添付ファイルを開きました";
+const char MSG_TL_EXPORT[] = "書き出しました";
+const char MSG_TL_REVERIFY[] = "署名を再検証しました";
+const char MSG_MYPAGE_REASON[] = "申請を却下した理由";
+const char MSG_MYPAGE_MESSAGE[] = "市からのメッセージ";

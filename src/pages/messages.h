@@ -129,6 +129,34 @@ extern const char MSG_STAFF_ALERTS_LEAD[];
 extern const char MSG_STAFF_ALERTS_BAD[];
 /* the audit log's actions in words, {action, words} pairs ending with {NULL, NULL} */
 extern const char *const MSG_AUDIT_ACTIONS[][2];
+/* staff decisions and notes (staff_decide.c) */
+extern const char MSG_DECIDE_VIEWER_ONLY[];
+extern const char MSG_DECIDE_NO_CHOICE[];
+extern const char MSG_DECIDE_DONE[];
+extern const char MSG_DECIDE_NOTE_DONE[];
+extern const char MSG_DECIDE_BAD_TITLE[];
+extern const char MSG_DECIDE_BAD[];
+extern const char MSG_DECIDE_BAD_TEXT[];
+extern const char MSG_DECIDE_NEEDS_TEXT_TITLE[];
+extern const char MSG_DECIDE_NEEDS_REASON[];
+extern const char MSG_DECIDE_NEEDS_MESSAGE[];
+extern const char MSG_DECIDE_CONFLICT_TITLE[];
+extern const char MSG_DECIDE_CONFLICT[];
+extern const char MSG_DECIDE_FORBIDDEN_TITLE[];
+extern const char MSG_DECIDE_FORBIDDEN[];
+extern const char MSG_DECIDE_NOT_APPLIED[];
+extern const char MSG_NOTE_BAD_TITLE[];
+extern const char MSG_NOTE_BAD[];
+extern const char MSG_TL_APPLICANT[];
+extern const char MSG_TL_NOTE[];
+extern const char MSG_TL_MAIL[];
+extern const char MSG_TL_VIEW[];
+extern const char MSG_TL_DECISION[];
+extern const char MSG_TL_ATTACHMENT[];
+extern const char MSG_TL_EXPORT[];
+extern const char MSG_TL_REVERIFY[];
+extern const char MSG_MYPAGE_REASON[];
+extern const char MSG_MYPAGE_MESSAGE[];
 
 /* form.c: a client address past anon_sessions_peer_hour */
 extern const char MSG_ANON_THROTTLED_TITLE[];

@@ -64,8 +64,27 @@ void page_mypage(req *r)
 	resp_page(r, 200, "mypage", ctx);
 }
 
-/* The history of an application, or NULL when the store fails. */
-static json_t *events_of(req *r, const char *receipt)
+/* The reason of a rejection or the message of a return, as its event's note: shown beside
+ * the status, since the applicant must be told why (行政手続法 第8条). */
+static void decision_text_ctx(json_t *ctx, const char *status, const store_app_event *ev,
+                              size_t nev)
+{
+	int rejected = !strcmp(status, "rejected");
+	if (!rejected && strcmp(status, "returned"))
+		return;
+	for (size_t i = nev; i-- > 0;)
+		if (!strcmp(ev[i].status, status) && ev[i].note[0]) {
+			json_object_set_new(
+			    ctx, "reason_label",
+			    json_string(rejected ? MSG_MYPAGE_REASON : MSG_MYPAGE_MESSAGE));
+			json_object_set_new(ctx, "reason", json_string(ev[i].note));
+			return;
+		}
+}
+
+/* The history of an application, or NULL when the store fails; the text of its decision
+ * into ctx. */
+static json_t *events_of(req *r, const char *receipt, const char *status, json_t *ctx)
 {
 	store_app_event ev[MYPAGE_MAX_EVENTS];
 	size_t nev = 0;
@@ -79,6 +98,7 @@ static json_t *events_of(req *r, const char *receipt)
 		                                        app_status_label(ev[i].status), "note",
 		                                        ev[i].note));
 	}
+	decision_text_ctx(ctx, status, ev, nev);
 	return events;
 }
 
@@ -87,14 +107,15 @@ void page_mypage_detail(req *r)
 	store_application ap;
 	if (need_login(r) < 0 || apply_load_own(r, &ap) < 0)
 		return;
-	json_t *events = events_of(r, ap.receipt);
+	json_t *ctx = page_base_ctx(r, ap.proc_title);
+	json_t *events = events_of(r, ap.receipt, ap.status, ctx);
 	if (!events) {
+		json_decref(ctx);
 		store_application_release(&ap);
 		apply_render_busy(r, NULL);
 		return;
 	}
 	char when[128];
-	json_t *ctx = page_base_ctx(r, ap.proc_title);
 	jdate_format_time(ap.submitted_at, when, sizeof(when));
 	json_object_set_new(ctx, "receipt", json_string(ap.receipt));
 	json_object_set_new(ctx, "proc_title", json_string(ap.proc_title));

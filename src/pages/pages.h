@@ -49,6 +49,9 @@ void page_staff_application(req *r);
 void page_staff_reverify_post(req *r);
 void page_staff_attachment(req *r);
 void page_staff_assign_post(req *r);
+/* staff_decide.c: a reviewer's decision and an internal note on one application */
+void page_staff_decision_post(req *r);
+void page_staff_notes_post(req *r);
 void page_staff_login(req *r);
 void page_staff_login_post(req *r);
 void page_staff_logout(req *r);

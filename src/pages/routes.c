@@ -48,6 +48,8 @@ static const route routes[] = {
     {M_POST, "/staff/applications/:receipt/assign", page_staff_assign_post, 0},
     {M_GET | M_HEAD, "/staff/applications/:receipt/attachments/:id", page_staff_attachment, 0},
     {M_GET | M_HEAD, "/staff/applications/:receipt", page_staff_application, 0},
+    {M_POST, "/staff/applications/:receipt/decision", page_staff_decision_post, 0},
+    {M_POST, "/staff/applications/:receipt/notes", page_staff_notes_post, 0},
     {M_GET | M_HEAD, "/staff/login", page_staff_login, 0},
     {M_POST, "/staff/login", page_staff_login_post, 0},
     {M_POST, "/staff/logout", page_staff_logout, 0},

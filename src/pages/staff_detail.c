@@ -14,6 +14,7 @@
 #include "http/session.h"
 #include "pages/messages.h"
 #include "pages/pages.h"
+#include "pages/staff_decide.h"
 #include "pages/staff_int.h"
 #include "util/jdate.h"
 #include "util/log.h"
@@ -33,6 +34,7 @@ typedef struct detail_job {
 	store_app_event ev[DETAIL_MAX_EVENTS];
 	size_t nev;
 	staff_evidence_job evj; /* the evidence panel, attachments, assignee, links */
+	staff_decide_data dec; /* decisions, notes, timeline (staff_decide.c) */
 } detail_job;
 
 /* On the pool: the application, the permission, the history and the audit row; D_OK only
@@ -53,6 +55,7 @@ static void detail_work(store *s, const app *a, void *arg)
 	if (store_application_events(s, j->receipt, j->ev, DETAIL_MAX_EVENTS, &j->nev) !=
 	        STORE_OK ||
 	    staff_evidence_load(s, &j->evj, &j->ap, j->staff_id) < 0 ||
+	    staff_decide_load(s, j->receipt, &j->dec) < 0 ||
 	    staff_audit_app(s, j->staff_id, j->receipt, AUDIT_VIEW_APPLICATION, "", j->peer,
 	                    (long long)time(NULL)) < 0)
 		return;
@@ -89,6 +92,7 @@ static void detail_render(req *r, detail_job *j)
 	json_object_set_new(ctx, "events", events_json(j));
 	staff_evidence_page(r, ctx, &j->evj, &j->ap, j->staff_id, j->role == STAFF_REVIEWER);
 	staff_versions_ctx(r, ctx, j->receipt);
+	staff_decide_ctx(ctx, r, &j->dec, j->role, &j->ap, j->ev, j->nev);
 	resp_page(r, 200, "staff_application", ctx);
 }
 

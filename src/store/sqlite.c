@@ -79,6 +79,11 @@ enum {
 	ST_APP_SET_STATUS,
 	ST_EVENT_ADD,
 	ST_EVENTS,
+	ST_EVENT_LAST,
+	ST_NOTE_ADD,
+	ST_NOTES,
+	ST_APP_MAIL_ADD,
+	ST_APP_MAILS,
 	ST_SIGN_CREATE,
 	ST_SIGN_GET,
 	ST_SIGN_FINISH,
@@ -319,6 +324,16 @@ static const char *const statements[ST_COUNT] = {
 			 " VALUES (?1, ?2, ?3, ?4)",
 	[ST_EVENTS] = "SELECT status, coalesce(note, ''), at FROM application_events"
 		      " WHERE receipt = ?1 ORDER BY id LIMIT ?2",
+	[ST_EVENT_LAST] = "SELECT max(id) FROM application_events WHERE receipt = ?1"
+			  " HAVING count(*) > 0",
+	[ST_NOTE_ADD] = "INSERT INTO application_notes (receipt, staff_id, body, at)"
+			" VALUES (?1, ?2, ?3, ?4) RETURNING id",
+	[ST_NOTES] = "SELECT id, staff_id, body, at FROM application_notes"
+		     " WHERE receipt = ?1 ORDER BY id LIMIT ?2",
+	[ST_APP_MAIL_ADD] = "INSERT INTO application_mails (receipt, outbox_id, at)"
+			    " VALUES (?1, ?2, ?3)",
+	[ST_APP_MAILS] = "SELECT outbox_id, at FROM application_mails"
+			 " WHERE receipt = ?1 ORDER BY id LIMIT ?2",
 
 	/* The check that the draft is open and the insert are one statement. */
 	[ST_SIGN_CREATE] = "INSERT INTO sign_requests (id_hash, draft_key, digest, proc_title,"
@@ -1887,6 +1902,108 @@ static int sq_application_events(void *ctx, const char *receipt, store_app_event
 	return rc;
 }
 
+/* ---- beside the staff's decisions: the newest event, notes, the mails queued ---- */
+
+static int sq_application_last_event(void *ctx, const char *receipt, long long *id)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_EVENT_LAST, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	*id = sqlite3_column_int64(st, 0);
+	done(st);
+	return STORE_OK;
+}
+
+static int sq_note_add(void *ctx, const char *receipt, long long staff_id, const char *body,
+                       long long now, long long *id)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v;
+	int rc = stmt(c, ST_NOTE_ADD, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, staff_id);
+	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	if ((rc = step_row(c, st)) != STORE_OK) /* an absent application or staff member */
+		return rc;
+	v = sqlite3_column_int64(st, 0);
+	if ((rc = finish(c, st)) == STORE_OK && id)
+		*id = v;
+	return rc;
+}
+
+static int sq_notes(void *ctx, const char *receipt, store_note *out, size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_NOTES, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_note *e;
+		if (*n >= max)
+			continue;
+		e = &out[(*n)++];
+		memset(e, 0, sizeof(*e));
+		e->id = sqlite3_column_int64(st, 0);
+		e->staff_id = sqlite3_column_int64(st, 1);
+		column_copy(st, 2, e->body, sizeof(e->body));
+		e->at = sqlite3_column_int64(st, 3);
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_application_mail_add(void *ctx, const char *receipt, long long outbox_id,
+                                   long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_APP_MAIL_ADD, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, outbox_id);
+	sqlite3_bind_int64(st, 3, now);
+	return run(c, st);
+}
+
+static int sq_application_mails(void *ctx, const char *receipt, store_app_mail *out, size_t max,
+                                size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_APP_MAILS, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n >= max)
+			continue;
+		out[*n].outbox_id = sqlite3_column_int64(st, 0);
+		out[(*n)++].at = sqlite3_column_int64(st, 1);
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
 static int sq_sign_request_create(void *ctx, const store_sign_request *r)
 {
 	struct sqlite_ctx *c = ctx;
@@ -2902,6 +3019,11 @@ const struct store_backend store_sqlite_backend = {
     .application_set_status = sq_application_set_status,
     .application_event_add = sq_application_event_add,
     .application_events = sq_application_events,
+    .application_last_event = sq_application_last_event,
+    .note_add = sq_note_add,
+    .notes = sq_notes,
+    .application_mail_add = sq_application_mail_add,
+    .application_mails = sq_application_mails,
     .sign_request_create = sq_sign_request_create,
     .sign_request_get = sq_sign_request_get,
     .sign_request_finish = sq_sign_request_finish,

@@ -434,6 +434,47 @@ typedef struct store_app_event {
 STORE_MUST_USE int store_application_events(store *s, const char *receipt, store_app_event *out,
                                             size_t max, size_t *n);
 
+/* ---- The staff's decisions on an application (core/decision.h) and what goes with them:
+ * the optimistic token of a decision form (the newest event's id), the internal notes
+ * (内部メモ, never shown to the applicant) and the mails a decision queued. receipt as
+ * above (else STORE_EINPUT). */
+/* *id: the id of the application's newest event (ids grow with every event); 0 and
+ * STORE_ENOTFOUND when it has none (an absent application). */
+STORE_MUST_USE int store_application_last_event(store *s, const char *receipt, long long *id);
+/* store_application_set_status, but only while the application's newest event is still
+ * last_event (>= 1), the one the deciding person saw: STORE_ECONFLICT when another event
+ * came since or the status is not in from (nothing changed), in the caller's transaction or
+ * one of its own. *event_id (may be NULL) gets the new event's id. */
+STORE_MUST_USE int store_application_set_status_after(store *s, const char *receipt,
+                                                      long long last_event, const char *const *from,
+                                                      const char *to, const char *note,
+                                                      long long now, long long *event_id);
+/* An internal note: body 1..STORE_NOTE_MAX bytes of UTF-8 (newlines allowed, no other
+ * control characters), by staff member staff_id (>= 1) at now (> 0). STORE_ENOTFOUND when
+ * the application or the staff member is absent. *id (may be NULL). */
+typedef struct store_note {
+	long long id;
+	long long staff_id;
+	char body[STORE_NOTE_MAX + 1];
+	long long at;
+} store_note;
+STORE_MUST_USE int store_note_add(store *s, const char *receipt, long long staff_id,
+                                  const char *body, long long now, long long *id);
+/* The application's notes, oldest first, at most max (the author by id: store_staff_by_id). */
+STORE_MUST_USE int store_notes(store *s, const char *receipt, store_note *out, size_t max,
+                               size_t *n);
+/* Records that the outbox mail outbox_id (>= 1) was queued for the applicant at now (> 0),
+ * in the caller's transaction (the decision's). STORE_ENOTFOUND for an absent application. */
+typedef struct store_app_mail {
+	long long outbox_id;
+	long long at;
+} store_app_mail;
+STORE_MUST_USE int store_application_mail_add(store *s, const char *receipt, long long outbox_id,
+                                              long long now);
+/* The mails queued for the application's applicant, oldest first, at most max. */
+STORE_MUST_USE int store_application_mails(store *s, const char *receipt, store_app_mail *out,
+                                           size_t max, size_t *n);
+
 /* ---- The staff inbox (受付一覧): applications of a set of procedures (those a staff member
  * has a role on), newest first by (submitted_at, receipt), in pages by key (the
  * (submitted_at, receipt) of the previous page's last row; no offset). procs: nprocs

@@ -134,15 +134,18 @@ int store_applications_for_account(store *s, long long account_id, store_applica
 	return store_listed(rc, got, n);
 }
 
-int store_application_set_status(store *s, const char *receipt, const char *const *from,
-                                 const char *to, const char *note, long long now)
+/* The change of both set_status calls: last_event 0 checks no event, event_id may be NULL. */
+static int set_status_checked(store *s, const char *receipt, long long last_event,
+                              const char *const *from, const char *to, const char *note,
+                              long long now, long long *event_id)
 {
 	char cur[STORE_STATUS_MAX + 1];
+	long long last = 0;
 	size_t i;
 	int rc, own = 0, allowed;
 
 	if (!STORE_READY(s) || !app_receipt_valid(receipt) || !app_status_valid(to) ||
-	    (note && !store_text_ok(note, 0, STORE_NOTE_MAX, STORE_TEXT_ANY)))
+	    last_event < 0 || (note && !store_text_ok(note, 0, STORE_NOTE_MAX, STORE_TEXT_ANY)))
 		return STORE_EINPUT;
 	for (i = 0; from && from[i]; i++)
 		if (i >= FROM_MAX || !app_status_valid(from[i]))
@@ -152,17 +155,36 @@ int store_application_set_status(store *s, const char *receipt, const char *cons
 		return rc;
 	if ((rc = s->be->application_lock(s->ctx, receipt, cur)) != STORE_OK)
 		goto out;
-	allowed = !from;
+	if (last_event && (rc = s->be->application_last_event(s->ctx, receipt, &last)) != STORE_OK)
+		goto out;
+	allowed = !from && last == last_event;
 	for (i = 0; from && from[i] && !allowed; i++)
-		allowed = strcmp(cur, from[i]) == 0;
+		allowed = strcmp(cur, from[i]) == 0 && last == last_event;
 	if (!allowed) {
 		rc = STORE_ECONFLICT;
 		goto out;
 	}
 	if ((rc = s->be->application_set_status(s->ctx, receipt, to, now)) == STORE_OK)
 		rc = s->be->application_event_add(s->ctx, receipt, to, note, now);
+	if (rc == STORE_OK && event_id)
+		rc = s->be->application_last_event(s->ctx, receipt, event_id);
 out:
 	return store_tx_end(s, own, rc);
+}
+
+int store_application_set_status(store *s, const char *receipt, const char *const *from,
+                                 const char *to, const char *note, long long now)
+{
+	return set_status_checked(s, receipt, 0, from, to, note, now, NULL);
+}
+
+int store_application_set_status_after(store *s, const char *receipt, long long last_event,
+                                       const char *const *from, const char *to, const char *note,
+                                       long long now, long long *event_id)
+{
+	if (last_event < 1)
+		return STORE_EINPUT;
+	return set_status_checked(s, receipt, last_event, from, to, note, now, event_id);
 }
 
 int store_application_events(store *s, const char *receipt, store_app_event *out, size_t max,

@@ -217,6 +217,18 @@ struct store_backend {
 	/* max >= 1; oldest first. */
 	int (*application_events)(void *ctx, const char *receipt, store_app_event *out, size_t max,
 	                          size_t *n);
+	/* Beside the staff's decisions (store.h). application_last_event: the highest event id
+	 * of the application, STORE_ENOTFOUND when it has none. note_add and
+	 * application_mail_add: an absent application or staff member is STORE_ENOTFOUND (the
+	 * foreign keys); id may be NULL. notes, application_mails: max >= 1, oldest first. */
+	int (*application_last_event)(void *ctx, const char *receipt, long long *id);
+	int (*note_add)(void *ctx, const char *receipt, long long staff_id, const char *body,
+	                long long now, long long *id);
+	int (*notes)(void *ctx, const char *receipt, store_note *out, size_t max, size_t *n);
+	int (*application_mail_add)(void *ctx, const char *receipt, long long outbox_id,
+	                            long long now);
+	int (*application_mails)(void *ctx, const char *receipt, store_app_mail *out, size_t max,
+	                         size_t *n);
 
 	/* Sign requests. sign_request_create inserts (status pending, used_at, signature and
 	 * verification NULL, whatever r holds there) only while the draft is open, checked in

@@ -74,3 +74,13 @@ int utf8_is_forbidden(uint32_t c, int multiline)
 	return c == 0x2028 || c == 0x2029 || (c >= 0x202A && c <= 0x202E) ||
 	       (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF;
 }
+
+int utf8_typed_ok(const char *s, size_t n, int multiline)
+{
+	if (!utf8_valid(s, n))
+		return 0;
+	for (size_t i = 0; i < n;)
+		if (utf8_is_forbidden(utf8_next(s, n, &i), multiline))
+			return 0;
+	return 1;
+}

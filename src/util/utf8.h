@@ -41,5 +41,8 @@ int utf8_text_ok(const char *s, size_t n, const char *allowed);
  * allowed when multiline), DEL, C1 controls, the line and paragraph separators, the
  * bidirectional embeddings, overrides and isolates, and the byte-order mark. */
 int utf8_is_forbidden(uint32_t c, int multiline);
+/* 1 when s[0..n) is well-formed UTF-8 without a character utf8_is_forbidden refuses: the
+ * rule of a text a person typed (a note, a reason) that is kept and shown again. */
+int utf8_typed_ok(const char *s, size_t n, int multiline);
 
 #endif

@@ -100,6 +100,67 @@ static void test_resubmit_note(void **state)
 	assert_int_equal(app_resubmit_note(2, NULL, 64), -1);
 }
 
+/* The staff's decisions, exactly: 送信済 -> 受付 -> 審査中 -> 処理完了 | 申請却下 | 差し戻し,
+ * every pair of statuses checked against that list (so an added row fails here), the
+ * rejection and the return needing a text, the others not. */
+static void test_staff_decisions(void **state)
+{
+	static const char *const allowed[][3] = {
+	    {"sent", "accepted", ""},          {"accepted", "reviewing", ""},
+	    {"reviewing", "done", ""},         {"reviewing", "rejected", "note"},
+	    {"reviewing", "returned", "note"},
+	};
+	size_t n = 0, na = sizeof(allowed) / sizeof(allowed[0]), count = 0;
+	const app_status *all = app_statuses(&n);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < n; k++) {
+			int want = 0, note = 0;
+			for (size_t a = 0; a < na; a++)
+				if (!strcmp(allowed[a][0], all[i].name) &&
+				    !strcmp(allowed[a][1], all[k].name)) {
+					want = 1;
+					note = allowed[a][2][0] != '\0';
+				}
+			if (app_transition_allowed(all[i].name, all[k].name, APP_BY_STAFF) != want)
+				fail_msg("staff %s -> %s: expected %s", all[i].name, all[k].name,
+				         want ? "allowed" : "refused");
+			assert_int_equal(
+			    app_transition_needs_note(all[i].name, all[k].name, APP_BY_STAFF),
+			    note);
+			count += (size_t)want;
+		}
+	assert_int_equal(count, na);
+	/* a selection of refusals, by name */
+	assert_false(app_transition_allowed("sent", "done", APP_BY_STAFF));
+	assert_false(app_transition_allowed("sent", "rejected", APP_BY_STAFF));
+	assert_false(app_transition_allowed("accepted", "done", APP_BY_STAFF));
+	assert_false(app_transition_allowed("done", "reviewing", APP_BY_STAFF));
+	assert_false(app_transition_allowed("rejected", "accepted", APP_BY_STAFF));
+	assert_false(app_transition_allowed("withdrawn", "accepted", APP_BY_STAFF));
+	assert_false(app_transition_allowed("reviewing", "withdrawn", APP_BY_STAFF));
+	assert_false(app_transition_allowed("reviewing", "rejected", APP_BY_APPLICANT));
+	assert_false(app_transition_needs_note("sent", "rejected", APP_BY_STAFF));
+	assert_false(app_transition_needs_note("reviewing", "withdrawn", APP_BY_APPLICANT));
+	assert_false(app_transition_needs_note(NULL, NULL, APP_BY_STAFF));
+
+	/* what the decision form offers */
+	const char *to[8];
+	assert_int_equal(app_transition_targets("reviewing", APP_BY_STAFF, to, 8), 3);
+	assert_string_equal(to[0], "done");
+	assert_string_equal(to[1], "rejected");
+	assert_string_equal(to[2], "returned");
+	assert_null(to[3]);
+	assert_int_equal(app_transition_targets("sent", APP_BY_STAFF, to, 8), 1);
+	assert_string_equal(to[0], "accepted");
+	assert_int_equal(app_transition_targets("done", APP_BY_STAFF, to, 8), 0);
+	assert_null(to[0]);
+	assert_int_equal(app_transition_targets("reviewing", APP_BY_STAFF, to, 2), 1);
+	assert_null(to[1]);
+	assert_int_equal(app_transition_targets(NULL, APP_BY_STAFF, to, 8), 0);
+	assert_int_equal(app_transition_sources("rejected", APP_BY_STAFF, to, 8), 1);
+	assert_string_equal(to[0], "reviewing");
+}
+
 static void test_receipts(void **state)
 {
 	char r[APP_RECEIPT_MAX + 1];
@@ -235,10 +296,15 @@ static void test_content_ok(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_statuses),       cmocka_unit_test(test_transitions),
-	    cmocka_unit_test(test_resubmit_note),  cmocka_unit_test(test_receipts),
-	    cmocka_unit_test(test_year),           cmocka_unit_test(test_raw_load),
-	    cmocka_unit_test(test_content_errors), cmocka_unit_test(test_content_ok),
+	    cmocka_unit_test(test_statuses),
+	    cmocka_unit_test(test_transitions),
+	    cmocka_unit_test(test_staff_decisions),
+	    cmocka_unit_test(test_resubmit_note),
+	    cmocka_unit_test(test_receipts),
+	    cmocka_unit_test(test_year),
+	    cmocka_unit_test(test_raw_load),
+	    cmocka_unit_test(test_content_errors),
+	    cmocka_unit_test(test_content_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1378,6 +1378,120 @@ static void test_unmigrated(void **state)
 	rmdir(dir);
 }
 
+/* ---- beside the staff's decisions ---- */
+
+/* A status change against the form's token (the newest event): applied once, refused
+ * (nothing changed) for a token or a status that is no longer current. */
+static void test_set_status_after(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const from_sent[] = {"sent", NULL};
+	static const char *const from_accepted[] = {"accepted", NULL};
+	char r[STORE_RECEIPT_MAX + 1];
+	long long e1 = 0, e2 = 0, last = 0;
+	store_app_event ev[8];
+	size_t n = 0;
+
+	new_draft(f->s, "sa", "s:1", PROC);
+	submit(f->s, "sa", 0, PROC, NOW, r);
+	assert_int_equal(store_application_last_event(f->s, r, &e1), STORE_OK);
+	assert_true(e1 >= 1);
+	assert_int_equal(store_application_set_status_after(f->s, r, e1, from_sent, "accepted",
+	                                                    "受付", NOW + 1, &e2),
+	                 STORE_OK);
+	assert_true(e2 > e1);
+	assert_int_equal(store_application_last_event(f->s, r, &last), STORE_OK);
+	assert_int_equal(last, e2);
+	/* the same token again (a second reviewer's form): refused, nothing added */
+	assert_int_equal(store_application_set_status_after(f->s, r, e1, from_accepted, "reviewing",
+	                                                    NULL, NOW + 2, NULL),
+	                 STORE_ECONFLICT);
+	/* the current token with a status no longer current: refused */
+	assert_int_equal(store_application_set_status_after(f->s, r, e2, from_sent, "reviewing",
+	                                                    NULL, NOW + 2, NULL),
+	                 STORE_ECONFLICT);
+	assert_int_equal(store_application_events(f->s, r, ev, 8, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	/* inside the caller's transaction, rolled back: nothing */
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	assert_int_equal(store_application_set_status_after(f->s, r, e2, from_accepted, "reviewing",
+	                                                    NULL, NOW + 3, NULL),
+	                 STORE_OK);
+	assert_int_equal(store_rollback(f->s), STORE_OK);
+	assert_int_equal(store_application_last_event(f->s, r, &last), STORE_OK);
+	assert_int_equal(last, e2);
+	assert_int_equal(store_application_set_status_after(f->s, r, e2, from_accepted, "reviewing",
+	                                                    NULL, NOW + 3, NULL),
+	                 STORE_OK);
+	/* refusals */
+	assert_int_equal(
+	    store_application_set_status_after(f->s, r, 0, NULL, "done", NULL, NOW, NULL),
+	    STORE_EINPUT);
+	assert_int_equal(store_application_set_status_after(f->s, "2026-999999", 5, NULL, "done",
+	                                                    NULL, NOW, NULL),
+	                 STORE_ENOTFOUND);
+	assert_int_equal(store_application_last_event(f->s, "2026-999999", &last), STORE_ENOTFOUND);
+	assert_int_equal(last, 0);
+	assert_int_equal(store_application_last_event(f->s, "x", &last), STORE_EINPUT);
+}
+
+/* Internal notes and the mails of decisions: kept in order, refused when malformed or when
+ * the application or the staff member does not exist. */
+static void test_notes_and_mails(void **state)
+{
+	struct fixture *f = *state;
+	char r[STORE_RECEIPT_MAX + 1], big[STORE_NOTE_MAX + 2];
+	long long sid = 0, id1 = 0, id2 = 0;
+	store_note notes[4];
+	store_app_mail mails[4];
+	size_t n = 9;
+
+	new_draft(f->s, "nm", "s:1", PROC);
+	submit(f->s, "nm", 0, PROC, NOW, r);
+	assert_int_equal(store_staff_create(f->s, "k@city.example.jp", "係 一郎", 0, NOW, &sid),
+	                 STORE_OK);
+	assert_int_equal(store_notes(f->s, r, notes, 4, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_note_add(f->s, r, sid, "電話で確認\n再来週に収集", NOW + 1, &id1),
+	                 STORE_OK);
+	assert_int_equal(store_note_add(f->s, r, sid, "二つ目", NOW + 2, &id2), STORE_OK);
+	assert_true(id2 > id1 && id1 > 0);
+	assert_int_equal(store_notes(f->s, r, notes, 4, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(notes[0].id, id1);
+	assert_int_equal(notes[0].staff_id, sid);
+	assert_string_equal(notes[0].body, "電話で確認\n再来週に収集");
+	assert_int_equal(notes[0].at, NOW + 1);
+	assert_string_equal(notes[1].body, "二つ目");
+	assert_int_equal(store_notes(f->s, r, notes, 1, &n), STORE_OK);
+	assert_int_equal(n, 1);
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	static const char *const bad[] = {"", "\xe2\x80\xae右から", "a\x01b", "\xc3\x28"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(store_note_add(f->s, r, sid, bad[i], NOW, NULL), STORE_EINPUT);
+	assert_int_equal(store_note_add(f->s, r, sid, big, NOW, NULL), STORE_EINPUT);
+	big[STORE_NOTE_MAX] = '\0';
+	assert_int_equal(store_note_add(f->s, r, sid, big, NOW + 3, NULL), STORE_OK);
+	assert_int_equal(store_note_add(f->s, r, 0, "x", NOW, NULL), STORE_EINPUT);
+	assert_int_equal(store_note_add(f->s, r, sid + 100, "x", NOW, NULL), STORE_ENOTFOUND);
+	assert_int_equal(store_note_add(f->s, "2026-999999", sid, "x", NOW, NULL), STORE_ENOTFOUND);
+	assert_int_equal(store_notes(f->s, "bad", notes, 4, &n), STORE_EINPUT);
+
+	assert_int_equal(store_application_mail_add(f->s, r, 7, NOW + 5), STORE_OK);
+	assert_int_equal(store_application_mail_add(f->s, r, 9, NOW + 6), STORE_OK);
+	assert_int_equal(store_application_mails(f->s, r, mails, 4, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(mails[0].outbox_id, 7);
+	assert_int_equal(mails[0].at, NOW + 5);
+	assert_int_equal(mails[1].outbox_id, 9);
+	assert_int_equal(store_application_mail_add(f->s, r, 0, NOW), STORE_EINPUT);
+	assert_int_equal(store_application_mail_add(f->s, "2026-999999", 1, NOW), STORE_ENOTFOUND);
+	assert_int_equal(store_application_mails(f->s, "2026-999999", mails, 4, &n), STORE_OK);
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1403,6 +1517,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_account_delete_keeps_applications, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_input_checks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_status_after, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_notes_and_mails, setup, teardown),
 	    cmocka_unit_test(test_unmigrated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

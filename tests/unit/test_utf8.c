@@ -116,14 +116,31 @@ static void test_text_ok(void **state)
 	assert_true(utf8_text_ok("", 0, ""));
 }
 
+/* A typed text kept and shown again: no control but tab and newline (multiline), no
+ * bidirectional override, line separator or byte-order mark, well-formed. */
+static void test_typed_ok(void **state)
+{
+	assert_true(utf8_typed_ok("理由\n二行目\tです", strlen("理由\n二行目\tです"), 1));
+	assert_false(utf8_typed_ok("理由\n二行目", strlen("理由\n二行目"), 0));
+	assert_false(utf8_typed_ok("a\rb", 3, 1));
+	assert_false(utf8_typed_ok("a\0b", 3, 1));
+	assert_false(utf8_typed_ok("\xe2\x80\xae"
+	                           "abc",
+	                           6, 1));                 /* U+202E */
+	assert_false(utf8_typed_ok("\xe2\x80\xa8", 3, 1)); /* U+2028 */
+	assert_false(utf8_typed_ok("\xef\xbb\xbf"
+	                           "a",
+	                           4, 1)); /* U+FEFF */
+	assert_false(utf8_typed_ok("\xc3\x28", 2, 1));
+	assert_true(utf8_typed_ok("", 0, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_valid),
-	    cmocka_unit_test(test_prefix_and_char_len),
-	    cmocka_unit_test(test_next_and_count),
-	    cmocka_unit_test(test_cut),
-	    cmocka_unit_test(test_line_and_forbidden),
+	    cmocka_unit_test(test_valid),          cmocka_unit_test(test_prefix_and_char_len),
+	    cmocka_unit_test(test_next_and_count), cmocka_unit_test(test_cut),
+	    cmocka_unit_test(test_typed_ok),       cmocka_unit_test(test_line_and_forbidden),
 	    cmocka_unit_test(test_text_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
