@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The staff console's review end to end in a real browser (tests/e2e/_staff_review.mjs): the
+# first administrator made by `madoguchi staff add`, enrolled and logged in with oathtool's
+# codes, adds a reviewer in the console; the demo resident applies three times through the
+# seed journey with the virtual My Number Card (one with an address other than the card's);
+# the reviewer finds them, sees the card's basic four beside the form and the marked
+# difference, decides (受付, 審査中, 処理完了; 申請却下; 差し戻し); the resident sees each status
+# on my page and gets each mail through a real SMTP server (aiosmtpd); after 差し戻し the
+# resident corrects, signs again with the card and resubmits, and the reviewer sees version 2
+# with both signatures. This script sets up the card stack (tests/card_env.sh) and the trust
+# anchors; the browser part starts the portal and the SMTP server.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/card_env.sh
+card_env_enter_ns "$0" "$@"
+. tests/lib.sh
+card_env_init openssl node oathtool
+OCSP_PID=
+card_env_extra_cleanup() { stop_pid "$OCSP_PID"; }
+
+card_env_signing_pki || fail_early "the test PKI, the card and the OCSP responder"
+card_env_start_pcscd || fail_early "pcscd with the vpcd reader"
+start_card || fail_early "the virtual card in the reader"
+ok "card stack: pcscd, the virtual card, the OCSP responder on 127.0.0.1:$OCSP_PORT"
+
+SEED_SIGN="$TEST_BUILD/madoguchi-sign" SEED_CARD_PASSWORD=abc123 \
+	MADOGUCHI_SIGN_ANCHORS_DIR="$T/trust" MADOGUCHI_SIGN_OCSP_URL="http://127.0.0.1:$OCSP_PORT" \
+	timeout 600 node tests/e2e/_staff_review.mjs
+rc=$?
+[ $rc -eq 0 ] || not_ok "the browser review exited $rc"
+tap_end
