@@ -33,8 +33,7 @@ static const struct transition {
     {"reviewing", "withdrawn", APP_BY_APPLICANT, 0}, {"returned", "withdrawn", APP_BY_APPLICANT, 0},
     {"sent", "accepted", APP_BY_STAFF, 0},           {"accepted", "reviewing", APP_BY_STAFF, 0},
     {"reviewing", "done", APP_BY_STAFF, 0},          {"reviewing", "rejected", APP_BY_STAFF, 1},
-    {"reviewing", "returned", APP_BY_STAFF, 1},
-    {"returned", "sent", APP_BY_APPLICANT, 0},
+    {"reviewing", "returned", APP_BY_STAFF, 1},      {"returned", "sent", APP_BY_APPLICANT, 0},
 };
 #define N_TRANSITIONS (sizeof(transitions) / sizeof(transitions[0]))
 

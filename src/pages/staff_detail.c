@@ -34,7 +34,7 @@ typedef struct detail_job {
 	store_app_event ev[DETAIL_MAX_EVENTS];
 	size_t nev;
 	staff_evidence_job evj; /* the evidence panel, attachments, assignee, links */
-	staff_decide_data dec; /* decisions, notes, timeline (staff_decide.c) */
+	staff_decide_data dec;  /* decisions, notes, timeline (staff_decide.c) */
 } detail_job;
 
 /* On the pool: the application, the permission, the history and the audit row; D_OK only

@@ -296,14 +296,10 @@ static void test_content_ok(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_statuses),
-	    cmocka_unit_test(test_transitions),
-	    cmocka_unit_test(test_staff_decisions),
-	    cmocka_unit_test(test_resubmit_note),
-	    cmocka_unit_test(test_receipts),
-	    cmocka_unit_test(test_year),
-	    cmocka_unit_test(test_raw_load),
-	    cmocka_unit_test(test_content_errors),
+	    cmocka_unit_test(test_statuses),        cmocka_unit_test(test_transitions),
+	    cmocka_unit_test(test_staff_decisions), cmocka_unit_test(test_resubmit_note),
+	    cmocka_unit_test(test_receipts),        cmocka_unit_test(test_year),
+	    cmocka_unit_test(test_raw_load),        cmocka_unit_test(test_content_errors),
 	    cmocka_unit_test(test_content_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
