@@ -3,7 +3,8 @@
 # through the portal's submission code): a reviewer of the three procedures logs in (TOTP code
 # from oathtool) and wrk loads, one after the other with the same threads, connections and
 # duration: the inbox's first page (/staff: counts per status and the newest 20), a filtered
-# page (one procedure and one status), and, as the reference of the same run, the volunteer
+# page (one procedure and one status), a search (furigana typed in half-width, ﾔﾏﾀﾞ, which one
+# applicant in ten matches, over the last 30 days), and, as the reference of the same run, the volunteer
 # procedure's page (the page bench/run.sh compares with nginx). Prints requests/second and the
 # p50 and p99 latency of each. A benchmark, not a test: it asserts nothing about speed.
 set -euo pipefail
@@ -45,8 +46,9 @@ COOKIE=$(awk '$6 ~ /staff/ { print $6 "=" $7 }' "$J" | head -1)
 
 FIRST=/staff
 FILTERED="/staff?proc=road-park-report&status=accepted"
+SEARCH="/staff?name=%EF%BE%94%EF%BE%8F%EF%BE%80%EF%BE%9E&from=$(TZ=Asia/Tokyo date -d '30 days ago' +%F)&to=$(TZ=Asia/Tokyo date +%F)"
 PAGE=/procedures/kaigo-volunteer-point
-for p in "$FIRST" "$FILTERED"; do
+for p in "$FIRST" "$FILTERED" "$SEARCH"; do
 	code=$(curl -s -o "$T/p.html" -w '%{http_code}' -H "Cookie: $COOKIE" "$U$p")
 	rows=$(grep -c 'href="/staff/applications/' "$T/p.html" || true)
 	[ "$code" = 200 ] && [ "$rows" -gt 0 ] || { echo "inbox bench: $p answered $code with $rows rows"; exit 1; }
@@ -65,5 +67,6 @@ echo "$COUNT applications; wrk -t$THREADS -c$CONNS -d$DURATION; $CORES cores"
 printf '%-44s %12s %10s %10s %10s\n' "" "req/s" "p50" "p99" "requests"
 printf '%-44s %s\n' "inbox, first page ($FIRST)" "$(load "$FIRST")"
 printf '%-44s %s\n' "inbox, filtered page" "$(load "$FILTERED")"
+printf '%-44s %s\n' "inbox, name search, 30 days" "$(load "$SEARCH")"
 printf '%-44s %s\n' "procedure page ($PAGE, reference)" "$(load "$PAGE")"
-echo "filtered page: $FILTERED"
+echo "filtered page: $FILTERED; name search: $SEARCH"

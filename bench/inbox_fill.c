@@ -4,7 +4,8 @@
  * application, its first event), a thousand to a transaction. The arrivals are spread back
  * in time (one every SPACING seconds, newest last) over the three procedures, and a share of
  * them is moved on by the staff's transitions (受付, 審査中, 処理完了), as a city's inbox looks
- * after some weeks. The content is a small fixed object (the inbox reads no content).
+ * after some weeks. Each gets the folded search key of one of ten applicants' names (as the
+ * submission makes it, compare_search_key) and, one in seven, the differs flag. The content is a small fixed object (the inbox reads no content).
  *
  * It also makes the staff member who reads the inbox: BENCH_STAFF_EMAIL, enrolled with the
  * password and TOTP secret below, a reviewer (審査) of the three procedures.
@@ -16,6 +17,7 @@
 #include <time.h>
 
 #include "core/account.h"
+#include "core/compare.h"
 #include "core/submit.h"
 #include "store/store.h"
 #include "util/num.h"
@@ -31,6 +33,22 @@ static const char *const procs[][2] = {
     {"road-park-report", "道路・公園の不具合の通報"},
     {"sodaigomi-collection", "粗大ごみ収集の申込"},
 };
+
+static const char *const names[][2] = {
+    {"見取 花子", "ミドリ ハナコ"}, {"山田 太郎", "ヤマダ タロウ"},   {"佐藤 一郎", "サトウ イチロウ"},
+    {"鈴木 次郎", "スズキ ジロウ"}, {"高橋 三郎", "タカハシ サブロウ"}, {"田中 良子", "タナカ ヨシコ"},
+    {"伊藤 花", "イトウ ハナ"},     {"渡辺 健", "ワタナベ ケン"},       {"中村 学", "ナカムラ マナブ"},
+    {"小林 愛", "コバヤシ アイ"},
+};
+
+/* The search key and differs flag of application i, as the submission records them. */
+static int review_keys(store *s, const char *receipt, long i)
+{
+	char *key = compare_search_key(names[i % 10][0], names[i % 10][1]);
+	int rc = key ? store_application_review_keys(s, receipt, key, i % 7 == 0) : STORE_ENOMEM;
+	free(key);
+	return rc == STORE_OK ? 0 : -1;
+}
 
 /* The status application i ends in: most stay 送信済, some are taken on by the staff. */
 static const char *final_status(long i)
@@ -74,7 +92,8 @@ static int one(store *s, long i, long long at)
 	snprintf(ap.digest, sizeof(ap.digest), "%s", digest);
 	ap.content = content;
 	ap.display = "[{\"label\":\"番号\",\"value\":\"1\"}]";
-	if (submit_record(s, &site, &ap, at, receipt, &mailed) != STORE_OK)
+	if (submit_record(s, &site, &ap, at, receipt, &mailed) != STORE_OK ||
+	    review_keys(s, receipt, i) != 0)
 		return -1;
 	return final_status(i) ? move_on(s, receipt, final_status(i), at + 60) : 0;
 }
