@@ -168,6 +168,9 @@ const char MSG_STAFF_BAD_FILTER[] =
 const char MSG_STAFF_APP_NOT_FOUND_TITLE[] = "申請が見つかりません";
 const char MSG_STAFF_APP_NOT_FOUND[] =
     "その受付番号の申請はありません。受付番号を確かめてください。";
+const char MSG_STAFF_PROC_FORBIDDEN_TITLE[] = "この手続の申請を見る権限がありません";
+const char MSG_STAFF_PROC_FORBIDDEN[] =
+    "この手続の担当ではないため、申請の一覧を表示できません。担当の手続は、職員の管理を行う管理者が設定します。";
 const char MSG_STAFF_FORBIDDEN_TITLE[] = "この申請を見る権限がありません";
 const char MSG_STAFF_FORBIDDEN[] =
     "この申請の手続の担当（閲覧または審査）になっていません。担当の割り当ては管理者に頼んでください。";

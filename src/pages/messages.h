@@ -82,6 +82,8 @@ extern const char MSG_STAFF_BAD_FILTER_TITLE[];
 extern const char MSG_STAFF_BAD_FILTER[];
 extern const char MSG_STAFF_APP_NOT_FOUND_TITLE[];
 extern const char MSG_STAFF_APP_NOT_FOUND[];
+extern const char MSG_STAFF_PROC_FORBIDDEN_TITLE[];
+extern const char MSG_STAFF_PROC_FORBIDDEN[];
 extern const char MSG_STAFF_FORBIDDEN_TITLE[];
 extern const char MSG_STAFF_FORBIDDEN[];
 extern const char MSG_STAFF_B4_NONE[];

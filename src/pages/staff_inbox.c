@@ -325,8 +325,13 @@ void page_staff_home(req *r)
 		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 		return;
 	}
-	if (!staff_filter_read(&r->query, &f) ||
-	    !staff_filter_query(&f, st.id, roles, nroles, procs, &q)) {
+	int read = staff_filter_read(&r->query, &f);
+	if (read && f.proc[0] && staff_role_pick(roles, nroles, f.proc) == STAFF_NO_ROLE) {
+		/* a procedure the member has no role on: not a bad filter, a closed door */
+		resp_error(r, 403, MSG_STAFF_PROC_FORBIDDEN_TITLE, MSG_STAFF_PROC_FORBIDDEN);
+		return;
+	}
+	if (!read || !staff_filter_query(&f, st.id, roles, nroles, procs, &q)) {
 		resp_error(r, 400, MSG_STAFF_BAD_FILTER_TITLE, MSG_STAFF_BAD_FILTER);
 		return;
 	}

@@ -150,7 +150,8 @@ check "the reviewer of another procedure logs in ($code)" [ "$code" = 303 ]
 get /staff "$D" > /dev/null; DC=$(csrf_of "$T/page.html")
 check "... the list: none of the reports" [ "$(receipts_of "$T/page.html" | grep -c "$R1\|$R2\|$R3")" = 0 ]
 code=$(get '/staff?proc=road-park-report' "$D")
-check "... filtering by the road procedure: 400 ($code)" [ "$code" = 400 ]
+check "... filtering by the road procedure: 403 ($code)" [ "$code" = 403 ]
+check "... and it lists none of the reports" [ "$(receipts_of "$T/page.html" | grep -c "$R1\|$R2\|$R3")" = 0 ]
 code=$(get "/staff/applications/$R1" "$D")
 check "... the detail: 403 ($code)" [ "$code" = 403 ]
 n=$(audit_n view_attachment)

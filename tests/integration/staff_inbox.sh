@@ -61,7 +61,7 @@ check "an unknown status gets 400 ($code)" [ "$code" = 400 ]
 code=$(get '/staff?per=51')
 check "a page size over 50 gets 400 ($code)" [ "$code" = 400 ]
 code=$(get '/staff?proc=kaigo-volunteer-point')
-check "a procedure without a role gets 400 ($code)" [ "$code" = 400 ]
+check "a procedure without a role gets 403, as its applications would ($code)" [ "$code" = 403 ]
 
 # Pages of 2: three pages, no repeats, no gaps, the order of the full list.
 path='/staff?per=2'; pages=0; : > "$T/paged"
