@@ -63,14 +63,14 @@ staff_login_as() {
 
 # hidden NAME: the value of the hidden field NAME of $T/page.html.
 
-# road_report LOCATION [NAME]: a road/park report submitted without login (the reporter's
-# name, optional, when given); prints its receipt.
+# road_report LOCATION [NAME [DETAILS]]: a road/park report submitted without login (the reporter's
+# name and the details (穴 unless given), optional); prints its receipt.
 road_report() {
 	local jar="$T/r.jar" c
 	rm -f "$jar"
 	curl -s -b "$jar" -c "$jar" -o "$T/page.html" "$U/procedures/road-park-report/form"; c=$(csrf_of "$T/page.html")
 	curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf=$c" --data-urlencode kind=road_damage \
-		--data-urlencode "location=$1" --data-urlencode details=穴 --data-urlencode "name=${2:-}" \
+		--data-urlencode "location=$1" --data-urlencode "details=${3:-穴}" --data-urlencode "name=${2:-}" \
 		--data-urlencode action=next "$U/procedures/road-park-report/form"
 	curl -s -b "$jar" -c "$jar" -o "$T/page.html" "$U/procedures/road-park-report/confirm"
 	curl -s -b "$jar" -c "$jar" -D "$T/h" -o /dev/null --data-urlencode "csrf=$(csrf_of "$T/page.html")" \

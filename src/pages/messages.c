@@ -139,6 +139,17 @@ const char MSG_STAFF_ALERTS_LEAD[] =
     "担当の手続に新しい申請が届いたときのメールを、手続ごとに選べます。メールには受付番号と手続の名前だけが書かれ、申請の内容は書かれません。";
 const char MSG_STAFF_ALERTS_BAD[] =
     "通知の選び方を読み取れませんでした。何も変更していません。通知の設定の画面に戻って、選び直してください。";
+/* exports (staff_export.c) */
+const char MSG_EXPORT_LEAD[] =
+    "担当の手続の申請を、到達日の範囲を決めてCSVファイルに書き出します。書き出すたびに監査ログに記録されます。書き出しの前に、認証アプリの確認コードをもう一度入力していただくことがあります。";
+const char MSG_EXPORT_BAD_TITLE[] = "書き出しの条件を確認してください";
+const char MSG_EXPORT_BAD[] =
+    "手続・到達日の範囲・文字コードを読み取れませんでした。到達日は開始日から終了日の順に、日付で入力してください。";
+const char MSG_EXPORT_TOO_MANY[] =
+    "書き出す申請が多すぎます。到達日の範囲を狭めて、何回かに分けて書き出してください。";
+const char MSG_EXPORT_NO_ROLE[] = "この手続の申請を書き出す権限がありません。";
+const char MSG_EXPORT_LOSS_LEAD[] =
+    "次の文字はShift_JIS（CP932）で表せません。そのまま書き出すと失われるため、まだ書き出していません。下の表を確かめて、書き出し方を選んでください。";
 const char *const MSG_AUDIT_ACTIONS[][2] = {
     {"staff_login", "ログイン"},
     {"staff_login_failed", "ログインの失敗"},

@@ -129,6 +129,13 @@ extern const char MSG_STAFF_REAUTH_LEAD[];
 extern const char MSG_STAFF_REAUTH_WRONG[];
 extern const char MSG_STAFF_ALERTS_LEAD[];
 extern const char MSG_STAFF_ALERTS_BAD[];
+/* exports (staff_export.c) */
+extern const char MSG_EXPORT_LEAD[];
+extern const char MSG_EXPORT_BAD_TITLE[];
+extern const char MSG_EXPORT_BAD[];
+extern const char MSG_EXPORT_TOO_MANY[];
+extern const char MSG_EXPORT_NO_ROLE[];
+extern const char MSG_EXPORT_LOSS_LEAD[];
 /* the audit log's actions in words, {action, words} pairs ending with {NULL, NULL} */
 extern const char *const MSG_AUDIT_ACTIONS[][2];
 /* staff decisions and notes (staff_decide.c) */

@@ -65,6 +65,8 @@ static const route routes[] = {
     {M_POST, "/staff/reauth", page_staff_reauth_post, 0},
     {M_GET | M_HEAD, "/staff/settings/alerts", page_staff_alerts, 0},
     {M_POST, "/staff/settings/alerts", page_staff_alerts_post, 0},
+    {M_GET | M_HEAD, "/staff/export", page_staff_export, 0},
+    {M_POST, "/staff/export", page_staff_export_post, 0},
     {M_GET | M_HEAD, "/healthz", page_health, 0},
     {M_GET | M_HEAD, "/dev/mail", page_dev_mail, 0},
     {M_GET | M_HEAD, "/static/*", page_static, 0},

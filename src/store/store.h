@@ -555,6 +555,18 @@ STORE_MUST_USE int store_reverifications(store *s, const char *receipt, store_re
                                          size_t max, size_t *n);
 void store_reverifications_release(store_reverification *r, size_t n);
 
+/* ---- Exports (CSV of the staff console): one procedure's applications that arrived in
+ * [from_at, to_at) (Unix seconds, 0 < from_at < to_at), newest first by (submitted_at,
+ * receipt) as the inbox, in pages by key (after_receipt NULL for the first page, else the
+ * previous page's last row with after_at > 0; no offset), each row whole (content, display,
+ * verification and signature malloc'd: store_application_release each). max is at most
+ * STORE_EXPORT_PAGE_MAX. */
+#define STORE_EXPORT_PAGE_MAX 50
+STORE_MUST_USE int store_export_page(store *s, const char *proc_id, long long from_at,
+                                     long long to_at, long long after_at,
+                                     const char *after_receipt, store_application *out,
+                                     size_t max, size_t *n);
+
 /* ---- Sign requests (署名要求): the confirmation page of a procedure that needs an
  * e-signature makes one; the signing app fetches it by the id in its link and posts the
  * signature. Only the SHA-256 hex of the id is stored (id_hash). Bound to one draft and to

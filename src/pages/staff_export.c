@@ -1,0 +1,248 @@
+/* staff_export: the CSV export of one procedure's applications (/staff/export): the form
+ * (a procedure among the member's roles, viewer or reviewer; the arrival days in Japan time,
+ * both included; UTF-8 with BOM or Shift_JIS (CP932)) and its POST, which needs the staff
+ * session's CSRF token, a role on the procedure (403) and a fresh TOTP code (staff_step_up).
+ * UTF-8 is sent at once; CP932 too when every character fits, else a page lists each
+ * character that does not (受付番号, 列, 文字, U+XXXX) and offers the CP932 file with 〓 in
+ * their place, the UTF-8 file instead, or the list as its own CSV. Each download writes one
+ * AUDIT_EXPORT row naming the procedure, the range, the encoding, the rows and the SHA-256
+ * of the bytes sent: without it nothing is sent (503). The rows are core/export.c's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/audit.h"
+#include "core/export.h"
+#include "core/staff.h"
+#include "http/defer.h"
+#include "http/session.h"
+#include "pages/account_int.h"
+#include "pages/messages.h"
+#include "pages/pages.h"
+#include "pages/staff_int.h"
+#include "util/enc.h"
+#include "util/jdate.h"
+#include "util/log.h"
+#include "util/token.h"
+
+#define EXPORT_ROWS_MAX 10000
+#define EXPORT_BYTES_MAX ((size_t)48 << 20)
+#define EXPORT_BACK "/staff/export"
+
+void page_staff_export(req *r)
+{
+	req_session ss;
+	store_staff st;
+	store_staff_role roles[STORE_INBOX_PROCS_MAX];
+	size_t nr = 0;
+	char today[11];
+	int k = staff_current(r, &ss, &st);
+	if (k == 0) {
+		staff_login_page(r);
+		return;
+	}
+	if (k < 0 ||
+	    store_staff_roles(r->w->store, st.id, roles, STORE_INBOX_PROCS_MAX, &nr) != STORE_OK) {
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+		return;
+	}
+	json_t *ctx = staff_ctx(r, "CSVの書き出し", &st, ss.csrf), *procs = json_array();
+	for (size_t i = 0; i < nr; i++) {
+		const procedure *p = proc_catalog_find(r->a->procs, roles[i].proc_id);
+		json_array_append_new(procs, json_pack("{s:s, s:s}", "id", roles[i].proc_id, "title",
+		                                       p ? p->title : roles[i].proc_id));
+	}
+	jdate_today(today, time(NULL));
+	json_object_set_new(ctx, "procs", procs);
+	json_object_set_new(ctx, "has_procs", json_boolean(nr > 0));
+	json_object_set_new(ctx, "from", json_string(today));
+	json_object_set_new(ctx, "to", json_string(today));
+	json_object_set_new(ctx, "lead", json_string(MSG_EXPORT_LEAD));
+	resp_page(r, 200, "staff_export", ctx);
+}
+
+enum export_choice { CHOICE_FIRST, CHOICE_GETA, CHOICE_UTF8, CHOICE_LOSSES };
+enum export_out { EX_FAIL, EX_OK, EX_FORBIDDEN, EX_TOO_MANY, EX_LOSSES };
+
+typedef struct export_job {
+	req_session sess;
+	store_staff me;
+	char peer[64];
+	char proc[STORE_PROC_ID_MAX + 1];
+	char from[11], to[11];
+	enum export_enc enc;
+	enum export_choice choice;
+	enum export_out out;
+	const procedure *p;
+	buf body;
+	json_t *losses;
+	const char *charset, *suffix;
+} export_job;
+
+/* The rows of the range (header first) into rows; -1 on a store error, -2 for too many. */
+static int rows_load(store *s, const export_job *j, json_t *rows)
+{
+	store_application page[STORE_EXPORT_PAGE_MAX];
+	char after[STORE_RECEIPT_MAX + 1] = "";
+	long long after_at = 0, from = jdate_day_start(j->from), to = jdate_day_start(j->to) + 86400;
+	size_t n = 0;
+	json_array_append_new(rows, export_header(j->p));
+	do {
+		if (store_export_page(s, j->proc, from, to, after_at, after[0] ? after : NULL, page,
+		                      STORE_EXPORT_PAGE_MAX, &n) != STORE_OK)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			json_array_append_new(rows, export_row(j->p, &page[i]));
+			after_at = page[i].submitted_at;
+			memcpy(after, page[i].receipt, sizeof(after));
+			store_application_release(&page[i]);
+		}
+		if (json_array_size(rows) > EXPORT_ROWS_MAX + 1)
+			return -2;
+	} while (n == STORE_EXPORT_PAGE_MAX);
+	return 0;
+}
+
+/* The bytes to send by the encoding and the choice into j->body (or the losses to show). */
+static int encode(export_job *j, const json_t *rows)
+{
+	enum export_enc enc = j->choice == CHOICE_UTF8 ? EXPORT_UTF8 : j->enc;
+	long lost = export_write(rows, enc, &j->body, j->losses);
+	j->charset = enc == EXPORT_UTF8 ? "utf-8" : "Shift_JIS";
+	j->suffix = enc == EXPORT_UTF8 ? "utf8" : lost > 0 ? "cp932-geta" : "cp932";
+	if (lost < 0)
+		return -1;
+	if (lost > 0 && j->choice == CHOICE_FIRST)
+		j->out = EX_LOSSES;
+	else if (lost > 0 && j->choice == CHOICE_LOSSES) {
+		buf_reset(&j->body);
+		j->charset = "utf-8";
+		j->suffix = "losses";
+		if (export_losses_csv(j->losses, &j->body) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void export_work(store *s, const app *a, void *arg)
+{
+	export_job *j = arg;
+	enum staff_role role = STAFF_NO_ROLE;
+	char sha[65], detail[AUDIT_DETAIL_MAX + 1];
+	json_t *rows = json_array();
+	(void)a;
+	j->out = EX_FAIL;
+	int k = staff_role_of(s, j->me.id, j->proc, &role) < 0 ? -1 : 0;
+	if (k == 0 && role == STAFF_NO_ROLE)
+		j->out = EX_FORBIDDEN;
+	else if (k == 0 && (k = rows_load(s, j, rows)) == -2)
+		j->out = EX_TOO_MANY;
+	else if (k == 0 && encode(j, rows) == 0 && j->out != EX_LOSSES) {
+		token_sha256_hex(j->body.data ? j->body.data : "", j->body.len, sha);
+		snprintf(detail, sizeof(detail), "proc=%s from=%s to=%s enc=%s rows=%zu sha256=%s",
+		         j->proc, j->from, j->to, j->suffix, json_array_size(rows) - 1, sha);
+		if (staff_audit_app(s, j->me.id, NULL, AUDIT_EXPORT, detail, j->peer,
+		                    (long long)time(NULL)) == 0)
+			j->out = EX_OK;
+	}
+	if (k == -1)
+		log_error("staff export: %s", store_errmsg(s));
+	json_decref(rows);
+}
+
+static void send_file(req *r, const export_job *j)
+{
+	char today[11], type[64], disp[2 * STORE_PROC_ID_MAX + 160];
+	jdate_today(today, time(NULL));
+	snprintf(type, sizeof(type), "text/csv; charset=%s", j->charset);
+	snprintf(disp, sizeof(disp),
+	         "attachment; filename=\"export-%s-%.4s%.2s%.2s-%s.csv\"; "
+	         "filename*=UTF-8''export-%s-%.4s%.2s%.2s-%s.csv",
+	         j->proc, today, today + 5, today + 8, j->suffix, j->proc, today, today + 5,
+	         today + 8, j->suffix);
+	resp_header(r, "Content-Disposition", disp);
+	resp_header(r, "Cache-Control", "no-store");
+	resp_bytes(r, 200, type, j->body.data ? j->body.data : "", j->body.len);
+}
+
+static void losses_page(req *r, export_job *j)
+{
+	json_t *ctx = staff_ctx(r, "Shift_JISで表せない文字", &j->me, j->sess.csrf);
+	json_object_set_new(ctx, "count", json_integer((json_int_t)json_array_size(j->losses)));
+	json_object_set(ctx, "losses", j->losses);
+	json_object_set_new(ctx, "proc", json_string(j->proc));
+	json_object_set_new(ctx, "from", json_string(j->from));
+	json_object_set_new(ctx, "to", json_string(j->to));
+	json_object_set_new(ctx, "lead", json_string(MSG_EXPORT_LOSS_LEAD));
+	resp_page(r, 200, "staff_export_losses", ctx);
+}
+
+static void export_done(req *r, void *arg)
+{
+	export_job *j = arg;
+	if (r->ev && j->out == EX_OK)
+		send_file(r, j);
+	else if (r->ev && j->out == EX_LOSSES)
+		losses_page(r, j);
+	else if (r->ev && j->out == EX_FORBIDDEN)
+		resp_error(r, 403, MSG_EXPORT_NO_ROLE, NULL);
+	else if (r->ev && j->out == EX_TOO_MANY)
+		resp_error(r, 400, MSG_EXPORT_BAD_TITLE, MSG_EXPORT_TOO_MANY);
+	else if (r->ev)
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+	buf_release(&j->body);
+	json_decref(j->losses);
+	free(j);
+}
+
+/* The form's choices into j: 1 when well formed. */
+static int export_form(req *r, const form *f, export_job *j)
+{
+	const char *proc = form_get(f, "proc"), *from = form_get(f, "from"), *to = form_get(f, "to");
+	const char *enc = form_get(f, "enc"), *choice = form_get(f, "choice");
+	if (!proc || !(j->p = proc_catalog_find(r->a->procs, proc)) || !from || !jdate_valid(from) ||
+	    !to || !jdate_valid(to) || strcmp(from, to) > 0 || !enc ||
+	    (strcmp(enc, "utf8") && strcmp(enc, "cp932")))
+		return 0;
+	j->enc = strcmp(enc, "cp932") == 0 ? EXPORT_CP932 : EXPORT_UTF8;
+	j->choice = !choice                     ? CHOICE_FIRST
+	            : !strcmp(choice, "geta")   ? CHOICE_GETA
+	            : !strcmp(choice, "utf8")   ? CHOICE_UTF8
+	            : !strcmp(choice, "losses") ? CHOICE_LOSSES
+	                                        : (enum export_choice)-1;
+	snprintf(j->proc, sizeof(j->proc), "%s", proc);
+	snprintf(j->from, sizeof(j->from), "%s", from);
+	snprintf(j->to, sizeof(j->to), "%s", to);
+	return (int)j->choice >= 0 && strlen(proc) <= STORE_PROC_ID_MAX;
+}
+
+void page_staff_export_post(req *r)
+{
+	form f;
+	export_job *j = calloc(1, sizeof(*j));
+	if (!j || req_body_form(r, &f) < 0) {
+		if (!j)
+			resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+		free(j);
+		return;
+	}
+	int k = staff_current(r, &j->sess, &j->me), ok = 0;
+	if (k == 0 || (k > 0 && !staff_csrf_ok(&j->sess, &f)))
+		acct_forbidden(r);
+	else if (k < 0)
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+	else if (!export_form(r, &f, j))
+		resp_error(r, 400, MSG_EXPORT_BAD_TITLE, MSG_EXPORT_BAD);
+	else
+		ok = staff_step_up(r, &j->sess, EXPORT_BACK);
+	form_release(&f);
+	if (!ok) {
+		free(j);
+		return;
+	}
+	buf_init(&j->body, EXPORT_BYTES_MAX);
+	j->losses = json_array();
+	snprintf(j->peer, sizeof(j->peer), "%s", req_peer(r));
+	req_defer(r, export_work, export_done, j);
+}
