@@ -43,8 +43,7 @@ static const char *display_value(const json_t *display, const proc_field *f)
 {
 	size_t i;
 	json_t *line;
-	json_array_foreach(display, i, line)
-	{
+	json_array_foreach(display, i, line) {
 		const char *n = json_string_value(json_object_get(line, "name"));
 		if (n ? !strcmp(n, f->name) : !strcmp(str_at(line, "label"), f->label))
 			return str_at(line, "value");
@@ -56,8 +55,8 @@ static void signer_cells(json_t *row, const char *verification)
 {
 	json_t *report = verification ? json_loads(verification, 0, NULL) : NULL;
 	const json_t *b4 = json_object_get(report, "basic_four");
-	const char *birth = json_object_get(b4, "birth_date") ? str_at(b4, "birth_date")
-	                                                      : str_at(b4, "birth");
+	const char *birth =
+	    json_object_get(b4, "birth_date") ? str_at(b4, "birth_date") : str_at(b4, "birth");
 	const char *result = str_at(report, "result");
 	char iso[11], res[600];
 	if (compare_date_parse(birth, iso) == 0)
@@ -156,9 +155,10 @@ int export_losses_csv(const json_t *losses, buf *out)
 	json_t *rows = json_pack("[[s, s, s, s]]", "受付番号", "列", "文字", "コードポイント");
 	size_t i;
 	json_t *l;
-	json_array_foreach(losses, i, l) json_array_append_new(
-	    rows, json_pack("[s, s, s, s]", str_at(l, "receipt"), str_at(l, "column"),
-	                    str_at(l, "char"), str_at(l, "code")));
+	json_array_foreach(losses, i, l)
+		json_array_append_new(rows, json_pack("[s, s, s, s]", str_at(l, "receipt"),
+		                                      str_at(l, "column"), str_at(l, "char"),
+		                                      str_at(l, "code")));
 	long k = export_write(rows, EXPORT_UTF8, out, NULL);
 	json_decref(rows);
 	return k < 0 ? -1 : 0;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "core/compare.h"
+#include "core/export.h"
 #include "pages/messages.h"
 #include "pages/staff_int.h"
 #include "util/jdate.h"
@@ -109,11 +110,7 @@ static const char *answer_of(const json_t *answers, const procedure *p, proc_bas
 
 static const char *gender_text(const char *g)
 {
-	return !g                ? MSG_STAFF_B4_NONE
-	       : !strcmp(g, "1") ? "男性"
-	       : !strcmp(g, "2") ? "女性"
-	       : !strcmp(g, "3") ? "その他"
-	                         : g;
+	return g ? export_gender_text(g) : MSG_STAFF_B4_NONE;
 }
 
 static json_t *text_or_none(const char *v, const char *none)

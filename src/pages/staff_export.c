@@ -50,8 +50,8 @@ void page_staff_export(req *r)
 	json_t *ctx = staff_ctx(r, "CSVの書き出し", &st, ss.csrf), *procs = json_array();
 	for (size_t i = 0; i < nr; i++) {
 		const procedure *p = proc_catalog_find(r->a->procs, roles[i].proc_id);
-		json_array_append_new(procs, json_pack("{s:s, s:s}", "id", roles[i].proc_id, "title",
-		                                       p ? p->title : roles[i].proc_id));
+		json_array_append_new(procs, json_pack("{s:s, s:s}", "id", roles[i].proc_id,
+		                                       "title", p ? p->title : roles[i].proc_id));
 	}
 	jdate_today(today, time(NULL));
 	json_object_set_new(ctx, "procs", procs);
@@ -85,7 +85,8 @@ static int rows_load(store *s, const export_job *j, json_t *rows)
 {
 	store_application page[STORE_EXPORT_PAGE_MAX];
 	char after[STORE_RECEIPT_MAX + 1] = "";
-	long long after_at = 0, from = jdate_day_start(j->from), to = jdate_day_start(j->to) + 86400;
+	long long after_at = 0, from = jdate_day_start(j->from),
+	          to = jdate_day_start(j->to) + 86400;
 	size_t n = 0;
 	json_array_append_new(rows, export_header(j->p));
 	do {
@@ -199,10 +200,11 @@ static void export_done(req *r, void *arg)
 /* The form's choices into j: 1 when well formed. */
 static int export_form(req *r, const form *f, export_job *j)
 {
-	const char *proc = form_get(f, "proc"), *from = form_get(f, "from"), *to = form_get(f, "to");
+	const char *proc = form_get(f, "proc"), *from = form_get(f, "from"),
+	           *to = form_get(f, "to");
 	const char *enc = form_get(f, "enc"), *choice = form_get(f, "choice");
-	if (!proc || !(j->p = proc_catalog_find(r->a->procs, proc)) || !from || !jdate_valid(from) ||
-	    !to || !jdate_valid(to) || strcmp(from, to) > 0 || !enc ||
+	if (!proc || !(j->p = proc_catalog_find(r->a->procs, proc)) || !from ||
+	    !jdate_valid(from) || !to || !jdate_valid(to) || strcmp(from, to) > 0 || !enc ||
 	    (strcmp(enc, "utf8") && strcmp(enc, "cp932")))
 		return 0;
 	j->enc = strcmp(enc, "cp932") == 0 ? EXPORT_CP932 : EXPORT_UTF8;
@@ -210,7 +212,7 @@ static int export_form(req *r, const form *f, export_job *j)
 	            : !strcmp(choice, "geta")   ? CHOICE_GETA
 	            : !strcmp(choice, "utf8")   ? CHOICE_UTF8
 	            : !strcmp(choice, "losses") ? CHOICE_LOSSES
-	                                        : (enum export_choice)-1;
+	                                        : (enum export_choice) - 1;
 	snprintf(j->proc, sizeof(j->proc), "%s", proc);
 	snprintf(j->from, sizeof(j->from), "%s", from);
 	snprintf(j->to, sizeof(j->to), "%s", to);

@@ -563,9 +563,8 @@ void store_reverifications_release(store_reverification *r, size_t n);
  * STORE_EXPORT_PAGE_MAX. */
 #define STORE_EXPORT_PAGE_MAX 50
 STORE_MUST_USE int store_export_page(store *s, const char *proc_id, long long from_at,
-                                     long long to_at, long long after_at,
-                                     const char *after_receipt, store_application *out,
-                                     size_t max, size_t *n);
+                                     long long to_at, long long after_at, const char *after_receipt,
+                                     store_application *out, size_t max, size_t *n);
 
 /* ---- Sign requests (署名要求): the confirmation page of a procedure that needs an
  * e-signature makes one; the signing app fetches it by the id in its link and posts the
