@@ -24,6 +24,7 @@
 #include "util/enc.h"
 #include "util/jdate.h"
 #include "util/log.h"
+#include "util/num.h"
 #include "util/token.h"
 
 #define EXPORT_ROWS_MAX 10000
@@ -70,7 +71,9 @@ typedef struct export_job {
 	store_staff me;
 	char peer[64];
 	char proc[STORE_PROC_ID_MAX + 1];
-	char from[11], to[11];
+	char from[11], to[11]; /* the days (Japan), or "" for "since my last export" */
+	int since;
+	long long from_at, to_at; /* the arrivals [from_at, to_at) */
 	enum export_enc enc;
 	enum export_choice choice;
 	enum export_out out;
@@ -85,13 +88,15 @@ static int rows_load(store *s, const export_job *j, json_t *rows)
 {
 	store_application page[STORE_EXPORT_PAGE_MAX];
 	char after[STORE_RECEIPT_MAX + 1] = "";
-	long long after_at = 0, from = jdate_day_start(j->from),
-	          to = jdate_day_start(j->to) + 86400;
+	long long after_at = 0;
 	size_t n = 0;
 	json_array_append_new(rows, export_header(j->p));
+	if (j->from_at >= j->to_at) /* nothing arrived since the last export */
+		return 0;
 	do {
-		if (store_export_page(s, j->proc, from, to, after_at, after[0] ? after : NULL, page,
-		                      STORE_EXPORT_PAGE_MAX, &n) != STORE_OK)
+		if (store_export_page(s, j->proc, j->from_at, j->to_at, after_at,
+		                      after[0] ? after : NULL, page, STORE_EXPORT_PAGE_MAX,
+		                      &n) != STORE_OK)
 			return -1;
 		for (size_t i = 0; i < n; i++) {
 			json_array_append_new(rows, export_row(j->p, &page[i]));
@@ -126,27 +131,50 @@ static int encode(export_job *j, const json_t *rows)
 	return 0;
 }
 
+/* The audit row of the download (and the new mark of "since my last export") in one
+ * transaction: 0, or -1 when either could not be written (nothing is sent then). */
+static int export_record(store *s, const export_job *j, size_t nrows)
+{
+	char sha[65], detail[AUDIT_DETAIL_MAX + 1], range[64];
+	token_sha256_hex(j->body.data ? j->body.data : "", j->body.len, sha);
+	if (j->since)
+		snprintf(range, sizeof(range), "since=%lld until=%lld", j->from_at, j->to_at);
+	else
+		snprintf(range, sizeof(range), "from=%s to=%s", j->from, j->to);
+	snprintf(detail, sizeof(detail), "proc=%s %s enc=%s rows=%zu sha256=%s", j->proc, range,
+	         j->suffix, nrows, sha);
+	if (store_begin(s) != STORE_OK)
+		return -1;
+	if (staff_audit_app(s, j->me.id, NULL, AUDIT_EXPORT, detail, j->peer,
+	                    (long long)time(NULL)) == 0 &&
+	    (!j->since || j->choice == CHOICE_LOSSES ||
+	     store_export_mark_set(s, j->me.id, j->proc, j->to_at) == STORE_OK) &&
+	    store_commit(s) == STORE_OK)
+		return 0;
+	store_rollback(s);
+	return -1;
+}
+
 static void export_work(store *s, const app *a, void *arg)
 {
 	export_job *j = arg;
 	enum staff_role role = STAFF_NO_ROLE;
-	char sha[65], detail[AUDIT_DETAIL_MAX + 1];
+	long long mark = 0;
 	json_t *rows = json_array();
 	(void)a;
 	j->out = EX_FAIL;
 	int k = staff_role_of(s, j->me.id, j->proc, &role) < 0 ? -1 : 0;
+	if (k == 0 && j->since && store_export_mark_get(s, j->me.id, j->proc, &mark) != STORE_OK)
+		k = -1;
+	if (j->since)
+		j->from_at = mark > 0 ? mark : 1; /* the first: every arrival until now */
 	if (k == 0 && role == STAFF_NO_ROLE)
 		j->out = EX_FORBIDDEN;
 	else if (k == 0 && (k = rows_load(s, j, rows)) == -2)
 		j->out = EX_TOO_MANY;
-	else if (k == 0 && encode(j, rows) == 0 && j->out != EX_LOSSES) {
-		token_sha256_hex(j->body.data ? j->body.data : "", j->body.len, sha);
-		snprintf(detail, sizeof(detail), "proc=%s from=%s to=%s enc=%s rows=%zu sha256=%s",
-		         j->proc, j->from, j->to, j->suffix, json_array_size(rows) - 1, sha);
-		if (staff_audit_app(s, j->me.id, NULL, AUDIT_EXPORT, detail, j->peer,
-		                    (long long)time(NULL)) == 0)
-			j->out = EX_OK;
-	}
+	else if (k == 0 && encode(j, rows) == 0 && j->out != EX_LOSSES &&
+	         export_record(s, j, json_array_size(rows) - 1) == 0)
+		j->out = EX_OK;
 	if (k == -1)
 		log_error("staff export: %s", store_errmsg(s));
 	json_decref(rows);
@@ -175,6 +203,8 @@ static void losses_page(req *r, export_job *j)
 	json_object_set_new(ctx, "proc", json_string(j->proc));
 	json_object_set_new(ctx, "from", json_string(j->from));
 	json_object_set_new(ctx, "to", json_string(j->to));
+	json_object_set_new(ctx, "range", json_string(j->since ? "since" : "days"));
+	json_object_set_new(ctx, "until", json_integer((json_int_t)j->to_at));
 	json_object_set_new(ctx, "lead", json_string(MSG_EXPORT_LOSS_LEAD));
 	resp_page(r, 200, "staff_export_losses", ctx);
 }
@@ -197,14 +227,38 @@ static void export_done(req *r, void *arg)
 	free(j);
 }
 
+/* The arrivals the form names into j: the days (from, to) or "since my last export", up to
+ * until when the page of losses gave it (the list it showed stays the list sent). */
+static int range_form(const form *f, export_job *j)
+{
+	const char *range = form_get(f, "range"), *from = form_get(f, "from"),
+	           *to = form_get(f, "to"), *until = form_get(f, "until");
+	long u = 0, now = (long)time(NULL);
+	if (until && num_parse_long(until, 1, now + 1, &u) != 0)
+		return 0;
+	j->since = range && !strcmp(range, "since");
+	/* since: up to this second, which the next export starts with; days: this second too */
+	j->to_at = u ? u : j->since ? now : now + 1;
+	if (j->since)
+		return 1;
+	if ((range && strcmp(range, "days")) || !from || !jdate_valid(from) || !to ||
+	    !jdate_valid(to) || strcmp(from, to) > 0)
+		return 0;
+	snprintf(j->from, sizeof(j->from), "%s", from);
+	snprintf(j->to, sizeof(j->to), "%s", to);
+	j->from_at = jdate_day_start(from);
+	if (jdate_day_start(to) + 86400 < j->to_at)
+		j->to_at = jdate_day_start(to) + 86400;
+	return 1;
+}
+
 /* The form's choices into j: 1 when well formed. */
 static int export_form(req *r, const form *f, export_job *j)
 {
-	const char *proc = form_get(f, "proc"), *from = form_get(f, "from"),
-	           *to = form_get(f, "to");
-	const char *enc = form_get(f, "enc"), *choice = form_get(f, "choice");
-	if (!proc || !(j->p = proc_catalog_find(r->a->procs, proc)) || !from ||
-	    !jdate_valid(from) || !to || !jdate_valid(to) || strcmp(from, to) > 0 || !enc ||
+	const char *proc = form_get(f, "proc"), *enc = form_get(f, "enc"),
+	           *choice = form_get(f, "choice");
+	if (!proc || strlen(proc) > STORE_PROC_ID_MAX ||
+	    !(j->p = proc_catalog_find(r->a->procs, proc)) || !range_form(f, j) || !enc ||
 	    (strcmp(enc, "utf8") && strcmp(enc, "cp932")))
 		return 0;
 	j->enc = strcmp(enc, "cp932") == 0 ? EXPORT_CP932 : EXPORT_UTF8;
@@ -214,9 +268,7 @@ static int export_form(req *r, const form *f, export_job *j)
 	            : !strcmp(choice, "losses") ? CHOICE_LOSSES
 	                                        : (enum export_choice) - 1;
 	snprintf(j->proc, sizeof(j->proc), "%s", proc);
-	snprintf(j->from, sizeof(j->from), "%s", from);
-	snprintf(j->to, sizeof(j->to), "%s", to);
-	return (int)j->choice >= 0 && strlen(proc) <= STORE_PROC_ID_MAX;
+	return (int)j->choice >= 0;
 }
 
 void page_staff_export_post(req *r)

@@ -127,6 +127,8 @@ enum {
 	ST_STAFF_ALERT_RECIPIENTS,
 	ST_STAFF_DIGEST_DUE,
 	ST_STAFF_DIGEST_DONE,
+	ST_EXPORT_MARK_GET, /* exports (store_export.c) */
+	ST_EXPORT_MARK_SET,
 	ST_AUDIT_HEAD,
 	ST_AUDIT_INSERT,
 	ST_AUDIT_LIST_ALL,
@@ -417,6 +419,10 @@ static const char *const statements[ST_COUNT] = {
 	                        " ORDER BY a.staff_id, a.proc_id LIMIT ?3",
 	[ST_STAFF_DIGEST_DONE] = "UPDATE staff_alerts SET last_digest_at = ?3"
 	                         " WHERE staff_id = ?1 AND proc_id = ?2 AND last_digest_at = ?4",
+	/* exports (store_export.c) */
+	[ST_EXPORT_MARK_GET] = "SELECT until_at FROM staff_exports WHERE staff_id = ?1 AND proc_id = ?2",
+	[ST_EXPORT_MARK_SET] = "INSERT INTO staff_exports (staff_id, proc_id, until_at) VALUES (?1, ?2, ?3)"
+	                       " ON CONFLICT (staff_id, proc_id) DO UPDATE SET until_at = excluded.until_at",
 
 	/* Inside BEGIN IMMEDIATE the writers' lock holds the head until the insert commits. */
 	[ST_AUDIT_HEAD] = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
@@ -2856,6 +2862,37 @@ static int sq_staff_alert_set(void *ctx, long long staff_id, const char *proc_id
 	return run(c, st);
 }
 
+/* exports (store_export.c): the mark of "since my last export" */
+static int sq_export_mark_get(void *ctx, long long staff_id, const char *proc_id, long long *at)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_EXPORT_MARK_GET, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, staff_id);
+	sqlite3_bind_text(st, 2, proc_id, -1, SQLITE_STATIC);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	sqlite3_int64 v = sqlite3_column_int64(st, 0);
+	if ((rc = finish(c, st)) == STORE_OK)
+		*at = v;
+	return rc;
+}
+
+static int sq_export_mark_set(void *ctx, long long staff_id, const char *proc_id, long long at)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_EXPORT_MARK_SET, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, staff_id);
+	sqlite3_bind_text(st, 2, proc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, at);
+	return run(c, st); /* a staff member gone fails the foreign key: STORE_ENOTFOUND */
+}
+
 /* The alerts the bound statement st selects (staff_id, email, proc_id, mode,
  * last_digest_at, count), with its limit as parameter limit_param. */
 static int alert_rows(struct sqlite_ctx *c, sqlite3_stmt *st, int limit_param,
@@ -3064,6 +3101,8 @@ const struct store_backend store_sqlite_backend = {
     .staff_alert_recipients = sq_staff_alert_recipients,
     .staff_digest_due = sq_staff_digest_due,
     .staff_digest_done = sq_staff_digest_done,
+    .export_mark_get = sq_export_mark_get, /* exports (store_export.c) */
+    .export_mark_set = sq_export_mark_set,
     .audit_head = sq_audit_head,
     .audit_insert = sq_audit_insert,
     .audit_list = sq_audit_list,

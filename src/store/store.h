@@ -565,6 +565,14 @@ void store_reverifications_release(store_reverification *r, size_t n);
 STORE_MUST_USE int store_export_page(store *s, const char *proc_id, long long from_at,
                                      long long to_at, long long after_at, const char *after_receipt,
                                      store_application *out, size_t max, size_t *n);
+/* "Since my last export" (migration 0014): the arrival time up to which staff member staff_id's
+ * last such export of proc_id went into *at (0 when there was none), and, in the caller's
+ * transaction (the export's audit row's), the new one (at > 0). STORE_ENOTFOUND from the set
+ * for no such staff member. */
+STORE_MUST_USE int store_export_mark_get(store *s, long long staff_id, const char *proc_id,
+                                         long long *at);
+STORE_MUST_USE int store_export_mark_set(store *s, long long staff_id, const char *proc_id,
+                                         long long at);
 
 /* ---- Sign requests (署名要求): the confirmation page of a procedure that needs an
  * e-signature makes one; the signing app fetches it by the id in its link and posts the

@@ -34,3 +34,21 @@ int store_export_page(store *s, const char *proc_id, long long from_at, long lon
 	*n = got;
 	return STORE_OK;
 }
+
+int store_export_mark_get(store *s, long long staff_id, const char *proc_id, long long *at)
+{
+	if (at)
+		*at = 0;
+	if (!STORE_READY(s) || !at || staff_id < 1 || !store_token_ok(proc_id, STORE_PROC_ID_MAX))
+		return STORE_EINPUT;
+	int rc = s->be->export_mark_get(s->ctx, staff_id, proc_id, at);
+	return rc == STORE_ENOTFOUND ? STORE_OK : rc;
+}
+
+int store_export_mark_set(store *s, long long staff_id, const char *proc_id, long long at)
+{
+	if (!STORE_READY(s) || staff_id < 1 || at <= 0 ||
+	    !store_token_ok(proc_id, STORE_PROC_ID_MAX))
+		return STORE_EINPUT;
+	return s->be->export_mark_set(s->ctx, staff_id, proc_id, at);
+}

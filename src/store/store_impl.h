@@ -345,6 +345,9 @@ struct store_backend {
 	                        store_staff_alert *out, size_t max, size_t *n);
 	int (*staff_digest_done)(void *ctx, long long staff_id, const char *proc_id,
 	                         long long since, long long at);
+	/* exports (store_export.c) */
+	int (*export_mark_get)(void *ctx, long long staff_id, const char *proc_id, long long *at);
+	int (*export_mark_set)(void *ctx, long long staff_id, const char *proc_id, long long at);
 };
 
 struct store {

@@ -5,8 +5,9 @@
 # neutralised), the CP932 export (the page listing each character it cannot hold, the file
 # with 〓 in place, the list as its own CSV, UTF-8 instead), the arrival range, 403 without a
 # role or without the CSRF token, /staff/reauth without a fresh TOTP code, one audit row per
-# download carrying the SHA-256 of the bytes sent, and the audit chain intact. Roles and
-# arrival times are set with sqlite3.
+# download carrying the SHA-256 of the bytes sent, "since my last export" (its mark moved by
+# each such download), and the audit chain intact. Roles, arrival times and the mark are set
+# with sqlite3.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -82,6 +83,25 @@ check "three downloads, three audit rows" [ "$(audit_n)" = $((n + 3)) ]
 code=$(export_post "$T/c.csv" --data-urlencode proc=road-park-report --data-urlencode from=2026-04-06 --data-urlencode to=2026-04-06 --data-urlencode enc=cp932)
 check "CP932 of a day without 𠮷: the file at once ($code)" grep -q "^$R3," <(iconv -f CP932 -t UTF-8 "$T/c.csv")
 check "... and only that day's report" [ "$(grep -c '^[0-9]\{4\}-' <(iconv -f CP932 -t UTF-8 "$T/c.csv"))" = 1 ]
+
+# "since my last export": the first gives every arrival until now, the next only what came after
+mark() { sql "select until_at from staff_exports where staff_id = $SID and proc_id = 'road-park-report'"; }
+check "no mark before the first export of this kind" [ -z "$(mark)" ]
+code=$(export_post "$T/s1.csv" --data-urlencode proc=road-park-report --data-urlencode range=since --data-urlencode enc=utf8)
+check "since my last export, the first time: 200 ($code)" [ "$code" = 200 ]
+check "... all three reports" [ "$(grep -c '^[0-9]\{4\}-[0-9]\{6\},' "$T/s1.csv")" = 3 ]
+check "... the mark is set to the export's upper bound" [ "$(mark)" -gt "$D1" ]
+check "... the audit row names the bounds" grep -q "proc=road-park-report since=1 until=$(mark) enc=utf8 rows=3 sha256=$(sha_of "$T/s1.csv")" <(sql "select detail from audit_log where action = 'export' order by id desc limit 1")
+sql "update staff_exports set until_at = until_at - 100"
+M=$(mark)
+R4=$(road_report 駅前4丁目 '新田 四郎')
+sql "update applications set submitted_at = $((M + 10)) where receipt = '$R4'; update applications set submitted_at = $((M - 1)) where receipt = '$R3'"
+code=$(export_post "$T/s2.csv" --data-urlencode proc=road-park-report --data-urlencode range=since --data-urlencode enc=utf8)
+check "since my last export again: 200 ($code)" [ "$code" = 200 ]
+check "... only the report that came after the mark" [ "$(grep -o '^[0-9]\{4\}-[0-9]\{6\},' "$T/s2.csv" | tr -d ,)" = "$R4" ]
+check "... and the mark moved on" [ "$(mark)" -gt "$M" ]
+code=$(export_post "$T/x" --data-urlencode proc=road-park-report --data-urlencode range=since --data-urlencode until=99999999999 --data-urlencode enc=utf8)
+check "an upper bound in the future: 400 ($code)" [ "$code" = 400 ]
 
 # refusals
 n=$(audit_n)
