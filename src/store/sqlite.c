@@ -420,7 +420,8 @@ static const char *const statements[ST_COUNT] = {
 	[ST_STAFF_DIGEST_DONE] = "UPDATE staff_alerts SET last_digest_at = ?3"
 	                         " WHERE staff_id = ?1 AND proc_id = ?2 AND last_digest_at = ?4",
 	/* exports (store_export.c) */
-	[ST_EXPORT_MARK_GET] = "SELECT until_at FROM staff_exports WHERE staff_id = ?1 AND proc_id = ?2",
+	[ST_EXPORT_MARK_GET] = "SELECT coalesce((SELECT until_at FROM staff_exports"
+	                       " WHERE staff_id = ?1 AND proc_id = ?2), 0)",
 	[ST_EXPORT_MARK_SET] = "INSERT INTO staff_exports (staff_id, proc_id, until_at) VALUES (?1, ?2, ?3)"
 	                       " ON CONFLICT (staff_id, proc_id) DO UPDATE SET until_at = excluded.until_at",
 
@@ -2872,10 +2873,8 @@ static int sq_export_mark_get(void *ctx, long long staff_id, const char *proc_id
 		return rc;
 	sqlite3_bind_int64(st, 1, staff_id);
 	sqlite3_bind_text(st, 2, proc_id, -1, SQLITE_STATIC);
-	if ((rc = step_row(c, st)) != STORE_OK)
-		return rc;
-	sqlite3_int64 v = sqlite3_column_int64(st, 0);
-	if ((rc = finish(c, st)) == STORE_OK)
+	sqlite3_int64 v = 0;
+	if ((rc = query_int(c, st, &v)) == STORE_OK)
 		*at = v;
 	return rc;
 }

@@ -41,8 +41,7 @@ int store_export_mark_get(store *s, long long staff_id, const char *proc_id, lon
 		*at = 0;
 	if (!STORE_READY(s) || !at || staff_id < 1 || !store_token_ok(proc_id, STORE_PROC_ID_MAX))
 		return STORE_EINPUT;
-	int rc = s->be->export_mark_get(s->ctx, staff_id, proc_id, at);
-	return rc == STORE_ENOTFOUND ? STORE_OK : rc;
+	return s->be->export_mark_get(s->ctx, staff_id, proc_id, at); /* 0: none */
 }
 
 int store_export_mark_set(store *s, long long staff_id, const char *proc_id, long long at)

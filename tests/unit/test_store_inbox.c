@@ -2,7 +2,8 @@
  * pages by key, counts per status) on a migrated SQLite database in a fresh temporary
  * directory: the order, paging across a boundary inside one second, the filters, the
  * refusals; migration 0011's arrival range, differs, assignee and search filters, the
- * neighbours of the detail's links, the review keys and the re-verifications. */
+ * neighbours of the detail's links, the review keys and the re-verifications; the export's
+ * whole rows in pages and its mark (migration 0014). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -408,6 +409,59 @@ static void test_reverifications(void **state)
 	store_reverifications_release(rv, 1);
 }
 
+/* exports (store_export.c): the whole rows of one procedure's range in pages by key, and the
+ * mark of "since my last export". */
+static void test_export_pages(void **state)
+{
+	struct fixture *f = *state;
+	char recs[8][STORE_RECEIPT_MAX + 1], last[STORE_RECEIPT_MAX + 1] = "";
+	store_application page[STORE_EXPORT_PAGE_MAX];
+	size_t n = 9, total = 0;
+	long long after_at = 0;
+	fill(f->s, recs);
+	/* PROC in [NOW, NOW+20): the five of NOW and NOW+10, two at a time, each row whole */
+	do {
+		assert_int_equal(store_export_page(f->s, PROC, NOW, NOW + 20, after_at,
+		                                   last[0] ? last : NULL, page, 2, &n),
+		                 STORE_OK);
+		for (size_t i = 0; i < n; i++) {
+			assert_string_equal(page[i].display, DISPLAY);
+			assert_string_equal(page[i].content, CONTENT);
+			assert_true(page[i].submitted_at >= NOW && page[i].submitted_at < NOW + 20);
+			after_at = page[i].submitted_at;
+			memcpy(last, page[i].receipt, sizeof(last));
+			store_application_release(&page[i]);
+			total++;
+		}
+	} while (n == 2);
+	assert_int_equal(total, 5);
+	assert_int_equal(store_export_page(f->s, PROC, NOW + 20, NOW, 0, NULL, page, 2, &n),
+	                 STORE_EINPUT);
+	assert_int_equal(store_export_page(f->s, PROC, 0, NOW, 0, NULL, page, 2, &n), STORE_EINPUT);
+	assert_int_equal(store_export_page(f->s, PROC, NOW, NOW + 1, 0, NULL, page,
+	                                   STORE_EXPORT_PAGE_MAX + 1, &n),
+	                 STORE_EINPUT);
+}
+
+static void test_export_mark(void **state)
+{
+	struct fixture *f = *state;
+	long long sid = 0, at = -1;
+	assert_int_equal(store_staff_create(f->s, "kakari@example.jp", "係 一郎", 0, NOW, &sid),
+	                 STORE_OK);
+	assert_int_equal(store_export_mark_get(f->s, sid, PROC, &at), STORE_OK);
+	assert_int_equal(at, 0);
+	assert_int_equal(store_export_mark_set(f->s, sid, PROC, NOW), STORE_OK);
+	assert_int_equal(store_export_mark_set(f->s, sid, PROC, NOW + 5), STORE_OK);
+	assert_int_equal(store_export_mark_get(f->s, sid, PROC, &at), STORE_OK);
+	assert_int_equal(at, NOW + 5);
+	assert_int_equal(store_export_mark_get(f->s, sid, PROC2, &at), STORE_OK);
+	assert_int_equal(at, 0);
+	assert_int_equal(store_export_mark_set(f->s, sid + 100, PROC, NOW), STORE_ENOTFOUND);
+	assert_int_equal(store_export_mark_set(f->s, sid, PROC, 0), STORE_EINPUT);
+	assert_int_equal(store_export_mark_set(f->s, sid, "road\"park", NOW), STORE_EINPUT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +474,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_new_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_neighbours, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reverifications, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_export_pages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_export_mark, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
