@@ -1,6 +1,8 @@
 /* staff_export: the CSV export of one procedure's applications (/staff/export): the form
  * (a procedure among the member's roles, viewer or reviewer; the arrival days in Japan time,
- * both included; UTF-8 with BOM or Shift_JIS (CP932)) and its POST, which needs the staff
+ * both included, or what arrived since the member's last such export (its mark in
+ * staff_exports, moved with the audit row); UTF-8 with BOM or Shift_JIS (CP932)) and its
+ * POST, which needs the staff
  * session's CSRF token, a role on the procedure (403) and a fresh TOTP code (staff_step_up).
  * UTF-8 is sent at once; CP932 too when every character fits, else a page lists each
  * character that does not (受付番号, 列, 文字, U+XXXX) and offers the CP932 file with 〓 in
