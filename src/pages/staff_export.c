@@ -2,8 +2,8 @@
  * (a procedure among the member's roles, viewer or reviewer; the arrival days in Japan time,
  * both included, or what arrived since the member's last such export (its mark in
  * staff_exports, moved with the audit row); UTF-8 with BOM or Shift_JIS (CP932)) and its
- * POST, which needs the staff
- * session's CSRF token, a role on the procedure (403) and a fresh TOTP code (staff_step_up).
+ * POST, which needs the staff session's CSRF token, a role on the procedure (403) and a
+ * fresh TOTP code (staff_step_up).
  * UTF-8 is sent at once; CP932 too when every character fits, else a page lists each
  * character that does not (受付番号, 列, 文字, U+XXXX) and offers the CP932 file with 〓 in
  * their place, the UTF-8 file instead, or the list as its own CSV. Each download writes one
@@ -174,7 +174,9 @@ static void export_work(store *s, const app *a, void *arg)
 		j->out = EX_FORBIDDEN;
 	else if (k == 0 && (k = rows_load(s, j, rows)) == -2)
 		j->out = EX_TOO_MANY;
-	else if (k == 0 && encode(j, rows) == 0 && j->out != EX_LOSSES &&
+	else if (k == 0 && encode(j, rows) < 0) /* too big (EXPORT_BYTES_MAX) or not UTF-8 */
+		j->out = j->body.failed ? EX_TOO_MANY : EX_FAIL;
+	else if (k == 0 && j->out != EX_LOSSES &&
 	         export_record(s, j, json_array_size(rows) - 1) == 0)
 		j->out = EX_OK;
 	if (k == -1)
