@@ -131,8 +131,8 @@ void staff_assign_ctx(json_t *ctx, const store_app_review *rev, long long me, in
 int staff_admin_gate(req *r, req_session *ss, store_staff *st);
 /* The TOTP re-entry (step-up): 1 when the staff session had its code entered within
  * staff_step_up_minutes (core/staff_admin.h staff_step_up_fresh); else answered and 0: a 303
- * to /staff/reauth?next=next (a local /staff path), or 503. The administrator's changes call
- * it; exports and bulk decisions are to call it too. */
+ * to /staff/reauth?next=next (a local /staff path), or 503. The administrator's changes and
+ * the exports (staff_export.c) call it; bulk decisions are to call it too. */
 int staff_step_up(req *r, const req_session *ss, const char *next);
 /* The staff id that s (digits only) names, or 0 when it names none. */
 long long staff_id_of(const char *s);
