@@ -121,9 +121,14 @@ static int encode(export_job *j, const json_t *rows)
 	j->suffix = enc == EXPORT_UTF8 ? "utf8" : lost > 0 ? "cp932-geta" : "cp932";
 	if (lost < 0)
 		return -1;
-	if (lost > 0 && j->choice == CHOICE_FIRST)
+	if (lost > 0 && j->choice == CHOICE_FIRST) {
+		/* the page shows characters of what residents typed: its audit row carries the
+		 * SHA-256 of the list it shows */
 		j->out = EX_LOSSES;
-	else if (lost > 0 && j->choice == CHOICE_LOSSES) {
+		buf_reset(&j->body);
+		j->suffix = "loss-page";
+		return export_losses_csv(j->losses, &j->body) < 0 ? -1 : 0;
+	} else if (lost > 0 && j->choice == CHOICE_LOSSES) {
 		buf_reset(&j->body);
 		j->charset = "utf-8";
 		j->suffix = "losses";
@@ -149,7 +154,7 @@ static int export_record(store *s, const export_job *j, size_t nrows)
 		return -1;
 	if (staff_audit_app(s, j->me.id, NULL, AUDIT_EXPORT, detail, j->peer,
 	                    (long long)time(NULL)) == 0 &&
-	    (!j->since || j->choice == CHOICE_LOSSES ||
+	    (!j->since || j->choice == CHOICE_LOSSES || j->out == EX_LOSSES ||
 	     store_export_mark_set(s, j->me.id, j->proc, j->to_at) == STORE_OK) &&
 	    store_commit(s) == STORE_OK)
 		return 0;
@@ -176,9 +181,12 @@ static void export_work(store *s, const app *a, void *arg)
 		j->out = EX_TOO_MANY;
 	else if (k == 0 && encode(j, rows) < 0) /* too big (EXPORT_BYTES_MAX) or not UTF-8 */
 		j->out = j->body.failed ? EX_TOO_MANY : EX_FAIL;
-	else if (k == 0 && j->out != EX_LOSSES &&
-	         export_record(s, j, json_array_size(rows) - 1) == 0)
-		j->out = EX_OK;
+	else if (k == 0) { /* nothing is shown or sent without its audit row */
+		int shown = j->out == EX_LOSSES;
+		j->out = export_record(s, j, json_array_size(rows) - 1) < 0 ? EX_FAIL
+		         : shown                                            ? EX_LOSSES
+		                                                            : EX_OK;
+	}
 	if (k == -1)
 		log_error("staff export: %s", store_errmsg(s));
 	json_decref(rows);
