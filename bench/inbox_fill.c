@@ -5,7 +5,8 @@
  * in time (one every SPACING seconds, newest last) over the three procedures, and a share of
  * them is moved on by the staff's transitions (受付, 審査中, 処理完了), as a city's inbox looks
  * after some weeks. Each gets the folded search key of one of ten applicants' names (as the
- * submission makes it, compare_search_key) and, one in seven, the differs flag. The content is a small fixed object (the inbox reads no content).
+ * submission makes it, compare_search_key) and, one in seven, the differs flag. The content is a
+ * small fixed object (the inbox reads no content).
  *
  * It also makes the staff member who reads the inbox: BENCH_STAFF_EMAIL, enrolled with the
  * password and TOTP secret below, a reviewer (審査) of the three procedures.
@@ -35,10 +36,11 @@ static const char *const procs[][2] = {
 };
 
 static const char *const names[][2] = {
-    {"見取 花子", "ミドリ ハナコ"}, {"山田 太郎", "ヤマダ タロウ"},   {"佐藤 一郎", "サトウ イチロウ"},
-    {"鈴木 次郎", "スズキ ジロウ"}, {"高橋 三郎", "タカハシ サブロウ"}, {"田中 良子", "タナカ ヨシコ"},
-    {"伊藤 花", "イトウ ハナ"},     {"渡辺 健", "ワタナベ ケン"},       {"中村 学", "ナカムラ マナブ"},
-    {"小林 愛", "コバヤシ アイ"},
+    {"見取 花子", "ミドリ ハナコ"},     {"山田 太郎", "ヤマダ タロウ"},
+    {"佐藤 一郎", "サトウ イチロウ"},   {"鈴木 次郎", "スズキ ジロウ"},
+    {"高橋 三郎", "タカハシ サブロウ"}, {"田中 良子", "タナカ ヨシコ"},
+    {"伊藤 花", "イトウ ハナ"},         {"渡辺 健", "ワタナベ ケン"},
+    {"中村 学", "ナカムラ マナブ"},     {"小林 愛", "コバヤシ アイ"},
 };
 
 /* The search key and differs flag of application i, as the submission records them. */

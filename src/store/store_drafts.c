@@ -101,13 +101,7 @@ int store_attachment_add(store *s, const char *draft_key, const char *field, con
 int store_attachment_list(store *s, const char *draft_key, store_attachment *out, size_t max,
                           size_t *n)
 {
-	size_t got = 0;
-	int rc = store_list_check(s, store_draft_key_ok(draft_key), out, max, n);
-
-	if (rc != STORE_OK || max == 0)
-		return rc;
-	rc = s->be->attachment_list(s->ctx, draft_key, out, max, &got);
-	return store_listed(rc, got, n);
+	STORE_LIST_BY(s, store_draft_key_ok(draft_key), out, max, n, attachment_list, draft_key);
 }
 
 int store_attachment_get(store *s, const char *draft_key, long long id, store_attachment *meta,
