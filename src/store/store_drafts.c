@@ -137,9 +137,7 @@ int store_attachment_delete(store *s, const char *draft_key, long long id)
 
 int store_drafts_prune_anonymous(store *s, long long before, long long *n)
 {
-	long long v = 0;
-	int rc = STORE_READY(s) ? s->be->drafts_prune_anonymous(s->ctx, before, &v) : STORE_EINPUT;
-	return store_counted(rc, v, n);
+	STORE_COUNT_BY(s, 1, n, drafts_prune_anonymous, before);
 }
 
 static int peer_ok(const char *peer)
@@ -174,7 +172,5 @@ int store_anon_upload_bytes(store *s, const char *peer, long long since, long lo
 
 int store_anon_uploads_prune(store *s, long long before, long long *n)
 {
-	long long v = 0;
-	int rc = STORE_READY(s) ? s->be->anon_uploads_prune(s->ctx, before, &v) : STORE_EINPUT;
-	return store_counted(rc, v, n);
+	STORE_COUNT_BY(s, 1, n, anon_uploads_prune, before);
 }
