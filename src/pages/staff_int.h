@@ -31,6 +31,9 @@ int staff_current(req *r, req_session *ss, store_staff *st);
 /* The staff login page (200), what every staff page shows a request without a staff
  * session. */
 void staff_login_page(req *r);
+/* The staff member of a staff page's request (GET) into *ss and *st: 1; else answered and 0
+ * (the login page without a staff session, 503 on a store error). */
+int staff_page_gate(req *r, req_session *ss, store_staff *st);
 
 /* The inbox's filters as a query gave them (staff_inbox.c), checked and copied, so that a
  * job on the pool may keep them: the detail's next/previous links use the same order. */
