@@ -132,6 +132,14 @@ void staff_assign_ctx(json_t *ctx, const store_app_review *rev, long long me, in
  * 0 (the login page without a staff session, 403 for staff who are not administrators, 503
  * on a store error). Every /staff/admin page and POST starts with it. */
 int staff_admin_gate(req *r, req_session *ss, store_staff *st);
+/* The administrator a job of an admin page works for: the job's first member. */
+typedef struct staff_admin_who {
+	req_session sess;
+	store_staff me;
+} staff_admin_who;
+/* A zeroed job of size bytes that starts with a staff_admin_who, filled by staff_admin_gate:
+ * the job, or NULL when answered (503 when none could be made, else as the gate answers). */
+void *staff_admin_job(req *r, size_t size);
 /* The TOTP re-entry (step-up): 1 when the staff session had its code entered within
  * staff_step_up_minutes (core/staff_admin.h staff_step_up_fresh); else answered and 0: a 303
  * to /staff/reauth?next=next (a local /staff path), or 503. The administrator's changes call
