@@ -87,21 +87,33 @@ static void ensure_db_dir(const char *url)
 #define DEMO_EMAIL "demo@example.jp"
 #define DEMO_PASSWORD "madoguchi-demo-2026"
 
+/* Whether a demo record (what) is to be made: 1 when its lookup found none (found is the
+ * lookup's status, STORE_ENOTFOUND) and pw got hashed into hash with the configured costs;
+ * else 0, logged unless the record is there already. */
+static int demo_missing(store *s, const app *a, int found, const char *what, const char *pw,
+                        char hash[STORE_HASH_MAX + 1])
+{
+	pw_params pp = {(unsigned)a->cfg.argon2_t_cost, (unsigned)a->cfg.argon2_m_cost_kib,
+	                (unsigned)a->cfg.argon2_parallelism};
+	if (found != STORE_ENOTFOUND) {
+		if (found != STORE_OK)
+			log_error("%s: %s", what, store_errmsg(s));
+		return 0;
+	}
+	if (password_hash(&pp, pw, strlen(pw), hash, STORE_HASH_MAX + 1) == 0)
+		return 1;
+	log_error("%s: the password could not be hashed", what);
+	return 0;
+}
+
 /* Development mode: a confirmed demo resident, so that a newcomer can log in at once. */
 static void ensure_demo_account(store *s, const app *a)
 {
 	store_account acct;
-	int e = store_account_by_email(s, DEMO_EMAIL, &acct);
-	if (e != STORE_ENOTFOUND) {
-		if (e != STORE_OK)
-			log_error("demo resident: %s", store_errmsg(s));
-		return;
-	}
-	pw_params pp = {(unsigned)a->cfg.argon2_t_cost, (unsigned)a->cfg.argon2_m_cost_kib,
-	                (unsigned)a->cfg.argon2_parallelism};
 	char hash[STORE_HASH_MAX + 1];
 	long long id = 0, now = (long long)time(NULL);
-	if (password_hash(&pp, DEMO_PASSWORD, strlen(DEMO_PASSWORD), hash, sizeof(hash)) == 0 &&
+	if (demo_missing(s, a, store_account_by_email(s, DEMO_EMAIL, &acct), "demo resident",
+	                 DEMO_PASSWORD, hash) &&
 	    store_account_create(s, DEMO_EMAIL, hash, now, &id) == STORE_OK &&
 	    store_account_set_verified(s, id, now) == STORE_OK)
 		log_info("created the demo resident account");
@@ -122,19 +134,12 @@ static void ensure_demo_staff(store *s, const app *a, const char *email, const c
                               const char *secret, const char *proc)
 {
 	store_staff st;
-	int e = store_staff_by_email(s, email, &st);
-	if (e != STORE_ENOTFOUND) {
-		if (e != STORE_OK)
-			log_error("demo staff: %s", store_errmsg(s));
-		return;
-	}
-	pw_params pp = {(unsigned)a->cfg.argon2_t_cost, (unsigned)a->cfg.argon2_m_cost_kib,
-	                (unsigned)a->cfg.argon2_parallelism};
 	char hash[STORE_HASH_MAX + 1];
 	long long id = 0, now = (long long)time(NULL);
-	if (password_hash(&pp, DEMO_STAFF_PASSWORD, strlen(DEMO_STAFF_PASSWORD), hash,
-	                  sizeof(hash)) < 0 ||
-	    store_staff_create(s, email, name, proc == NULL, now, &id) != STORE_OK ||
+	if (!demo_missing(s, a, store_staff_by_email(s, email, &st), "demo staff",
+	                  DEMO_STAFF_PASSWORD, hash))
+		return;
+	if (store_staff_create(s, email, name, proc == NULL, now, &id) != STORE_OK ||
 	    store_staff_set_credentials(s, id, hash, secret) != STORE_OK ||
 	    store_staff_set_enrolled(s, id, now) != STORE_OK ||
 	    (proc && store_staff_role_set(s, id, proc, "reviewer") != STORE_OK) ||

@@ -270,19 +270,29 @@ static bool *verified_flag(card *c, const struct ef *e)
 	return e->fid == JPKI_EF_SIGN_PIN ? &c->sign_verified : &c->auth_verified;
 }
 
+/* The checks VERIFY, CHANGE REFERENCE DATA and PSO start with, in this order: the lengths
+ * (len_ok), P1-P2 (p1, 0x80), a selected EF of the kind. JPKI_SW_OK to go on, else the
+ * status word to answer. */
+static uint16_t ef_check(const card *c, const struct jpki_apdu *a, bool len_ok, uint8_t p1,
+                         enum ef_kind kind)
+{
+	if (!len_ok)
+		return JPKI_SW_WRONG_LENGTH;
+	if (a->p1 != p1 || a->p2 != 0x80)
+		return JPKI_SW_WRONG_P1P2;
+	if (!c->cur)
+		return JPKI_SW_NO_EF;
+	return c->cur->kind == kind ? JPKI_SW_OK : JPKI_SW_INCOMPATIBLE;
+}
+
 static enum card_err do_verify(card *c, const struct jpki_apdu *a, struct out *o)
 {
 	struct card_pin *p;
 	bool ok;
+	uint16_t w = ef_check(c, a, a->ne == 0, 0x00, EF_PIN);
 
-	if (a->ne != 0)
-		return sw(o, JPKI_SW_WRONG_LENGTH);
-	if (a->p1 != 0x00 || a->p2 != 0x80)
-		return sw(o, JPKI_SW_WRONG_P1P2);
-	if (!c->cur)
-		return sw(o, JPKI_SW_NO_EF);
-	if (c->cur->kind != EF_PIN)
-		return sw(o, JPKI_SW_INCOMPATIBLE);
+	if (w != JPKI_SW_OK)
+		return sw(o, w);
 	p = pin_of(c, c->cur);
 	if (a->lc == 0) /* the retries query: 63 Cx even when verified or locked */
 		return sw(o, (uint16_t)JPKI_SW_TRIES(p->tries_left));
@@ -318,15 +328,10 @@ static enum card_err do_change(card *c, const struct jpki_apdu *a, struct out *o
 {
 	struct card_pin *p, old;
 	bool valid;
+	uint16_t w = ef_check(c, a, a->lc != 0 && a->ne == 0, 0x01, EF_PIN);
 
-	if (a->lc == 0 || a->ne != 0)
-		return sw(o, JPKI_SW_WRONG_LENGTH);
-	if (a->p1 != 0x01 || a->p2 != 0x80)
-		return sw(o, JPKI_SW_WRONG_P1P2);
-	if (!c->cur)
-		return sw(o, JPKI_SW_NO_EF);
-	if (c->cur->kind != EF_PIN)
-		return sw(o, JPKI_SW_INCOMPATIBLE);
+	if (w != JPKI_SW_OK)
+		return sw(o, w);
 	p = pin_of(c, c->cur);
 	if (p->tries_left == 0)
 		return sw(o, JPKI_SW_BLOCKED);
@@ -374,15 +379,10 @@ static enum card_err do_sign(card *c, const struct jpki_apdu *a, struct out *o)
 	EVP_PKEY *key;
 	size_t siglen = JPKI_RSA_BYTES;
 	bool allowed;
+	uint16_t w = ef_check(c, a, a->lc != 0 && a->ne == 256, 0x00, EF_KEY);
 
-	if (a->lc == 0 || a->ne != 256)
-		return sw(o, JPKI_SW_WRONG_LENGTH);
-	if (a->p1 != 0x00 || a->p2 != 0x80)
-		return sw(o, JPKI_SW_WRONG_P1P2);
-	if (!c->cur)
-		return sw(o, JPKI_SW_NO_EF);
-	if (c->cur->kind != EF_KEY)
-		return sw(o, JPKI_SW_INCOMPATIBLE);
+	if (w != JPKI_SW_OK)
+		return sw(o, w);
 	if (c->cur->fid == JPKI_EF_SIGN_KEY) {
 		key = c->st->sign_key;
 		allowed = c->sign_verified && c->sign_armed;
@@ -406,6 +406,26 @@ static enum card_err do_sign(card *c, const struct jpki_apdu *a, struct out *o)
 	return sw(o, JPKI_SW_OK);
 }
 
+/* The commands of the AP by class and instruction. */
+static const struct command {
+	uint8_t cla, ins;
+	enum card_err (*run)(card *c, const struct jpki_apdu *a, struct out *o);
+} commands[] = {
+    {0x80, 0x2A, do_sign}, /* proprietary class: only COMPUTE DIGITAL SIGNATURE */
+    {0x00, 0xA4, do_select}, {0x00, 0xB0, do_read},
+    {0x00, 0x20, do_verify}, {0x00, 0x24, do_change},
+};
+
+static enum card_err dispatch(card *c, const struct jpki_apdu *a, struct out *o)
+{
+	if (a->cla != 0x00 && a->cla != 0x80)
+		return sw(o, JPKI_SW_CLA);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].cla == a->cla && commands[i].ins == a->ins)
+			return commands[i].run(c, a, o);
+	return sw(o, JPKI_SW_INS);
+}
+
 enum card_err card_process(card *c, const uint8_t *cmd, size_t len, uint8_t *resp, size_t cap,
                            size_t *resplen)
 {
@@ -419,36 +439,7 @@ enum card_err card_process(card *c, const uint8_t *cmd, size_t len, uint8_t *res
 	o.buf = resp;
 	o.len = 0;
 	je = jpki_apdu_decode(cmd, len, &a);
-	if (je != JPKI_OK) {
-		e = sw(&o, JPKI_SW_WRONG_LENGTH);
-		goto out;
-	}
-	if (a.cla == 0x80) { /* proprietary class: only COMPUTE DIGITAL SIGNATURE */
-		e = a.ins == 0x2A ? do_sign(c, &a, &o) : sw(&o, JPKI_SW_INS);
-		goto out;
-	}
-	if (a.cla != 0x00) {
-		e = sw(&o, JPKI_SW_CLA);
-		goto out;
-	}
-	switch (a.ins) {
-	case 0xA4:
-		e = do_select(c, &a, &o);
-		break;
-	case 0xB0:
-		e = do_read(c, &a, &o);
-		break;
-	case 0x20:
-		e = do_verify(c, &a, &o);
-		break;
-	case 0x24:
-		e = do_change(c, &a, &o);
-		break;
-	default:
-		e = sw(&o, JPKI_SW_INS);
-		break;
-	}
-out:
+	e = je == JPKI_OK ? dispatch(c, &a, &o) : sw(&o, JPKI_SW_WRONG_LENGTH);
 	OPENSSL_cleanse(&a, sizeof(a));
 	*resplen = o.len;
 	return e;

@@ -689,51 +689,71 @@ out:
 
 /* ---- the counter --------------------------------------------------------------------- */
 
-static int cmd_reset_pin(const struct args *a)
+/* What a change of the state file prints once it is saved. */
+#define DONE_MAX 128
+
+/* Changes the state file a->state under its lock: loads it, runs change (0: done, with what
+ * to print in done; else it said why), saves it, then prints done. 0, or 1. */
+static int change_state(const struct args *a,
+                        int (*change)(const struct args *a, struct card_state *st, char *done))
 {
 	struct card_state *st = NULL;
+	char done[DONE_MAX] = "";
 	int lockfd = -1, rc = 1;
 
-	if (!a->state || (!a->password == !a->pin))
-		return die("reset-pin needs --state FILE and one of --password NEW, --pin NEW");
 	if (lock_state(a->state, &lockfd) != 0)
 		return 1;
-	if (load_state(a->state, &st) != 0)
-		goto out;
-	if (a->password) {
-		enum jpki_err je = jpki_sign_password_normalise(a->password, st->sign_pin.secret);
-		if (je != JPKI_OK) {
-			die("--password: %s (6 to 16 of A-Z and 0-9)", jpki_strerror(je));
-			goto out;
-		}
-		st->sign_pin.tries_left = st->sign_pin.max_tries;
-	} else {
-		enum jpki_err je = jpki_auth_pin_check(a->pin);
-		if (je != JPKI_OK) {
-			die("--pin: %s (4 digits)", jpki_strerror(je));
-			goto out;
-		}
-		snprintf(st->auth_pin.secret, sizeof(st->auth_pin.secret), "%s", a->pin);
-		st->auth_pin.tries_left = st->auth_pin.max_tries;
+	if (load_state(a->state, &st) == 0 && change(a, st, done) == 0 &&
+	    save_state(a->state, st) == 0) {
+		fputs(done, stdout);
+		rc = 0;
 	}
-	if (save_state(a->state, st) != 0)
-		goto out;
-	printf("%s reset; %u tries\n", a->password ? "signing password" : "authentication PIN",
-	       a->password ? st->sign_pin.max_tries : st->auth_pin.max_tries);
-	rc = 0;
-out:
 	card_state_free(st);
 	state_unlock(lockfd);
 	return rc;
 }
 
+static int reset_pin(const struct args *a, struct card_state *st, char *done)
+{
+	if (a->password) {
+		enum jpki_err je = jpki_sign_password_normalise(a->password, st->sign_pin.secret);
+		if (je != JPKI_OK)
+			return die("--password: %s (6 to 16 of A-Z and 0-9)", jpki_strerror(je));
+		st->sign_pin.tries_left = st->sign_pin.max_tries;
+	} else {
+		enum jpki_err je = jpki_auth_pin_check(a->pin);
+		if (je != JPKI_OK)
+			return die("--pin: %s (4 digits)", jpki_strerror(je));
+		snprintf(st->auth_pin.secret, sizeof(st->auth_pin.secret), "%s", a->pin);
+		st->auth_pin.tries_left = st->auth_pin.max_tries;
+	}
+	snprintf(done, DONE_MAX, "%s reset; %u tries\n",
+	         a->password ? "signing password" : "authentication PIN",
+	         a->password ? st->sign_pin.max_tries : st->auth_pin.max_tries);
+	return 0;
+}
+
+static int cmd_reset_pin(const struct args *a)
+{
+	if (!a->state || (!a->password == !a->pin))
+		return die("reset-pin needs --state FILE and one of --password NEW, --pin NEW");
+	return change_state(a, reset_pin);
+}
+
+static int renew(const struct args *a, struct card_state *st, char *done)
+{
+	struct pki_validity v = validity_of(a);
+	enum pki_err e = pki_renew(a->pki, st, a->password, &v, time(NULL));
+
+	if (e != PKI_OK)
+		return die("renew: %s", pki_strerror(e));
+	snprintf(done, DONE_MAX,
+	         "signing certificate renewed; the old one is revoked (superseded)\n");
+	return 0;
+}
+
 static int cmd_renew(const struct args *a)
 {
-	struct card_state *st = NULL;
-	struct pki_validity v = validity_of(a);
-	enum pki_err e;
-	int lockfd = -1, rc = 1;
-
 	if (!a->state || !a->pki)
 		return die("renew needs --state FILE and --pki DIR");
 	if (a->password) {
@@ -743,24 +763,17 @@ static int cmd_renew(const struct args *a)
 		if (je != JPKI_OK)
 			return die("--password: %s (6 to 16 of A-Z and 0-9)", jpki_strerror(je));
 	}
-	if (lock_state(a->state, &lockfd) != 0)
-		return 1;
-	if (load_state(a->state, &st) != 0)
-		goto out;
-	e = pki_renew(a->pki, st, a->password, &v, time(NULL));
-	if (e != PKI_OK) {
-		die("renew: %s", pki_strerror(e));
-		goto out;
-	}
-	if (save_state(a->state, st) != 0)
-		goto out;
-	printf("signing certificate renewed; the old one is revoked (superseded)\n");
-	rc = 0;
-out:
-	card_state_free(st);
-	state_unlock(lockfd);
-	return rc;
+	return change_state(a, renew);
 }
+
+/* The commands that take the common options (pki has its own). */
+static const struct command {
+	const char *name;
+	int (*run)(const struct args *a);
+} COMMANDS[] = {
+    {"issue", cmd_issue},   {"revoke", cmd_revoke},       {"serve", cmd_serve}, {"show", cmd_show},
+    {"export", cmd_export}, {"reset-pin", cmd_reset_pin}, {"renew", cmd_renew},
+};
 
 int main(int argc, char **argv)
 {
@@ -784,19 +797,8 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc - 1)
 		return die("unexpected argument \"%s\"", argv[optind + 1]), 2;
-	if (strcmp(cmd, "issue") == 0)
-		return cmd_issue(&a);
-	if (strcmp(cmd, "revoke") == 0)
-		return cmd_revoke(&a);
-	if (strcmp(cmd, "serve") == 0)
-		return cmd_serve(&a);
-	if (strcmp(cmd, "show") == 0)
-		return cmd_show(&a);
-	if (strcmp(cmd, "export") == 0)
-		return cmd_export(&a);
-	if (strcmp(cmd, "reset-pin") == 0)
-		return cmd_reset_pin(&a);
-	if (strcmp(cmd, "renew") == 0)
-		return cmd_renew(&a);
+	for (size_t i = 0; i < sizeof(COMMANDS) / sizeof(COMMANDS[0]); i++)
+		if (strcmp(cmd, COMMANDS[i].name) == 0)
+			return COMMANDS[i].run(&a);
 	return die("unknown command \"%s\" (see madoguchi-card --help)", cmd), 2;
 }

@@ -520,6 +520,34 @@ static int set_times(X509 *x, time_t nb, time_t na)
 
 enum cert_kind { CERT_CA, CERT_OCSP, CERT_SIGN, CERT_AUTH };
 
+/* The extensions of each kind after its key identifiers, in order. */
+static const struct cert_ext {
+	int nid;
+	const char *value;
+} cert_exts[][3] = {
+    [CERT_CA] = {{NID_basic_constraints, "critical,CA:TRUE"},
+                 {NID_key_usage, "critical,keyCertSign,cRLSign"}},
+    [CERT_OCSP] = {{NID_key_usage, "critical,digitalSignature"},
+                   {NID_ext_key_usage, "OCSPSigning"},
+                   {NID_id_pkix_OCSP_noCheck, "ignored"}},
+    [CERT_SIGN] = {{NID_key_usage, "critical,digitalSignature,nonRepudiation"}},
+    [CERT_AUTH] = {{NID_key_usage, "critical,digitalSignature"}, {NID_ext_key_usage, "clientAuth"}},
+};
+
+/* The extensions of kind after the subject key identifier: the issuer's key identifier (all
+ * but the CA), those of cert_exts, and for CERT_SIGN the basic four. */
+static int add_kind_exts(X509 *x, enum cert_kind kind, const struct ca *issuer,
+                         const struct card_person *person)
+{
+	if (kind != CERT_CA &&
+	    !add_ext(x, issuer->cert, NID_authority_key_identifier, "keyid:always"))
+		return 0;
+	for (size_t i = 0; i < 3 && cert_exts[kind][i].value; i++)
+		if (!add_ext(x, NULL, cert_exts[kind][i].nid, cert_exts[kind][i].value))
+			return 0;
+	return kind != CERT_SIGN || add_basic_four(x, person);
+}
+
 /* Build and sign one certificate. issuer NULL: self-signed by key. */
 static enum pki_err make_cert(enum cert_kind kind, enum pki_ca which, EVP_PKEY *key,
                               const struct ca *issuer, const struct card_person *person, time_t nb,
@@ -558,34 +586,9 @@ static enum pki_err make_cert(enum cert_kind kind, enum pki_ca which, EVP_PKEY *
 		goto out;
 	if (X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer->cert) : subj) != 1)
 		goto out;
-	if (!add_ext(x, issuer ? issuer->cert : NULL, NID_subject_key_identifier, "hash"))
+	if (!add_ext(x, issuer ? issuer->cert : NULL, NID_subject_key_identifier, "hash") ||
+	    !add_kind_exts(x, kind, issuer, person))
 		goto out;
-	switch (kind) {
-	case CERT_CA:
-		if (!add_ext(x, NULL, NID_basic_constraints, "critical,CA:TRUE") ||
-		    !add_ext(x, NULL, NID_key_usage, "critical,keyCertSign,cRLSign"))
-			goto out;
-		break;
-	case CERT_OCSP:
-		if (!add_ext(x, issuer->cert, NID_authority_key_identifier, "keyid:always") ||
-		    !add_ext(x, NULL, NID_key_usage, "critical,digitalSignature") ||
-		    !add_ext(x, NULL, NID_ext_key_usage, "OCSPSigning") ||
-		    !add_ext(x, NULL, NID_id_pkix_OCSP_noCheck, "ignored"))
-			goto out;
-		break;
-	case CERT_SIGN:
-		if (!add_ext(x, issuer->cert, NID_authority_key_identifier, "keyid:always") ||
-		    !add_ext(x, NULL, NID_key_usage, "critical,digitalSignature,nonRepudiation") ||
-		    !add_basic_four(x, person))
-			goto out;
-		break;
-	case CERT_AUTH:
-		if (!add_ext(x, issuer->cert, NID_authority_key_identifier, "keyid:always") ||
-		    !add_ext(x, NULL, NID_key_usage, "critical,digitalSignature") ||
-		    !add_ext(x, NULL, NID_ext_key_usage, "clientAuth"))
-			goto out;
-		break;
-	}
 	if (X509_sign(x, issuer ? issuer->key : key, EVP_sha256()) <= 0)
 		goto out;
 	*out = x;
@@ -827,8 +830,10 @@ out:
 	return e;
 }
 
-enum pki_err pki_revoke_serial(const char *dir, enum pki_ca which, const char *serial,
-                               const char *reason, time_t now)
+/* Under the PKI lock: revokes serial and writes a new CRL of which, or with serial NULL only
+ * writes the new CRL (pki_revoke_serial, pki_crl). */
+static enum pki_err revoke_under_lock(const char *dir, enum pki_ca which, const char *serial,
+                                      const char *reason, time_t now)
 {
 	int lockfd;
 	enum pki_err e;
@@ -838,9 +843,16 @@ enum pki_err pki_revoke_serial(const char *dir, enum pki_ca which, const char *s
 	e = pki_lock(dir, &lockfd);
 	if (e != PKI_OK)
 		return e;
-	e = revoke_locked(dir, which, serial, reason, now);
+	e = serial ? revoke_locked(dir, which, serial, reason, now)
+	           : regenerate_crl(dir, which, now);
 	pki_unlock(lockfd);
 	return e;
+}
+
+enum pki_err pki_revoke_serial(const char *dir, enum pki_ca which, const char *serial,
+                               const char *reason, time_t now)
+{
+	return serial ? revoke_under_lock(dir, which, serial, reason, now) : PKI_EINPUT;
 }
 
 /* The index-format serial of a DER certificate; *out is malloc'ed. */
@@ -1069,17 +1081,7 @@ out:
 
 enum pki_err pki_crl(const char *dir, enum pki_ca which, time_t now)
 {
-	int lockfd;
-	enum pki_err e;
-
-	if (!dir)
-		return PKI_EINPUT;
-	e = pki_lock(dir, &lockfd);
-	if (e != PKI_OK)
-		return e;
-	e = regenerate_crl(dir, which, now);
-	pki_unlock(lockfd);
-	return e;
+	return revoke_under_lock(dir, which, NULL, NULL, now);
 }
 
 /* ---- init ---------------------------------------------------------------------------- */
@@ -1219,6 +1221,14 @@ static enum pki_err person_check(struct card_person *p)
 	return PKI_OK;
 }
 
+/* What issuing certificates starts with: the PKI lock into *lockfd (for pki_unlock, also on
+ * failure) and the signing CA into *sca. */
+static enum pki_err lock_sign_ca(const char *dir, int *lockfd, struct ca *sca)
+{
+	enum pki_err e = pki_lock(dir, lockfd);
+	return e == PKI_OK ? ca_load(dir, PKI_CA_SIGN, sca) : e;
+}
+
 enum pki_err pki_issue(const char *dir, const struct pki_issue_req *req, time_t now,
                        struct card_state **out)
 {
@@ -1252,10 +1262,7 @@ enum pki_err pki_issue(const char *dir, const struct pki_issue_req *req, time_t 
 	e = pki_validity_range(st->person.birth, &req->validity, now, &nb, &na);
 	if (e != PKI_OK)
 		goto out;
-	e = pki_lock(dir, &lockfd);
-	if (e != PKI_OK)
-		goto out;
-	e = ca_load(dir, PKI_CA_SIGN, &sca);
+	e = lock_sign_ca(dir, &lockfd, &sca);
 	if (e == PKI_OK)
 		e = ca_load(dir, PKI_CA_AUTH, &aca);
 	if (e != PKI_OK)
@@ -1351,10 +1358,7 @@ enum pki_err pki_renew(const char *dir, struct card_state *st, const char *passw
 	e = cert_serial(&st->sign_cert, &old_serial);
 	if (e != PKI_OK)
 		goto out;
-	e = pki_lock(dir, &lockfd);
-	if (e != PKI_OK)
-		goto out;
-	e = ca_load(dir, PKI_CA_SIGN, &sca);
+	e = lock_sign_ca(dir, &lockfd, &sca);
 	if (e != PKI_OK)
 		goto out;
 	e = PKI_ECRYPTO;

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "core/application.h"
+#include "http/session.h"
 #include "pages/messages.h"
 #include "util/jdate.h"
 
@@ -54,6 +55,18 @@ const procedure *apply_gate(req *r)
 void apply_render_forbidden(req *r)
 {
 	resp_error(r, 403, "この操作を受け付けられませんでした", MSG_FORBIDDEN_TEXT);
+}
+
+int apply_post_token(req *r)
+{
+	form f;
+	if (req_body_form(r, &f) < 0)
+		return 0;
+	int csrf = csrf_ok(r, &f);
+	form_release(&f);
+	if (!csrf)
+		apply_render_forbidden(r);
+	return csrf;
 }
 
 void apply_render_busy(req *r, const char *msg)

@@ -24,6 +24,9 @@ int apply_draft_open(const req *r, const char *owner, const procedure *p, store_
 const procedure *apply_gate(req *r);
 /* The 403 page of a refused token. */
 void apply_render_forbidden(req *r);
+/* A POST whose form carries nothing but the session's CSRF token: reads the body and checks
+ * the token: 1; else answered (by req_body_form, or the 403 page) and 0. */
+int apply_post_token(req *r);
 /* The 503 page; msg (NULL: the general one) says what did not happen, so that nobody
  * believes it was done. */
 void apply_render_busy(req *r, const char *msg);

@@ -199,15 +199,8 @@ static void withdraw_done(req *r, void *arg)
 
 void page_mypage_withdraw_post(req *r)
 {
-	form f;
-	if (need_login(r) < 0 || req_body_form(r, &f) < 0)
+	if (need_login(r) < 0 || !apply_post_token(r))
 		return;
-	int csrf = csrf_ok(r, &f);
-	form_release(&f);
-	if (!csrf) {
-		apply_render_forbidden(r);
-		return;
-	}
 	if (!app_receipt_valid(r->params[0])) {
 		resp_error(r, 404, "申請が見つかりません", "受付番号をお確かめください。");
 		return;

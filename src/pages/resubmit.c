@@ -158,16 +158,9 @@ static void resubmit_done(req *r, void *arg)
 /* 「修正して再申請する」: only the application's own account, only while it is returned. */
 void page_mypage_resubmit_post(req *r)
 {
-	form f;
 	store_application ap;
-	if (req_body_form(r, &f) < 0)
+	if (!apply_post_token(r))
 		return;
-	int csrf = csrf_ok(r, &f);
-	form_release(&f);
-	if (!csrf) {
-		apply_render_forbidden(r);
-		return;
-	}
 	if (!(r->has_session && r->sess.account_id)) { /* no account: nothing of its own */
 		resp_error(r, 404, "申請が見つかりません", MSG_NOT_OWN);
 		return;

@@ -46,11 +46,23 @@ int staff_admin_gate(req *r, req_session *ss, store_staff *st)
 	return k > 0 && st->is_admin;
 }
 
+void *staff_admin_job(req *r, size_t size)
+{
+	staff_admin_who *j = calloc(1, size);
+	if (!j) {
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+		return NULL;
+	}
+	if (staff_admin_gate(r, &j->sess, &j->me))
+		return j;
+	free(j);
+	return NULL;
+}
+
 /* ---- the list ---- */
 
 typedef struct list_job {
-	req_session sess;
-	store_staff me;
+	staff_admin_who who; /* first */
 	store_staff list[ADMIN_STAFF_MAX];
 	size_t n;
 	store_staff_role roles[ADMIN_STAFF_MAX][STORE_INBOX_PROCS_MAX];
@@ -109,7 +121,7 @@ static void list_done(req *r, void *arg)
 	if (r->ev && !j->ok)
 		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 	else if (r->ev) {
-		json_t *ctx = staff_ctx(r, "職員の管理", &j->me, j->sess.csrf),
+		json_t *ctx = staff_ctx(r, "職員の管理", &j->who.me, j->who.sess.csrf),
 		       *staff = json_array();
 		for (size_t i = 0; i < j->n; i++)
 			json_array_append_new(
@@ -131,15 +143,9 @@ static void list_done(req *r, void *arg)
 
 void page_staff_admin_staff(req *r)
 {
-	list_job *j = calloc(1, sizeof(*j));
-	if (!j) {
-		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+	list_job *j = staff_admin_job(r, sizeof(*j));
+	if (!j)
 		return;
-	}
-	if (!staff_admin_gate(r, &j->sess, &j->me)) {
-		free(j);
-		return;
-	}
 	const char *c = form_get(&r->query, "changed");
 	j->changed = c && strcmp(c, "1") == 0;
 	req_defer(r, list_work, list_done, j);
@@ -149,9 +155,8 @@ void page_staff_admin_staff(req *r)
 
 enum change_kind { CH_ADD, CH_ROLE, CH_ENROL };
 typedef struct change_job {
+	staff_admin_who who; /* first */
 	enum change_kind kind;
-	req_session sess;
-	store_staff me;
 	char peer[64];
 	long long id; /* the member changed (CH_ADD: the new one) */
 	char email[ACCOUNT_EMAIL_MAX + 1];
@@ -170,13 +175,13 @@ static void change_work(store *s, const app *a, void *arg)
 	long long now = (long long)time(NULL);
 	int changed = 0;
 	if (j->kind == CH_ADD)
-		j->rc = staff_admin_add(s, &site, j->me.id, j->peer, j->email, j->name, j->is_admin,
-		                        now, j->token, &j->id);
+		j->rc = staff_admin_add(s, &site, j->who.me.id, j->peer, j->email, j->name,
+		                        j->is_admin, now, j->token, &j->id);
 	else if (j->kind == CH_ENROL)
-		j->rc = staff_admin_reissue(s, &site, j->me.id, j->peer, j->id, now, j->token);
+		j->rc = staff_admin_reissue(s, &site, j->who.me.id, j->peer, j->id, now, j->token);
 	else
-		j->rc =
-		    staff_admin_role(s, j->me.id, j->peer, j->id, j->proc, j->role, now, &changed);
+		j->rc = staff_admin_role(s, j->who.me.id, j->peer, j->id, j->proc, j->role, now,
+		                         &changed);
 	if (j->rc != STORE_OK && j->rc != STORE_ECONFLICT && j->rc != STORE_ENOTFOUND)
 		log_error("staff admin: change not made: %s", store_errmsg(s));
 	if (j->kind == CH_ENROL && j->rc == STORE_OK) {
@@ -194,8 +199,8 @@ static void render_link(req *r, change_job *j)
 	char link[1024];
 	snprintf(link, sizeof(link), "%s/staff/enrol?token=%s", r->a->cfg.base_url, j->token);
 	json_t *ctx = staff_ctx(
-	    r, j->kind == CH_ADD ? "職員を追加しました" : "登録用のリンクを出し直しました", &j->me,
-	    j->sess.csrf);
+	    r, j->kind == CH_ADD ? "職員を追加しました" : "登録用のリンクを出し直しました",
+	    &j->who.me, j->who.sess.csrf);
 	json_object_set_new(ctx, "added", json_boolean(j->kind == CH_ADD));
 	json_object_set_new(ctx, "name", json_string(j->name));
 	json_object_set_new(ctx, "email", json_string(j->email));
@@ -235,21 +240,18 @@ static void change_done(req *r, void *arg)
  * 303 to /staff/reauth); a job to fill, or NULL when answered. f is released either way. */
 static change_job *change_start(req *r, form *f, enum change_kind kind)
 {
-	change_job *j = calloc(1, sizeof(*j));
+	change_job *j = staff_admin_job(r, sizeof(*j));
 	if (!j) {
-		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 		form_release(f);
 		return NULL;
 	}
 	j->kind = kind;
 	snprintf(j->peer, sizeof(j->peer), "%s", req_peer(r));
-	if (!staff_admin_gate(r, &j->sess, &j->me))
-		goto answered;
-	if (!staff_csrf_ok(&j->sess, f)) {
+	if (!staff_csrf_ok(&j->who.sess, f)) {
 		acct_forbidden(r);
 		goto answered;
 	}
-	if (!staff_step_up(r, &j->sess, ADMIN_BACK))
+	if (!staff_step_up(r, &j->who.sess, ADMIN_BACK))
 		goto answered;
 	return j;
 answered:
@@ -258,75 +260,75 @@ answered:
 	return NULL;
 }
 
-static void bad_input(req *r, form *f, change_job *j)
+/* An administrator's change by POST: change_start, then fill takes the form's fields into
+ * the job (0: bad input, answered 400 with nothing changed), then the job on the pool. */
+static void change_post(req *r, enum change_kind kind,
+                        int (*fill)(req *r, const form *f, change_job *j))
 {
-	resp_error(r, 400, MSG_STAFF_ADMIN_BAD_TITLE, MSG_STAFF_ADMIN_BAD);
-	form_release(f);
-	free(j);
+	form f;
+	if (req_body_form(r, &f) < 0)
+		return;
+	change_job *j = change_start(r, &f, kind);
+	if (!j)
+		return;
+	int ok = fill(r, &f, j);
+	form_release(&f);
+	if (!ok) {
+		resp_error(r, 400, MSG_STAFF_ADMIN_BAD_TITLE, MSG_STAFF_ADMIN_BAD);
+		free(j);
+		return;
+	}
+	req_defer(r, change_work, change_done, j);
+}
+
+static int fill_add(req *r, const form *f, change_job *j)
+{
+	const char *msg = NULL;
+	const char *name = form_get(f, "name"), *em = form_get(f, "email");
+	const char *adm = form_get(f, "is_admin");
+	if (!name || !*name || strlen(name) > STORE_STAFF_NAME_MAX ||
+	    !text_is_clean(name, strlen(name), 0) || !em ||
+	    account_check_email(em, acct_value_len(f, "email"), j->email, sizeof(j->email), &msg) <
+	        0 ||
+	    (adm && strcmp(adm, "1") != 0))
+		return 0;
+	snprintf(j->name, sizeof(j->name), "%s", name);
+	j->is_admin = adm != NULL;
+	return 1;
 }
 
 void page_staff_admin_add(req *r)
 {
-	form f;
-	const char *msg = NULL;
-	if (req_body_form(r, &f) < 0)
-		return;
-	change_job *j = change_start(r, &f, CH_ADD);
-	if (!j)
-		return;
-	const char *name = form_get(&f, "name"), *em = form_get(&f, "email");
-	const char *adm = form_get(&f, "is_admin");
-	if (!name || !*name || strlen(name) > STORE_STAFF_NAME_MAX ||
-	    !text_is_clean(name, strlen(name), 0) || !em ||
-	    account_check_email(em, acct_value_len(&f, "email"), j->email, sizeof(j->email), &msg) <
-	        0 ||
-	    (adm && strcmp(adm, "1") != 0)) {
-		bad_input(r, &f, j);
-		return;
-	}
-	snprintf(j->name, sizeof(j->name), "%s", name);
-	j->is_admin = adm != NULL;
-	form_release(&f);
-	req_defer(r, change_work, change_done, j);
+	change_post(r, CH_ADD, fill_add);
 }
 
-void page_staff_admin_role(req *r)
+static int fill_role(req *r, const form *f, change_job *j)
 {
-	form f;
-	if (req_body_form(r, &f) < 0)
-		return;
-	change_job *j = change_start(r, &f, CH_ROLE);
-	if (!j)
-		return;
-	const char *proc = form_get(&f, "proc"), *role = form_get(&f, "role");
+	const char *proc = form_get(f, "proc"), *role = form_get(f, "role");
 	j->id = staff_id_of(r->params[0]);
 	int rv = !role                           ? -1
 	         : strcmp(role, "reviewer") == 0 ? STAFF_REVIEWER
 	         : strcmp(role, "viewer") == 0   ? STAFF_VIEWER
 	         : strcmp(role, "none") == 0     ? STAFF_NO_ROLE
 	                                         : -1;
-	if (!j->id || !proc || !proc_catalog_find(r->a->procs, proc) || rv < 0) {
-		bad_input(r, &f, j);
-		return;
-	}
+	if (!j->id || !proc || !proc_catalog_find(r->a->procs, proc) || rv < 0)
+		return 0;
 	snprintf(j->proc, sizeof(j->proc), "%s", proc);
 	j->role = (enum staff_role)rv;
-	form_release(&f);
-	req_defer(r, change_work, change_done, j);
+	return 1;
+}
+
+void page_staff_admin_role(req *r)
+{
+	change_post(r, CH_ROLE, fill_role);
+}
+
+static int fill_enrol(req *r, const form *f, change_job *j)
+{
+	return (j->id = staff_id_of(r->params[0])) != 0;
 }
 
 void page_staff_admin_enrol(req *r)
 {
-	form f;
-	if (req_body_form(r, &f) < 0)
-		return;
-	change_job *j = change_start(r, &f, CH_ENROL);
-	if (!j)
-		return;
-	if (!(j->id = staff_id_of(r->params[0]))) {
-		bad_input(r, &f, j);
-		return;
-	}
-	form_release(&f);
-	req_defer(r, change_work, change_done, j);
+	change_post(r, CH_ENROL, fill_enrol);
 }

@@ -55,14 +55,8 @@ void page_staff_alerts(req *r)
 	store_staff_role roles[ALERTS_MAX];
 	store_staff_alert alerts[ALERTS_MAX];
 	size_t nr = 0, na = 0;
-	int k = staff_current(r, &ss, &st);
-	if (k <= 0) {
-		if (k == 0)
-			staff_login_page(r);
-		else
-			resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+	if (!staff_page_gate(r, &ss, &st))
 		return;
-	}
 	if (alerts_read(r, &st, roles, &nr, alerts, &na) < 0)
 		return;
 	json_t *ctx = staff_ctx(r, "通知の設定", &st, ss.csrf), *procs = json_array();

@@ -23,8 +23,7 @@
 #define AUDIT_STAFF_MAX 200
 
 typedef struct audit_job {
-	req_session sess;
-	store_staff me;
+	staff_admin_who who; /* first */
 	char peer[64];
 	long long staff; /* 0: anyone */
 	char actor[AUDIT_ACTOR_MAX + 1];
@@ -51,7 +50,7 @@ static void audit_work(store *s, const app *a, void *arg)
 		return;
 	}
 	/* no look at the log without its own trace */
-	j->ok = staff_audit_app(s, j->me.id, NULL, AUDIT_VIEW_AUDIT, detail, j->peer,
+	j->ok = staff_audit_app(s, j->who.me.id, NULL, AUDIT_VIEW_AUDIT, detail, j->peer,
 	                        (long long)time(NULL)) == 0;
 }
 
@@ -109,7 +108,7 @@ static json_t *staff_options(const audit_job *j)
 static void audit_render(req *r, audit_job *j)
 {
 	size_t shown = j->n > AUDIT_PER ? AUDIT_PER : j->n;
-	json_t *ctx = staff_ctx(r, "監査ログ", &j->me, j->sess.csrf);
+	json_t *ctx = staff_ctx(r, "監査ログ", &j->who.me, j->who.sess.csrf);
 	json_object_set_new(ctx, "rows", rows_json(j, shown));
 	json_object_set_new(ctx, "has_rows", json_boolean(shown > 0));
 	json_object_set_new(ctx, "staff_options", staff_options(j));
@@ -150,15 +149,9 @@ static int audit_filter(req *r, audit_job *j)
 
 void page_staff_admin_audit(req *r)
 {
-	audit_job *j = calloc(1, sizeof(*j));
-	if (!j) {
-		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+	audit_job *j = staff_admin_job(r, sizeof(*j));
+	if (!j)
 		return;
-	}
-	if (!staff_admin_gate(r, &j->sess, &j->me)) {
-		free(j);
-		return;
-	}
 	if (!audit_filter(r, j)) {
 		resp_error(r, 400, MSG_STAFF_BAD_FILTER_TITLE, MSG_STAFF_AUDIT_BAD);
 		free(j);

@@ -118,15 +118,8 @@ void page_staff_application(req *r)
 {
 	req_session ss;
 	store_staff st;
-	int k = staff_current(r, &ss, &st);
-	if (k == 0) {
-		staff_login_page(r);
+	if (!staff_page_gate(r, &ss, &st))
 		return;
-	}
-	if (k < 0) {
-		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
-		return;
-	}
 	if (!app_receipt_valid(r->params[0])) {
 		resp_error(r, 404, MSG_STAFF_APP_NOT_FOUND_TITLE, MSG_STAFF_APP_NOT_FOUND);
 		return;

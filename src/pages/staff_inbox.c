@@ -315,13 +315,9 @@ void page_staff_home(req *r)
 	size_t nroles = 0;
 	inbox_filter f;
 	store_inbox_query q;
-	int k = staff_current(r, &ss, &st);
-	if (k == 0) {
-		staff_login_page(r);
+	if (!staff_page_gate(r, &ss, &st))
 		return;
-	}
-	if (k < 0 ||
-	    store_staff_roles(r->w->store, st.id, roles, STAFF_ROLES_MAX, &nroles) != STORE_OK) {
+	if (store_staff_roles(r->w->store, st.id, roles, STAFF_ROLES_MAX, &nroles) != STORE_OK) {
 		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 		return;
 	}

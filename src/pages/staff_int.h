@@ -31,6 +31,9 @@ int staff_current(req *r, req_session *ss, store_staff *st);
 /* The staff login page (200), what every staff page shows a request without a staff
  * session. */
 void staff_login_page(req *r);
+/* The staff member of a staff page's request (GET) into *ss and *st: 1; else answered and 0
+ * (the login page without a staff session, 503 on a store error). */
+int staff_page_gate(req *r, req_session *ss, store_staff *st);
 
 /* The inbox's filters as a query gave them (staff_inbox.c), checked and copied, so that a
  * job on the pool may keep them: the detail's next/previous links use the same order. */
@@ -129,6 +132,14 @@ void staff_assign_ctx(json_t *ctx, const store_app_review *rev, long long me, in
  * 0 (the login page without a staff session, 403 for staff who are not administrators, 503
  * on a store error). Every /staff/admin page and POST starts with it. */
 int staff_admin_gate(req *r, req_session *ss, store_staff *st);
+/* The administrator a job of an admin page works for: the job's first member. */
+typedef struct staff_admin_who {
+	req_session sess;
+	store_staff me;
+} staff_admin_who;
+/* A zeroed job of size bytes that starts with a staff_admin_who, filled by staff_admin_gate:
+ * the job, or NULL when answered (503 when none could be made, else as the gate answers). */
+void *staff_admin_job(req *r, size_t size);
 /* The TOTP re-entry (step-up): 1 when the staff session had its code entered within
  * staff_step_up_minutes (core/staff_admin.h staff_step_up_fresh); else answered and 0: a 303
  * to /staff/reauth?next=next (a local /staff path), or 503. The administrator's changes and

@@ -72,6 +72,16 @@ void staff_login_page(req *r)
 	render_staff_login(r, "", NULL, 200);
 }
 
+int staff_page_gate(req *r, req_session *ss, store_staff *st)
+{
+	int k = staff_current(r, ss, st);
+	if (k == 0)
+		staff_login_page(r);
+	else if (k < 0)
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+	return k > 0;
+}
+
 void page_staff_login(req *r)
 {
 	req_session ss;

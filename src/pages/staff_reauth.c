@@ -75,14 +75,8 @@ void page_staff_reauth(req *r)
 	req_session ss;
 	store_staff st;
 	char next[NEXT_MAX];
-	int k = staff_current(r, &ss, &st);
-	if (k <= 0) {
-		if (k == 0)
-			staff_login_page(r);
-		else
-			resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+	if (!staff_page_gate(r, &ss, &st))
 		return;
-	}
 	next_path(form_get(&r->query, "next"), next, sizeof(next));
 	render_reauth(r, &st, &ss, next, NULL, 200);
 }

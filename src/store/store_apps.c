@@ -125,13 +125,7 @@ void store_application_release(store_application *a)
 int store_applications_for_account(store *s, long long account_id, store_application *out,
                                    size_t max, size_t *n)
 {
-	size_t got = 0;
-	int rc = store_list_check(s, account_id > 0, out, max, n);
-
-	if (rc != STORE_OK || max == 0)
-		return rc;
-	rc = s->be->applications_for_account(s->ctx, account_id, out, max, &got);
-	return store_listed(rc, got, n);
+	STORE_LIST_BY(s, account_id > 0, out, max, n, applications_for_account, account_id);
 }
 
 /* The change of both set_status calls: last_event 0 checks no event, event_id may be NULL. */
@@ -190,11 +184,5 @@ int store_application_set_status_after(store *s, const char *receipt, long long 
 int store_application_events(store *s, const char *receipt, store_app_event *out, size_t max,
                              size_t *n)
 {
-	size_t got = 0;
-	int rc = store_list_check(s, app_receipt_valid(receipt), out, max, n);
-
-	if (rc != STORE_OK || max == 0)
-		return rc;
-	rc = s->be->application_events(s->ctx, receipt, out, max, &got);
-	return store_listed(rc, got, n);
+	STORE_LIST_BY(s, app_receipt_valid(receipt), out, max, n, application_events, receipt);
 }

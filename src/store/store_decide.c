@@ -29,13 +29,7 @@ int store_note_add(store *s, const char *receipt, long long staff_id, const char
 
 int store_notes(store *s, const char *receipt, store_note *out, size_t max, size_t *n)
 {
-	size_t got = 0;
-	int rc = store_list_check(s, app_receipt_valid(receipt), out, max, n);
-
-	if (rc != STORE_OK || max == 0)
-		return rc;
-	rc = s->be->notes(s->ctx, receipt, out, max, &got);
-	return store_listed(rc, got, n);
+	STORE_LIST_BY(s, app_receipt_valid(receipt), out, max, n, notes, receipt);
 }
 
 int store_application_mail_add(store *s, const char *receipt, long long outbox_id, long long now)
@@ -48,11 +42,5 @@ int store_application_mail_add(store *s, const char *receipt, long long outbox_i
 int store_application_mails(store *s, const char *receipt, store_app_mail *out, size_t max,
                             size_t *n)
 {
-	size_t got = 0;
-	int rc = store_list_check(s, app_receipt_valid(receipt), out, max, n);
-
-	if (rc != STORE_OK || max == 0)
-		return rc;
-	rc = s->be->application_mails(s->ctx, receipt, out, max, &got);
-	return store_listed(rc, got, n);
+	STORE_LIST_BY(s, app_receipt_valid(receipt), out, max, n, application_mails, receipt);
 }

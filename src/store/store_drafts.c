@@ -101,13 +101,7 @@ int store_attachment_add(store *s, const char *draft_key, const char *field, con
 int store_attachment_list(store *s, const char *draft_key, store_attachment *out, size_t max,
                           size_t *n)
 {
-	size_t got = 0;
-	int rc = store_list_check(s, store_draft_key_ok(draft_key), out, max, n);
-
-	if (rc != STORE_OK || max == 0)
-		return rc;
-	rc = s->be->attachment_list(s->ctx, draft_key, out, max, &got);
-	return store_listed(rc, got, n);
+	STORE_LIST_BY(s, store_draft_key_ok(draft_key), out, max, n, attachment_list, draft_key);
 }
 
 int store_attachment_get(store *s, const char *draft_key, long long id, store_attachment *meta,
@@ -143,9 +137,7 @@ int store_attachment_delete(store *s, const char *draft_key, long long id)
 
 int store_drafts_prune_anonymous(store *s, long long before, long long *n)
 {
-	long long v = 0;
-	int rc = STORE_READY(s) ? s->be->drafts_prune_anonymous(s->ctx, before, &v) : STORE_EINPUT;
-	return store_counted(rc, v, n);
+	STORE_COUNT_BY(s, 1, n, drafts_prune_anonymous, before);
 }
 
 static int peer_ok(const char *peer)
@@ -180,7 +172,5 @@ int store_anon_upload_bytes(store *s, const char *peer, long long since, long lo
 
 int store_anon_uploads_prune(store *s, long long before, long long *n)
 {
-	long long v = 0;
-	int rc = STORE_READY(s) ? s->be->anon_uploads_prune(s->ctx, before, &v) : STORE_EINPUT;
-	return store_counted(rc, v, n);
+	STORE_COUNT_BY(s, 1, n, anon_uploads_prune, before);
 }

@@ -390,6 +390,16 @@ void store_account_owner(long long id, char *out, size_t outlen);
 /* *n (may be NULL) gets v when rc is STORE_OK, else 0; returns rc. For the calls that count
  * the rows they delete. (store.c) */
 int store_counted(int rc, long long v, long long *n);
+/* The whole body of a front call that deletes rows by keys and counts them: STORE_EINPUT
+ * unless s is ready and ok holds (the keys are valid), else the back end's
+ * op(ctx, keys..., &count); returns its code with *n set by store_counted. */
+#define STORE_COUNT_BY(s, ok, n, op, ...)                                                          \
+	do {                                                                                       \
+		long long v_ = 0;                                                                  \
+		int rc_ = STORE_READY(s) && (ok) ? (s)->be->op((s)->ctx, __VA_ARGS__, &v_)         \
+		                                 : STORE_EINPUT;                                   \
+		return store_counted(rc_, v_, (n));                                                \
+	} while (0)
 
 /* The arguments of a call that fills a list out of at most max entries: sets *n (may be
  * NULL) to 0, then STORE_OK when s is ready, ok holds, n is given and out too when max > 0,
@@ -397,6 +407,18 @@ int store_counted(int rc, long long v, long long *n);
 int store_list_check(store *s, int ok, const void *out, size_t max, size_t *n);
 /* *n (may be NULL) gets got when rc is STORE_OK, else 0; returns rc. (store.c) */
 int store_listed(int rc, size_t got, size_t *n);
+/* The whole body of a front call that lists entries by keys: checks the arguments with
+ * store_list_check (ok: the keys are valid), then, when max > 0, fills out through the back
+ * end's op(ctx, keys..., out, max, &got) and returns its code with *n set by store_listed. */
+#define STORE_LIST_BY(s, ok, out, max, n, op, ...)                                                 \
+	do {                                                                                       \
+		size_t got_ = 0;                                                                   \
+		int rc_ = store_list_check((s), (ok), (out), (max), (n));                          \
+		if (rc_ != STORE_OK || (max) == 0)                                                 \
+			return rc_;                                                                \
+		rc_ = (s)->be->op((s)->ctx, __VA_ARGS__, (out), (max), &got_);                     \
+		return store_listed(rc_, got_, (n));                                               \
+	} while (0)
 
 /* The arguments of a call that fills one record out (size bytes): STORE_EINPUT without out;
  * else out zeroed, then STORE_OK when s is ready and ok holds, else STORE_EINPUT. (store.c) */

@@ -89,18 +89,12 @@ int store_sign_request_signed_other(store *s, const char *draft_key, const char 
 
 int store_sign_requests_prune(store *s, long long before, long long *n)
 {
-	long long v = 0;
-	int rc = STORE_READY(s) ? s->be->sign_requests_prune(s->ctx, before, &v) : STORE_EINPUT;
-	return store_counted(rc, v, n);
+	STORE_COUNT_BY(s, 1, n, sign_requests_prune, before);
 }
 
 int store_sign_requests_cancel(store *s, const char *draft_key, long long *n)
 {
-	long long v = 0;
-	int rc = STORE_READY(s) && store_draft_key_ok(draft_key)
-	             ? s->be->sign_requests_cancel(s->ctx, draft_key, &v)
-	             : STORE_EINPUT;
-	return store_counted(rc, v, n);
+	STORE_COUNT_BY(s, store_draft_key_ok(draft_key), n, sign_requests_cancel, draft_key);
 }
 
 void store_sign_request_release(store_sign_request *r)

@@ -78,13 +78,7 @@ int store_staff_role_set(store *s, long long staff_id, const char *proc_id, cons
 
 int store_staff_roles(store *s, long long staff_id, store_staff_role *out, size_t max, size_t *n)
 {
-	size_t got = 0;
-	int rc = store_list_check(s, staff_id > 0, out, max, n);
-
-	if (rc != STORE_OK || max == 0)
-		return rc;
-	rc = s->be->staff_roles(s->ctx, staff_id, out, max, &got);
-	return store_listed(rc, got, n);
+	STORE_LIST_BY(s, staff_id > 0, out, max, n, staff_roles, staff_id);
 }
 
 int store_staff_totp_use(store *s, long long staff_id, long long step)

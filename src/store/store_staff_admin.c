@@ -56,37 +56,19 @@ int store_staff_alert_set(store *s, long long staff_id, const char *proc_id, con
 
 int store_staff_alerts(store *s, long long staff_id, store_staff_alert *out, size_t max, size_t *n)
 {
-	size_t got = 0;
-	int rc = store_list_check(s, staff_id > 0, out, max, n);
-
-	if (rc != STORE_OK || max == 0)
-		return rc;
-	rc = s->be->staff_alerts(s->ctx, staff_id, out, max, &got);
-	return store_listed(rc, got, n);
+	STORE_LIST_BY(s, staff_id > 0, out, max, n, staff_alerts, staff_id);
 }
 
 int store_staff_alert_recipients(store *s, const char *proc_id, store_staff_alert *out, size_t max,
                                  size_t *n)
 {
-	size_t got = 0;
-	int rc = store_list_check(s, store_proc_ok(proc_id, 1), out, max, n);
-
-	if (rc != STORE_OK || max == 0)
-		return rc;
-	rc = s->be->staff_alert_recipients(s->ctx, proc_id, out, max, &got);
-	return store_listed(rc, got, n);
+	STORE_LIST_BY(s, store_proc_ok(proc_id, 1), out, max, n, staff_alert_recipients, proc_id);
 }
 
 int store_staff_digest_due(store *s, long long due_before, long long now, store_staff_alert *out,
                            size_t max, size_t *n)
 {
-	size_t got = 0;
-	int rc = store_list_check(s, now > 0, out, max, n);
-
-	if (rc != STORE_OK || max == 0)
-		return rc;
-	rc = s->be->staff_digest_due(s->ctx, due_before, now, out, max, &got);
-	return store_listed(rc, got, n);
+	STORE_LIST_BY(s, now > 0, out, max, n, staff_digest_due, due_before, now);
 }
 
 int store_staff_digest_done(store *s, long long staff_id, const char *proc_id, long long since,

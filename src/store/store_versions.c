@@ -104,11 +104,7 @@ int store_draft_resubmit_create(store *s, const char *key, const char *owner, co
 
 int store_drafts_resubmit_cancel(store *s, const char *receipt, long long *n)
 {
-	long long v = 0;
-	int rc = STORE_READY(s) && app_receipt_valid(receipt)
-	             ? s->be->drafts_resubmit_cancel(s->ctx, receipt, &v)
-	             : STORE_EINPUT;
-	return store_counted(rc, v, n);
+	STORE_COUNT_BY(s, app_receipt_valid(receipt), n, drafts_resubmit_cancel, receipt);
 }
 
 int store_draft_resubmit_of(store *s, const char *key, char *receipt)
