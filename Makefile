@@ -3,7 +3,7 @@
 # programs, the unit tests (tests/unit/test_*.c) and the fuzz targets (fuzz/fuzz_*.c) link.
 
 # libpq joins PKGS with the PostgreSQL back end.
-PKGS     := libevent libevent_pthreads jansson sqlite3 openssl libcurl libpcsclite \
+PKGS     := libevent libevent_pthreads jansson sqlite3 openssl libcurl libpcsclite libzip \
             libqrencode md4c-html libargon2 liboath
 BUILD    ?= build
 SAN      ?=

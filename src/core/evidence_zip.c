@@ -1,0 +1,132 @@
+/* evidence_zip: the evidence package of one application (see evidence_zip.h), built in
+ * memory with libzip; the certificates come out of the CMS with OpenSSL. */
+#include <stdio.h>
+#include <string.h>
+#include <zip.h>
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "core/evidence_zip.h"
+#include "util/token.h"
+
+void evidence_safe_name(const char *name, char *out, size_t outlen)
+{
+	size_t o = 0;
+	for (size_t i = 0; name[i] && o + 1 < outlen; i++) {
+		unsigned char c = (unsigned char)name[i];
+		int bad = c < 0x20 || c == 0x7f || c == '/' || c == '\\' ||
+		          (c == '.' && (i == 0 || name[i - 1] == '.'));
+		out[o++] = bad ? '_' : (char)c;
+	}
+	if (o == 0 && outlen > 1)
+		out[o++] = '_';
+	out[o] = '\0';
+}
+
+/* Every certificate of the DER CMS der as PEM appended to pem: 0, or -1. */
+static int chain_pem(const void *der, size_t len, buf *pem)
+{
+	BIO *in = BIO_new_mem_buf(der, (int)len), *out = BIO_new(BIO_s_mem());
+	CMS_ContentInfo *cms = in ? d2i_CMS_bio(in, NULL) : NULL;
+	STACK_OF(X509) *certs = cms ? CMS_get1_certs(cms) : NULL;
+	int bad = !cms || !out;
+	for (int i = 0; !bad && certs && i < sk_X509_num(certs); i++)
+		bad = PEM_write_bio_X509(out, sk_X509_value(certs, i)) != 1;
+	char *p = NULL;
+	long n = out ? BIO_get_mem_data(out, &p) : 0;
+	if (!bad && n > 0)
+		bad = buf_append(pem, p, (size_t)n) < 0;
+	sk_X509_pop_free(certs, X509_free);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	BIO_free(out);
+	ERR_clear_error();
+	return bad ? -1 : 0;
+}
+
+/* Adds data as DIR/path to za and its line to the manifest: 0, or -1. */
+static int add(zip_t *za, const char *dir, const char *path, const void *data, size_t len,
+               buf *manifest)
+{
+	char name[STORE_RECEIPT_MAX + STORE_FILENAME_MAX + 64], sha[65];
+	snprintf(name, sizeof(name), "%s/%s", dir, path);
+	token_sha256_hex(data ? data : "", len, sha);
+	zip_source_t *src = zip_source_buffer(za, data ? data : "", len, 0);
+	if (!src || zip_file_add(za, name, src, ZIP_FL_ENC_UTF_8) < 0) {
+		zip_source_free(src);
+		return -1;
+	}
+	return buf_printf(manifest, "%s  %s\n", sha, path);
+}
+
+/* The files of the package into za (the buffers stay alive until zip_close): 0, or -1. */
+static int add_all(zip_t *za, const store_application *ap, const evidence_att *att, size_t n,
+                   buf *pem, buf *manifest)
+{
+	const char *d = ap->receipt;
+	const char *ver = ap->verification ? ap->verification : "null";
+	int bad = add(za, d, "RECEIPT.json", ap->content, strlen(ap->content), manifest);
+	if (!bad && ap->signature_len > 0) {
+		bad = add(za, d, "RECEIPT.p7s", ap->signature, ap->signature_len, manifest) ||
+		      chain_pem(ap->signature, ap->signature_len, pem) ||
+		      add(za, d, "chain.pem", pem->data, pem->len, manifest);
+	}
+	if (!bad)
+		bad = add(za, d, "verification.json", ver, strlen(ver), manifest);
+	for (size_t i = 0; !bad && i < n; i++) {
+		char safe[STORE_FILENAME_MAX + 1], path[STORE_FILENAME_MAX + 48];
+		evidence_safe_name(att[i].meta->filename, safe, sizeof(safe));
+		snprintf(path, sizeof(path), "attachments/%lld-%s", att[i].meta->id, safe);
+		bad = add(za, d, path, att[i].data, att[i].len, manifest);
+	}
+	if (!bad && !manifest->failed) {
+		zip_source_t *src = zip_source_buffer(za, manifest->data, manifest->len, 0);
+		char name[STORE_RECEIPT_MAX + 16];
+		snprintf(name, sizeof(name), "%s/MANIFEST.txt", d);
+		bad = !src || zip_file_add(za, name, src, ZIP_FL_ENC_UTF_8) < 0;
+		if (bad)
+			zip_source_free(src);
+	}
+	return bad || manifest->failed ? -1 : 0;
+}
+
+/* The bytes of the closed archive's source src appended to out: 0, or -1. */
+static int read_back(zip_source_t *src, buf *out)
+{
+	char chunk[16384];
+	zip_int64_t k;
+	int bad = zip_source_open(src) < 0;
+	if (bad)
+		return -1;
+	while ((k = zip_source_read(src, chunk, sizeof(chunk))) > 0)
+		bad |= buf_append(out, chunk, (size_t)k) < 0;
+	zip_source_close(src);
+	return bad || k < 0 ? -1 : 0;
+}
+
+int evidence_zip_build(const store_application *ap, const evidence_att *att, size_t n, buf *out)
+{
+	zip_error_t err;
+	buf pem, manifest;
+	zip_error_init(&err);
+	zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &err);
+	zip_t *za = src ? zip_open_from_source(src, ZIP_TRUNCATE, &err) : NULL;
+	int rc = -1;
+	buf_init(&pem, 0);
+	buf_init(&manifest, 0);
+	if (za) {
+		zip_source_keep(src); /* read back after zip_close */
+		if (add_all(za, ap, att, n, &pem, &manifest) == 0 && zip_close(za) == 0)
+			rc = read_back(src, out);
+		else
+			zip_discard(za);
+	}
+	zip_source_free(src);
+	zip_error_fini(&err);
+	buf_release(&pem);
+	buf_release(&manifest);
+	return rc;
+}

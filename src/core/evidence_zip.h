@@ -1,0 +1,30 @@
+/* evidence_zip: the evidence package of one application as ZIP bytes (no HTTP): under the
+ * folder RECEIPT/ the signed content (RECEIPT.json, the exact bytes signed), the DER CMS
+ * (RECEIPT.p7s, absent for an unsigned application), the certificates the CMS carries
+ * (chain.pem), the verification report at arrival (verification.json), the attachments
+ * (attachments/ID-NAME, the name made safe) and MANIFEST.txt with "SHA-256  path" of each
+ * file, so that `sha256sum -c MANIFEST.txt` checks them inside the folder. */
+#ifndef MADOGUCHI_CORE_EVIDENCE_ZIP_H
+#define MADOGUCHI_CORE_EVIDENCE_ZIP_H
+
+#include <stddef.h>
+
+#include "store/store.h"
+#include "util/buf.h"
+
+/* One attachment: its metadata and its bytes. */
+typedef struct evidence_att {
+	const store_attachment *meta;
+	const void *data;
+	size_t len;
+} evidence_att;
+
+/* The package of ap (content, signature, verification) with its attachments att[0..n)
+ * appended to out: 0, or -1 (a CMS that does not parse, libzip failed, out's maximum). */
+int evidence_zip_build(const store_application *ap, const evidence_att *att, size_t n, buf *out);
+
+/* A safe file name for name into out (outlen >= 2): every '/', '\\', control character and
+ * the second '.' of ".." becomes '_'; a leading '.' too; "" becomes "_". */
+void evidence_safe_name(const char *name, char *out, size_t outlen);
+
+#endif

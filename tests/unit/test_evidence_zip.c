@@ -1,0 +1,182 @@
+/* test_evidence_zip: the evidence package of an application, built with a CMS made here
+ * (a self-signed certificate) and read back with libzip: the files under RECEIPT/, the
+ * signed bytes unchanged, the certificate in chain.pem, the manifest's SHA-256 of each file,
+ * attachment names made safe, and no RECEIPT.p7s for an unsigned application. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zip.h>
+
+#include <openssl/cms.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "core/evidence_zip.h"
+#include "util/token.h"
+
+static const char CONTENT[] = "{\"name\":\"見取 花子\",\"proc\":\"juminhyo\"}";
+
+/* A detached DER CMS of CONTENT by a new self-signed certificate into *der (malloc'd). */
+static int make_cms(unsigned char **der)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	assert_non_null(k);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	                           (const unsigned char *)"evidence test", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_set_pubkey(x, k);
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	BIO *in = BIO_new_mem_buf(CONTENT, (int)strlen(CONTENT));
+	CMS_ContentInfo *cms = CMS_sign(x, k, NULL, in, CMS_BINARY | CMS_DETACHED);
+	assert_non_null(cms);
+	*der = NULL;
+	int n = i2d_CMS_ContentInfo(cms, der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return n;
+}
+
+/* The bytes of name in za (malloc'd, NUL-terminated) or NULL when absent. */
+static char *read_entry(zip_t *za, const char *name, size_t *len)
+{
+	zip_stat_t st;
+	if (zip_stat(za, name, 0, &st) < 0)
+		return NULL;
+	zip_file_t *f = zip_fopen(za, name, 0);
+	char *p = calloc(1, (size_t)st.size + 1);
+	assert_non_null(f);
+	assert_int_equal(zip_fread(f, p, st.size), (zip_int64_t)st.size);
+	zip_fclose(f);
+	*len = (size_t)st.size;
+	return p;
+}
+
+static zip_t *open_zip(const buf *b)
+{
+	zip_error_t err;
+	zip_error_init(&err);
+	zip_source_t *src = zip_source_buffer_create(b->data, b->len, 0, &err);
+	zip_t *za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err);
+	assert_non_null(za);
+	zip_error_fini(&err);
+	return za;
+}
+
+/* The manifest line of path holds the SHA-256 of the entry's bytes. */
+static void assert_listed(zip_t *za, const char *manifest, const char *path)
+{
+	char name[300], sha[65], line[400];
+	size_t len = 0;
+	snprintf(name, sizeof(name), "2026-000123/%s", path);
+	char *p = read_entry(za, name, &len);
+	assert_non_null(p);
+	token_sha256_hex(p, len, sha);
+	snprintf(line, sizeof(line), "%s  %s\n", sha, path);
+	assert_non_null(strstr(manifest, line));
+	free(p);
+}
+
+static void fill(store_application *ap, unsigned char *der, int n)
+{
+	memset(ap, 0, sizeof(*ap));
+	snprintf(ap->receipt, sizeof(ap->receipt), "2026-000123");
+	ap->content = (char *)CONTENT;
+	ap->signature = (char *)der;
+	ap->signature_len = der ? (size_t)n : 0;
+	ap->verification = (char *)"{\"result\":\"valid\"}";
+}
+
+static void test_signed_package(void **state)
+{
+	unsigned char *der;
+	int n = make_cms(&der);
+	store_application ap;
+	store_attachment meta = {.id = 7, .filename = "../../etc/passwd"};
+	evidence_att att = {&meta, "PDF bytes", 9};
+	buf b;
+	fill(&ap, der, n);
+	buf_init(&b, 0);
+	assert_int_equal(evidence_zip_build(&ap, &att, 1, &b), 0);
+	zip_t *za = open_zip(&b);
+	assert_int_equal(zip_get_num_entries(za, 0), 6);
+	size_t len = 0;
+	char *manifest = read_entry(za, "2026-000123/MANIFEST.txt", &len);
+	assert_non_null(manifest);
+	const char *paths[] = {"RECEIPT.json", "RECEIPT.p7s", "chain.pem", "verification.json",
+	                       "attachments/7-___.__etc_passwd"};
+	for (size_t i = 0; i < 5; i++)
+		assert_listed(za, manifest, paths[i]);
+	char *json = read_entry(za, "2026-000123/RECEIPT.json", &len);
+	assert_int_equal(len, strlen(CONTENT));
+	assert_memory_equal(json, CONTENT, len);
+	char *chain = read_entry(za, "2026-000123/chain.pem", &len);
+	assert_non_null(strstr(chain, "-----BEGIN CERTIFICATE-----"));
+	free(json);
+	free(chain);
+	free(manifest);
+	zip_close(za);
+	buf_release(&b);
+	OPENSSL_free(der);
+}
+
+static void test_unsigned_package(void **state)
+{
+	store_application ap;
+	buf b;
+	size_t len = 0;
+	fill(&ap, NULL, 0);
+	buf_init(&b, 0);
+	assert_int_equal(evidence_zip_build(&ap, NULL, 0, &b), 0);
+	zip_t *za = open_zip(&b);
+	assert_int_equal(zip_get_num_entries(za, 0), 3);
+	assert_null(read_entry(za, "2026-000123/RECEIPT.p7s", &len));
+	assert_null(read_entry(za, "2026-000123/chain.pem", &len));
+	zip_close(za);
+	buf_release(&b);
+}
+
+static void test_bad_cms_refused(void **state)
+{
+	store_application ap;
+	buf b;
+	fill(&ap, (unsigned char *)"not a CMS", 9);
+	buf_init(&b, 0);
+	assert_int_equal(evidence_zip_build(&ap, NULL, 0, &b), -1);
+	buf_release(&b);
+}
+
+static void test_safe_names(void **state)
+{
+	char out[32];
+	evidence_safe_name("a/b\\c\x01.txt", out, sizeof(out));
+	assert_string_equal(out, "a_b_c_.txt");
+	evidence_safe_name("..", out, sizeof(out));
+	assert_string_equal(out, "__");
+	evidence_safe_name("", out, sizeof(out));
+	assert_string_equal(out, "_");
+	evidence_safe_name("住民票.pdf", out, sizeof(out));
+	assert_string_equal(out, "住民票.pdf");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_signed_package),
+	    cmocka_unit_test(test_unsigned_package),
+	    cmocka_unit_test(test_bad_cms_refused),
+	    cmocka_unit_test(test_safe_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
