@@ -150,6 +150,9 @@ const char MSG_EXPORT_TOO_MANY[] =
 const char MSG_EXPORT_NO_ROLE[] = "この手続の申請を書き出す権限がありません。";
 const char MSG_EXPORT_LOSS_LEAD[] =
     "次の文字はShift_JIS（CP932）で表せません。そのまま書き出すと失われるため、まだ書き出していません。下の表を確かめて、書き出し方を選んでください。";
+/* evidence package (staff_zip.c) */
+const char MSG_ZIP_TOO_BIG[] =
+    "添付ファイルが大きすぎるため、証拠一式をZIPにまとめられませんでした。添付ファイルは申請の画面から一つずつ保存してください。";
 const char *const MSG_AUDIT_ACTIONS[][2] = {
     {"staff_login", "ログイン"},
     {"staff_login_failed", "ログインの失敗"},

@@ -136,6 +136,8 @@ extern const char MSG_EXPORT_BAD[];
 extern const char MSG_EXPORT_TOO_MANY[];
 extern const char MSG_EXPORT_NO_ROLE[];
 extern const char MSG_EXPORT_LOSS_LEAD[];
+/* evidence package (staff_zip.c) */
+extern const char MSG_ZIP_TOO_BIG[];
 /* the audit log's actions in words, {action, words} pairs ending with {NULL, NULL} */
 extern const char *const MSG_AUDIT_ACTIONS[][2];
 /* staff decisions and notes (staff_decide.c) */

@@ -67,6 +67,7 @@ static const route routes[] = {
     {M_POST, "/staff/settings/alerts", page_staff_alerts_post, 0},
     {M_GET | M_HEAD, "/staff/export", page_staff_export, 0},
     {M_POST, "/staff/export", page_staff_export_post, 0},
+    {M_GET, "/staff/applications/:receipt/evidence.zip", page_staff_evidence_zip, 0},
     {M_GET | M_HEAD, "/healthz", page_health, 0},
     {M_GET | M_HEAD, "/dev/mail", page_dev_mail, 0},
     {M_GET | M_HEAD, "/static/*", page_static, 0},

@@ -8,7 +8,10 @@
 # the issuer, serial, validity and the OCSP check at arrival; the inbox finds it by
 # differs=yes and by ﾐﾄﾞﾘ; 再検証 appends a result (twice, the second with the responder
 # down: revocation_unavailable), each with its audit row, and the result at arrival stays
-# as it was; the attachment sent with the form downloads with its headers and one audit row.
+# as it was; the attachment sent with the form downloads with its headers and one audit row;
+# the evidence package downloads as a ZIP that unzip -t, sha256sum -c MANIFEST.txt and openssl
+# cms -verify accept, with one export audit row holding its SHA-256; a reviewer of another
+# procedure gets 403, and without a fresh TOTP code it leads to /staff/reauth.
 # Runs as root (see tests/card_env.sh).
 set -u
 cd "$(dirname "$0")/../.."
@@ -26,7 +29,7 @@ card_env_extra_cleanup() {
 	stop_pid "$PORTAL_PID"
 	stop_pid "$OCSP_PID"
 }
-card_env_init openssl python3 sqlite3 curl oathtool
+card_env_init openssl python3 sqlite3 curl oathtool unzip sha256sum
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 
 card_env_signing_pki || fail_early "the test PKI, the card and the OCSP responder"
@@ -126,6 +129,34 @@ code=$(get "$A")
 check "the attachment downloads: 200 ($code), the same bytes" cmp -s "$T/page.html" "$T/stamps.png"
 check "... image/png, nosniff, CSP sandbox" [ "$(grep -ci '^content-type: image/png\|^x-content-type-options: nosniff\|^content-security-policy: sandbox' "$T/h")" = 3 ]
 check "... one view_attachment row" [ "$(sql "select count(*) from audit_log where action = 'view_attachment'")" = $((before + 1)) ]
+# ---- the evidence package (ZIP) ------------------------------------------------------------
+check "the application's page offers the ZIP" grep -q "<form method=\"get\" action=\"/staff/applications/$R/evidence.zip\">" "$T/detail.html"
+check "... with its button" grep -q '証拠一式をZIPで保存する</button>' "$T/detail.html"
+code=$(curl -s -b "$J" -D "$T/h" -o "$T/evidence.zip" -w '%{http_code}' "$U/staff/applications/$R/evidence.zip")
+check "the ZIP downloads: 200 ($code)" [ "$code" = 200 ]
+check "... application/zip, attachment evidence-$R.zip, no-store" [ "$(grep -ci "^content-type: application/zip\|^content-disposition: attachment; filename=\"evidence-$R.zip\"\|^cache-control: no-store" "$T/h")" = 3 ]
+check "unzip -t finds it whole" unzip -tq "$T/evidence.zip"
+mkdir -p "$T/unz" && unzip -q -o "$T/evidence.zip" -d "$T/unz"
+check "... the files under $R/" [ "$(cd "$T/unz/$R" && find . -type f | sort | tr '\n' ' ')" = "./MANIFEST.txt ./RECEIPT.json ./RECEIPT.p7s ./attachments/$(sql "select id from attachments order by id limit 1")-stamps.png ./chain.pem ./verification.json " ]
+check "sha256sum -c MANIFEST.txt passes in the folder" sh -c "cd '$T/unz/$R' && sha256sum --quiet -c MANIFEST.txt"
+check "RECEIPT.json is the signed content as stored" [ "$(sha256sum < "$T/unz/$R/RECEIPT.json")" = "$(sql "select content from applications where receipt = '$R'" | tr -d '\n' | sha256sum)" ]
+check "openssl cms -verify of RECEIPT.p7s over RECEIPT.json against the test root" openssl cms -verify -binary -inform DER -in "$T/unz/$R/RECEIPT.p7s" -content "$T/unz/$R/RECEIPT.json" -CAfile "$T/trust/ca.pem" -out /dev/null
+check "chain.pem holds the signing certificate" openssl x509 -in "$T/unz/$R/chain.pem" -noout
+check "the attachment is the PNG sent" cmp -s "$T/unz/$R/attachments/"*-stamps.png "$T/stamps.png"
+ZSHA=$(sha256sum < "$T/evidence.zip" | cut -d' ' -f1)
+check "one export audit row naming the receipt, zip and the ZIP's SHA-256" [ "$(sql "select count(*) || ' ' || max(detail) from audit_log where action = 'export' and receipt = '$R'")" = "1 receipt=$R enc=zip files=1 sha256=$ZSHA" ]
+sec_o=$(staff_enrolled shinsa-gomi@city.example.jp 'ごみ 審査子' madoguchi-staff-2026)
+OID=$(sql "select id from staff where email_key = 'shinsa-gomi@city.example.jp'")
+sql "insert into staff_procedure_roles (staff_id, proc_id, role) values ($OID, 'sodaigomi-collection', 'reviewer')"
+code=$(staff_login_as "$T/other" shinsa-gomi@city.example.jp madoguchi-staff-2026 "$(totp -N 'now + 30 seconds' "$sec_o")")
+check "a reviewer of another procedure logs in ($code)" [ "$code" = 303 ]
+code=$(curl -s -b "$T/other" -o "$T/page.html" -w '%{http_code}' "$U/staff/applications/$R/evidence.zip")
+check "... and gets 403 for the ZIP ($code)" [ "$code" = 403 ]
+sql "update staff_step_ups set totp_at = totp_at - 3600"
+code=$(curl -s -b "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$U/staff/applications/$R/evidence.zip")
+check "without a fresh TOTP code: 303 ($code)" [ "$code" = 303 ]
+check "... to /staff/reauth with the way back" [ "$(location)" = "/staff/reauth?next=/staff/applications/$R/evidence.zip" ]
+check "neither wrote an export row" [ "$(sql "select count(*) from audit_log where action = 'export'")" = 1 ]
 MADOGUCHI_DATABASE="sqlite:$DB" "$PORTAL" audit verify > "$T/verify" 2>&1; rc=$?
 check "madoguchi audit verify exits 0 ($rc)" [ "$rc" = 0 ]
 tap_end
