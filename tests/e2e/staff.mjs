@@ -106,6 +106,7 @@ try {
   ok(await page.getByText('証明書と申請内容が異なります').isVisible(), 'the evidence panel marks the address in words');
   ok(await page.getByRole('img', { name: '穴.png' }).isVisible(), 'the photo is shown with its file name');
   ok(await page.getByRole('link', { name: /次の申請（古い方）/ }).count() === 0, 'no link to the older report: it is not in the filtered order');
+  ok(await page.getByRole('button', { name: '証拠一式をZIPで保存する' }).isVisible(), 'the application page offers the evidence package as a ZIP');
   await a11y(page, 'staff application detail with the evidence panel');
   await page.getByRole('button', { name: '自分が担当する' }).click();
   await page.getByRole('button', { name: '担当をやめる' }).waitFor();

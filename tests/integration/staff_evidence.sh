@@ -11,7 +11,7 @@
 # as it was; the attachment sent with the form downloads with its headers and one audit row;
 # the evidence package downloads as a ZIP that unzip -t, sha256sum -c MANIFEST.txt and openssl
 # cms -verify accept, with one export audit row holding its SHA-256; a reviewer of another
-# procedure gets 403, and without a fresh TOTP code it leads to /staff/reauth.
+# procedure gets 403 (as a viewer of this one, the ZIP), and without a fresh TOTP code it leads to /staff/reauth.
 # Runs as root (see tests/card_env.sh).
 set -u
 cd "$(dirname "$0")/../.."
@@ -152,11 +152,15 @@ code=$(staff_login_as "$T/other" shinsa-gomi@city.example.jp madoguchi-staff-202
 check "a reviewer of another procedure logs in ($code)" [ "$code" = 303 ]
 code=$(curl -s -b "$T/other" -o "$T/page.html" -w '%{http_code}' "$U/staff/applications/$R/evidence.zip")
 check "... and gets 403 for the ZIP ($code)" [ "$code" = 403 ]
+sql "insert into staff_procedure_roles (staff_id, proc_id, role) values ($OID, 'kaigo-volunteer-point', 'viewer')"
+code=$(curl -s -b "$T/other" -o "$T/viewer.zip" -w '%{http_code}' "$U/staff/applications/$R/evidence.zip")
+check "... and, made a viewer of the procedure, downloads it ($code)" [ "$code" = 200 ]
+check "... a second export row, the viewer's" [ "$(sql "select count(*) from audit_log where action = 'export' and receipt = '$R' and actor = 'staff:$OID'")" = 1 ]
 sql "update staff_step_ups set totp_at = totp_at - 3600"
 code=$(curl -s -b "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$U/staff/applications/$R/evidence.zip")
 check "without a fresh TOTP code: 303 ($code)" [ "$code" = 303 ]
 check "... to /staff/reauth with the way back" [ "$(location)" = "/staff/reauth?next=/staff/applications/$R/evidence.zip" ]
-check "neither wrote an export row" [ "$(sql "select count(*) from audit_log where action = 'export'")" = 1 ]
+check "neither the 403 nor the 303 wrote an export row" [ "$(sql "select count(*) from audit_log where action = 'export'")" = 2 ]
 MADOGUCHI_DATABASE="sqlite:$DB" "$PORTAL" audit verify > "$T/verify" 2>&1; rc=$?
 check "madoguchi audit verify exits 0 ($rc)" [ "$rc" = 0 ]
 tap_end
