@@ -67,15 +67,15 @@ static int add_all(zip_t *za, const store_application *ap, const evidence_att *a
                    buf *pem, buf *manifest)
 {
 	const char *d = ap->receipt;
-	const char *ver = ap->verification ? ap->verification : "null";
 	int bad = add(za, d, "RECEIPT.json", ap->content, strlen(ap->content), manifest);
 	if (!bad && ap->signature_len > 0) {
 		bad = add(za, d, "RECEIPT.p7s", ap->signature, ap->signature_len, manifest) ||
 		      chain_pem(ap->signature, ap->signature_len, pem) ||
 		      add(za, d, "chain.pem", pem->data, pem->len, manifest);
 	}
-	if (!bad)
-		bad = add(za, d, "verification.json", ver, strlen(ver), manifest);
+	if (!bad && ap->verification)
+		bad = add(za, d, "verification.json", ap->verification, strlen(ap->verification),
+		          manifest);
 	for (size_t i = 0; !bad && i < n; i++) {
 		char safe[STORE_FILENAME_MAX + 1], path[STORE_FILENAME_MAX + 48];
 		evidence_safe_name(att[i].meta->filename, safe, sizeof(safe));

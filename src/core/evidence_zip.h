@@ -1,9 +1,10 @@
 /* evidence_zip: the evidence package of one application as ZIP bytes (no HTTP): under the
  * folder RECEIPT/ the signed content (RECEIPT.json, the exact bytes signed), the DER CMS
  * (RECEIPT.p7s, absent for an unsigned application), the certificates the CMS carries
- * (chain.pem), the verification report at arrival (verification.json), the attachments
- * (attachments/ID-NAME, the name made safe) and MANIFEST.txt with "SHA-256  path" of each
- * file, so that `sha256sum -c MANIFEST.txt` checks them inside the folder. */
+ * (chain.pem), the verification report at arrival (verification.json, absent when none
+ * was kept), the attachments (attachments/ID-NAME, the name made safe) and MANIFEST.txt
+ * with "SHA-256  path" of each file, so that `sha256sum -c MANIFEST.txt` checks them inside
+ * the folder. */
 #ifndef MADOGUCHI_CORE_EVIDENCE_ZIP_H
 #define MADOGUCHI_CORE_EVIDENCE_ZIP_H
 

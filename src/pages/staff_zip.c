@@ -77,11 +77,12 @@ static void zip_work(store *s, const app *a, void *arg)
 			log_error("staff zip: %s", store_errmsg(s));
 		return;
 	}
-	if (staff_role_of(s, j->staff_id, ap.proc_id, &role) < 0 ||
-	    attachments_load(s, j, ap.draft_key) < 0)
+	if (staff_role_of(s, j->staff_id, ap.proc_id, &role) < 0)
 		log_error("staff zip: %s", store_errmsg(s));
 	else if (role == STAFF_NO_ROLE)
 		j->out = ZIP_FORBIDDEN;
+	else if (attachments_load(s, j, ap.draft_key) < 0)
+		log_error("staff zip: %s", store_errmsg(s));
 	else if (evidence_zip_build(&ap, j->att, j->natt, &j->body) < 0)
 		j->out = j->body.failed ? ZIP_TOO_BIG : ZIP_FAIL;
 	else /* nothing is sent without its audit row */
