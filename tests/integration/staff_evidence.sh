@@ -135,7 +135,7 @@ check "... with its button" grep -q '証拠一式をZIPで保存する</button>'
 code=$(curl -s -b "$J" -D "$T/h" -o "$T/evidence.zip" -w '%{http_code}' "$U/staff/applications/$R/evidence.zip")
 check "the ZIP downloads: 200 ($code)" [ "$code" = 200 ]
 check "... application/zip, attachment evidence-$R.zip, no-store" [ "$(grep -ci "^content-type: application/zip\|^content-disposition: attachment; filename=\"evidence-$R.zip\"\|^cache-control: no-store" "$T/h")" = 3 ]
-check "unzip -t finds it whole" unzip -tq "$T/evidence.zip"
+check "unzip -t finds it whole" unzip -tqq "$T/evidence.zip"
 mkdir -p "$T/unz" && unzip -q -o "$T/evidence.zip" -d "$T/unz"
 check "... the files under $R/" [ "$(cd "$T/unz/$R" && find . -type f | sort | tr '\n' ' ')" = "./MANIFEST.txt ./RECEIPT.json ./RECEIPT.p7s ./attachments/$(sql "select id from attachments order by id limit 1")-stamps.png ./chain.pem ./verification.json " ]
 check "sha256sum -c MANIFEST.txt passes in the folder" sh -c "cd '$T/unz/$R' && sha256sum --quiet -c MANIFEST.txt"
