@@ -143,7 +143,7 @@ void *staff_admin_job(req *r, size_t size);
 /* The TOTP re-entry (step-up): 1 when the staff session had its code entered within
  * staff_step_up_minutes (core/staff_admin.h staff_step_up_fresh); else answered and 0: a 303
  * to /staff/reauth?next=next (a local /staff path), or 503. The administrator's changes and
- * the exports (staff_export.c) call it; bulk decisions are to call it too. */
+ * the exports (staff_export.c, staff_zip.c) call it; bulk decisions are to call it too. */
 int staff_step_up(req *r, const req_session *ss, const char *next);
 /* The staff id that s (digits only) names, or 0 when it names none. */
 long long staff_id_of(const char *s);
