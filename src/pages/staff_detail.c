@@ -118,17 +118,9 @@ void page_staff_application(req *r)
 {
 	req_session ss;
 	store_staff st;
-	if (!staff_page_gate(r, &ss, &st))
+	detail_job *j = staff_app_job(r, sizeof(*j), &ss, &st);
+	if (!j)
 		return;
-	if (!app_receipt_valid(r->params[0])) {
-		resp_error(r, 404, MSG_STAFF_APP_NOT_FOUND_TITLE, MSG_STAFF_APP_NOT_FOUND);
-		return;
-	}
-	detail_job *j = calloc(1, sizeof(*j));
-	if (!j) {
-		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
-		return;
-	}
 	j->staff_id = st.id;
 	j->st = st;
 	j->sess = ss;

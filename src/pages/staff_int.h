@@ -34,6 +34,10 @@ void staff_login_page(req *r);
 /* The staff member of a staff page's request (GET) into *ss and *st: 1; else answered and 0
  * (the login page without a staff session, 503 on a store error). */
 int staff_page_gate(req *r, req_session *ss, store_staff *st);
+/* The same for a page of one application (/staff/applications/:receipt/...), and its job:
+ * size zeroed bytes (free() them), or NULL when answered (also 404 when r->params[0] is not a
+ * receipt number, 503 when out of memory). */
+void *staff_app_job(req *r, size_t size, req_session *ss, store_staff *st);
 
 /* The inbox's filters as a query gave them (staff_inbox.c), checked and copied, so that a
  * job on the pool may keep them: the detail's next/previous links use the same order. */

@@ -3,9 +3,11 @@
  * /staff/logout; the home page, /staff, is staff_inbox.c's. A request without a staff session
  * (a resident's session included) gets the login page. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/application.h"
 #include "core/audit.h"
 #include "core/staff.h"
 #include "pages/account_int.h"
@@ -80,6 +82,20 @@ int staff_page_gate(req *r, req_session *ss, store_staff *st)
 	else if (k < 0)
 		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 	return k > 0;
+}
+
+void *staff_app_job(req *r, size_t size, req_session *ss, store_staff *st)
+{
+	if (!staff_page_gate(r, ss, st))
+		return NULL;
+	if (!app_receipt_valid(r->params[0])) {
+		resp_error(r, 404, MSG_STAFF_APP_NOT_FOUND_TITLE, MSG_STAFF_APP_NOT_FOUND);
+		return NULL;
+	}
+	void *j = calloc(1, size);
+	if (!j)
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+	return j;
 }
 
 void page_staff_login(req *r)

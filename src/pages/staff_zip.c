@@ -120,18 +120,12 @@ void page_staff_evidence_zip(req *r)
 	req_session ss;
 	store_staff st;
 	char next[STORE_RECEIPT_MAX + 64];
-	if (!staff_page_gate(r, &ss, &st))
+	zip_job *j = staff_app_job(r, sizeof(*j), &ss, &st);
+	if (!j)
 		return;
-	if (!app_receipt_valid(r->params[0])) {
-		resp_error(r, 404, MSG_STAFF_APP_NOT_FOUND_TITLE, MSG_STAFF_APP_NOT_FOUND);
-		return;
-	}
 	snprintf(next, sizeof(next), "/staff/applications/%s/evidence.zip", r->params[0]);
-	if (!staff_step_up(r, &ss, next))
-		return;
-	zip_job *j = calloc(1, sizeof(*j));
-	if (!j) {
-		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+	if (!staff_step_up(r, &ss, next)) {
+		free(j);
 		return;
 	}
 	j->staff_id = st.id;
