@@ -88,6 +88,25 @@ card_env_signing_pki() {
 	wait_for "the OCSP responder listens" grep -qi 'Waiting for OCSP client connections' "$T/ocsp.log"
 }
 
+# card_env_browser NODE_SCRIPT: the test PKI with its OCSP responder, pcscd with the vpcd
+# reader and the virtual card in it, then the browser part NODE_SCRIPT (it starts its own
+# portal) with the signing app ($SEED_SIGN), the card's signing password
+# ($SEED_CARD_PASSWORD) and the portal's trust in the test PKI and its responder; its TAP
+# lines pass through, and an exit other than 0 is one failure. The responder stops at exit.
+card_env_browser() {
+	OCSP_PID=
+	card_env_extra_cleanup() { stop_pid "$OCSP_PID"; }
+	card_env_signing_pki || fail_early "the test PKI, the card and the OCSP responder"
+	card_env_start_pcscd || fail_early "pcscd with the vpcd reader"
+	start_card || fail_early "the virtual card in the reader"
+	ok "card stack: pcscd, the virtual card, the OCSP responder on 127.0.0.1:$OCSP_PORT"
+	SEED_SIGN="$TEST_BUILD/madoguchi-sign" SEED_CARD_PASSWORD=abc123 \
+		MADOGUCHI_SIGN_ANCHORS_DIR="$T/trust" MADOGUCHI_SIGN_OCSP_URL="http://127.0.0.1:$OCSP_PORT" \
+		timeout 600 node "$1"
+	local rc=$?
+	[ $rc -eq 0 ] || not_ok "the browser part ($1) exited $rc"
+}
+
 # card_env_init [TOOL...]: the temporary directory $T (removed by the trap), the card binary
 # $CARD, the private /run/pcscd, two free ports for vpcd ($PORT, $PORT+1) and the reader
 # configuration $T/reader.conf.d; checks that pcscd, opensc-tool and the TOOLs are installed.

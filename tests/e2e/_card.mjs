@@ -2,7 +2,7 @@
 // both run by a shell test with the card stack up): the volunteer point procedure's form as
 // the demo resident fills it, and madoguchi-sign run with a link, the password on fd 3.
 import { spawn } from 'node:child_process';
-import { axe, ok } from './_lib.mjs';
+import { ok, a11y } from './_lib.mjs';
 
 export const PROC = '/procedures/kaigo-volunteer-point';
 export const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
@@ -41,11 +41,6 @@ export function runSigner(sign, password, link) {
     child.stdio[3].end(password + '\n');
     child.on('exit', (code) => resolve({ code, out }));
   });
-}
-
-async function a11y(page, what) {
-  const v = await axe(page);
-  ok(v.length === 0, `${what}: no WCAG 2.1 AA violation`, v);
 }
 
 // The seed journey, steps 1-16 of docs/seed-journey.md, on page (a fresh context) against

@@ -86,3 +86,9 @@ export async function axe(page) {
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((x) => x.target.join(' ')).slice(0, 5) }));
   });
 }
+
+// One check that the page has no WCAG 2.1 AA violation (axe-core), named what.
+export async function a11y(page, what) {
+  const v = await axe(page);
+  ok(v.length === 0, `${what}: no WCAG 2.1 AA violation`, v);
+}

@@ -7,17 +7,13 @@
 // version 2, two different signatures and two reports kept; the demo reviewer's page of the
 // application shows both versions. axe-core on the pages this adds to.
 import { execFileSync } from 'node:child_process';
-import { startPortal, launch, axe, ok, done } from './_lib.mjs';
+import { startPortal, launch, ok, done, a11y } from './_lib.mjs';
 import { PROC, PNG, fillForm, runSigner } from './_card.mjs';
 
 const SIGN = process.env.RESUBMIT_SIGN;
 const PASSWORD = process.env.RESUBMIT_CARD_PASSWORD;
 const MESSAGE = 'スタンプの数が台帳と合いません。台帳では31個です。';
 
-async function a11y(page, what) {
-  const v = await axe(page);
-  ok(v.length === 0, `${what}: no WCAG 2.1 AA violation`, v);
-}
 const totp = (secret) => execFileSync('oathtool', ['--totp', '-b', secret]).toString().trim();
 
 // On the confirmation page: the card signs through the page's link, the page turns to

@@ -12,7 +12,7 @@
 // resubmits; the reviewer sees version 2 beside version 1, both signed and valid.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { root, startPortal, launch, axe, ok, done } from './_lib.mjs';
+import { root, startPortal, launch, ok, done, a11y } from './_lib.mjs';
 import { startSmtp } from './_smtp.mjs';
 import { seedJourney, runSigner } from './_card.mjs';
 
@@ -22,10 +22,6 @@ const PROC_TITLE = '介護支援ボランティアポイント交付申請';
 const RESIDENT = 'demo@example.jp';
 const STAFF_PASSWORD = '窓口の 審査 パスワード 2026';
 const totp = (secret, when = 'now') => execFileSync('oathtool', ['--totp', '-b', '-N', when, secret]).toString().trim();
-async function a11y(page, what) {
-  const v = await axe(page);
-  ok(v.length === 0, `${what}: no WCAG 2.1 AA violation`, v);
-}
 
 // Enrols through the link on page: password, the secret (returned), the first code.
 async function enrol(page, link) {

@@ -2,7 +2,7 @@
 // the confirmation mail, confirm, then from the procedure page 「次へ進む」 ->
 // 「ログインが必要です。」 -> OK -> login -> back on the procedure -> the signature notice.
 // Then a password reset through the mailed link. axe-core on every screen.
-import { startPortal, launch, axe, ok, done } from './_lib.mjs';
+import { startPortal, launch, ok, done, a11y } from './_lib.mjs';
 import { startSmtp } from './_smtp.mjs';
 
 const smtp = await startSmtp();
@@ -13,10 +13,6 @@ const portal = await startPortal({
 const browser = await launch();
 const email = 'hanako@example.jp';
 const password = 'みどり市で ボランティア 2026';
-async function a11y(page, what) {
-  const v = await axe(page);
-  ok(v.length === 0, `${what}: no WCAG 2.1 AA violation`, v);
-}
 try {
   const page = await (await browser.newContext()).newPage();
   await page.goto(portal.url + '/register');

@@ -6,7 +6,7 @@
 // the receipt mail through a real SMTP server, my page and withdrawing. Then the same
 // without JavaScript (the confirmation step as a page) and double submissions.
 // axe-core at WCAG 2.1 AA on every screen.
-import { startPortal, launch, axe, ok, done } from './_lib.mjs';
+import { startPortal, launch, ok, done, a11y } from './_lib.mjs';
 import { startSmtp } from './_smtp.mjs';
 
 const smtp = await startSmtp();
@@ -20,11 +20,6 @@ const PASSWORD = 'madoguchi-demo-2026';
 const PROC = '/procedures/sodaigomi-collection';
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
   '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
-
-async function a11y(page, what) {
-  const v = await axe(page);
-  ok(v.length === 0, `${what}: no WCAG 2.1 AA violation`, v);
-}
 
 // Presses Tab until the focused element matches selector (keyboard only); true when found.
 async function tabTo(page, selector, max = 250) {

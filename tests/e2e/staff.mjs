@@ -7,17 +7,13 @@
 // every screen.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { root, startPortal, launch, axe, ok, done } from './_lib.mjs';
+import { root, startPortal, launch, ok, done, a11y } from './_lib.mjs';
 
 const portal = await startPortal({ MADOGUCHI_ARGON2_M_COST_KIB: '8192', MADOGUCHI_ARGON2_T_COST: '1' });
 const browser = await launch();
 const bin = path.join(root, process.env.TEST_BUILD || 'build-asan', 'madoguchi');
 const totp = (secret, when = 'now') => execFileSync('oathtool', ['--totp', '-b', '-N', when, secret]).toString().trim();
 const password = '窓口の 職員 パスワード 2026';
-async function a11y(page, what) {
-  const v = await axe(page);
-  ok(v.length === 0, `${what}: no WCAG 2.1 AA violation`, v);
-}
 try {
   const out = execFileSync(bin, ['staff', 'add', '--email', 'kakari@city.example.jp', '--name', '窓口 太郎', '--role', 'admin'], {
     cwd: root, env: { ...process.env, MADOGUCHI_DATABASE: `sqlite:${portal.dir}/portal.db`, MADOGUCHI_BASE_URL: portal.url },

@@ -5,15 +5,11 @@
 // then rejects it with its reason and leaves an internal note; the timeline shows each step
 // with who. axe-core on every screen.
 import { execFileSync } from 'node:child_process';
-import { root, startPortal, launch, axe, ok, done } from './_lib.mjs';
+import { root, startPortal, launch, ok, done, a11y } from './_lib.mjs';
 
 const portal = await startPortal({ MADOGUCHI_ARGON2_M_COST_KIB: '8192', MADOGUCHI_ARGON2_T_COST: '1' });
 const browser = await launch();
 const totp = (secret, when = 'now') => execFileSync('oathtool', ['--totp', '-b', '-N', when, secret]).toString().trim();
-async function a11y(page, what) {
-  const v = await axe(page);
-  ok(v.length === 0, `${what}: no WCAG 2.1 AA violation`, v);
-}
 // Chooses the decision labelled name and records it with the keyboard only.
 async function decideByKeyboard(page, name) {
   await page.getByRole('radio', { name, exact: true }).focus();

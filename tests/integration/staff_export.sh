@@ -113,6 +113,15 @@ code=$(export_post "$T/x" --data-urlencode proc=road-park-report --data-urlencod
 check "from after to: 400 ($code)" [ "$code" = 400 ]
 code=$(export_post "$T/x" "${RANGE[@]}" --data-urlencode enc=latin1)
 check "another encoding: 400 ($code)" [ "$code" = 400 ]
+# no audit row, nothing sent and nothing shown
+sql "create trigger no_write before insert on audit_log begin select raise(abort, 'test'); end"
+code=$(export_post "$T/x" "${RANGE[@]}" --data-urlencode enc=utf8)
+check "audit log not writable: the download gets 503 ($code)" [ "$code" = 503 ]
+check "... and no file was sent" none_of grep -q "$R1" "$T/x"
+code=$(export_post "$T/x" "${RANGE[@]}" --data-urlencode enc=cp932)
+check "... the page of losses gets 503 too ($code)" [ "$code" = 503 ]
+check "... and is not shown" none_of grep -q 'U+20BB7' "$T/x"
+sql "drop trigger no_write"
 sql "update staff_step_ups set totp_at = totp_at - 3600"
 code=$(export_post "$T/x" "${RANGE[@]}" --data-urlencode enc=utf8)
 check "without a fresh TOTP code: 303 ($code)" [ "$code" = 303 ]

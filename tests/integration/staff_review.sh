@@ -15,17 +15,5 @@ cd "$(dirname "$0")/../.."
 card_env_enter_ns "$0" "$@"
 . tests/lib.sh
 card_env_init openssl node oathtool
-OCSP_PID=
-card_env_extra_cleanup() { stop_pid "$OCSP_PID"; }
-
-card_env_signing_pki || fail_early "the test PKI, the card and the OCSP responder"
-card_env_start_pcscd || fail_early "pcscd with the vpcd reader"
-start_card || fail_early "the virtual card in the reader"
-ok "card stack: pcscd, the virtual card, the OCSP responder on 127.0.0.1:$OCSP_PORT"
-
-SEED_SIGN="$TEST_BUILD/madoguchi-sign" SEED_CARD_PASSWORD=abc123 \
-	MADOGUCHI_SIGN_ANCHORS_DIR="$T/trust" MADOGUCHI_SIGN_OCSP_URL="http://127.0.0.1:$OCSP_PORT" \
-	timeout 600 node tests/e2e/_staff_review.mjs
-rc=$?
-[ $rc -eq 0 ] || not_ok "the browser review exited $rc"
+card_env_browser tests/e2e/_staff_review.mjs
 tap_end
