@@ -20,10 +20,20 @@
  * portal decides in the end, and a clock a little ahead must not stop a person from signing. */
 #define CLOCK_SKEW_SECONDS 300
 
+/* One message: to the front end's message callback with its id when it has one (MSG_COUNT
+ * for text without an id), else to print. */
+static void say_id(const struct signer_cfg *cfg, enum ui_kind kind, enum msg_id id,
+                   const char *text)
+{
+	if (cfg->ui_message)
+		cfg->ui_message(cfg->ui.ctx, kind, id, text);
+	else if (cfg->ui.print)
+		cfg->ui.print(cfg->ui.ctx, kind, text);
+}
+
 static void say(const struct signer_cfg *cfg, enum ui_kind kind, const char *text)
 {
-	if (cfg->ui.print)
-		cfg->ui.print(cfg->ui.ctx, kind, text);
+	say_id(cfg, kind, MSG_COUNT, text);
 }
 
 static void sayf(const struct signer_cfg *cfg, enum ui_kind kind, enum msg_id id, ...)
@@ -34,12 +44,12 @@ static void sayf(const struct signer_cfg *cfg, enum ui_kind kind, enum msg_id id
 	va_start(ap, id);
 	vsnprintf(buf, sizeof(buf), msg_get(cfg->lang, id), ap);
 	va_end(ap);
-	say(cfg, kind, buf);
+	say_id(cfg, kind, id, buf);
 }
 
 static void say_msg(const struct signer_cfg *cfg, enum ui_kind kind, enum msg_id id)
 {
-	say(cfg, kind, msg_get(cfg->lang, id));
+	say_id(cfg, kind, id, msg_get(cfg->lang, id));
 }
 
 static time_t now_of(const struct signer_cfg *cfg)
@@ -223,7 +233,9 @@ static enum signer_status open_card(const struct signer_cfg *cfg, struct jpki_tr
 	memset(t, 0, sizeof(*t));
 	st = cfg->card->open(cfg->card_ctx, cfg->reader, cfg->card_timeout_ms, notify_cb,
 	                     (void *)cfg, t, &why);
-	if (st != SIGNER_OK) {
+	if (st == SIGNER_ECANCEL)
+		say_msg(cfg, UI_ERROR, MSG_E_CANCELLED);
+	else if (st != SIGNER_OK) {
 		if (why == MSG_E_CARD)
 			sayf(cfg, UI_ERROR, MSG_E_CARD, cfg->card->detail(cfg->card_ctx));
 		else
@@ -415,6 +427,8 @@ static void show_request(const struct signer_cfg *cfg, const struct signer_sourc
 {
 	char buf[TEXT_MAX], when[128];
 
+	if (cfg->ui_request)
+		cfg->ui_request(cfg->ui.ctx, src->link ? src->link->origin : src->file_name, req);
 	say_msg(cfg, UI_HEADING, MSG_REQUEST_TITLE);
 	if (src->link)
 		sayf(cfg, UI_SITE, MSG_REQUEST_SITE, src->link->origin);

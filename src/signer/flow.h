@@ -81,7 +81,8 @@ struct signer_card_ops {
 	 * reader, when not NULL), select the AP and hand out its transport. Events worth telling
 	 * the person (no reader yet, a card that is not a My Number Card) go to notify. On failure
 	 * returns SIGNER_ENOREADER, SIGNER_ENOCARD, SIGNER_ECARD or SIGNER_EINTERNAL and sets
-	 * *why to the message to show. */
+	 * *why to the message to show, or SIGNER_ECANCEL when the front end cancelled the wait
+	 * (signer_pcsc_cancel). */
 	enum signer_status (*open)(void *ctx, const char *reader, int timeout_ms,
 	                           signer_notify_fn notify, void *nctx, struct jpki_transport *t,
 	                           enum msg_id *why);
@@ -126,6 +127,11 @@ struct signer_cfg {
 	const char *out_path; /* NULL: no file */
 	const char *content_out_path;
 	time_t now; /* 0: the clock; tests set it */
+	/* Optional, for a front end that draws its own screens (src/signer/gtk), both called with
+	 * ui.ctx: every message with its id (MSG_COUNT for a line to be signed) instead of
+	 * ui.print, and the request about to be shown with the portal's origin (or the file). */
+	void (*ui_message)(void *ctx, enum ui_kind kind, enum msg_id id, const char *text);
+	void (*ui_request)(void *ctx, const char *origin, const struct signreq *req);
 };
 
 /* Where the request comes from: a link (fetched, and the signature posted back), or the

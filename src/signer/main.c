@@ -23,10 +23,8 @@
 #include "signer/options.h"
 #include "signer/pcsc.h"
 #include "signer/signreq.h"
-#include "util/file.h"
 
 #define PW_READ_MAX 256
-#define REQUEST_FILE_MAX SIGNREQ_BODY_MAX
 
 /* ---- the terminal ------------------------------------------------------------------------- */
 
@@ -320,51 +318,6 @@ static int open_terminal(const struct signer_options *o, struct tty_ui *ui)
 	return SIGNER_EUSAGE;
 }
 
-/* A link: parsed, the allow-list file added to --allow, libcurl ready. */
-static enum signer_status source_of_link(struct signer_options *o, struct signer_link *link,
-                                         struct signer_source *src, int *curl_ready)
-{
-	enum link_err le = signer_link_parse(o->link, link);
-	char msg[1024];
-
-	if (le != LINK_OK) {
-		if (le == LINK_EINSECURE)
-			msg_fmt(msg, sizeof(msg), o->lang, MSG_E_LINK_INSECURE);
-		else
-			msg_fmt(msg, sizeof(msg), o->lang, MSG_E_LINK, link_strerror(le));
-		fprintf(stderr, "madoguchi-sign: %s\n", msg);
-		return SIGNER_ELINK;
-	}
-	if (signer_allow_file_load(o->lang, &o->allow) != 0)
-		return SIGNER_EUSAGE;
-	src->link = link;
-	src->allow = &o->allow;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "madoguchi-sign: curl_global_init failed\n");
-		return SIGNER_EINTERNAL;
-	}
-	*curl_ready = 1;
-	return SIGNER_OK;
-}
-
-/* --request-file: its bytes (*body, the caller frees). */
-static enum signer_status source_of_file(const struct signer_options *o, struct signer_source *src,
-                                         char **body)
-{
-	size_t len = 0;
-
-	if (file_read_all(o->request_file, REQUEST_FILE_MAX, body, &len, NULL) != 0) {
-		int too_large = errno == EFBIG;
-		fprintf(stderr, "madoguchi-sign: --request-file %s: %s\n", o->request_file,
-		        too_large ? "too large" : strerror(errno));
-		return too_large ? SIGNER_EREQUEST : SIGNER_EUSAGE;
-	}
-	src->file_name = o->request_file;
-	src->file_body = (const uint8_t *)*body;
-	src->file_len = len;
-	return SIGNER_OK;
-}
-
 /* The flow's configuration: the terminal, the PC/SC card, libcurl. */
 static void wire_flow(struct signer_cfg *cfg, const struct signer_options *o, struct tty_ui *ui,
                       struct signer_pcsc *pcsc, struct signer_net_cfg *netcfg)
@@ -391,7 +344,7 @@ int main(int argc, char **argv)
 {
 	struct signer_options opts;
 	struct signer_link link;
-	struct signer_net_cfg netcfg = {NULL, 15, 60};
+	struct signer_net_cfg netcfg = {NULL, 15, 60, NULL};
 	struct signer_source src;
 	struct signer_cfg cfg;
 	struct tty_ui ui = {LANG_JA, 0, -1, -1};
@@ -414,10 +367,20 @@ int main(int argc, char **argv)
 	netcfg.cacert = opts.cacert;
 	if ((rc = open_terminal(&opts, &ui)) != 0)
 		return rc;
-	if (opts.link)
-		st = source_of_link(&opts, &link, &src, &curl_ready);
-	else
-		st = source_of_file(&opts, &src, &file_body);
+	{
+		char msg[1024];
+		st = signer_source_open(&opts, &link, &src, &file_body, msg, sizeof(msg));
+		if (st != SIGNER_OK && msg[0])
+			fprintf(stderr, "madoguchi-sign: %s\n", msg);
+	}
+	if (st == SIGNER_OK && opts.link) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			fprintf(stderr, "madoguchi-sign: curl_global_init failed\n");
+			st = SIGNER_EINTERNAL;
+		} else {
+			curl_ready = 1;
+		}
+	}
 	if (st == SIGNER_OK && !(pcsc = signer_pcsc_new()))
 		st = SIGNER_EINTERNAL;
 	if (st == SIGNER_OK) {

@@ -49,6 +49,14 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 }
 
 /* Accept, and for a POST its Content-Type and no 100-continue round trip. NULL: no memory. */
+/* Nonzero aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int progress_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+	const atomic_int *abort = ud;
+	return abort && atomic_load(abort) ? 1 : 0;
+}
+
 static struct curl_slist *request_headers(const char *content_type, int post)
 {
 	struct curl_slist *headers = NULL, *h;
@@ -94,6 +102,13 @@ static int set_options(CURL *c, const struct signer_net_cfg *cfg, const char *ur
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEDATA, s) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK) {
+		snprintf(err, errcap, "curl_easy_setopt failed");
+		return -1;
+	}
+	if (cfg->abort &&
+	    (curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb) != CURLE_OK ||
+	     curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)cfg->abort) != CURLE_OK ||
+	     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) != CURLE_OK)) {
 		snprintf(err, errcap, "curl_easy_setopt failed");
 		return -1;
 	}

@@ -4,12 +4,17 @@
 #ifndef MADOGUCHI_SIGNER_NET_H
 #define MADOGUCHI_SIGNER_NET_H
 
+#include <stdatomic.h>
+
 #include "signer/flow.h"
 
 struct signer_net_cfg {
 	const char *cacert;   /* NULL: the system's CA certificates */
 	long connect_timeout; /* seconds */
 	long total_timeout;   /* seconds */
+	/* NULL, or a flag another thread sets to abort the transfer under way (libcurl's
+	 * progress callback looks at it; the call then fails with "aborted") */
+	const atomic_int *abort;
 };
 
 /* The network interface of flow.h over libcurl; ctx is a struct signer_net_cfg. The caller

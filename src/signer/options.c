@@ -178,3 +178,53 @@ int signer_options_parse(int argc, char **argv, struct signer_options *o)
 		return usage_error(o->lang, "--request-file FILE --out SIGFILE");
 	return 0;
 }
+
+/* A link: parsed and checked, the allow-list file added to --allow. */
+static enum signer_status source_of_link(struct signer_options *o, struct signer_link *link,
+                                         struct signer_source *src, char *msg, size_t cap)
+{
+	enum link_err le = signer_link_parse(o->link, link);
+
+	if (le != LINK_OK) {
+		if (le == LINK_EINSECURE)
+			msg_fmt(msg, cap, o->lang, MSG_E_LINK_INSECURE);
+		else
+			msg_fmt(msg, cap, o->lang, MSG_E_LINK, link_strerror(le));
+		return SIGNER_ELINK;
+	}
+	if (signer_allow_file_load(o->lang, &o->allow) != 0)
+		return SIGNER_EUSAGE;
+	src->link = link;
+	src->allow = &o->allow;
+	return SIGNER_OK;
+}
+
+/* --request-file: its bytes (*body, the caller frees). */
+static enum signer_status source_of_file(const struct signer_options *o, struct signer_source *src,
+                                         char **body, char *msg, size_t cap)
+{
+	size_t len = 0;
+
+	if (file_read_all(o->request_file, SIGNREQ_BODY_MAX, body, &len, NULL) != 0) {
+		int too_large = errno == EFBIG;
+		snprintf(msg, cap, "--request-file %s: %s", o->request_file,
+		         too_large ? "too large" : strerror(errno));
+		return too_large ? SIGNER_EREQUEST : SIGNER_EUSAGE;
+	}
+	src->file_name = o->request_file;
+	src->file_body = (const uint8_t *)*body;
+	src->file_len = len;
+	return SIGNER_OK;
+}
+
+enum signer_status signer_source_open(struct signer_options *o, struct signer_link *link,
+                                      struct signer_source *src, char **file_body, char *msg,
+                                      size_t cap)
+{
+	msg[0] = '\0';
+	memset(src, 0, sizeof(*src));
+	*file_body = NULL;
+	if (o->link)
+		return source_of_link(o, link, src, msg, cap);
+	return source_of_file(o, src, file_body, msg, cap);
+}

@@ -4,6 +4,7 @@
 #ifndef MADOGUCHI_SIGNER_OPTIONS_H
 #define MADOGUCHI_SIGNER_OPTIONS_H
 
+#include "signer/flow.h"
 #include "signer/msg.h"
 #include "signer/signreq.h"
 
@@ -25,5 +26,13 @@ int signer_options_parse(int argc, char **argv, struct signer_options *o);
  * missing file is no allow-list. 0, or -1 with a message on stderr (a broken allow-list fails
  * closed). */
 int signer_allow_file_load(enum msg_lang lang, struct signer_allow *allow);
+
+/* Where the request comes from, by the options: the link (parsed; refused by the same rules
+ * in every front end: its form, then the allow-list of --allow and the file) or the request
+ * file (*file_body, the caller frees). SIGNER_OK, or the status with the message to show in
+ * msg ("" when it was already printed, as for a broken allow-list file). */
+enum signer_status signer_source_open(struct signer_options *o, struct signer_link *link,
+                                      struct signer_source *src, char **file_body, char *msg,
+                                      size_t cap);
 
 #endif

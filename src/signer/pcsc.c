@@ -4,6 +4,7 @@
  * SCardBeginTransaction, SCardTransmit, SCardEndTransaction, SCardDisconnect. */
 #include "signer/pcsc.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +31,34 @@ struct signer_pcsc {
 	int broken; /* an exchange failed since the card was connected */
 	char reader[256];
 	char detail[160];
+	atomic_int cancelled; /* set by signer_pcsc_cancel from another thread */
+	atomic_int ctx_ready; /* ctx may be passed to SCardCancel */
 };
 
 struct signer_pcsc *signer_pcsc_new(void)
 {
+	/* libpcsclite's client otherwise waits without a limit in SCardConnect and
+	 * SCardBeginTransaction while another program holds the card (it polls on
+	 * SCARD_E_SHARING_VIOLATION); the wait below has a limit, and says why it waits.
+	 * Read by the first SCardEstablishContext of the process; set here, on the thread that
+	 * makes the holder, before any worker thread runs (setenv is not thread-safe). */
+	setenv("PCSCLITE_NO_BLOCKING", "1", 1);
 	return calloc(1, sizeof(struct signer_pcsc));
+}
+
+void signer_pcsc_cancel(struct signer_pcsc *p)
+{
+	if (!p)
+		return;
+	atomic_store(&p->cancelled, 1);
+	if (atomic_load(&p->ctx_ready))
+		(void)SCardCancel(p->ctx);
+}
+
+void signer_pcsc_uncancel(struct signer_pcsc *p)
+{
+	if (p)
+		atomic_store(&p->cancelled, 0);
 }
 
 static void disconnect(struct signer_pcsc *p, DWORD disposition)
@@ -271,11 +295,6 @@ static enum signer_status establish_context(struct signer_pcsc *p, enum msg_id *
 
 	if (p->have_ctx)
 		return SIGNER_OK;
-	/* libpcsclite's client otherwise waits without a limit in SCardConnect and
-	 * SCardBeginTransaction while another program holds the card (it polls on
-	 * SCARD_E_SHARING_VIOLATION); the wait below has a limit, and says why it waits.
-	 * Read once, by the first SCardEstablishContext of the process. */
-	setenv("PCSCLITE_NO_BLOCKING", "1", 1);
 	rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &p->ctx);
 	if (rv != SCARD_S_SUCCESS) {
 		set_detail(p, "SCardEstablishContext", rv);
@@ -283,6 +302,7 @@ static enum signer_status establish_context(struct signer_pcsc *p, enum msg_id *
 		return SIGNER_ENOREADER;
 	}
 	p->have_ctx = 1;
+	atomic_store(&p->ctx_ready, 1);
 	return SIGNER_OK;
 }
 
@@ -406,6 +426,8 @@ static enum signer_status pcsc_open(void *vctx, const char *filter, int timeout_
 		long long left, slice;
 		int changed = 1;
 
+		if (atomic_load(&p->cancelled))
+			return SIGNER_ECANCEL;
 		if (w->relist && (st = wait_relist(w, why)) != SIGNER_OK)
 			return st;
 		left = deadline - now_ms();
@@ -421,6 +443,8 @@ static enum signer_status pcsc_open(void *vctx, const char *filter, int timeout_
 				w->relist = 1; /* poll for readers too, should PnP not be told */
 			if (!w->retry_soon)
 				continue;
+		} else if (rv == SCARD_E_CANCELLED) {
+			continue; /* the flag above says whether it was ours */
 		} else if (rv == SCARD_E_UNKNOWN_READER || rv == SCARD_E_NO_READERS_AVAILABLE) {
 			w->relist = 1;
 			continue;

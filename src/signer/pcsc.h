@@ -13,12 +13,19 @@
 
 struct signer_pcsc;
 
-/* A PC/SC session holder (no context is established yet); NULL when out of memory. */
+/* A PC/SC session holder (no context is established yet); NULL when out of memory. Call it
+ * before starting threads: it sets PCSCLITE_NO_BLOCKING for libpcsclite. */
 struct signer_pcsc *signer_pcsc_new(void);
 void signer_pcsc_free(struct signer_pcsc *p);
 
 /* The card interface of flow.h over PC/SC; ctx is the struct signer_pcsc. */
 extern const struct signer_card_ops signer_pcsc_card_ops;
+
+/* From any thread (a front end's キャンセル): the wait for a card stops at once (SCardCancel)
+ * and returns SIGNER_ECANCEL; every wait slice checks the flag, so a cancel that comes before
+ * the wait began is seen too. signer_pcsc_uncancel clears it for the next attempt. */
+void signer_pcsc_cancel(struct signer_pcsc *p);
+void signer_pcsc_uncancel(struct signer_pcsc *p);
 
 /* The reader the card was found in ("" before), for logs and tests. */
 const char *signer_pcsc_reader(const struct signer_pcsc *p);
