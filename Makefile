@@ -30,6 +30,16 @@ TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests
 PROGS    := $(BUILD)/madoguchi $(if $(wildcard src/signer/main.c),$(BUILD)/madoguchi-sign) \
             $(if $(wildcard src/card/main.c),$(BUILD)/madoguchi-card)
 
+# The signing app with a window (src/signer/gtk, docs/signer.md), when GTK 4 is there. Its
+# sources are one level deeper than the library's wildcard, so nothing else links GTK.
+GTK_SRCS := $(wildcard src/signer/gtk/*.c)
+HAVE_GTK := $(shell pkg-config --exists gtk4 2>/dev/null && echo 1)
+ifeq ($(HAVE_GTK)$(if $(GTK_SRCS),1),11)
+PROGS    += $(BUILD)/madoguchi-sign-gtk
+GTK_CFLAGS := $(shell pkg-config --cflags gtk4)
+GTK_LIBS   := $(shell pkg-config --libs gtk4)
+endif
+
 FUZZ_BUILD := build-fuzz
 FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_BUILD)/%)
@@ -77,6 +87,11 @@ $(BUILD)/madoguchi: $(BUILD)/obj/src/main.o $(BUILD)/libmadoguchi.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/madoguchi-sign: $(BUILD)/obj/src/signer/main.o $(BUILD)/libmadoguchi.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/obj/src/signer/gtk/%.o: src/signer/gtk/%.c | pkgcheck
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(GTK_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/madoguchi-sign-gtk: $(GTK_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libmadoguchi.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(GTK_LIBS) $(PKG_LIBS)
 $(BUILD)/madoguchi-card: $(BUILD)/obj/src/card/main.o $(BUILD)/libmadoguchi.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
