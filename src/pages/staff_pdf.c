@@ -71,6 +71,20 @@ static void verification_rows(json_t *rows, const json_t *v, const char *label)
 	pdf_row(rows, MSG_PDF_REVOCATION, text);
 }
 
+/* The SHA-256 in eight groups of eight hex digits, so that it wraps between them. */
+static void digest_row(json_t *rows, const char *hex)
+{
+	char v[64 + 8 + 1];
+	size_t n = 0;
+	for (size_t i = 0; hex[i] && n + 2 < sizeof(v); i++) {
+		if (i && i % 8 == 0)
+			v[n++] = ' ';
+		v[n++] = hex[i];
+	}
+	v[n] = '\0';
+	pdf_row(rows, MSG_PDF_DIGEST, v);
+}
+
 /* The signature evidence panel's words (staff_evidence_ctx) as the PDF's section. */
 static void evidence_section(json_t *doc, const store_application *ap, const procedure *p,
                              const pdf_job *j)
@@ -88,7 +102,7 @@ static void evidence_section(json_t *doc, const store_application *ap, const pro
 	}
 	if (json_object_get(panel, "arrival"))
 		verification_rows(rows, json_object_get(panel, "arrival"), MSG_PDF_RESULT);
-	pdf_row(rows, MSG_PDF_DIGEST, ap->digest);
+	digest_row(rows, ap->digest);
 	json_array_foreach(json_object_get(panel, "reverifications"), i, x) {
 		char label[256];
 		snprintf(label, sizeof(label), "%s %s（%s）", MSG_PDF_REVERIFIED, str_at(x, "at"),
