@@ -4,7 +4,7 @@
  * owner gets it (the completion page's rule, apply_load_own: the account of the session, or
  * the session of an application sent without login); anybody else gets the 404 of my page.
  * The owner's own copy leaves no audit row: the audit log records what staff do. Rendering
- * runs on the pool. Also pdf_page.h, which staff_pdf.c shares. */
+ * runs on the pool. Also pdf_page_doc (pdf_page.h), which staff_pdf.c shares. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,15 +28,6 @@ json_t *pdf_page_doc(store *s, const store_application *ap, const char *kind)
 	return pdf_application_doc(ap, ev, nev, kind);
 }
 
-void pdf_page_send(req *r, const char *receipt, const buf *pdf)
-{
-	char disp[2 * STORE_RECEIPT_MAX + 64];
-	snprintf(disp, sizeof(disp), "attachment; filename=\"%s.pdf\"", receipt);
-	resp_header(r, "Content-Disposition", disp);
-	resp_header(r, "Cache-Control", "no-store");
-	resp_bytes(r, 200, "application/pdf", pdf->data ? pdf->data : "", pdf->len);
-}
-
 typedef struct hikae_job {
 	store_application ap; /* the owner's, read on the loop */
 	int ok;
@@ -57,8 +48,10 @@ static void hikae_work(store *s, const app *a, void *arg)
 static void hikae_done(req *r, void *arg)
 {
 	hikae_job *j = arg;
+	char name[STORE_RECEIPT_MAX + 8];
+	snprintf(name, sizeof(name), "%s.pdf", j->ap.receipt);
 	if (r->ev && j->ok)
-		pdf_page_send(r, j->ap.receipt, &j->body);
+		resp_attachment(r, "application/pdf", name, j->body.data, j->body.len);
 	else if (r->ev)
 		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 	store_application_release(&j->ap);

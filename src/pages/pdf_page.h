@@ -1,6 +1,6 @@
 /* pdf_page: what the two PDF downloads of an application share (mypage_pdf.c, the
  * resident's 申請控え; staff_pdf.c, the staff's PDF): the application's document with its
- * history, and the answer that sends the bytes. */
+ * history. */
 #ifndef MADOGUCHI_PAGES_PDF_PAGE_H
 #define MADOGUCHI_PAGES_PDF_PAGE_H
 
@@ -16,8 +16,5 @@
 /* On the pool: the document of ap (core/pdf.h pdf_application_doc) with its events, kind
  * its name; NULL on a store error. Caller owns it. */
 json_t *pdf_page_doc(store *s, const store_application *ap, const char *kind);
-
-/* The PDF as a download "RECEIPT.pdf" (attachment, no-store). */
-void pdf_page_send(req *r, const char *receipt, const buf *pdf);
 
 #endif

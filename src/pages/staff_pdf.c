@@ -10,14 +10,9 @@
  * nothing is sent (503). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#include "core/audit.h"
 #include "core/pdf.h"
-#include "core/staff.h"
 #include "http/defer.h"
-#include "http/session.h"
 #include "pages/messages.h"
 #include "pages/pages.h"
 #include "pages/pdf_page.h"
@@ -25,19 +20,12 @@
 #include "pages/staff_int.h"
 #include "util/jdate.h"
 #include "util/log.h"
-#include "util/token.h"
-
-enum pdf_out { PDF_FAIL, PDF_OK, PDF_NOTFOUND, PDF_FORBIDDEN };
 
 typedef struct pdf_job {
-	long long staff_id;
-	char receipt[STORE_RECEIPT_MAX + 1];
-	char peer[64];
-	enum pdf_out out;
+	staff_download d; /* first */
 	store_reverification rv[STAFF_RV_MAX];
 	size_t nrv;
 	staff_decide_data dec; /* the notes and their authors */
-	buf body;
 } pdf_job;
 
 static const char *str_at(const json_t *o, const char *key)
@@ -127,28 +115,18 @@ static void notes_section(json_t *doc, const staff_decide_data *d)
 	}
 }
 
-/* The audit row of the download: 0, or -1 when it could not be written. */
-static int pdf_record(store *s, const pdf_job *j)
-{
-	char sha[65], detail[AUDIT_DETAIL_MAX + 1];
-	token_sha256_hex(j->body.data ? j->body.data : "", j->body.len, sha);
-	snprintf(detail, sizeof(detail), "receipt=%s enc=pdf sha256=%s", j->receipt, sha);
-	return staff_audit_app(s, j->staff_id, j->receipt, AUDIT_EXPORT, detail, j->peer,
-	                       (long long)time(NULL));
-}
-
 /* The document of ap for the staff: 0, or -1 on a store error or when it cannot render. */
 static int pdf_build(store *s, const app *a, pdf_job *j, const store_application *ap)
 {
-	if (store_reverifications(s, j->receipt, j->rv, STAFF_RV_MAX, &j->nrv) != STORE_OK ||
-	    staff_decide_load(s, j->receipt, &j->dec) < 0)
+	if (store_reverifications(s, j->d.receipt, j->rv, STAFF_RV_MAX, &j->nrv) != STORE_OK ||
+	    staff_decide_load(s, j->d.receipt, &j->dec) < 0)
 		return -1;
 	json_t *doc = pdf_page_doc(s, ap, MSG_PDF_STAFF);
 	if (!doc)
 		return -1;
 	evidence_section(doc, ap, proc_catalog_find(a->procs, ap->proc_id), j);
 	notes_section(doc, &j->dec);
-	int rc = pdf_render(doc, &j->body);
+	int rc = pdf_render(doc, &j->d.body);
 	json_decref(doc);
 	return rc;
 }
@@ -157,57 +135,30 @@ static void pdf_work(store *s, const app *a, void *arg)
 {
 	pdf_job *j = arg;
 	store_application ap;
-	enum staff_role role = STAFF_NO_ROLE;
-	int rc = store_application_get(s, j->receipt, &ap);
-	j->out = rc == STORE_ENOTFOUND ? PDF_NOTFOUND : PDF_FAIL;
-	if (rc != STORE_OK) {
-		if (rc != STORE_ENOTFOUND)
-			log_error("staff pdf: %s", store_errmsg(s));
+	if (staff_download_load(s, &j->d, &ap, "staff pdf") < 0)
 		return;
-	}
-	if (staff_role_of(s, j->staff_id, ap.proc_id, &role) < 0)
-		log_error("staff pdf: %s", store_errmsg(s));
-	else if (role == STAFF_NO_ROLE)
-		j->out = PDF_FORBIDDEN;
-	else if (pdf_build(s, a, j, &ap) < 0)
-		log_error("staff pdf: %s: %s", j->receipt, store_errmsg(s));
+	j->d.out = STAFF_DL_FAIL;
+	if (pdf_build(s, a, j, &ap) < 0)
+		log_error("staff pdf: %s: %s", j->d.receipt, store_errmsg(s));
 	else /* nothing is sent without its audit row */
-		j->out = pdf_record(s, j) == 0 ? PDF_OK : PDF_FAIL;
+		staff_download_record(s, &j->d, "pdf", "");
 	store_application_release(&ap);
 }
 
 static void pdf_done(req *r, void *arg)
 {
 	pdf_job *j = arg;
-	if (r->ev && j->out == PDF_OK)
-		pdf_page_send(r, j->receipt, &j->body);
-	else if (r->ev && j->out == PDF_NOTFOUND)
-		resp_error(r, 404, MSG_STAFF_APP_NOT_FOUND_TITLE, MSG_STAFF_APP_NOT_FOUND);
-	else if (r->ev && j->out == PDF_FORBIDDEN)
-		resp_error(r, 403, MSG_STAFF_FORBIDDEN_TITLE, MSG_STAFF_FORBIDDEN);
-	else if (r->ev)
-		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+	char name[STORE_RECEIPT_MAX + 8];
+	snprintf(name, sizeof(name), "%s.pdf", j->d.receipt);
+	staff_download_answer(r, &j->d, "application/pdf", name);
 	store_reverifications_release(j->rv, STAFF_RV_MAX);
-	buf_release(&j->body);
+	buf_release(&j->d.body);
 	free(j);
 }
 
 void page_staff_application_pdf(req *r)
 {
-	req_session ss;
-	store_staff st;
-	char next[STORE_RECEIPT_MAX + 64];
-	pdf_job *j = staff_app_job(r, sizeof(*j), &ss, &st);
-	if (!j)
-		return;
-	snprintf(next, sizeof(next), "/staff/applications/%s/application.pdf", r->params[0]);
-	if (!staff_step_up(r, &ss, next)) {
-		free(j);
-		return;
-	}
-	j->staff_id = st.id;
-	snprintf(j->receipt, sizeof(j->receipt), "%s", r->params[0]);
-	snprintf(j->peer, sizeof(j->peer), "%s", req_peer(r));
-	buf_init(&j->body, PDF_PAGE_BYTES_MAX);
-	req_defer(r, pdf_work, pdf_done, j);
+	pdf_job *j = staff_download_job(r, sizeof(*j), "application.pdf", PDF_PAGE_BYTES_MAX);
+	if (j)
+		req_defer(r, pdf_work, pdf_done, j);
 }
