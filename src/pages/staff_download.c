@@ -65,12 +65,15 @@ void staff_download_record(store *s, staff_download *d, const char *enc, const c
 	             : STAFF_DL_FAIL;
 }
 
-void staff_download_answer(req *r, const staff_download *d, const char *type, const char *filename)
+void staff_download_answer(req *r, const staff_download *d, const char *type, const char *prefix,
+                           const char *suffix)
 {
+	char name[STORE_RECEIPT_MAX + 64];
 	if (!r->ev)
 		return;
+	snprintf(name, sizeof(name), "%s%s%s", prefix, d->receipt, suffix);
 	if (d->out == STAFF_DL_OK)
-		resp_attachment(r, type, filename, d->body.data, d->body.len);
+		resp_attachment(r, type, name, d->body.data, d->body.len);
 	else if (d->out == STAFF_DL_NOTFOUND)
 		resp_error(r, 404, MSG_STAFF_APP_NOT_FOUND_TITLE, MSG_STAFF_APP_NOT_FOUND);
 	else if (d->out == STAFF_DL_FORBIDDEN)

@@ -179,8 +179,9 @@ int staff_download_load(store *s, staff_download *d, store_application *ap, cons
  * [EXTRA ]sha256=HEX" (extra "" for none); d->out STAFF_DL_OK, or STAFF_DL_FAIL when the row
  * could not be written (then nothing may be sent). */
 void staff_download_record(store *s, staff_download *d, const char *enc, const char *extra);
-/* On the loop: d->body as the attachment filename of type, or the page of d->out (404, 403,
- * 503); nothing when the client has gone. */
-void staff_download_answer(req *r, const staff_download *d, const char *type, const char *filename);
+/* On the loop: d->body as the attachment "PREFIX" RECEIPT "SUFFIX" of type, or the page of
+ * d->out (404, 403, 503); nothing when the client has gone. */
+void staff_download_answer(req *r, const staff_download *d, const char *type, const char *prefix,
+                           const char *suffix);
 
 #endif

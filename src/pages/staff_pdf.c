@@ -148,9 +148,7 @@ static void pdf_work(store *s, const app *a, void *arg)
 static void pdf_done(req *r, void *arg)
 {
 	pdf_job *j = arg;
-	char name[STORE_RECEIPT_MAX + 8];
-	snprintf(name, sizeof(name), "%s.pdf", j->d.receipt);
-	staff_download_answer(r, &j->d, "application/pdf", name);
+	staff_download_answer(r, &j->d, "application/pdf", "", ".pdf");
 	store_reverifications_release(j->rv, STAFF_RV_MAX);
 	buf_release(&j->d.body);
 	free(j);

@@ -66,12 +66,10 @@ static void zip_work(store *s, const app *a, void *arg)
 static void zip_done(req *r, void *arg)
 {
 	zip_job *j = arg;
-	char name[STORE_RECEIPT_MAX + 32];
-	snprintf(name, sizeof(name), "evidence-%s.zip", j->d.receipt);
 	if (r->ev && j->d.out == ZIP_TOO_BIG)
 		resp_error(r, 503, MSG_BUSY_TITLE, MSG_ZIP_TOO_BIG);
 	else
-		staff_download_answer(r, &j->d, "application/zip", name);
+		staff_download_answer(r, &j->d, "application/zip", "evidence-", ".zip");
 	for (size_t i = 0; i < j->natt; i++)
 		free((void *)j->att[i].data);
 	buf_release(&j->d.body);

@@ -18,27 +18,14 @@ for t in pdftotext pdffonts; do
 done
 staff_test_start pdf
 PW='staff pass phrase 2026'
-S=/procedures/sodaigomi-collection
 NAME='見取 髙太郎'
 NOTE='内部メモ：電話で本人に確認済み'
 
 RJ="$T/resident"
-curl -s -b "$RJ" -c "$RJ" -o "$T/page.html" "$U/login"
-code=$(curl -s -b "$RJ" -c "$RJ" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$(hidden csrf)" \
-	--data-urlencode email=demo@example.jp --data-urlencode password=madoguchi-demo-2026 "$U/login")
+code=$(demo_login "$RJ")
 check "the demo resident logs in ($code)" [ "$code" = 303 ]
-curl -s -b "$RJ" -c "$RJ" -o "$T/page.html" "$U$S/form"
-curl -s -b "$RJ" -c "$RJ" -o /dev/null --data-urlencode "csrf=$(hidden csrf)" --data-urlencode "items=洋服だんす" \
-	--data-urlencode item_count=2 --data-urlencode place=house --data-urlencode "name=$NAME" \
-	--data-urlencode postal_code=1000001 --data-urlencode address=千代田1-1 \
-	--data-urlencode phone=03-0000-0000 --data-urlencode action=next "$U$S/form"
-curl -s -b "$RJ" -c "$RJ" -o "$T/page.html" "$U$S/confirm"
-curl -s -b "$RJ" -c "$RJ" -D "$T/h" -o /dev/null --data-urlencode "csrf=$(hidden csrf)" \
-	--data-urlencode "key=$(hidden key)" --data-urlencode "digest=$(hidden digest)" \
-	--data-urlencode confirmed=1 "$U$S/submit"
-R=$(location | sed -n 's|^/applications/\([^/]*\)/complete$|\1|p')
+R=$(gomi_apply "$RJ" 洋服だんす "$NAME")
 check "an application submitted ($R)" grep -q '^[0-9]\{4\}-[0-9]\{6\}$' <<<"$R"
-sql "select value from applications, json_each(applications.display) where receipt = '$R'" > /dev/null
 sql "select json_extract(j.value, '\$.value') from applications, json_each(applications.display) j where receipt = '$R' and json_extract(j.value, '\$.value') != ''" > "$T/answers"
 check "its display lines hold the answers ($(wc -l < "$T/answers") of them, the name too)" grep -qxF "$NAME" "$T/answers"
 
