@@ -8,7 +8,8 @@
 # pdffonts shows IPAexGothic embedded; the download's export audit row carries the
 # sha256sum of the file received; with the audit log not writable the staff get 503 and no
 # file; another resident (a session without the account) gets 404 and the demo resident
-# 404 for that one's report; no staff cookie gets the staff login page.
+# 404 for that one's report; no staff cookie gets the staff login page, a reviewer of another
+# procedure 403, and without a fresh TOTP code the download leads to /staff/reauth.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -93,6 +94,13 @@ code=$(curl -s -o "$T/page.html" -w '%{http_code}' "$U/staff/applications/$R/app
 check "no staff cookie: the staff login page ($code)" grep -q 'action="/staff/login"' "$T/page.html"
 code=$(curl -s -b "$J" -o "$T/x.pdf" -w '%{http_code}' "$U/staff/applications/2026-999999/application.pdf")
 check "an absent receipt: 404 ($code)" [ "$code" = 404 ]
+code=$(staff_login_as "$T/other" shinsa@city.example.jp madoguchi-staff-2026 "$(totp KRUGKIDROVUWG2ZAMJZG653OEBTG66BA)")
+check "a reviewer of another procedure logs in ($code)" [ "$code" = 303 ]
+code=$(curl -s -b "$T/other" -o "$T/x.pdf" -w '%{http_code}' "$U/staff/applications/$R/application.pdf")
+check "... and gets 403 for the PDF ($code)" [ "$code" = 403 ]
+sql "update staff_step_ups set totp_at = totp_at - 3600"
+code=$(curl -s -b "$J" -D "$T/h" -o /dev/null -w '%{http_code}' "$U/staff/applications/$R/application.pdf")
+check "without a fresh TOTP code: 303 to /staff/reauth and back ($code)" [ "$code $(location)" = "303 /staff/reauth?next=/staff/applications/$R/application.pdf" ]
 check "still one export row for the application" [ "$(sql "select count(*) from audit_log where action = 'export' and receipt = '$R'")" = 1 ]
 
 MADOGUCHI_DATABASE="sqlite:$DB" "$TEST_BUILD/madoguchi" audit verify > "$T/verify" 2>&1; rc=$?
