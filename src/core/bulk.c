@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/csv.h"
+#include "core/staff.h"
 #include "util/buf.h"
 
 typedef struct reading {
@@ -95,4 +96,54 @@ enum bulk_csv_err bulk_csv_items(const char *s, size_t n, bulk_item *items, size
 		return BULK_CSV_EMPTY;
 	*nout = rd.n;
 	return BULK_CSV_OK;
+}
+
+void bulk_mask_email(const char *email, char *out, size_t outlen)
+{
+	const char *at = strchr(email, '@');
+	if (!at || at == email)
+		snprintf(out, outlen, "***");
+	else /* the first byte of an ASCII local part; a non-ASCII one is masked whole */
+		snprintf(out, outlen, "%.*s***%s", (unsigned char)email[0] < 0x80, email, at);
+}
+
+/* The masked address of account id into out ("" for none, or an account gone). */
+static int mail_of(store *s, long long id, char *out, size_t outlen)
+{
+	store_account acct;
+	out[0] = '\0';
+	if (id < 1)
+		return 0;
+	int rc = store_account_by_id(s, id, &acct);
+	if (rc == STORE_OK)
+		bulk_mask_email(acct.email, out, outlen);
+	return rc == STORE_OK || rc == STORE_ENOTFOUND ? 0 : -1;
+}
+
+int bulk_preview(store *s, long long staff_id, const bulk_item *it, bulk_plan *out)
+{
+	store_application ap;
+	enum staff_role role = STAFF_NO_ROLE;
+	memset(out, 0, sizeof(*out));
+	int rc = store_application_get(s, it->receipt, &ap);
+	if (rc == STORE_ENOTFOUND || rc == STORE_EINPUT) {
+		out->verdict = BULK_NOT_FOUND;
+		return 0;
+	}
+	if (rc != STORE_OK)
+		return -1;
+	snprintf(out->status, sizeof(out->status), "%s", ap.status);
+	int k = store_application_last_event(s, it->receipt, &out->event) == STORE_OK &&
+	                staff_role_of(s, staff_id, ap.proc_id, &role) == 0 &&
+	                mail_of(s, ap.account_id, out->mail, sizeof(out->mail)) == 0
+	            ? 0
+	            : -1;
+	store_application_release(&ap);
+	if (role != STAFF_REVIEWER)
+		out->verdict = BULK_NO_ROLE;
+	else if (!app_transition_allowed(out->status, it->to, APP_BY_STAFF))
+		out->verdict = BULK_NOT_ALLOWED;
+	else if (app_transition_needs_note(out->status, it->to, APP_BY_STAFF))
+		out->verdict = BULK_NEEDS_TEXT;
+	return k;
 }

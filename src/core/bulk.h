@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "core/application.h"
+#include "store/store.h"
 
 #define BULK_MAX 500            /* applications in one bulk decision */
 #define BULK_CSV_MAX (64 << 10) /* bytes of an upload (BULK_MAX lines fit with room) */
@@ -37,5 +38,28 @@ enum bulk_csv_err {
  * *cp932: 1 when the file was read as CP932. */
 enum bulk_csv_err bulk_csv_items(const char *s, size_t n, bulk_item *items, size_t max,
                                  size_t *nout, size_t *line, int *cp932);
+
+/* What applying one item would do, as its dry run shows it. */
+enum bulk_verdict {
+	BULK_WOULD,       /* allowed: status -> to */
+	BULK_NOT_FOUND,   /* no such application */
+	BULK_NO_ROLE,     /* the staff member is not a reviewer (審査) of its procedure */
+	BULK_NOT_ALLOWED, /* the transition table does not allow status -> to */
+	BULK_NEEDS_TEXT,  /* a change that needs a reason or message: one at a time */
+};
+typedef struct bulk_plan {
+	char status[BULK_STATUS_MAX + 1]; /* the status now ("" when not found) */
+	long long event;                  /* the newest event now: decision_apply's seen_event */
+	char mail[STORE_EMAIL_MAX + 1];   /* the applicant's address masked, "" when no mail goes */
+	enum bulk_verdict verdict;
+} bulk_plan;
+
+/* The dry run of it for staff member staff_id into *out (zeroed first), reads only: 0, or -1
+ * on a store error. */
+int bulk_preview(store *s, long long staff_id, const bulk_item *it, bulk_plan *out);
+
+/* An address with its local part masked after its first character ("t***@example.jp") into
+ * out; "***" when it has no "@". */
+void bulk_mask_email(const char *email, char *out, size_t outlen);
 
 #endif
