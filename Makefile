@@ -4,7 +4,7 @@
 
 # libpq joins PKGS with the PostgreSQL back end.
 PKGS     := libevent libevent_pthreads jansson sqlite3 openssl libcurl libpcsclite libzip \
-            libqrencode md4c-html libargon2 liboath
+            libqrencode md4c-html libargon2 liboath pangocairo cairo
 BUILD    ?= build
 SAN      ?=
 CC       ?= cc

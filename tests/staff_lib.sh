@@ -78,3 +78,27 @@ road_report() {
 		"$U/procedures/road-park-report/submit"
 	grep -i '^location:' "$T/h" | tr -d '\r' | sed -n 's|.*/applications/\([0-9-]*\)/complete|\1|p'
 }
+
+# demo_login JAR: the demo resident logs in into JAR; prints the HTTP status.
+demo_login() {
+	curl -s -b "$1" -c "$1" -o "$T/page.html" "$U/login"
+	curl -s -b "$1" -c "$1" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$(hidden csrf)" \
+		--data-urlencode email=demo@example.jp --data-urlencode password=madoguchi-demo-2026 "$U/login"
+}
+
+# gomi_apply JAR ITEMS [NAME]: a large-waste collection (sodaigomi-collection) of ITEMS
+# submitted by the resident logged in into JAR, the name 山田太郎 unless given; prints its
+# receipt.
+gomi_apply() {
+	local jar=$1 s=/procedures/sodaigomi-collection
+	curl -s -b "$jar" -c "$jar" -o "$T/page.html" "$U$s/form"
+	curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf=$(hidden csrf)" --data-urlencode "items=$2" \
+		--data-urlencode item_count=1 --data-urlencode place=house --data-urlencode "name=${3:-山田太郎}" \
+		--data-urlencode postal_code=1000001 --data-urlencode address=千代田1-1 \
+		--data-urlencode phone=03-0000-0000 --data-urlencode action=next "$U$s/form"
+	curl -s -b "$jar" -c "$jar" -o "$T/page.html" "$U$s/confirm"
+	curl -s -b "$jar" -c "$jar" -D "$T/h" -o /dev/null --data-urlencode "csrf=$(hidden csrf)" \
+		--data-urlencode "key=$(hidden key)" --data-urlencode "digest=$(hidden digest)" \
+		--data-urlencode confirmed=1 "$U$s/submit"
+	location | sed -n 's|^/applications/\([^/]*\)/complete$|\1|p'
+}

@@ -48,4 +48,45 @@ typedef void csv_loss_fn(uint32_t cp, size_t offset, void *arg);
  * part of the text: discard it). */
 long csv_cp932(const char *s, size_t n, buf *out, csv_loss_fn *loss, void *arg);
 
+/* ---- reading (the staff's uploads: a bulk decision's receipt numbers and statuses) ----
+ *
+ * csv_utf8 first makes the upload UTF-8: a byte-order mark is dropped; bytes that are not
+ * UTF-8 are read as CP932 (what Excel on Japanese Windows saves) through iconv. csv_read then
+ * reads RFC 4180 rows: cells separated by commas; a cell in double quotes may hold commas,
+ * CR, LF and doubled quotes; rows end with CRLF, LF or CR, or at the end of the text; empty
+ * lines are skipped. A quote inside a bare cell, or anything but a comma or the row's end
+ * after a closing quote, is an error of that row. */
+#define CSV_READ_CELLS_MAX 16  /* cells in one row */
+#define CSV_READ_CELL_MAX 1024 /* bytes of one cell */
+
+enum csv_read_err {
+	CSV_READ_OK = 0,
+	CSV_READ_QUOTE, /* a quote out of place, or a quoted cell never closed */
+	CSV_READ_CELLS, /* more than CSV_READ_CELLS_MAX cells */
+	CSV_READ_LONG,  /* a cell longer than CSV_READ_CELL_MAX bytes */
+	CSV_READ_ROWS,  /* more rows than the caller allows */
+	CSV_READ_STOP,  /* the caller's function stopped the reading */
+	CSV_READ_ENOMEM,
+};
+
+/* One row: its cells (NUL-terminated copies, valid during the call) and the line (1-based)
+ * on which it starts. */
+typedef struct csv_read_row {
+	const char *cell[CSV_READ_CELLS_MAX];
+	size_t len[CSV_READ_CELLS_MAX];
+	size_t n;
+	size_t line;
+} csv_read_row;
+
+/* Called for each row in order: 0 to go on, anything else stops the reading. */
+typedef int csv_row_fn(const csv_read_row *row, void *arg);
+
+/* Reads s[0..n) as above, at most max_rows rows, calling fn for each. CSV_READ_OK, or the
+ * error with *err_line (may be NULL) the line of the row at fault. */
+int csv_read(const char *s, size_t n, size_t max_rows, csv_row_fn *fn, void *arg, size_t *err_line);
+
+/* Appends the upload s[0..n) to out as UTF-8 (see above): 0 when it was UTF-8, 1 when it
+ * was read as CP932, -1 when it is neither (or out hit its maximum; discard out then). */
+int csv_utf8(const char *s, size_t n, buf *out);
+
 #endif

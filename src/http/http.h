@@ -115,6 +115,10 @@ void page_ref_put(page_ref *p);
 
 /* respond.c. Every response carries the security headers. */
 void resp_bytes(req *r, int status, const char *content_type, const char *body, size_t len);
+/* A download: 200 with body (NULL: none) as the attachment filename (printable ASCII without
+ * '"' or '\\', the caller's), not to be cached (no-store). */
+void resp_attachment(req *r, const char *content_type, const char *filename, const char *body,
+                     size_t len);
 /* As resp_bytes, sending p's bytes by reference (the response holds a reference). */
 void resp_page_ref(req *r, int status, const char *content_type, page_ref *p);
 /* Render template name in the layout with ctx (consumed: decref'd) plus the site values. */

@@ -181,6 +181,16 @@ void resp_bytes(req *r, int status, const char *content_type, const char *body, 
 	send_reply(r, status, b, len);
 }
 
+void resp_attachment(req *r, const char *content_type, const char *filename, const char *body,
+                     size_t len)
+{
+	char disp[320];
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", filename);
+	resp_header(r, "Content-Disposition", disp);
+	resp_header(r, "Cache-Control", "no-store");
+	resp_bytes(r, 200, content_type, body ? body : "", len);
+}
+
 json_t *page_base_ctx(const req *r, const char *title)
 {
 	const config *c = &r->a->cfg;

@@ -153,6 +153,22 @@ const char MSG_EXPORT_LOSS_LEAD[] =
 /* evidence package (staff_zip.c) */
 const char MSG_ZIP_TOO_BIG[] =
     "添付ファイルが大きすぎるため、証拠一式をZIPにまとめられませんでした。添付ファイルは申請の画面から一つずつ保存してください。";
+/* the PDF of an application (staff_pdf.c, mypage_pdf.c) */
+const char MSG_PDF_HIKAE[] = "申請控え";
+const char MSG_PDF_STAFF[] = "申請書（職員用）";
+const char MSG_PDF_EVIDENCE[] = "電子署名の検証";
+const char MSG_PDF_SIGNATURE[] = "電子署名";
+const char MSG_PDF_UNSIGNED[] = "この申請には電子署名がありません。";
+const char MSG_PDF_SIGNER[] = "署名者の";
+const char MSG_PDF_RESULT[] = "到達時の検証結果";
+const char MSG_PDF_VERIFIED_AT[] = "検証日時";
+const char MSG_PDF_ISSUER[] = "証明書の発行者";
+const char MSG_PDF_SERIAL[] = "証明書のシリアル番号";
+const char MSG_PDF_VALIDITY[] = "証明書の有効期間";
+const char MSG_PDF_REVOCATION[] = "失効の確認";
+const char MSG_PDF_DIGEST[] = "署名された内容のSHA-256";
+const char MSG_PDF_REVERIFIED[] = "再検証";
+const char MSG_PDF_NO_NOTES[] = "内部メモはありません。";
 const char *const MSG_AUDIT_ACTIONS[][2] = {
     {"staff_login", "ログイン"},
     {"staff_login_failed", "ログインの失敗"},

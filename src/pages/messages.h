@@ -138,6 +138,22 @@ extern const char MSG_EXPORT_NO_ROLE[];
 extern const char MSG_EXPORT_LOSS_LEAD[];
 /* evidence package (staff_zip.c) */
 extern const char MSG_ZIP_TOO_BIG[];
+/* the PDF of an application (staff_pdf.c, mypage_pdf.c) */
+extern const char MSG_PDF_HIKAE[];
+extern const char MSG_PDF_STAFF[];
+extern const char MSG_PDF_EVIDENCE[];
+extern const char MSG_PDF_SIGNATURE[];
+extern const char MSG_PDF_UNSIGNED[];
+extern const char MSG_PDF_SIGNER[];
+extern const char MSG_PDF_RESULT[];
+extern const char MSG_PDF_VERIFIED_AT[];
+extern const char MSG_PDF_ISSUER[];
+extern const char MSG_PDF_SERIAL[];
+extern const char MSG_PDF_VALIDITY[];
+extern const char MSG_PDF_REVOCATION[];
+extern const char MSG_PDF_DIGEST[];
+extern const char MSG_PDF_REVERIFIED[];
+extern const char MSG_PDF_NO_NOTES[];
 /* the audit log's actions in words, {action, words} pairs ending with {NULL, NULL} */
 extern const char *const MSG_AUDIT_ACTIONS[][2];
 /* staff decisions and notes (staff_decide.c) */

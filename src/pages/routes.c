@@ -18,6 +18,7 @@ static const route routes[] = {
     {M_GET | M_HEAD, "/mypage/:receipt", page_mypage_detail, 0},
     {M_GET | M_HEAD, "/mypage/:receipt/withdraw", page_mypage_withdraw, 0},
     {M_POST, "/mypage/:receipt/withdraw", page_mypage_withdraw_post, 0},
+    {M_GET, "/mypage/:receipt/hikae.pdf", page_mypage_hikae, 0},
     /* correction of a returned application (resubmit.c) */
     {M_POST, "/mypage/:receipt/resubmit", page_mypage_resubmit_post, 0},
     {M_GET | M_HEAD, "/api/postal/:code", page_api_postal, 0},
@@ -48,6 +49,7 @@ static const route routes[] = {
     {M_POST, "/staff/applications/:receipt/assign", page_staff_assign_post, 0},
     {M_GET | M_HEAD, "/staff/applications/:receipt/attachments/:id", page_staff_attachment, 0},
     {M_GET | M_HEAD, "/staff/applications/:receipt", page_staff_application, 0},
+    {M_GET, "/staff/applications/:receipt/application.pdf", page_staff_application_pdf, 0},
     {M_POST, "/staff/applications/:receipt/decision", page_staff_decision_post, 0},
     {M_POST, "/staff/applications/:receipt/notes", page_staff_notes_post, 0},
     {M_GET | M_HEAD, "/staff/login", page_staff_login, 0},

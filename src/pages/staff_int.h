@@ -1,6 +1,7 @@
 /* staff_int: what the staff console's screens share (staff_login.c, staff_enrol.c,
  * staff_inbox.c, staff_detail.c, staff_evidence.c, staff_reverify.c, staff_assign.c,
- * staff_act.c, staff_admin.c, staff_audit.c, staff_reauth.c, staff_alerts.c). They
+ * staff_act.c, staff_admin.c, staff_audit.c, staff_reauth.c, staff_alerts.c, the downloads
+ * staff_download.c, staff_zip.c, staff_pdf.c). They
  * run their slow work as the account screens' jobs (account_int.h). No resident session is
  * read or shown here: a staff page's context starts without it. */
 #ifndef MADOGUCHI_PAGES_STAFF_INT_H
@@ -10,6 +11,7 @@
 
 #include "http/http.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 /* The base context of a staff page: city, site, title, the staff area's navigation (with the
  * logout of st when not NULL) and csrf, the form's token (the staff session's, or the
@@ -155,5 +157,31 @@ long long staff_id_of(const char *s);
 /* The versions of an application sent again after a return for correction into ctx's
  * "versions" (staff_versions.c): nothing for one never returned; one indexed read. */
 void staff_versions_ctx(req *r, json_t *ctx, const char *receipt);
+
+/* A staff download of one application (staff_download.c; staff_zip.c, staff_pdf.c): the
+ * job's first member. */
+enum staff_dl_out { STAFF_DL_FAIL, STAFF_DL_OK, STAFF_DL_NOTFOUND, STAFF_DL_FORBIDDEN };
+typedef struct staff_download {
+	long long staff_id;
+	char receipt[STORE_RECEIPT_MAX + 1];
+	char peer[64];
+	int out; /* an enum staff_dl_out, or a value of the download's own above them */
+	buf body;
+} staff_download;
+/* GET /staff/applications/:receipt/NAME: staff_app_job and staff_step_up (back to that
+ * address), then the staff member, receipt and peer filled and body empty with maximum max:
+ * a zeroed job of size bytes that starts with a staff_download, or NULL when answered. */
+void *staff_download_job(req *r, size_t size, const char *name, size_t max);
+/* On the pool: the application into *ap (release it) and a role on its procedure: 0 to go
+ * on, else -1 with d->out set (a store error logged under what). */
+int staff_download_load(store *s, staff_download *d, store_application *ap, const char *what);
+/* On the pool, once d->body holds the bytes: the AUDIT_EXPORT row "receipt=R enc=ENC
+ * [EXTRA ]sha256=HEX" (extra "" for none); d->out STAFF_DL_OK, or STAFF_DL_FAIL when the row
+ * could not be written (then nothing may be sent). */
+void staff_download_record(store *s, staff_download *d, const char *enc, const char *extra);
+/* On the loop: d->body as the attachment "PREFIX" RECEIPT "SUFFIX" of type, or the page of
+ * d->out (404, 403, 503); nothing when the client has gone. */
+void staff_download_answer(req *r, const staff_download *d, const char *type, const char *prefix,
+                           const char *suffix);
 
 #endif

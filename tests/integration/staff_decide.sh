@@ -24,22 +24,9 @@ mails_to_resident() { sql "select count(*) from outbox where to_addr = 'demo@exa
 
 # The demo resident submits three applications (each mailed its receipt).
 RJ="$T/resident"
-curl -s -b "$RJ" -c "$RJ" -o "$T/page.html" "$U/login"
-code=$(curl -s -b "$RJ" -c "$RJ" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$(hidden csrf)" \
-	--data-urlencode email=demo@example.jp --data-urlencode password=madoguchi-demo-2026 "$U/login")
+code=$(demo_login "$RJ")
 check "the demo resident logs in ($code)" [ "$code" = 303 ]
-apply_once() {
-	curl -s -b "$RJ" -c "$RJ" -o "$T/page.html" "$U$S/form"
-	curl -s -b "$RJ" -c "$RJ" -o /dev/null --data-urlencode "csrf=$(hidden csrf)" --data-urlencode "items=$1" \
-		--data-urlencode item_count=1 --data-urlencode place=house --data-urlencode name=山田太郎 \
-		--data-urlencode postal_code=1000001 --data-urlencode address=千代田1-1 \
-		--data-urlencode phone=03-0000-0000 --data-urlencode action=next "$U$S/form"
-	curl -s -b "$RJ" -c "$RJ" -o "$T/page.html" "$U$S/confirm"
-	curl -s -b "$RJ" -c "$RJ" -D "$T/h" -o /dev/null --data-urlencode "csrf=$(hidden csrf)" \
-		--data-urlencode "key=$(hidden key)" --data-urlencode "digest=$(hidden digest)" \
-		--data-urlencode confirmed=1 "$U$S/submit"
-	location | sed -n 's|^/applications/\([^/]*\)/complete$|\1|p'
-}
+apply_once() { gomi_apply "$RJ" "$1"; }
 A1=$(apply_once たんす); A2=$(apply_once 自転車); A3=$(apply_once 机); A4=$(apply_once 椅子)
 check "four applications submitted ($A1 $A2 $A3 $A4)" [ "$(printf '%s\n' "$A1" "$A2" "$A3" "$A4" | grep -c '^[0-9]\{4\}-[0-9]\{6\}$')" = 4 ]
 

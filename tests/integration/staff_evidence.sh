@@ -11,7 +11,9 @@
 # as it was; the attachment sent with the form downloads with its headers and one audit row;
 # the evidence package downloads as a ZIP that unzip -t, sha256sum -c MANIFEST.txt and openssl
 # cms -verify accept, with one export audit row holding its SHA-256; a reviewer of another
-# procedure gets 403 (as a viewer of this one, the ZIP), and without a fresh TOTP code it leads to /staff/reauth.
+# procedure gets 403 (as a viewer of this one, the ZIP), and without a fresh TOTP code it leads to /staff/reauth;
+# the staff PDF holds the panel (the card's name, the arrival's result, issuer, serial, OCSP,
+# both re-verifications), the resident's 申請控え none of it.
 # Runs as root (see tests/card_env.sh).
 set -u
 cd "$(dirname "$0")/../.."
@@ -29,7 +31,7 @@ card_env_extra_cleanup() {
 	stop_pid "$PORTAL_PID"
 	stop_pid "$OCSP_PID"
 }
-card_env_init openssl python3 sqlite3 curl oathtool unzip sha256sum
+card_env_init openssl python3 sqlite3 curl oathtool unzip sha256sum pdftotext
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 
 card_env_signing_pki || fail_early "the test PKI, the card and the OCSP responder"
@@ -145,6 +147,17 @@ check "chain.pem holds the signing certificate" openssl x509 -in "$T/unz/$R/chai
 check "the attachment is the PNG sent" cmp -s "$T/unz/$R/attachments/"*-stamps.png "$T/stamps.png"
 ZSHA=$(sha256sum < "$T/evidence.zip" | cut -d' ' -f1)
 check "one export audit row naming the receipt, zip and the ZIP's SHA-256" [ "$(sql "select count(*) || ' ' || max(detail) from audit_log where action = 'export' and receipt = '$R'")" = "1 receipt=$R enc=zip files=1 sha256=$ZSHA" ]
+code=$(curl -s -b "$J" -o "$T/app.pdf" -w '%{http_code}' "$U/staff/applications/$R/application.pdf")
+check "the staff PDF of the signed application downloads ($code)" [ "$code" = 200 ]
+pdftotext "$T/app.pdf" "$T/app.txt"
+check "... its panel: the card's name, the same as the form's" grep -qxF '見取 花子（証明書と申請内容は同じです）' "$T/app.txt"
+check "... the result at arrival" grep -qxF '電子署名を確認しました。（ok）' "$T/app.txt"
+check "... the issuer and the serial" [ "$(grep -c "O=JPKI-TEST\|^$SERIAL\$" "$T/app.txt")" -ge 2 ]
+check "... the OCSP check at arrival" grep -q '^OCSP：失効していません（' "$T/app.txt"
+check "... both re-verifications" [ "$(grep -c '^再検証 ' "$T/app.txt")" = 2 ]
+code=$(curl -s -b "$T/resident" -o "$T/hikae.pdf" -w '%{http_code}' "$U/mypage/$R/hikae.pdf")
+pdftotext "$T/hikae.pdf" "$T/hikae.txt"
+check "the resident's 申請控え ($code) has the name but no serial, issuer or OCSP" [ "$code $(grep -c '見取' "$T/hikae.txt") $(grep -c "O=JPKI-TEST\|$SERIAL\|OCSP" "$T/hikae.txt")" = "200 1 0" ]
 sec_o=$(staff_enrolled shinsa-gomi@city.example.jp 'ごみ 審査子' madoguchi-staff-2026)
 OID=$(sql "select id from staff where email_key = 'shinsa-gomi@city.example.jp'")
 sql "insert into staff_procedure_roles (staff_id, proc_id, role) values ($OID, 'sodaigomi-collection', 'reviewer')"
@@ -160,7 +173,7 @@ sql "update staff_step_ups set totp_at = totp_at - 3600"
 code=$(curl -s -b "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$U/staff/applications/$R/evidence.zip")
 check "without a fresh TOTP code: 303 ($code)" [ "$code" = 303 ]
 check "... to /staff/reauth with the way back" [ "$(location)" = "/staff/reauth?next=/staff/applications/$R/evidence.zip" ]
-check "neither the 403 nor the 303 wrote an export row" [ "$(sql "select count(*) from audit_log where action = 'export'")" = 2 ]
+check "neither the 403 nor the 303 wrote an export row (two ZIPs, one PDF)" [ "$(sql "select count(*) from audit_log where action = 'export'")" = 3 ]
 MADOGUCHI_DATABASE="sqlite:$DB" "$PORTAL" audit verify > "$T/verify" 2>&1; rc=$?
 check "madoguchi audit verify exits 0 ($rc)" [ "$rc" = 0 ]
 tap_end
