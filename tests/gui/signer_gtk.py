@@ -58,7 +58,7 @@ def find(app, name, role=None, timeout=20.0, prefix=False):
     while time.time() < end:
         try:
             n = app.findChild(lambda x: (x.name.startswith(name) if prefix else x.name == name)
-                              and (role is None or x.roleName == role) and x.showing,
+                              and (role is None or x.roleName == role),
                               retry=False, requireResult=False)
             if n is not None:
                 return n
