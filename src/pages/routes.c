@@ -52,6 +52,10 @@ static const route routes[] = {
     {M_GET, "/staff/applications/:receipt/application.pdf", page_staff_application_pdf, 0},
     {M_POST, "/staff/applications/:receipt/decision", page_staff_decision_post, 0},
     {M_POST, "/staff/applications/:receipt/notes", page_staff_notes_post, 0},
+    /* bulk decisions (staff_bulk.c) */
+    {M_GET | M_HEAD, "/staff/bulk", page_staff_bulk, 0},
+    {M_POST, "/staff/bulk", page_staff_bulk_post, 0},
+    {M_POST, "/staff/bulk/apply", page_staff_bulk_apply, 0},
     {M_GET | M_HEAD, "/staff/login", page_staff_login, 0},
     {M_POST, "/staff/login", page_staff_login_post, 0},
     {M_POST, "/staff/logout", page_staff_logout, 0},
