@@ -309,3 +309,6 @@ const char MSG_BULK_DONE_MAILED[] = "変更しました。申請者にメール�
 const char MSG_BULK_CONFLICT[] =
     "確認の画面を開いたあとに、ほかの職員が変更していたため、変更していません";
 const char MSG_BULK_FAIL[] = "記録できなかったため、変更していません";
+const char MSG_ZIP_MANY_BAD_TITLE[] = "証拠一式をまとめられません";
+const char MSG_ZIP_MANY_BAD[] =
+    "申請が選ばれていないか、一度に選んだ申請が多すぎます（50件まで）。一覧で選び直してください。";

@@ -138,6 +138,8 @@ extern const char MSG_EXPORT_NO_ROLE[];
 extern const char MSG_EXPORT_LOSS_LEAD[];
 /* evidence package (staff_zip.c) */
 extern const char MSG_ZIP_TOO_BIG[];
+extern const char MSG_ZIP_MANY_BAD_TITLE[];
+extern const char MSG_ZIP_MANY_BAD[];
 /* the PDF of an application (staff_pdf.c, mypage_pdf.c) */
 extern const char MSG_PDF_HIKAE[];
 extern const char MSG_PDF_STAFF[];

@@ -74,6 +74,7 @@ static const route routes[] = {
     {M_GET | M_HEAD, "/staff/export", page_staff_export, 0},
     {M_POST, "/staff/export", page_staff_export_post, 0},
     {M_GET, "/staff/applications/:receipt/evidence.zip", page_staff_evidence_zip, 0},
+    {M_GET, "/staff/evidence.zip", page_staff_evidence_zip_many, 0},
     {M_GET | M_HEAD, "/healthz", page_health, 0},
     {M_GET | M_HEAD, "/dev/mail", page_dev_mail, 0},
     {M_GET | M_HEAD, "/static/*", page_static, 0},

@@ -198,30 +198,19 @@ static preview_job *preview_job_new(req *r, const req_session *ss, const store_s
  * without any or without a status a bulk decision may set; next the way back to it. */
 static size_t selection_read(const form *q, preview_job *j, char *next, size_t nextlen)
 {
+	char picked[BULK_MAX][STORE_RECEIPT_MAX + 1];
 	const char *to = form_get(q, "to"), *targets[8];
-	const form_pair *p;
-	size_t nt = bulk_targets(targets, 8), k, used;
+	char qs[BULK_NEXT_MAX];
+	size_t nt = bulk_targets(targets, 8), k;
 	for (k = 0; k < nt && (!to || strcmp(to, targets[k])); k++)
 		;
-	if (k == nt)
-		return 0;
-	used = (size_t)snprintf(next, nextlen, "%s?to=%s", BULK_BACK, to);
-	for (size_t i = 0; (p = form_find_nth(q, "r", i)); i++) {
-		const char *rc = p->value;
-		int dup = 0;
-		for (k = 0; k < j->n; k++)
-			dup |= !strcmp(j->items[k].receipt, rc);
-		if (!app_receipt_valid(rc) || j->n >= BULK_MAX)
-			return 0;
-		if (dup)
-			continue;
-		snprintf(j->items[j->n].receipt, sizeof(j->items[0].receipt), "%s", rc);
-		snprintf(j->items[j->n].to, sizeof(j->items[0].to), "%s", to);
-		j->n++;
-		if (used < nextlen)
-			used += (size_t)snprintf(next + used, nextlen - used, "&r=%s", rc);
+	j->n = k < nt ? staff_selection_read(q, picked, BULK_MAX, qs, sizeof(qs)) : 0;
+	for (k = 0; k < j->n; k++) {
+		memcpy(j->items[k].receipt, picked[k], sizeof(j->items[0].receipt));
+		snprintf(j->items[k].to, sizeof(j->items[0].to), "%s", to);
 	}
-	if (used >= nextlen) /* too long to come back to: the re-entry returns to the form */
+	/* too long to come back to: the re-entry returns to the form */
+	if (!qs[0] || snprintf(next, nextlen, "%s?to=%s&%s", BULK_BACK, to, qs) >= (int)nextlen)
 		snprintf(next, nextlen, "%s", BULK_BACK);
 	return j->n;
 }

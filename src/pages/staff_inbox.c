@@ -170,6 +170,32 @@ const char *staff_proc_title(const req *r, const char *proc_id)
 	return p ? p->title : proc_id;
 }
 
+size_t staff_selection_read(const form *q, char (*receipts)[STORE_RECEIPT_MAX + 1], size_t max,
+                            char *qs, size_t qslen)
+{
+	const form_pair *p;
+	size_t n = 0, used = 0;
+	qs[0] = '\0';
+	for (size_t i = 0; (p = form_find_nth(q, "r", i)); i++) {
+		size_t k = 0;
+		if (!app_receipt_valid(p->value) || strlen(p->value) > STORE_RECEIPT_MAX)
+			return 0;
+		while (k < n && strcmp(receipts[k], p->value))
+			k++;
+		if (k < n) /* ticked twice */
+			continue;
+		if (n == max)
+			return 0;
+		snprintf(receipts[n++], STORE_RECEIPT_MAX + 1, "%s", p->value);
+		if (used < qslen)
+			used += (size_t)snprintf(qs + used, qslen - used, "%sr=%s", used ? "&" : "",
+			                         p->value);
+	}
+	if (used >= qslen) /* too long to come back to */
+		qs[0] = '\0';
+	return n;
+}
+
 /* The roles as shown, and as options of the procedure filter. */
 static void roles_ctx(req *r, json_t *ctx, const store_staff_role *roles, size_t n,
                       const inbox_filter *f)

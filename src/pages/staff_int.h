@@ -91,6 +91,13 @@ void staff_evidence_page(req *r, json_t *ctx, const staff_evidence_job *e,
                          const store_application *ap, long long me, int reviewer);
 void staff_evidence_release(staff_evidence_job *e);
 
+/* The applications ticked in the inbox (the query's r=RECEIPT fields) into receipts (room
+ * for max), each once, in order: their number, or 0 for none, one that is not a receipt
+ * number, or more than max. qs gets them as "r=A&r=B" for a way back ("" when it does not
+ * fit qslen). */
+size_t staff_selection_read(const form *q, char (*receipts)[STORE_RECEIPT_MAX + 1], size_t max,
+                            char *qs, size_t qslen);
+
 /* The title of procedure proc_id, or the id itself when the catalogue has none
  * (staff_inbox.c). */
 const char *staff_proc_title(const req *r, const char *proc_id);
