@@ -73,6 +73,7 @@ void page_staff_export(req *r);
 void page_staff_export_post(req *r);
 void page_staff_evidence_zip(req *r);    /* staff_zip.c */
 void page_staff_application_pdf(req *r); /* staff_pdf.c */
+void page_staff_dashboard(req *r);       /* staff_dashboard.c */
 void page_mypage_hikae(req *r);          /* mypage_pdf.c */
 
 /* the account screens: login.c, register.c, password.c, settings.c (account.c holds what
