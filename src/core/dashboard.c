@@ -169,7 +169,7 @@ int dash_chart_svg(buf *b, const char *proc_id, const char *title, const char *d
 	buf_printf(
 	    b,
 	    "<svg class=\"dash-chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\""
-	    " role=\"img\" aria-labelledby=\"chart-%s-title chart-%s-desc\" data-proc=\"%s\">"
+	    " role=\"img\" aria-labelledby=\"chart-%s-title\" aria-describedby=\"chart-%s-desc\" data-proc=\"%s\">"
 	    "<title id=\"chart-%s-title\">",
 	    W, H, proc_id, proc_id, proc_id, proc_id);
 	buf_html_escape(b, title, strlen(title));

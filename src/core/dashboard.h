@@ -37,8 +37,9 @@ int dash_median_x2(const long long *hist, size_t n, long long *x2);
 void dash_median_text(long long x2, char *out, size_t outlen);
 
 /* The chart of one procedure: counts[i] arrivals on day first_day + i (ndays of them, 1 to
- * DASH_DAYS_MAX), as an <svg role="img" data-proc="PROC_ID"> labelled by its <title> (title)
- * and <desc> (desc), ids "chart-PROC_ID-title" and "-desc" (proc_id: [a-z0-9-]). Each bar is a
+ * DASH_DAYS_MAX), as an <svg role="img" data-proc="PROC_ID"> named by its <title> (title) and
+ * described by its <desc> (desc), ids "chart-PROC_ID-title" and "-desc" (proc_id:
+ * [a-z0-9-]). Each bar is a
  * <rect class="bar" data-day="YYYY-MM-DD" data-count="N"> with its own <title>; the y axis is
  * labelled 件数 with its ticks, the x axis 到達日 with a date every week or two. Appended to b; 0,
  * or -1 when b failed. */

@@ -76,7 +76,7 @@ check "the table has 30 days, oldest first" [ "$(table "$T/d30.html" $P | awk 'N
 check "... and adds up to the 8 reports of the 30 days" [ "$(table "$T/d30.html" $P | awk '{ s += $2 } END { print s }')" = 8 ]
 check "the procedure's SVG has a bar per day" [ "$(bars "$T/d30.html" $P | wc -l)" = 30 ]
 check "... carrying the same numbers as the table, day by day" [ "$(bars "$T/d30.html" $P)" = "$(table "$T/d30.html" $P)" ]
-check "... an image with its title and description" eval "svg_of '$T/d30.html' $P | grep -q 'role=\"img\" aria-labelledby=\"chart-$P-title chart-$P-desc\"'"
+check "... an image with its title and description" eval "svg_of '$T/d30.html' $P | grep -q 'role=\"img\" aria-labelledby=\"chart-$P-title\" aria-describedby=\"chart-$P-desc\"'"
 check "... its axes labelled" eval "svg_of '$T/d30.html' $P | grep -q '>件数</text>.*到達日（日本時間）</text>'"
 check "... and a bar's own title says its figure" eval "svg_of '$T/d30.html' $P | grep -q 'data-day=\"$TODAY\" data-count=\"2\"><title>$TODAY: 2件</title>'"
 check "the other procedure (a viewer's role) has its chart, all zero" [ "$(bars "$T/d30.html" kaigo-volunteer-point | awk '{ s += $2 } END { print NR, s }')" = "30 0" ]

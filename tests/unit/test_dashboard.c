@@ -105,7 +105,8 @@ static void test_chart(void **state)
 	assert_int_equal(dash_chart_svg(&b, PROC, "通報<&>", "説明", counts, 3, DAY0), 0);
 	const char *s = buf_cstr(&b);
 	assert_non_null(strstr(s, "role=\"img\""));
-	assert_non_null(strstr(s, "aria-labelledby=\"chart-" PROC "-title chart-" PROC "-desc\""));
+	assert_non_null(strstr(s, "aria-labelledby=\"chart-" PROC
+	                          "-title\" aria-describedby=\"chart-" PROC "-desc\""));
 	assert_non_null(strstr(s, "<title id=\"chart-" PROC "-title\">通報&lt;&amp;&gt;</title>"));
 	assert_non_null(strstr(s, "<desc id=\"chart-" PROC "-desc\">説明</desc>"));
 	assert_int_equal(count_of_str(s, "<rect class=\"bar\""), 3);
