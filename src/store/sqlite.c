@@ -2325,12 +2325,20 @@ static int sq_inbox_counts(void *ctx, const char *procs, store_status_count *out
 
 /* ---- the staff dashboard (store_dash.c) ---- */
 
-/* The rows (procedure, number, count) of a bound dashboard statement into out. */
-static int dash_rows(struct sqlite_ctx *c, sqlite3_stmt *st, store_dash_count *out, size_t max,
-                     size_t *n)
+/* The rows (procedure, number, count) of dashboard statement i, bound to the procedures, two
+ * numbers and the limit, into out. */
+static int dash_rows(struct sqlite_ctx *c, int i, const char *procs, long long a, long long b,
+                     store_dash_count *out, size_t max, size_t *n)
 {
-	int rc;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, i, &st);
 	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, a);
+	sqlite3_bind_int64(st, 3, b);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (*n < max) {
 			column_copy(st, 0, out[*n].proc_id, sizeof(out[*n].proc_id));
@@ -2345,31 +2353,13 @@ static int dash_rows(struct sqlite_ctx *c, sqlite3_stmt *st, store_dash_count *o
 static int sq_dash_arrivals(void *ctx, const char *procs, long long from_day, long long to_day,
                             store_dash_count *out, size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, ST_DASH_ARRIVALS, &st);
-	if (rc != STORE_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from_day);
-	sqlite3_bind_int64(st, 3, to_day);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
-	return dash_rows(c, st, out, max, n);
+	return dash_rows(ctx, ST_DASH_ARRIVALS, procs, from_day, to_day, out, max, n);
 }
 
 static int sq_dash_decided(void *ctx, const char *procs, long long from_day, long long cap,
                            store_dash_count *out, size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, ST_DASH_DECIDED, &st);
-	if (rc != STORE_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from_day);
-	sqlite3_bind_int64(st, 3, cap);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
-	return dash_rows(c, st, out, max, n);
+	return dash_rows(ctx, ST_DASH_DECIDED, procs, from_day, cap, out, max, n);
 }
 
 static int sq_dash_oldest(void *ctx, const char *procs, store_application *out)

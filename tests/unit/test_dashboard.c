@@ -156,6 +156,14 @@ static void move(store *s, const char *receipt, const char *from, const char *to
 
 static const char *const both[] = {PROC, PROC2};
 
+/* One row of a dashboard count. */
+static void row_is(const store_dash_count *c, const char *proc, long long key, long long count)
+{
+	assert_string_equal(c->proc_id, proc);
+	assert_int_equal(c->key, key);
+	assert_int_equal(c->count, count);
+}
+
 static void test_store_arrivals(void **state)
 {
 	struct fixture *f = *state;
@@ -169,14 +177,9 @@ static void test_store_arrivals(void **state)
 	submit(f->s, "a3", PROC2, D0 - 1, r[3]); /* 31 March */
 	assert_int_equal(store_dash_arrivals(f->s, &q, DAY0 - 1, DAY0 + 2, c, 8, &n), STORE_OK);
 	assert_int_equal(n, 3);
-	assert_string_equal(c[0].proc_id, PROC2);
-	assert_int_equal(c[0].key, DAY0 - 1);
-	assert_int_equal(c[0].count, 1);
-	assert_string_equal(c[1].proc_id, PROC);
-	assert_int_equal(c[1].key, DAY0);
-	assert_int_equal(c[1].count, 2);
-	assert_int_equal(c[2].key, DAY0 + 1);
-	assert_int_equal(c[2].count, 1);
+	row_is(&c[0], PROC2, DAY0 - 1, 1);
+	row_is(&c[1], PROC, DAY0, 2);
+	row_is(&c[2], PROC, DAY0 + 1, 1);
 	/* to_day is not included, and only the procedures asked for */
 	q.nprocs = 1;
 	assert_int_equal(store_dash_arrivals(f->s, &q, DAY0 - 1, DAY0 + 1, c, 8, &n), STORE_OK);
@@ -208,17 +211,13 @@ static void test_store_decided(void **state)
 	move(f->s, r[3], "returned", "withdrawn", NOW + 6 * DAY); /* neither */
 	assert_int_equal(store_dash_decided(f->s, &q, DAY0, 365, c, 8, &n), STORE_OK);
 	assert_int_equal(n, 3);
-	assert_string_equal(c[0].proc_id, PROC2);
-	assert_int_equal(c[0].key, 2);
-	assert_string_equal(c[1].proc_id, PROC);
-	assert_int_equal(c[1].key, 0);
-	assert_int_equal(c[1].count, 1);
-	assert_int_equal(c[2].key, 3);
-	assert_int_equal(c[2].count, 1);
+	row_is(&c[0], PROC2, 2, 1);
+	row_is(&c[1], PROC, 0, 1);
+	row_is(&c[2], PROC, 3, 1);
 	/* decided on or after day 3: only r[0]; days above the cap are counted at it */
 	assert_int_equal(store_dash_decided(f->s, &q, DAY0 + 3, 2, c, 8, &n), STORE_OK);
 	assert_int_equal(n, 1);
-	assert_int_equal(c[0].key, 2);
+	row_is(&c[0], PROC, 2, 1);
 	assert_int_equal(store_dash_decided(f->s, &q, DAY0 + 4, 365, c, 8, &n), STORE_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_dash_decided(f->s, &q, 0, 365, c, 8, &n), STORE_EINPUT);
