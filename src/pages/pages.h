@@ -6,7 +6,8 @@
  * the withdrawal; apply_common.c: what those three share; sign.c: sign requests and the signing
  * app's API; devmail.c: /dev/mail; staff_login.c, staff_enrol.c: the staff console's login,
  * home page and enrolment; staff_admin.c, staff_audit.c, staff_reauth.c, staff_alerts.c: its
- * administration, audit log, TOTP re-entry and mail alerts). pages_routes() (routes.c) is the route
+ * administration, audit log, TOTP re-entry and mail alerts; staff_dashboard.c: its 集計).
+ * pages_routes() (routes.c) is the route
  * table the server dispatches on. The declarations are grouped by the file that defines them. */
 #ifndef MADOGUCHI_PAGES_H
 #define MADOGUCHI_PAGES_H
