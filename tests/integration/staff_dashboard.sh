@@ -113,6 +113,12 @@ code=$(get '/staff/dashboard?proc=kaigo-volunteer-point')
 check "a viewer's (閲覧) procedure: 200 ($code)" [ "$code" = 200 ]
 code=$(get '/staff/dashboard?days=45')
 check "another period: 400 ($code)" [ "$code" = 400 ]
+nsecret=$(staff_enrolled nashi@city.example.jp '役割 なし' "$PW")
+N="$T/norole"
+code=$(staff_login_as "$N" nashi@city.example.jp "$PW" "$(totp -N 'now + 30 seconds' "$nsecret")")
+code=$(get /staff/dashboard "$N")
+check "a member without roles: 200 ($code)" [ "$code" = 200 ]
+check "... saying no procedure is assigned, and showing no figure" eval "has '担当の手続がまだないため' && ! grep -q '<svg' '$T/page.html' && ! grep -q '$R5' '$T/page.html'"
 code=$(curl -s -o "$T/anon.html" -w '%{http_code}' "$U/staff/dashboard")
 check "without a staff session: the login page ($code)" grep -q 'action="/staff/login"' "$T/anon.html"
 check "... and none of the figures" none_of grep -q "$R5" "$T/anon.html"
