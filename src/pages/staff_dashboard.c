@@ -26,8 +26,8 @@
 #define DASH_OVERDUE_COUNTED 1000 /* more are said as "1000件以上" */
 #define DASH_WAITING_MAX 8
 /* The chart's <desc>: period, total, busiest day. */
-#define MSG_DASH_CHART_DESC                                                                                      \
-	"%s から %s までの%d日間に届いた申請は合計%lld件で、1日の最多は%lld件です。" \
+#define MSG_DASH_CHART_DESC                                                                                   \
+	"%sから%sまでの%d日間に届いた申請は合計%lld件で、1日の最多は%lld件です。" \
 	"日ごとの件数は、この下の表にもあります。"
 
 typedef struct dash_proc {
