@@ -153,6 +153,14 @@ const char MSG_EXPORT_LOSS_LEAD[] =
 /* evidence package (staff_zip.c) */
 const char MSG_ZIP_TOO_BIG[] =
     "添付ファイルが大きすぎるため、証拠一式をZIPにまとめられませんでした。添付ファイルは申請の画面から一つずつ保存してください。";
+/* the dashboard (staff_dashboard.c) */
+const char MSG_DASH_TITLE[] = "集計";
+const char MSG_DASH_CHART_TITLE[] = "：日ごとの到達件数";
+const char MSG_DASH_BAD_TITLE[] = "表示する期間を確かめてください";
+const char MSG_DASH_BAD[] = "集計の期間は、30日間か90日間から選んでください。";
+const char MSG_DASH_FORBIDDEN_TITLE[] = "この手続の集計を見る権限がありません";
+const char MSG_DASH_FORBIDDEN[] =
+    "この手続の担当ではないため、集計を表示できません。担当の手続は、職員の管理を行う管理者が設定します。";
 /* the PDF of an application (staff_pdf.c, mypage_pdf.c) */
 const char MSG_PDF_HIKAE[] = "申請控え";
 const char MSG_PDF_STAFF[] = "申請書（職員用）";

@@ -136,6 +136,13 @@ extern const char MSG_EXPORT_BAD[];
 extern const char MSG_EXPORT_TOO_MANY[];
 extern const char MSG_EXPORT_NO_ROLE[];
 extern const char MSG_EXPORT_LOSS_LEAD[];
+/* the dashboard (staff_dashboard.c) */
+extern const char MSG_DASH_TITLE[];
+extern const char MSG_DASH_CHART_TITLE[];
+extern const char MSG_DASH_BAD_TITLE[];
+extern const char MSG_DASH_BAD[];
+extern const char MSG_DASH_FORBIDDEN_TITLE[];
+extern const char MSG_DASH_FORBIDDEN[];
 /* evidence package (staff_zip.c) */
 extern const char MSG_ZIP_TOO_BIG[];
 extern const char MSG_ZIP_MANY_BAD_TITLE[];

@@ -49,6 +49,7 @@ static const route routes[] = {
     {M_GET | M_HEAD, "/account/email/confirm", page_email_confirm, 0},
     {M_POST, "/account/email/confirm", page_email_confirm_post, 0},
     {M_GET | M_HEAD, "/staff", page_staff_home, 0},
+    {M_GET | M_HEAD, "/staff/dashboard", page_staff_dashboard, 0},
     {M_POST, "/staff/applications/:receipt/reverify", page_staff_reverify_post, 0},
     {M_POST, "/staff/applications/:receipt/assign", page_staff_assign_post, 0},
     {M_GET | M_HEAD, "/staff/applications/:receipt/attachments/:id", page_staff_attachment, 0},

@@ -1,7 +1,8 @@
 /* staff_int: what the staff console's screens share (staff_login.c, staff_enrol.c,
  * staff_inbox.c, staff_detail.c, staff_evidence.c, staff_reverify.c, staff_assign.c,
  * staff_act.c, staff_admin.c, staff_audit.c, staff_reauth.c, staff_alerts.c, the downloads
- * staff_download.c, staff_zip.c, staff_pdf.c, bulk decisions staff_bulk.c). They
+ * staff_download.c, staff_zip.c, staff_pdf.c, bulk decisions staff_bulk.c; the dashboard
+ * staff_dashboard.c). They
  * run their slow work as the account screens' jobs (account_int.h). No resident session is
  * read or shown here: a staff page's context starts without it. */
 #ifndef MADOGUCHI_PAGES_STAFF_INT_H

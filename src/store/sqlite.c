@@ -148,6 +148,11 @@ enum {
 	ST_INBOX_LIST,
 	ST_INBOX_COUNTS,
 	ST_INBOX_NEWER,
+	ST_DASH_ARRIVALS, /* the staff dashboard (store_dash.c) */
+	ST_DASH_DECIDED,
+	ST_DASH_OLDEST,
+	ST_DASH_OVERDUE,
+	ST_DASH_OVERDUE_COUNT,
 	ST_APP_REVIEW_KEYS,
 	ST_APP_REVIEW,
 	ST_APP_ASSIGN,
@@ -483,6 +488,36 @@ static const char *const statements[ST_COUNT] = {
 	[ST_INBOX_NEWER] = "SELECT receipt FROM applications" INBOX_WHERE
 			   " AND (submitted_at, receipt) > (?4, ?5)"
 			   " ORDER BY submitted_at, receipt LIMIT ?6",
+	/* The staff dashboard (store_dash.c, migration 0017). ?1 a JSON array of procedure
+	 * ids. The SQL is PostgreSQL's too but for the arrays (there:
+	 * jsonb_array_elements_text($1)). Arrivals: the rows its triggers keep per procedure and
+	 * day number in Japan, days ?2 <= day < ?3. */
+	[ST_DASH_ARRIVALS] = "SELECT proc_id, day, n FROM application_arrivals"
+			     " WHERE proc_id IN (SELECT value FROM json_each(?1))"
+			     " AND day >= ?2 AND day < ?3 AND n > 0 ORDER BY 1, 2 LIMIT ?4",
+	/* The decisions its trigger keeps per procedure, day and days taken, decided on days
+	 * >= ?2, the days clamped to ?3. */
+	[ST_DASH_DECIDED] = "SELECT proc_id, CASE WHEN days > ?3 THEN ?3 ELSE days END, sum(n)"
+			    " FROM application_decision_days"
+			    " WHERE proc_id IN (SELECT value FROM json_each(?1)) AND day >= ?2"
+			    " GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2 LIMIT ?4",
+	/* The waiting applications (送信済, 受付, 審査中), named as the partial index
+	 * applications_waiting of migration 0017 names them, so that it serves: the first
+	 * arrival of each procedure is one seek, the oldest of those wins. */
+#define DASH_WAITING "status IN ('sent', 'accepted', 'reviewing')"
+	[ST_DASH_OLDEST] = "SELECT " APP_COLS " FROM applications WHERE receipt IN"
+			   " (SELECT (SELECT b.receipt FROM applications b"
+			   " WHERE b.proc_id = p.value AND b." DASH_WAITING
+			   " ORDER BY b.submitted_at, b.receipt LIMIT 1)"
+			   " FROM json_each(?1) AS p)"
+			   " ORDER BY submitted_at, receipt LIMIT 1",
+	/* Those of procedure ?1 that arrived before ?2: one range of the index, in order. */
+#define DASH_OVERDUE_WHERE " FROM applications WHERE proc_id = ?1 AND " DASH_WAITING \
+	" AND submitted_at < ?2"
+	[ST_DASH_OVERDUE] = "SELECT " APP_COLS DASH_OVERDUE_WHERE
+			    " ORDER BY submitted_at, receipt LIMIT ?3",
+	/* Counted up to ?3: a long backlog is not walked to its end at each view. */
+	[ST_DASH_OVERDUE_COUNT] = "SELECT count(*) FROM (SELECT 1" DASH_OVERDUE_WHERE " LIMIT ?3) AS x",
 	[ST_APP_REVIEW_KEYS] = "UPDATE applications SET search_key = ?2, differs = ?3"
 			       " WHERE receipt = ?1",
 	[ST_APP_REVIEW] = "SELECT coalesce(differs, -1), coalesce(assignee, 0),"
@@ -2313,6 +2348,104 @@ static int sq_inbox_counts(void *ctx, const char *procs, store_status_count *out
 	return rc;
 }
 
+/* ---- the staff dashboard (store_dash.c) ---- */
+
+/* The rows (procedure, number, count) of dashboard statement i, bound to the procedures, two
+ * numbers and the limit, into out. */
+static int dash_rows(struct sqlite_ctx *c, int i, const char *procs, long long a, long long b,
+                     store_dash_count *out, size_t max, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, i, &st);
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, a);
+	sqlite3_bind_int64(st, 3, b);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (*n < max) {
+			column_copy(st, 0, out[*n].proc_id, sizeof(out[*n].proc_id));
+			out[*n].key = sqlite3_column_int64(st, 1);
+			out[(*n)++].count = sqlite3_column_int64(st, 2);
+		}
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_dash_arrivals(void *ctx, const char *procs, long long from_day, long long to_day,
+                            store_dash_count *out, size_t max, size_t *n)
+{
+	return dash_rows(ctx, ST_DASH_ARRIVALS, procs, from_day, to_day, out, max, n);
+}
+
+static int sq_dash_decided(void *ctx, const char *procs, long long from_day, long long cap,
+                           store_dash_count *out, size_t max, size_t *n)
+{
+	return dash_rows(ctx, ST_DASH_DECIDED, procs, from_day, cap, out, max, n);
+}
+
+static int sq_dash_oldest(void *ctx, const char *procs, store_application *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_DASH_OLDEST, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
+	if ((rc = step_row(c, st)) == STORE_OK) {
+		app_row(st, out);
+		done(st);
+	}
+	return rc;
+}
+
+/* The statement i of the waiting applications of proc_id before before_at, bound. */
+static int dash_overdue_stmt(struct sqlite_ctx *c, int i, const char *proc_id, long long before_at,
+                             sqlite3_stmt **st)
+{
+	int rc = stmt(c, i, st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(*st, 1, proc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(*st, 2, before_at);
+	return STORE_OK;
+}
+
+static int sq_dash_overdue(void *ctx, const char *proc_id, long long before_at,
+                           store_application *out, size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = dash_overdue_stmt(c, ST_DASH_OVERDUE, proc_id, before_at, &st);
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (*n < max)
+			app_row(st, &out[(*n)++]);
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_dash_overdue_count(void *ctx, const char *proc_id, long long before_at,
+                                 long long limit, long long *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v = 0;
+	int rc = dash_overdue_stmt(c, ST_DASH_OVERDUE_COUNT, proc_id, before_at, &st);
+	if (rc == STORE_OK)
+		sqlite3_bind_int64(st, 3, limit);
+	if (rc == STORE_OK && (rc = query_int(c, st, &v)) == STORE_OK)
+		*n = v;
+	return rc;
+}
+
 /* ---- the inbox's filters and the evidence panel ---- */
 
 static int sq_inbox_newer(void *ctx, const char *procs, const store_inbox_query *q, long long at,
@@ -3262,6 +3395,11 @@ const struct store_backend store_sqlite_backend = {
     .inbox_list = sq_inbox_list,
     .inbox_counts = sq_inbox_counts,
     .inbox_newer = sq_inbox_newer,
+    .dash_arrivals = sq_dash_arrivals, /* the staff dashboard (store_dash.c) */
+    .dash_decided = sq_dash_decided,
+    .dash_oldest = sq_dash_oldest,
+    .dash_overdue = sq_dash_overdue,
+    .dash_overdue_count = sq_dash_overdue_count,
     .application_review_keys = sq_application_review_keys,
     .application_review = sq_application_review,
     .application_assign = sq_application_assign,

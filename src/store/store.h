@@ -615,6 +615,44 @@ STORE_MUST_USE int store_api_page(store *s, const char *proc_id, long long after
 /* Status event event_id was made by key key_id (in the decision's transaction). */
 STORE_MUST_USE int store_api_key_event(store *s, long long event_id, long long key_id);
 
+/* ---- The staff dashboard (集計, migration 0017): figures of the applications of a set of
+ * procedures (procs and nprocs of q as for the inbox; the rest of q ignored), counted by SQL
+ * from rows that triggers keep in the transaction that changes an application. A day number
+ * counts days in Japan: (t + 32400) / 86400 for Unix time t (UTC+9, JDATE_JST_OFFSET; the
+ * triggers of migration 0017 count so). Rows have no malloc'd parts. Anything out of bounds is
+ * STORE_EINPUT. */
+typedef struct store_dash_count {
+	char proc_id[STORE_PROC_ID_MAX + 1];
+	long long key; /* a day number, or a number of days */
+	long long count;
+} store_dash_count;
+/* Arrivals per procedure and day: the applications whose submitted_at falls on day numbers
+ * from_day <= day < to_day (0 < from_day < to_day), one row per procedure and day that has
+ * any, ordered by procedure and day, at most max. */
+STORE_MUST_USE int store_dash_arrivals(store *s, const store_inbox_query *q, long long from_day,
+                                       long long to_day, store_dash_count *out, size_t max,
+                                       size_t *n);
+/* Days from arrival to decision: a decision is an application's first event into 処理完了
+ * (done) or 申請却下 (rejected), its days the day number of that event less that of the
+ * application's submitted_at then (the latest version's, for one sent again after a return
+ * for correction), as the trigger of migration 0017 records them. For the decisions on day
+ * numbers >= from_day (> 0): how many took each number of days (above cap, 0..10000,
+ * counted as cap), per procedure, ordered by procedure and days, at most max. */
+STORE_MUST_USE int store_dash_decided(store *s, const store_inbox_query *q, long long from_day,
+                                      long long cap, store_dash_count *out, size_t max, size_t *n);
+/* The waiting applications are those in 送信済, 受付 or 審査中 (sent, accepted, reviewing: not
+ * final, not returned to the applicant; core/dashboard.h dash_status_waiting). The one of
+ * them that arrived first (by submitted_at, receipt) into *out (no malloc'd parts);
+ * STORE_ENOTFOUND when none waits. One index seek per procedure. */
+STORE_MUST_USE int store_dash_oldest(store *s, const store_inbox_query *q, store_application *out);
+/* The waiting applications of procedure proc_id that arrived before before_at (> 0), oldest
+ * first, at most max (<= STORE_INBOX_PAGE_MAX), no malloc'd parts; and how many there are,
+ * counted up to limit (> 0; the count stops there). */
+STORE_MUST_USE int store_dash_overdue(store *s, const char *proc_id, long long before_at,
+                                      store_application *out, size_t max, size_t *n);
+STORE_MUST_USE int store_dash_overdue_count(store *s, const char *proc_id, long long before_at,
+                                            long long limit, long long *n);
+
 /* ---- Sign requests (署名要求): the confirmation page of a procedure that needs an
  * e-signature makes one; the signing app fetches it by the id in its link and posts the
  * signature. Only the SHA-256 hex of the id is stored (id_hash). Bound to one draft and to

@@ -274,6 +274,17 @@ struct store_backend {
 	 * the receipt of the row just newer than (at, receipt) into out ("" for none). */
 	int (*inbox_newer)(void *ctx, const char *procs, const store_inbox_query *q, long long at,
 	                   const char *receipt, char *out);
+	/* The staff dashboard (store.h, migration 0017): procs a JSON array of checked
+	 * procedure ids, everything else checked. */
+	int (*dash_arrivals)(void *ctx, const char *procs, long long from_day, long long to_day,
+	                     store_dash_count *out, size_t max, size_t *n);
+	int (*dash_decided)(void *ctx, const char *procs, long long from_day, long long cap,
+	                    store_dash_count *out, size_t max, size_t *n);
+	int (*dash_oldest)(void *ctx, const char *procs, store_application *out);
+	int (*dash_overdue)(void *ctx, const char *proc_id, long long before_at,
+	                    store_application *out, size_t max, size_t *n);
+	int (*dash_overdue_count)(void *ctx, const char *proc_id, long long before_at,
+	                          long long limit, long long *n);
 	int (*application_review_keys)(void *ctx, const char *receipt, const char *search_key,
 	                               int differs);
 	int (*application_review)(void *ctx, const char *receipt, store_app_review *out);
@@ -454,6 +465,15 @@ int store_token_ok(const char *t, size_t max);
 int store_draft_key_ok(const char *key);
 int store_proc_ok(const char *proc_id, int proc_version);
 int store_owner_ok(const char *owner);
+/* The n ids (each a token of 1..idmax bytes, as store_token_ok, so nothing needs escaping)
+ * as a JSON array of strings into out (outlen bytes): 1, or 0 when an id is not such a token
+ * (or ids is NULL with n > 0) or the array does not fit. */
+int store_ids_json(const char *const *ids, size_t n, size_t idmax, char *out, size_t outlen);
+/* The procedures of q as such an array into out (STORE_PROCS_JSON_MAX bytes): 1, or 0 when q
+ * is NULL, names more than STORE_INBOX_PROCS_MAX or one that is not a procedure id.
+ * (store_inbox.c) */
+#define STORE_PROCS_JSON_MAX (STORE_INBOX_PROCS_MAX * (STORE_PROC_ID_MAX + 3) + 3)
+int store_procs_json(const store_inbox_query *q, char *out);
 
 /* Test-only: the value of one of the connection's pragmas (journal_mode, foreign_keys,
  * synchronous, busy_timeout) as text. STORE_EINPUT for another name or another back end. */
