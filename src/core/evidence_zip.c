@@ -76,6 +76,8 @@ static int add_all(zip_t *za, const store_application *ap, const evidence_att *a
 	if (!bad && ap->verification)
 		bad = add(za, d, "verification.json", ap->verification, strlen(ap->verification),
 		          manifest);
+	if (!bad && ap->ocsp_response_len > 0) /* the revocation evidence at arrival */
+		bad = add(za, d, "ocsp.der", ap->ocsp_response, ap->ocsp_response_len, manifest);
 	for (size_t i = 0; !bad && i < n; i++) {
 		char safe[STORE_FILENAME_MAX + 1], path[STORE_FILENAME_MAX + 48];
 		evidence_safe_name(att[i].meta->filename, safe, sizeof(safe));

@@ -2,7 +2,9 @@
  * folder RECEIPT/ the signed content (RECEIPT.json, the exact bytes signed), the DER CMS
  * (RECEIPT.p7s, absent for an unsigned application), the certificates the CMS carries
  * (chain.pem), the verification report at arrival (verification.json, absent when none
- * was kept), the attachments (attachments/ID-NAME, the name made safe) and MANIFEST.txt
+ * was kept), the DER OCSP response that decided the revocation check at arrival (ocsp.der,
+ * absent when a CRL decided or none was kept: the report then names the CRL by its number,
+ * times and SHA-256), the attachments (attachments/ID-NAME, the name made safe) and MANIFEST.txt
  * with "SHA-256  path" of each file, so that `sha256sum -c MANIFEST.txt` checks them inside
  * the folder. */
 #ifndef MADOGUCHI_CORE_EVIDENCE_ZIP_H

@@ -160,6 +160,8 @@ static int record(store *s, const submit_request *rq, submit_state *st, submit_r
 		ap.signature = st->sr.signature;
 		ap.signature_len = st->sr.signature_len;
 		ap.verification = st->sr.verification;
+		ap.ocsp_response = st->sr.ocsp_response; /* the revocation evidence at arrival */
+		ap.ocsp_response_len = st->sr.ocsp_response_len;
 	}
 	snprintf(ap.draft_key, sizeof(ap.draft_key), "%s", rq->key);
 	ap.account_id = rq->account_id;

@@ -160,11 +160,11 @@ enum {
 #define APP_COLS                                                                                   \
 	"receipt, draft_key, coalesce(account_id, 0), proc_id, proc_version, proc_title, status, " \
 	"digest, submitted_at, updated_at"
-#define APP_BIG_COLS "content, display, signature, verification"
-/* sign_row reads these; the malloc'd parts are columns 8 to 11. */
+#define APP_BIG_COLS "content, display, signature, verification, ocsp_response"
+/* sign_row reads these; the malloc'd parts are columns 8 to 12. */
 #define SIGN_COLS                                                                                  \
 	"id_hash, draft_key, digest, proc_title, created_at, expires_at, coalesce(used_at, 0), "   \
-	"status, content, display, signature, verification"
+	"status, content, display, signature, verification, ocsp_response"
 /* staff_row reads these. */
 #define STAFF_COLS                                                                                 \
 	"id, email, name, pw_hash, totp_secret, is_admin, created_at, coalesce(enrolled_at, 0)"
@@ -299,20 +299,21 @@ static const char *const statements[ST_COUNT] = {
 	/* The row as it is now becomes version ?1 (the integer first: run_int_text2). */
 	[ST_VERSION_KEEP] = "INSERT INTO application_versions (receipt, version, draft_key,"
 			    " proc_version, proc_title, digest, submitted_at, content, display,"
-			    " signature, verification) SELECT receipt, ?1, draft_key, proc_version,"
-			    " proc_title, digest, submitted_at, content, display, signature,"
-			    " verification FROM applications WHERE receipt = ?2",
+			    " signature, verification, ocsp_response) SELECT receipt, ?1, draft_key,"
+			    " proc_version, proc_title, digest, submitted_at, content, display,"
+			    " signature, verification, ocsp_response FROM applications"
+			    " WHERE receipt = ?2",
 	[ST_APP_REPLACE] = "UPDATE applications SET draft_key = ?2, proc_version = ?3,"
 			   " proc_title = ?4, status = 'sent', digest = ?5, content = ?6,"
 			   " display = ?7, signature = ?8, verification = ?9, submitted_at = ?10,"
-			   " updated_at = ?10 WHERE receipt = ?1",
+			   " updated_at = ?10, ocsp_response = ?11 WHERE receipt = ?1",
 	[ST_VERSIONS] = "SELECT version, draft_key, proc_version, digest, submitted_at,"
 			" coalesce(length(signature), 0), display, verification"
 			" FROM application_versions WHERE receipt = ?1 ORDER BY version LIMIT ?2",
 	[ST_APP_INSERT] = "INSERT INTO applications (receipt, draft_key, account_id, proc_id,"
 			  " proc_version, proc_title, status, digest, content, display, signature,"
-			  " verification, submitted_at, updated_at) VALUES"
-			  " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+			  " verification, submitted_at, updated_at, ocsp_response) VALUES"
+			  " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[ST_APP_GET] = "SELECT " APP_COLS ", " APP_BIG_COLS " FROM applications WHERE receipt = ?1",
 	/* Newest first; within one second the higher number first (a longer number is a
 	 * higher one: "2026-1000000" follows "2026-999999"). */
@@ -346,7 +347,7 @@ static const char *const statements[ST_COUNT] = {
 	/* One statement: found, checked and changed under the write lock, so of two
 	 * connections posting to the same request only one sees it pending. */
 	[ST_SIGN_FINISH] = "UPDATE sign_requests SET status = ?2, signature = ?3,"
-			   " verification = ?4, used_at = ?5"
+			   " verification = ?4, used_at = ?5, ocsp_response = ?6"
 			   " WHERE id_hash = ?1 AND status = 'pending' AND used_at IS NULL"
 			   " AND expires_at > ?5",
 	[ST_SIGN_EXISTS] = "SELECT count(*) FROM sign_requests WHERE id_hash = ?1",
@@ -1700,6 +1701,8 @@ static int sq_application_replace(void *ctx, const store_application *a)
 	if (a->verification)
 		sqlite3_bind_text(st, 9, a->verification, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, a->submitted_at);
+	if (a->ocsp_response_len)
+		sqlite3_bind_blob64(st, 11, a->ocsp_response, a->ocsp_response_len, SQLITE_STATIC);
 	return run_one(c, st);
 }
 
@@ -1773,6 +1776,10 @@ static int sq_application_insert(void *ctx, const store_application *a)
 		sqlite3_bind_null(st, 12);
 	sqlite3_bind_int64(st, 13, a->submitted_at);
 	sqlite3_bind_int64(st, 14, a->updated_at);
+	if (a->ocsp_response_len)
+		sqlite3_bind_blob64(st, 15, a->ocsp_response, a->ocsp_response_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 15);
 	return run(c, st);
 }
 
@@ -1805,8 +1812,9 @@ static int sq_application_get(void *ctx, const char *receipt, store_application 
 	app_row(st, out);
 	if ((rc = column_alloc(c, st, 10, 0, &out->content, NULL)) == STORE_OK &&
 	    (rc = column_alloc(c, st, 11, 0, &out->display, NULL)) == STORE_OK &&
-	    (rc = column_alloc(c, st, 12, 1, &out->signature, &out->signature_len)) == STORE_OK)
-		rc = column_alloc(c, st, 13, 0, &out->verification, NULL);
+	    (rc = column_alloc(c, st, 12, 1, &out->signature, &out->signature_len)) == STORE_OK &&
+	    (rc = column_alloc(c, st, 13, 0, &out->verification, NULL)) == STORE_OK)
+		rc = column_alloc(c, st, 14, 1, &out->ocsp_response, &out->ocsp_response_len);
 	done(st);
 	if (rc != STORE_OK)
 		store_application_release(out);
@@ -2048,8 +2056,9 @@ static int sign_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_sign_request *
 	column_copy(st, 7, out->status, sizeof(out->status));
 	if ((rc = column_alloc(c, st, 8, 0, &out->content, NULL)) == STORE_OK &&
 	    (rc = column_alloc(c, st, 9, 0, &out->display, NULL)) == STORE_OK &&
-	    (rc = column_alloc(c, st, 10, 1, &out->signature, &out->signature_len)) == STORE_OK)
-		rc = column_alloc(c, st, 11, 0, &out->verification, NULL);
+	    (rc = column_alloc(c, st, 10, 1, &out->signature, &out->signature_len)) == STORE_OK &&
+	    (rc = column_alloc(c, st, 11, 0, &out->verification, NULL)) == STORE_OK)
+		rc = column_alloc(c, st, 12, 1, &out->ocsp_response, &out->ocsp_response_len);
 	done(st);
 	if (rc == STORE_OK && (!out->content || !out->display)) {
 		snprintf(c->msg, sizeof(c->msg), "sign request without content");
@@ -2073,7 +2082,7 @@ static int sq_sign_request_get(void *ctx, const char *id_hash, store_sign_reques
 
 static int sq_sign_request_finish(void *ctx, const char *id_hash, const char *status,
                                   const void *sig, size_t sig_len, const char *verification,
-                                  long long now)
+                                  const void *ocsp, size_t ocsp_len, long long now)
 {
 	struct sqlite_ctx *c = ctx;
 	sqlite3_stmt *st = NULL;
@@ -2094,6 +2103,10 @@ static int sq_sign_request_finish(void *ctx, const char *id_hash, const char *st
 	}
 	sqlite3_bind_text(st, 4, verification, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
+	if (ocsp_len)
+		sqlite3_bind_blob64(st, 6, ocsp, ocsp_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
 	if ((rc = run(c, st)) != STORE_OK)
 		return rc;
 	if (sqlite3_changes64(c->db) == 1)

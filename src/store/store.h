@@ -320,6 +320,7 @@ STORE_MUST_USE int store_attachment_delete(store *s, const char *draft_key, long
 #define STORE_CONTENT_MAX ((size_t)1 << 20)
 #define STORE_SIGNATURE_MAX ((size_t)64 * 1024)
 #define STORE_VERIFICATION_MAX ((size_t)64 * 1024)
+#define STORE_OCSP_RESPONSE_MAX ((size_t)64 * 1024)
 #define STORE_NOTE_MAX 1000
 typedef struct store_application {
 	char receipt[STORE_RECEIPT_MAX + 1];
@@ -335,6 +336,8 @@ typedef struct store_application {
 	char *signature;      /* DER CMS or NULL (malloc'd) */
 	size_t signature_len; /* its length, 0 when none */
 	char *verification;   /* JSON verification report or NULL (malloc'd) */
+	char *ocsp_response;  /* DER OCSPResponse kept at arrival or NULL (malloc'd; 0015) */
+	size_t ocsp_response_len;
 	long long submitted_at;
 	long long updated_at;
 	/* Filled by store_inbox_list only (migration 0011), else 0. */
@@ -353,7 +356,9 @@ typedef struct store_application {
  * is not "a:ACCOUNT_ID"; proc_title not 1..STORE_TITLE_MAX bytes of UTF-8 without control
  * characters; digest not 64 lower-case hex; content or display not 1..STORE_CONTENT_MAX
  * bytes of UTF-8; signature neither NULL with signature_len 0 nor 1..STORE_SIGNATURE_MAX
- * bytes; verification neither NULL nor 1..STORE_VERIFICATION_MAX bytes of UTF-8. Failing
+ * bytes; verification neither NULL nor 1..STORE_VERIFICATION_MAX bytes of UTF-8;
+ * ocsp_response neither NULL with ocsp_response_len 0 nor 1..STORE_OCSP_RESPONSE_MAX bytes,
+ * and only with a signature. Failing
  * inside the caller's transaction may leave part of the work done: roll it back. */
 STORE_MUST_USE int store_application_submit(store *s, store_application *a, long long now,
                                             char *receipt_out);
@@ -600,6 +605,8 @@ typedef struct store_sign_request {
 	                       * was posted), else NULL */
 	size_t signature_len; /* its length, 0 when none */
 	char *verification;   /* JSON report (malloc'd) once used, else NULL */
+	char *ocsp_response;  /* DER OCSPResponse that decided at arrival (malloc'd) or NULL */
+	size_t ocsp_response_len;
 } store_sign_request;
 /* STORE_ECONFLICT for an id_hash already stored, STORE_ENOTFOUND for an absent or already
  * submitted draft (checked in the same statement as the insert). status, used_at, signature
@@ -612,13 +619,16 @@ STORE_MUST_USE int store_sign_request_create(store *s, const store_sign_request 
 STORE_MUST_USE int store_sign_request_get(store *s, const char *id_hash, store_sign_request *out);
 /* Uses a pending request whose expires_at > now: status "signed" (signature required) or
  * "refused" (signature may be NULL), the verification report (JSON text, required), used_at
- * = now (> 0). sig is NULL with sig_len 0, or sig_len bytes. Exactly one of two concurrent
+ * = now (> 0). sig is NULL with sig_len 0, or sig_len bytes; ocsp (the OCSP response that
+ * decided the revocation check, kept as evidence) NULL with ocsp_len 0, or 1..
+ * STORE_OCSP_RESPONSE_MAX bytes, only with "signed". Exactly one of two concurrent
  * callers wins (one conditional update, in the caller's transaction or one of its own).
  * STORE_ENOTFOUND when absent, STORE_ECONFLICT when already used or expired (the request is
  * then left as it was). */
 STORE_MUST_USE int store_sign_request_finish(store *s, const char *id_hash, const char *status,
                                              const void *sig, size_t sig_len,
-                                             const char *verification, long long now);
+                                             const char *verification, const void *ocsp,
+                                             size_t ocsp_len, long long now);
 /* The draft's newest request with status "signed" and this digest (the signature that
  * counts for the draft as it is now): the latest used_at, then the latest created_at.
  * STORE_ENOTFOUND when none. Same ownership of *out as store_sign_request_get. */

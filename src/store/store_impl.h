@@ -245,7 +245,7 @@ struct store_backend {
 	 * STORE_ECONFLICT if the request exists, STORE_ENOTFOUND if not. */
 	int (*sign_request_finish)(void *ctx, const char *id_hash, const char *status,
 	                           const void *sig, size_t sig_len, const char *verification,
-	                           long long now);
+	                           const void *ocsp, size_t ocsp_len, long long now);
 	/* The newest signed request of the draft with digest (used_at, then created_at,
 	 * descending), as sign_request_get fills it; STORE_ENOTFOUND when none. */
 	int (*sign_request_signed)(void *ctx, const char *draft_key, const char *digest,

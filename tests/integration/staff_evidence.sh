@@ -10,7 +10,8 @@
 # down: revocation_unavailable), each with its audit row, and the result at arrival stays
 # as it was; the attachment sent with the form downloads with its headers and one audit row;
 # the evidence package downloads as a ZIP that unzip -t, sha256sum -c MANIFEST.txt and openssl
-# cms -verify accept, with one export audit row holding its SHA-256; a reviewer of another
+# cms -verify accept, with the OCSP response of the arrival (ocsp.der: good for the signer's serial,
+# signed for the CA, named in the report by its SHA-256) and one export audit row holding its SHA-256; a reviewer of another
 # procedure gets 403 (as a viewer of this one, the ZIP), and without a fresh TOTP code it leads to /staff/reauth;
 # the staff PDF holds the panel (the card's name, the arrival's result, issuer, serial, OCSP,
 # both re-verifications), the resident's 申請控え none of it.
@@ -139,11 +140,18 @@ check "the ZIP downloads: 200 ($code)" [ "$code" = 200 ]
 check "... application/zip, attachment evidence-$R.zip, no-store" [ "$(grep -ci "^content-type: application/zip\|^content-disposition: attachment; filename=\"evidence-$R.zip\"\|^cache-control: no-store" "$T/h")" = 3 ]
 check "unzip -t finds it whole" unzip -tqq "$T/evidence.zip"
 mkdir -p "$T/unz" && unzip -q -o "$T/evidence.zip" -d "$T/unz"
-check "... the files under $R/" [ "$(cd "$T/unz/$R" && find . -type f | sort | tr '\n' ' ')" = "./MANIFEST.txt ./RECEIPT.json ./RECEIPT.p7s ./attachments/$(sql "select id from attachments order by id limit 1")-stamps.png ./chain.pem ./verification.json " ]
+check "... the files under $R/" [ "$(cd "$T/unz/$R" && find . -type f | sort | tr '\n' ' ')" = "./MANIFEST.txt ./RECEIPT.json ./RECEIPT.p7s ./attachments/$(sql "select id from attachments order by id limit 1")-stamps.png ./chain.pem ./ocsp.der ./verification.json " ]
 check "sha256sum -c MANIFEST.txt passes in the folder" sh -c "cd '$T/unz/$R' && sha256sum --quiet -c MANIFEST.txt"
 check "RECEIPT.json is the signed content as stored" [ "$(sha256sum < "$T/unz/$R/RECEIPT.json")" = "$(sql "select content from applications where receipt = '$R'" | tr -d '\n' | sha256sum)" ]
 check "openssl cms -verify of RECEIPT.p7s over RECEIPT.json against the test root" openssl cms -verify -binary -inform DER -in "$T/unz/$R/RECEIPT.p7s" -content "$T/unz/$R/RECEIPT.json" -CAfile "$T/trust/ca.pem" -out /dev/null
 check "chain.pem holds the signing certificate" openssl x509 -in "$T/unz/$R/chain.pem" -noout
+# the revocation evidence kept at arrival: the OCSP response as the responder sent it
+openssl ocsp -respin "$T/unz/$R/ocsp.der" -resp_text -noverify > "$T/ocsp.txt" 2>&1
+check "ocsp.der is the responder's answer: good for the signer's serial $SERIAL" [ "$(grep -A3 "Serial Number: $SERIAL" "$T/ocsp.txt" | grep -c 'Cert Status: good')" = 1 ]
+openssl ocsp -respin "$T/unz/$R/ocsp.der" -CAfile "$T/trust/ca.pem" -issuer "$T/trust/ca.pem" -serial "0x$SERIAL" -no_nonce > "$T/ocsp-v.txt" 2>&1
+check "... its signature verifies against the CA, good for 0x$SERIAL" [ "$(grep -c "^Response verify OK\|^0x$SERIAL: good" "$T/ocsp-v.txt")" = 2 ]
+check "... the report names it by its SHA-256" [ "$(sql "select json_extract(verification, '\$.revocation.attempts[0].response_sha256') from applications where receipt = '$R'")" = "$(sha256sum < "$T/unz/$R/ocsp.der" | cut -d' ' -f1)" ]
+check "... and the application row keeps the same bytes" [ "$(sql "select hex(ocsp_response) from applications where receipt = '$R'")" = "$(od -An -tx1 -v "$T/unz/$R/ocsp.der" | tr -d ' \n' | tr a-f A-F)" ]
 check "the attachment is the PNG sent" cmp -s "$T/unz/$R/attachments/"*-stamps.png "$T/stamps.png"
 ZSHA=$(sha256sum < "$T/evidence.zip" | cut -d' ' -f1)
 check "one export audit row naming the receipt, zip and the ZIP's SHA-256" [ "$(sql "select count(*) || ' ' || max(detail) from audit_log where action = 'export' and receipt = '$R'")" = "1 receipt=$R enc=zip files=1 sha256=$ZSHA" ]

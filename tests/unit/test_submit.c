@@ -282,7 +282,7 @@ static void test_signature(void **state)
 	sr.expires_at = NOW + 600;
 	assert_int_equal(store_sign_request_create(f->s, &sr), STORE_OK);
 	assert_int_equal(store_sign_request_finish(f->s, sr.id_hash, "signed", "DER", 3,
-	                                           "{\"result\":\"ok\"}", NOW + 30),
+	                                           "{\"result\":\"ok\"}", "OCSP", 4, NOW + 30),
 	                 STORE_OK);
 	assert_int_equal(submit_application(f->s, &rq, &res), SUBMIT_DONE);
 	json_decref(res.errs);
@@ -290,6 +290,9 @@ static void test_signature(void **state)
 	assert_int_equal(store_application_get(f->s, res.receipt, &ap), STORE_OK);
 	assert_int_equal(ap.signature_len, 3);
 	assert_memory_equal(ap.signature, "DER", 3);
+	/* the OCSP response of the arrival goes with the signature to the application */
+	assert_int_equal(ap.ocsp_response_len, 4);
+	assert_memory_equal(ap.ocsp_response, "OCSP", 4);
 	assert_string_equal(ap.verification, "{\"result\":\"ok\"}");
 	store_application_release(&ap);
 	proc_free(d.p);
