@@ -64,7 +64,7 @@ static int add(zip_t *za, const char *dir, const char *path, const void *data, s
 
 /* The files of the package into za (the buffers stay alive until zip_close): 0, or -1. */
 static int add_all(zip_t *za, const store_application *ap, const evidence_att *att, size_t n,
-                   buf *pem, buf *manifest)
+                   const store_timestamp *ts, buf *pem, buf *manifest)
 {
 	const char *d = ap->receipt;
 	int bad = add(za, d, "RECEIPT.json", ap->content, strlen(ap->content), manifest);
@@ -78,6 +78,8 @@ static int add_all(zip_t *za, const store_application *ap, const evidence_att *a
 		          manifest);
 	if (!bad && ap->ocsp_response_len > 0) /* the revocation evidence at arrival */
 		bad = add(za, d, "ocsp.der", ap->ocsp_response, ap->ocsp_response_len, manifest);
+	if (!bad && ts && ts->token_len > 0) /* CAdES-T: the token over the signature value */
+		bad = add(za, d, "timestamp.tsr", ts->token, ts->token_len, manifest);
 	for (size_t i = 0; !bad && i < n; i++) {
 		char safe[STORE_FILENAME_MAX + 1], path[STORE_FILENAME_MAX + 48];
 		evidence_safe_name(att[i].meta->filename, safe, sizeof(safe));
@@ -109,7 +111,8 @@ static int read_back(zip_source_t *src, buf *out)
 	return bad || k < 0 ? -1 : 0;
 }
 
-int evidence_zip_build(const store_application *ap, const evidence_att *att, size_t n, buf *out)
+int evidence_zip_build(const store_application *ap, const evidence_att *att, size_t n,
+                       const store_timestamp *ts, buf *out)
 {
 	zip_error_t err;
 	buf pem, manifest;
@@ -121,7 +124,7 @@ int evidence_zip_build(const store_application *ap, const evidence_att *att, siz
 	buf_init(&manifest, 0);
 	if (za) {
 		zip_source_keep(src); /* read back after zip_close */
-		if (add_all(za, ap, att, n, &pem, &manifest) == 0 && zip_close(za) == 0)
+		if (add_all(za, ap, att, n, ts, &pem, &manifest) == 0 && zip_close(za) == 0)
 			rc = read_back(src, out);
 		else
 			zip_discard(za);

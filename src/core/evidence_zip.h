@@ -4,9 +4,11 @@
  * (chain.pem), the verification report at arrival (verification.json, absent when none
  * was kept), the DER OCSP response that decided the revocation check at arrival (ocsp.der,
  * absent when a CRL decided or none was kept: the report then names the CRL by its number,
- * times and SHA-256), the attachments (attachments/ID-NAME, the name made safe) and MANIFEST.txt
- * with "SHA-256  path" of each file, so that `sha256sum -c MANIFEST.txt` checks them inside
- * the folder. */
+ * times and SHA-256), the signature time-stamp over the signature value (timestamp.tsr, the
+ * DER TimeStampResp that `openssl ts -verify -in` reads; absent until the time-stamp
+ * authority gave one, or when none is configured), the attachments (attachments/ID-NAME, the name
+ * made safe) and MANIFEST.txt with "SHA-256  path" of each file, so that `sha256sum -c
+ * MANIFEST.txt` checks them inside the folder. */
 #ifndef MADOGUCHI_CORE_EVIDENCE_ZIP_H
 #define MADOGUCHI_CORE_EVIDENCE_ZIP_H
 
@@ -22,9 +24,12 @@ typedef struct evidence_att {
 	size_t len;
 } evidence_att;
 
-/* The package of ap (content, signature, verification) with its attachments att[0..n)
- * appended to out: 0, or -1 (a CMS that does not parse, libzip failed, out's maximum). */
-int evidence_zip_build(const store_application *ap, const evidence_att *att, size_t n, buf *out);
+/* The package of ap (content, signature, verification, OCSP response) with its attachments
+ * att[0..n) and, when ts is not NULL and holds a token, its signature time-stamp as
+ * timestamp.tsr (the DER TimeStampResp) appended to out: 0, or -1 (a CMS that does not
+ * parse, libzip failed, out's maximum). */
+int evidence_zip_build(const store_application *ap, const evidence_att *att, size_t n,
+                       const store_timestamp *ts, buf *out);
 
 /* A safe file name for name into out (outlen >= 2): every '/', '\\', control character and
  * the second '.' of ".." becomes '_'; a leading '.' too; "" becomes "_". */

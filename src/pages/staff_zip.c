@@ -47,19 +47,24 @@ static void zip_work(store *s, const app *a, void *arg)
 {
 	zip_job *j = arg;
 	store_application ap;
+	store_timestamp ts;
 	char files[32];
 	(void)a;
 	if (staff_download_load(s, &j->d, &ap, "staff zip") < 0)
 		return;
 	j->d.out = STAFF_DL_FAIL;
-	if (attachments_load(s, j, ap.draft_key) < 0)
+	int tsrc = store_timestamp_get(s, ap.receipt, ap.digest, &ts); /* none: not stamped */
+	if ((tsrc != STORE_OK && tsrc != STORE_ENOTFOUND) ||
+	    attachments_load(s, j, ap.draft_key) < 0)
 		log_error("staff zip: %s", store_errmsg(s));
-	else if (evidence_zip_build(&ap, j->att, j->natt, &j->d.body) < 0)
+	else if (evidence_zip_build(&ap, j->att, j->natt, tsrc == STORE_OK ? &ts : NULL,
+	                            &j->d.body) < 0)
 		j->d.out = j->d.body.failed ? ZIP_TOO_BIG : STAFF_DL_FAIL;
 	else { /* nothing is sent without its audit row */
 		snprintf(files, sizeof(files), "files=%zu", j->natt);
 		staff_download_record(s, &j->d, "zip", files);
 	}
+	store_timestamp_release(&ts);
 	store_application_release(&ap);
 }
 

@@ -648,6 +648,52 @@ STORE_MUST_USE int store_sign_requests_cancel(store *s, const char *draft_key, l
 /* Frees the malloc'd parts and sets them NULL (signature_len 0); r may be NULL. */
 void store_sign_request_release(store_sign_request *r);
 
+/* ---- Signature time-stamps (CAdES-T, migration 0015): an RFC 3161 token over the signature
+ * value of one version of an application (receipt, digest: the version's content SHA-256),
+ * and the queue of their requests, claimed with a lease like the outbox (src/sig/stamp.c).
+ * receipt as for applications, digest 64 lower-case hex (else STORE_EINPUT). */
+#define STORE_TIMESTAMP_MAX ((size_t)64 * 1024)
+typedef struct store_timestamp {
+	long long id;
+	char receipt[STORE_RECEIPT_MAX + 1];
+	char digest[65];
+	long long created_at;
+	long long next_at; /* not asked before this time (pushed ahead while claimed) */
+	int attempts;
+	char last_error[256];
+	long long stamped_at; /* 0 until a token was stored */
+	long long gen_time;   /* the token's genTime */
+	char imprint[65];     /* SHA-256 hex of the signature value stamped; "" until then */
+	char *token;          /* DER TimeStampResp (malloc'd) or NULL */
+	size_t token_len;
+} store_timestamp;
+/* Queues a request for the version (receipt, digest), due at now (> 0), in the caller's
+ * transaction (the submission's) or one of its own; one that exists already is left as it is
+ * (STORE_OK). STORE_ENOTFOUND for an absent application. */
+STORE_MUST_USE int store_timestamp_queue(store *s, const char *receipt, const char *digest,
+                                         long long now);
+/* Claims up to max requests not yet stamped with next_at <= now, oldest first, into out
+ * (tokens NULL), setting their next_at to now + lease (> 0) in one transaction, as
+ * store_outbox_claim does. */
+STORE_MUST_USE int store_timestamps_claim(store *s, long long now, long long lease,
+                                          store_timestamp *out, size_t max, size_t *n);
+/* Stores the granted token (1..STORE_TIMESTAMP_MAX bytes) of request id (>= 1) with the
+ * imprint it is over (64 lower-case hex) and its genTime, stamped_at = now (> 0), attempts
+ * counted. STORE_ENOTFOUND when absent or stamped already. */
+STORE_MUST_USE int store_timestamp_stamped(store *s, long long id, const char *imprint,
+                                           long long gen_time, const void *token, size_t len,
+                                           long long now);
+/* A failed attempt of request id: next_at and the error (cut to fit, controls replaced),
+ * attempts counted. STORE_ENOTFOUND when absent or stamped already. */
+STORE_MUST_USE int store_timestamp_failed(store *s, long long id, long long next_at,
+                                          const char *error);
+/* The request of the version (receipt, digest) with its token when stamped. STORE_ENOTFOUND
+ * when none was queued. The caller releases. */
+STORE_MUST_USE int store_timestamp_get(store *s, const char *receipt, const char *digest,
+                                       store_timestamp *out);
+/* Frees the token and sets it NULL; t may be NULL. */
+void store_timestamp_release(store_timestamp *t);
+
 /* ---- Audit log (監査ログ): append-only rows chained by their hashes (core/audit.h, the
  * rules; docs/audit.md, the format). Nothing but store_audit_append writes it, and nothing
  * changes or deletes a row. */
