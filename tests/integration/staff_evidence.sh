@@ -3,7 +3,13 @@
 # volunteer points form (the address typed differently from the card's, the name with a
 # 全角 space), signs it with madoguchi-sign and the virtual My Number Card (private pcscd,
 # vpcd; tests/card_env.sh) against the test PKI with a real `openssl ocsp` responder, and
-# submits. Then the demo reviewer of that procedure sees the certificate's basic four beside
+# submits, with tsa_url pointing at a test time-stamp authority (tests/tsa_env.sh: `openssl ts
+# -reply` behind tests/tsa_server.py) that is down at arrival: the submission is answered at
+# once, the request stays queued, a reply over another imprint and one with another nonce are
+# refused (nothing stored), then the retry stores the token; openssl ts -verify accepts the
+# ZIP's timestamp.tsr over the signature value taken out of RECEIPT.p7s, and the panel and the
+# PDF show 「タイムスタンプ」 with its time (and, set by hand, the words for awaited and given
+# up). Then the demo reviewer of that procedure sees the certificate's basic four beside
 # the form, the address marked 「証明書と申請内容が異なります」 in words and the rest the same,
 # the issuer, serial, validity and the OCSP check at arrival; the inbox finds it by
 # differs=yes and by ﾐﾄﾞﾘ; 再検証 appends a result (twice, the second with the responder
@@ -216,6 +222,14 @@ code=$(curl -s -b "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$U/staff/a
 check "without a fresh TOTP code: 303 ($code)" [ "$code" = 303 ]
 check "... to /staff/reauth with the way back" [ "$(location)" = "/staff/reauth?next=/staff/applications/$R/evidence.zip" ]
 check "neither the 403 nor the 303 wrote an export row (two ZIPs, one PDF)" [ "$(sql "select count(*) from audit_log where action = 'export'")" = 3 ]
+# the panel's words for a time-stamp still awaited and for one given up (the row set so by hand,
+# after the checks of the token above)
+sql "update signature_timestamps set stamped_at = null, token = null, next_at = $(date +%s) + 3600 where receipt = '$R'"
+code=$(get "/staff/applications/$R")
+check "a time-stamp still awaited: 「まだ取得していません」 ($code)" grep -q '<dt class="summary-key">タイムスタンプ</dt><dd class="summary-value">まだ取得していません。' "$T/page.html"
+sql "update signature_timestamps set next_at = created_at + 3153600000 where receipt = '$R'"
+code=$(get "/staff/applications/$R")
+check "a time-stamp given up: 「取得できませんでした」 ($code)" grep -q '<dt class="summary-key">タイムスタンプ</dt><dd class="summary-value">取得できませんでした。' "$T/page.html"
 MADOGUCHI_DATABASE="sqlite:$DB" "$PORTAL" audit verify > "$T/verify" 2>&1; rc=$?
 check "madoguchi audit verify exits 0 ($rc)" [ "$rc" = 0 ]
 tap_end
