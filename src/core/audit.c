@@ -15,6 +15,7 @@ static const char *const actions[] = {
     AUDIT_STAFF_LOGIN,      AUDIT_STAFF_LOGIN_FAILED, AUDIT_STAFF_LOGOUT, AUDIT_STAFF_CHANGE,
     AUDIT_VIEW_APPLICATION, AUDIT_VIEW_ATTACHMENT,    AUDIT_DECISION,     AUDIT_NOTE,
     AUDIT_EXPORT,           AUDIT_REVERIFY,           AUDIT_VIEW_AUDIT,   AUDIT_ASSIGN,
+    AUDIT_BULK_PREVIEW,
 };
 
 int audit_action_known(const char *action)

@@ -33,8 +33,9 @@
 #define AUDIT_NOTE "note"
 #define AUDIT_EXPORT "export"
 #define AUDIT_REVERIFY "reverify"
-#define AUDIT_VIEW_AUDIT "view_audit" /* an administrator opened the audit log's page */
-#define AUDIT_ASSIGN "assign"         /* an application taken (担当) or released */
+#define AUDIT_VIEW_AUDIT "view_audit"     /* an administrator opened the audit log's page */
+#define AUDIT_ASSIGN "assign"             /* an application taken (担当) or released */
+#define AUDIT_BULK_PREVIEW "bulk_preview" /* the dry run of a bulk decision was shown */
 
 /* One row. Texts are NUL-terminated; receipt "" stands for none (a receipt is never empty).
  * damaged is set by whoever read the row from storage when a stored value did not fit

@@ -31,6 +31,20 @@ typedef struct evidence_att {
 int evidence_zip_build(const store_application *ap, const evidence_att *att, size_t n,
                        const store_timestamp *ts, buf *out);
 
+/* An archive of several applications' packages, one folder each, built in memory: each
+ * package's bytes are copied in, so an application may be released once added. */
+typedef struct evidence_zip evidence_zip;
+/* A new empty archive, or NULL. */
+evidence_zip *evidence_zip_new(void);
+/* The package of ap with its attachments att[0..n) and its time-stamp ts (NULL: none) as
+ * the folder RECEIPT/: 0, or -1 (a CMS that does not parse, libzip failed). */
+int evidence_zip_add(evidence_zip *z, const store_application *ap, const evidence_att *att,
+                     size_t n, const store_timestamp *ts);
+/* The archive's bytes (at least one package added) appended to out, z freed: 0, or -1. */
+int evidence_zip_finish(evidence_zip *z, buf *out);
+/* Frees z unfinished (NULL: nothing). */
+void evidence_zip_free(evidence_zip *z);
+
 /* A safe file name for name into out (outlen >= 2): every '/', '\\', control character and
  * the second '.' of ".." becomes '_'; a leading '.' too; "" becomes "_". */
 void evidence_safe_name(const char *name, char *out, size_t outlen);

@@ -282,3 +282,39 @@ const char MSG_TL_EXPORT[] = "書き出しました";
 const char MSG_TL_REVERIFY[] = "署名を再検証しました";
 const char MSG_MYPAGE_REASON[] = "申請を却下した理由";
 const char MSG_MYPAGE_MESSAGE[] = "市からのメッセージ";
+/* bulk decisions (staff_bulk.c) */
+const char MSG_BULK_LEAD[] =
+    "受付番号と新しい状態を並べたCSVファイルで、多くの申請の状態をまとめて変えられます。まず確認の画面で、変わる申請とメールが送られる相手を確かめてから適用します。";
+const char MSG_BULK_BAD_TITLE[] = "一括決定の内容を読み取れません";
+const char MSG_BULK_NONE[] =
+    "申請が選ばれていないか、新しい状態が選ばれていません。一覧で申請と状態を選び直してください。";
+const char MSG_BULK_NO_FILE[] = "CSVファイルを選んでください。";
+const char MSG_BULK_CSV_ENCODING[] =
+    "ファイルの文字コードを読み取れません。UTF-8またはShift_JISで保存したCSVファイルを選んでください。";
+const char MSG_BULK_CSV_SYNTAX[] = "行目の「\"」（引用符）の使い方が正しくありません。";
+const char MSG_BULK_CSV_CELLS[] = "行目が2列（受付番号と状態）になっていません。";
+const char MSG_BULK_CSV_RECEIPT[] =
+    "行目の1列目が受付番号（「2026-000123」の形）になっていません。";
+const char MSG_BULK_CSV_STATUS[] = "行目の2列目が状態の名前になっていません。";
+const char MSG_BULK_CSV_TWICE[] = "行目の受付番号は、それより上の行にもあります。";
+const char MSG_BULK_CSV_TOO_MANY[] =
+    "一度に変えられるのは500件までです。ファイルを分けてください。";
+const char MSG_BULK_CSV_EMPTY[] = "ファイルに受付番号の行がありません。";
+const char MSG_BULK_NOTHING_KEPT[] = "何も変更していません。";
+const char MSG_BULK_BAD_STEPS[] =
+    "確認の画面の内容を読み取れません。何も変更していません。一括決定をはじめからやり直してください。";
+const char MSG_BULK_WOULD[] = "変更します";
+const char MSG_BULK_NOT_FOUND[] = "この受付番号の申請はありません";
+const char MSG_BULK_NO_ROLE[] = "この手続の審査の担当ではないため、変更できません";
+const char MSG_BULK_NOT_ALLOWED[] = "いまの状態からは、この状態に変えられません";
+const char MSG_BULK_NEEDS_TEXT[] =
+    "理由やメッセージが必要な変更のため、申請のページで1件ずつ行ってください";
+const char MSG_BULK_NO_MAIL[] = "送りません（アカウントのない申請）";
+const char MSG_BULK_DONE[] = "変更しました";
+const char MSG_BULK_DONE_MAILED[] = "変更しました。申請者にメールで知らせます";
+const char MSG_BULK_CONFLICT[] =
+    "確認の画面を開いたあとに、ほかの職員が変更していたため、変更していません";
+const char MSG_BULK_FAIL[] = "記録できなかったため、変更していません";
+const char MSG_ZIP_MANY_BAD_TITLE[] = "証拠一式をまとめられません";
+const char MSG_ZIP_MANY_BAD[] =
+    "申請が選ばれていないか、一度に選んだ申請が多すぎます（50件まで）。一覧で選び直してください。";

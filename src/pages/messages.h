@@ -141,6 +141,8 @@ extern const char MSG_EXPORT_NO_ROLE[];
 extern const char MSG_EXPORT_LOSS_LEAD[];
 /* evidence package (staff_zip.c) */
 extern const char MSG_ZIP_TOO_BIG[];
+extern const char MSG_ZIP_MANY_BAD_TITLE[];
+extern const char MSG_ZIP_MANY_BAD[];
 /* the PDF of an application (staff_pdf.c, mypage_pdf.c) */
 extern const char MSG_PDF_HIKAE[];
 extern const char MSG_PDF_STAFF[];
@@ -191,5 +193,31 @@ extern const char MSG_MYPAGE_MESSAGE[];
 /* form.c: a client address past anon_sessions_peer_hour */
 extern const char MSG_ANON_THROTTLED_TITLE[];
 extern const char MSG_ANON_THROTTLED[];
+
+/* bulk decisions (staff_bulk.c) */
+extern const char MSG_BULK_LEAD[];
+extern const char MSG_BULK_BAD_TITLE[];
+extern const char MSG_BULK_NONE[];
+extern const char MSG_BULK_NO_FILE[];
+extern const char MSG_BULK_CSV_ENCODING[];
+extern const char MSG_BULK_CSV_SYNTAX[];
+extern const char MSG_BULK_CSV_CELLS[];
+extern const char MSG_BULK_CSV_RECEIPT[];
+extern const char MSG_BULK_CSV_STATUS[];
+extern const char MSG_BULK_CSV_TWICE[];
+extern const char MSG_BULK_CSV_TOO_MANY[];
+extern const char MSG_BULK_CSV_EMPTY[];
+extern const char MSG_BULK_NOTHING_KEPT[];
+extern const char MSG_BULK_BAD_STEPS[];
+extern const char MSG_BULK_WOULD[];
+extern const char MSG_BULK_NOT_FOUND[];
+extern const char MSG_BULK_NO_ROLE[];
+extern const char MSG_BULK_NOT_ALLOWED[];
+extern const char MSG_BULK_NEEDS_TEXT[];
+extern const char MSG_BULK_NO_MAIL[];
+extern const char MSG_BULK_DONE[];
+extern const char MSG_BULK_DONE_MAILED[];
+extern const char MSG_BULK_CONFLICT[];
+extern const char MSG_BULK_FAIL[];
 
 #endif

@@ -71,7 +71,12 @@ void page_staff_alerts(req *r);
 void page_staff_alerts_post(req *r);
 void page_staff_export(req *r);
 void page_staff_export_post(req *r);
-void page_staff_evidence_zip(req *r);    /* staff_zip.c */
+/* staff_bulk.c */
+void page_staff_bulk(req *r);
+void page_staff_bulk_post(req *r);
+void page_staff_bulk_apply(req *r);
+void page_staff_evidence_zip(req *r); /* staff_zip.c */
+void page_staff_evidence_zip_many(req *r);
 void page_staff_application_pdf(req *r); /* staff_pdf.c */
 void page_mypage_hikae(req *r);          /* mypage_pdf.c */
 

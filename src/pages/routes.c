@@ -52,6 +52,10 @@ static const route routes[] = {
     {M_GET, "/staff/applications/:receipt/application.pdf", page_staff_application_pdf, 0},
     {M_POST, "/staff/applications/:receipt/decision", page_staff_decision_post, 0},
     {M_POST, "/staff/applications/:receipt/notes", page_staff_notes_post, 0},
+    /* bulk decisions (staff_bulk.c) */
+    {M_GET | M_HEAD, "/staff/bulk", page_staff_bulk, 0},
+    {M_POST, "/staff/bulk", page_staff_bulk_post, 0},
+    {M_POST, "/staff/bulk/apply", page_staff_bulk_apply, 0},
     {M_GET | M_HEAD, "/staff/login", page_staff_login, 0},
     {M_POST, "/staff/login", page_staff_login_post, 0},
     {M_POST, "/staff/logout", page_staff_logout, 0},
@@ -70,6 +74,7 @@ static const route routes[] = {
     {M_GET | M_HEAD, "/staff/export", page_staff_export, 0},
     {M_POST, "/staff/export", page_staff_export_post, 0},
     {M_GET, "/staff/applications/:receipt/evidence.zip", page_staff_evidence_zip, 0},
+    {M_GET, "/staff/evidence.zip", page_staff_evidence_zip_many, 0},
     {M_GET | M_HEAD, "/healthz", page_health, 0},
     {M_GET | M_HEAD, "/dev/mail", page_dev_mail, 0},
     {M_GET | M_HEAD, "/static/*", page_static, 0},

@@ -48,7 +48,7 @@ int staff_admin_gate(req *r, req_session *ss, store_staff *st)
 
 void *staff_admin_job(req *r, size_t size)
 {
-	staff_admin_who *j = calloc(1, size);
+	staff_who *j = calloc(1, size);
 	if (!j) {
 		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 		return NULL;
@@ -62,7 +62,7 @@ void *staff_admin_job(req *r, size_t size)
 /* ---- the list ---- */
 
 typedef struct list_job {
-	staff_admin_who who; /* first */
+	staff_who who; /* first */
 	store_staff list[ADMIN_STAFF_MAX];
 	size_t n;
 	store_staff_role roles[ADMIN_STAFF_MAX][STORE_INBOX_PROCS_MAX];
@@ -155,7 +155,7 @@ void page_staff_admin_staff(req *r)
 
 enum change_kind { CH_ADD, CH_ROLE, CH_ENROL };
 typedef struct change_job {
-	staff_admin_who who; /* first */
+	staff_who who; /* first */
 	enum change_kind kind;
 	char peer[64];
 	long long id; /* the member changed (CH_ADD: the new one) */

@@ -172,6 +172,45 @@ static void test_bad_cms_refused(void **state)
 	buf_release(&b);
 }
 
+/* Several applications in one archive: a folder each, the data copied (the application's
+ * buffers may go once added); an empty archive is refused. */
+static void test_several(void **state)
+{
+	unsigned char *der;
+	int n = make_cms(&der);
+	store_application ap;
+	buf b;
+	size_t len = 0;
+	evidence_zip *z = evidence_zip_new();
+	assert_non_null(z);
+	char *content = strdup(CONTENT);
+	fill(&ap, der, n);
+	ap.content = content;
+	assert_int_equal(evidence_zip_add(z, &ap, NULL, 0, NULL), 0);
+	memset(content, 'x', strlen(content)); /* released by the caller */
+	free(content);
+	fill(&ap, NULL, 0);
+	snprintf(ap.receipt, sizeof(ap.receipt), "2026-000124");
+	assert_int_equal(evidence_zip_add(z, &ap, NULL, 0, NULL), 0);
+	buf_init(&b, 0);
+	assert_int_equal(evidence_zip_finish(z, &b), 0);
+	zip_t *za = open_zip(&b);
+	assert_int_equal(zip_get_num_entries(za, 0), 5 + 3);
+	char *json = read_entry(za, "2026-000123/RECEIPT.json", &len);
+	assert_memory_equal(json, CONTENT, strlen(CONTENT));
+	free(json);
+	char *manifest = read_entry(za, "2026-000124/MANIFEST.txt", &len);
+	assert_non_null(manifest);
+	assert_null(strstr(manifest, "RECEIPT.p7s"));
+	free(manifest);
+	zip_close(za);
+	buf_release(&b);
+	OPENSSL_free(der);
+	buf_init(&b, 0);
+	assert_int_equal(evidence_zip_finish(evidence_zip_new(), &b), -1);
+	buf_release(&b);
+}
+
 static void test_safe_names(void **state)
 {
 	char out[32];
@@ -188,9 +227,8 @@ static void test_safe_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_signed_package),
-	    cmocka_unit_test(test_unsigned_package),
-	    cmocka_unit_test(test_bad_cms_refused),
+	    cmocka_unit_test(test_signed_package),  cmocka_unit_test(test_unsigned_package),
+	    cmocka_unit_test(test_bad_cms_refused), cmocka_unit_test(test_several),
 	    cmocka_unit_test(test_safe_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
