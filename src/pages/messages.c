@@ -318,3 +318,24 @@ const char MSG_BULK_FAIL[] = "記録できなかったため、変更してい�
 const char MSG_ZIP_MANY_BAD_TITLE[] = "証拠一式をまとめられません";
 const char MSG_ZIP_MANY_BAD[] =
     "申請が選ばれていないか、一度に選んだ申請が多すぎます（50件まで）。一覧で選び直してください。";
+/* the back-office API (api_v1.c): the "message" of an error, beside its code */
+const char MSG_API_UNAUTHORIZED[] = "APIキーがないか、正しくないか、失効しています。";
+const char MSG_API_FORBIDDEN[] = "このAPIキーでは、この手続の申請を扱えません。";
+const char MSG_API_READ_ONLY[] = "このAPIキーは読み取り専用のため、状態を変えられません。";
+const char MSG_API_NOT_FOUND[] = "この受付番号の申請はありません。";
+const char MSG_API_BAD_REQUEST[] = "要求の形式が正しくありません。";
+const char MSG_API_NOT_ALLOWED[] = "いまの状態からは、この状態に変えられません。";
+const char MSG_API_TEXT_REQUIRED[] =
+    "申請却下には理由が、差し戻しには申請者へのメッセージ（text）が必要です。";
+const char MSG_API_CONFLICT[] =
+    "seen_event のあとに申請が変更されています。申請を読み直してから、もう一度送ってください。";
+const char MSG_API_UNAVAILABLE[] =
+    "一時的に処理できません。何も変更していません。しばらくしてから、もう一度お試しください。";
+/* the back-office API's keys (staff_api_keys.c) */
+const char MSG_API_KEYS_LEAD[] =
+    "基幹システムなどが申請を読み取るためのAPIキーです。キーごとに扱える手続と、読み取りだけか状態の変更もできるかを決めます。キーによる呼び出しは、すべて監査ログに残ります。";
+const char MSG_API_KEY_SHOWN_ONCE[] =
+    "このキーは、この画面でだけ表示します。この画面を閉じると二度と表示できません。基幹システムの設定に写してください。";
+const char MSG_API_KEY_BAD[] =
+    "名前（100バイトまで）、範囲、手続（1つ以上）を確かめてください。何も作っていません。";
+const char MSG_API_KEY_GONE[] = "このAPIキーはないか、すでに失効しています。";

@@ -220,4 +220,21 @@ extern const char MSG_BULK_DONE_MAILED[];
 extern const char MSG_BULK_CONFLICT[];
 extern const char MSG_BULK_FAIL[];
 
+/* the back-office API (api_v1.c) */
+extern const char MSG_API_UNAUTHORIZED[];
+extern const char MSG_API_FORBIDDEN[];
+extern const char MSG_API_READ_ONLY[];
+extern const char MSG_API_NOT_FOUND[];
+extern const char MSG_API_BAD_REQUEST[];
+extern const char MSG_API_NOT_ALLOWED[];
+extern const char MSG_API_TEXT_REQUIRED[];
+extern const char MSG_API_CONFLICT[];
+extern const char MSG_API_UNAVAILABLE[];
+
+/* the back-office API's keys (staff_api_keys.c) */
+extern const char MSG_API_KEYS_LEAD[];
+extern const char MSG_API_KEY_SHOWN_ONCE[];
+extern const char MSG_API_KEY_BAD[];
+extern const char MSG_API_KEY_GONE[];
+
 #endif

@@ -105,4 +105,14 @@ void page_email_confirm_post(req *r);
 void page_static(req *r);
 void page_health(req *r);
 
+/* api_v1.c: the back-office API */
+void page_api_v1_list(req *r);
+void page_api_v1_get(req *r);
+void page_api_v1_status(req *r);
+
+/* staff_api_keys.c */
+void page_staff_api_keys(req *r);
+void page_staff_api_keys_post(req *r);
+void page_staff_api_key_revoke(req *r);
+
 #endif

@@ -22,6 +22,10 @@ static const route routes[] = {
     /* correction of a returned application (resubmit.c) */
     {M_POST, "/mypage/:receipt/resubmit", page_mypage_resubmit_post, 0},
     {M_GET | M_HEAD, "/api/postal/:code", page_api_postal, 0},
+    /* the back-office API (api_v1.c) */
+    {M_GET, "/api/v1/applications", page_api_v1_list, 0},
+    {M_GET, "/api/v1/applications/:receipt", page_api_v1_get, 0},
+    {M_POST, "/api/v1/applications/:receipt/status", page_api_v1_status, (size_t)16 << 10},
     {M_GET, "/procedures/:id/signature", page_sign_state, 0},
     {M_GET, "/api/sign/:id", page_api_sign, 0},
     {M_POST, "/api/sign/:id", page_api_sign_post, (size_t)256 << 10},
@@ -56,6 +60,10 @@ static const route routes[] = {
     {M_GET | M_HEAD, "/staff/bulk", page_staff_bulk, 0},
     {M_POST, "/staff/bulk", page_staff_bulk_post, 0},
     {M_POST, "/staff/bulk/apply", page_staff_bulk_apply, 0},
+    /* the back-office API's keys (staff_api_keys.c) */
+    {M_GET | M_HEAD, "/staff/admin/api-keys", page_staff_api_keys, 0},
+    {M_POST, "/staff/admin/api-keys", page_staff_api_keys_post, 0},
+    {M_POST, "/staff/admin/api-keys/:id/revoke", page_staff_api_key_revoke, 0},
     {M_GET | M_HEAD, "/staff/login", page_staff_login, 0},
     {M_POST, "/staff/login", page_staff_login_post, 0},
     {M_POST, "/staff/logout", page_staff_logout, 0},

@@ -310,9 +310,16 @@ static void apply_work(store *s, const app *a, void *arg)
 	submit_site site = {a->cfg.city_name, a->cfg.site_name, a->cfg.base_url};
 	for (size_t i = 0; i < j->n; i++) { /* each its own transaction, event, mail, audit row */
 		const bulk_step *st = &j->steps[i];
-		decision_request rq = {st->it.receipt, j->who.me.id, st->seen,
-		                       st->seen_event, st->it.to,    "",
-		                       j->peer,        &site,        (long long)time(NULL)};
+		decision_request rq = {st->it.receipt,
+		                       j->who.me.id,
+		                       st->seen,
+		                       st->seen_event,
+		                       st->it.to,
+		                       "",
+		                       j->peer,
+		                       &site,
+		                       (long long)time(NULL),
+		                       0};
 		j->out[i] = decision_apply(s, &rq, &j->mailed[i]);
 	}
 }

@@ -161,6 +161,10 @@ typedef struct staff_who {
 /* A zeroed job of size bytes that starts with a staff_who, filled by staff_admin_gate:
  * the job, or NULL when answered (503 when none could be made, else as the gate answers). */
 void *staff_admin_job(req *r, size_t size);
+/* An administrator's POST with its form f already read: staff_admin_job, the CSRF token
+ * (else 403) and a fresh TOTP code (else 303 to /staff/reauth?next=back): the job, or NULL
+ * when answered, f released then. */
+void *staff_admin_post_job(req *r, form *f, size_t size, const char *back);
 /* The start of a staff POST with a urlencoded form: the form into *f, then a zeroed job of
  * size bytes that starts with a staff_who, filled with the staff session whose CSRF token the
  * form carries: the job (release f, free the job), or NULL when answered (403 without the

@@ -134,6 +134,15 @@ enum {
 	ST_STAFF_DIGEST_DONE,
 	ST_EXPORT_MARK_GET, /* exports (store_export.c) */
 	ST_EXPORT_MARK_SET,
+	ST_API_KEY_ADD, /* API keys (store_api.c) */
+	ST_API_KEY_PROC_ADD,
+	ST_API_KEY_GET,
+	ST_API_KEY_LIST,
+	ST_API_KEY_PROCS,
+	ST_API_KEY_REVOKE,
+	ST_API_KEY_USED,
+	ST_API_KEY_EVENT,
+	ST_API_PAGE,
 	ST_AUDIT_HEAD,
 	ST_AUDIT_INSERT,
 	ST_AUDIT_LIST_ALL,
@@ -449,6 +458,22 @@ static const char *const statements[ST_COUNT] = {
 	                       " ON CONFLICT (staff_id, proc_id) DO UPDATE SET until_at = excluded.until_at",
 
 	/* Inside BEGIN IMMEDIATE the writers' lock holds the head until the insert commits. */
+#define API_KEY_COLS                                                                               \
+	"id, name, secret_hash, scope, coalesce(created_by, 0), created_at,"                      \
+	" coalesce(revoked_at, 0), coalesce(last_used_at, 0)"
+	[ST_API_KEY_ADD] = "INSERT INTO api_keys (name, secret_hash, scope, created_by, created_at)"
+	                   " VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+	[ST_API_KEY_PROC_ADD] = "INSERT INTO api_key_procedures (key_id, proc_id) VALUES (?1, ?2)",
+	[ST_API_KEY_GET] = "SELECT " API_KEY_COLS " FROM api_keys WHERE id = ?1",
+	[ST_API_KEY_LIST] = "SELECT " API_KEY_COLS " FROM api_keys ORDER BY id DESC LIMIT ?1",
+	[ST_API_KEY_PROCS] = "SELECT proc_id FROM api_key_procedures WHERE key_id = ?1"
+	                     " ORDER BY proc_id LIMIT ?2",
+	[ST_API_KEY_REVOKE] = "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+	[ST_API_KEY_USED] = "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
+	[ST_API_KEY_EVENT] = "INSERT INTO api_key_events (event_id, key_id) VALUES (?1, ?2)",
+	[ST_API_PAGE] = "SELECT " APP_COLS " FROM applications WHERE proc_id = ?1"
+	                " AND (?3 IS NULL OR (submitted_at, receipt) > (?2, ?3))"
+	                " ORDER BY submitted_at, receipt LIMIT ?4",
 	[ST_AUDIT_HEAD] = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
 	[ST_AUDIT_INSERT] = "INSERT INTO audit_log (" AUDIT_COLS ")"
 			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -3006,6 +3031,126 @@ static int sq_staff_alert_set(void *ctx, long long staff_id, const char *proc_id
 }
 
 /* exports (store_export.c): the mark of "since my last export" */
+/* ---- API keys ---- */
+
+static int sq_api_key_add(void *ctx, const store_api_key *k, long long *id)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_API_KEY_ADD, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, k->secret_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, k->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, k->created_by);
+	sqlite3_bind_int64(st, 5, k->created_at);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
+	*id = sqlite3_column_int64(st, 0);
+	rc = finish(c, st);
+	for (size_t i = 0; rc == STORE_OK && i < k->nprocs; i++)
+		rc = run_int_text2(c, ST_API_KEY_PROC_ADD, *id, k->procs[i], NULL, 0);
+	return rc;
+}
+
+/* The key in the current row of st (API_KEY_COLS) into k, without its procedures. */
+static void api_key_row(sqlite3_stmt *st, store_api_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id = sqlite3_column_int64(st, 0);
+	column_copy(st, 1, k->name, sizeof(k->name));
+	column_copy(st, 2, k->secret_hash, sizeof(k->secret_hash));
+	column_copy(st, 3, k->scope, sizeof(k->scope));
+	k->created_by = sqlite3_column_int64(st, 4);
+	k->created_at = sqlite3_column_int64(st, 5);
+	k->revoked_at = sqlite3_column_int64(st, 6);
+	k->last_used_at = sqlite3_column_int64(st, 7);
+}
+
+static int sq_api_key_get(void *ctx, long long id, store_api_key *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_API_KEY_GET, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	api_key_row(st, out);
+	return finish(c, st);
+}
+
+static int sq_api_key_list(void *ctx, store_api_key *out, size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_API_KEY_LIST, &st);
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		api_key_row(st, &out[(*n)++]);
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_api_key_procs(void *ctx, long long id, store_api_key *k)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_API_KEY_PROCS, &st);
+	k->nprocs = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, STORE_API_PROCS_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k->nprocs < STORE_API_PROCS_MAX)
+		column_copy(st, 0, k->procs[k->nprocs++], sizeof(k->procs[0]));
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_api_key_revoke(void *ctx, long long id, long long now)
+{
+	return run_int2(ctx, ST_API_KEY_REVOKE, id, now, 1);
+}
+
+static int sq_api_key_used(void *ctx, long long id, long long now)
+{
+	return run_int2(ctx, ST_API_KEY_USED, id, now, 1);
+}
+
+static int sq_api_key_event(void *ctx, long long event_id, long long key_id)
+{
+	return run_int2(ctx, ST_API_KEY_EVENT, event_id, key_id, 0);
+}
+
+static int sq_api_page(void *ctx, const char *proc_id, long long after_at,
+                       const char *after_receipt, store_application *out, size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_API_PAGE, &st);
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, proc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, after_at);
+	if (after_receipt)
+		sqlite3_bind_text(st, 3, after_receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		app_row(st, &out[(*n)++]);
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
 static int sq_export_mark_get(void *ctx, long long staff_id, const char *proc_id, long long *at)
 {
 	struct sqlite_ctx *c = ctx;
@@ -3249,6 +3394,14 @@ const struct store_backend store_sqlite_backend = {
     .staff_digest_done = sq_staff_digest_done,
     .export_mark_get = sq_export_mark_get, /* exports (store_export.c) */
     .export_mark_set = sq_export_mark_set,
+    .api_key_add = sq_api_key_add, /* API keys (store_api.c) */
+    .api_key_get = sq_api_key_get,
+    .api_key_list = sq_api_key_list,
+    .api_key_procs = sq_api_key_procs,
+    .api_key_revoke = sq_api_key_revoke,
+    .api_key_used = sq_api_key_used,
+    .api_key_event = sq_api_key_event,
+    .api_page = sq_api_page,
     .audit_head = sq_audit_head,
     .audit_insert = sq_audit_insert,
     .audit_list = sq_audit_list,

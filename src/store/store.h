@@ -579,6 +579,47 @@ STORE_MUST_USE int store_export_mark_get(store *s, long long staff_id, const cha
 STORE_MUST_USE int store_export_mark_set(store *s, long long staff_id, const char *proc_id,
                                          long long at);
 
+/* ---- API keys of the back-office systems (基幹連携, migration 0016): each reads the
+ * applications of its procedures and, with scope "read_status", changes their status. Only
+ * the SHA-256 (lower-case hex) of a key's secret is stored; a revoked key stays with its
+ * revocation time. ---- */
+#define STORE_API_NAME_MAX 100
+#define STORE_API_SCOPE_MAX 16
+#define STORE_API_PROCS_MAX 16
+typedef struct store_api_key {
+	long long id;
+	char name[STORE_API_NAME_MAX + 1];
+	char secret_hash[65];
+	char scope[STORE_API_SCOPE_MAX + 1];            /* "read" or "read_status" */
+	long long created_by;                           /* staff id, 0 when gone */
+	long long created_at, revoked_at, last_used_at; /* 0: not revoked, never used */
+	char procs[STORE_API_PROCS_MAX][STORE_PROC_ID_MAX + 1];
+	size_t nprocs;
+} store_api_key;
+/* A new key (name 1..STORE_API_NAME_MAX bytes, secret_hash 64 hex, scope as above) of staff
+ * member created_by with its procedures procs[0..nprocs) (1..STORE_API_PROCS_MAX), in the
+ * caller's transaction or one of its own: its id into *id. */
+STORE_MUST_USE int store_api_key_add(store *s, const char *name, const char *secret_hash,
+                                     const char *scope, long long created_by,
+                                     const char *const *procs, size_t nprocs, long long now,
+                                     long long *id);
+/* Key id with its procedures into *out: STORE_ENOTFOUND when there is none. */
+STORE_MUST_USE int store_api_key_get(store *s, long long id, store_api_key *out);
+/* Every key, newest first, with its procedures (at most max). */
+STORE_MUST_USE int store_api_key_list(store *s, store_api_key *out, size_t max, size_t *n);
+/* Revokes key id at now: STORE_ENOTFOUND when there is none or it is revoked already. */
+STORE_MUST_USE int store_api_key_revoke(store *s, long long id, long long now);
+/* Key id was used at now (its last_used_at). */
+STORE_MUST_USE int store_api_key_used(store *s, long long id, long long now);
+/* The applications of proc_id that arrived after (after_at, after_receipt), oldest first, by
+ * arrival then receipt (after_receipt NULL: from the first), at most max, without their
+ * malloc'd parts (content, display, signature, verification stay NULL): the API's list. */
+STORE_MUST_USE int store_api_page(store *s, const char *proc_id, long long after_at,
+                                  const char *after_receipt, store_application *out, size_t max,
+                                  size_t *n);
+/* Status event event_id was made by key key_id (in the decision's transaction). */
+STORE_MUST_USE int store_api_key_event(store *s, long long event_id, long long key_id);
+
 /* ---- Sign requests (署名要求): the confirmation page of a procedure that needs an
  * e-signature makes one; the signing app fetches it by the id in its link and posts the
  * signature. Only the SHA-256 hex of the id is stored (id_hash). Bound to one draft and to

@@ -357,6 +357,18 @@ struct store_backend {
 	int (*staff_digest_done)(void *ctx, long long staff_id, const char *proc_id,
 	                         long long since, long long at);
 	/* exports (store_export.c) */
+	/* API keys (store_api.c). api_key_add inserts the key and its procedures in a
+	 * transaction; api_key_get and api_key_list read the keys without procedures,
+	 * api_key_procs those of one key (max >= 1). */
+	int (*api_key_add)(void *ctx, const store_api_key *k, long long *id);
+	int (*api_key_get)(void *ctx, long long id, store_api_key *out);
+	int (*api_key_list)(void *ctx, store_api_key *out, size_t max, size_t *n);
+	int (*api_key_procs)(void *ctx, long long id, store_api_key *k);
+	int (*api_key_revoke)(void *ctx, long long id, long long now);
+	int (*api_key_used)(void *ctx, long long id, long long now);
+	int (*api_key_event)(void *ctx, long long event_id, long long key_id);
+	int (*api_page)(void *ctx, const char *proc_id, long long after_at,
+	                const char *after_receipt, store_application *out, size_t max, size_t *n);
 	int (*export_mark_get)(void *ctx, long long staff_id, const char *proc_id, long long *at);
 	int (*export_mark_set)(void *ctx, long long staff_id, const char *proc_id, long long at);
 };

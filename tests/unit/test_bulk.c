@@ -143,7 +143,8 @@ static void test_preview(void **state)
 	assert_int_equal(p.event, last);
 	/* what the dry run saw is what decision_apply takes */
 	static const submit_site site = {"みどり市", "オンライン手続", "https://portal.example.jp"};
-	decision_request rq = {receipt, rev, p.status, p.event, it.to, "", "192.0.2.1", &site, NOW};
+	decision_request rq = {receipt, rev,         p.status, p.event, it.to,
+	                       "",      "192.0.2.1", &site,    NOW,     0};
 	int mailed = 0;
 	assert_int_equal(decision_apply(s, &rq, &mailed), DECISION_DONE);
 	assert_int_equal(mailed, 1);
