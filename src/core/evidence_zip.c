@@ -80,7 +80,7 @@ static int add(zip_t *za, const char *dir, const char *path, const void *data, s
 
 /* The files of the package into za (the buffers stay alive until zip_close): 0, or -1. */
 static int add_all(zip_t *za, const store_application *ap, const evidence_att *att, size_t n,
-                   buf *pem, buf *manifest)
+                   const store_timestamp *ts, buf *pem, buf *manifest)
 {
 	const char *d = ap->receipt;
 	int bad = add(za, d, "RECEIPT.json", ap->content, strlen(ap->content), manifest);
@@ -92,6 +92,10 @@ static int add_all(zip_t *za, const store_application *ap, const evidence_att *a
 	if (!bad && ap->verification)
 		bad = add(za, d, "verification.json", ap->verification, strlen(ap->verification),
 		          manifest);
+	if (!bad && ap->ocsp_response_len > 0) /* the revocation evidence at arrival */
+		bad = add(za, d, "ocsp.der", ap->ocsp_response, ap->ocsp_response_len, manifest);
+	if (!bad && ts && ts->token_len > 0) /* CAdES-T: the token over the signature value */
+		bad = add(za, d, "timestamp.tsr", ts->token, ts->token_len, manifest);
 	for (size_t i = 0; !bad && i < n; i++) {
 		char safe[STORE_FILENAME_MAX + 1], path[STORE_FILENAME_MAX + 48];
 		evidence_safe_name(att[i].meta->filename, safe, sizeof(safe));
@@ -144,12 +148,12 @@ evidence_zip *evidence_zip_new(void)
 }
 
 int evidence_zip_add(evidence_zip *z, const store_application *ap, const evidence_att *att,
-                     size_t n)
+                     size_t n, const store_timestamp *ts)
 {
 	buf pem, manifest;
 	buf_init(&pem, 0);
 	buf_init(&manifest, 0);
-	int rc = add_all(z->za, ap, att, n, &pem, &manifest);
+	int rc = add_all(z->za, ap, att, n, ts, &pem, &manifest);
 	buf_release(&pem);
 	buf_release(&manifest);
 	z->added += rc == 0;
@@ -177,10 +181,11 @@ void evidence_zip_free(evidence_zip *z)
 	free(z);
 }
 
-int evidence_zip_build(const store_application *ap, const evidence_att *att, size_t n, buf *out)
+int evidence_zip_build(const store_application *ap, const evidence_att *att, size_t n,
+                       const store_timestamp *ts, buf *out)
 {
 	evidence_zip *z = evidence_zip_new();
-	if (!z || evidence_zip_add(z, ap, att, n) < 0) {
+	if (!z || evidence_zip_add(z, ap, att, n, ts) < 0) {
 		evidence_zip_free(z);
 		return -1;
 	}

@@ -226,6 +226,12 @@ const char MSG_STAFF_CMP_DIFFERENT[] = "証明書と申請内容が異なりま�
 const char MSG_STAFF_CMP_SAME[] = "証明書と申請内容は同じです";
 const char MSG_STAFF_CMP_MISSING[] = "比べられません（どちらかに記載がありません）";
 const char MSG_STAFF_NOT_ANSWERED[] = "（申請内容になし）";
+/* the signature time-stamp at arrival (staff_evidence.c, staff_pdf.c) */
+const char MSG_STAFF_TIMESTAMP[] = "タイムスタンプ";
+const char MSG_STAFF_TIMESTAMP_PENDING[] =
+    "まだ取得していません。時刻認証局から受け取るまで、自動で問い合わせ直します。";
+const char MSG_STAFF_TIMESTAMP_FAILED[] =
+    "取得できませんでした。時刻認証局が応答しなかったか、応答の内容が正しくありませんでした。";
 const char MSG_STAFF_REVERIFY_FAILED[] =
     "いま電子署名を再検証できませんでした。しばらくしてから、もう一度お試しください。到達時の検証結果は変わっていません。";
 const char MSG_STAFF_NOT_REVIEWER_TITLE[] = "この操作をする権限がありません";

@@ -80,6 +80,8 @@ typedef struct staff_evidence_job {
 	size_t nrv;
 	store_attachment att[STAFF_ATT_MAX];
 	size_t natt;
+	store_timestamp ts; /* the signature time-stamp of the version shown */
+	int has_ts;         /* one was asked for */
 	char newer[STORE_RECEIPT_MAX + 1], older[STORE_RECEIPT_MAX + 1];
 } staff_evidence_job;
 /* On the loop: the inbox's filters of the query (ignored when malformed). */
@@ -108,9 +110,10 @@ const char *staff_differs_label(int differs);
 
 /* The signature evidence panel of one application's page into ctx (staff_evidence.c): the
  * certificate beside the form's name, birth date and address of procedure p (NULL when it
- * is gone), each difference in words, the re-verifications after the one at arrival. */
+ * is gone), each difference in words, the re-verifications after the one at arrival, and the
+ * signature time-stamp ts (NULL when none was asked for). */
 void staff_evidence_ctx(json_t *ctx, const store_application *ap, const procedure *p,
-                        const store_reverification *rv, size_t nrv);
+                        const store_reverification *rv, size_t nrv, const store_timestamp *ts);
 
 /* A staff POST on one application (staff_act.c): 再検証 and 担当. */
 enum staff_act_out {

@@ -69,23 +69,34 @@ static void attachments_free(att_set *a)
 	a->bytes = 0;
 }
 
+/* The signature time-stamp of ap's version into ts: 1, 0 when none was asked for (or not
+ * yet given: ts then has no token), -1 on a store error. ts is released by the caller. */
+static int timestamp_load(store *s, const store_application *ap, store_timestamp *ts)
+{
+	int rc = store_timestamp_get(s, ap->receipt, ap->digest, ts);
+	return rc == STORE_OK ? 1 : rc == STORE_ENOTFOUND ? 0 : -1;
+}
+
 static void zip_work(store *s, const app *a, void *arg)
 {
 	zip_job *j = arg;
 	store_application ap;
+	store_timestamp ts;
 	char files[32];
 	(void)a;
 	if (staff_download_load(s, &j->d, &ap, "staff zip") < 0)
 		return;
 	j->d.out = STAFF_DL_FAIL;
-	if (attachments_load(s, &j->a, ap.draft_key) < 0)
+	int has_ts = timestamp_load(s, &ap, &ts);
+	if (has_ts < 0 || attachments_load(s, &j->a, ap.draft_key) < 0)
 		log_error("staff zip: %s", store_errmsg(s));
-	else if (evidence_zip_build(&ap, j->a.att, j->a.n, &j->d.body) < 0)
+	else if (evidence_zip_build(&ap, j->a.att, j->a.n, has_ts ? &ts : NULL, &j->d.body) < 0)
 		j->d.out = j->d.body.failed ? ZIP_TOO_BIG : STAFF_DL_FAIL;
 	else { /* nothing is sent without its audit row */
 		snprintf(files, sizeof(files), "files=%zu", j->a.n);
 		staff_download_record(s, &j->d, "zip", files);
 	}
+	store_timestamp_release(&ts);
 	store_application_release(&ap);
 }
 
@@ -124,20 +135,24 @@ typedef struct zip_many_job {
 static int many_add(store *s, zip_many_job *j, evidence_zip *z, size_t i, size_t *bytes)
 {
 	store_application ap;
+	store_timestamp ts;
 	enum staff_role role = STAFF_NO_ROLE;
-	int rc = store_application_get(s, j->receipts[i], &ap), k = -1;
+	int rc = store_application_get(s, j->receipts[i], &ap), k = -1, has_ts = 0;
 	j->out = rc == STORE_ENOTFOUND ? STAFF_DL_NOTFOUND : STAFF_DL_FAIL;
 	if (rc != STORE_OK)
 		return -1;
 	if (staff_role_of(s, j->staff_id, ap.proc_id, &role) < 0 ||
+	    (has_ts = timestamp_load(s, &ap, &ts)) < 0 ||
 	    attachments_load(s, &j->a, ap.draft_key) < 0)
 		log_error("staff zip: %s", store_errmsg(s));
 	else if (role == STAFF_NO_ROLE)
 		j->out = STAFF_DL_FORBIDDEN;
 	else if ((*bytes += j->a.bytes + strlen(ap.content) + ap.signature_len) > ZIP_BYTES_MAX)
 		j->out = ZIP_TOO_BIG;
-	else if ((k = evidence_zip_add(z, &ap, j->a.att, j->a.n)) == 0)
+	else if ((k = evidence_zip_add(z, &ap, j->a.att, j->a.n, has_ts > 0 ? &ts : NULL)) == 0)
 		j->files += j->a.n;
+	if (has_ts > 0)
+		store_timestamp_release(&ts);
 	attachments_free(&j->a);
 	store_application_release(&ap);
 	return k;

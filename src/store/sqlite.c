@@ -87,6 +87,11 @@ enum {
 	ST_SIGN_CREATE,
 	ST_SIGN_GET,
 	ST_SIGN_FINISH,
+	ST_TS_QUEUE, /* time-stamps (store_stamps.c) */
+	ST_TS_CLAIM,
+	ST_TS_STAMPED,
+	ST_TS_FAILED,
+	ST_TS_GET,
 	ST_SIGN_EXISTS,
 	ST_SIGN_SIGNED,
 	ST_SIGN_SIGNED_OTHER,
@@ -174,11 +179,15 @@ enum {
 #define APP_COLS                                                                                   \
 	"receipt, draft_key, coalesce(account_id, 0), proc_id, proc_version, proc_title, status, " \
 	"digest, submitted_at, updated_at"
-#define APP_BIG_COLS "content, display, signature, verification"
-/* sign_row reads these; the malloc'd parts are columns 8 to 11. */
+#define APP_BIG_COLS "content, display, signature, verification, ocsp_response"
+/* sign_row reads these; the malloc'd parts are columns 8 to 12. */
 #define SIGN_COLS                                                                                  \
 	"id_hash, draft_key, digest, proc_title, created_at, expires_at, coalesce(used_at, 0), "   \
-	"status, content, display, signature, verification"
+	"status, content, display, signature, verification, ocsp_response"
+/* ts_row reads these; the token is column 11 when selected. */
+#define TS_COLS                                                                                    \
+	"id, receipt, digest, created_at, next_at, attempts, coalesce(last_error, ''), "           \
+	"coalesce(stamped_at, 0), coalesce(gen_time, 0), coalesce(imprint, '')"
 /* staff_row reads these. */
 #define STAFF_COLS                                                                                 \
 	"id, email, name, pw_hash, totp_secret, is_admin, created_at, coalesce(enrolled_at, 0)"
@@ -313,20 +322,21 @@ static const char *const statements[ST_COUNT] = {
 	/* The row as it is now becomes version ?1 (the integer first: run_int_text2). */
 	[ST_VERSION_KEEP] = "INSERT INTO application_versions (receipt, version, draft_key,"
 			    " proc_version, proc_title, digest, submitted_at, content, display,"
-			    " signature, verification) SELECT receipt, ?1, draft_key, proc_version,"
-			    " proc_title, digest, submitted_at, content, display, signature,"
-			    " verification FROM applications WHERE receipt = ?2",
+			    " signature, verification, ocsp_response) SELECT receipt, ?1, draft_key,"
+			    " proc_version, proc_title, digest, submitted_at, content, display,"
+			    " signature, verification, ocsp_response FROM applications"
+			    " WHERE receipt = ?2",
 	[ST_APP_REPLACE] = "UPDATE applications SET draft_key = ?2, proc_version = ?3,"
 			   " proc_title = ?4, status = 'sent', digest = ?5, content = ?6,"
 			   " display = ?7, signature = ?8, verification = ?9, submitted_at = ?10,"
-			   " updated_at = ?10 WHERE receipt = ?1",
+			   " updated_at = ?10, ocsp_response = ?11 WHERE receipt = ?1",
 	[ST_VERSIONS] = "SELECT version, draft_key, proc_version, digest, submitted_at,"
 			" coalesce(length(signature), 0), display, verification"
 			" FROM application_versions WHERE receipt = ?1 ORDER BY version LIMIT ?2",
 	[ST_APP_INSERT] = "INSERT INTO applications (receipt, draft_key, account_id, proc_id,"
 			  " proc_version, proc_title, status, digest, content, display, signature,"
-			  " verification, submitted_at, updated_at) VALUES"
-			  " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+			  " verification, submitted_at, updated_at, ocsp_response) VALUES"
+			  " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[ST_APP_GET] = "SELECT " APP_COLS ", " APP_BIG_COLS " FROM applications WHERE receipt = ?1",
 	/* Newest first; within one second the higher number first (a longer number is a
 	 * higher one: "2026-1000000" follows "2026-999999"). */
@@ -360,9 +370,22 @@ static const char *const statements[ST_COUNT] = {
 	/* One statement: found, checked and changed under the write lock, so of two
 	 * connections posting to the same request only one sees it pending. */
 	[ST_SIGN_FINISH] = "UPDATE sign_requests SET status = ?2, signature = ?3,"
-			   " verification = ?4, used_at = ?5"
+			   " verification = ?4, used_at = ?5, ocsp_response = ?6"
 			   " WHERE id_hash = ?1 AND status = 'pending' AND used_at IS NULL"
 			   " AND expires_at > ?5",
+	[ST_TS_QUEUE] = "INSERT INTO signature_timestamps (receipt, digest, created_at, next_at)"
+			" VALUES (?1, ?2, ?3, ?3) ON CONFLICT (receipt, digest) DO NOTHING",
+	/* RETURNING gives no order: the rows are sorted by id afterwards. */
+	[ST_TS_CLAIM] = "UPDATE signature_timestamps SET next_at = ?2 WHERE id IN"
+			" (SELECT id FROM signature_timestamps WHERE stamped_at IS NULL"
+			" AND next_at <= ?1 ORDER BY id LIMIT ?3) RETURNING " TS_COLS,
+	[ST_TS_STAMPED] = "UPDATE signature_timestamps SET imprint = ?2, gen_time = ?3,"
+			  " token = ?4, stamped_at = ?5, last_error = NULL, attempts = attempts + 1"
+			  " WHERE id = ?1 AND stamped_at IS NULL",
+	[ST_TS_FAILED] = "UPDATE signature_timestamps SET next_at = ?2, last_error = ?3,"
+			 " attempts = attempts + 1 WHERE id = ?1 AND stamped_at IS NULL",
+	[ST_TS_GET] = "SELECT " TS_COLS ", token FROM signature_timestamps"
+		      " WHERE receipt = ?1 AND digest = ?2",
 	[ST_SIGN_EXISTS] = "SELECT count(*) FROM sign_requests WHERE id_hash = ?1",
 	[ST_SIGN_SIGNED] = "SELECT " SIGN_COLS " FROM sign_requests"
 			   " WHERE draft_key = ?1 AND status = 'signed' AND digest = ?2"
@@ -1760,6 +1783,8 @@ static int sq_application_replace(void *ctx, const store_application *a)
 	if (a->verification)
 		sqlite3_bind_text(st, 9, a->verification, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, a->submitted_at);
+	if (a->ocsp_response_len)
+		sqlite3_bind_blob64(st, 11, a->ocsp_response, a->ocsp_response_len, SQLITE_STATIC);
 	return run_one(c, st);
 }
 
@@ -1833,6 +1858,10 @@ static int sq_application_insert(void *ctx, const store_application *a)
 		sqlite3_bind_null(st, 12);
 	sqlite3_bind_int64(st, 13, a->submitted_at);
 	sqlite3_bind_int64(st, 14, a->updated_at);
+	if (a->ocsp_response_len)
+		sqlite3_bind_blob64(st, 15, a->ocsp_response, a->ocsp_response_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 15);
 	return run(c, st);
 }
 
@@ -1865,8 +1894,9 @@ static int sq_application_get(void *ctx, const char *receipt, store_application 
 	app_row(st, out);
 	if ((rc = column_alloc(c, st, 10, 0, &out->content, NULL)) == STORE_OK &&
 	    (rc = column_alloc(c, st, 11, 0, &out->display, NULL)) == STORE_OK &&
-	    (rc = column_alloc(c, st, 12, 1, &out->signature, &out->signature_len)) == STORE_OK)
-		rc = column_alloc(c, st, 13, 0, &out->verification, NULL);
+	    (rc = column_alloc(c, st, 12, 1, &out->signature, &out->signature_len)) == STORE_OK &&
+	    (rc = column_alloc(c, st, 13, 0, &out->verification, NULL)) == STORE_OK)
+		rc = column_alloc(c, st, 14, 1, &out->ocsp_response, &out->ocsp_response_len);
 	done(st);
 	if (rc != STORE_OK)
 		store_application_release(out);
@@ -2108,8 +2138,9 @@ static int sign_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_sign_request *
 	column_copy(st, 7, out->status, sizeof(out->status));
 	if ((rc = column_alloc(c, st, 8, 0, &out->content, NULL)) == STORE_OK &&
 	    (rc = column_alloc(c, st, 9, 0, &out->display, NULL)) == STORE_OK &&
-	    (rc = column_alloc(c, st, 10, 1, &out->signature, &out->signature_len)) == STORE_OK)
-		rc = column_alloc(c, st, 11, 0, &out->verification, NULL);
+	    (rc = column_alloc(c, st, 10, 1, &out->signature, &out->signature_len)) == STORE_OK &&
+	    (rc = column_alloc(c, st, 11, 0, &out->verification, NULL)) == STORE_OK)
+		rc = column_alloc(c, st, 12, 1, &out->ocsp_response, &out->ocsp_response_len);
 	done(st);
 	if (rc == STORE_OK && (!out->content || !out->display)) {
 		snprintf(c->msg, sizeof(c->msg), "sign request without content");
@@ -2131,9 +2162,116 @@ static int sq_sign_request_get(void *ctx, const char *id_hash, store_sign_reques
 	return sign_row(c, st, out);
 }
 
+/* ---- time-stamps ---- */
+
+static int sq_timestamp_queue(void *ctx, const char *receipt, const char *digest, long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_TS_QUEUE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	return run(c, st);
+}
+
+/* The request (TS_COLS) in the current row of st, the token NULL. */
+static void ts_row(sqlite3_stmt *st, store_timestamp *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	column_copy(st, 1, t->receipt, sizeof(t->receipt));
+	column_copy(st, 2, t->digest, sizeof(t->digest));
+	t->created_at = sqlite3_column_int64(st, 3);
+	t->next_at = sqlite3_column_int64(st, 4);
+	t->attempts = sqlite3_column_int(st, 5);
+	column_copy(st, 6, t->last_error, sizeof(t->last_error));
+	t->stamped_at = sqlite3_column_int64(st, 7);
+	t->gen_time = sqlite3_column_int64(st, 8);
+	column_copy(st, 9, t->imprint, sizeof(t->imprint));
+}
+
+static int ts_by_id(const void *a, const void *b)
+{
+	long long x = ((const store_timestamp *)a)->id, y = ((const store_timestamp *)b)->id;
+	return (x > y) - (x < y);
+}
+
+static int sq_timestamps_claim(void *ctx, long long now, long long until, store_timestamp *out,
+                               size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_TS_CLAIM, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, until);
+	sqlite3_bind_int64(st, 3, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (*n < max)
+			ts_row(st, &out[(*n)++]);
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	if (rc == STORE_OK)
+		qsort(out, *n, sizeof(*out), ts_by_id);
+	return rc;
+}
+
+static int sq_timestamp_stamped(void *ctx, long long id, const char *imprint, long long gen_time,
+                                const void *token, size_t len, long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_TS_STAMPED, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, imprint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, gen_time);
+	sqlite3_bind_blob64(st, 4, token, len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	return run_one(c, st);
+}
+
+static int sq_timestamp_failed(void *ctx, long long id, long long next_at, const char *error)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_TS_FAILED, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, next_at);
+	sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+	return run_one(c, st);
+}
+
+static int sq_timestamp_get(void *ctx, const char *receipt, const char *digest,
+                            store_timestamp *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_TS_GET, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	ts_row(st, out);
+	rc = column_alloc(c, st, 10, 1, &out->token, &out->token_len);
+	done(st);
+	return rc;
+}
+
 static int sq_sign_request_finish(void *ctx, const char *id_hash, const char *status,
                                   const void *sig, size_t sig_len, const char *verification,
-                                  long long now)
+                                  const void *ocsp, size_t ocsp_len, long long now)
 {
 	struct sqlite_ctx *c = ctx;
 	sqlite3_stmt *st = NULL;
@@ -2154,6 +2292,10 @@ static int sq_sign_request_finish(void *ctx, const char *id_hash, const char *st
 	}
 	sqlite3_bind_text(st, 4, verification, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
+	if (ocsp_len)
+		sqlite3_bind_blob64(st, 6, ocsp, ocsp_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
 	if ((rc = run(c, st)) != STORE_OK)
 		return rc;
 	if (sqlite3_changes64(c->db) == 1)
@@ -3341,6 +3483,11 @@ const struct store_backend store_sqlite_backend = {
     .sign_request_create = sq_sign_request_create,
     .sign_request_get = sq_sign_request_get,
     .sign_request_finish = sq_sign_request_finish,
+    .timestamp_queue = sq_timestamp_queue, /* time-stamps (store_stamps.c) */
+    .timestamps_claim = sq_timestamps_claim,
+    .timestamp_stamped = sq_timestamp_stamped,
+    .timestamp_failed = sq_timestamp_failed,
+    .timestamp_get = sq_timestamp_get,
     .sign_request_signed = sq_sign_request_signed,
     .sign_request_signed_other = sq_sign_request_signed_other,
     .sign_requests_prune = sq_sign_requests_prune,

@@ -320,6 +320,7 @@ STORE_MUST_USE int store_attachment_delete(store *s, const char *draft_key, long
 #define STORE_CONTENT_MAX ((size_t)1 << 20)
 #define STORE_SIGNATURE_MAX ((size_t)64 * 1024)
 #define STORE_VERIFICATION_MAX ((size_t)64 * 1024)
+#define STORE_OCSP_RESPONSE_MAX ((size_t)64 * 1024)
 #define STORE_NOTE_MAX 1000
 typedef struct store_application {
 	char receipt[STORE_RECEIPT_MAX + 1];
@@ -335,6 +336,8 @@ typedef struct store_application {
 	char *signature;      /* DER CMS or NULL (malloc'd) */
 	size_t signature_len; /* its length, 0 when none */
 	char *verification;   /* JSON verification report or NULL (malloc'd) */
+	char *ocsp_response;  /* DER OCSPResponse kept at arrival or NULL (malloc'd; 0015) */
+	size_t ocsp_response_len;
 	long long submitted_at;
 	long long updated_at;
 	/* Filled by store_inbox_list only (migration 0011), else 0. */
@@ -353,7 +356,9 @@ typedef struct store_application {
  * is not "a:ACCOUNT_ID"; proc_title not 1..STORE_TITLE_MAX bytes of UTF-8 without control
  * characters; digest not 64 lower-case hex; content or display not 1..STORE_CONTENT_MAX
  * bytes of UTF-8; signature neither NULL with signature_len 0 nor 1..STORE_SIGNATURE_MAX
- * bytes; verification neither NULL nor 1..STORE_VERIFICATION_MAX bytes of UTF-8. Failing
+ * bytes; verification neither NULL nor 1..STORE_VERIFICATION_MAX bytes of UTF-8;
+ * ocsp_response neither NULL with ocsp_response_len 0 nor 1..STORE_OCSP_RESPONSE_MAX bytes,
+ * and only with a signature. Failing
  * inside the caller's transaction may leave part of the work done: roll it back. */
 STORE_MUST_USE int store_application_submit(store *s, store_application *a, long long now,
                                             char *receipt_out);
@@ -679,6 +684,8 @@ typedef struct store_sign_request {
 	                       * was posted), else NULL */
 	size_t signature_len; /* its length, 0 when none */
 	char *verification;   /* JSON report (malloc'd) once used, else NULL */
+	char *ocsp_response;  /* DER OCSPResponse that decided at arrival (malloc'd) or NULL */
+	size_t ocsp_response_len;
 } store_sign_request;
 /* STORE_ECONFLICT for an id_hash already stored, STORE_ENOTFOUND for an absent or already
  * submitted draft (checked in the same statement as the insert). status, used_at, signature
@@ -691,13 +698,16 @@ STORE_MUST_USE int store_sign_request_create(store *s, const store_sign_request 
 STORE_MUST_USE int store_sign_request_get(store *s, const char *id_hash, store_sign_request *out);
 /* Uses a pending request whose expires_at > now: status "signed" (signature required) or
  * "refused" (signature may be NULL), the verification report (JSON text, required), used_at
- * = now (> 0). sig is NULL with sig_len 0, or sig_len bytes. Exactly one of two concurrent
+ * = now (> 0). sig is NULL with sig_len 0, or sig_len bytes; ocsp (the OCSP response that
+ * decided the revocation check, kept as evidence) NULL with ocsp_len 0, or 1..
+ * STORE_OCSP_RESPONSE_MAX bytes, only with "signed". Exactly one of two concurrent
  * callers wins (one conditional update, in the caller's transaction or one of its own).
  * STORE_ENOTFOUND when absent, STORE_ECONFLICT when already used or expired (the request is
  * then left as it was). */
 STORE_MUST_USE int store_sign_request_finish(store *s, const char *id_hash, const char *status,
                                              const void *sig, size_t sig_len,
-                                             const char *verification, long long now);
+                                             const char *verification, const void *ocsp,
+                                             size_t ocsp_len, long long now);
 /* The draft's newest request with status "signed" and this digest (the signature that
  * counts for the draft as it is now): the latest used_at, then the latest created_at.
  * STORE_ENOTFOUND when none. Same ownership of *out as store_sign_request_get. */
@@ -716,6 +726,52 @@ STORE_MUST_USE int store_sign_requests_prune(store *s, long long before, long lo
 STORE_MUST_USE int store_sign_requests_cancel(store *s, const char *draft_key, long long *n);
 /* Frees the malloc'd parts and sets them NULL (signature_len 0); r may be NULL. */
 void store_sign_request_release(store_sign_request *r);
+
+/* ---- Signature time-stamps (CAdES-T, migration 0015): an RFC 3161 token over the signature
+ * value of one version of an application (receipt, digest: the version's content SHA-256),
+ * and the queue of their requests, claimed with a lease like the outbox (src/sig/stamp.c).
+ * receipt as for applications, digest 64 lower-case hex (else STORE_EINPUT). */
+#define STORE_TIMESTAMP_MAX ((size_t)64 * 1024)
+typedef struct store_timestamp {
+	long long id;
+	char receipt[STORE_RECEIPT_MAX + 1];
+	char digest[65];
+	long long created_at;
+	long long next_at; /* not asked before this time (pushed ahead while claimed) */
+	int attempts;
+	char last_error[256];
+	long long stamped_at; /* 0 until a token was stored */
+	long long gen_time;   /* the token's genTime */
+	char imprint[65];     /* SHA-256 hex of the signature value stamped; "" until then */
+	char *token;          /* DER TimeStampResp (malloc'd) or NULL */
+	size_t token_len;
+} store_timestamp;
+/* Queues a request for the version (receipt, digest), due at now (> 0), in the caller's
+ * transaction (the submission's) or one of its own; one that exists already is left as it is
+ * (STORE_OK). STORE_ENOTFOUND for an absent application. */
+STORE_MUST_USE int store_timestamp_queue(store *s, const char *receipt, const char *digest,
+                                         long long now);
+/* Claims up to max requests not yet stamped with next_at <= now, oldest first, into out
+ * (tokens NULL), setting their next_at to now + lease (> 0) in one transaction, as
+ * store_outbox_claim does. */
+STORE_MUST_USE int store_timestamps_claim(store *s, long long now, long long lease,
+                                          store_timestamp *out, size_t max, size_t *n);
+/* Stores the granted token (1..STORE_TIMESTAMP_MAX bytes) of request id (>= 1) with the
+ * imprint it is over (64 lower-case hex) and its genTime, stamped_at = now (> 0), attempts
+ * counted. STORE_ENOTFOUND when absent or stamped already. */
+STORE_MUST_USE int store_timestamp_stamped(store *s, long long id, const char *imprint,
+                                           long long gen_time, const void *token, size_t len,
+                                           long long now);
+/* A failed attempt of request id: next_at and the error (cut to fit, controls replaced),
+ * attempts counted. STORE_ENOTFOUND when absent or stamped already. */
+STORE_MUST_USE int store_timestamp_failed(store *s, long long id, long long next_at,
+                                          const char *error);
+/* The request of the version (receipt, digest) with its token when stamped. STORE_ENOTFOUND
+ * when none was queued. The caller releases. */
+STORE_MUST_USE int store_timestamp_get(store *s, const char *receipt, const char *digest,
+                                       store_timestamp *out);
+/* Frees the token and sets it NULL; t may be NULL. */
+void store_timestamp_release(store_timestamp *t);
 
 /* ---- Audit log (監査ログ): append-only rows chained by their hashes (core/audit.h, the
  * rules; docs/audit.md, the format). Nothing but store_audit_append writes it, and nothing

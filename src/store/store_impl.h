@@ -243,9 +243,20 @@ struct store_backend {
 	 * conditional UPDATE, so that of two connections only one changes it (PostgreSQL
 	 * re-checks the WHERE after waiting for the row lock); when it changed no row,
 	 * STORE_ECONFLICT if the request exists, STORE_ENOTFOUND if not. */
+	/* Time-stamps (store_stamps.c). timestamp_queue: INSERT that leaves an existing row;
+	 * timestamps_claim in a transaction, as outbox_claim (until = now + lease), oldest
+	 * first, tokens NULL; stamped/failed: STORE_ENOTFOUND when no unstamped row id. */
+	int (*timestamp_queue)(void *ctx, const char *receipt, const char *digest, long long now);
+	int (*timestamps_claim)(void *ctx, long long now, long long until, store_timestamp *out,
+	                        size_t max, size_t *n);
+	int (*timestamp_stamped)(void *ctx, long long id, const char *imprint, long long gen_time,
+	                         const void *token, size_t len, long long now);
+	int (*timestamp_failed)(void *ctx, long long id, long long next_at, const char *error);
+	int (*timestamp_get)(void *ctx, const char *receipt, const char *digest,
+	                     store_timestamp *out);
 	int (*sign_request_finish)(void *ctx, const char *id_hash, const char *status,
 	                           const void *sig, size_t sig_len, const char *verification,
-	                           long long now);
+	                           const void *ocsp, size_t ocsp_len, long long now);
 	/* The newest signed request of the draft with digest (used_at, then created_at,
 	 * descending), as sign_request_get fills it; STORE_ENOTFOUND when none. */
 	int (*sign_request_signed)(void *ctx, const char *draft_key, const char *digest,
@@ -449,6 +460,10 @@ int store_get_check(store *s, int ok, void *out, size_t size);
 /* Frees the malloc'd texts of an application or a sign request and empties them. (store.c) */
 void store_free_record(char **content, char **display, char **signature, char **verification,
                        size_t *signature_len);
+
+/* error as it fits a last_error of outlen bytes: cut on a character boundary, control
+ * characters and bytes that are not UTF-8 replaced by '?'. (store_outbox.c) */
+void store_clean_error(const char *error, char *out, size_t outlen);
 
 /* A store with a back end context, ready for a call. */
 #define STORE_READY(s) ((s) && (s)->ctx)

@@ -108,17 +108,29 @@ static void test_signed_package(void **state)
 	evidence_att att = {&meta, "PDF bytes", 9};
 	buf b;
 	fill(&ap, der, n);
+	ap.ocsp_response = (char *)"OCSP DER";
+	ap.ocsp_response_len = 8;
+	store_timestamp ts = {.token = (char *)"TSR DER", .token_len = 7};
 	buf_init(&b, 0);
-	assert_int_equal(evidence_zip_build(&ap, &att, 1, &b), 0);
+	assert_int_equal(evidence_zip_build(&ap, &att, 1, &ts, &b), 0);
 	zip_t *za = open_zip(&b);
-	assert_int_equal(zip_get_num_entries(za, 0), 6);
+	assert_int_equal(zip_get_num_entries(za, 0), 8);
 	size_t len = 0;
 	char *manifest = read_entry(za, "2026-000123/MANIFEST.txt", &len);
 	assert_non_null(manifest);
-	const char *paths[] = {"RECEIPT.json", "RECEIPT.p7s", "chain.pem", "verification.json",
+	const char *paths[] = {"RECEIPT.json",
+	                       "RECEIPT.p7s",
+	                       "chain.pem",
+	                       "verification.json",
+	                       "ocsp.der",
+	                       "timestamp.tsr",
 	                       "attachments/7-___.__etc_passwd"};
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < 7; i++)
 		assert_listed(za, manifest, paths[i]);
+	char *tsr = read_entry(za, "2026-000123/timestamp.tsr", &len);
+	assert_int_equal(len, 7);
+	assert_memory_equal(tsr, "TSR DER", 7);
+	free(tsr);
 	char *json = read_entry(za, "2026-000123/RECEIPT.json", &len);
 	assert_int_equal(len, strlen(CONTENT));
 	assert_memory_equal(json, CONTENT, len);
@@ -140,7 +152,8 @@ static void test_unsigned_package(void **state)
 	fill(&ap, NULL, 0);
 	ap.verification = NULL;
 	buf_init(&b, 0);
-	assert_int_equal(evidence_zip_build(&ap, NULL, 0, &b), 0);
+	store_timestamp pending = {.id = 1}; /* queued, no token yet: no file */
+	assert_int_equal(evidence_zip_build(&ap, NULL, 0, &pending, &b), 0);
 	zip_t *za = open_zip(&b);
 	assert_int_equal(zip_get_num_entries(za, 0), 2); /* RECEIPT.json, MANIFEST.txt */
 	assert_null(read_entry(za, "2026-000123/RECEIPT.p7s", &len));
@@ -155,7 +168,7 @@ static void test_bad_cms_refused(void **state)
 	buf b;
 	fill(&ap, (unsigned char *)"not a CMS", 9);
 	buf_init(&b, 0);
-	assert_int_equal(evidence_zip_build(&ap, NULL, 0, &b), -1);
+	assert_int_equal(evidence_zip_build(&ap, NULL, 0, NULL, &b), -1);
 	buf_release(&b);
 }
 
@@ -173,12 +186,12 @@ static void test_several(void **state)
 	char *content = strdup(CONTENT);
 	fill(&ap, der, n);
 	ap.content = content;
-	assert_int_equal(evidence_zip_add(z, &ap, NULL, 0), 0);
+	assert_int_equal(evidence_zip_add(z, &ap, NULL, 0, NULL), 0);
 	memset(content, 'x', strlen(content)); /* released by the caller */
 	free(content);
 	fill(&ap, NULL, 0);
 	snprintf(ap.receipt, sizeof(ap.receipt), "2026-000124");
-	assert_int_equal(evidence_zip_add(z, &ap, NULL, 0), 0);
+	assert_int_equal(evidence_zip_add(z, &ap, NULL, 0, NULL), 0);
 	buf_init(&b, 0);
 	assert_int_equal(evidence_zip_finish(z, &b), 0);
 	zip_t *za = open_zip(&b);
