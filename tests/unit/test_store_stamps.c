@@ -17,39 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/cms.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
 #define NOW 1775000000LL
 #define PROC "kaigo-volunteer-point"
 #define CONTENT "{\"name\":\"山田 太郎\"}"
+#include "cms_fixture.h"
 
 #include "store_fixture.h"
 
-/* A detached DER CMS of CONTENT by a new self-signed certificate (OPENSSL_free). */
 static int make_cms(unsigned char **der)
 {
-	EVP_PKEY *k = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
-	                           (const unsigned char *)"stamp test", -1, -1, 0);
-	X509_set_issuer_name(x, X509_get_subject_name(x));
-	X509_set_pubkey(x, k);
-	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
-	BIO *in = BIO_new_mem_buf(CONTENT, (int)strlen(CONTENT));
-	CMS_ContentInfo *cms = CMS_sign(x, k, NULL, in, CMS_BINARY | CMS_DETACHED);
-	assert_non_null(cms);
-	*der = NULL;
-	int n = i2d_CMS_ContentInfo(cms, der);
-	CMS_ContentInfo_free(cms);
-	BIO_free(in);
-	X509_free(x);
-	EVP_PKEY_free(k);
-	return n;
+	return make_cms_of(CONTENT, "stamp test", der);
 }
 
 /* An application of a new draft key, signed with sig (NULL: unsigned); its receipt and
