@@ -4,7 +4,9 @@
 # from oathtool) and wrk loads, one after the other with the same threads, connections and
 # duration: the inbox's first page (/staff: counts per status and the newest 20), a filtered
 # page (one procedure and one status), a search (furigana typed in half-width, ﾔﾏﾀﾞ, which one
-# applicant in ten matches, over the last 30 days), and, as the reference of the same run, the volunteer
+# applicant in ten matches, over the last 30 days), the dashboard (/staff/dashboard, 集計: arrivals
+# per day of the last 30 and of the last 90 days, waiting counts, the oldest, medians, those past
+# the 標準処理期間), and, as the reference of the same run, the volunteer
 # procedure's page (the page bench/run.sh compares with nginx). Prints requests/second and the
 # p50 and p99 latency of each. A benchmark, not a test: it asserts nothing about speed.
 set -euo pipefail
@@ -47,8 +49,10 @@ COOKIE=$(awk '$6 ~ /staff/ { print $6 "=" $7 }' "$J" | head -1)
 FIRST=/staff
 FILTERED="/staff?proc=road-park-report&status=accepted"
 SEARCH="/staff?name=%EF%BE%94%EF%BE%8F%EF%BE%80%EF%BE%9E&from=$(TZ=Asia/Tokyo date -d '30 days ago' +%F)&to=$(TZ=Asia/Tokyo date +%F)"
+DASH=/staff/dashboard
+DASH90="/staff/dashboard?days=90"
 PAGE=/procedures/kaigo-volunteer-point
-for p in "$FIRST" "$FILTERED" "$SEARCH"; do
+for p in "$FIRST" "$FILTERED" "$SEARCH" "$DASH" "$DASH90"; do
 	code=$(curl -s -o "$T/p.html" -w '%{http_code}' -H "Cookie: $COOKIE" "$U$p")
 	rows=$(grep -c 'href="/staff/applications/' "$T/p.html" || true)
 	[ "$code" = 200 ] && [ "$rows" -gt 0 ] || { echo "inbox bench: $p answered $code with $rows rows"; exit 1; }
@@ -68,5 +72,7 @@ printf '%-44s %12s %10s %10s %10s\n' "" "req/s" "p50" "p99" "requests"
 printf '%-44s %s\n' "inbox, first page ($FIRST)" "$(load "$FIRST")"
 printf '%-44s %s\n' "inbox, filtered page" "$(load "$FILTERED")"
 printf '%-44s %s\n' "inbox, name search, 30 days" "$(load "$SEARCH")"
+printf '%-44s %s\n' "dashboard, 30 days ($DASH)" "$(load "$DASH")"
+printf '%-44s %s\n' "dashboard, 90 days" "$(load "$DASH90")"
 printf '%-44s %s\n' "procedure page ($PAGE, reference)" "$(load "$PAGE")"
 echo "filtered page: $FILTERED; name search: $SEARCH"

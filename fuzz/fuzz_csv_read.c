@@ -2,7 +2,8 @@
  * give well-formed UTF-8 or refuse; csv_read must stay inside the text, give each row at
  * least one cell of at most CSV_READ_CELL_MAX bytes, NUL-terminated at its length, with lines
  * that never go back, and never more rows than allowed. bulk_csv_items (the bulk decision's
- * list) keeps either every line as valid items or none, and names a line for a bad one. */
+ * list) keeps either every line as valid items or none, and names a line for a bad one; so
+ * does bulk_steps_read (the apply form's field, which a staff member can edit). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,24 @@
 #include "util/utf8.h"
 
 static bulk_item items[BULK_MAX];
+static bulk_step steps[BULK_MAX];
+
+/* The apply form's field: all steps valid and distinct, or none. */
+static void check_steps(const uint8_t *data, size_t size)
+{
+	size_t n = 7;
+	int k = bulk_steps_read((const char *)data, size, steps, BULK_MAX, &n);
+	if ((k == 0) != (n > 0) || n > BULK_MAX)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		if (!app_receipt_valid(steps[i].it.receipt) || !app_status_valid(steps[i].it.to) ||
+		    !app_status_valid(steps[i].seen) || steps[i].seen_event < 1)
+			abort();
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(steps[i].it.receipt, steps[j].it.receipt))
+				abort();
+	}
+}
 
 typedef struct seen {
 	size_t rows, line;
@@ -54,5 +73,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < n; i++)
 		if (!app_receipt_valid(items[i].receipt) || !app_status_valid(items[i].to))
 			abort();
+	check_steps(data, size);
 	return 0;
 }

@@ -12,7 +12,7 @@ PKGS=(
   libssl-dev openssl libargon2-dev libcurl4-openssl-dev
   libpcsclite-dev pcscd pcsc-tools vsmartcard-vpcd opensc opensc-pkcs11
   libqrencode-dev libmd4c-dev libmd4c-html0-dev libunistring-dev libcmocka-dev
-  liboath-dev oathtool libzip-dev
+  liboath-dev oathtool libzip-dev jq
   locales chromium nginx-light wrk python3-aiosmtpd curl ca-certificates
   zbar-tools librsvg2-bin
   libcairo2-dev libpango1.0-dev fonts-ipaexfont-gothic fonts-ipaexfont-mincho poppler-utils

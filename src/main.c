@@ -228,6 +228,15 @@ out:
 static int load_trust(app *a, char *err, size_t errlen)
 {
 	const config *c = &a->cfg;
+	if (c->tsa_url[0] && strncmp(c->tsa_url, "http://", 7) &&
+	    strncmp(c->tsa_url, "https://", 8)) {
+		snprintf(err, errlen, "tsa_url: \"%.200s\" is not an http:// or https:// URL",
+		         c->tsa_url);
+		return -1;
+	}
+	if (c->tsa_url[0])
+		log_info("signature time-stamps from %s%s", c->tsa_url,
+		         c->tsa_ca_file[0] ? " (tokens checked against tsa_ca_file)" : "");
 	if (!c->sign_anchors_dir[0]) {
 		log_info("e-signatures off: sign_anchors_dir is not set");
 		return 0;

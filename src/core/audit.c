@@ -15,6 +15,7 @@ static const char *const actions[] = {
     AUDIT_STAFF_LOGIN,      AUDIT_STAFF_LOGIN_FAILED, AUDIT_STAFF_LOGOUT, AUDIT_STAFF_CHANGE,
     AUDIT_VIEW_APPLICATION, AUDIT_VIEW_ATTACHMENT,    AUDIT_DECISION,     AUDIT_NOTE,
     AUDIT_EXPORT,           AUDIT_REVERIFY,           AUDIT_VIEW_AUDIT,   AUDIT_ASSIGN,
+    AUDIT_BULK_PREVIEW,     AUDIT_API_READ,           AUDIT_API_REFUSED,
 };
 
 int audit_action_known(const char *action)
@@ -44,7 +45,8 @@ int audit_actor_valid(const char *actor)
 		return 0;
 	if (strcmp(actor, "system") == 0 || strcmp(actor, "anonymous") == 0)
 		return 1;
-	return strncmp(actor, "staff:", 6) == 0 && positive_decimal(actor + 6);
+	return (strncmp(actor, "staff:", 6) == 0 && positive_decimal(actor + 6)) ||
+	       (strncmp(actor, "apikey:", 7) == 0 && positive_decimal(actor + 7));
 }
 
 /* min..max bytes, each printable ASCII other than space. */

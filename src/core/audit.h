@@ -33,8 +33,11 @@
 #define AUDIT_NOTE "note"
 #define AUDIT_EXPORT "export"
 #define AUDIT_REVERIFY "reverify"
-#define AUDIT_VIEW_AUDIT "view_audit" /* an administrator opened the audit log's page */
-#define AUDIT_ASSIGN "assign"         /* an application taken (担当) or released */
+#define AUDIT_VIEW_AUDIT "view_audit"     /* an administrator opened the audit log's page */
+#define AUDIT_ASSIGN "assign"             /* an application taken (担当) or released */
+#define AUDIT_BULK_PREVIEW "bulk_preview" /* the dry run of a bulk decision was shown */
+#define AUDIT_API_READ "api_read"         /* a back-office system read through the API */
+#define AUDIT_API_REFUSED "api_refused"   /* an API call refused (401, 403, 400, 404, 409) */
 
 /* One row. Texts are NUL-terminated; receipt "" stands for none (a receipt is never empty).
  * damaged is set by whoever read the row from storage when a stored value did not fit

@@ -1,12 +1,14 @@
 /* bulk: the upload of a bulk decision read into its items (see bulk.h). */
 #include "core/bulk.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/csv.h"
 #include "core/staff.h"
 #include "util/buf.h"
+#include "util/num.h"
 
 typedef struct reading {
 	bulk_item *items;
@@ -98,6 +100,20 @@ enum bulk_csv_err bulk_csv_items(const char *s, size_t n, bulk_item *items, size
 	return BULK_CSV_OK;
 }
 
+size_t bulk_targets(const char **out, size_t max)
+{
+	size_t n, k = 0;
+	const app_status *st = app_statuses(&n);
+	for (size_t to = 0; to < n && k < max; to++)
+		for (size_t from = 0; from < n; from++)
+			if (app_transition_allowed(st[from].name, st[to].name, APP_BY_STAFF) &&
+			    !app_transition_needs_note(st[from].name, st[to].name, APP_BY_STAFF)) {
+				out[k++] = st[to].name;
+				break;
+			}
+	return k;
+}
+
 void bulk_mask_email(const char *email, char *out, size_t outlen)
 {
 	const char *at = strchr(email, '@');
@@ -133,6 +149,7 @@ int bulk_preview(store *s, long long staff_id, const bulk_item *it, bulk_plan *o
 	if (rc != STORE_OK)
 		return -1;
 	snprintf(out->status, sizeof(out->status), "%s", ap.status);
+	snprintf(out->proc, sizeof(out->proc), "%s", ap.proc_id);
 	int k = store_application_last_event(s, it->receipt, &out->event) == STORE_OK &&
 	                staff_role_of(s, staff_id, ap.proc_id, &role) == 0 &&
 	                mail_of(s, ap.account_id, out->mail, sizeof(out->mail)) == 0
@@ -146,4 +163,64 @@ int bulk_preview(store *s, long long staff_id, const bulk_item *it, bulk_plan *o
 	else if (app_transition_needs_note(out->status, it->to, APP_BY_STAFF))
 		out->verdict = BULK_NEEDS_TEXT;
 	return k;
+}
+
+int bulk_steps_write(const bulk_step *st, size_t n, buf *out)
+{
+	char ev[24];
+	for (size_t i = 0; i < n; i++) {
+		snprintf(ev, sizeof(ev), "%lld", st[i].seen_event);
+		if (csv_cell(out, st[i].it.receipt, strlen(st[i].it.receipt), 1) < 0 ||
+		    csv_cell(out, st[i].it.to, strlen(st[i].it.to), 0) < 0 ||
+		    csv_cell(out, st[i].seen, strlen(st[i].seen), 0) < 0 ||
+		    csv_cell(out, ev, strlen(ev), 0) < 0 || csv_row_end(out) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+typedef struct steps_reading {
+	bulk_step *st;
+	size_t max, n;
+} steps_reading;
+
+/* A cell of row that is a status of the table, copied into out. */
+static int status_cell(const csv_read_row *row, size_t i, char *out)
+{
+	if (row->len[i] > BULK_STATUS_MAX || strlen(row->cell[i]) != row->len[i] ||
+	    !app_status_valid(row->cell[i]))
+		return 0;
+	memcpy(out, row->cell[i], row->len[i] + 1);
+	return 1;
+}
+
+static int one_step(const csv_read_row *row, void *arg)
+{
+	steps_reading *rd = arg;
+	long ev = 0;
+	if (rd->n >= rd->max || row->n != 4 || row->len[0] > APP_RECEIPT_MAX ||
+	    strlen(row->cell[0]) != row->len[0] || !app_receipt_valid(row->cell[0]) ||
+	    num_parse_long(row->cell[3], 1, LONG_MAX, &ev))
+		return -1;
+	bulk_step *st = &rd->st[rd->n];
+	memcpy(st->it.receipt, row->cell[0], row->len[0] + 1);
+	if (!status_cell(row, 1, st->it.to) || !status_cell(row, 2, st->seen))
+		return -1;
+	st->seen_event = ev;
+	for (size_t i = 0; i < rd->n; i++)
+		if (!strcmp(rd->st[i].it.receipt, st->it.receipt))
+			return -1;
+	rd->n++;
+	return 0;
+}
+
+int bulk_steps_read(const char *s, size_t n, bulk_step *st, size_t max, size_t *nout)
+{
+	steps_reading rd = {st, max > BULK_MAX ? BULK_MAX : max, 0};
+	size_t line = 0;
+	*nout = 0;
+	if (csv_read(s, n, rd.max, one_step, &rd, &line) != CSV_READ_OK || rd.n == 0)
+		return -1;
+	*nout = rd.n;
+	return 0;
 }

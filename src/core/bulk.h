@@ -10,6 +10,7 @@
 
 #include "core/application.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 #define BULK_MAX 500            /* applications in one bulk decision */
 #define BULK_CSV_MAX (64 << 10) /* bytes of an upload (BULK_MAX lines fit with room) */
@@ -39,6 +40,10 @@ enum bulk_csv_err {
 enum bulk_csv_err bulk_csv_items(const char *s, size_t n, bulk_item *items, size_t max,
                                  size_t *nout, size_t *line, int *cp932);
 
+/* The statuses a bulk decision may set: those staff reach from some status without a reason
+ * or message, in the table's order, into out (room for max); their number. */
+size_t bulk_targets(const char **out, size_t max);
+
 /* What applying one item would do, as its dry run shows it. */
 enum bulk_verdict {
 	BULK_WOULD,       /* allowed: status -> to */
@@ -48,6 +53,7 @@ enum bulk_verdict {
 	BULK_NEEDS_TEXT,  /* a change that needs a reason or message: one at a time */
 };
 typedef struct bulk_plan {
+	char proc[STORE_PROC_ID_MAX + 1]; /* its procedure ("" when not found) */
 	char status[BULK_STATUS_MAX + 1]; /* the status now ("" when not found) */
 	long long event;                  /* the newest event now: decision_apply's seen_event */
 	char mail[STORE_EMAIL_MAX + 1];   /* the applicant's address masked, "" when no mail goes */
@@ -61,5 +67,23 @@ int bulk_preview(store *s, long long staff_id, const bulk_item *it, bulk_plan *o
 /* An address with its local part masked after its first character ("t***@example.jp") into
  * out; "***" when it has no "@". */
 void bulk_mask_email(const char *email, char *out, size_t outlen);
+
+/* One step of the apply form: an item of the dry run with what it saw (decision_apply's
+ * seen_status and seen_event), so that an application changed since is not overwritten. */
+typedef struct bulk_step {
+	bulk_item it;
+	char seen[BULK_STATUS_MAX + 1];
+	long long seen_event;
+} bulk_step;
+
+/* The steps st[0..n) as the apply form carries them (one hidden field: a CSV line "receipt,
+ * to,seen,seen_event" each) appended to out: 0, or -1 at out's maximum. */
+int bulk_steps_write(const bulk_step *st, size_t n, buf *out);
+
+/* The apply form's field s[0..n) (untrusted: a staff member can edit it) back into st (room
+ * for max <= BULK_MAX), *nout of them: 0, or -1 when any line is not a step (a receipt
+ * number, two statuses of the table, an event id >= 1) or a receipt comes twice; nothing is
+ * kept then. */
+int bulk_steps_read(const char *s, size_t n, bulk_step *st, size_t max, size_t *nout);
 
 #endif

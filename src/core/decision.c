@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/api.h"
 #include "core/application.h"
 #include "core/audit.h"
 #include "core/staff.h"
@@ -90,29 +91,58 @@ static int mail_applicant(store *s, const decision_request *rq, const store_appl
 	return rc;
 }
 
+/* 1 when the one deciding may decide on ap (a reviewer of its procedure, or a key of it with
+ * the status scope, not revoked), 0 when not, -1 on a store error. */
+static int may_decide(store *s, const decision_request *rq, const store_application *ap)
+{
+	enum staff_role role;
+	store_api_key k;
+	if (rq->api_key_id > 0) {
+		int rc = store_api_key_get(s, rq->api_key_id, &k);
+		if (rc != STORE_OK)
+			return rc == STORE_ENOTFOUND ? 0 : -1;
+		return k.revoked_at == 0 && api_key_allows(&k, ap->proc_id, 1);
+	}
+	if (staff_role_of(s, rq->staff_id, ap->proc_id, &role) < 0)
+		return -1;
+	return role == STAFF_REVIEWER;
+}
+
+/* The decision's audit row, and for a key the record of which key made event: 0, or -1. */
+static int record_who(store *s, const decision_request *rq, const char *detail, long long event)
+{
+	if (rq->api_key_id < 1)
+		return staff_audit_app(s, rq->staff_id, rq->receipt, AUDIT_DECISION, detail,
+		                       rq->peer, rq->now);
+	return api_audit(s, rq->api_key_id, rq->receipt, AUDIT_DECISION, detail, rq->peer,
+	                 rq->now) == 0 &&
+	               store_api_key_event(s, event, rq->api_key_id) == STORE_OK
+	           ? 0
+	           : -1;
+}
+
 /* Inside the transaction: the checks, then the change, its audit row and its mail. */
 static enum decision_outcome apply_in_tx(store *s, const decision_request *rq,
                                          const store_application *ap, int *mailed)
 {
-	enum staff_role role;
 	char detail[2 * STORE_STATUS_MAX + 3];
 	const char *from[2] = {rq->seen_status, NULL};
-	if (staff_role_of(s, rq->staff_id, ap->proc_id, &role) < 0)
+	long long event = 0;
+	int may = may_decide(s, rq, ap);
+	if (may < 0)
 		return DECISION_FAIL;
-	if (role != STAFF_REVIEWER)
+	if (!may)
 		return DECISION_FORBIDDEN;
 	if (!app_transition_allowed(rq->seen_status, rq->to, APP_BY_STAFF))
 		return DECISION_REFUSED;
 	if (app_transition_needs_note(rq->seen_status, rq->to, APP_BY_STAFF) && !rq->text[0])
 		return DECISION_NEEDS_TEXT;
 	int rc = store_application_set_status_after(s, rq->receipt, rq->seen_event, from, rq->to,
-	                                            rq->text[0] ? rq->text : NULL, rq->now, NULL);
+	                                            rq->text[0] ? rq->text : NULL, rq->now, &event);
 	if (rc == STORE_ECONFLICT)
 		return DECISION_CONFLICT;
 	snprintf(detail, sizeof(detail), "%s->%s", rq->seen_status, rq->to);
-	if (rc != STORE_OK ||
-	    staff_audit_app(s, rq->staff_id, rq->receipt, AUDIT_DECISION, detail, rq->peer,
-	                    rq->now) < 0 ||
+	if (rc != STORE_OK || record_who(s, rq, detail, event) < 0 ||
 	    mail_applicant(s, rq, ap, mailed) != STORE_OK)
 		return DECISION_FAIL;
 	return DECISION_DONE;

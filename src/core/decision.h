@@ -25,13 +25,15 @@ typedef struct decision_request {
 	const char *peer;        /* client address, for the audit row */
 	const submit_site *site; /* the portal as the mail names it */
 	long long now;
+	long long api_key_id; /* > 0: a back-office system's key decides, not staff_id */
 } decision_request;
 
 enum decision_outcome {
 	DECISION_FAIL,       /* a store failure: nothing applied */
 	DECISION_DONE,       /* applied */
 	DECISION_NOTFOUND,   /* no such application */
-	DECISION_FORBIDDEN,  /* not a reviewer (審査) of its procedure (for a note: no role) */
+	DECISION_FORBIDDEN,  /* not a reviewer (審査) of its procedure (for a note: no role); for
+	                        a key: not one of its procedures, or a key that only reads */
 	DECISION_REFUSED,    /* not a change staff may make from the status shown */
 	DECISION_NEEDS_TEXT, /* a rejection without its reason, a return without its message */
 	DECISION_CONFLICT,   /* changed by another since the form was shown: nothing applied */

@@ -1,6 +1,7 @@
 /* evidence_zip: the evidence package of one application (see evidence_zip.h), built in
  * memory with libzip; the certificates come out of the CMS with OpenSSL. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zip.h>
 
@@ -47,6 +48,24 @@ static int chain_pem(const void *der, size_t len, buf *pem)
 	return bad ? -1 : 0;
 }
 
+/* Adds a copy of data as name to za (freed by libzip): 0, or -1. */
+static int add_copy(zip_t *za, const char *name, const void *data, size_t len)
+{
+	void *copy = malloc(len ? len : 1);
+	if (copy && len)
+		memcpy(copy, data, len);
+	zip_source_t *src = copy ? zip_source_buffer(za, copy, len, 1) : NULL;
+	if (!src) {
+		free(copy);
+		return -1;
+	}
+	if (zip_file_add(za, name, src, ZIP_FL_ENC_UTF_8) < 0) {
+		zip_source_free(src);
+		return -1;
+	}
+	return 0;
+}
+
 /* Adds data as DIR/path to za and its line to the manifest: 0, or -1. */
 static int add(zip_t *za, const char *dir, const char *path, const void *data, size_t len,
                buf *manifest)
@@ -54,17 +73,14 @@ static int add(zip_t *za, const char *dir, const char *path, const void *data, s
 	char name[STORE_RECEIPT_MAX + STORE_FILENAME_MAX + 64], sha[65];
 	snprintf(name, sizeof(name), "%s/%s", dir, path);
 	token_sha256_hex(data ? data : "", len, sha);
-	zip_source_t *src = zip_source_buffer(za, data ? data : "", len, 0);
-	if (!src || zip_file_add(za, name, src, ZIP_FL_ENC_UTF_8) < 0) {
-		zip_source_free(src);
+	if (add_copy(za, name, data ? data : "", len) < 0)
 		return -1;
-	}
 	return buf_printf(manifest, "%s  %s\n", sha, path);
 }
 
 /* The files of the package into za (the buffers stay alive until zip_close): 0, or -1. */
 static int add_all(zip_t *za, const store_application *ap, const evidence_att *att, size_t n,
-                   buf *pem, buf *manifest)
+                   const store_timestamp *ts, buf *pem, buf *manifest)
 {
 	const char *d = ap->receipt;
 	int bad = add(za, d, "RECEIPT.json", ap->content, strlen(ap->content), manifest);
@@ -76,6 +92,10 @@ static int add_all(zip_t *za, const store_application *ap, const evidence_att *a
 	if (!bad && ap->verification)
 		bad = add(za, d, "verification.json", ap->verification, strlen(ap->verification),
 		          manifest);
+	if (!bad && ap->ocsp_response_len > 0) /* the revocation evidence at arrival */
+		bad = add(za, d, "ocsp.der", ap->ocsp_response, ap->ocsp_response_len, manifest);
+	if (!bad && ts && ts->token_len > 0) /* CAdES-T: the token over the signature value */
+		bad = add(za, d, "timestamp.tsr", ts->token, ts->token_len, manifest);
 	for (size_t i = 0; !bad && i < n; i++) {
 		char safe[STORE_FILENAME_MAX + 1], path[STORE_FILENAME_MAX + 48];
 		evidence_safe_name(att[i].meta->filename, safe, sizeof(safe));
@@ -83,12 +103,9 @@ static int add_all(zip_t *za, const store_application *ap, const evidence_att *a
 		bad = add(za, d, path, att[i].data, att[i].len, manifest);
 	}
 	if (!bad && !manifest->failed) {
-		zip_source_t *src = zip_source_buffer(za, manifest->data, manifest->len, 0);
 		char name[STORE_RECEIPT_MAX + 16];
 		snprintf(name, sizeof(name), "%s/MANIFEST.txt", d);
-		bad = !src || zip_file_add(za, name, src, ZIP_FL_ENC_UTF_8) < 0;
-		if (bad)
-			zip_source_free(src);
+		bad = add_copy(za, name, manifest->data ? manifest->data : "", manifest->len);
 	}
 	return bad || manifest->failed ? -1 : 0;
 }
@@ -107,26 +124,70 @@ static int read_back(zip_source_t *src, buf *out)
 	return bad || k < 0 ? -1 : 0;
 }
 
-int evidence_zip_build(const store_application *ap, const evidence_att *att, size_t n, buf *out)
+struct evidence_zip {
+	zip_source_t *src;
+	zip_t *za;
+	size_t added;
+};
+
+evidence_zip *evidence_zip_new(void)
 {
 	zip_error_t err;
-	buf pem, manifest;
+	evidence_zip *z = calloc(1, sizeof(*z));
 	zip_error_init(&err);
-	zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &err);
-	zip_t *za = src ? zip_open_from_source(src, ZIP_TRUNCATE, &err) : NULL;
-	int rc = -1;
+	if (z && (z->src = zip_source_buffer_create(NULL, 0, 0, &err)) &&
+	    (z->za = zip_open_from_source(z->src, ZIP_TRUNCATE, &err)))
+		zip_source_keep(z->src); /* read back after zip_close */
+	zip_error_fini(&err);
+	if (z && !z->za) {
+		zip_source_free(z->src);
+		free(z);
+		z = NULL;
+	}
+	return z;
+}
+
+int evidence_zip_add(evidence_zip *z, const store_application *ap, const evidence_att *att,
+                     size_t n, const store_timestamp *ts)
+{
+	buf pem, manifest;
 	buf_init(&pem, 0);
 	buf_init(&manifest, 0);
-	if (za) {
-		zip_source_keep(src); /* read back after zip_close */
-		if (add_all(za, ap, att, n, &pem, &manifest) == 0 && zip_close(za) == 0)
-			rc = read_back(src, out);
-		else
-			zip_discard(za);
-	}
-	zip_source_free(src);
-	zip_error_fini(&err);
+	int rc = add_all(z->za, ap, att, n, ts, &pem, &manifest);
 	buf_release(&pem);
 	buf_release(&manifest);
+	z->added += rc == 0;
 	return rc;
+}
+
+int evidence_zip_finish(evidence_zip *z, buf *out)
+{
+	int rc = -1;
+	if (z->added > 0 && zip_close(z->za) == 0) {
+		z->za = NULL;
+		rc = read_back(z->src, out);
+	}
+	evidence_zip_free(z);
+	return rc;
+}
+
+void evidence_zip_free(evidence_zip *z)
+{
+	if (!z)
+		return;
+	if (z->za)
+		zip_discard(z->za);
+	zip_source_free(z->src);
+	free(z);
+}
+
+int evidence_zip_build(const store_application *ap, const evidence_att *att, size_t n,
+                       const store_timestamp *ts, buf *out)
+{
+	evidence_zip *z = evidence_zip_new();
+	if (!z || evidence_zip_add(z, ap, att, n, ts) < 0) {
+		evidence_zip_free(z);
+		return -1;
+	}
+	return evidence_zip_finish(z, out);
 }

@@ -104,6 +104,7 @@ static const char *const top_keys[] = {
     "signature_required",
     "department",
     "window",
+    "standard_days",
     "fields",
 };
 static const char *const department_keys[] = {"name", "phone", "email"};
@@ -315,6 +316,15 @@ static int get_long(struct ctx *c, json_t *obj, const char *prefix, const char *
 	if (present)
 		*present = 1;
 	return PROC_OK;
+}
+
+/* The optional 標準処理期間 in days (0 when absent). */
+static int parse_standard_days(struct ctx *c, json_t *root, procedure *p)
+{
+	long n = 0;
+	int rc = get_long(c, root, "", "standard_days", 0, 1, PROC_STANDARD_DAYS_MAX, &n, NULL);
+	p->standard_days = (int)n;
+	return rc;
 }
 
 static int get_object(struct ctx *c, json_t *obj, const char *prefix, const char *key, int required,
@@ -1045,6 +1055,7 @@ int proc_parse(const char *filename, const char *data, size_t len, procedure **o
 	}
 	if ((rc = parse_department(&c, root, p)) != PROC_OK ||
 	    (rc = parse_window(&c, root, p)) != PROC_OK ||
+	    (rc = parse_standard_days(&c, root, p)) != PROC_OK ||
 	    (rc = parse_fields(&c, root, p)) != PROC_OK)
 		goto out;
 	*out = p;

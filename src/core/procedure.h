@@ -77,6 +77,10 @@ typedef struct proc_field {
 	proc_basic4 basic4; /* PB_NONE unless the definition names a role */
 } proc_field;
 
+/* The longest 標準処理期間 a procedure may name (行政手続法 第6条: the days an application
+ * normally takes from its arrival at the office to the decision). */
+#define PROC_STANDARD_DAYS_MAX 3650
+
 typedef struct procedure {
 	char *file;  /* the file it came from (base name) */
 	char *id;    /* [a-z0-9-]+, used in URLs */
@@ -96,6 +100,7 @@ typedef struct procedure {
 	char *contact_email;    /* may be NULL */
 	char *window_opens;     /* "YYYY-MM-DD" or NULL: the application window, inclusive */
 	char *window_closes;    /* "YYYY-MM-DD" or NULL */
+	int standard_days; /* 標準処理期間 in days (1..PROC_STANDARD_DAYS_MAX), 0: none */
 	proc_field *fields;
 	size_t n_fields;
 	json_t *json; /* the whole definition as read (owned) */

@@ -183,15 +183,12 @@ int staff_audit(store *s, long long staff_id, const char *email, const char *act
 	return staff_audit_app(s, id, NULL, action, detail, peer, now);
 }
 
-int staff_audit_app(store *s, long long id, const char *receipt, const char *action,
-                    const char *detail, const char *peer, long long now)
+int audit_record(store *s, const char *actor, const char *receipt, const char *action,
+                 const char *detail, const char *peer, long long now)
 {
 	audit_row row;
 	memset(&row, 0, sizeof(row));
-	if (id > 0)
-		audit_actor_staff(id, row.actor, sizeof(row.actor));
-	else
-		snprintf(row.actor, sizeof(row.actor), "%s", id < 0 ? "system" : "anonymous");
+	snprintf(row.actor, sizeof(row.actor), "%s", actor);
 	row.at = now;
 	snprintf(row.action, sizeof(row.action), "%s", action);
 	if (receipt)
@@ -202,6 +199,17 @@ int staff_audit_app(store *s, long long id, const char *receipt, const char *act
 	if (e != STORE_OK)
 		log_error("audit: %s not written: %s", action, store_errmsg(s));
 	return e == STORE_OK ? 0 : -1;
+}
+
+int staff_audit_app(store *s, long long id, const char *receipt, const char *action,
+                    const char *detail, const char *peer, long long now)
+{
+	char actor[AUDIT_ACTOR_MAX + 1];
+	if (id > 0)
+		audit_actor_staff(id, actor, sizeof(actor));
+	else
+		snprintf(actor, sizeof(actor), "%s", id < 0 ? "system" : "anonymous");
+	return audit_record(s, actor, receipt, action, detail, peer, now);
 }
 
 enum staff_role staff_role_pick(const store_staff_role *roles, size_t n, const char *proc_id)

@@ -64,6 +64,10 @@ enum login_result staff_login_attempt(store *s, const login_rules *rules, const 
  * its trace). */
 int staff_audit(store *s, long long staff_id, const char *email, const char *action,
                 const char *detail, const char *peer, long long now);
+/* An audit row of actor (audit_actor_valid) on application receipt (NULL for none): 0, or -1
+ * when it could not be written. */
+int audit_record(store *s, const char *actor, const char *receipt, const char *action,
+                 const char *detail, const char *peer, long long now);
 /* The audit row of an act of staff member id (0: "anonymous", -1: "system") on application receipt
  * (NULL for none), e.g. AUDIT_VIEW_APPLICATION: 0, or -1 when it could not be written (the caller
  * then shows nothing: no look without its trace). */

@@ -160,6 +160,8 @@ static int record(store *s, const submit_request *rq, submit_state *st, submit_r
 		ap.signature = st->sr.signature;
 		ap.signature_len = st->sr.signature_len;
 		ap.verification = st->sr.verification;
+		ap.ocsp_response = st->sr.ocsp_response; /* the revocation evidence at arrival */
+		ap.ocsp_response_len = st->sr.ocsp_response_len;
 	}
 	snprintf(ap.draft_key, sizeof(ap.draft_key), "%s", rq->key);
 	ap.account_id = rq->account_id;
@@ -176,6 +178,10 @@ static int record(store *s, const submit_request *rq, submit_state *st, submit_r
 		return SUBMIT_DONE;
 	if (rc == STORE_OK)
 		rc = record_review_keys(s, rq, st, res->receipt);
+	if (rc == STORE_OK && rq->timestamp && ap.signature_len) { /* CAdES-T, asked later */
+		rc = store_timestamp_queue(s, res->receipt, ap.digest, rq->now);
+		res->stamp_queued = rc == STORE_OK;
+	}
 	if (rc != STORE_OK) {
 		log_error("submit: %s", store_errmsg(s));
 		return SUBMIT_FAIL;
@@ -194,14 +200,14 @@ static enum submit_outcome run(store *s, const submit_request *rq, submit_state 
 	if (o < 0)
 		o = record(s, rq, st, res);
 	if (o >= 0) { /* o says what to answer; nothing was written */
-		res->mailed = 0;
+		res->mailed = res->stamp_queued = 0;
 		if (store_rollback(s) != STORE_OK) /* logged; nothing was committed */
 			log_error("submit: rollback: %s", store_errmsg(s));
 		return (enum submit_outcome)o;
 	}
 	if (store_commit(s) != STORE_OK) {
 		log_error("submit: commit: %s", store_errmsg(s));
-		res->mailed = 0;
+		res->mailed = res->stamp_queued = 0;
 		return SUBMIT_FAIL;
 	}
 	log_info("application %s submitted (%s)", res->receipt, rq->p->id);

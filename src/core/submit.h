@@ -50,6 +50,7 @@ typedef struct submit_request {
 	bank_lookup_fn banks;
 	void *banks_ctx;
 	const submit_site *site;
+	int timestamp; /* tsa_url is set: a signed application's time-stamp is queued with it */
 	long long now;
 } submit_request;
 
@@ -68,12 +69,15 @@ typedef struct submit_result {
 	enum submit_outcome out;
 	char receipt[STORE_RECEIPT_MAX + 1]; /* SUBMIT_DONE */
 	int mailed;                          /* a receipt mail was committed */
+	int stamp_queued;                    /* a time-stamp request was committed */
 	json_t *errs;                        /* SUBMIT_FORM: the errors (caller decrefs) */
 } submit_result;
 
 /* Reads the draft, its attachments and its signature inside one (BEGIN IMMEDIATE)
  * transaction, checks them, builds the content (app_content_build), records the
- * application and its receipt mail (submit_record) and commits; on any other outcome than
+ * application and its receipt mail (submit_record), with rq->timestamp and a signature the
+ * request of its time-stamp (store_timestamp_queue: asked later, never waited for), and
+ * commits; on any other outcome than
  * SUBMIT_DONE of a new submission nothing is written. Sets and returns res->out. */
 enum submit_outcome submit_application(store *s, const submit_request *rq, submit_result *res);
 

@@ -12,6 +12,7 @@
 #include <event2/event_struct.h>
 #include <event2/http.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -370,6 +371,12 @@ static void admit(struct conn *c)
 		return;
 	}
 	by_fd[c->fd] = c;
+	/* An answer is written whole (evhttp has it in one buffer): Nagle's algorithm would only
+	 * hold its last partial segment back until the client's delayed ACK, 40 ms on every
+	 * answer of more than a few segments after the first on a kept-alive connection (the
+	 * staff dashboard's 43 KB took 45 ms instead of 4). */
+	int one = 1;
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	if (addrs && getpeername(c->fd, (struct sockaddr *)&ss, &sl) == 0 &&

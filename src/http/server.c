@@ -23,6 +23,7 @@
 #include "http/conn.h"
 #include "http/defer.h"
 #include "http/housekeep.h"
+#include "http/stamps.h"
 #include "http/http.h"
 #include "http/session.h"
 #include "store/store.h"
@@ -38,6 +39,7 @@ struct loop {
 	struct timespec backoff_end;
 	struct event *flush_ev;
 	struct event *housekeep_ev; /* the first loop only */
+	struct event *stamps_ev;    /* the first loop only, when tsa_url is set */
 	int started;
 };
 
@@ -347,6 +349,11 @@ static int loop_init(struct loop *l, const app *a, int index, const struct socka
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	int oom = 0;
+	if (l->w.index == 0 && !(l->stamps_ev = stamps_start(l->w.base, l->w.a, &oom)) && oom) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -358,6 +365,8 @@ static void loop_release(struct loop *l)
 		event_free(l->backoff_ev);
 	if (l->housekeep_ev)
 		event_free(l->housekeep_ev);
+	if (l->stamps_ev)
+		event_free(l->stamps_ev);
 	if (l->http)
 		evhttp_free(l->http);
 	if (l->w.base)

@@ -12,6 +12,7 @@
 #include "core/submit.h"
 #include "http/defer.h"
 #include "http/session.h"
+#include "http/stamps.h"
 #include "pages/apply_common.h"
 #include "pages/messages.h"
 #include "pages/pages.h"
@@ -209,6 +210,7 @@ static void submit_work(store *s, const app *a, void *arg)
 	    .banks = refdata_bank_lookup,
 	    .banks_ctx = a->refdata,
 	    .site = &site,
+	    .timestamp = a->cfg.tsa_url[0] != '\0',
 	    .now = (long long)time(NULL),
 	};
 	submit_application(s, &rq, &j->res);
@@ -220,6 +222,8 @@ static void submit_done(req *r, void *arg)
 	/* the mail is committed whether or not the client is still there */
 	if (j->res.mailed && r->a->mail_kick)
 		r->a->mail_kick(r->a->mail_ctx);
+	if (j->res.stamp_queued) /* the time-stamp is asked off the request's path */
+		stamps_kick(r->a);
 	if (!r->ev) /* the client has gone */
 		goto out;
 	switch (j->res.out) {

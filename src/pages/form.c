@@ -20,6 +20,7 @@
 #include "http/multipart.h"
 #include "http/session.h"
 #include "pages/apply_common.h"
+#include "pages/body.h"
 #include "pages/messages.h"
 #include "pages/pages.h"
 #include "pages/resubmit.h"
@@ -813,41 +814,11 @@ static void fit_filename(const char *in, char *out, size_t outlen)
 	snprintf(out, outlen, "%.*s…%s", (int)head, in, el ? ext : "");
 }
 
-/* The body of the form POST as fields and files. Answers (400/413) and returns -1 when
- * it cannot be read. */
-static int read_body(req *r, multipart *mp)
-{
-	memset(mp, 0, sizeof(*mp));
-	const char *ct = req_header(r, "Content-Type");
-	if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0) {
-		size_t len = 0;
-		const char *body = req_body(r, &len);
-		char boundary[MULTIPART_BOUNDARY_MAX + 1];
-		multipart_limits lim = multipart_default_limits();
-		lim.max_fields = (size_t)r->a->cfg.max_form_fields;
-		lim.max_files = MAX_UPLOADS;
-		lim.max_file_size = len; /* per field limits are checked later, with a message */
-		int e = multipart_boundary(ct, boundary, sizeof(boundary));
-		if (e == MP_OK)
-			e = multipart_parse(body, len, boundary, &lim, mp);
-		if (e != MP_OK) {
-			multipart_release(mp);
-			resp_error(r, 400, MSG_UNREADABLE,
-			           e == MP_ETOOMANY || e == MP_ETOOMANYFILES ? MSG_TOO_MANY
-			           : e == MP_EFILENAME                       ? MSG_BAD_FILENAME
-			                                                     : MSG_REOPEN);
-			return -1;
-		}
-		return 0;
-	}
-	return req_body_form(r, &mp->fields);
-}
-
 void page_apply_form_post(req *r)
 {
 	const procedure *p = apply_gate(r);
 	multipart mp;
-	if (!p || read_body(r, &mp) < 0)
+	if (!p || page_read_body(r, &mp, MAX_UPLOADS) < 0)
 		return;
 	job *j = NULL;
 	/* the session's token, or without login the pre-session cookie's (the form shown to

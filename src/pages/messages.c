@@ -153,6 +153,14 @@ const char MSG_EXPORT_LOSS_LEAD[] =
 /* evidence package (staff_zip.c) */
 const char MSG_ZIP_TOO_BIG[] =
     "添付ファイルが大きすぎるため、証拠一式をZIPにまとめられませんでした。添付ファイルは申請の画面から一つずつ保存してください。";
+/* the dashboard (staff_dashboard.c) */
+const char MSG_DASH_TITLE[] = "集計";
+const char MSG_DASH_CHART_TITLE[] = "：日ごとの到達件数";
+const char MSG_DASH_BAD_TITLE[] = "表示する期間を確かめてください";
+const char MSG_DASH_BAD[] = "集計の期間は、30日間か90日間から選んでください。";
+const char MSG_DASH_FORBIDDEN_TITLE[] = "この手続の集計を見る権限がありません";
+const char MSG_DASH_FORBIDDEN[] =
+    "この手続の担当ではないため、集計を表示できません。担当の手続は、職員の管理を行う管理者が設定します。";
 /* the PDF of an application (staff_pdf.c, mypage_pdf.c) */
 const char MSG_PDF_HIKAE[] = "申請控え";
 const char MSG_PDF_STAFF[] = "申請書（職員用）";
@@ -218,6 +226,12 @@ const char MSG_STAFF_CMP_DIFFERENT[] = "証明書と申請内容が異なりま�
 const char MSG_STAFF_CMP_SAME[] = "証明書と申請内容は同じです";
 const char MSG_STAFF_CMP_MISSING[] = "比べられません（どちらかに記載がありません）";
 const char MSG_STAFF_NOT_ANSWERED[] = "（申請内容になし）";
+/* the signature time-stamp at arrival (staff_evidence.c, staff_pdf.c) */
+const char MSG_STAFF_TIMESTAMP[] = "タイムスタンプ";
+const char MSG_STAFF_TIMESTAMP_PENDING[] =
+    "まだ取得していません。時刻認証局から受け取るまで、自動で問い合わせ直します。";
+const char MSG_STAFF_TIMESTAMP_FAILED[] =
+    "取得できませんでした。時刻認証局が応答しなかったか、応答の内容が正しくありませんでした。";
 const char MSG_STAFF_REVERIFY_FAILED[] =
     "いま電子署名を再検証できませんでした。しばらくしてから、もう一度お試しください。到達時の検証結果は変わっていません。";
 const char MSG_STAFF_NOT_REVIEWER_TITLE[] = "この操作をする権限がありません";
@@ -276,3 +290,60 @@ const char MSG_TL_EXPORT[] = "書き出しました";
 const char MSG_TL_REVERIFY[] = "署名を再検証しました";
 const char MSG_MYPAGE_REASON[] = "申請を却下した理由";
 const char MSG_MYPAGE_MESSAGE[] = "市からのメッセージ";
+/* bulk decisions (staff_bulk.c) */
+const char MSG_BULK_LEAD[] =
+    "受付番号と新しい状態を並べたCSVファイルで、多くの申請の状態をまとめて変えられます。まず確認の画面で、変わる申請とメールが送られる相手を確かめてから適用します。";
+const char MSG_BULK_BAD_TITLE[] = "一括決定の内容を読み取れません";
+const char MSG_BULK_NONE[] =
+    "申請が選ばれていないか、新しい状態が選ばれていません。一覧で申請と状態を選び直してください。";
+const char MSG_BULK_NO_FILE[] = "CSVファイルを選んでください。";
+const char MSG_BULK_CSV_ENCODING[] =
+    "ファイルの文字コードを読み取れません。UTF-8またはShift_JISで保存したCSVファイルを選んでください。";
+const char MSG_BULK_CSV_SYNTAX[] = "行目の「\"」（引用符）の使い方が正しくありません。";
+const char MSG_BULK_CSV_CELLS[] = "行目が2列（受付番号と状態）になっていません。";
+const char MSG_BULK_CSV_RECEIPT[] =
+    "行目の1列目が受付番号（「2026-000123」の形）になっていません。";
+const char MSG_BULK_CSV_STATUS[] = "行目の2列目が状態の名前になっていません。";
+const char MSG_BULK_CSV_TWICE[] = "行目の受付番号は、それより上の行にもあります。";
+const char MSG_BULK_CSV_TOO_MANY[] =
+    "一度に変えられるのは500件までです。ファイルを分けてください。";
+const char MSG_BULK_CSV_EMPTY[] = "ファイルに受付番号の行がありません。";
+const char MSG_BULK_NOTHING_KEPT[] = "何も変更していません。";
+const char MSG_BULK_BAD_STEPS[] =
+    "確認の画面の内容を読み取れません。何も変更していません。一括決定をはじめからやり直してください。";
+const char MSG_BULK_WOULD[] = "変更します";
+const char MSG_BULK_NOT_FOUND[] = "この受付番号の申請はありません";
+const char MSG_BULK_NO_ROLE[] = "この手続の審査の担当ではないため、変更できません";
+const char MSG_BULK_NOT_ALLOWED[] = "いまの状態からは、この状態に変えられません";
+const char MSG_BULK_NEEDS_TEXT[] =
+    "理由やメッセージが必要な変更のため、申請のページで1件ずつ行ってください";
+const char MSG_BULK_NO_MAIL[] = "送りません（アカウントのない申請）";
+const char MSG_BULK_DONE[] = "変更しました";
+const char MSG_BULK_DONE_MAILED[] = "変更しました。申請者にメールで知らせます";
+const char MSG_BULK_CONFLICT[] =
+    "確認の画面を開いたあとに、ほかの職員が変更していたため、変更していません";
+const char MSG_BULK_FAIL[] = "記録できなかったため、変更していません";
+const char MSG_ZIP_MANY_BAD_TITLE[] = "証拠一式をまとめられません";
+const char MSG_ZIP_MANY_BAD[] =
+    "申請が選ばれていないか、一度に選んだ申請が多すぎます（50件まで）。一覧で選び直してください。";
+/* the back-office API (api_v1.c): the "message" of an error, beside its code */
+const char MSG_API_UNAUTHORIZED[] = "APIキーがないか、正しくないか、失効しています。";
+const char MSG_API_FORBIDDEN[] = "このAPIキーでは、この手続の申請を扱えません。";
+const char MSG_API_READ_ONLY[] = "このAPIキーは読み取り専用のため、状態を変えられません。";
+const char MSG_API_NOT_FOUND[] = "この受付番号の申請はありません。";
+const char MSG_API_BAD_REQUEST[] = "要求の形式が正しくありません。";
+const char MSG_API_NOT_ALLOWED[] = "いまの状態からは、この状態に変えられません。";
+const char MSG_API_TEXT_REQUIRED[] =
+    "申請却下には理由が、差し戻しには申請者へのメッセージ（text）が必要です。";
+const char MSG_API_CONFLICT[] =
+    "seen_event のあとに申請が変更されています。申請を読み直してから、もう一度送ってください。";
+const char MSG_API_UNAVAILABLE[] =
+    "一時的に処理できません。何も変更していません。しばらくしてから、もう一度お試しください。";
+/* the back-office API's keys (staff_api_keys.c) */
+const char MSG_API_KEYS_LEAD[] =
+    "基幹システムなどが申請を読み取るためのAPIキーです。キーごとに扱える手続と、読み取りだけか状態の変更もできるかを決めます。キーによる呼び出しは、すべて監査ログに残ります。";
+const char MSG_API_KEY_SHOWN_ONCE[] =
+    "このキーは、この画面でだけ表示します。この画面を閉じると二度と表示できません。基幹システムの設定に写してください。";
+const char MSG_API_KEY_BAD[] =
+    "名前（100バイトまで）、範囲、手続（1つ以上）を確かめてください。何も作っていません。";
+const char MSG_API_KEY_GONE[] = "このAPIキーはないか、すでに失効しています。";

@@ -99,6 +99,9 @@ extern const char MSG_STAFF_CMP_DIFFERENT[];
 extern const char MSG_STAFF_CMP_SAME[];
 extern const char MSG_STAFF_CMP_MISSING[];
 extern const char MSG_STAFF_NOT_ANSWERED[];
+extern const char MSG_STAFF_TIMESTAMP[];
+extern const char MSG_STAFF_TIMESTAMP_PENDING[];
+extern const char MSG_STAFF_TIMESTAMP_FAILED[];
 extern const char MSG_STAFF_REVERIFY_FAILED[];
 extern const char MSG_STAFF_NOT_REVIEWER_TITLE[];
 extern const char MSG_STAFF_NOT_REVIEWER[];
@@ -136,8 +139,17 @@ extern const char MSG_EXPORT_BAD[];
 extern const char MSG_EXPORT_TOO_MANY[];
 extern const char MSG_EXPORT_NO_ROLE[];
 extern const char MSG_EXPORT_LOSS_LEAD[];
+/* the dashboard (staff_dashboard.c) */
+extern const char MSG_DASH_TITLE[];
+extern const char MSG_DASH_CHART_TITLE[];
+extern const char MSG_DASH_BAD_TITLE[];
+extern const char MSG_DASH_BAD[];
+extern const char MSG_DASH_FORBIDDEN_TITLE[];
+extern const char MSG_DASH_FORBIDDEN[];
 /* evidence package (staff_zip.c) */
 extern const char MSG_ZIP_TOO_BIG[];
+extern const char MSG_ZIP_MANY_BAD_TITLE[];
+extern const char MSG_ZIP_MANY_BAD[];
 /* the PDF of an application (staff_pdf.c, mypage_pdf.c) */
 extern const char MSG_PDF_HIKAE[];
 extern const char MSG_PDF_STAFF[];
@@ -188,5 +200,48 @@ extern const char MSG_MYPAGE_MESSAGE[];
 /* form.c: a client address past anon_sessions_peer_hour */
 extern const char MSG_ANON_THROTTLED_TITLE[];
 extern const char MSG_ANON_THROTTLED[];
+
+/* bulk decisions (staff_bulk.c) */
+extern const char MSG_BULK_LEAD[];
+extern const char MSG_BULK_BAD_TITLE[];
+extern const char MSG_BULK_NONE[];
+extern const char MSG_BULK_NO_FILE[];
+extern const char MSG_BULK_CSV_ENCODING[];
+extern const char MSG_BULK_CSV_SYNTAX[];
+extern const char MSG_BULK_CSV_CELLS[];
+extern const char MSG_BULK_CSV_RECEIPT[];
+extern const char MSG_BULK_CSV_STATUS[];
+extern const char MSG_BULK_CSV_TWICE[];
+extern const char MSG_BULK_CSV_TOO_MANY[];
+extern const char MSG_BULK_CSV_EMPTY[];
+extern const char MSG_BULK_NOTHING_KEPT[];
+extern const char MSG_BULK_BAD_STEPS[];
+extern const char MSG_BULK_WOULD[];
+extern const char MSG_BULK_NOT_FOUND[];
+extern const char MSG_BULK_NO_ROLE[];
+extern const char MSG_BULK_NOT_ALLOWED[];
+extern const char MSG_BULK_NEEDS_TEXT[];
+extern const char MSG_BULK_NO_MAIL[];
+extern const char MSG_BULK_DONE[];
+extern const char MSG_BULK_DONE_MAILED[];
+extern const char MSG_BULK_CONFLICT[];
+extern const char MSG_BULK_FAIL[];
+
+/* the back-office API (api_v1.c) */
+extern const char MSG_API_UNAUTHORIZED[];
+extern const char MSG_API_FORBIDDEN[];
+extern const char MSG_API_READ_ONLY[];
+extern const char MSG_API_NOT_FOUND[];
+extern const char MSG_API_BAD_REQUEST[];
+extern const char MSG_API_NOT_ALLOWED[];
+extern const char MSG_API_TEXT_REQUIRED[];
+extern const char MSG_API_CONFLICT[];
+extern const char MSG_API_UNAVAILABLE[];
+
+/* the back-office API's keys (staff_api_keys.c) */
+extern const char MSG_API_KEYS_LEAD[];
+extern const char MSG_API_KEY_SHOWN_ONCE[];
+extern const char MSG_API_KEY_BAD[];
+extern const char MSG_API_KEY_GONE[];
 
 #endif

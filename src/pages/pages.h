@@ -6,7 +6,8 @@
  * the withdrawal; apply_common.c: what those three share; sign.c: sign requests and the signing
  * app's API; devmail.c: /dev/mail; staff_login.c, staff_enrol.c: the staff console's login,
  * home page and enrolment; staff_admin.c, staff_audit.c, staff_reauth.c, staff_alerts.c: its
- * administration, audit log, TOTP re-entry and mail alerts). pages_routes() (routes.c) is the route
+ * administration, audit log, TOTP re-entry and mail alerts; staff_dashboard.c: its 集計).
+ * pages_routes() (routes.c) is the route
  * table the server dispatches on. The declarations are grouped by the file that defines them. */
 #ifndef MADOGUCHI_PAGES_H
 #define MADOGUCHI_PAGES_H
@@ -71,8 +72,14 @@ void page_staff_alerts(req *r);
 void page_staff_alerts_post(req *r);
 void page_staff_export(req *r);
 void page_staff_export_post(req *r);
-void page_staff_evidence_zip(req *r);    /* staff_zip.c */
+/* staff_bulk.c */
+void page_staff_bulk(req *r);
+void page_staff_bulk_post(req *r);
+void page_staff_bulk_apply(req *r);
+void page_staff_evidence_zip(req *r); /* staff_zip.c */
+void page_staff_evidence_zip_many(req *r);
 void page_staff_application_pdf(req *r); /* staff_pdf.c */
+void page_staff_dashboard(req *r);       /* staff_dashboard.c */
 void page_mypage_hikae(req *r);          /* mypage_pdf.c */
 
 /* the account screens: login.c, register.c, password.c, settings.c (account.c holds what
@@ -99,5 +106,15 @@ void page_email_confirm_post(req *r);
 /* catalog.c */
 void page_static(req *r);
 void page_health(req *r);
+
+/* api_v1.c: the back-office API */
+void page_api_v1_list(req *r);
+void page_api_v1_get(req *r);
+void page_api_v1_status(req *r);
+
+/* staff_api_keys.c */
+void page_staff_api_keys(req *r);
+void page_staff_api_keys_post(req *r);
+void page_staff_api_key_revoke(req *r);
 
 #endif

@@ -22,6 +22,10 @@ static const route routes[] = {
     /* correction of a returned application (resubmit.c) */
     {M_POST, "/mypage/:receipt/resubmit", page_mypage_resubmit_post, 0},
     {M_GET | M_HEAD, "/api/postal/:code", page_api_postal, 0},
+    /* the back-office API (api_v1.c) */
+    {M_GET, "/api/v1/applications", page_api_v1_list, 0},
+    {M_GET, "/api/v1/applications/:receipt", page_api_v1_get, 0},
+    {M_POST, "/api/v1/applications/:receipt/status", page_api_v1_status, (size_t)16 << 10},
     {M_GET, "/procedures/:id/signature", page_sign_state, 0},
     {M_GET, "/api/sign/:id", page_api_sign, 0},
     {M_POST, "/api/sign/:id", page_api_sign_post, (size_t)256 << 10},
@@ -45,6 +49,7 @@ static const route routes[] = {
     {M_GET | M_HEAD, "/account/email/confirm", page_email_confirm, 0},
     {M_POST, "/account/email/confirm", page_email_confirm_post, 0},
     {M_GET | M_HEAD, "/staff", page_staff_home, 0},
+    {M_GET | M_HEAD, "/staff/dashboard", page_staff_dashboard, 0},
     {M_POST, "/staff/applications/:receipt/reverify", page_staff_reverify_post, 0},
     {M_POST, "/staff/applications/:receipt/assign", page_staff_assign_post, 0},
     {M_GET | M_HEAD, "/staff/applications/:receipt/attachments/:id", page_staff_attachment, 0},
@@ -52,6 +57,14 @@ static const route routes[] = {
     {M_GET, "/staff/applications/:receipt/application.pdf", page_staff_application_pdf, 0},
     {M_POST, "/staff/applications/:receipt/decision", page_staff_decision_post, 0},
     {M_POST, "/staff/applications/:receipt/notes", page_staff_notes_post, 0},
+    /* bulk decisions (staff_bulk.c) */
+    {M_GET | M_HEAD, "/staff/bulk", page_staff_bulk, 0},
+    {M_POST, "/staff/bulk", page_staff_bulk_post, 0},
+    {M_POST, "/staff/bulk/apply", page_staff_bulk_apply, 0},
+    /* the back-office API's keys (staff_api_keys.c) */
+    {M_GET | M_HEAD, "/staff/admin/api-keys", page_staff_api_keys, 0},
+    {M_POST, "/staff/admin/api-keys", page_staff_api_keys_post, 0},
+    {M_POST, "/staff/admin/api-keys/:id/revoke", page_staff_api_key_revoke, 0},
     {M_GET | M_HEAD, "/staff/login", page_staff_login, 0},
     {M_POST, "/staff/login", page_staff_login_post, 0},
     {M_POST, "/staff/logout", page_staff_logout, 0},
@@ -70,6 +83,7 @@ static const route routes[] = {
     {M_GET | M_HEAD, "/staff/export", page_staff_export, 0},
     {M_POST, "/staff/export", page_staff_export_post, 0},
     {M_GET, "/staff/applications/:receipt/evidence.zip", page_staff_evidence_zip, 0},
+    {M_GET, "/staff/evidence.zip", page_staff_evidence_zip_many, 0},
     {M_GET | M_HEAD, "/healthz", page_health, 0},
     {M_GET | M_HEAD, "/dev/mail", page_dev_mail, 0},
     {M_GET | M_HEAD, "/static/*", page_static, 0},

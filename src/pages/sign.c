@@ -242,7 +242,10 @@ static void post_work(store *s, const app *a, void *arg)
 	if (!report)
 		goto out;
 	if (res == VERIFY_RESULT_OK) {
-		rc = store_sign_request_finish(s, hash, "signed", j->der, j->len, report, now);
+		size_t olen;
+		const unsigned char *ocsp = verify_report_ocsp_der(rep, &olen);
+		rc = store_sign_request_finish(s, hash, "signed", j->der, j->len, report, ocsp,
+		                               olen, now);
 		if (rc == STORE_OK) {
 			j->status = 200;
 			j->answer = json_pack("{s:s}", "status", "signed");
@@ -254,7 +257,8 @@ static void post_work(store *s, const app *a, void *arg)
 	} else {
 		/* refused either way; the record only keeps the request from being tried again */
 		if (res != VERIFY_RESULT_REVOCATION_UNAVAILABLE &&
-		    store_sign_request_finish(s, hash, "refused", NULL, 0, report, now) != STORE_OK)
+		    store_sign_request_finish(s, hash, "refused", NULL, 0, report, NULL, 0, now) !=
+		        STORE_OK)
 			log_error("sign request refused: %s", store_errmsg(s));
 		log_info("signature refused: %s", verify_report_reason(rep));
 		j->status = 422;

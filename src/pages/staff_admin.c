@@ -48,7 +48,7 @@ int staff_admin_gate(req *r, req_session *ss, store_staff *st)
 
 void *staff_admin_job(req *r, size_t size)
 {
-	staff_admin_who *j = calloc(1, size);
+	staff_who *j = calloc(1, size);
 	if (!j) {
 		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
 		return NULL;
@@ -62,7 +62,7 @@ void *staff_admin_job(req *r, size_t size)
 /* ---- the list ---- */
 
 typedef struct list_job {
-	staff_admin_who who; /* first */
+	staff_who who; /* first */
 	store_staff list[ADMIN_STAFF_MAX];
 	size_t n;
 	store_staff_role roles[ADMIN_STAFF_MAX][STORE_INBOX_PROCS_MAX];
@@ -155,7 +155,7 @@ void page_staff_admin_staff(req *r)
 
 enum change_kind { CH_ADD, CH_ROLE, CH_ENROL };
 typedef struct change_job {
-	staff_admin_who who; /* first */
+	staff_who who; /* first */
 	enum change_kind kind;
 	char peer[64];
 	long long id; /* the member changed (CH_ADD: the new one) */
@@ -236,28 +236,31 @@ static void change_done(req *r, void *arg)
 	free(j);
 }
 
-/* An administrator's POST: the gate (403), the CSRF token (403) and a fresh TOTP code (else
- * 303 to /staff/reauth); a job to fill, or NULL when answered. f is released either way. */
-static change_job *change_start(req *r, form *f, enum change_kind kind)
+void *staff_admin_post_job(req *r, form *f, size_t size, const char *back)
 {
-	change_job *j = staff_admin_job(r, sizeof(*j));
+	staff_who *j = staff_admin_job(r, size);
 	if (!j) {
 		form_release(f);
 		return NULL;
 	}
-	j->kind = kind;
-	snprintf(j->peer, sizeof(j->peer), "%s", req_peer(r));
-	if (!staff_csrf_ok(&j->who.sess, f)) {
+	if (!staff_csrf_ok(&j->sess, f))
 		acct_forbidden(r);
-		goto answered;
-	}
-	if (!staff_step_up(r, &j->who.sess, ADMIN_BACK))
-		goto answered;
-	return j;
-answered:
+	else if (staff_step_up(r, &j->sess, back))
+		return j;
 	form_release(f);
 	free(j);
 	return NULL;
+}
+
+/* An administrator's POST (staff_admin_post_job): a job to fill, or NULL when answered. */
+static change_job *change_start(req *r, form *f, enum change_kind kind)
+{
+	change_job *j = staff_admin_post_job(r, f, sizeof(*j), ADMIN_BACK);
+	if (j) {
+		j->kind = kind;
+		snprintf(j->peer, sizeof(j->peer), "%s", req_peer(r));
+	}
+	return j;
 }
 
 /* An administrator's change by POST: change_start, then fill takes the form's fields into

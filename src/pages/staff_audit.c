@@ -23,7 +23,7 @@
 #define AUDIT_STAFF_MAX 200
 
 typedef struct audit_job {
-	staff_admin_who who; /* first */
+	staff_who who; /* first */
 	char peer[64];
 	long long staff; /* 0: anyone */
 	char actor[AUDIT_ACTOR_MAX + 1];

@@ -128,9 +128,8 @@ static void decide_work(store *s, const app *a, void *arg)
 		return;
 	}
 	submit_site site = {a->cfg.city_name, a->cfg.site_name, a->cfg.base_url};
-	decision_request rq = {j->receipt,    j->staff_id, j->seen_status,
-	                       j->seen_event, j->to,       j->text,
-	                       j->peer,       &site,       now};
+	decision_request rq = {j->receipt, j->staff_id, j->seen_status, j->seen_event, j->to,
+	                       j->text,    j->peer,     &site,          now,           0};
 	j->out = decision_apply(s, &rq, &j->mailed);
 }
 

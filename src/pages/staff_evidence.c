@@ -3,8 +3,9 @@
  * them), its issuer, serial and validity, the revocation check made at arrival (OCSP or CRL,
  * when, what it said), each of name, birth date and address side by side with the form's
  * answer and a difference said in words (core/compare.h), then every later 再検証 under the
- * result at arrival, which is never overwritten. Also the application's attachments (images
- * shown, PDFs as downloads) and the next/previous links in the inbox's order. */
+ * result at arrival, which is never overwritten; the signature time-stamp (its time, or that it
+ * is still awaited or was given up) when one was asked for. Also the application's attachments
+ * (images shown, PDFs as downloads) and the next/previous links in the inbox's order. */
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "core/export.h"
 #include "pages/messages.h"
 #include "pages/staff_int.h"
+#include "sig/stamp.h"
 #include "util/jdate.h"
 
 /* "2026-11-26T18:29:46Z" as Japan's date and time; the text itself when it is not one. */
@@ -161,8 +163,26 @@ static json_t *reverifications_json(const store_reverification *rv, size_t n)
 	return list;
 }
 
+/* The time given by the TSA ("" and a note when none yet: pending or given up). */
+#define MSG_STAFF_TIMESTAMP_AT "%s（時刻認証局が証明した時刻）"
+static json_t *timestamp_json(const store_timestamp *ts)
+{
+	char when[128], text[256];
+	if (!ts)
+		return json_null();
+	if (ts->stamped_at) {
+		jdate_format_time(ts->gen_time, when, sizeof(when));
+		snprintf(text, sizeof(text), MSG_STAFF_TIMESTAMP_AT, when);
+	}
+	return json_pack("{s:s, s:b, s:s}", "label", MSG_STAFF_TIMESTAMP, "stamped",
+	                 ts->stamped_at != 0, "text",
+	                 ts->stamped_at       ? text
+	                 : stamp_given_up(ts) ? MSG_STAFF_TIMESTAMP_FAILED
+	                                      : MSG_STAFF_TIMESTAMP_PENDING);
+}
+
 void staff_evidence_ctx(json_t *ctx, const store_application *ap, const procedure *p,
-                        const store_reverification *rv, size_t nrv)
+                        const store_reverification *rv, size_t nrv, const store_timestamp *ts)
 {
 	json_t *report = ap->verification ? json_loads(ap->verification, 0, NULL) : NULL;
 	json_t *content = ap->content ? json_loads(ap->content, 0, NULL) : NULL;
@@ -179,6 +199,7 @@ void staff_evidence_ctx(json_t *ctx, const store_application *ap, const procedur
 	json_object_set_new(ctx, "b4_note", json_string(MSG_STAFF_B4_SIDE_BY_SIDE));
 	if (report)
 		json_object_set_new(ctx, "arrival", verification_json(report));
+	json_object_set_new(ctx, "timestamp", timestamp_json(ts));
 	json_object_set_new(ctx, "reverifications", reverifications_json(rv, nrv));
 	json_object_set_new(ctx, "has_reverifications", json_boolean(nrv > 0));
 	json_decref(content);
@@ -200,6 +221,10 @@ int staff_evidence_load(store *s, staff_evidence_job *e, const store_application
 	const char *procs[STORE_INBOX_PROCS_MAX];
 	store_inbox_query q;
 	size_t nroles = 0;
+	int tsrc = store_timestamp_get(s, ap->receipt, ap->digest, &e->ts);
+	if (tsrc != STORE_OK && tsrc != STORE_ENOTFOUND)
+		return -1;
+	e->has_ts = tsrc == STORE_OK;
 	if (store_application_review(s, ap->receipt, &e->rev) != STORE_OK ||
 	    store_reverifications(s, ap->receipt, e->rv, STAFF_RV_MAX, &e->nrv) != STORE_OK ||
 	    store_attachment_list(s, ap->draft_key, e->att, STAFF_ATT_MAX, &e->natt) != STORE_OK ||
@@ -246,7 +271,8 @@ static json_t *neighbour_json(const staff_evidence_job *e, const char *receipt)
 void staff_evidence_page(req *r, json_t *ctx, const staff_evidence_job *e,
                          const store_application *ap, long long me, int reviewer)
 {
-	staff_evidence_ctx(ctx, ap, proc_catalog_find(r->a->procs, ap->proc_id), e->rv, e->nrv);
+	staff_evidence_ctx(ctx, ap, proc_catalog_find(r->a->procs, ap->proc_id), e->rv, e->nrv,
+	                   e->has_ts ? &e->ts : NULL);
 	staff_assign_ctx(ctx, &e->rev, me, reviewer);
 	json_object_set_new(ctx, "differs_label", json_string(staff_differs_label(e->rev.differs)));
 	json_object_set_new(ctx, "attachments", attachments_json(e, ap->receipt));
@@ -258,4 +284,5 @@ void staff_evidence_page(req *r, json_t *ctx, const staff_evidence_job *e,
 void staff_evidence_release(staff_evidence_job *e)
 {
 	store_reverifications_release(e->rv, STAFF_RV_MAX);
+	store_timestamp_release(&e->ts);
 }

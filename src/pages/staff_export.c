@@ -69,8 +69,7 @@ enum export_choice { CHOICE_FIRST, CHOICE_GETA, CHOICE_UTF8, CHOICE_LOSSES };
 enum export_out { EX_FAIL, EX_OK, EX_FORBIDDEN, EX_TOO_MANY, EX_LOSSES };
 
 typedef struct export_job {
-	req_session sess;
-	store_staff me;
+	staff_who who; /* first */
 	char peer[64];
 	char proc[STORE_PROC_ID_MAX + 1];
 	char from[11], to[11]; /* the days (Japan), or "" for "since my last export" */
@@ -152,10 +151,10 @@ static int export_record(store *s, const export_job *j, size_t nrows)
 	         j->suffix, nrows, sha);
 	if (store_begin(s) != STORE_OK)
 		return -1;
-	if (staff_audit_app(s, j->me.id, NULL, AUDIT_EXPORT, detail, j->peer,
+	if (staff_audit_app(s, j->who.me.id, NULL, AUDIT_EXPORT, detail, j->peer,
 	                    (long long)time(NULL)) == 0 &&
 	    (!j->since || j->choice == CHOICE_LOSSES || j->out == EX_LOSSES ||
-	     store_export_mark_set(s, j->me.id, j->proc, j->to_at) == STORE_OK) &&
+	     store_export_mark_set(s, j->who.me.id, j->proc, j->to_at) == STORE_OK) &&
 	    store_commit(s) == STORE_OK)
 		return 0;
 	store_rollback(s);
@@ -170,8 +169,9 @@ static void export_work(store *s, const app *a, void *arg)
 	json_t *rows = json_array();
 	(void)a;
 	j->out = EX_FAIL;
-	int k = staff_role_of(s, j->me.id, j->proc, &role) < 0 ? -1 : 0;
-	if (k == 0 && j->since && store_export_mark_get(s, j->me.id, j->proc, &mark) != STORE_OK)
+	int k = staff_role_of(s, j->who.me.id, j->proc, &role) < 0 ? -1 : 0;
+	if (k == 0 && j->since &&
+	    store_export_mark_get(s, j->who.me.id, j->proc, &mark) != STORE_OK)
 		k = -1;
 	if (j->since)
 		j->from_at = mark > 0 ? mark : 1; /* the first: every arrival until now */
@@ -209,7 +209,7 @@ static void send_file(req *r, const export_job *j)
 
 static void losses_page(req *r, export_job *j)
 {
-	json_t *ctx = staff_ctx(r, "Shift_JISで表せない文字", &j->me, j->sess.csrf);
+	json_t *ctx = staff_ctx(r, "Shift_JISで表せない文字", &j->who.me, j->who.sess.csrf);
 	json_object_set_new(ctx, "count", json_integer((json_int_t)json_array_size(j->losses)));
 	json_object_set(ctx, "losses", j->losses);
 	json_object_set_new(ctx, "proc", json_string(j->proc));
@@ -286,22 +286,14 @@ static int export_form(req *r, const form *f, export_job *j)
 void page_staff_export_post(req *r)
 {
 	form f;
-	export_job *j = calloc(1, sizeof(*j));
-	if (!j || req_body_form(r, &f) < 0) {
-		if (!j)
-			resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
-		free(j);
+	export_job *j = staff_post_job(r, &f, sizeof(*j));
+	if (!j)
 		return;
-	}
-	int k = staff_current(r, &j->sess, &j->me), ok = 0;
-	if (k == 0 || (k > 0 && !staff_csrf_ok(&j->sess, &f)))
-		acct_forbidden(r);
-	else if (k < 0)
-		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
-	else if (!export_form(r, &f, j))
+	int ok = export_form(r, &f, j);
+	if (!ok)
 		resp_error(r, 400, MSG_EXPORT_BAD_TITLE, MSG_EXPORT_BAD);
 	else
-		ok = staff_step_up(r, &j->sess, EXPORT_BACK);
+		ok = staff_step_up(r, &j->who.sess, EXPORT_BACK);
 	form_release(&f);
 	if (!ok) {
 		free(j);

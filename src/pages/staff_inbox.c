@@ -164,10 +164,36 @@ void staff_filter_qs(const inbox_filter *f, char *out, size_t outlen)
 	buf_release(&b);
 }
 
-static const char *proc_title_of(req *r, const char *proc_id)
+const char *staff_proc_title(const req *r, const char *proc_id)
 {
 	const procedure *p = proc_catalog_find(r->a->procs, proc_id);
 	return p ? p->title : proc_id;
+}
+
+size_t staff_selection_read(const form *q, char (*receipts)[STORE_RECEIPT_MAX + 1], size_t max,
+                            char *qs, size_t qslen)
+{
+	const form_pair *p;
+	size_t n = 0, used = 0;
+	qs[0] = '\0';
+	for (size_t i = 0; (p = form_find_nth(q, "r", i)); i++) {
+		size_t k = 0;
+		if (!app_receipt_valid(p->value) || strlen(p->value) > STORE_RECEIPT_MAX)
+			return 0;
+		while (k < n && strcmp(receipts[k], p->value))
+			k++;
+		if (k < n) /* ticked twice */
+			continue;
+		if (n == max)
+			return 0;
+		snprintf(receipts[n++], STORE_RECEIPT_MAX + 1, "%s", p->value);
+		if (used < qslen)
+			used += (size_t)snprintf(qs + used, qslen - used, "%sr=%s", used ? "&" : "",
+			                         p->value);
+	}
+	if (used >= qslen) /* too long to come back to */
+		qs[0] = '\0';
+	return n;
 }
 
 /* The roles as shown, and as options of the procedure filter. */
@@ -176,7 +202,7 @@ static void roles_ctx(req *r, json_t *ctx, const store_staff_role *roles, size_t
 {
 	json_t *list = json_array(), *opts = json_array();
 	for (size_t i = 0; i < n; i++) {
-		const char *title = proc_title_of(r, roles[i].proc_id);
+		const char *title = staff_proc_title(r, roles[i].proc_id);
 		json_array_append_new(
 		    list, json_pack("{s:s, s:s}", "title", title, "role",
 		                    strcmp(roles[i].role, "reviewer") == 0 ? "審査" : "閲覧"));
@@ -270,7 +296,7 @@ static void apps_ctx(req *r, json_t *ctx, const inbox_filter *f, long long me,
 		json_array_append_new(
 		    apps, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "receipt",
 		                    list[i].receipt, "href", href, "title",
-		                    proc_title_of(r, list[i].proc_id), "when", when, "status",
+		                    staff_proc_title(r, list[i].proc_id), "when", when, "status",
 		                    app_status_label(list[i].status), "code", list[i].status,
 		                    "differs", staff_differs_label(list[i].differs), "assignee",
 		                    assignee_label(list[i].assignee, me)));
@@ -336,6 +362,7 @@ void page_staff_home(req *r)
 	json_object_set_new(ctx, "email", json_string(st.email));
 	json_object_set_new(ctx, "is_admin", json_boolean(st.is_admin));
 	json_object_set_new(ctx, "per", json_integer(f.per));
+	json_object_set_new(ctx, "bulk_targets", staff_bulk_targets_json());
 	roles_ctx(r, ctx, roles, nroles, &f);
 	if (inbox_ctx(r, ctx, &q, &f, st.id) < 0) {
 		json_decref(ctx);

@@ -1,7 +1,8 @@
 /* staff_int: what the staff console's screens share (staff_login.c, staff_enrol.c,
  * staff_inbox.c, staff_detail.c, staff_evidence.c, staff_reverify.c, staff_assign.c,
  * staff_act.c, staff_admin.c, staff_audit.c, staff_reauth.c, staff_alerts.c, the downloads
- * staff_download.c, staff_zip.c, staff_pdf.c). They
+ * staff_download.c, staff_zip.c, staff_pdf.c, bulk decisions staff_bulk.c; the dashboard
+ * staff_dashboard.c). They
  * run their slow work as the account screens' jobs (account_int.h). No resident session is
  * read or shown here: a staff page's context starts without it. */
 #ifndef MADOGUCHI_PAGES_STAFF_INT_H
@@ -79,6 +80,8 @@ typedef struct staff_evidence_job {
 	size_t nrv;
 	store_attachment att[STAFF_ATT_MAX];
 	size_t natt;
+	store_timestamp ts; /* the signature time-stamp of the version shown */
+	int has_ts;         /* one was asked for */
 	char newer[STORE_RECEIPT_MAX + 1], older[STORE_RECEIPT_MAX + 1];
 } staff_evidence_job;
 /* On the loop: the inbox's filters of the query (ignored when malformed). */
@@ -91,14 +94,26 @@ void staff_evidence_page(req *r, json_t *ctx, const staff_evidence_job *e,
                          const store_application *ap, long long me, int reviewer);
 void staff_evidence_release(staff_evidence_job *e);
 
+/* The applications ticked in the inbox (the query's r=RECEIPT fields) into receipts (room
+ * for max), each once, in order: their number, or 0 for none, one that is not a receipt
+ * number, or more than max. qs gets them as "r=A&r=B" for a way back ("" when it does not
+ * fit qslen). */
+size_t staff_selection_read(const form *q, char (*receipts)[STORE_RECEIPT_MAX + 1], size_t max,
+                            char *qs, size_t qslen);
+
+/* The title of procedure proc_id, or the id itself when the catalogue has none
+ * (staff_inbox.c). */
+const char *staff_proc_title(const req *r, const char *proc_id);
+
 /* The differs flag (-1 未判定, 0, 1) in words (staff_inbox.c). */
 const char *staff_differs_label(int differs);
 
 /* The signature evidence panel of one application's page into ctx (staff_evidence.c): the
  * certificate beside the form's name, birth date and address of procedure p (NULL when it
- * is gone), each difference in words, the re-verifications after the one at arrival. */
+ * is gone), each difference in words, the re-verifications after the one at arrival, and the
+ * signature time-stamp ts (NULL when none was asked for). */
 void staff_evidence_ctx(json_t *ctx, const store_application *ap, const procedure *p,
-                        const store_reverification *rv, size_t nrv);
+                        const store_reverification *rv, size_t nrv, const store_timestamp *ts);
 
 /* A staff POST on one application (staff_act.c): 再検証 and 担当. */
 enum staff_act_out {
@@ -138,18 +153,31 @@ void staff_assign_ctx(json_t *ctx, const store_app_review *rev, long long me, in
  * 0 (the login page without a staff session, 403 for staff who are not administrators, 503
  * on a store error). Every /staff/admin page and POST starts with it. */
 int staff_admin_gate(req *r, req_session *ss, store_staff *st);
-/* The administrator a job of an admin page works for: the job's first member. */
-typedef struct staff_admin_who {
+/* The staff member a job works for (an administrator for an admin page): the job's first
+ * member. */
+typedef struct staff_who {
 	req_session sess;
 	store_staff me;
-} staff_admin_who;
-/* A zeroed job of size bytes that starts with a staff_admin_who, filled by staff_admin_gate:
+} staff_who;
+/* A zeroed job of size bytes that starts with a staff_who, filled by staff_admin_gate:
  * the job, or NULL when answered (503 when none could be made, else as the gate answers). */
 void *staff_admin_job(req *r, size_t size);
+/* An administrator's POST with its form f already read: staff_admin_job, the CSRF token
+ * (else 403) and a fresh TOTP code (else 303 to /staff/reauth?next=back): the job, or NULL
+ * when answered, f released then. */
+void *staff_admin_post_job(req *r, form *f, size_t size, const char *back);
+/* The start of a staff POST with a urlencoded form: the form into *f, then a zeroed job of
+ * size bytes that starts with a staff_who, filled with the staff session whose CSRF token the
+ * form carries: the job (release f, free the job), or NULL when answered (403 without the
+ * session or the token, 503) with f released. */
+void *staff_post_job(req *r, form *f, size_t size);
+/* The same check of a form already read (a multipart one): 1, or 0 when answered. */
+int staff_post_check(req *r, const form *f, req_session *ss, store_staff *st);
 /* The TOTP re-entry (step-up): 1 when the staff session had its code entered within
  * staff_step_up_minutes (core/staff_admin.h staff_step_up_fresh); else answered and 0: a 303
  * to /staff/reauth?next=next (a local /staff path), or 503. The administrator's changes and
- * the exports (staff_export.c, staff_zip.c) call it; bulk decisions are to call it too. */
+ * the exports and downloads (staff_export.c, staff_download.c) and bulk decisions
+ * (staff_bulk.c) call it. */
 int staff_step_up(req *r, const req_session *ss, const char *next);
 /* The staff id that s (digits only) names, or 0 when it names none. */
 long long staff_id_of(const char *s);
@@ -183,5 +211,9 @@ void staff_download_record(store *s, staff_download *d, const char *enc, const c
  * d->out (404, 403, 503); nothing when the client has gone. */
 void staff_download_answer(req *r, const staff_download *d, const char *type, const char *prefix,
                            const char *suffix);
+
+/* The statuses a bulk decision may set as a select's options {value, label} (staff_bulk.c),
+ * for the inbox's form and the upload page. */
+json_t *staff_bulk_targets_json(void);
 
 #endif

@@ -69,6 +69,32 @@ int staff_current(req *r, req_session *ss, store_staff *st)
 	return e == STORE_ENOTFOUND ? 0 : -1;
 }
 
+int staff_post_check(req *r, const form *f, req_session *ss, store_staff *st)
+{
+	int k = staff_current(r, ss, st), ok = k > 0 && staff_csrf_ok(ss, f);
+	if (k < 0)
+		resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+	else if (!ok)
+		acct_forbidden(r);
+	return ok;
+}
+
+void *staff_post_job(req *r, form *f, size_t size)
+{
+	staff_who *j = calloc(1, size);
+	if (!j || req_body_form(r, f) < 0) {
+		if (!j)
+			resp_error(r, 503, MSG_BUSY_TITLE, MSG_TRY_LATER);
+		free(j);
+		return NULL;
+	}
+	if (staff_post_check(r, f, &j->sess, &j->me))
+		return j;
+	form_release(f);
+	free(j);
+	return NULL;
+}
+
 void staff_login_page(req *r)
 {
 	render_staff_login(r, "", NULL, 200);

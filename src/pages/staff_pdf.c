@@ -26,6 +26,8 @@ typedef struct pdf_job {
 	store_reverification rv[STAFF_RV_MAX];
 	size_t nrv;
 	staff_decide_data dec; /* the notes and their authors */
+	store_timestamp ts;
+	int has_ts;
 } pdf_job;
 
 static const char *str_at(const json_t *o, const char *key)
@@ -80,7 +82,7 @@ static void evidence_section(json_t *doc, const store_application *ap, const pro
 	json_t *panel = json_object(), *rows = pdf_section(doc, MSG_PDF_EVIDENCE);
 	size_t i;
 	const json_t *x;
-	staff_evidence_ctx(panel, ap, p, j->rv, j->nrv);
+	staff_evidence_ctx(panel, ap, p, j->rv, j->nrv, j->has_ts ? &j->ts : NULL);
 	if (!json_is_true(json_object_get(panel, "signed")))
 		pdf_row(rows, MSG_PDF_SIGNATURE, MSG_PDF_UNSIGNED);
 	json_array_foreach(json_object_get(panel, "basic4"), i, x) {
@@ -90,6 +92,9 @@ static void evidence_section(json_t *doc, const store_application *ap, const pro
 	}
 	if (json_object_get(panel, "arrival"))
 		verification_rows(rows, json_object_get(panel, "arrival"), MSG_PDF_RESULT);
+	const json_t *ts = json_object_get(panel, "timestamp");
+	if (json_is_object(ts))
+		pdf_row(rows, MSG_STAFF_TIMESTAMP, str_at(ts, "text"));
 	digest_row(rows, ap->digest);
 	json_array_foreach(json_object_get(panel, "reverifications"), i, x) {
 		char label[256];
@@ -118,7 +123,10 @@ static void notes_section(json_t *doc, const staff_decide_data *d)
 /* The document of ap for the staff: 0, or -1 on a store error or when it cannot render. */
 static int pdf_build(store *s, const app *a, pdf_job *j, const store_application *ap)
 {
-	if (store_reverifications(s, j->d.receipt, j->rv, STAFF_RV_MAX, &j->nrv) != STORE_OK ||
+	int tsrc = store_timestamp_get(s, ap->receipt, ap->digest, &j->ts);
+	j->has_ts = tsrc == STORE_OK;
+	if ((tsrc != STORE_OK && tsrc != STORE_ENOTFOUND) ||
+	    store_reverifications(s, j->d.receipt, j->rv, STAFF_RV_MAX, &j->nrv) != STORE_OK ||
 	    staff_decide_load(s, j->d.receipt, &j->dec) < 0)
 		return -1;
 	json_t *doc = pdf_page_doc(s, ap, MSG_PDF_STAFF);
@@ -150,6 +158,7 @@ static void pdf_done(req *r, void *arg)
 	pdf_job *j = arg;
 	staff_download_answer(r, &j->d, "application/pdf", "", ".pdf");
 	store_reverifications_release(j->rv, STAFF_RV_MAX);
+	store_timestamp_release(&j->ts);
 	buf_release(&j->d.body);
 	free(j);
 }

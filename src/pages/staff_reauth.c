@@ -22,7 +22,7 @@
 #include "util/enc.h"
 #include "util/log.h"
 
-#define NEXT_MAX 512
+#define NEXT_MAX 1024 /* a bulk decision's selection of an inbox page fits (staff_bulk.c) */
 
 /* next as given when it is a local path under /staff, else "/staff" (no open redirect). */
 static void next_path(const char *in, char *out, size_t outlen)

@@ -47,7 +47,7 @@ static json_t *version_json(const store_app_version *v, int latest)
 	              v->signature_len ? result_text(v->verification) : MSG_STAFF_VERSION_UNSIGNED,
 	              "has_basic4", 0);
 	if (o)
-		staff_evidence_ctx(o, &as_app, NULL, NULL, 0);
+		staff_evidence_ctx(o, &as_app, NULL, NULL, 0, NULL);
 	return o;
 }
 

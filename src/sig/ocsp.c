@@ -5,6 +5,7 @@
  * it delegated (OCSP_basic_verify against the caller's store of anchors), the nonce when the
  * responder echoes it, a SingleResponse for our CertID, thisUpdate/nextUpdate around `now`. */
 #include "sig/ocsp.h"
+#include "sig/post.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,32 +13,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 
 #include "sig/verify.h"
-
-struct rbuf {
-	unsigned char *p;
-	size_t len;
-	size_t max;
-	int over;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	struct rbuf *b = ud;
-	size_t n = size * nmemb;
-
-	if (n > b->max - b->len) {
-		b->over = 1;
-		return 0; /* libcurl stops with CURLE_WRITE_ERROR */
-	}
-	memcpy(b->p + b->len, ptr, n);
-	b->len += n;
-	return n;
-}
 
 static void set_detail(struct sig_ocsp_answer *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -92,70 +71,18 @@ const char *sig_ocsp_reason_name(int reason)
 
 /* POSTs req (reqlen bytes) to the responder; fills body. 0, or -1 with a->detail set. */
 static int post(const struct sig_ocsp_query *q, const unsigned char *req, long reqlen,
-                struct rbuf *body, struct sig_ocsp_answer *a)
+                struct sig_body *body, struct sig_ocsp_answer *a)
 {
-	CURL *c = NULL;
-	struct curl_slist *hdr = NULL, *h;
-	CURLcode rc;
-	int ret = -1;
-
-	c = curl_easy_init();
-	if (!c) {
-		set_detail(a, "libcurl: cannot make a handle");
-		goto out;
-	}
-	h = curl_slist_append(hdr, "Content-Type: application/ocsp-request");
-	if (!h)
-		goto nomem;
-	hdr = h;
-	h = curl_slist_append(hdr, "Accept: application/ocsp-response");
-	if (!h)
-		goto nomem;
-	hdr = h;
-	if (curl_easy_setopt(c, CURLOPT_URL, q->url) != CURLE_OK ||
-#if LIBCURL_VERSION_NUM >= 0x075500
-	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-#else
-	    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) !=
-	        CURLE_OK ||
-#endif
-	    curl_easy_setopt(c, CURLOPT_PROXY, q->proxy ? q->proxy : "") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, q->timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, q->connect_timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)body->max) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)req) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, reqlen) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_USERAGENT, "madoguchi-ocsp/1") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEDATA, body) != CURLE_OK) {
-		set_detail(a, "libcurl: cannot set the options");
-		goto out;
-	}
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->http_status);
-	if (rc != CURLE_OK) {
-		if (body->over || rc == CURLE_FILESIZE_EXCEEDED)
-			set_detail(a, "the answer is over %zu bytes", body->max);
-		else
-			set_detail(a, "responder unreachable: %s", curl_easy_strerror(rc));
-		goto out;
-	}
-	if (a->http_status != 200) {
-		set_detail(a, "responder answered HTTP %ld", a->http_status);
-		goto out;
-	}
-	ret = 0;
-	goto out;
-nomem:
-	set_detail(a, "out of memory");
-out:
-	curl_slist_free_all(hdr);
-	if (c)
-		curl_easy_cleanup(c);
-	return ret;
+	struct sig_post p = {
+	    .url = q->url,
+	    .proxy = q->proxy,
+	    .content_type = "Content-Type: application/ocsp-request",
+	    .accept = "Accept: application/ocsp-response",
+	    .user_agent = "madoguchi-ocsp/1",
+	    .timeout_ms = q->timeout_ms,
+	    .connect_timeout_ms = q->connect_timeout_ms,
+	};
+	return sig_post(&p, req, reqlen, body, &a->http_status, a->detail, sizeof(a->detail));
 }
 
 /* The DER of a request for q's certificate with a nonce, and its CertID kept in *id to find
@@ -183,7 +110,7 @@ static int make_request(const struct sig_ocsp_query *q, OCSP_CERTID **id, OCSP_R
 }
 
 /* The basic response in the body of a successful OCSP response, or NULL with a->detail set. */
-static OCSP_BASICRESP *basic_response(const struct rbuf *body, OCSP_RESPONSE **resp,
+static OCSP_BASICRESP *basic_response(const struct sig_body *body, OCSP_RESPONSE **resp,
                                       struct sig_ocsp_answer *a)
 {
 	const unsigned char *p = body->p;
@@ -292,7 +219,7 @@ int sig_ocsp_check(const struct sig_ocsp_query *q, struct sig_ocsp_answer *a)
 	OCSP_RESPONSE *resp = NULL;
 	OCSP_BASICRESP *bs = NULL;
 	unsigned char *reqder = NULL;
-	struct rbuf body = {0};
+	struct sig_body body = {0};
 	struct timespec t0;
 	int reqlen, ret = -1;
 
@@ -311,6 +238,16 @@ int sig_ocsp_check(const struct sig_ocsp_query *q, struct sig_ocsp_answer *a)
 	ret = 0; /* from here every failure is an answer: the responder is unavailable */
 	if (post(q, reqder, reqlen, &body, a) == 0 && (bs = basic_response(&body, &resp, a)))
 		check_answer(q, req, bs, id, a);
+	if (a->status != SIG_OCSP_UNAVAILABLE) { /* the response that decided: kept as evidence */
+		unsigned char *der = realloc(body.p, body.len ? body.len : 1);
+		if (der) {
+			a->der = der;
+			a->der_len = body.len;
+			body.p = NULL;
+		} else {
+			ret = -1;
+		}
+	}
 out:
 	a->elapsed_ms = elapsed_ms(&t0);
 	ERR_clear_error();

@@ -40,10 +40,14 @@ struct sig_ocsp_answer {
 	time_t produced_at;
 	time_t revocation_time;
 	int revocation_reason; /* OCSP_REVOKED_STATUS_* or -1 */
+	/* the DER OCSPResponse as received, when it gave a status (good, revoked, unknown):
+	 * malloc'd, the caller's (free); NULL otherwise. The evidence kept at arrival. */
+	unsigned char *der;
+	size_t der_len;
 };
 
-/* Asks the responder. Always fills *a; returns 0, or -1 when out of memory (a->status is then
- * SIG_OCSP_UNAVAILABLE as well). */
+/* Asks the responder. Always fills *a (free a->der); returns 0, or -1 when out of memory (a->status
+ * is then SIG_OCSP_UNAVAILABLE as well). */
 int sig_ocsp_check(const struct sig_ocsp_query *q, struct sig_ocsp_answer *a);
 
 /* An ASN1_TIME (UTCTime or GeneralizedTime) as seconds since the epoch; 0 or -1. */

@@ -207,7 +207,14 @@ void vr_free(verify_report *r)
 	if (!r)
 		return;
 	json_decref(r->root);
+	free(r->ocsp_der);
 	free(r);
+}
+
+const unsigned char *verify_report_ocsp_der(const verify_report *r, size_t *len)
+{
+	*len = r->ocsp_der ? r->ocsp_der_len : 0;
+	return r->ocsp_der;
 }
 
 void verify_report_free(verify_report *r)

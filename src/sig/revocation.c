@@ -4,12 +4,14 @@
 #include "sig/verify_impl.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 
 #include "sig/ocsp.h"
+#include "util/token.h"
 
 static const char *const REVOCATION_NAMES[] = {"none", "ocsp", "crl"};
 
@@ -79,6 +81,14 @@ static enum rstatus revocation_ocsp(struct vctx *c, X509 *issuer, json_t *at, ti
 		vr_set(c->r, at, "this_update", vr_time(a.this_update));
 	if (a.next_update)
 		vr_set(c->r, at, "next_update", vr_time(a.next_update));
+	if (a.der) { /* the response kept with the application; its hash ties the report to it */
+		char sha[65];
+		token_sha256_hex(a.der, a.der_len, sha);
+		vr_set(c->r, at, "response_sha256", json_string(sha));
+		free(c->r->ocsp_der);
+		c->r->ocsp_der = a.der;
+		c->r->ocsp_der_len = a.der_len;
+	}
 	snprintf(detail, dlen, "OCSP: %s", a.detail);
 	return rs;
 }
@@ -106,6 +116,9 @@ static enum rstatus revocation_crl(struct vctx *c, X509 *issuer, json_t *at, tim
 		goto out;
 	}
 	vr_set(c->r, at, "this_update", vr_time(en->this_update));
+	vr_set(c->r, at, "crl_sha256", json_string(en->sha256));
+	if (en->number[0])
+		vr_set(c->r, at, "crl_number", json_string(en->number));
 	if (en->next_update)
 		vr_set(c->r, at, "next_update", vr_time(en->next_update));
 	if (en->this_update > c->now + c->t->clock_skew) {

@@ -14,12 +14,14 @@
 
 #include <curl/curl.h>
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "sig/ocsp.h"
 #include "util/errbuf.h"
+#include "util/enc.h"
 #include "util/file.h"
 
 #define CHAIN_DEPTH 8
@@ -288,6 +290,26 @@ static X509 *crl_signer(const verify_trust *t, X509_CRL *crl)
 	return found;
 }
 
+/* Which CRL it is, for the reports: the SHA-256 of its DER and its cRLNumber. 0, or -1. */
+static int crl_identify(struct crl_entry *en, X509_CRL *crl)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (!X509_CRL_digest(crl, EVP_sha256(), md, &mdlen) || mdlen != 32)
+		return -1;
+	hex_encode(md, mdlen, en->sha256);
+	ASN1_INTEGER *num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	BIGNUM *bn = num ? ASN1_INTEGER_to_BN(num, NULL) : NULL;
+	char *dec = bn ? BN_bn2dec(bn) : NULL;
+	if (dec)
+		snprintf(en->number, sizeof(en->number), "%s", dec);
+	OPENSSL_free(dec);
+	BN_free(bn);
+	ASN1_INTEGER_free(num);
+	ERR_clear_error();
+	return 0;
+}
+
 static enum verify_err crl_entry_add(const verify_trust *t, struct crl_set *s, X509_CRL *crl,
                                      char *err, size_t errlen)
 {
@@ -312,6 +334,8 @@ static enum verify_err crl_entry_add(const verify_trust *t, struct crl_set *s, X
 	}
 	en = &s->e[s->n];
 	memset(en, 0, sizeof(*en));
+	if (crl_identify(en, crl) != 0)
+		return VERIFY_ENOMEM;
 	if (sig_asn1_time(X509_CRL_get0_lastUpdate(crl), &en->this_update) != 0 ||
 	    (X509_CRL_get0_nextUpdate(crl) &&
 	     sig_asn1_time(X509_CRL_get0_nextUpdate(crl), &en->next_update) != 0)) {

@@ -145,6 +145,10 @@ enum verify_revocation verify_report_revocation(const verify_report *r);
 const struct verify_basic4 *verify_report_basic4(const verify_report *r);
 /* The lower-case hex SHA-256 of the content that was verified (65 bytes). Owned by the report. */
 const char *verify_report_content_sha256(const verify_report *r);
+/* The DER OCSPResponse that decided the revocation check (method ocsp), as the responder
+ * sent it, kept as evidence with the application; NULL (and *len 0) when OCSP did not
+ * decide (a CRL did, or nothing answered). Owned by the report. */
+const unsigned char *verify_report_ocsp_der(const verify_report *r, size_t *len);
 /* The JSON record (format in docs/verification.md). Borrowed: owned by the report; json_incref
  * it to keep it longer. */
 json_t *verify_report_json(const verify_report *r);

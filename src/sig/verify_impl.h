@@ -37,6 +37,8 @@ struct crl_entry {
 	X509 *signer; /* the anchor whose key signed it */
 	time_t this_update;
 	time_t next_update; /* 0: absent */
+	char sha256[65];    /* of the CRL's DER: which CRL decided (kept in the report) */
+	char number[100];   /* its cRLNumber in decimal, "" when it has none */
 };
 
 struct crl_set {
@@ -93,6 +95,8 @@ struct verify_report {
 	char reason[512];
 	char sha256[65];
 	struct verify_basic4 b4;
+	unsigned char *ocsp_der; /* the OCSP response that decided (malloc'd), or NULL */
+	size_t ocsp_der_len;
 };
 
 /* obj[key] = v, stealing v (also on failure); a failure marks the report out of memory. */

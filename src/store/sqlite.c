@@ -87,6 +87,11 @@ enum {
 	ST_SIGN_CREATE,
 	ST_SIGN_GET,
 	ST_SIGN_FINISH,
+	ST_TS_QUEUE, /* time-stamps (store_stamps.c) */
+	ST_TS_CLAIM,
+	ST_TS_STAMPED,
+	ST_TS_FAILED,
+	ST_TS_GET,
 	ST_SIGN_EXISTS,
 	ST_SIGN_SIGNED,
 	ST_SIGN_SIGNED_OTHER,
@@ -129,6 +134,15 @@ enum {
 	ST_STAFF_DIGEST_DONE,
 	ST_EXPORT_MARK_GET, /* exports (store_export.c) */
 	ST_EXPORT_MARK_SET,
+	ST_API_KEY_ADD, /* API keys (store_api.c) */
+	ST_API_KEY_PROC_ADD,
+	ST_API_KEY_GET,
+	ST_API_KEY_LIST,
+	ST_API_KEY_PROCS,
+	ST_API_KEY_REVOKE,
+	ST_API_KEY_USED,
+	ST_API_KEY_EVENT,
+	ST_API_PAGE,
 	ST_AUDIT_HEAD,
 	ST_AUDIT_INSERT,
 	ST_AUDIT_LIST_ALL,
@@ -139,6 +153,11 @@ enum {
 	ST_INBOX_LIST,
 	ST_INBOX_COUNTS,
 	ST_INBOX_NEWER,
+	ST_DASH_ARRIVALS, /* the staff dashboard (store_dash.c) */
+	ST_DASH_DECIDED,
+	ST_DASH_OLDEST,
+	ST_DASH_OVERDUE,
+	ST_DASH_OVERDUE_COUNT,
 	ST_APP_REVIEW_KEYS,
 	ST_APP_REVIEW,
 	ST_APP_ASSIGN,
@@ -160,11 +179,15 @@ enum {
 #define APP_COLS                                                                                   \
 	"receipt, draft_key, coalesce(account_id, 0), proc_id, proc_version, proc_title, status, " \
 	"digest, submitted_at, updated_at"
-#define APP_BIG_COLS "content, display, signature, verification"
-/* sign_row reads these; the malloc'd parts are columns 8 to 11. */
+#define APP_BIG_COLS "content, display, signature, verification, ocsp_response"
+/* sign_row reads these; the malloc'd parts are columns 8 to 12. */
 #define SIGN_COLS                                                                                  \
 	"id_hash, draft_key, digest, proc_title, created_at, expires_at, coalesce(used_at, 0), "   \
-	"status, content, display, signature, verification"
+	"status, content, display, signature, verification, ocsp_response"
+/* ts_row reads these; the token is column 11 when selected. */
+#define TS_COLS                                                                                    \
+	"id, receipt, digest, created_at, next_at, attempts, coalesce(last_error, ''), "           \
+	"coalesce(stamped_at, 0), coalesce(gen_time, 0), coalesce(imprint, '')"
 /* staff_row reads these. */
 #define STAFF_COLS                                                                                 \
 	"id, email, name, pw_hash, totp_secret, is_admin, created_at, coalesce(enrolled_at, 0)"
@@ -299,20 +322,21 @@ static const char *const statements[ST_COUNT] = {
 	/* The row as it is now becomes version ?1 (the integer first: run_int_text2). */
 	[ST_VERSION_KEEP] = "INSERT INTO application_versions (receipt, version, draft_key,"
 			    " proc_version, proc_title, digest, submitted_at, content, display,"
-			    " signature, verification) SELECT receipt, ?1, draft_key, proc_version,"
-			    " proc_title, digest, submitted_at, content, display, signature,"
-			    " verification FROM applications WHERE receipt = ?2",
+			    " signature, verification, ocsp_response) SELECT receipt, ?1, draft_key,"
+			    " proc_version, proc_title, digest, submitted_at, content, display,"
+			    " signature, verification, ocsp_response FROM applications"
+			    " WHERE receipt = ?2",
 	[ST_APP_REPLACE] = "UPDATE applications SET draft_key = ?2, proc_version = ?3,"
 			   " proc_title = ?4, status = 'sent', digest = ?5, content = ?6,"
 			   " display = ?7, signature = ?8, verification = ?9, submitted_at = ?10,"
-			   " updated_at = ?10 WHERE receipt = ?1",
+			   " updated_at = ?10, ocsp_response = ?11 WHERE receipt = ?1",
 	[ST_VERSIONS] = "SELECT version, draft_key, proc_version, digest, submitted_at,"
 			" coalesce(length(signature), 0), display, verification"
 			" FROM application_versions WHERE receipt = ?1 ORDER BY version LIMIT ?2",
 	[ST_APP_INSERT] = "INSERT INTO applications (receipt, draft_key, account_id, proc_id,"
 			  " proc_version, proc_title, status, digest, content, display, signature,"
-			  " verification, submitted_at, updated_at) VALUES"
-			  " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+			  " verification, submitted_at, updated_at, ocsp_response) VALUES"
+			  " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[ST_APP_GET] = "SELECT " APP_COLS ", " APP_BIG_COLS " FROM applications WHERE receipt = ?1",
 	/* Newest first; within one second the higher number first (a longer number is a
 	 * higher one: "2026-1000000" follows "2026-999999"). */
@@ -346,9 +370,22 @@ static const char *const statements[ST_COUNT] = {
 	/* One statement: found, checked and changed under the write lock, so of two
 	 * connections posting to the same request only one sees it pending. */
 	[ST_SIGN_FINISH] = "UPDATE sign_requests SET status = ?2, signature = ?3,"
-			   " verification = ?4, used_at = ?5"
+			   " verification = ?4, used_at = ?5, ocsp_response = ?6"
 			   " WHERE id_hash = ?1 AND status = 'pending' AND used_at IS NULL"
 			   " AND expires_at > ?5",
+	[ST_TS_QUEUE] = "INSERT INTO signature_timestamps (receipt, digest, created_at, next_at)"
+			" VALUES (?1, ?2, ?3, ?3) ON CONFLICT (receipt, digest) DO NOTHING",
+	/* RETURNING gives no order: the rows are sorted by id afterwards. */
+	[ST_TS_CLAIM] = "UPDATE signature_timestamps SET next_at = ?2 WHERE id IN"
+			" (SELECT id FROM signature_timestamps WHERE stamped_at IS NULL"
+			" AND next_at <= ?1 ORDER BY id LIMIT ?3) RETURNING " TS_COLS,
+	[ST_TS_STAMPED] = "UPDATE signature_timestamps SET imprint = ?2, gen_time = ?3,"
+			  " token = ?4, stamped_at = ?5, last_error = NULL, attempts = attempts + 1"
+			  " WHERE id = ?1 AND stamped_at IS NULL",
+	[ST_TS_FAILED] = "UPDATE signature_timestamps SET next_at = ?2, last_error = ?3,"
+			 " attempts = attempts + 1 WHERE id = ?1 AND stamped_at IS NULL",
+	[ST_TS_GET] = "SELECT " TS_COLS ", token FROM signature_timestamps"
+		      " WHERE receipt = ?1 AND digest = ?2",
 	[ST_SIGN_EXISTS] = "SELECT count(*) FROM sign_requests WHERE id_hash = ?1",
 	[ST_SIGN_SIGNED] = "SELECT " SIGN_COLS " FROM sign_requests"
 			   " WHERE draft_key = ?1 AND status = 'signed' AND digest = ?2"
@@ -426,6 +463,22 @@ static const char *const statements[ST_COUNT] = {
 	                       " ON CONFLICT (staff_id, proc_id) DO UPDATE SET until_at = excluded.until_at",
 
 	/* Inside BEGIN IMMEDIATE the writers' lock holds the head until the insert commits. */
+#define API_KEY_COLS                                                                               \
+	"id, name, secret_hash, scope, coalesce(created_by, 0), created_at,"                      \
+	" coalesce(revoked_at, 0), coalesce(last_used_at, 0)"
+	[ST_API_KEY_ADD] = "INSERT INTO api_keys (name, secret_hash, scope, created_by, created_at)"
+	                   " VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+	[ST_API_KEY_PROC_ADD] = "INSERT INTO api_key_procedures (key_id, proc_id) VALUES (?1, ?2)",
+	[ST_API_KEY_GET] = "SELECT " API_KEY_COLS " FROM api_keys WHERE id = ?1",
+	[ST_API_KEY_LIST] = "SELECT " API_KEY_COLS " FROM api_keys ORDER BY id DESC LIMIT ?1",
+	[ST_API_KEY_PROCS] = "SELECT proc_id FROM api_key_procedures WHERE key_id = ?1"
+	                     " ORDER BY proc_id LIMIT ?2",
+	[ST_API_KEY_REVOKE] = "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+	[ST_API_KEY_USED] = "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
+	[ST_API_KEY_EVENT] = "INSERT INTO api_key_events (event_id, key_id) VALUES (?1, ?2)",
+	[ST_API_PAGE] = "SELECT " APP_COLS " FROM applications WHERE proc_id = ?1"
+	                " AND (?3 IS NULL OR (submitted_at, receipt) > (?2, ?3))"
+	                " ORDER BY submitted_at, receipt LIMIT ?4",
 	[ST_AUDIT_HEAD] = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
 	[ST_AUDIT_INSERT] = "INSERT INTO audit_log (" AUDIT_COLS ")"
 			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -458,6 +511,36 @@ static const char *const statements[ST_COUNT] = {
 	[ST_INBOX_NEWER] = "SELECT receipt FROM applications" INBOX_WHERE
 			   " AND (submitted_at, receipt) > (?4, ?5)"
 			   " ORDER BY submitted_at, receipt LIMIT ?6",
+	/* The staff dashboard (store_dash.c, migration 0017). ?1 a JSON array of procedure
+	 * ids. The SQL is PostgreSQL's too but for the arrays (there:
+	 * jsonb_array_elements_text($1)). Arrivals: the rows its triggers keep per procedure and
+	 * day number in Japan, days ?2 <= day < ?3. */
+	[ST_DASH_ARRIVALS] = "SELECT proc_id, day, n FROM application_arrivals"
+			     " WHERE proc_id IN (SELECT value FROM json_each(?1))"
+			     " AND day >= ?2 AND day < ?3 AND n > 0 ORDER BY 1, 2 LIMIT ?4",
+	/* The decisions its trigger keeps per procedure, day and days taken, decided on days
+	 * >= ?2, the days clamped to ?3. */
+	[ST_DASH_DECIDED] = "SELECT proc_id, CASE WHEN days > ?3 THEN ?3 ELSE days END, sum(n)"
+			    " FROM application_decision_days"
+			    " WHERE proc_id IN (SELECT value FROM json_each(?1)) AND day >= ?2"
+			    " GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2 LIMIT ?4",
+	/* The waiting applications (送信済, 受付, 審査中), named as the partial index
+	 * applications_waiting of migration 0017 names them, so that it serves: the first
+	 * arrival of each procedure is one seek, the oldest of those wins. */
+#define DASH_WAITING "status IN ('sent', 'accepted', 'reviewing')"
+	[ST_DASH_OLDEST] = "SELECT " APP_COLS " FROM applications WHERE receipt IN"
+			   " (SELECT (SELECT b.receipt FROM applications b"
+			   " WHERE b.proc_id = p.value AND b." DASH_WAITING
+			   " ORDER BY b.submitted_at, b.receipt LIMIT 1)"
+			   " FROM json_each(?1) AS p)"
+			   " ORDER BY submitted_at, receipt LIMIT 1",
+	/* Those of procedure ?1 that arrived before ?2: one range of the index, in order. */
+#define DASH_OVERDUE_WHERE " FROM applications WHERE proc_id = ?1 AND " DASH_WAITING \
+	" AND submitted_at < ?2"
+	[ST_DASH_OVERDUE] = "SELECT " APP_COLS DASH_OVERDUE_WHERE
+			    " ORDER BY submitted_at, receipt LIMIT ?3",
+	/* Counted up to ?3: a long backlog is not walked to its end at each view. */
+	[ST_DASH_OVERDUE_COUNT] = "SELECT count(*) FROM (SELECT 1" DASH_OVERDUE_WHERE " LIMIT ?3) AS x",
 	[ST_APP_REVIEW_KEYS] = "UPDATE applications SET search_key = ?2, differs = ?3"
 			       " WHERE receipt = ?1",
 	[ST_APP_REVIEW] = "SELECT coalesce(differs, -1), coalesce(assignee, 0),"
@@ -1700,6 +1783,8 @@ static int sq_application_replace(void *ctx, const store_application *a)
 	if (a->verification)
 		sqlite3_bind_text(st, 9, a->verification, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, a->submitted_at);
+	if (a->ocsp_response_len)
+		sqlite3_bind_blob64(st, 11, a->ocsp_response, a->ocsp_response_len, SQLITE_STATIC);
 	return run_one(c, st);
 }
 
@@ -1773,6 +1858,10 @@ static int sq_application_insert(void *ctx, const store_application *a)
 		sqlite3_bind_null(st, 12);
 	sqlite3_bind_int64(st, 13, a->submitted_at);
 	sqlite3_bind_int64(st, 14, a->updated_at);
+	if (a->ocsp_response_len)
+		sqlite3_bind_blob64(st, 15, a->ocsp_response, a->ocsp_response_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 15);
 	return run(c, st);
 }
 
@@ -1805,8 +1894,9 @@ static int sq_application_get(void *ctx, const char *receipt, store_application 
 	app_row(st, out);
 	if ((rc = column_alloc(c, st, 10, 0, &out->content, NULL)) == STORE_OK &&
 	    (rc = column_alloc(c, st, 11, 0, &out->display, NULL)) == STORE_OK &&
-	    (rc = column_alloc(c, st, 12, 1, &out->signature, &out->signature_len)) == STORE_OK)
-		rc = column_alloc(c, st, 13, 0, &out->verification, NULL);
+	    (rc = column_alloc(c, st, 12, 1, &out->signature, &out->signature_len)) == STORE_OK &&
+	    (rc = column_alloc(c, st, 13, 0, &out->verification, NULL)) == STORE_OK)
+		rc = column_alloc(c, st, 14, 1, &out->ocsp_response, &out->ocsp_response_len);
 	done(st);
 	if (rc != STORE_OK)
 		store_application_release(out);
@@ -2048,8 +2138,9 @@ static int sign_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_sign_request *
 	column_copy(st, 7, out->status, sizeof(out->status));
 	if ((rc = column_alloc(c, st, 8, 0, &out->content, NULL)) == STORE_OK &&
 	    (rc = column_alloc(c, st, 9, 0, &out->display, NULL)) == STORE_OK &&
-	    (rc = column_alloc(c, st, 10, 1, &out->signature, &out->signature_len)) == STORE_OK)
-		rc = column_alloc(c, st, 11, 0, &out->verification, NULL);
+	    (rc = column_alloc(c, st, 10, 1, &out->signature, &out->signature_len)) == STORE_OK &&
+	    (rc = column_alloc(c, st, 11, 0, &out->verification, NULL)) == STORE_OK)
+		rc = column_alloc(c, st, 12, 1, &out->ocsp_response, &out->ocsp_response_len);
 	done(st);
 	if (rc == STORE_OK && (!out->content || !out->display)) {
 		snprintf(c->msg, sizeof(c->msg), "sign request without content");
@@ -2071,9 +2162,116 @@ static int sq_sign_request_get(void *ctx, const char *id_hash, store_sign_reques
 	return sign_row(c, st, out);
 }
 
+/* ---- time-stamps ---- */
+
+static int sq_timestamp_queue(void *ctx, const char *receipt, const char *digest, long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_TS_QUEUE, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	return run(c, st);
+}
+
+/* The request (TS_COLS) in the current row of st, the token NULL. */
+static void ts_row(sqlite3_stmt *st, store_timestamp *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	column_copy(st, 1, t->receipt, sizeof(t->receipt));
+	column_copy(st, 2, t->digest, sizeof(t->digest));
+	t->created_at = sqlite3_column_int64(st, 3);
+	t->next_at = sqlite3_column_int64(st, 4);
+	t->attempts = sqlite3_column_int(st, 5);
+	column_copy(st, 6, t->last_error, sizeof(t->last_error));
+	t->stamped_at = sqlite3_column_int64(st, 7);
+	t->gen_time = sqlite3_column_int64(st, 8);
+	column_copy(st, 9, t->imprint, sizeof(t->imprint));
+}
+
+static int ts_by_id(const void *a, const void *b)
+{
+	long long x = ((const store_timestamp *)a)->id, y = ((const store_timestamp *)b)->id;
+	return (x > y) - (x < y);
+}
+
+static int sq_timestamps_claim(void *ctx, long long now, long long until, store_timestamp *out,
+                               size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt(c, ST_TS_CLAIM, &st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, until);
+	sqlite3_bind_int64(st, 3, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (*n < max)
+			ts_row(st, &out[(*n)++]);
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	if (rc == STORE_OK)
+		qsort(out, *n, sizeof(*out), ts_by_id);
+	return rc;
+}
+
+static int sq_timestamp_stamped(void *ctx, long long id, const char *imprint, long long gen_time,
+                                const void *token, size_t len, long long now)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_TS_STAMPED, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, imprint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, gen_time);
+	sqlite3_bind_blob64(st, 4, token, len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	return run_one(c, st);
+}
+
+static int sq_timestamp_failed(void *ctx, long long id, long long next_at, const char *error)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_TS_FAILED, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, next_at);
+	sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+	return run_one(c, st);
+}
+
+static int sq_timestamp_get(void *ctx, const char *receipt, const char *digest,
+                            store_timestamp *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_TS_GET, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	ts_row(st, out);
+	rc = column_alloc(c, st, 10, 1, &out->token, &out->token_len);
+	done(st);
+	return rc;
+}
+
 static int sq_sign_request_finish(void *ctx, const char *id_hash, const char *status,
                                   const void *sig, size_t sig_len, const char *verification,
-                                  long long now)
+                                  const void *ocsp, size_t ocsp_len, long long now)
 {
 	struct sqlite_ctx *c = ctx;
 	sqlite3_stmt *st = NULL;
@@ -2094,6 +2292,10 @@ static int sq_sign_request_finish(void *ctx, const char *id_hash, const char *st
 	}
 	sqlite3_bind_text(st, 4, verification, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
+	if (ocsp_len)
+		sqlite3_bind_blob64(st, 6, ocsp, ocsp_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
 	if ((rc = run(c, st)) != STORE_OK)
 		return rc;
 	if (sqlite3_changes64(c->db) == 1)
@@ -2285,6 +2487,104 @@ static int sq_inbox_counts(void *ctx, const char *procs, store_status_count *out
 		}
 	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
 	done(st);
+	return rc;
+}
+
+/* ---- the staff dashboard (store_dash.c) ---- */
+
+/* The rows (procedure, number, count) of dashboard statement i, bound to the procedures, two
+ * numbers and the limit, into out. */
+static int dash_rows(struct sqlite_ctx *c, int i, const char *procs, long long a, long long b,
+                     store_dash_count *out, size_t max, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, i, &st);
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, a);
+	sqlite3_bind_int64(st, 3, b);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (*n < max) {
+			column_copy(st, 0, out[*n].proc_id, sizeof(out[*n].proc_id));
+			out[*n].key = sqlite3_column_int64(st, 1);
+			out[(*n)++].count = sqlite3_column_int64(st, 2);
+		}
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_dash_arrivals(void *ctx, const char *procs, long long from_day, long long to_day,
+                            store_dash_count *out, size_t max, size_t *n)
+{
+	return dash_rows(ctx, ST_DASH_ARRIVALS, procs, from_day, to_day, out, max, n);
+}
+
+static int sq_dash_decided(void *ctx, const char *procs, long long from_day, long long cap,
+                           store_dash_count *out, size_t max, size_t *n)
+{
+	return dash_rows(ctx, ST_DASH_DECIDED, procs, from_day, cap, out, max, n);
+}
+
+static int sq_dash_oldest(void *ctx, const char *procs, store_application *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_DASH_OLDEST, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
+	if ((rc = step_row(c, st)) == STORE_OK) {
+		app_row(st, out);
+		done(st);
+	}
+	return rc;
+}
+
+/* The statement i of the waiting applications of proc_id before before_at, bound. */
+static int dash_overdue_stmt(struct sqlite_ctx *c, int i, const char *proc_id, long long before_at,
+                             sqlite3_stmt **st)
+{
+	int rc = stmt(c, i, st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(*st, 1, proc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(*st, 2, before_at);
+	return STORE_OK;
+}
+
+static int sq_dash_overdue(void *ctx, const char *proc_id, long long before_at,
+                           store_application *out, size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = dash_overdue_stmt(c, ST_DASH_OVERDUE, proc_id, before_at, &st);
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (*n < max)
+			app_row(st, &out[(*n)++]);
+	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_dash_overdue_count(void *ctx, const char *proc_id, long long before_at,
+                                 long long limit, long long *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v = 0;
+	int rc = dash_overdue_stmt(c, ST_DASH_OVERDUE_COUNT, proc_id, before_at, &st);
+	if (rc == STORE_OK)
+		sqlite3_bind_int64(st, 3, limit);
+	if (rc == STORE_OK && (rc = query_int(c, st, &v)) == STORE_OK)
+		*n = v;
 	return rc;
 }
 
@@ -2864,6 +3164,126 @@ static int sq_staff_alert_set(void *ctx, long long staff_id, const char *proc_id
 }
 
 /* exports (store_export.c): the mark of "since my last export" */
+/* ---- API keys ---- */
+
+static int sq_api_key_add(void *ctx, const store_api_key *k, long long *id)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_API_KEY_ADD, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, k->secret_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, k->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, k->created_by);
+	sqlite3_bind_int64(st, 5, k->created_at);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
+	*id = sqlite3_column_int64(st, 0);
+	rc = finish(c, st);
+	for (size_t i = 0; rc == STORE_OK && i < k->nprocs; i++)
+		rc = run_int_text2(c, ST_API_KEY_PROC_ADD, *id, k->procs[i], NULL, 0);
+	return rc;
+}
+
+/* The key in the current row of st (API_KEY_COLS) into k, without its procedures. */
+static void api_key_row(sqlite3_stmt *st, store_api_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id = sqlite3_column_int64(st, 0);
+	column_copy(st, 1, k->name, sizeof(k->name));
+	column_copy(st, 2, k->secret_hash, sizeof(k->secret_hash));
+	column_copy(st, 3, k->scope, sizeof(k->scope));
+	k->created_by = sqlite3_column_int64(st, 4);
+	k->created_at = sqlite3_column_int64(st, 5);
+	k->revoked_at = sqlite3_column_int64(st, 6);
+	k->last_used_at = sqlite3_column_int64(st, 7);
+}
+
+static int sq_api_key_get(void *ctx, long long id, store_api_key *out)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_API_KEY_GET, &st);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc;
+	api_key_row(st, out);
+	return finish(c, st);
+}
+
+static int sq_api_key_list(void *ctx, store_api_key *out, size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_API_KEY_LIST, &st);
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		api_key_row(st, &out[(*n)++]);
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_api_key_procs(void *ctx, long long id, store_api_key *k)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_API_KEY_PROCS, &st);
+	k->nprocs = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, STORE_API_PROCS_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k->nprocs < STORE_API_PROCS_MAX)
+		column_copy(st, 0, k->procs[k->nprocs++], sizeof(k->procs[0]));
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
+static int sq_api_key_revoke(void *ctx, long long id, long long now)
+{
+	return run_int2(ctx, ST_API_KEY_REVOKE, id, now, 1);
+}
+
+static int sq_api_key_used(void *ctx, long long id, long long now)
+{
+	return run_int2(ctx, ST_API_KEY_USED, id, now, 1);
+}
+
+static int sq_api_key_event(void *ctx, long long event_id, long long key_id)
+{
+	return run_int2(ctx, ST_API_KEY_EVENT, event_id, key_id, 0);
+}
+
+static int sq_api_page(void *ctx, const char *proc_id, long long after_at,
+                       const char *after_receipt, store_application *out, size_t max, size_t *n)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_API_PAGE, &st);
+	*n = 0;
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, proc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, after_at);
+	if (after_receipt)
+		sqlite3_bind_text(st, 3, after_receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, limit_of(max));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		app_row(st, &out[(*n)++]);
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	done(st);
+	return rc;
+}
+
 static int sq_export_mark_get(void *ctx, long long staff_id, const char *proc_id, long long *at)
 {
 	struct sqlite_ctx *c = ctx;
@@ -3063,6 +3483,11 @@ const struct store_backend store_sqlite_backend = {
     .sign_request_create = sq_sign_request_create,
     .sign_request_get = sq_sign_request_get,
     .sign_request_finish = sq_sign_request_finish,
+    .timestamp_queue = sq_timestamp_queue, /* time-stamps (store_stamps.c) */
+    .timestamps_claim = sq_timestamps_claim,
+    .timestamp_stamped = sq_timestamp_stamped,
+    .timestamp_failed = sq_timestamp_failed,
+    .timestamp_get = sq_timestamp_get,
     .sign_request_signed = sq_sign_request_signed,
     .sign_request_signed_other = sq_sign_request_signed_other,
     .sign_requests_prune = sq_sign_requests_prune,
@@ -3102,6 +3527,14 @@ const struct store_backend store_sqlite_backend = {
     .staff_digest_done = sq_staff_digest_done,
     .export_mark_get = sq_export_mark_get, /* exports (store_export.c) */
     .export_mark_set = sq_export_mark_set,
+    .api_key_add = sq_api_key_add, /* API keys (store_api.c) */
+    .api_key_get = sq_api_key_get,
+    .api_key_list = sq_api_key_list,
+    .api_key_procs = sq_api_key_procs,
+    .api_key_revoke = sq_api_key_revoke,
+    .api_key_used = sq_api_key_used,
+    .api_key_event = sq_api_key_event,
+    .api_page = sq_api_page,
     .audit_head = sq_audit_head,
     .audit_insert = sq_audit_insert,
     .audit_list = sq_audit_list,
@@ -3109,6 +3542,11 @@ const struct store_backend store_sqlite_backend = {
     .inbox_list = sq_inbox_list,
     .inbox_counts = sq_inbox_counts,
     .inbox_newer = sq_inbox_newer,
+    .dash_arrivals = sq_dash_arrivals, /* the staff dashboard (store_dash.c) */
+    .dash_decided = sq_dash_decided,
+    .dash_oldest = sq_dash_oldest,
+    .dash_overdue = sq_dash_overdue,
+    .dash_overdue_count = sq_dash_overdue_count,
     .application_review_keys = sq_application_review_keys,
     .application_review = sq_application_review,
     .application_assign = sq_application_assign,

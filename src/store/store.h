@@ -320,6 +320,7 @@ STORE_MUST_USE int store_attachment_delete(store *s, const char *draft_key, long
 #define STORE_CONTENT_MAX ((size_t)1 << 20)
 #define STORE_SIGNATURE_MAX ((size_t)64 * 1024)
 #define STORE_VERIFICATION_MAX ((size_t)64 * 1024)
+#define STORE_OCSP_RESPONSE_MAX ((size_t)64 * 1024)
 #define STORE_NOTE_MAX 1000
 typedef struct store_application {
 	char receipt[STORE_RECEIPT_MAX + 1];
@@ -335,6 +336,8 @@ typedef struct store_application {
 	char *signature;      /* DER CMS or NULL (malloc'd) */
 	size_t signature_len; /* its length, 0 when none */
 	char *verification;   /* JSON verification report or NULL (malloc'd) */
+	char *ocsp_response;  /* DER OCSPResponse kept at arrival or NULL (malloc'd; 0015) */
+	size_t ocsp_response_len;
 	long long submitted_at;
 	long long updated_at;
 	/* Filled by store_inbox_list only (migration 0011), else 0. */
@@ -353,7 +356,9 @@ typedef struct store_application {
  * is not "a:ACCOUNT_ID"; proc_title not 1..STORE_TITLE_MAX bytes of UTF-8 without control
  * characters; digest not 64 lower-case hex; content or display not 1..STORE_CONTENT_MAX
  * bytes of UTF-8; signature neither NULL with signature_len 0 nor 1..STORE_SIGNATURE_MAX
- * bytes; verification neither NULL nor 1..STORE_VERIFICATION_MAX bytes of UTF-8. Failing
+ * bytes; verification neither NULL nor 1..STORE_VERIFICATION_MAX bytes of UTF-8;
+ * ocsp_response neither NULL with ocsp_response_len 0 nor 1..STORE_OCSP_RESPONSE_MAX bytes,
+ * and only with a signature. Failing
  * inside the caller's transaction may leave part of the work done: roll it back. */
 STORE_MUST_USE int store_application_submit(store *s, store_application *a, long long now,
                                             char *receipt_out);
@@ -574,6 +579,85 @@ STORE_MUST_USE int store_export_mark_get(store *s, long long staff_id, const cha
 STORE_MUST_USE int store_export_mark_set(store *s, long long staff_id, const char *proc_id,
                                          long long at);
 
+/* ---- API keys of the back-office systems (基幹連携, migration 0016): each reads the
+ * applications of its procedures and, with scope "read_status", changes their status. Only
+ * the SHA-256 (lower-case hex) of a key's secret is stored; a revoked key stays with its
+ * revocation time. ---- */
+#define STORE_API_NAME_MAX 100
+#define STORE_API_SCOPE_MAX 16
+#define STORE_API_PROCS_MAX 16
+typedef struct store_api_key {
+	long long id;
+	char name[STORE_API_NAME_MAX + 1];
+	char secret_hash[65];
+	char scope[STORE_API_SCOPE_MAX + 1];            /* "read" or "read_status" */
+	long long created_by;                           /* staff id, 0 when gone */
+	long long created_at, revoked_at, last_used_at; /* 0: not revoked, never used */
+	char procs[STORE_API_PROCS_MAX][STORE_PROC_ID_MAX + 1];
+	size_t nprocs;
+} store_api_key;
+/* A new key (name 1..STORE_API_NAME_MAX bytes, secret_hash 64 hex, scope as above) of staff
+ * member created_by with its procedures procs[0..nprocs) (1..STORE_API_PROCS_MAX), in the
+ * caller's transaction or one of its own: its id into *id. */
+STORE_MUST_USE int store_api_key_add(store *s, const char *name, const char *secret_hash,
+                                     const char *scope, long long created_by,
+                                     const char *const *procs, size_t nprocs, long long now,
+                                     long long *id);
+/* Key id with its procedures into *out: STORE_ENOTFOUND when there is none. */
+STORE_MUST_USE int store_api_key_get(store *s, long long id, store_api_key *out);
+/* Every key, newest first, with its procedures (at most max). */
+STORE_MUST_USE int store_api_key_list(store *s, store_api_key *out, size_t max, size_t *n);
+/* Revokes key id at now: STORE_ENOTFOUND when there is none or it is revoked already. */
+STORE_MUST_USE int store_api_key_revoke(store *s, long long id, long long now);
+/* Key id was used at now (its last_used_at). */
+STORE_MUST_USE int store_api_key_used(store *s, long long id, long long now);
+/* The applications of proc_id that arrived after (after_at, after_receipt), oldest first, by
+ * arrival then receipt (after_receipt NULL: from the first), at most max, without their
+ * malloc'd parts (content, display, signature, verification stay NULL): the API's list. */
+STORE_MUST_USE int store_api_page(store *s, const char *proc_id, long long after_at,
+                                  const char *after_receipt, store_application *out, size_t max,
+                                  size_t *n);
+/* Status event event_id was made by key key_id (in the decision's transaction). */
+STORE_MUST_USE int store_api_key_event(store *s, long long event_id, long long key_id);
+
+/* ---- The staff dashboard (集計, migration 0017): figures of the applications of a set of
+ * procedures (procs and nprocs of q as for the inbox; the rest of q ignored), counted by SQL
+ * from rows that triggers keep in the transaction that changes an application. A day number
+ * counts days in Japan: (t + 32400) / 86400 for Unix time t (UTC+9, JDATE_JST_OFFSET; the
+ * triggers of migration 0017 count so). Rows have no malloc'd parts. Anything out of bounds is
+ * STORE_EINPUT. */
+typedef struct store_dash_count {
+	char proc_id[STORE_PROC_ID_MAX + 1];
+	long long key; /* a day number, or a number of days */
+	long long count;
+} store_dash_count;
+/* Arrivals per procedure and day: the applications whose submitted_at falls on day numbers
+ * from_day <= day < to_day (0 < from_day < to_day), one row per procedure and day that has
+ * any, ordered by procedure and day, at most max. */
+STORE_MUST_USE int store_dash_arrivals(store *s, const store_inbox_query *q, long long from_day,
+                                       long long to_day, store_dash_count *out, size_t max,
+                                       size_t *n);
+/* Days from arrival to decision: a decision is an application's first event into 処理完了
+ * (done) or 申請却下 (rejected), its days the day number of that event less that of the
+ * application's submitted_at then (the latest version's, for one sent again after a return
+ * for correction), as the trigger of migration 0017 records them. For the decisions on day
+ * numbers >= from_day (> 0): how many took each number of days (above cap, 0..10000,
+ * counted as cap), per procedure, ordered by procedure and days, at most max. */
+STORE_MUST_USE int store_dash_decided(store *s, const store_inbox_query *q, long long from_day,
+                                      long long cap, store_dash_count *out, size_t max, size_t *n);
+/* The waiting applications are those in 送信済, 受付 or 審査中 (sent, accepted, reviewing: not
+ * final, not returned to the applicant; core/dashboard.h dash_status_waiting). The one of
+ * them that arrived first (by submitted_at, receipt) into *out (no malloc'd parts);
+ * STORE_ENOTFOUND when none waits. One index seek per procedure. */
+STORE_MUST_USE int store_dash_oldest(store *s, const store_inbox_query *q, store_application *out);
+/* The waiting applications of procedure proc_id that arrived before before_at (> 0), oldest
+ * first, at most max (<= STORE_INBOX_PAGE_MAX), no malloc'd parts; and how many there are,
+ * counted up to limit (> 0; the count stops there). */
+STORE_MUST_USE int store_dash_overdue(store *s, const char *proc_id, long long before_at,
+                                      store_application *out, size_t max, size_t *n);
+STORE_MUST_USE int store_dash_overdue_count(store *s, const char *proc_id, long long before_at,
+                                            long long limit, long long *n);
+
 /* ---- Sign requests (署名要求): the confirmation page of a procedure that needs an
  * e-signature makes one; the signing app fetches it by the id in its link and posts the
  * signature. Only the SHA-256 hex of the id is stored (id_hash). Bound to one draft and to
@@ -600,6 +684,8 @@ typedef struct store_sign_request {
 	                       * was posted), else NULL */
 	size_t signature_len; /* its length, 0 when none */
 	char *verification;   /* JSON report (malloc'd) once used, else NULL */
+	char *ocsp_response;  /* DER OCSPResponse that decided at arrival (malloc'd) or NULL */
+	size_t ocsp_response_len;
 } store_sign_request;
 /* STORE_ECONFLICT for an id_hash already stored, STORE_ENOTFOUND for an absent or already
  * submitted draft (checked in the same statement as the insert). status, used_at, signature
@@ -612,13 +698,16 @@ STORE_MUST_USE int store_sign_request_create(store *s, const store_sign_request 
 STORE_MUST_USE int store_sign_request_get(store *s, const char *id_hash, store_sign_request *out);
 /* Uses a pending request whose expires_at > now: status "signed" (signature required) or
  * "refused" (signature may be NULL), the verification report (JSON text, required), used_at
- * = now (> 0). sig is NULL with sig_len 0, or sig_len bytes. Exactly one of two concurrent
+ * = now (> 0). sig is NULL with sig_len 0, or sig_len bytes; ocsp (the OCSP response that
+ * decided the revocation check, kept as evidence) NULL with ocsp_len 0, or 1..
+ * STORE_OCSP_RESPONSE_MAX bytes, only with "signed". Exactly one of two concurrent
  * callers wins (one conditional update, in the caller's transaction or one of its own).
  * STORE_ENOTFOUND when absent, STORE_ECONFLICT when already used or expired (the request is
  * then left as it was). */
 STORE_MUST_USE int store_sign_request_finish(store *s, const char *id_hash, const char *status,
                                              const void *sig, size_t sig_len,
-                                             const char *verification, long long now);
+                                             const char *verification, const void *ocsp,
+                                             size_t ocsp_len, long long now);
 /* The draft's newest request with status "signed" and this digest (the signature that
  * counts for the draft as it is now): the latest used_at, then the latest created_at.
  * STORE_ENOTFOUND when none. Same ownership of *out as store_sign_request_get. */
@@ -637,6 +726,52 @@ STORE_MUST_USE int store_sign_requests_prune(store *s, long long before, long lo
 STORE_MUST_USE int store_sign_requests_cancel(store *s, const char *draft_key, long long *n);
 /* Frees the malloc'd parts and sets them NULL (signature_len 0); r may be NULL. */
 void store_sign_request_release(store_sign_request *r);
+
+/* ---- Signature time-stamps (CAdES-T, migration 0015): an RFC 3161 token over the signature
+ * value of one version of an application (receipt, digest: the version's content SHA-256),
+ * and the queue of their requests, claimed with a lease like the outbox (src/sig/stamp.c).
+ * receipt as for applications, digest 64 lower-case hex (else STORE_EINPUT). */
+#define STORE_TIMESTAMP_MAX ((size_t)64 * 1024)
+typedef struct store_timestamp {
+	long long id;
+	char receipt[STORE_RECEIPT_MAX + 1];
+	char digest[65];
+	long long created_at;
+	long long next_at; /* not asked before this time (pushed ahead while claimed) */
+	int attempts;
+	char last_error[256];
+	long long stamped_at; /* 0 until a token was stored */
+	long long gen_time;   /* the token's genTime */
+	char imprint[65];     /* SHA-256 hex of the signature value stamped; "" until then */
+	char *token;          /* DER TimeStampResp (malloc'd) or NULL */
+	size_t token_len;
+} store_timestamp;
+/* Queues a request for the version (receipt, digest), due at now (> 0), in the caller's
+ * transaction (the submission's) or one of its own; one that exists already is left as it is
+ * (STORE_OK). STORE_ENOTFOUND for an absent application. */
+STORE_MUST_USE int store_timestamp_queue(store *s, const char *receipt, const char *digest,
+                                         long long now);
+/* Claims up to max requests not yet stamped with next_at <= now, oldest first, into out
+ * (tokens NULL), setting their next_at to now + lease (> 0) in one transaction, as
+ * store_outbox_claim does. */
+STORE_MUST_USE int store_timestamps_claim(store *s, long long now, long long lease,
+                                          store_timestamp *out, size_t max, size_t *n);
+/* Stores the granted token (1..STORE_TIMESTAMP_MAX bytes) of request id (>= 1) with the
+ * imprint it is over (64 lower-case hex) and its genTime, stamped_at = now (> 0), attempts
+ * counted. STORE_ENOTFOUND when absent or stamped already. */
+STORE_MUST_USE int store_timestamp_stamped(store *s, long long id, const char *imprint,
+                                           long long gen_time, const void *token, size_t len,
+                                           long long now);
+/* A failed attempt of request id: next_at and the error (cut to fit, controls replaced),
+ * attempts counted. STORE_ENOTFOUND when absent or stamped already. */
+STORE_MUST_USE int store_timestamp_failed(store *s, long long id, long long next_at,
+                                          const char *error);
+/* The request of the version (receipt, digest) with its token when stamped. STORE_ENOTFOUND
+ * when none was queued. The caller releases. */
+STORE_MUST_USE int store_timestamp_get(store *s, const char *receipt, const char *digest,
+                                       store_timestamp *out);
+/* Frees the token and sets it NULL; t may be NULL. */
+void store_timestamp_release(store_timestamp *t);
 
 /* ---- Audit log (監査ログ): append-only rows chained by their hashes (core/audit.h, the
  * rules; docs/audit.md, the format). Nothing but store_audit_append writes it, and nothing

@@ -26,6 +26,10 @@ static int application_ok(const store_application *a)
 	if (a->signature_len == 0 ? a->signature != NULL
 	                          : !a->signature || a->signature_len > STORE_SIGNATURE_MAX)
 		return 0;
+	if (a->ocsp_response_len == 0 ? a->ocsp_response != NULL
+	                              : !a->ocsp_response || !a->signature_len ||
+	                                    a->ocsp_response_len > STORE_OCSP_RESPONSE_MAX)
+		return 0;
 	return !a->verification ||
 	       store_text_ok(a->verification, 1, STORE_VERIFICATION_MAX, STORE_TEXT_ANY);
 }
@@ -120,6 +124,9 @@ void store_application_release(store_application *a)
 		return;
 	store_free_record(&a->content, &a->display, &a->signature, &a->verification,
 	                  &a->signature_len);
+	free(a->ocsp_response);
+	a->ocsp_response = NULL;
+	a->ocsp_response_len = 0;
 }
 
 int store_applications_for_account(store *s, long long account_id, store_application *out,

@@ -77,3 +77,18 @@ int store_owner_ok(const char *owner)
 {
 	return store_text_ok(owner, 1, STORE_OWNER_MAX, STORE_TEXT_LINE);
 }
+
+int store_ids_json(const char *const *ids, size_t n, size_t idmax, char *out, size_t outlen)
+{
+	size_t len = 1;
+	if ((n && !ids) || outlen < 3)
+		return 0;
+	out[0] = '[';
+	for (size_t i = 0; i < n; i++) {
+		if (!store_token_ok(ids[i], idmax) || strlen(ids[i]) + 5 > outlen - len)
+			return 0;
+		len += (size_t)snprintf(out + len, outlen - len, "%s\"%s\"", i ? "," : "", ids[i]);
+	}
+	snprintf(out + len, outlen - len, "]");
+	return 1;
+}

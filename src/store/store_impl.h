@@ -243,9 +243,20 @@ struct store_backend {
 	 * conditional UPDATE, so that of two connections only one changes it (PostgreSQL
 	 * re-checks the WHERE after waiting for the row lock); when it changed no row,
 	 * STORE_ECONFLICT if the request exists, STORE_ENOTFOUND if not. */
+	/* Time-stamps (store_stamps.c). timestamp_queue: INSERT that leaves an existing row;
+	 * timestamps_claim in a transaction, as outbox_claim (until = now + lease), oldest
+	 * first, tokens NULL; stamped/failed: STORE_ENOTFOUND when no unstamped row id. */
+	int (*timestamp_queue)(void *ctx, const char *receipt, const char *digest, long long now);
+	int (*timestamps_claim)(void *ctx, long long now, long long until, store_timestamp *out,
+	                        size_t max, size_t *n);
+	int (*timestamp_stamped)(void *ctx, long long id, const char *imprint, long long gen_time,
+	                         const void *token, size_t len, long long now);
+	int (*timestamp_failed)(void *ctx, long long id, long long next_at, const char *error);
+	int (*timestamp_get)(void *ctx, const char *receipt, const char *digest,
+	                     store_timestamp *out);
 	int (*sign_request_finish)(void *ctx, const char *id_hash, const char *status,
 	                           const void *sig, size_t sig_len, const char *verification,
-	                           long long now);
+	                           const void *ocsp, size_t ocsp_len, long long now);
 	/* The newest signed request of the draft with digest (used_at, then created_at,
 	 * descending), as sign_request_get fills it; STORE_ENOTFOUND when none. */
 	int (*sign_request_signed)(void *ctx, const char *draft_key, const char *digest,
@@ -274,6 +285,17 @@ struct store_backend {
 	 * the receipt of the row just newer than (at, receipt) into out ("" for none). */
 	int (*inbox_newer)(void *ctx, const char *procs, const store_inbox_query *q, long long at,
 	                   const char *receipt, char *out);
+	/* The staff dashboard (store.h, migration 0017): procs a JSON array of checked
+	 * procedure ids, everything else checked. */
+	int (*dash_arrivals)(void *ctx, const char *procs, long long from_day, long long to_day,
+	                     store_dash_count *out, size_t max, size_t *n);
+	int (*dash_decided)(void *ctx, const char *procs, long long from_day, long long cap,
+	                    store_dash_count *out, size_t max, size_t *n);
+	int (*dash_oldest)(void *ctx, const char *procs, store_application *out);
+	int (*dash_overdue)(void *ctx, const char *proc_id, long long before_at,
+	                    store_application *out, size_t max, size_t *n);
+	int (*dash_overdue_count)(void *ctx, const char *proc_id, long long before_at,
+	                          long long limit, long long *n);
 	int (*application_review_keys)(void *ctx, const char *receipt, const char *search_key,
 	                               int differs);
 	int (*application_review)(void *ctx, const char *receipt, store_app_review *out);
@@ -346,6 +368,18 @@ struct store_backend {
 	int (*staff_digest_done)(void *ctx, long long staff_id, const char *proc_id,
 	                         long long since, long long at);
 	/* exports (store_export.c) */
+	/* API keys (store_api.c). api_key_add inserts the key and its procedures in a
+	 * transaction; api_key_get and api_key_list read the keys without procedures,
+	 * api_key_procs those of one key (max >= 1). */
+	int (*api_key_add)(void *ctx, const store_api_key *k, long long *id);
+	int (*api_key_get)(void *ctx, long long id, store_api_key *out);
+	int (*api_key_list)(void *ctx, store_api_key *out, size_t max, size_t *n);
+	int (*api_key_procs)(void *ctx, long long id, store_api_key *k);
+	int (*api_key_revoke)(void *ctx, long long id, long long now);
+	int (*api_key_used)(void *ctx, long long id, long long now);
+	int (*api_key_event)(void *ctx, long long event_id, long long key_id);
+	int (*api_page)(void *ctx, const char *proc_id, long long after_at,
+	                const char *after_receipt, store_application *out, size_t max, size_t *n);
 	int (*export_mark_get)(void *ctx, long long staff_id, const char *proc_id, long long *at);
 	int (*export_mark_set)(void *ctx, long long staff_id, const char *proc_id, long long at);
 };
@@ -427,6 +461,10 @@ int store_get_check(store *s, int ok, void *out, size_t size);
 void store_free_record(char **content, char **display, char **signature, char **verification,
                        size_t *signature_len);
 
+/* error as it fits a last_error of outlen bytes: cut on a character boundary, control
+ * characters and bytes that are not UTF-8 replaced by '?'. (store_outbox.c) */
+void store_clean_error(const char *error, char *out, size_t outlen);
+
 /* A store with a back end context, ready for a call. */
 #define STORE_READY(s) ((s) && (s)->ctx)
 
@@ -442,6 +480,15 @@ int store_token_ok(const char *t, size_t max);
 int store_draft_key_ok(const char *key);
 int store_proc_ok(const char *proc_id, int proc_version);
 int store_owner_ok(const char *owner);
+/* The n ids (each a token of 1..idmax bytes, as store_token_ok, so nothing needs escaping)
+ * as a JSON array of strings into out (outlen bytes): 1, or 0 when an id is not such a token
+ * (or ids is NULL with n > 0) or the array does not fit. */
+int store_ids_json(const char *const *ids, size_t n, size_t idmax, char *out, size_t outlen);
+/* The procedures of q as such an array into out (STORE_PROCS_JSON_MAX bytes): 1, or 0 when q
+ * is NULL, names more than STORE_INBOX_PROCS_MAX or one that is not a procedure id.
+ * (store_inbox.c) */
+#define STORE_PROCS_JSON_MAX (STORE_INBOX_PROCS_MAX * (STORE_PROC_ID_MAX + 3) + 3)
+int store_procs_json(const store_inbox_query *q, char *out);
 
 /* Test-only: the value of one of the connection's pragmas (journal_mode, foreign_keys,
  * synchronous, busy_timeout) as text. STORE_EINPUT for another name or another back end. */

@@ -6,24 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A JSON array of the ids, each quoted: ids are [A-Za-z0-9_-], so nothing needs escaping. */
-#define PROCS_JSON_MAX (STORE_INBOX_PROCS_MAX * (STORE_PROC_ID_MAX + 3) + 3)
-
-static int procs_json(const store_inbox_query *q, char *out)
+int store_procs_json(const store_inbox_query *q, char *out)
 {
-	size_t i, len = 1;
-
-	if (!q || q->nprocs > STORE_INBOX_PROCS_MAX || (q->nprocs && !q->procs))
-		return 0;
-	out[0] = '[';
-	for (i = 0; i < q->nprocs; i++) {
-		if (!store_token_ok(q->procs[i], STORE_PROC_ID_MAX))
-			return 0;
-		len += (size_t)snprintf(out + len, PROCS_JSON_MAX - len, "%s\"%s\"", i ? "," : "",
-		                        q->procs[i]);
-	}
-	snprintf(out + len, PROCS_JSON_MAX - len, "]");
-	return 1;
+	return q && q->nprocs <= STORE_INBOX_PROCS_MAX &&
+	       store_ids_json(q->procs, q->nprocs, STORE_PROC_ID_MAX, out, STORE_PROCS_JSON_MAX);
 }
 
 static int query_ok(const store_inbox_query *q)
@@ -39,9 +25,9 @@ static int query_ok(const store_inbox_query *q)
 int store_inbox_list(store *s, const store_inbox_query *q, store_application *out, size_t max,
                      size_t *n)
 {
-	char procs[PROCS_JSON_MAX];
+	char procs[STORE_PROCS_JSON_MAX];
 	size_t got = 0;
-	int ok = procs_json(q, procs) && query_ok(q) && max <= STORE_INBOX_PAGE_MAX;
+	int ok = store_procs_json(q, procs) && query_ok(q) && max <= STORE_INBOX_PAGE_MAX;
 	int rc = store_list_check(s, ok, out, max, n);
 
 	if (rc != STORE_OK || max == 0 || q->nprocs == 0)
@@ -53,14 +39,14 @@ int store_inbox_list(store *s, const store_inbox_query *q, store_application *ou
 int store_inbox_neighbours(store *s, const store_inbox_query *q, long long at, const char *receipt,
                            char *newer, char *older)
 {
-	char procs[PROCS_JSON_MAX];
+	char procs[STORE_PROCS_JSON_MAX];
 	store_application row;
 	size_t n = 0;
 	if (newer)
 		newer[0] = 0;
 	if (older)
 		older[0] = 0;
-	if (!STORE_READY(s) || !newer || !older || !procs_json(q, procs) || !query_ok(q) ||
+	if (!STORE_READY(s) || !newer || !older || !store_procs_json(q, procs) || !query_ok(q) ||
 	    !app_receipt_valid(receipt) || at <= 0)
 		return STORE_EINPUT;
 	if (q->nprocs == 0)
@@ -77,9 +63,9 @@ int store_inbox_neighbours(store *s, const store_inbox_query *q, long long at, c
 int store_inbox_counts(store *s, const store_inbox_query *q, store_status_count *out, size_t max,
                        size_t *n)
 {
-	char procs[PROCS_JSON_MAX];
+	char procs[STORE_PROCS_JSON_MAX];
 	size_t got = 0;
-	int rc = store_list_check(s, procs_json(q, procs), out, max, n);
+	int rc = store_list_check(s, store_procs_json(q, procs), out, max, n);
 
 	if (rc != STORE_OK || max == 0 || q->nprocs == 0)
 		return rc;

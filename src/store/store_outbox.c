@@ -58,9 +58,7 @@ static int is_control(unsigned char c)
 	return c < 0x20 || c == 0x7F;
 }
 
-/* error as it fits last_error: cut on a character boundary, control characters and bytes
- * that are not UTF-8 replaced by '?'. */
-static void clean_error(const char *error, char *out, size_t outlen)
+void store_clean_error(const char *error, char *out, size_t outlen)
 {
 	const unsigned char *p = (const unsigned char *)error;
 	size_t len = strlen(error), i = 0, o = 0, n;
@@ -89,7 +87,7 @@ int store_outbox_mark_failed(store *s, long long id, long long next_at, const ch
 
 	if (!STORE_READY(s) || id <= 0)
 		return STORE_EINPUT;
-	clean_error(error ? error : "", clean, sizeof(clean));
+	store_clean_error(error ? error : "", clean, sizeof(clean));
 	return s->be->outbox_mark_failed(s->ctx, id, next_at, clean);
 }
 

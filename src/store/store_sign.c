@@ -45,7 +45,8 @@ int store_sign_request_get(store *s, const char *id_hash, store_sign_request *ou
 }
 
 int store_sign_request_finish(store *s, const char *id_hash, const char *status, const void *sig,
-                              size_t sig_len, const char *verification, long long now)
+                              size_t sig_len, const char *verification, const void *ocsp,
+                              size_t ocsp_len, long long now)
 {
 	int rc, own = 0;
 
@@ -56,11 +57,15 @@ int store_sign_request_finish(store *s, const char *id_hash, const char *status,
 		return STORE_EINPUT;
 	if (strcmp(status, "signed") == 0 && sig_len == 0)
 		return STORE_EINPUT;
+	if (ocsp_len == 0 ? ocsp != NULL
+	                  : !ocsp || ocsp_len > STORE_OCSP_RESPONSE_MAX || strcmp(status, "signed"))
+		return STORE_EINPUT;
 	/* The update and, when it changed nothing, the look-up that tells "absent" from
 	 * "used or expired" see the same state. */
 	if ((rc = store_tx_start(s, &own)) != STORE_OK)
 		return rc;
-	rc = s->be->sign_request_finish(s->ctx, id_hash, status, sig, sig_len, verification, now);
+	rc = s->be->sign_request_finish(s->ctx, id_hash, status, sig, sig_len, verification, ocsp,
+	                                ocsp_len, now);
 	return store_tx_end(s, own, rc);
 }
 
@@ -103,4 +108,7 @@ void store_sign_request_release(store_sign_request *r)
 		return;
 	store_free_record(&r->content, &r->display, &r->signature, &r->verification,
 	                  &r->signature_len);
+	free(r->ocsp_response);
+	r->ocsp_response = NULL;
+	r->ocsp_response_len = 0;
 }

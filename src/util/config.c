@@ -45,6 +45,9 @@ static const struct key keys[] = {
 	S(sign_crl_file, "CRL file for signing certificates (empty: none)"),
 	B(sign_revocation_soft_fail, "accept a signature when no revocation source answers (the report says so)"),
 	I(sign_request_minutes, 1, 60, "minutes a sign request stays usable"),
+	S(tsa_url, "RFC 3161 time-stamp authority asked for a token over each arriving signature (http:// or https://; empty: off)"),
+	S(tsa_ca_file, "CA certificate(s) of the time-stamp authority (PEM): a token that does not verify to it is refused (empty: signature not checked)"),
+	I(tsa_retry_seconds, 1, 3600, "first retry delay of a time-stamp the authority did not give (doubles up to 1 h)"),
 	S(access_log, "access log: a path, - for stderr, empty for none"),
 	S(base_url, "public address of the portal"),
 	B(dev_mode, "development mode: migrate on start, development pages"),
@@ -118,6 +121,7 @@ void config_defaults(config *c)
 	snprintf(c->procedures_dir, sizeof(c->procedures_dir), "procedures");
 	snprintf(c->refdata_dir, sizeof(c->refdata_dir), "build/refdata");
 	c->sign_request_minutes = 10;
+	c->tsa_retry_seconds = 60;
 	snprintf(c->access_log, sizeof(c->access_log), "-");
 	snprintf(c->base_url, sizeof(c->base_url), "http://localhost:8080");
 	c->max_body_bytes = 32L << 20;

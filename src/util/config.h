@@ -24,20 +24,24 @@ typedef struct config {
 	char sign_crl_file[256];
 	int sign_revocation_soft_fail;
 	long sign_request_minutes; /* a sign request's life */
-	char access_log[256];      /* path, "-" (stderr) or "" (off) */
-	char base_url[256];        /* the public address, used in links and mails */
-	int dev_mode;              /* migrate on start, /dev pages */
-	int https;                 /* served over HTTPS (Secure cookies, HSTS) */
-	long max_body_bytes;       /* hard limit of any request body */
-	long max_form_bytes;       /* limit of a urlencoded form body */
-	long max_header_bytes;     /* limit of the request line and headers together */
-	long max_header_fields;    /* limit of the number of request headers */
-	long max_form_fields;      /* limit of the number of fields in a query or form */
-	long request_timeout;      /* seconds without any byte before a connection is closed */
-	long header_timeout;       /* seconds to read a request head, from its first byte */
-	long body_timeout;         /* seconds to read a body, plus one per body_min_rate bytes */
-	long body_min_rate;        /* bytes a second a body must keep up (0: no rate rule) */
-	long max_connections;      /* open connections of the process */
+	/* the signature time-stamp at arrival (CAdES-T, sig/stamp.h): an RFC 3161 TSA */
+	char tsa_url[512];      /* "": off */
+	char tsa_ca_file[256];  /* the TSA's CA (PEM): the token's signature checked too */
+	long tsa_retry_seconds; /* first retry delay; doubles up to an hour */
+	char access_log[256];   /* path, "-" (stderr) or "" (off) */
+	char base_url[256];     /* the public address, used in links and mails */
+	int dev_mode;           /* migrate on start, /dev pages */
+	int https;              /* served over HTTPS (Secure cookies, HSTS) */
+	long max_body_bytes;    /* hard limit of any request body */
+	long max_form_bytes;    /* limit of a urlencoded form body */
+	long max_header_bytes;  /* limit of the request line and headers together */
+	long max_header_fields; /* limit of the number of request headers */
+	long max_form_fields;   /* limit of the number of fields in a query or form */
+	long request_timeout;   /* seconds without any byte before a connection is closed */
+	long header_timeout;    /* seconds to read a request head, from its first byte */
+	long body_timeout;      /* seconds to read a body, plus one per body_min_rate bytes */
+	long body_min_rate;     /* bytes a second a body must keep up (0: no rate rule) */
+	long max_connections;   /* open connections of the process */
 	long max_connections_per_address; /* open connections of one client address (0: no cap) */
 	/* mail */
 	char mail_mode[16]; /* "dev": kept in the outbox and shown at /dev/mail; "smtp" */

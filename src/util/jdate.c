@@ -82,6 +82,14 @@ void jdate_today(char *out, time_t now)
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+void jdate_iso8601(long long t, char *out, size_t outlen)
+{
+	time_t tt = (time_t)t + JDATE_JST_OFFSET;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, outlen, "%Y-%m-%dT%H:%M:%S+09:00", &tm);
+}
+
 void jdate_format_time(long long t, char *out, size_t outlen)
 {
 	time_t tt = (time_t)t + JDATE_JST_OFFSET;

@@ -19,6 +19,8 @@ int jdate_format(const char *ymd, char *out, size_t outlen);
 void jdate_format_time(long long t, char *out, size_t outlen);
 /* The Unix time of 00:00 in Japan of the day "YYYY-MM-DD" (as jdate_valid), or -1. */
 long long jdate_day_start(const char *ymd);
+/* Unix time -> "2026-04-01T10:05:09+09:00", ISO 8601 in Japan time (out: 26 bytes). */
+void jdate_iso8601(long long t, char *out, size_t outlen);
 /* Today's date in Japan as "YYYY-MM-DD" (out: at least 11 bytes). */
 void jdate_today(char *out, time_t now);
 

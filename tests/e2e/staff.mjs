@@ -70,7 +70,7 @@ try {
   await page.reload();
   ok(await page.getByRole('table', { name: /申請の一覧/ }).getByRole('link', { name: receipt }).isVisible(), 'the inbox lists it');
   await a11y(page, 'staff inbox');
-  await page.getByLabel('状態').selectOption({ label: '送信済' });
+  await page.getByLabel('状態', { exact: true }).selectOption({ label: '送信済' });
   await page.getByRole('button', { name: 'この条件で表示' }).click();
   ok(await page.getByRole('link', { name: receipt }).isVisible(), 'the status filter (送信済) keeps it');
   await page.getByRole('link', { name: receipt }).click();

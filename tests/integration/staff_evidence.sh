@@ -3,14 +3,21 @@
 # volunteer points form (the address typed differently from the card's, the name with a
 # 全角 space), signs it with madoguchi-sign and the virtual My Number Card (private pcscd,
 # vpcd; tests/card_env.sh) against the test PKI with a real `openssl ocsp` responder, and
-# submits. Then the demo reviewer of that procedure sees the certificate's basic four beside
+# submits, with tsa_url pointing at a test time-stamp authority (tests/tsa_env.sh: `openssl ts
+# -reply` behind tests/tsa_server.py) that is down at arrival: the submission is answered at
+# once, the request stays queued, a reply over another imprint and one with another nonce are
+# refused (nothing stored), then the retry stores the token; openssl ts -verify accepts the
+# ZIP's timestamp.tsr over the signature value taken out of RECEIPT.p7s, and the panel and the
+# PDF show 「タイムスタンプ」 with its time (and, set by hand, the words for awaited and given
+# up). Then the demo reviewer of that procedure sees the certificate's basic four beside
 # the form, the address marked 「証明書と申請内容が異なります」 in words and the rest the same,
 # the issuer, serial, validity and the OCSP check at arrival; the inbox finds it by
 # differs=yes and by ﾐﾄﾞﾘ; 再検証 appends a result (twice, the second with the responder
 # down: revocation_unavailable), each with its audit row, and the result at arrival stays
 # as it was; the attachment sent with the form downloads with its headers and one audit row;
 # the evidence package downloads as a ZIP that unzip -t, sha256sum -c MANIFEST.txt and openssl
-# cms -verify accept, with one export audit row holding its SHA-256; a reviewer of another
+# cms -verify accept, with the OCSP response of the arrival (ocsp.der: good for the signer's serial,
+# signed for the CA, named in the report by its SHA-256) and one export audit row holding its SHA-256; a reviewer of another
 # procedure gets 403 (as a viewer of this one, the ZIP), and without a fresh TOTP code it leads to /staff/reauth;
 # the staff PDF holds the panel (the card's name, the arrival's result, issuer, serial, OCSP,
 # both re-verifications), the resident's 申請控え none of it.
@@ -23,13 +30,15 @@ card_env_enter_ns "$0" "$@"
 
 . tests/lib.sh
 . tests/staff_lib.sh
+. tests/tsa_env.sh
 SIGN="$TEST_BUILD/madoguchi-sign"
 PORTAL="$TEST_BUILD/madoguchi"
 P=/procedures/kaigo-volunteer-point
-OCSP_PID= PORTAL_PID=
+OCSP_PID= PORTAL_PID= TSA_PID=
 card_env_extra_cleanup() {
 	stop_pid "$PORTAL_PID"
 	stop_pid "$OCSP_PID"
+	stop_pid "$TSA_PID"
 }
 card_env_init openssl python3 sqlite3 curl oathtool unzip sha256sum pdftotext
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
@@ -37,6 +46,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 card_env_signing_pki || fail_early "the test PKI, the card and the OCSP responder"
 card_env_start_pcscd || fail_early "pcscd starts with the vpcd reader"
 start_card || fail_early "madoguchi-card serve inserts the card"
+tsa_env_init "$T/tsa" || fail_early "the test TSA's PKI"
+TSA_PORT=$(free_port) # the test TSA is not started yet: down at arrival
 
 PORTAL_PORT=$(free_port)
 U="http://127.0.0.1:$PORTAL_PORT"
@@ -45,7 +56,8 @@ env MADOGUCHI_PORT="$PORTAL_PORT" MADOGUCHI_BASE_URL="$U" MADOGUCHI_DATABASE="sq
 	MADOGUCHI_DEV_MODE=1 MADOGUCHI_THREADS=2 MADOGUCHI_MAIL_MODE=dev \
 	MADOGUCHI_ARGON2_M_COST_KIB=4096 MADOGUCHI_ARGON2_T_COST=1 MADOGUCHI_REFDATA_DIR="$TEST_BUILD/refdata" \
 	MADOGUCHI_SIGN_ANCHORS_DIR="$T/trust" MADOGUCHI_SIGN_OCSP_URL="http://127.0.0.1:$OCSP_PORT" \
-	"$PORTAL" > "$T/portal.log" 2>&1 &
+	MADOGUCHI_TSA_URL="http://127.0.0.1:$TSA_PORT" MADOGUCHI_TSA_CA_FILE="$T/tsa/tsa-ca.pem" \
+	MADOGUCHI_TSA_RETRY_SECONDS=1 "$PORTAL" > "$T/portal.log" 2>&1 &
 PORTAL_PID=$!
 wait_for "the portal answers" curl -sf -o /dev/null "$U/healthz" || fail_early "the portal starts"
 ok "portal, test PKI, OCSP responder and the card are up"
@@ -75,10 +87,30 @@ LINK=$(grep -o 'id="sign-link" href="[^"]*"' "$T/page.html" | head -1 | sed 's/.
 KEY=$(hidden key); DIGEST=$(hidden digest); CSRF=$(csrf_of "$T/page.html")
 timeout 60 "$SIGN" --password-fd 3 --card-timeout 10 "$LINK" 3<<< ABC123 > "$T/sign.log" 2>&1; rc=$?
 check "madoguchi-sign signs with the virtual card (exit $rc)" [ "$rc" = 0 ]
+t0=$(date +%s%N)
 code=$(post "$P/submit" --data-urlencode "csrf=$CSRF" --data-urlencode "key=$KEY" \
 	--data-urlencode "digest=$DIGEST" --data-urlencode confirmed=1)
+ms=$((($(date +%s%N) - t0) / 1000000))
 R=$(location | sed -n 's|^/applications/\([0-9-]*\)/complete$|\1|p')
 check "submitted: 303 with a receipt ($code $R)" [ -n "$R" ]
+check "... at once while the TSA is down (${ms} ms)" [ "$ms" -lt 3000 ]
+
+# ---- the signature time-stamp (CAdES-T): queued at arrival, retried until the TSA gives one ----
+ts() { sql "select $1 from signature_timestamps where receipt = '$R'"; }
+check "the time-stamp is queued with the application, not stamped" [ "$(ts "count(*) || ' ' || count(token)")" = "1 0" ]
+wait_for "the first attempt fails" sh -c "[ \"\$(sqlite3 '$DB' \"select count(*) from signature_timestamps where attempts >= 1 and last_error like '%unreachable%'\")\" = 1 ]"
+check "... the first attempt failed: the TSA is unreachable ($(ts last_error))" [ "$(ts "attempts >= 1 and token is null")" = 1 ]
+echo bad_imprint > "$T/tsa/mode"
+tsa_env_start "$T/tsa" "$TSA_PORT" || fail_early "the test TSA starts"
+W=40 wait_for "a reply over other bytes" sh -c "[ \"\$(sqlite3 '$DB' \"select count(*) from signature_timestamps where last_error like '%imprint mismatch%'\")\" = 1 ]"
+check "a reply whose imprint is not the signature's is refused, nothing stored ($(ts last_error))" [ "$(ts "last_error like '%message imprint mismatch%' and token is null")" = 1 ]
+echo bad_nonce > "$T/tsa/mode"
+W=40 wait_for "a reply to another request" sh -c "[ \"\$(sqlite3 '$DB' \"select count(*) from signature_timestamps where last_error like '%nonce mismatch%'\")\" = 1 ]"
+check "a reply with another nonce is refused, nothing stored ($(ts last_error))" [ "$(ts "last_error like '%nonce mismatch%' and token is null")" = 1 ]
+echo good > "$T/tsa/mode"
+W=40 wait_for "the token" sh -c "[ \"\$(sqlite3 '$DB' \"select count(token) from signature_timestamps\")\" = 1 ]"
+check "once the TSA answers right, the retry stores the token ($(ts attempts) attempts)" [ "$(ts "count(token) || ' ' || (last_error is null) || ' ' || (gen_time > 0)")" = "1 1 1" ]
+check "the TSA was asked with application/timestamp-query" [ "$(grep -c ' application/timestamp-query ' "$T/tsa/requests.log")" -ge 3 ]
 check "the submit stored differs = 1 (the address)" [ "$(sql "select differs from applications where receipt = '$R'")" = 1 ]
 check "... and the folded name and furigana" [ "$(sql "select search_key from applications where receipt = '$R'")" = "$(printf '見取花子\nミドリハナコ')" ]
 ARRIVAL=$(sql "select verification from applications where receipt = '$R'" | sha256sum)
@@ -104,6 +136,7 @@ check "the issuer of the test PKI" grep -q '発行者</dt><dd class="summary-val
 SERIAL=$(sql "select json_extract(verification, '\$.certificate.serial') from applications where receipt = '$R'")
 check "the serial ($SERIAL)" grep -q "シリアル番号</dt><dd class=\"summary-value\">$SERIAL</dd>" "$T/detail.html"
 check "the validity in Japan time" grep -q '有効期間</dt><dd class="summary-value">[0-9]*年(令和[0-9]*年)[^<]* から [0-9]*年(令和[0-9]*年)[^<]* まで' "$T/detail.html"
+check "タイムスタンプ: the TSA's time" grep -q '<dt class="summary-key">タイムスタンプ</dt><dd class="summary-value">[0-9]*年(令和[0-9]*年)[^<]*（時刻認証局が証明した時刻）' "$T/detail.html"
 check "the revocation check at arrival: OCSP, good, when" grep -q '失効の確認</dt><dd class="summary-value">OCSP：失効していません（[0-9]*年' "$T/detail.html"
 check "no re-verification yet" grep -q '再検証は、まだ行われていません' "$T/detail.html"
 check "the PNG sent with the form is shown" grep -q 'alt="stamps.png"' "$T/detail.html"
@@ -139,11 +172,25 @@ check "the ZIP downloads: 200 ($code)" [ "$code" = 200 ]
 check "... application/zip, attachment evidence-$R.zip, no-store" [ "$(grep -ci "^content-type: application/zip\|^content-disposition: attachment; filename=\"evidence-$R.zip\"\|^cache-control: no-store" "$T/h")" = 3 ]
 check "unzip -t finds it whole" unzip -tqq "$T/evidence.zip"
 mkdir -p "$T/unz" && unzip -q -o "$T/evidence.zip" -d "$T/unz"
-check "... the files under $R/" [ "$(cd "$T/unz/$R" && find . -type f | sort | tr '\n' ' ')" = "./MANIFEST.txt ./RECEIPT.json ./RECEIPT.p7s ./attachments/$(sql "select id from attachments order by id limit 1")-stamps.png ./chain.pem ./verification.json " ]
+check "... the files under $R/" [ "$(cd "$T/unz/$R" && find . -type f | sort | tr '\n' ' ')" = "./MANIFEST.txt ./RECEIPT.json ./RECEIPT.p7s ./attachments/$(sql "select id from attachments order by id limit 1")-stamps.png ./chain.pem ./ocsp.der ./timestamp.tsr ./verification.json " ]
 check "sha256sum -c MANIFEST.txt passes in the folder" sh -c "cd '$T/unz/$R' && sha256sum --quiet -c MANIFEST.txt"
 check "RECEIPT.json is the signed content as stored" [ "$(sha256sum < "$T/unz/$R/RECEIPT.json")" = "$(sql "select content from applications where receipt = '$R'" | tr -d '\n' | sha256sum)" ]
 check "openssl cms -verify of RECEIPT.p7s over RECEIPT.json against the test root" openssl cms -verify -binary -inform DER -in "$T/unz/$R/RECEIPT.p7s" -content "$T/unz/$R/RECEIPT.json" -CAfile "$T/trust/ca.pem" -out /dev/null
 check "chain.pem holds the signing certificate" openssl x509 -in "$T/unz/$R/chain.pem" -noout
+# the signature time-stamp: openssl ts -verify over the signature value taken out of RECEIPT.p7s
+L=$(openssl asn1parse -inform DER -in "$T/unz/$R/RECEIPT.p7s" | grep 'prim: OCTET STRING' | tail -1)
+off=${L%%:*}; hl=$(echo "$L" | sed 's/.*hl= *\([0-9]*\).*/\1/'); len=$(echo "$L" | sed 's/.* l= *\([0-9]*\) .*/\1/')
+tail -c +$((${off// /} + hl + 1)) "$T/unz/$R/RECEIPT.p7s" | head -c "$len" > "$T/sigval.bin"
+check "the stored imprint is the SHA-256 of the signature value ($len bytes)" [ "$(ts imprint)" = "$(sha256sum < "$T/sigval.bin" | cut -d' ' -f1)" ]
+check "openssl ts -verify accepts timestamp.tsr over the signature value" openssl ts -verify -data "$T/sigval.bin" -in "$T/unz/$R/timestamp.tsr" -CAfile "$T/tsa/tsa-ca.pem"
+check "... and refuses it over other bytes (the signed content)" sh -c "! openssl ts -verify -data '$T/unz/$R/RECEIPT.json' -in '$T/unz/$R/timestamp.tsr' -CAfile '$T/tsa/tsa-ca.pem' > /dev/null 2>&1"
+# the revocation evidence kept at arrival: the OCSP response as the responder sent it
+openssl ocsp -respin "$T/unz/$R/ocsp.der" -resp_text -noverify > "$T/ocsp.txt" 2>&1
+check "ocsp.der is the responder's answer: good for the signer's serial $SERIAL" [ "$(grep -A3 "Serial Number: $SERIAL" "$T/ocsp.txt" | grep -c 'Cert Status: good')" = 1 ]
+openssl ocsp -respin "$T/unz/$R/ocsp.der" -CAfile "$T/trust/ca.pem" -issuer "$T/trust/ca.pem" -serial "0x$SERIAL" -no_nonce > "$T/ocsp-v.txt" 2>&1
+check "... its signature verifies against the CA, good for 0x$SERIAL" [ "$(grep -c "^Response verify OK\|^0x$SERIAL: good" "$T/ocsp-v.txt")" = 2 ]
+check "... the report names it by its SHA-256" [ "$(sql "select json_extract(verification, '\$.revocation.attempts[0].response_sha256') from applications where receipt = '$R'")" = "$(sha256sum < "$T/unz/$R/ocsp.der" | cut -d' ' -f1)" ]
+check "... and the application row keeps the same bytes" [ "$(sql "select hex(ocsp_response) from applications where receipt = '$R'")" = "$(od -An -tx1 -v "$T/unz/$R/ocsp.der" | tr -d ' \n' | tr a-f A-F)" ]
 check "the attachment is the PNG sent" cmp -s "$T/unz/$R/attachments/"*-stamps.png "$T/stamps.png"
 ZSHA=$(sha256sum < "$T/evidence.zip" | cut -d' ' -f1)
 check "one export audit row naming the receipt, zip and the ZIP's SHA-256" [ "$(sql "select count(*) || ' ' || max(detail) from audit_log where action = 'export' and receipt = '$R'")" = "1 receipt=$R enc=zip files=1 sha256=$ZSHA" ]
@@ -154,6 +201,7 @@ check "... its panel: the card's name, the same as the form's" grep -qxF '見取
 check "... the result at arrival" grep -qxF '電子署名を確認しました。（ok）' "$T/app.txt"
 check "... the issuer and the serial" [ "$(grep -c "O=JPKI-TEST\|^$SERIAL\$" "$T/app.txt")" -ge 2 ]
 check "... the OCSP check at arrival" grep -q '^OCSP：失効していません（' "$T/app.txt"
+check "... the time-stamp" grep -q '（時刻認証局が証明した時刻）' "$T/app.txt"
 check "... both re-verifications" [ "$(grep -c '^再検証 ' "$T/app.txt")" = 2 ]
 code=$(curl -s -b "$T/resident" -o "$T/hikae.pdf" -w '%{http_code}' "$U/mypage/$R/hikae.pdf")
 pdftotext "$T/hikae.pdf" "$T/hikae.txt"
@@ -174,6 +222,14 @@ code=$(curl -s -b "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$U/staff/a
 check "without a fresh TOTP code: 303 ($code)" [ "$code" = 303 ]
 check "... to /staff/reauth with the way back" [ "$(location)" = "/staff/reauth?next=/staff/applications/$R/evidence.zip" ]
 check "neither the 403 nor the 303 wrote an export row (two ZIPs, one PDF)" [ "$(sql "select count(*) from audit_log where action = 'export'")" = 3 ]
+# the panel's words for a time-stamp still awaited and for one given up (the row set so by hand,
+# after the checks of the token above)
+sql "update signature_timestamps set stamped_at = null, token = null, next_at = $(date +%s) + 3600 where receipt = '$R'"
+code=$(get "/staff/applications/$R")
+check "a time-stamp still awaited: 「まだ取得していません」 ($code)" grep -q '<dt class="summary-key">タイムスタンプ</dt><dd class="summary-value">まだ取得していません。' "$T/page.html"
+sql "update signature_timestamps set next_at = created_at + 3153600000 where receipt = '$R'"
+code=$(get "/staff/applications/$R")
+check "a time-stamp given up: 「取得できませんでした」 ($code)" grep -q '<dt class="summary-key">タイムスタンプ</dt><dd class="summary-value">取得できませんでした。' "$T/page.html"
 MADOGUCHI_DATABASE="sqlite:$DB" "$PORTAL" audit verify > "$T/verify" 2>&1; rc=$?
 check "madoguchi audit verify exits 0 ($rc)" [ "$rc" = 0 ]
 tap_end

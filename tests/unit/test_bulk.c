@@ -143,7 +143,8 @@ static void test_preview(void **state)
 	assert_int_equal(p.event, last);
 	/* what the dry run saw is what decision_apply takes */
 	static const submit_site site = {"みどり市", "オンライン手続", "https://portal.example.jp"};
-	decision_request rq = {receipt, rev, p.status, p.event, it.to, "", "192.0.2.1", &site, NOW};
+	decision_request rq = {receipt, rev,         p.status, p.event, it.to,
+	                       "",      "192.0.2.1", &site,    NOW,     0};
 	int mailed = 0;
 	assert_int_equal(decision_apply(s, &rq, &mailed), DECISION_DONE);
 	assert_int_equal(mailed, 1);
@@ -163,6 +164,51 @@ static void test_preview(void **state)
 	assert_int_equal(p.verdict, BULK_NOT_FOUND);
 }
 
+/* The apply form's field: written steps read back the same; an edited field that is not
+ * steps keeps nothing. */
+static void test_steps(void **state)
+{
+	static bulk_step st[3], back[BULK_MAX];
+	buf b;
+	size_t n = 7;
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		snprintf(st[i].it.receipt, sizeof(st[i].it.receipt), "2026-00000%d", i + 1);
+		snprintf(st[i].it.to, sizeof(st[i].it.to), "accepted");
+		snprintf(st[i].seen, sizeof(st[i].seen), "sent");
+		st[i].seen_event = 40 + i;
+	}
+	buf_init(&b, 1 << 16);
+	assert_int_equal(bulk_steps_write(st, 3, &b), 0);
+	assert_int_equal(bulk_steps_read(b.data, b.len, back, BULK_MAX, &n), 0);
+	assert_int_equal(n, 3);
+	assert_memory_equal(back, st, sizeof(st));
+	assert_int_equal(bulk_steps_read(b.data, b.len, back, 2, &n), -1); /* over max */
+	assert_int_equal(n, 0);
+	buf_release(&b);
+	static const char *const bad[] = {
+	    "",
+	    "2026-000001,accepted,submitted\r\n",
+	    "2026-000001,accepted,sent,0\r\n",
+	    "2026-000001,accepted,sent,x1\r\n",
+	    "2026-000001,granted,sent,4\r\n",
+	    "2026-00001,accepted,sent,4\r\n",
+	    "2026-000001,accepted,sent,4\r\n2026-000001,reviewing,accepted,5\r\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = 7;
+		assert_int_equal(bulk_steps_read(bad[i], strlen(bad[i]), back, BULK_MAX, &n), -1);
+		assert_int_equal(n, 0);
+	}
+	const char *to[8];
+	assert_int_equal(bulk_targets(to, 8), 3); /* reasons and messages go one at a time */
+	assert_string_equal(to[0], "accepted");
+	assert_string_equal(to[1], "reviewing");
+	assert_string_equal(to[2], "done");
+	static const char nul[] = "2026-000001,accepted\0x,sent,4\r\n";
+	assert_int_equal(bulk_steps_read(nul, sizeof(nul) - 1, back, BULK_MAX, &n), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +217,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_lines),
 	    cmocka_unit_test(test_bound),
 	    cmocka_unit_test(test_mask),
+	    cmocka_unit_test(test_steps),
 	    cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,8 +110,8 @@ static enum decision_outcome decide(store *s, const struct world *w, long long s
 {
 	long long last = 0;
 	assert_int_equal(store_application_last_event(s, w->receipt, &last), STORE_OK);
-	decision_request rq = {w->receipt, staff,       seen,  last,   to,
-	                       text,       "192.0.2.1", &SITE, NOW + 5};
+	decision_request rq = {w->receipt, staff,       seen,  last,    to,
+	                       text,       "192.0.2.1", &SITE, NOW + 5, 0};
 	return decision_apply(s, &rq, mailed);
 }
 
@@ -146,8 +146,9 @@ static void test_apply(void **state)
 		const struct step *t = &steps[i];
 		long long who[] = {w.reviewer, w.viewer, w.other};
 		if (i == 5) { /* the right status with a token from before the last event */
-			decision_request stale = {
-			    w.receipt, w.reviewer, "accepted", 1, "reviewing", "", "", &SITE, NOW};
+			decision_request stale = {w.receipt,   w.reviewer, "accepted", 1,
+			                          "reviewing", "",         "",         &SITE,
+			                          NOW,         0};
 			assert_int_equal(decision_apply(f->s, &stale, &mailed), DECISION_CONFLICT);
 		}
 		assert_int_equal(decide(f->s, &w, who[t->who], t->seen, t->to, t->text, &mailed),
@@ -166,7 +167,7 @@ static void test_apply(void **state)
 	assert_string_equal(rows[0].peer, "192.0.2.1");
 
 	decision_request absent = {"2026-999999", w.reviewer, "sent", 1, "accepted", "", "",
-	                           &SITE,         NOW};
+	                           &SITE,         NOW,        0};
 	assert_int_equal(decision_apply(f->s, &absent, &mailed), DECISION_NOTFOUND);
 }
 

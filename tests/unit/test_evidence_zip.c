@@ -14,39 +14,15 @@
 #include <string.h>
 #include <zip.h>
 
-#include <openssl/cms.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
 #include "core/evidence_zip.h"
 #include "util/token.h"
 
 static const char CONTENT[] = "{\"name\":\"見取 花子\",\"proc\":\"juminhyo\"}";
+#include "cms_fixture.h"
 
-/* A detached DER CMS of CONTENT by a new self-signed certificate into *der (malloc'd). */
 static int make_cms(unsigned char **der)
 {
-	EVP_PKEY *k = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	assert_non_null(k);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
-	                           (const unsigned char *)"evidence test", -1, -1, 0);
-	X509_set_issuer_name(x, X509_get_subject_name(x));
-	X509_set_pubkey(x, k);
-	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
-	BIO *in = BIO_new_mem_buf(CONTENT, (int)strlen(CONTENT));
-	CMS_ContentInfo *cms = CMS_sign(x, k, NULL, in, CMS_BINARY | CMS_DETACHED);
-	assert_non_null(cms);
-	*der = NULL;
-	int n = i2d_CMS_ContentInfo(cms, der);
-	CMS_ContentInfo_free(cms);
-	BIO_free(in);
-	X509_free(x);
-	EVP_PKEY_free(k);
-	return n;
+	return make_cms_of(CONTENT, "evidence test", der);
 }
 
 /* The bytes of name in za (malloc'd, NUL-terminated) or NULL when absent. */
@@ -108,17 +84,29 @@ static void test_signed_package(void **state)
 	evidence_att att = {&meta, "PDF bytes", 9};
 	buf b;
 	fill(&ap, der, n);
+	ap.ocsp_response = (char *)"OCSP DER";
+	ap.ocsp_response_len = 8;
+	store_timestamp ts = {.token = (char *)"TSR DER", .token_len = 7};
 	buf_init(&b, 0);
-	assert_int_equal(evidence_zip_build(&ap, &att, 1, &b), 0);
+	assert_int_equal(evidence_zip_build(&ap, &att, 1, &ts, &b), 0);
 	zip_t *za = open_zip(&b);
-	assert_int_equal(zip_get_num_entries(za, 0), 6);
+	assert_int_equal(zip_get_num_entries(za, 0), 8);
 	size_t len = 0;
 	char *manifest = read_entry(za, "2026-000123/MANIFEST.txt", &len);
 	assert_non_null(manifest);
-	const char *paths[] = {"RECEIPT.json", "RECEIPT.p7s", "chain.pem", "verification.json",
+	const char *paths[] = {"RECEIPT.json",
+	                       "RECEIPT.p7s",
+	                       "chain.pem",
+	                       "verification.json",
+	                       "ocsp.der",
+	                       "timestamp.tsr",
 	                       "attachments/7-___.__etc_passwd"};
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < 7; i++)
 		assert_listed(za, manifest, paths[i]);
+	char *tsr = read_entry(za, "2026-000123/timestamp.tsr", &len);
+	assert_int_equal(len, 7);
+	assert_memory_equal(tsr, "TSR DER", 7);
+	free(tsr);
 	char *json = read_entry(za, "2026-000123/RECEIPT.json", &len);
 	assert_int_equal(len, strlen(CONTENT));
 	assert_memory_equal(json, CONTENT, len);
@@ -140,7 +128,8 @@ static void test_unsigned_package(void **state)
 	fill(&ap, NULL, 0);
 	ap.verification = NULL;
 	buf_init(&b, 0);
-	assert_int_equal(evidence_zip_build(&ap, NULL, 0, &b), 0);
+	store_timestamp pending = {.id = 1}; /* queued, no token yet: no file */
+	assert_int_equal(evidence_zip_build(&ap, NULL, 0, &pending, &b), 0);
 	zip_t *za = open_zip(&b);
 	assert_int_equal(zip_get_num_entries(za, 0), 2); /* RECEIPT.json, MANIFEST.txt */
 	assert_null(read_entry(za, "2026-000123/RECEIPT.p7s", &len));
@@ -155,7 +144,46 @@ static void test_bad_cms_refused(void **state)
 	buf b;
 	fill(&ap, (unsigned char *)"not a CMS", 9);
 	buf_init(&b, 0);
-	assert_int_equal(evidence_zip_build(&ap, NULL, 0, &b), -1);
+	assert_int_equal(evidence_zip_build(&ap, NULL, 0, NULL, &b), -1);
+	buf_release(&b);
+}
+
+/* Several applications in one archive: a folder each, the data copied (the application's
+ * buffers may go once added); an empty archive is refused. */
+static void test_several(void **state)
+{
+	unsigned char *der;
+	int n = make_cms(&der);
+	store_application ap;
+	buf b;
+	size_t len = 0;
+	evidence_zip *z = evidence_zip_new();
+	assert_non_null(z);
+	char *content = strdup(CONTENT);
+	fill(&ap, der, n);
+	ap.content = content;
+	assert_int_equal(evidence_zip_add(z, &ap, NULL, 0, NULL), 0);
+	memset(content, 'x', strlen(content)); /* released by the caller */
+	free(content);
+	fill(&ap, NULL, 0);
+	snprintf(ap.receipt, sizeof(ap.receipt), "2026-000124");
+	assert_int_equal(evidence_zip_add(z, &ap, NULL, 0, NULL), 0);
+	buf_init(&b, 0);
+	assert_int_equal(evidence_zip_finish(z, &b), 0);
+	zip_t *za = open_zip(&b);
+	assert_int_equal(zip_get_num_entries(za, 0), 5 + 3);
+	char *json = read_entry(za, "2026-000123/RECEIPT.json", &len);
+	assert_memory_equal(json, CONTENT, strlen(CONTENT));
+	free(json);
+	char *manifest = read_entry(za, "2026-000124/MANIFEST.txt", &len);
+	assert_non_null(manifest);
+	assert_null(strstr(manifest, "RECEIPT.p7s"));
+	free(manifest);
+	zip_close(za);
+	buf_release(&b);
+	OPENSSL_free(der);
+	buf_init(&b, 0);
+	assert_int_equal(evidence_zip_finish(evidence_zip_new(), &b), -1);
 	buf_release(&b);
 }
 
@@ -175,9 +203,8 @@ static void test_safe_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_signed_package),
-	    cmocka_unit_test(test_unsigned_package),
-	    cmocka_unit_test(test_bad_cms_refused),
+	    cmocka_unit_test(test_signed_package),  cmocka_unit_test(test_unsigned_package),
+	    cmocka_unit_test(test_bad_cms_refused), cmocka_unit_test(test_several),
 	    cmocka_unit_test(test_safe_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

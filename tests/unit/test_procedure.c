@@ -186,6 +186,7 @@ static void test_kaigo(void **state)
 	assert_non_null(p);
 	assert_string_equal(p->title, "介護支援ボランティアポイント交付申請");
 	assert_true(p->login_required);
+	assert_int_equal(p->standard_days, 30);
 	assert_true(p->signature_required);
 	assert_non_null(p->department);
 	assert_non_null(p->contact_phone);
@@ -318,6 +319,15 @@ static void test_other_shipped(void **state)
 
 /* ---- the base fixture itself, and values that must pass ---- */
 
+/* The standard_days of j parsed as x.json. */
+static int expect_good_days(json_t *j)
+{
+	procedure *p = expect_good(j);
+	int d = p->standard_days;
+	proc_free(p);
+	return d;
+}
+
 static void test_base_ok(void **state)
 {
 	procedure *p = expect_good(base());
@@ -346,6 +356,18 @@ static void test_base_ok(void **state)
 	assert_int_equal(proc_window_state(p, "2028-02-29"), 0);
 	assert_int_equal(proc_window_state(p, "2028-03-01"), 1);
 	proc_free(p);
+
+	/* the 標準処理期間: optional (0), else 1..PROC_STANDARD_DAYS_MAX days */
+	assert_int_equal(expect_good_days(base()), 0);
+	j = base();
+	json_object_set_new(j, "standard_days", json_integer(14));
+	assert_int_equal(expect_good_days(j), 14);
+	j = base();
+	json_object_set_new(j, "standard_days", json_integer(0));
+	expect_bad(j, PROC_EFIELD, "standard_days", "0 is out of range");
+	j = base();
+	json_object_set_new(j, "standard_days", json_string("14"));
+	expect_bad(j, PROC_EFIELD, "standard_days", "must be an integer");
 
 	/* a procedure without login may have no fields */
 	j = base();

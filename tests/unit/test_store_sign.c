@@ -72,7 +72,7 @@ static void new_req(store *s, unsigned n, const char *key, unsigned d, long long
 
 static void sign_at(store *s, const char *id, long long now)
 {
-	int rc = store_sign_request_finish(s, id, "signed", SIG, sizeof(SIG), REPORT, now);
+	int rc = store_sign_request_finish(s, id, "signed", SIG, sizeof(SIG), REPORT, NULL, 0, now);
 	if (rc != STORE_OK)
 		fail_msg("finish %s: %s: %s", id, store_strerror(rc), store_errmsg(s));
 }
@@ -249,10 +249,12 @@ static void test_finish_single_use(void **state)
 	new_req(f->s, 1, "d1", 7, NOW, a);
 	new_req(f->s, 2, "d1", 7, NOW, b);
 
-	assert_int_equal(
-	    store_sign_request_finish(f->s, a, "signed", SIG, sizeof(SIG), REPORT, NOW + 30),
-	    STORE_OK);
+	assert_int_equal(store_sign_request_finish(f->s, a, "signed", SIG, sizeof(SIG), REPORT,
+	                                           "OCSP\0DER", 8, NOW + 30),
+	                 STORE_OK);
 	assert_int_equal(store_sign_request_get(f->s, a, &got), STORE_OK);
+	assert_int_equal(got.ocsp_response_len, 8); /* the revocation evidence, byte for byte */
+	assert_memory_equal(got.ocsp_response, "OCSP\0DER", 8);
 	assert_string_equal(got.status, "signed");
 	assert_int_equal(got.used_at, NOW + 30);
 	assert_non_null(got.signature);
@@ -271,10 +273,10 @@ static void test_finish_single_use(void **state)
 
 	/* Used once: a second post, signed or refused, is a conflict and changes nothing. */
 	assert_int_equal(store_sign_request_finish(f->s, a, "signed", other, sizeof(other),
-	                                           "{\"result\":\"second\"}", NOW + 31),
+	                                           "{\"result\":\"second\"}", NULL, 0, NOW + 31),
 	                 STORE_ECONFLICT);
 	assert_int_equal(store_sign_request_finish(f->s, a, "refused", NULL, 0,
-	                                           "{\"result\":\"second\"}", NOW + 32),
+	                                           "{\"result\":\"second\"}", NULL, 0, NOW + 32),
 	                 STORE_ECONFLICT);
 	assert_int_equal(store_sign_request_get(f->s, a, &got), STORE_OK);
 	assert_string_equal(got.status, "signed");
@@ -286,7 +288,7 @@ static void test_finish_single_use(void **state)
 
 	/* Refused without a signature: the report is kept, the request is used. */
 	assert_int_equal(store_sign_request_finish(f->s, b, "refused", NULL, 0,
-	                                           "{\"result\":\"revoked\"}", NOW + 40),
+	                                           "{\"result\":\"revoked\"}", NULL, 0, NOW + 40),
 	                 STORE_OK);
 	assert_int_equal(store_sign_request_get(f->s, b, &got), STORE_OK);
 	assert_string_equal(got.status, "refused");
@@ -295,15 +297,15 @@ static void test_finish_single_use(void **state)
 	assert_int_equal(got.signature_len, 0);
 	assert_string_equal(got.verification, "{\"result\":\"revoked\"}");
 	store_sign_request_release(&got);
-	assert_int_equal(
-	    store_sign_request_finish(f->s, b, "signed", SIG, sizeof(SIG), REPORT, NOW + 41),
-	    STORE_ECONFLICT);
+	assert_int_equal(store_sign_request_finish(f->s, b, "signed", SIG, sizeof(SIG), REPORT,
+	                                           NULL, 0, NOW + 41),
+	                 STORE_ECONFLICT);
 
 	/* Absent: not found (not a conflict). */
 	hash_of(999, absent);
-	assert_int_equal(
-	    store_sign_request_finish(f->s, absent, "signed", SIG, sizeof(SIG), REPORT, NOW + 50),
-	    STORE_ENOTFOUND);
+	assert_int_equal(store_sign_request_finish(f->s, absent, "signed", SIG, sizeof(SIG), REPORT,
+	                                           NULL, 0, NOW + 50),
+	                 STORE_ENOTFOUND);
 }
 
 /* A refused request may keep the signature it refused. */
@@ -316,7 +318,7 @@ static void test_finish_refused_with_signature(void **state)
 	new_draft(f->s, "d1", "s:abc", PROC);
 	new_req(f->s, 1, "d1", 7, NOW, a);
 	assert_int_equal(store_sign_request_finish(f->s, a, "refused", SIG, sizeof(SIG),
-	                                           "{\"result\":\"untrusted\"}", NOW + 10),
+	                                           "{\"result\":\"untrusted\"}", NULL, 0, NOW + 10),
 	                 STORE_OK);
 	assert_int_equal(store_sign_request_get(f->s, a, &got), STORE_OK);
 	assert_string_equal(got.status, "refused");
@@ -334,17 +336,17 @@ static void test_finish_after_expiry(void **state)
 
 	new_draft(f->s, "d1", "s:abc", PROC);
 	new_req(f->s, 1, "d1", 7, NOW, a);
-	assert_int_equal(
-	    store_sign_request_finish(f->s, a, "signed", SIG, sizeof(SIG), REPORT, NOW + LIFE),
-	    STORE_ECONFLICT);
-	assert_int_equal(
-	    store_sign_request_finish(f->s, a, "refused", NULL, 0, REPORT, NOW + LIFE + 3600),
-	    STORE_ECONFLICT);
+	assert_int_equal(store_sign_request_finish(f->s, a, "signed", SIG, sizeof(SIG), REPORT,
+	                                           NULL, 0, NOW + LIFE),
+	                 STORE_ECONFLICT);
+	assert_int_equal(store_sign_request_finish(f->s, a, "refused", NULL, 0, REPORT, NULL, 0,
+	                                           NOW + LIFE + 3600),
+	                 STORE_ECONFLICT);
 	assert_pending(f->s, a);
 	/* One second earlier it was still usable (nothing was changed by the refusals). */
-	assert_int_equal(
-	    store_sign_request_finish(f->s, a, "signed", SIG, sizeof(SIG), REPORT, NOW + LIFE - 1),
-	    STORE_OK);
+	assert_int_equal(store_sign_request_finish(f->s, a, "signed", SIG, sizeof(SIG), REPORT,
+	                                           NULL, 0, NOW + LIFE - 1),
+	                 STORE_OK);
 	state_of(f->s, a, st, &used);
 	assert_string_equal(st, "signed");
 	assert_int_equal(used, NOW + LIFE - 1);
@@ -368,9 +370,9 @@ static void test_finish_in_caller_transaction(void **state)
 	assert_pending(f->s, a);
 
 	assert_int_equal(store_begin(f->s), STORE_OK);
-	assert_int_equal(
-	    store_sign_request_finish(f->s, b, "signed", SIG, sizeof(SIG), REPORT, NOW + 11),
-	    STORE_ECONFLICT);
+	assert_int_equal(store_sign_request_finish(f->s, b, "signed", SIG, sizeof(SIG), REPORT,
+	                                           NULL, 0, NOW + 11),
+	                 STORE_ECONFLICT);
 	sign_at(f->s, a, NOW + 12);
 	assert_int_equal(store_commit(f->s), STORE_OK);
 	state_of(f->s, a, st, &used);
@@ -403,9 +405,10 @@ static void *poster_run(void *arg)
 	p->opened = store_open(p->path, &s, err, sizeof(err)) == STORE_OK;
 	for (i = 0; i < ROUNDS; i++) {
 		pthread_barrier_wait(p->go);
-		p->rc[i] = p->opened ? store_sign_request_finish(s, p->ids[i], "signed", p->sig,
-		                                                 sizeof(p->sig), REPORT, NOW + 60)
-		                     : -1;
+		p->rc[i] =
+		    p->opened ? store_sign_request_finish(s, p->ids[i], "signed", p->sig,
+		                                          sizeof(p->sig), REPORT, NULL, 0, NOW + 60)
+		              : -1;
 	}
 	store_close(s);
 	return NULL;
@@ -482,10 +485,11 @@ static void test_signed(void **state)
 	new_req(f->s, 6, "d2", 7, NOW + 9, elsewhere);
 	sign_at(f->s, older, NOW + 10);
 	assert_int_equal(store_sign_request_finish(f->s, newer, "signed", sig_newer,
-	                                           sizeof(sig_newer), "{\"n\":2}", NOW + 20),
+	                                           sizeof(sig_newer), "{\"n\":2}", NULL, 0,
+	                                           NOW + 20),
 	                 STORE_OK);
 	assert_int_equal(
-	    store_sign_request_finish(f->s, refused, "refused", NULL, 0, REPORT, NOW + 30),
+	    store_sign_request_finish(f->s, refused, "refused", NULL, 0, REPORT, NULL, 0, NOW + 30),
 	    STORE_OK);
 	sign_at(f->s, other, NOW + 40);
 	sign_at(f->s, elsewhere, NOW + 50);
@@ -530,9 +534,9 @@ static void test_signed_ignores_unsigned(void **state)
 	new_draft(f->s, "d1", "s:abc", PROC);
 	new_req(f->s, 1, "d1", 7, NOW, a);
 	new_req(f->s, 2, "d1", 7, NOW, b);
-	assert_int_equal(
-	    store_sign_request_finish(f->s, b, "refused", SIG, sizeof(SIG), REPORT, NOW + 1),
-	    STORE_OK);
+	assert_int_equal(store_sign_request_finish(f->s, b, "refused", SIG, sizeof(SIG), REPORT,
+	                                           NULL, 0, NOW + 1),
+	                 STORE_OK);
 	assert_int_equal(store_sign_request_signed(f->s, "d1", dig, &got), STORE_ENOTFOUND);
 }
 
@@ -553,8 +557,9 @@ static void test_signed_other(void **state)
 	/* Pending and refused requests with another digest do not count. */
 	new_req(f->s, 1, "d1", 8, NOW, a);
 	new_req(f->s, 2, "d1", 8, NOW, b);
-	assert_int_equal(store_sign_request_finish(f->s, b, "refused", NULL, 0, REPORT, NOW + 1),
-	                 STORE_OK);
+	assert_int_equal(
+	    store_sign_request_finish(f->s, b, "refused", NULL, 0, REPORT, NULL, 0, NOW + 1),
+	    STORE_OK);
 	any = -1;
 	assert_int_equal(store_sign_request_signed_other(f->s, "d1", dig_a, &any), STORE_OK);
 	assert_int_equal(any, 0);
@@ -625,9 +630,9 @@ static void test_prune(void **state)
 	new_req(f->s, 4, "d1", 7, NOW, signed_old);  /* expires NOW + 600, used */
 	new_req(f->s, 5, "d1", 7, NOW, refused_old); /* likewise */
 	sign_at(f->s, signed_old, NOW + 10);
-	assert_int_equal(
-	    store_sign_request_finish(f->s, refused_old, "refused", NULL, 0, REPORT, NOW + 11),
-	    STORE_OK);
+	assert_int_equal(store_sign_request_finish(f->s, refused_old, "refused", NULL, 0, REPORT,
+	                                           NULL, 0, NOW + 11),
+	                 STORE_OK);
 
 	/* Before NOW + 1000: only the unused one that expired; "edge" expires at that very
 	 * second and is kept. */
@@ -799,57 +804,74 @@ static void test_input_checks(void **state)
 	assert_int_equal(store_sign_request_get(f->s, "abc", &got), STORE_EINPUT);
 
 	/* finish */
+	assert_int_equal(store_sign_request_finish(f->s, bad, "signed", SIG, sizeof(SIG), REPORT,
+	                                           NULL, 0, NOW + 1),
+	                 STORE_EINPUT);
+	assert_int_equal(store_sign_request_finish(f->s, NULL, "signed", SIG, sizeof(SIG), REPORT,
+	                                           NULL, 0, NOW + 1),
+	                 STORE_EINPUT);
+	assert_int_equal(store_sign_request_finish(NULL, id, "signed", SIG, sizeof(SIG), REPORT,
+	                                           NULL, 0, NOW + 1),
+	                 STORE_EINPUT);
+	assert_int_equal(store_sign_request_finish(f->s, id, "pending", SIG, sizeof(SIG), REPORT,
+	                                           NULL, 0, NOW + 1),
+	                 STORE_EINPUT);
+	assert_int_equal(store_sign_request_finish(f->s, id, "Signed", SIG, sizeof(SIG), REPORT,
+	                                           NULL, 0, NOW + 1),
+	                 STORE_EINPUT);
 	assert_int_equal(
-	    store_sign_request_finish(f->s, bad, "signed", SIG, sizeof(SIG), REPORT, NOW + 1),
-	    STORE_EINPUT);
-	assert_int_equal(
-	    store_sign_request_finish(f->s, NULL, "signed", SIG, sizeof(SIG), REPORT, NOW + 1),
-	    STORE_EINPUT);
-	assert_int_equal(
-	    store_sign_request_finish(NULL, id, "signed", SIG, sizeof(SIG), REPORT, NOW + 1),
-	    STORE_EINPUT);
-	assert_int_equal(
-	    store_sign_request_finish(f->s, id, "pending", SIG, sizeof(SIG), REPORT, NOW + 1),
-	    STORE_EINPUT);
-	assert_int_equal(
-	    store_sign_request_finish(f->s, id, "Signed", SIG, sizeof(SIG), REPORT, NOW + 1),
-	    STORE_EINPUT);
-	assert_int_equal(
-	    store_sign_request_finish(f->s, id, NULL, SIG, sizeof(SIG), REPORT, NOW + 1),
+	    store_sign_request_finish(f->s, id, NULL, SIG, sizeof(SIG), REPORT, NULL, 0, NOW + 1),
 	    STORE_EINPUT);
 	/* signed needs a signature */
-	assert_int_equal(store_sign_request_finish(f->s, id, "signed", NULL, 0, REPORT, NOW + 1),
+	assert_int_equal(
+	    store_sign_request_finish(f->s, id, "signed", NULL, 0, REPORT, NULL, 0, NOW + 1),
+	    STORE_EINPUT);
+	assert_int_equal(
+	    store_sign_request_finish(f->s, id, "refused", NULL, 5, REPORT, NULL, 0, NOW + 1),
+	    STORE_EINPUT);
+	assert_int_equal(
+	    store_sign_request_finish(f->s, id, "refused", SIG, 0, REPORT, NULL, 0, NOW + 1),
+	    STORE_EINPUT);
+	/* the OCSP response: with its length, within its bound, and only with a signature */
+	assert_int_equal(store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), REPORT,
+	                                           NULL, 4, NOW + 1),
 	                 STORE_EINPUT);
-	assert_int_equal(store_sign_request_finish(f->s, id, "refused", NULL, 5, REPORT, NOW + 1),
+	assert_int_equal(store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), REPORT,
+	                                           "OCSP", 0, NOW + 1),
 	                 STORE_EINPUT);
-	assert_int_equal(store_sign_request_finish(f->s, id, "refused", SIG, 0, REPORT, NOW + 1),
+	assert_int_equal(
+	    store_sign_request_finish(f->s, id, "refused", NULL, 0, REPORT, "OCSP", 4, NOW + 1),
+	    STORE_EINPUT);
+	assert_int_equal(store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), REPORT,
+	                                           sig, STORE_OCSP_RESPONSE_MAX + 1, NOW + 1),
 	                 STORE_EINPUT);
 	assert_int_equal(store_sign_request_finish(f->s, id, "signed", sig, STORE_SIGNATURE_MAX + 1,
-	                                           REPORT, NOW + 1),
+	                                           REPORT, NULL, 0, NOW + 1),
 	                 STORE_EINPUT);
 	assert_int_equal(
-	    store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), NULL, NOW + 1),
+	    store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), NULL, NULL, 0, NOW + 1),
 	    STORE_EINPUT);
 	assert_int_equal(
-	    store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), "", NOW + 1),
+	    store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), "", NULL, 0, NOW + 1),
 	    STORE_EINPUT);
-	assert_int_equal(
-	    store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), "{\"\xff\"}", NOW + 1),
-	    STORE_EINPUT);
-	assert_int_equal(
-	    store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), report, NOW + 1),
-	    STORE_EINPUT);
-	assert_int_equal(store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), REPORT, 0),
+	assert_int_equal(store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG),
+	                                           "{\"\xff\"}", NULL, 0, NOW + 1),
+	                 STORE_EINPUT);
+	assert_int_equal(store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), report,
+	                                           NULL, 0, NOW + 1),
 	                 STORE_EINPUT);
 	assert_int_equal(
-	    store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), REPORT, -NOW),
+	    store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), REPORT, NULL, 0, 0),
+	    STORE_EINPUT);
+	assert_int_equal(
+	    store_sign_request_finish(f->s, id, "signed", SIG, sizeof(SIG), REPORT, NULL, 0, -NOW),
 	    STORE_EINPUT);
 	assert_pending(f->s, id);
 
 	/* The largest signature and report are taken. */
 	report[STORE_VERIFICATION_MAX] = '\0';
 	assert_int_equal(store_sign_request_finish(f->s, id, "signed", sig, STORE_SIGNATURE_MAX,
-	                                           report, NOW + 1),
+	                                           report, NULL, 0, NOW + 1),
 	                 STORE_OK);
 	assert_int_equal(store_sign_request_get(f->s, id, &got), STORE_OK);
 	assert_int_equal(got.signature_len, STORE_SIGNATURE_MAX);
@@ -902,8 +924,9 @@ static void test_unmigrated(void **state)
 	assert_non_null(strstr(store_errmsg(s), "sign_requests"));
 	assert_int_equal(store_sign_request_get(s, id, &got), STORE_ESQL);
 	assert_null(got.content);
-	assert_int_equal(store_sign_request_finish(s, id, "signed", SIG, sizeof(SIG), REPORT, NOW),
-	                 STORE_ESQL);
+	assert_int_equal(
+	    store_sign_request_finish(s, id, "signed", SIG, sizeof(SIG), REPORT, NULL, 0, NOW),
+	    STORE_ESQL);
 	assert_int_equal(store_sign_request_signed(s, "d1", dig, &got), STORE_ESQL);
 	assert_int_equal(store_sign_request_signed_other(s, "d1", dig, &any), STORE_ESQL);
 	assert_int_equal(any, 0);

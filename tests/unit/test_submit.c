@@ -98,9 +98,11 @@ static void test_done(void **state)
 	submit_result res;
 	make_draft(f->s, &d, 0, GOOD);
 	submit_request rq = request_of(&d);
+	rq.timestamp = 1; /* nothing to stamp without a signature */
 	assert_int_equal(submit_application(f->s, &rq, &res), SUBMIT_DONE);
 	assert_true(app_receipt_valid(res.receipt));
 	assert_int_equal(res.mailed, 1);
+	assert_int_equal(res.stamp_queued, 0);
 	json_decref(res.errs);
 	store_application ap;
 	assert_int_equal(store_application_get(f->s, res.receipt, &ap), STORE_OK);
@@ -267,9 +269,11 @@ static void test_signature(void **state)
 	submit_result res;
 	make_draft(f->s, &d, 1, GOOD);
 	submit_request rq = request_of(&d);
+	rq.timestamp = 1; /* tsa_url set */
 	assert_int_equal(submit_application(f->s, &rq, &res), SUBMIT_UNSIGNED);
 	json_decref(res.errs);
 	assert_nothing_written(f->s, &d);
+	assert_int_equal(res.stamp_queued, 0);
 	store_sign_request sr;
 	memset(&sr, 0, sizeof(sr));
 	hash_of(77, sr.id_hash);
@@ -282,7 +286,7 @@ static void test_signature(void **state)
 	sr.expires_at = NOW + 600;
 	assert_int_equal(store_sign_request_create(f->s, &sr), STORE_OK);
 	assert_int_equal(store_sign_request_finish(f->s, sr.id_hash, "signed", "DER", 3,
-	                                           "{\"result\":\"ok\"}", NOW + 30),
+	                                           "{\"result\":\"ok\"}", "OCSP", 4, NOW + 30),
 	                 STORE_OK);
 	assert_int_equal(submit_application(f->s, &rq, &res), SUBMIT_DONE);
 	json_decref(res.errs);
@@ -290,7 +294,17 @@ static void test_signature(void **state)
 	assert_int_equal(store_application_get(f->s, res.receipt, &ap), STORE_OK);
 	assert_int_equal(ap.signature_len, 3);
 	assert_memory_equal(ap.signature, "DER", 3);
+	/* the OCSP response of the arrival goes with the signature to the application */
+	assert_int_equal(ap.ocsp_response_len, 4);
+	assert_memory_equal(ap.ocsp_response, "OCSP", 4);
 	assert_string_equal(ap.verification, "{\"result\":\"ok\"}");
+	/* and its time-stamp is queued in the same transaction, due at once */
+	assert_int_equal(res.stamp_queued, 1);
+	store_timestamp ts;
+	assert_int_equal(store_timestamp_get(f->s, res.receipt, ap.digest, &ts), STORE_OK);
+	assert_int_equal(ts.next_at, NOW + 60);
+	assert_int_equal(ts.stamped_at, 0);
+	store_timestamp_release(&ts);
 	store_application_release(&ap);
 	proc_free(d.p);
 }

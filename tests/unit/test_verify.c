@@ -35,6 +35,7 @@
 #include <openssl/cms.h>
 #include <openssl/ess.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -42,6 +43,7 @@
 #include <openssl/x509v3.h>
 
 #include "sig/verify.h"
+#include "util/token.h"
 #include "signer/cades.h"
 
 #define NAME "山田 太郎"
@@ -1272,6 +1274,23 @@ static void test_crl(void **state)
 	assert_string_equal(jstr_at(r, "revocation.status"), "good");
 	assert_string_equal(outcome(r, "revocation"), "pass");
 	assert_int_equal(json_array_size(jat(r, "revocation.attempts")), 1);
+	/* the CRL that decided, named by its number and the SHA-256 of its DER; no OCSP kept */
+	{
+		json_t *at = json_array_get(jat(r, "revocation.attempts"), 0);
+		char path[PATH_MAX], hex[65];
+		size_t olen = 1;
+		snprintf(path, sizeof(path), "%s/sign/crl.der", g_pki);
+		FILE *f = fopen(path, "rb");
+		assert_non_null(f);
+		static unsigned char crl[1 << 16];
+		size_t n = fread(crl, 1, sizeof(crl), f);
+		fclose(f);
+		token_sha256_hex(crl, n, hex);
+		assert_string_equal(json_string_value(json_object_get(at, "crl_sha256")), hex);
+		assert_non_null(json_string_value(json_object_get(at, "crl_number")));
+		assert_null(verify_report_ocsp_der(r, &olen));
+		assert_int_equal(olen, 0);
+	}
 	verify_report_free(r);
 	OPENSSL_free(der);
 
@@ -1444,6 +1463,18 @@ static void test_ocsp(void **state)
 	assert_int_equal(json_integer_value(json_object_get(at, "http_status")), 200);
 	assert_string_equal(json_string_value(json_object_get(at, "url")), g_ocsp_url);
 	assert_non_null(json_object_get(at, "next_update"));
+	/* the response that decided, kept as evidence and named in the report by its hash */
+	size_t olen = 0;
+	const unsigned char *ocsp = verify_report_ocsp_der(r, &olen), *op = ocsp;
+	assert_non_null(ocsp);
+	OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &op, (long)olen);
+	assert_non_null(resp);
+	assert_ptr_equal(op, ocsp + olen);
+	assert_int_equal(OCSP_response_status(resp), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	OCSP_RESPONSE_free(resp);
+	char hex[65];
+	token_sha256_hex(ocsp, olen, hex);
+	assert_string_equal(json_string_value(json_object_get(at, "response_sha256")), hex);
 	verify_report_free(r);
 	OPENSSL_free(der);
 
