@@ -167,7 +167,7 @@ install: all
 	-command -v xdg-mime >/dev/null && xdg-mime default madoguchi-sign.desktop x-scheme-handler/madoguchi-sign
 
 format:
-	clang-format -i $(wildcard src/*/*.c src/*/*.h src/*.c tests/unit/*.c tests/unit/*.h tests/tools/*.c fuzz/*.c bench/*.c)
+	clang-format -i $(wildcard src/*/*.c src/*/*.h src/signer/gtk/*.c src/signer/gtk/*.h src/*.c tests/unit/*.c tests/unit/*.h tests/tools/*.c fuzz/*.c bench/*.c)
 
 clean:
 	rm -rf build build-asan build-fuzz

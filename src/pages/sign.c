@@ -18,7 +18,6 @@
 #include "sig/verify.h"
 #include "store/store.h"
 #include "util/log.h"
-#include "util/qr.h"
 
 static int id_ok(const char *id)
 {
@@ -89,11 +88,8 @@ static void make_done(req *r, void *arg)
 	}
 	json_t *sig = json_object_get(j->ctx, "signature");
 	json_object_set_new(sig, "link", json_string(link));
-	buf svg;
-	buf_init(&svg, 256 << 10);
-	if (qr_svg(link, "電子署名の開始のための二次元コード（QRコード）", 240, &svg) == QR_OK)
-		json_object_set_new(sig, "qr_svg", json_stringn(svg.data, svg.len));
-	buf_release(&svg);
+	/* no QR code: no phone app can open a madoguchi-sign: link (the page says how to sign on
+	 * this PC instead) */
 	json_object_set_new(sig, "minutes", json_integer(r->a->cfg.sign_request_minutes));
 	resp_page(r, 200, "apply_confirm", j->ctx);
 	j->ctx = NULL;

@@ -207,6 +207,7 @@ static const struct {
     M(MSG_W_LINE_LABEL, "項目", "Item"),
     M(MSG_W_LINE_VALUE, "内容", "Value"),
     M(MSG_W_PW_LABEL, "署名用電子証明書のパスワード", "Password of the signing certificate"),
+    M(MSG_W_PW_SHOW, "入力したパスワードを表示する", "Show the password typed"),
     M(MSG_W_NEXT, "次へ", "Next"),
     M(MSG_W_CANCEL, "キャンセル", "Cancel"),
     M(MSG_W_YES, "はい", "Yes"),

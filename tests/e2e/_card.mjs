@@ -80,7 +80,10 @@ export async function seedJourney(page, portal, sign, password, form = {}) {
   ok(await link.isVisible(), 'step 7: 「スマートフォンで電子署名する」');
   const href = await link.getAttribute('href');
   ok(/^madoguchi-sign:\/\/127\.0\.0\.1:\d+\/sign\/[A-Za-z0-9_-]{43}$/.test(href), `the link is a madoguchi-sign: link (${href})`);
-  ok(await page.locator('.qr svg').count() === 1, 'the same link as a QR code');
+  ok(await page.locator('.qr svg').count() === 0, 'no QR code (no phone app can open the link)');
+  const how = await page.locator('#sign-how').innerText();
+  ok(how.includes('「窓口 電子署名 を開きますか？」') && how.includes('「開く」を押してください'),
+    'the page says what the browser will ask and that 「開く」 is the button', how);
   ok(await page.locator('#submit-button').isDisabled(), '「申請する」 is unavailable before signing');
   await a11y(page, 'step 7: the confirmation page');
   // 8-13: the signing app.

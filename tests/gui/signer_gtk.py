@@ -30,6 +30,7 @@ from dogtail import predicate, rawinput, tree  # noqa: E402
 PHASE, SIZE = sys.argv[1], sys.argv[2]
 BIN, LINK, SHOTS = os.environ["SIGN_GTK"], os.environ["LINK"], os.environ["SHOTS"]
 failed = 0
+STARTED = time.time()
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "GTK_MODULES"}
 
 
@@ -68,6 +69,15 @@ def find(app, name, role=None, timeout=20.0, prefix=False):
     return None
 
 
+def shot(name):
+    """Waits (up to 5 s) for the app's screenshot of the screen NAME, so that it is taken
+    before the screen is left."""
+    path = os.path.join(SHOTS, name + ("-large" if SIZE == "large" else "") + ".png")
+    end = time.time() + 5
+    while time.time() < end and not (os.path.exists(path) and os.path.getmtime(path) >= STARTED):
+        time.sleep(0.1)
+
+
 def heading(app, name, timeout=20.0):
     return find(app, name, "heading", timeout)
 
@@ -80,24 +90,42 @@ def sensitive(node):
     return node.sensitive
 
 
-def password(app, typed):
+def focus(node, tries=30):
+    """Tab until node has the keyboard focus (GTK 4.8 refuses AT-SPI's grabFocus)."""
+    for _ in range(tries):
+        if node.focused:
+            return True
+        rawinput.pressKey("Tab")
+        time.sleep(0.15)
+    return node.focused
+
+
+def toggle(node):
+    """A check box (GTK 4.8 gives it no AT-SPI action): focused by Tab, then the space bar."""
+    if focus(node):
+        rawinput.pressKey("space")
+        time.sleep(0.3)
+
+
+def count(entry):
+    """The characters in the entry (GTK 4.8 gives a password entry's text as '', not its
+    length)."""
+    try:
+        return entry.queryText().characterCount
+    except Exception:
+        return -1
+
+
+def password(app, typed, clear=False):
     entry = find(app, "署名用電子証明書のパスワード", "password text")
-    if entry is None:
+    if entry is None or not focus(entry):
         return None
-    entry.grabFocus()
-    time.sleep(0.2)
-    rawinput.keyCombo("<Control>a")
-    rawinput.pressKey("BackSpace")
+    if clear:
+        rawinput.keyCombo("<Control>a")
+        rawinput.pressKey("BackSpace")
     rawinput.typeText(typed)
     time.sleep(0.3)
     return entry
-
-
-def entry_text(entry):
-    try:
-        return entry.queryText().getText(0, -1)
-    except Exception:
-        return ""
 
 
 def start(app):
@@ -111,20 +139,22 @@ def start(app):
     large = find(app, "文字を大きく", "check box", 2)
     report(large is not None, "... the 「文字を大きく」 switch")
     if large is not None and SIZE == "large" and not large.checked:
-        click(large)
-        time.sleep(1.0)
+        toggle(large)
+        time.sleep(0.7)
     if large is not None and SIZE == "large":
         report(find(app, "文字を大きく", "check box", 2).checked, "... 「文字を大きく」 is on (and stays set)")
     if PHASE == "sign":
         for text in ("手続: ", "署名を求めているサイト: http://127.0.0.1:", "1. マイナンバーカードが必要です。",
                      "2. 署名用電子証明書が必要です。", "3. 英数字6文字以上16文字以下"):
             report(find(app, text, prefix=True, timeout=2) is not None, "... shows 「%s…」" % text)
-        table = find(app, "署名する申請内容:", "table", 2) or find(app, "署名する申請内容:", None, 2)
-        report(table is not None and table.childCount >= 2,
-               "... the lines to sign as a table of label and value (%s cells)"
-               % (table.childCount if table is not None else 0))
-        report(find(app, "氏名", prefix=True, timeout=2) is not None or
-               find(app, "見取 花子", timeout=2) is not None, "... a line shows the applicant's name")
+        table = find(app, "署名する申請内容:", "table", 2)
+        rows = [r for r in table.children if r.roleName == "table row"] if table else []
+        report(len(rows) >= 2 and all([c.roleName for c in r.children] == ["row header", "table cell"]
+                                      for r in rows),
+               "... the lines to sign as a table of rows of label and value (%d rows)" % len(rows))
+        name = [r for r in rows if r.children[0].name == "氏名"]
+        report(len(name) == 1 and name[0].children[1].name == "見取 花子",
+               "... the row 氏名 says 見取 花子")
     b = find(app, "電子署名を開始します", "push button", 2)
     report(b is not None, "... 「電子署名を開始します」")
     if b is None:
@@ -154,18 +184,20 @@ def sign_phase(app):
     nxt = find(app, "次へ", "push button", 2)
     report(nxt is not None and not sensitive(nxt), "... 「次へ」 is off with nothing typed")
     entry = password(app, "abc12３")
-    got = entry_text(entry) if entry is not None else ""
-    report(got == "ABC123", "... 「abc12３」 typed becomes 「ABC123」 (%r)" % got)
+    report(count(entry) == 6, "... 「abc12３」 typed: 6 characters (%d)" % count(entry))
     report(nxt is not None and sensitive(nxt), "... 「次へ」 is on from 6 characters")
     rawinput.typeText("-4")  # "-" is not typed; the password becomes ABC1234: wrong
     time.sleep(0.2)
-    got = entry_text(entry)
-    report(got == "ABC1234", "... 「-」 is not typed, 「4」 is (%r)" % got)
+    report(count(entry) == 7, "... then 「-4」: 「-」 is not typed, 「4」 is (%d)" % count(entry))
+    toggle(find(app, "入力したパスワードを表示する", "check box", 2))
     click(nxt)
     err = find(app, "パスワードが間違っています。残り", prefix=True, timeout=30)
     report(err is not None, "a wrong password: the password screen again with the tries left (%s)"
            % (err.name if err else "-"))
-    password(app, "ABC123")
+    shot("password-wrong")
+    # the card takes ABC123 only: signing with 「abc12３」 typed shows that the field made it so
+    entry = password(app, "abc12３")
+    report(count(entry) == 6, "... 「abc12３」 typed again (%d)" % count(entry))
     click(find(app, "次へ", "push button", 2))
     done = heading(app, "電子署名が完了しました。", 40)
     report(done is not None, "the right one signs: 「電子署名が完了しました。」")
@@ -173,6 +205,7 @@ def sign_phase(app):
            "... 「ブラウザに戻って、申請を続けてください。」")
     close = find(app, "閉じる", "push button", 2)
     report(close is not None, "... 「閉じる」")
+    shot("done")
     if close is not None:
         click(close)
 
@@ -195,6 +228,7 @@ def cancel_phase(app):
     report(find(app, "署名を中止しました。", timeout=2) is not None, "... says 「署名を中止しました。」")
     report(find(app, "申請はそのまま残っています。", prefix=True, timeout=2) is not None,
            "... and that the application is unchanged")
+    shot("failure-cancelled")
     click(find(app, "閉じる", "push button", 2))
 
 
@@ -208,6 +242,7 @@ def refused_phase(app, what, words):
     report(find(app, words, prefix=True, timeout=2) is not None, "... 「%s…」" % words)
     report(find(app, "本庁 住民窓口センターもしくは出先機関の窓口へ、", prefix=True, timeout=2) is not None,
            "... what to do: the counter of the city hall")
+    shot("failure-" + PHASE)
     click(find(app, "閉じる", "push button", 2))
 
 

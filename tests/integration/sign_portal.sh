@@ -5,8 +5,8 @@
 # madoguchi-sign opened with the madoguchi-sign:// link of the confirmation page, the virtual
 # My Number Card in a private pcscd's vpcd reader (tests/card_env.sh); pages driven with curl
 # as the demo resident. Checked:
-#  1. the round trip: form (multipart, with a PNG), confirmation page with the link and the QR
-#     code, GET /api/sign/ID, the app signs and posts (exit 0), the page's poll says signed,
+#  1. the round trip: form (multipart, with a PNG), confirmation page with the link and how to
+#     sign on this PC (no QR code), GET /api/sign/ID, the app signs and posts (exit 0), the page's poll says signed,
 #     「電子署名済み」, 申請する, completion; the application keeps the signature and a
 #     verification report (ok, OCSP, the card's basic four); `madoguchi export-signature` and
 #     `openssl cms -verify` of what it wrote;
@@ -188,7 +188,7 @@ confirm
 check "the confirmation page (200) has 「スマートフォンで電子署名する」 with a madoguchi-sign link ($LINK)" \
 	sh -c "[ $code = 200 ] && echo '$LINK' | grep -Eq '^madoguchi-sign://127\\.0\\.0\\.1:$PORTAL_PORT/sign/[A-Za-z0-9_-]{43}\$' &&
 	grep -qF 'スマートフォンで電子署名する</a>' '$T/page.html'"
-check "... an inline SVG QR code" grep -q '<div class="qr"><svg' "$T/page.html"
+check "... no QR code (no phone app can open the link) but how to sign on this PC" sh -c "! grep -q 'class=\"qr\"' '$T/page.html' && grep -q '「開く」を押してください' '$T/page.html'"
 check "... not signed yet, 申請する disabled" sh -c "grep -q 'data-state=\"unsigned\"' '$T/page.html' &&
 	grep -q 'id=\"submit-button\" disabled' '$T/page.html'"
 check "... the hidden key and digest" sh -c "[ -n '$KEY' ] && echo '$DIGEST' | grep -Eq '^[0-9a-f]{64}\$'"

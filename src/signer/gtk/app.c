@@ -257,8 +257,8 @@ static void start_job(struct sw_app *a, const char *link)
 	a->started = a->pw_shown = 0;
 	atomic_store(&a->abort, 0);
 	signer_pcsc_uncancel(a->pcsc);
-	a->result = signer_source_open(&a->opts, &a->parsed, &a->src, &a->file_body, msg,
-	                               sizeof(msg));
+	a->result =
+	    signer_source_open(&a->opts, &a->parsed, &a->src, &a->file_body, msg, sizeof(msg));
 	if (a->result != SIGNER_OK) {
 		g_string_append(a->errors, msg[0] ? msg : msg_get(a->lang, MSG_E_USAGE));
 		sw_show_failure(a);
@@ -274,6 +274,7 @@ static void ensure_window(struct sw_app *a)
 	if (a->win)
 		return;
 	a->win = GTK_WINDOW(gtk_application_window_new(a->gapp));
+	g_object_add_weak_pointer(G_OBJECT(a->win), (gpointer *)&a->win);
 	gtk_window_set_title(a->win, msg_get(a->lang, MSG_W_TITLE));
 	gtk_window_set_default_size(a->win, 760, 820);
 	sw_style_init(a);

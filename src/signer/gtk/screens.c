@@ -94,6 +94,9 @@ static GtkWidget *screen_new(struct sw_app *a, const char *name, int step, const
 	                               GTK_POLICY_AUTOMATIC);
 	gtk_widget_set_vexpand(scroll, TRUE);
 	gtk_box_append(GTK_BOX(outer), scroll);
+	/* nothing of the screen dropped may stay the window's focus or default */
+	gtk_window_set_focus(a->win, NULL);
+	gtk_window_set_default_widget(a->win, NULL);
 	gtk_window_set_child(a->win, outer);
 	return box;
 }
@@ -132,8 +135,7 @@ static void screen_end(struct sw_app *a, GtkWidget *box, const char *main_label,
 
 	gtk_widget_set_halign(row, GTK_ALIGN_END);
 	if (cancel == 1)
-		a->cancel_btn =
-		    button(row, M(a, MSG_W_CANCEL), G_CALLBACK(on_cancel), a, "cancel");
+		a->cancel_btn = button(row, M(a, MSG_W_CANCEL), G_CALLBACK(on_cancel), a, "cancel");
 	else if (cancel == 2)
 		a->cancel_btn = button(row, M(a, MSG_W_NO), G_CALLBACK(on_no), a, NULL);
 	if (main_label) {
@@ -160,32 +162,45 @@ void sw_show_loading(struct sw_app *a)
 	screen_end(a, box, NULL, 1);
 }
 
+static GtkWidget *cell(const char *s, GtkAccessibleRole role, const char *css_class)
+{
+	GtkWidget *l =
+	    g_object_new(GTK_TYPE_LABEL, "label", s, "accessible-role", role, "wrap", TRUE,
+	                 "wrap-mode", PANGO_WRAP_WORD_CHAR, "xalign", 0.0, "yalign", 0.0, NULL);
+
+	gtk_widget_add_css_class(l, css_class);
+	set_name(l, s);
+	return l;
+}
+
+/* The lines to sign as a table of label and value: GTK 4.8 has no table widget, so the table,
+ * its rows and its cells are boxes and labels with those accessible roles; a size group keeps
+ * the label column one width. */
 static void lines_table(struct sw_app *a, GtkWidget *box)
 {
-	GtkWidget *grid = gtk_grid_new();
+	GtkWidget *table =
+	    g_object_new(GTK_TYPE_BOX, "orientation", GTK_ORIENTATION_VERTICAL, "spacing", 8,
+	                 "accessible-role", GTK_ACCESSIBLE_ROLE_TABLE, NULL);
+	GtkSizeGroup *col = gtk_size_group_new(GTK_SIZE_GROUP_HORIZONTAL);
 
-	gtk_grid_set_column_spacing(GTK_GRID(grid), 24);
-	gtk_grid_set_row_spacing(GTK_GRID(grid), 8);
-	gtk_widget_add_css_class(grid, "lines");
-	set_name(grid, M(a, MSG_REQUEST_LINES));
+	gtk_widget_add_css_class(table, "lines");
+	set_name(table, M(a, MSG_REQUEST_LINES));
 	for (guint i = 0; a->labels && i < a->labels->len; i++) {
-		GtkWidget *k = gtk_label_new(g_ptr_array_index(a->labels, i));
-		GtkWidget *v = gtk_label_new(g_ptr_array_index(a->values, i));
-		gtk_label_set_xalign(GTK_LABEL(k), 0);
-		gtk_label_set_yalign(GTK_LABEL(k), 0);
-		gtk_label_set_xalign(GTK_LABEL(v), 0);
-		gtk_label_set_wrap(GTK_LABEL(k), TRUE);
-		gtk_label_set_wrap(GTK_LABEL(v), TRUE);
-		gtk_label_set_wrap_mode(GTK_LABEL(v), PANGO_WRAP_WORD_CHAR);
-		gtk_label_set_selectable(GTK_LABEL(v), TRUE);
-		gtk_widget_add_css_class(k, "line-label");
-		set_name(k, g_ptr_array_index(a->labels, i));
-		set_name(v, g_ptr_array_index(a->values, i));
+		GtkWidget *row =
+		    g_object_new(GTK_TYPE_BOX, "orientation", GTK_ORIENTATION_HORIZONTAL, "spacing",
+		                 24, "accessible-role", GTK_ACCESSIBLE_ROLE_ROW, NULL);
+		GtkWidget *k = cell(g_ptr_array_index(a->labels, i), GTK_ACCESSIBLE_ROLE_ROW_HEADER,
+		                    "line-label");
+		GtkWidget *v =
+		    cell(g_ptr_array_index(a->values, i), GTK_ACCESSIBLE_ROLE_CELL, "line-value");
 		gtk_widget_set_hexpand(v, TRUE);
-		gtk_grid_attach(GTK_GRID(grid), k, 0, (int)i, 1, 1);
-		gtk_grid_attach(GTK_GRID(grid), v, 1, (int)i, 1, 1);
+		gtk_size_group_add_widget(col, k);
+		gtk_box_append(GTK_BOX(row), k);
+		gtk_box_append(GTK_BOX(row), v);
+		gtk_box_append(GTK_BOX(table), row);
 	}
-	gtk_box_append(GTK_BOX(box), grid);
+	g_object_unref(col);
+	gtk_box_append(GTK_BOX(box), table);
 }
 
 void sw_show_start(struct sw_app *a)
@@ -248,10 +263,27 @@ static void on_pw_activate(GtkWidget *w, gpointer data)
 		gtk_widget_activate(a->main_btn);
 }
 
+static void on_pw_show(GtkCheckButton *b, gpointer entry)
+{
+	gtk_text_set_visibility(GTK_TEXT(gtk_editable_get_delegate(GTK_EDITABLE(entry))),
+	                        gtk_check_button_get_active(b));
+}
+
+/* 「入力したパスワードを表示する」: a switch with a name, where the entry's own peek icon has
+ * none and is a small target. */
+static void show_switch(struct sw_app *a, GtkWidget *box, GtkWidget *entry)
+{
+	GtkWidget *show = gtk_check_button_new_with_label(M(a, MSG_W_PW_SHOW));
+
+	set_name(show, M(a, MSG_W_PW_SHOW));
+	g_signal_connect(show, "toggled", G_CALLBACK(on_pw_show), entry);
+	gtk_box_append(GTK_BOX(box), show);
+}
+
 void sw_show_password(struct sw_app *a)
 {
-	GtkWidget *box = screen_new(a, a->pw_error ? "password-wrong" : "password", 2,
-	                            M(a, MSG_PW_TITLE));
+	GtkWidget *box =
+	    screen_new(a, a->pw_error ? "password-wrong" : "password", 2, M(a, MSG_PW_TITLE));
 	GtkWidget *label, *entry = gtk_password_entry_new();
 
 	a->pw_shown = 1;
@@ -259,8 +291,7 @@ void sw_show_password(struct sw_app *a)
 		text(box, a->pw_error, "error");
 	label = text(box, M(a, MSG_W_PW_LABEL), "subheading");
 	text(box, M(a, MSG_PW_LENGTH), NULL);
-	gtk_password_entry_set_show_peek_icon(GTK_PASSWORD_ENTRY(entry), TRUE);
-	set_name(entry, M(a, MSG_W_PW_LABEL));
+	/* the accessible name comes from the label (a name set as well would be read twice) */
 	gtk_accessible_update_relation(GTK_ACCESSIBLE(entry), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
 	                               label, NULL, -1);
 	g_signal_connect(gtk_editable_get_delegate(GTK_EDITABLE(entry)), "insert-text",
@@ -269,6 +300,7 @@ void sw_show_password(struct sw_app *a)
 	g_signal_connect(entry, "activate", G_CALLBACK(on_pw_activate), a);
 	gtk_box_append(GTK_BOX(box), entry);
 	g_pw_entry = entry;
+	show_switch(a, box, entry);
 	text(box, M(a, MSG_PW_NOTE_UPPER), "note");
 	text(box, M(a, MSG_PW_NOTE_LOCK), "note");
 	text(box, M(a, MSG_PW_NOTE_COUNTER), "note");
@@ -357,7 +389,7 @@ static enum msg_id todo_of(enum signer_status st)
 void sw_show_failure(struct sw_app *a)
 {
 	static const char *const names[] = {
-	    [SIGNER_EWRONGPW] = "failure-wrongpw", [SIGNER_ELOCKED] = "failure-locked",
+	    [SIGNER_EWRONGPW] = "failure-wrongpw",  [SIGNER_ELOCKED] = "failure-locked",
 	    [SIGNER_ECERTTIME] = "failure-expired", [SIGNER_ECANCEL] = "failure-cancelled",
 	    [SIGNER_ENOCARD] = "failure-nocard",    [SIGNER_ENOREADER] = "failure-noreader",
 	    [SIGNER_ELINK] = "failure-link",        [SIGNER_EGONE] = "failure-gone",

@@ -159,11 +159,21 @@ static gboolean take_shot(gpointer data)
 {
 	struct shot *s = data;
 	GtkWidget *w = GTK_WIDGET(s->a->win);
-	GdkPaintable *p = gtk_widget_paintable_new(w);
-	GtkSnapshot *snap = gtk_snapshot_new();
+	GdkPaintable *p;
+	GtkSnapshot *snap;
 	GskRenderNode *node;
-	int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
+	int width, height;
 	char file[128], *path;
+
+	if (!w || strcmp(s->a->screen, s->name) != 0) { /* closed, or another screen by now */
+		g_free(s->name);
+		g_free(s);
+		return G_SOURCE_REMOVE;
+	}
+	p = gtk_widget_paintable_new(w);
+	snap = gtk_snapshot_new();
+	width = gtk_widget_get_width(w);
+	height = gtk_widget_get_height(w);
 
 	/* the size of the text when the picture is taken: a switch may have changed it */
 	snprintf(file, sizeof(file), "%s%s.png", s->name, s->a->large ? "-large" : "");
