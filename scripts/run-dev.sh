@@ -76,8 +76,10 @@ if [ ${#signing_env[@]} -gt 0 ]; then
 	cat <<EOF
   demo card:       in the virtual reader; signing password $CARD_PASSWORD (署名用電子証明書のパスワード)
   signing:         on the confirmation page, 「スマートフォンで電子署名する」 is a madoguchi-sign: link.
-                   After \`make install\` the desktop opens it with madoguchi-sign; or copy the link and run
-                   $BUILD/madoguchi-sign 'madoguchi-sign://localhost:8080/sign/…'
+                   After \`make install\` the desktop opens it with the window app madoguchi-sign-gtk
+                   (the browser asks 「窓口 電子署名 を開きますか？」: 「開く」); or copy the link and run, on
+                   the desktop, $BUILD/madoguchi-sign-gtk 'madoguchi-sign://localhost:8080/sign/…'
+                   or, in a terminal, $BUILD/madoguchi-sign 'madoguchi-sign://localhost:8080/sign/…'
 EOF
 fi
 echo

@@ -16,7 +16,7 @@ PKGS=(
   locales chromium nginx-light wrk python3-aiosmtpd curl ca-certificates
   zbar-tools librsvg2-bin
   libcairo2-dev libpango1.0-dev fonts-ipaexfont-gothic fonts-ipaexfont-mincho poppler-utils
-  libgtk-4-dev xvfb xauth dbus-x11 at-spi2-core python3-dogtail python3-pyatspi desktop-file-utils
+  libgtk-4-dev xvfb xauth dbus-x11 at-spi2-core python3-dogtail python3-pyatspi desktop-file-utils xdg-utils
 )
 
 missing=()

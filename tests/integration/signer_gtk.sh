@@ -33,7 +33,7 @@ card_env_extra_cleanup() {
 	stop_pid "$PORTAL_PID"
 	stop_pid "$XVFB_PID"
 }
-card_env_init curl sqlite3 node Xvfb dbus-run-session
+card_env_init curl sqlite3 node Xvfb dbus-run-session desktop-file-validate xdg-mime make
 [ -x "$GUI" ] || fail_early "$GUI is built (GTK 4: make BUILD=$TEST_BUILD SAN=1 all)"
 $PY -c 'import dogtail, pyatspi' 2>/dev/null || fail_early "python3-dogtail and python3-pyatspi are installed"
 [ -x /usr/libexec/at-spi-bus-launcher ] || fail_early "at-spi2-core is installed"
@@ -191,6 +191,21 @@ for size in normal large; do
 	insert "$T/card.json"
 done
 LINK=$LINK gui second normal
+
+# ---- the desktop entry: valid, the window app, no terminal, the name Chromium shows ----------
+D=data/madoguchi-sign.desktop
+check "$D is a valid desktop entry (desktop-file-validate)" desktop-file-validate "$D"
+check "... it runs the window app with the link (Exec=madoguchi-sign-gtk %u)" grep -qx 'Exec=madoguchi-sign-gtk %u' "$D"
+check "... without a terminal (Terminal=false)" grep -qx 'Terminal=false' "$D"
+check "... its untranslated Name is 窓口 電子署名 (what Chromium's question shows)" grep -qx 'Name=窓口 電子署名' "$D"
+check "... it handles madoguchi-sign: links" grep -qx 'MimeType=x-scheme-handler/madoguchi-sign;' "$D"
+# make install (the programs already built: -o all) into a scratch root registers the handler
+XDG_CONFIG_HOME="$T/xdg" XDG_DATA_DIRS="$T/root/usr/share" make -s -o all install BUILD="$TEST_BUILD" \
+	DESTDIR="$T/root" PREFIX=/usr > "$T/install.log" 2>&1
+check "make install puts madoguchi-sign-gtk and the desktop entry in place" \
+	test -x "$T/root/usr/bin/madoguchi-sign-gtk" -a -f "$T/root/usr/share/applications/madoguchi-sign.desktop"
+check "... and registers it with xdg-mime for madoguchi-sign: links" sh -c \
+	"[ \"\$(XDG_CONFIG_HOME='$T/xdg' XDG_DATA_DIRS='$T/root/usr/share' xdg-mime query default x-scheme-handler/madoguchi-sign)\" = madoguchi-sign.desktop ]"
 
 [ "$TAP_FAILED" -eq 0 ] || { echo "# gui log:"; sed 's/^/# /' "$T/gui.log" | tail -60; }
 tap_end
