@@ -68,29 +68,31 @@
     });
   }
 
-  /* the confirmation page while the person signs in the app: reload once signed */
+  /* the confirmation page while the person signs in the app: reload once signed. Each
+   * question is a long poll (wait=1) that the portal holds until the signature arrives or
+   * about 20 s pass; the next follows at once. When the portal answers at once (too many
+   * waiting, holding off) or fails, the next question waits 2 s, as a plain poll. */
   function poll(el) {
-    var url = el.getAttribute('data-poll');
+    var url = el.getAttribute('data-poll') + '&wait=1';
     var until = Date.now() + 60000 * (parseInt(el.getAttribute('data-minutes'), 10) || 10);
-    var timer = setInterval(function () {
-      if (Date.now() > until) { /* the request expired: the page says to open it again */
-        clearInterval(timer);
-        return;
-      }
+    function ask() {
+      if (Date.now() > until) return; /* the request expired: the page says to open it again */
+      var asked = Date.now();
       fetch(url, { credentials: 'same-origin', cache: 'no-store' })
-        .then(function (r) {
-          if (r.status === 404) clearInterval(timer);
-          return r.json();
-        })
+        .then(function (r) { return r.status === 404 ? null : r.json(); })
         .then(function (j) {
+          if (!j) return;
           if (j.signed) {
-            clearInterval(timer);
             el.textContent = '電子署名を受け取りました。ページを更新します…';
             window.location.reload();
+            return;
           }
+          /* a hold that lasted: ask again at once; else after the plain poll's pause */
+          setTimeout(ask, j.held && Date.now() - asked > 1000 ? 0 : 2000);
         })
-        .catch(function () { /* the next try */ });
-    }, 2000);
+        .catch(function () { setTimeout(ask, 2000); });
+    }
+    ask();
   }
 
   document.addEventListener('DOMContentLoaded', function () {

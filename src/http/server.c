@@ -22,6 +22,7 @@
 
 #include "http/conn.h"
 #include "http/defer.h"
+#include "http/hold.h"
 #include "http/housekeep.h"
 #include "http/stamps.h"
 #include "http/http.h"
@@ -367,6 +368,7 @@ static void loop_release(struct loop *l)
 		event_free(l->housekeep_ev);
 	if (l->stamps_ev)
 		event_free(l->stamps_ev);
+	hold_release_worker(&l->w); /* before evhttp_free frees the requests */
 	if (l->http)
 		evhttp_free(l->http);
 	if (l->w.base)
@@ -405,8 +407,11 @@ int server_run(app *a, char *err, size_t errlen)
 	if (conn_setup(a, err, errlen) < 0)
 		return -1;
 	struct loop *loops = calloc((size_t)n, sizeof(*loops));
-	if (!loops) {
-		snprintf(err, errlen, "out of memory");
+	if (!loops || hold_setup(a, err, errlen) < 0) {
+		if (!loops)
+			snprintf(err, errlen, "out of memory");
+		free(loops);
+		hold_teardown();
 		conn_teardown();
 		return -1;
 	}
@@ -439,8 +444,9 @@ int server_run(app *a, char *err, size_t errlen)
 	log_info("signal %d: shutting down", sig);
 	rc = 0;
 stop:
-	/* Finish the queued slow work first; its answers reach the loops, which run a little
-	 * longer to send them. */
+	/* Answer the held requests and finish the queued slow work first; their answers reach
+	 * the loops, which run a little longer to send them. */
+	hold_stop();
 	if (pool)
 		defer_pool_stop();
 	pool = 0;
@@ -458,6 +464,7 @@ out:
 		loop_release(&loops[i]);
 	g_n_loops = 0;
 	free(loops);
+	hold_teardown();
 	conn_teardown();
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	log_access_flush();

@@ -11,6 +11,7 @@
 #include "core/refdata.h"
 #include "core/submit.h"
 #include "http/defer.h"
+#include "http/hold.h"
 #include "http/session.h"
 #include "http/stamps.h"
 #include "pages/apply_common.h"
@@ -155,8 +156,63 @@ out:
 	app_content_release(&v.content);
 }
 
+/* Whether a signature of digest arrived for the draft key (*signed_ok): STORE_OK or
+ * STORE_ENOTFOUND, else the store's failure. One indexed lookup on the loop's store. */
+static int signed_now(req *r, const char *key, const char *digest, int *signed_ok)
+{
+	store_sign_request sr;
+	int rc = store_sign_request_signed(r->w->store, key, digest, &sr);
+	*signed_ok = rc == STORE_OK;
+	if (rc == STORE_OK)
+		store_sign_request_release(&sr);
+	return rc;
+}
+
+/* {"signed": …, "held": …}; a store failure is not "not signed": the page asks again */
+static void sign_state_answer(req *r, int rc, int signed_ok, int held)
+{
+	if (rc != STORE_OK && rc != STORE_ENOTFOUND && rc != STORE_EINPUT)
+		resp_json(r, 503, json_pack("{s:s}", "error", "unavailable"));
+	else
+		resp_json(r, 200, json_pack("{s:b, s:b}", "signed", signed_ok, "held", held));
+}
+
+/* The long poll (wait=1) while it is held (http/hold.h): the draft and digest it waits for.
+ * sign.c wakes it (the topic is the draft key) when a signature of the draft is accepted. */
+typedef struct sign_wait {
+	char key[STORE_DRAFT_KEY_MAX + 1];
+	char digest[65];
+} sign_wait;
+
+static int sign_wait_check(req *r, void *arg, int final)
+{
+	sign_wait *w = arg;
+	int signed_ok = 0, rc = signed_now(r, w->key, w->digest, &signed_ok);
+	if (rc == STORE_ENOTFOUND && !final)
+		return 0;
+	sign_state_answer(r, rc, signed_ok, 1);
+	return 1;
+}
+
+/* Holds the request until the signature arrives or the hold time passes; 0 when held, -1
+ * when not (holding off, a cap reached: the caller answers at once, the page polls). */
+static int sign_wait_hold(req *r, const char *key, const char *digest)
+{
+	sign_wait *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -1;
+	snprintf(w->key, sizeof(w->key), "%s", key);
+	snprintf(w->digest, sizeof(w->digest), "%s", digest);
+	if (req_hold(r, w->key, sign_wait_check, free, w) == 0)
+		return 0;
+	free(w);
+	return -1;
+}
+
 /* What the confirmation page polls while the person signs in the app: {"signed": true} once
- * a signature of the content with this digest arrived for the person's open draft. */
+ * a signature of the content with this digest arrived for the person's open draft. With
+ * wait=1 an unsigned state is not answered at once but held (sign_wait_hold); "held" says
+ * whether it was, so that the page asks again at once or after its pause. */
 void page_sign_state(req *r)
 {
 	const procedure *p = proc_catalog_find(r->a->procs, r->params[0]);
@@ -167,21 +223,15 @@ void page_sign_state(req *r)
 		resp_json(r, 404, json_pack("{s:s}", "error", "not_found"));
 		return;
 	}
-	int rc = apply_draft_open(r, owner, p, &d), signed_ok = 0;
+	int rc = apply_draft_open(r, owner, p, &d), signed_ok = 0, held = -1;
 	if (rc == STORE_OK) {
-		store_sign_request sr;
-		rc = store_sign_request_signed(r->w->store, d.key, digest, &sr);
-		if (rc == STORE_OK) {
-			signed_ok = 1;
-			store_sign_request_release(&sr);
-		}
+		rc = signed_now(r, d.key, digest, &signed_ok);
+		if (rc == STORE_ENOTFOUND && form_get(&r->query, "wait"))
+			held = sign_wait_hold(r, d.key, digest);
 		store_draft_release(&d);
 	}
-	/* a store failure is not "not signed": the page polls again */
-	if (rc != STORE_OK && rc != STORE_ENOTFOUND && rc != STORE_EINPUT)
-		resp_json(r, 503, json_pack("{s:s}", "error", "unavailable"));
-	else
-		resp_json(r, 200, json_pack("{s:b}", "signed", signed_ok));
+	if (held != 0)
+		sign_state_answer(r, rc, signed_ok, 0);
 }
 
 /* ---------- the submission ---------- */

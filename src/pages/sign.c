@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "http/defer.h"
+#include "http/hold.h"
 #include "pages/pages.h"
 #include "pages/sign.h"
 #include "util/token.h"
@@ -246,6 +247,7 @@ static void post_work(store *s, const app *a, void *arg)
 			j->status = 200;
 			j->answer = json_pack("{s:s}", "status", "signed");
 			log_info("signature accepted for a request of draft %.8s…", sr.draft_key);
+			hold_wake(sr.draft_key); /* the confirmation page waiting for it */
 		} else if (rc == STORE_ECONFLICT) {
 			j->status = 410;
 			j->answer = json_pack("{s:s}", "error", "used");

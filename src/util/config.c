@@ -45,6 +45,9 @@ static const struct key keys[] = {
 	S(sign_crl_file, "CRL file for signing certificates (empty: none)"),
 	B(sign_revocation_soft_fail, "accept a signature when no revocation source answers (the report says so)"),
 	I(sign_request_minutes, 1, 60, "minutes a sign request stays usable"),
+	I(sign_poll_hold_seconds, 0, 60, "seconds the confirmation page's wait for the signature (wait=1) is held open (0: answered at once; kept below request_timeout)"),
+	I(sign_poll_max_held, 0, 100000, "waits for a signature held open by the process at once; more are answered at once"),
+	I(sign_poll_max_held_per_session, 1, 100, "waits for a signature held open for one session at once; more are answered at once"),
 	S(tsa_url, "RFC 3161 time-stamp authority asked for a token over each arriving signature (http:// or https://; empty: off)"),
 	S(tsa_ca_file, "CA certificate(s) of the time-stamp authority (PEM): a token that does not verify to it is refused (empty: signature not checked)"),
 	I(tsa_retry_seconds, 1, 3600, "first retry delay of a time-stamp the authority did not give (doubles up to 1 h)"),
@@ -121,6 +124,9 @@ void config_defaults(config *c)
 	snprintf(c->procedures_dir, sizeof(c->procedures_dir), "procedures");
 	snprintf(c->refdata_dir, sizeof(c->refdata_dir), "build/refdata");
 	c->sign_request_minutes = 10;
+	c->sign_poll_hold_seconds = 20;
+	c->sign_poll_max_held = 1024;
+	c->sign_poll_max_held_per_session = 2;
 	c->tsa_retry_seconds = 60;
 	snprintf(c->access_log, sizeof(c->access_log), "-");
 	snprintf(c->base_url, sizeof(c->base_url), "http://localhost:8080");

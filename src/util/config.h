@@ -24,6 +24,11 @@ typedef struct config {
 	char sign_crl_file[256];
 	int sign_revocation_soft_fail;
 	long sign_request_minutes; /* a sign request's life */
+	/* the long poll of the signature's state (http/hold.h): how long one is held open,
+	 * and how many may be held by the process and by one session */
+	long sign_poll_hold_seconds; /* 0: answered at once (the plain poll only) */
+	long sign_poll_max_held;
+	long sign_poll_max_held_per_session;
 	/* the signature time-stamp at arrival (CAdES-T, sig/stamp.h): an RFC 3161 TSA */
 	char tsa_url[512];      /* "": off */
 	char tsa_ca_file[256];  /* the TSA's CA (PEM): the token's signature checked too */
