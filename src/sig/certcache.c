@@ -42,6 +42,7 @@ static void entry_free(struct cert_entry *e)
 	json_decref(e->cert);
 	json_decref(e->anchor_json);
 	json_decref(e->basic4);
+	free(e->ess2_der);
 	free(e);
 }
 

@@ -201,7 +201,8 @@ static int check_signer_cert(struct vctx *c)
 	}
 	if (signer_cert_json(c) != 0)
 		return -1;
-	if (X509_get_extension_flags(c->leaf) & EXFLAG_INVALID)
+	/* (a cached certificate, the same bytes, passed this before) */
+	if (c->ce_new && X509_get_extension_flags(c->leaf) & EXFLAG_INVALID)
 		return BAD_FORMAT(r, "the signer's certificate has malformed extensions");
 	return 0;
 }
@@ -288,8 +289,42 @@ static int ess_attr(struct vctx *c, int nid, int v2)
 	return parsed && q == p + slen ? 0 : -1;
 }
 
+/* A signingCertificateV2 (and no v1) that is, byte for byte, the one that named this cached
+ * certificate before, in a signature that carries that certificate alone: the check would give
+ * the same answer (it depends only on the attribute and the certificates). 1 when so. */
+static int ess_memo(struct vctx *c)
+{
+	const unsigned char *p = NULL;
+	long len = 0;
+
+	if (c->ce_new || !c->ce->ess2_der || sk_X509_num(c->bag) != 1 ||
+	    CMS_signed_get_attr_by_NID(c->si, NID_id_smime_aa_signingCertificate, -1) >= 0 ||
+	    optional_seq(c->si, NID_id_smime_aa_signingCertificateV2, &p, &len) != 1)
+		return 0;
+	return (size_t)len == c->ce->ess2_len && memcmp(p, c->ce->ess2_der, c->ce->ess2_len) == 0;
+}
+
+/* Keeps the signingCertificateV2 that passed for a new entry (see ess_memo). */
+static void ess_remember(struct vctx *c)
+{
+	const unsigned char *p = NULL;
+	long len = 0;
+
+	if (!c->ce_new || !c->ess2 || c->ess1 || sk_X509_num(c->bag) != 1 ||
+	    optional_seq(c->si, NID_id_smime_aa_signingCertificateV2, &p, &len) != 1 || len <= 0)
+		return;
+	c->ce->ess2_der = malloc((size_t)len);
+	if (c->ce->ess2_der) {
+		memcpy(c->ce->ess2_der, p, (size_t)len);
+		c->ce->ess2_len = (size_t)len;
+	}
+}
+
 static int check_ess_attrs(struct vctx *c)
 {
+	c->ess_memo = ess_memo(c);
+	if (c->ess_memo)
+		return 0;
 	if (ess_attr(c, NID_id_smime_aa_signingCertificate, 0) != 0)
 		return BAD_FORMAT(c->r, "malformed signingCertificate attribute");
 	if (ess_attr(c, NID_id_smime_aa_signingCertificateV2, 1) != 0)
@@ -302,7 +337,7 @@ static int check_format(struct vctx *c)
 	if (check_envelope(c) != 0 || check_signer_cert(c) != 0 || check_algorithms(c) != 0 ||
 	    check_signed_attrs(c) != 0 || check_ess_attrs(c) != 0)
 		return -1;
-	vr_set(c->r, c->sig, "cades", json_boolean(c->ess2 != NULL));
+	vr_set(c->r, c->sig, "cades", json_boolean(c->ess2 != NULL || c->ess_memo));
 	vr_pass(c->r, CK_FORMAT,
 	        "SignedData, detached id-data, one signer, contentType and messageDigest");
 	return 0;
@@ -498,6 +533,10 @@ static int check_ess(struct vctx *c)
 	STACK_OF(X509) *certs = NULL;
 	int i, ok, ret = -1;
 
+	if (c->ess_memo) {
+		vr_pass(c->r, CK_ESS, "signingCertificateV2 names the signer's certificate");
+		return 0;
+	}
 	if (!c->ess1 && !c->ess2) {
 		vr_check(c->r, CK_ESS, "absent", "no signingCertificate(V2) attribute");
 		return 0;
@@ -523,6 +562,7 @@ static int check_ess(struct vctx *c)
 	vr_pass(c->r, CK_ESS,
 	        c->ess2 ? "signingCertificateV2 names the signer's certificate"
 	                : "signingCertificate names the signer's certificate");
+	ess_remember(c);
 	ret = 0;
 out:
 	sk_X509_free(certs); /* the certificates belong to the bag */

@@ -109,6 +109,9 @@ struct cert_entry {
 	json_t *anchor_json; /* what the path check adds to it ("anchor") */
 	json_t *basic4;
 	struct verify_basic4 b4;
+	unsigned char
+	    *ess2_der; /* the signingCertificateV2 value that passed (malloc'd), or NULL */
+	size_t ess2_len;
 };
 
 /* A table of n entries; NULL when n is 0 or out of memory. */
@@ -185,6 +188,7 @@ struct vctx {
 	struct cert_entry *ce; /* the leaf's entry: from the cache, or being made */
 	int ce_new;            /* ce made by this verification */
 	int ce_done;           /* ce complete: to be cached (a direct path to an anchor passed) */
+	int ess_memo;          /* the ESS attribute is the one that passed for ce (ess_memo) */
 	const char *key_why;   /* why the signer's key is not usable (ce->key NULL) */
 	unsigned char content_sha256[32];
 	X509_STORE *store;

@@ -1375,6 +1375,26 @@ static void test_cert_cache(void **state)
 	verify_report_free(r1);
 	verify_report_free(r2);
 	verify_report_free(r3);
+	/* CAdES: the signingCertificateV2 of a cached certificate, and one naming another */
+	{
+		struct signopt o = {.cades = 1};
+		size_t clen;
+		uint8_t *cd =
+		    make_sig(g_good.cert, g_good.key, CONTENT, strlen(CONTENT), &o, &clen);
+		r1 = check(nocache, cd, clen, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_OK);
+		for (i = 0; i < 2; i++) {
+			r2 = check(t, cd, clen, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_OK);
+			assert_true(json_equal(verify_report_json(r1), verify_report_json(r2)));
+			verify_report_free(r2);
+		}
+		verify_report_free(r1);
+		OPENSSL_free(cd);
+		o.ess_other = 1;
+		cd = make_sig(g_good.cert, g_good.key, CONTENT, strlen(CONTENT), &o, &clen);
+		verify_report_free(
+		    check(t, cd, clen, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_BAD_SIGNATURE));
+		OPENSSL_free(cd);
+	}
 	/* cached, and ten years on: expired; changed content: refused */
 	verify_report_free(check(t, der, len, CONTENT, strlen(CONTENT), now + 10L * 366 * 86400,
 	                         VERIFY_RESULT_EXPIRED));
