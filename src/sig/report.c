@@ -320,6 +320,23 @@ int vr_cert_sha256(const X509 *x, unsigned char out[32])
 	return ok ? 0 : -1;
 }
 
+json_t *vr_anchor_json(const X509 *a)
+{
+	verify_report tmp;
+	json_t *o = json_object();
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (!o)
+		return NULL;
+	vr_set(&tmp, o, "subject", vr_name_json(&tmp, X509_get_subject_name(a)));
+	vr_set(&tmp, o, "sha256", vr_fingerprint_json(a));
+	if (tmp.oom) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 json_t *vr_fingerprint_json(const X509 *x)
 {
 	unsigned char md[32];
@@ -331,8 +348,9 @@ json_t *vr_fingerprint_json(const X509 *x)
 	return json_string(out);
 }
 
-json_t *vr_cert_json(verify_report *r, X509 *x, EVP_PKEY *key)
+json_t *vr_cert_json(verify_report *r, X509 *x, EVP_PKEY *key, const unsigned char *sha256)
 {
+	char hex[65];
 	json_t *o = json_object(), *ku;
 	time_t t;
 	uint32_t u;
@@ -350,7 +368,12 @@ json_t *vr_cert_json(verify_report *r, X509 *x, EVP_PKEY *key)
 	       sig_asn1_time(X509_get0_notBefore(x), &t) == 0 ? vr_time(t) : json_null());
 	vr_set(r, o, "not_after",
 	       sig_asn1_time(X509_get0_notAfter(x), &t) == 0 ? vr_time(t) : json_null());
-	vr_set(r, o, "sha256", vr_fingerprint_json(x));
+	if (sha256) {
+		hex_encode(sha256, 32, hex);
+		vr_set(r, o, "sha256", json_string(hex));
+	} else {
+		vr_set(r, o, "sha256", vr_fingerprint_json(x));
+	}
 	pk = key ? key : X509_get0_pubkey(x);
 	if (pk) {
 		snprintf(buf, sizeof(buf), "%s-%d", OBJ_nid2sn(EVP_PKEY_get_base_id(pk)),

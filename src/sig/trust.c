@@ -111,6 +111,9 @@ static int anchor_add(verify_trust *t, X509 *x, const char *path, char *err, siz
 		X509_free(x);
 		return VERIFY_ENOMEM;
 	}
+	t->anchor_json[sk_X509_num(t->anchors) - 1] = vr_anchor_json(x);
+	if (!t->anchor_json[sk_X509_num(t->anchors) - 1])
+		return VERIFY_ENOMEM;
 	t->anchor_direct[sk_X509_num(t->anchors) - 1] =
 	    !(X509_get_extension_flags(x) & EXFLAG_CRITICAL) &&
 	    X509_get_ext_by_NID(x, NID_name_constraints, -1) < 0 &&
@@ -546,6 +549,8 @@ void verify_trust_free(verify_trust *t)
 		return;
 	sk_X509_pop_free(t->anchors, X509_free);
 	cert_cache_free(t->cache);
+	for (int i = 0; i < VERIFY_ANCHORS_MAX; i++)
+		json_decref(t->anchor_json[i]);
 	for (int i = 0; i < 3; i++)
 		EVP_MD_free(t->sha2[i]);
 	OSSL_PROVIDER_unload(t->null_provider);

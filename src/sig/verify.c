@@ -164,7 +164,7 @@ static int signer_cert_json(struct vctx *c)
 		vr_set(c->r, c->r->root, "certificate", json_deep_copy(c->ce->cert));
 		return c->r->oom ? -1 : 0;
 	}
-	o = vr_cert_json(c->r, c->leaf, c->ce->key);
+	o = vr_cert_json(c->r, c->leaf, c->ce->key, c->leaf_sha256);
 	c->ce->cert = o ? json_deep_copy(o) : NULL;
 	vr_set(c->r, c->r->root, "certificate", o);
 	if (!c->ce->cert)
@@ -611,6 +611,7 @@ static int chain_report(struct vctx *c, X509 *anchor)
 {
 	verify_report *r = c->r;
 	json_t *a, *b4, *b4_malformed;
+	int i;
 
 	if (!c->ce_new) {
 		vr_set(r, json_object_get(r->root, "certificate"), "anchor",
@@ -620,7 +621,11 @@ static int chain_report(struct vctx *c, X509 *anchor)
 		vr_set(r, r->root, "basic_four", json_deep_copy(c->ce->basic4));
 		return r->oom ? -1 : 0;
 	}
-	a = json_object();
+	for (i = 0; i < sk_X509_num(c->t->anchors); i++) /* described once, at load */
+		if (sk_X509_value(c->t->anchors, i) == anchor)
+			break;
+	a = i < sk_X509_num(c->t->anchors) ? json_deep_copy(c->t->anchor_json[i])
+	                                   : vr_anchor_json(anchor);
 	b4_malformed = json_array();
 	if (!a || !b4_malformed) {
 		json_decref(a);
@@ -628,8 +633,6 @@ static int chain_report(struct vctx *c, X509 *anchor)
 		r->oom = 1;
 		return -1;
 	}
-	vr_set(r, a, "subject", vr_name_json(r, X509_get_subject_name(anchor)));
-	vr_set(r, a, "sha256", vr_fingerprint_json(anchor));
 	vr_set(r, a, "chain_length", json_integer(sk_X509_num(c->chain)));
 	c->ce->anchor_json = json_deep_copy(a);
 	vr_set(r, json_object_get(r->root, "certificate"), "anchor", a);

@@ -2,7 +2,8 @@
  * it). trust.c holds the trust anchors, the CRL cache and the X509_STORE of one
  * verification; report.c the report (its JSON, the checks with their outcomes, the
  * certificate details and the basic four); verify.c the checks of one verification in
- * their order; revocation.c the revocation check (OCSP, then the CRL). */
+ * their order; revocation.c the revocation check (OCSP, then the CRL); certcache.c the
+ * certificates already verified. */
 #ifndef MADOGUCHI_VERIFY_IMPL_H
 #define MADOGUCHI_VERIFY_IMPL_H
 
@@ -54,6 +55,7 @@ struct verify_trust {
 	 * 0 when it has name constraints or an unhandled critical extension, whose rules only
 	 * X509_verify_cert applies */
 	unsigned char anchor_direct[VERIFY_ANCHORS_MAX];
+	json_t *anchor_json[VERIFY_ANCHORS_MAX]; /* vr_anchor_json of each */
 	/* where signatures are parsed: only the "null" provider, so that parsing a certificate
 	 * does not decode its key through OSSL_DECODER (verify.c decodes the signer's key once) */
 	OSSL_LIB_CTX *parse_ctx;
@@ -162,8 +164,12 @@ json_t *vr_name_json(verify_report *r, const X509_NAME *name);
  * parsed in). 0, or -1. */
 int vr_cert_sha256(const X509 *x, unsigned char out[32]);
 json_t *vr_fingerprint_json(const X509 *x);
-/* x's details; key is x's public key (NULL: x's own, when it has one). */
-json_t *vr_cert_json(verify_report *r, X509 *x, EVP_PKEY *key);
+/* x's details; key is x's public key (NULL: x's own, when it has one), sha256 the SHA-256 of
+ * its DER (NULL: computed here). */
+json_t *vr_cert_json(verify_report *r, X509 *x, EVP_PKEY *key, const unsigned char *sha256);
+/* The report's description of anchor a (subject, sha256), made once per anchor at load; NULL
+ * when out of memory. */
+json_t *vr_anchor_json(const X509 *a);
 /* The basic four (name, address, birth date, sex) of the signer's certificate x into r;
  * what is malformed is listed in malformed. */
 void vr_basic4_extract(verify_report *r, X509 *x, json_t *malformed);
