@@ -73,25 +73,35 @@ static int check_envelope(struct vctx *c)
 {
 	verify_report *r = c->r;
 	STACK_OF(CMS_SignerInfo) * sis;
-	const unsigned char *p = c->der;
-	int n;
+	unsigned char *stripped = NULL;
+	size_t slen = 0;
+	const unsigned char *p, *end;
+	int n, parsed;
 
 	if (c->len == 0)
 		return BAD_FORMAT(r, "empty signature");
 	if (c->len > VERIFY_CMS_MAX)
 		return BAD_FORMAT(r, "signature over %zu bytes", VERIFY_CMS_MAX);
+	/* one certificate, cached: parse the rest (the certificate is the cached one, byte for
+	 * byte) */
+	c->ce = cert_cache_get_der(c->t->cache, c->der, c->len, &stripped, &slen);
+	p = stripped ? stripped : c->der;
+	end = stripped ? stripped + slen : c->der + c->len;
 	/* in the null-provider context: the certificates' keys stay undecoded (signer_key) */
 	c->cms = CMS_ContentInfo_new_ex(c->t->parse_ctx, NULL);
 	if (!c->cms) {
+		free(stripped);
 		r->oom = 1;
 		return -1;
 	}
-	if (!d2i_CMS_ContentInfo(&c->cms, &p, (long)c->len)) {
+	parsed = d2i_CMS_ContentInfo(&c->cms, &p, (long)(end - p)) != NULL;
+	free(stripped);
+	if (!parsed) {
 		c->cms = NULL; /* freed by the failed d2i */
 		return BAD_FORMAT(r, "not a DER CMS ContentInfo");
 	}
-	if (p != c->der + c->len)
-		return BAD_FORMAT(r, "%zu bytes after the CMS", (size_t)(c->der + c->len - p));
+	if (p != end)
+		return BAD_FORMAT(r, "%zu bytes after the CMS", (size_t)(end - p));
 	if (OBJ_obj2nid(CMS_get0_type(c->cms)) != NID_pkcs7_signed)
 		return BAD_FORMAT(r, "not SignedData");
 	if (OBJ_obj2nid(CMS_get0_eContentType(c->cms)) != NID_pkcs7_data)
@@ -140,6 +150,8 @@ static EVP_PKEY *signer_key(X509 *x, const char **why)
 /* c->ce: the leaf's entry in the cache, or a new one with the leaf's key. 0, or -1 (memory). */
 static int signer_entry(struct vctx *c)
 {
+	if (c->ce)
+		return 0;
 	if (vr_cert_sha256(c->leaf, c->leaf_sha256) != 0)
 		return -1;
 	c->ce = cert_cache_get(c->t->cache, c->leaf_sha256);
@@ -150,6 +162,8 @@ static int signer_entry(struct vctx *c)
 		return -1;
 	c->ce->refs = 1;
 	c->ce_new = 1;
+	if (X509_up_ref(c->leaf))
+		c->ce->leaf = c->leaf;
 	memcpy(c->ce->sha256, c->leaf_sha256, sizeof(c->leaf_sha256));
 	c->ce->key = signer_key(c->leaf, &c->key_why);
 	return 0;
@@ -178,7 +192,16 @@ static int check_signer_cert(struct vctx *c)
 	verify_report *r = c->r;
 	int i, n, found;
 
-	c->bag = CMS_get1_certs(c->cms);
+	if (c->ce) { /* the signature's one certificate, from the cache (check_envelope) */
+		memcpy(c->leaf_sha256, c->ce->sha256, sizeof(c->leaf_sha256));
+		c->bag = sk_X509_new_null();
+		if (!c->bag || !X509_up_ref(c->ce->leaf) || !sk_X509_push(c->bag, c->ce->leaf)) {
+			r->oom = 1;
+			return -1;
+		}
+	} else {
+		c->bag = CMS_get1_certs(c->cms);
+	}
 	n = c->bag ? sk_X509_num(c->bag) : 0;
 	if (n == 0)
 		return BAD_FORMAT(r, "no certificate in the signature");

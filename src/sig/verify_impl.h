@@ -105,9 +105,10 @@ X509_STORE *trust_store_new(const verify_trust *t, struct store_info *info);
 struct cert_entry {
 	int refs; /* under the cache's lock once in the cache */
 	unsigned char sha256[32];
-	EVP_PKEY *key;       /* the signer's RSA key, decoded in the default library context */
-	X509 *anchor;        /* the anchor that issued it (a reference) */
-	json_t *cert;        /* the report's "certificate" object, before the path is checked */
+	X509 *leaf;    /* the certificate (parsed in the null-provider context, a reference) */
+	EVP_PKEY *key; /* the signer's RSA key, decoded in the default library context */
+	X509 *anchor;  /* the anchor that issued it (a reference) */
+	json_t *cert;  /* the report's "certificate" object, before the path is checked */
 	json_t *anchor_json; /* what the path check adds to it ("anchor") */
 	json_t *basic4;
 	struct verify_basic4 b4;
@@ -124,6 +125,12 @@ struct cert_entry *cert_cache_get(struct cert_cache *c, const unsigned char sha[
 /* Hands one reference of e to the table (replacing what was in its slot); nothing when c is
  * NULL. */
 void cert_cache_put(struct cert_cache *c, struct cert_entry *e);
+/* When der is a ContentInfo of SignedData whose certificates field holds exactly one
+ * certificate and that certificate's bytes are cached: its entry (a reference), and in *out
+ * (malloc'd, *outlen bytes) the same DER without the certificates field, so that the parse
+ * skips the certificate. NULL otherwise (*out NULL). */
+struct cert_entry *cert_cache_get_der(struct cert_cache *cache, const unsigned char *der,
+                                      size_t len, unsigned char **out, size_t *outlen);
 /* Gives back a reference (c NULL: e was never in a cache, and is freed). */
 void cert_entry_release(struct cert_cache *c, struct cert_entry *e);
 

@@ -1400,6 +1400,19 @@ static void test_cert_cache(void **state)
 	                         VERIFY_RESULT_EXPIRED));
 	verify_report_free(
 	    check(t, der, len, CONTENT, strlen(CONTENT) - 1, now, VERIFY_RESULT_DIGEST_MISMATCH));
+	/* cached, parsed without its certificate: trailing bytes, a changed signature */
+	{
+		uint8_t *x = malloc(len + 1);
+		assert_non_null(x);
+		memcpy(x, der, len);
+		x[len] = 0;
+		verify_report_free(
+		    check(t, x, len + 1, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_BAD_FORMAT));
+		x[len - 1] ^= 0x01; /* the last byte of the signature value */
+		verify_report_free(
+		    check(t, x, len, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_BAD_SIGNATURE));
+		free(x);
+	}
 	for (i = 0; i < 2; i++) /* revoked the first time and the second */
 		verify_report_free(
 		    check(t, rev, rlen, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_REVOKED));
