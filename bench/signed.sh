@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Signed submissions per second (CMS verification + durable commit) next to `openssl speed
-# rsa2048` verify/s from the same run. Makes a test PKI and a card with madoguchi-card, takes the
+# -elapsed rsa2048` verify/s from the same run (wall clock, as signed_submit measures; one
+# process, then -multi THREADS), with the ratios for new signers (the certificate cache off) and
+# repeat signers (the cache on), 1 and THREADS threads. Makes a test PKI and a card with madoguchi-card, takes the
 # card's signing key from its state file (no pcscd needed), signs a canonical content of the
 # volunteer point procedure (~1.5 KB) with `openssl cms -sign -cades` (detached CAdES-BES, as
 # madoguchi-sign makes it), revokes CRL_ENTRIES other serials so that the CRL is not empty, runs
@@ -104,8 +106,8 @@ echo "temporary directory $T on $(df -T "$T" | awk 'NR==2 { print $2 " (" $1 ", 
 echo "content $(stat -c %s "$T/content.json") bytes, signature $(stat -c %s "$T/sig.p7s") bytes," \
 	"CRL $(stat -c %s "$CRL") bytes with $CRL_ENTRIES revoked serials"
 
-echo "== openssl speed -seconds $BENCH_SECONDS rsa2048 (1 process, then -multi $THREADS)"
-speed() { openssl speed -seconds "$BENCH_SECONDS" "$@" rsa2048 2> /dev/null | awk '/^rsa 2048 bits/ { print $6, $7 }'; }
+echo "== openssl speed -elapsed -seconds $BENCH_SECONDS rsa2048 (1 process, then -multi $THREADS)"
+speed() { openssl speed -elapsed -seconds "$BENCH_SECONDS" "$@" rsa2048 2> /dev/null | awk '/^rsa 2048 bits/ { print $6, $7 }'; }
 read -r SIGN1 VERIFY1 <<< "$(speed)"
 read -r SIGNN VERIFYN <<< "$(speed -multi "$THREADS")"
 printf 'openssl rsa2048 1 process:  %10.1f sign/s %10.1f verify/s\n' "$SIGN1" "$VERIFY1"
@@ -121,16 +123,24 @@ if command -v sqlite3 > /dev/null; then
 fi
 
 row() { awk -v w="$1" -v r="$2" -v t="$3" '$1 == w && $2 == r && $3 == t { print $6 }' "$T/out.txt"; }
-echo "== summary ($(nproc) cores; per second; ratio = signed submissions/s / openssl verify/s)"
-printf '%-44s %12s %12s\n' "" "1 thread" "$THREADS threads"
-printf '%-44s %12.0f %12.0f\n' "openssl speed rsa2048 verify/s" "$VERIFY1" "$VERIFYN"
-printf '%-44s %12.0f %12.0f\n' "verifications/s, revocation none" "$(row verify none 1)" "$(row verify none "$THREADS")"
-printf '%-44s %12.0f %12.0f\n' "verifications/s, revocation by CRL" "$(row verify crl 1)" "$(row verify crl "$THREADS")"
-printf '%-44s %12.0f %12.0f\n' "durable commits/s" "$(row commit - 1)" "$(row commit - "$THREADS")"
-printf '%-44s %12.0f %12.0f\n' "signed submissions/s, revocation none" "$(row submit none 1)" "$(row submit none "$THREADS")"
-printf '%-44s %12.0f %12.0f\n' "signed submissions/s, revocation by CRL" "$(row submit crl 1)" "$(row submit crl "$THREADS")"
-awk -v a="$(row submit none 1)" -v b="$(row submit none "$THREADS")" -v c="$(row submit crl 1)" \
-	-v d="$(row submit crl "$THREADS")" -v v1="$VERIFY1" -v vn="$VERIFYN" -v n="$THREADS" 'BEGIN {
-	printf "%-44s %12.4f %12.4f\n", "ratio, revocation none", a / v1, b / vn
-	printf "%-44s %12.4f %12.4f\n", "ratio, revocation by CRL", c / v1, d / vn
-}'
+echo "== summary ($(nproc) cores; per second; openssl speed -elapsed, wall clock)"
+printf '%-52s %12s %12s\n' "" "1 thread" "$THREADS threads"
+printf '%-52s %12.0f %12.0f\n' "openssl speed -elapsed rsa2048 verify/s (-multi)" "$VERIFY1" "$VERIFYN"
+printf '%-52s %12.0f %12.0f\n' "verifications/s, new signers, revocation none" "$(row verify-new none 1)" "$(row verify-new none "$THREADS")"
+printf '%-52s %12.0f %12.0f\n' "verifications/s, repeat signers, revocation none" "$(row verify none 1)" "$(row verify none "$THREADS")"
+printf '%-52s %12.0f %12.0f\n' "verifications/s, new signers, revocation by CRL" "$(row verify-new crl 1)" "$(row verify-new crl "$THREADS")"
+printf '%-52s %12.0f %12.0f\n' "verifications/s, repeat signers, revocation by CRL" "$(row verify crl 1)" "$(row verify crl "$THREADS")"
+printf '%-52s %12.0f %12.0f\n' "durable commits/s" "$(row commit - 1)" "$(row commit - "$THREADS")"
+printf '%-52s %12.0f %12.0f\n' "signed submissions/s, revocation none" "$(row submit none 1)" "$(row submit none "$THREADS")"
+printf '%-52s %12.0f %12.0f\n' "signed submissions/s, revocation by CRL" "$(row submit crl 1)" "$(row submit crl "$THREADS")"
+echo "ratios: our rate / openssl verify/s of the same run (1 thread: 1 process; $THREADS threads: -multi $THREADS)"
+ratio() { # label, then the two rates
+	awk -v l="$1" -v a="$2" -v b="$3" -v v1="$VERIFY1" -v vn="$VERIFYN" \
+		'BEGIN { printf "%-52s %12.4f %12.4f\n", l, a / v1, b / vn }'
+}
+ratio "ratio, verification, new signers (none)" "$(row verify-new none 1)" "$(row verify-new none "$THREADS")"
+ratio "ratio, verification, repeat signers (none)" "$(row verify none 1)" "$(row verify none "$THREADS")"
+ratio "ratio, verification, new signers (CRL)" "$(row verify-new crl 1)" "$(row verify-new crl "$THREADS")"
+ratio "ratio, verification, repeat signers (CRL)" "$(row verify crl 1)" "$(row verify crl "$THREADS")"
+ratio "ratio, signed submissions (none)" "$(row submit none 1)" "$(row submit none "$THREADS")"
+ratio "ratio, signed submissions (CRL)" "$(row submit crl 1)" "$(row submit crl "$THREADS")"

@@ -296,9 +296,9 @@ static void *worker_main(void *arg)
 }
 
 /* Runs one measurement with nthreads workers; prints a row; 0 or -1. */
-static int measure(struct worker *ws, int nthreads, enum what what, verify_trust *trust,
-                   enum verify_revocation want_rev, const char *rev_name, double seconds,
-                   long count, double *rate)
+static int measure(struct worker *ws, int nthreads, enum what what, const char *what_name,
+                   verify_trust *trust, enum verify_revocation want_rev, const char *rev_name,
+                   double seconds, long count, double *rate)
 {
 	struct phase ph;
 	long total = 0;
@@ -334,8 +334,8 @@ static int measure(struct worker *ws, int nthreads, enum what what, verify_trust
 	if (atomic_load(&ph.failed))
 		return -1;
 	*rate = (double)total / t;
-	printf("%-8s %-10s %7d %9ld %8.2f %10.1f %9.2f\n", WHAT_NAMES[what], rev_name, nthreads,
-	       total, t, *rate, 1000.0 * t * nthreads / (double)(total ? total : 1));
+	printf("%-10s %-10s %7d %9ld %8.2f %10.1f %9.2f\n", what_name, rev_name, nthreads, total, t,
+	       *rate, 1000.0 * t * nthreads / (double)(total ? total : 1));
 	fflush(stdout);
 	return 0;
 }
@@ -513,21 +513,27 @@ static int trust_new(const struct verify_config *vc, verify_trust **out)
 /* The trust: anchors only, and (with --crl) anchors with the CRL; each checked once on the
  * content, the first one's report kept in in->report for the commit-only runs. */
 static int make_trusts(const struct opts *o, struct inputs *in, struct shared *sh,
-                       verify_trust **none, verify_trust **crl)
+                       verify_trust *trusts[4])
 {
 	struct verify_config vc;
-	verify_config_init(&vc);
-	vc.anchors_dir = o->anchors;
-	if (trust_new(&vc, none) != 0)
-		return -1;
-	vc.crl_file = o->crl;
-	if (o->crl && trust_new(&vc, crl) != 0)
-		return -1;
-	if (verify_once(sh, *none, VERIFY_REVOCATION_NONE, &in->report) != 0)
-		return -1;
+	for (int fresh = 0; fresh < 2; fresh++) {
+		verify_config_init(&vc);
+		vc.anchors_dir = o->anchors;
+		if (fresh)
+			vc.cert_cache_max = 0; /* every signer a new one */
+		if (trust_new(&vc, &trusts[2 * fresh]) != 0)
+			return -1;
+		vc.crl_file = o->crl;
+		if (o->crl && trust_new(&vc, &trusts[2 * fresh + 1]) != 0)
+			return -1;
+		if (verify_once(sh, trusts[2 * fresh], VERIFY_REVOCATION_NONE,
+		                fresh ? NULL : &in->report) != 0)
+			return -1;
+		if (trusts[2 * fresh + 1] &&
+		    verify_once(sh, trusts[2 * fresh + 1], VERIFY_REVOCATION_CRL, NULL) != 0)
+			return -1;
+	}
 	sh->report = in->report;
-	if (*crl && verify_once(sh, *crl, VERIFY_REVOCATION_CRL, NULL) != 0)
-		return -1;
 	return 0;
 }
 
@@ -592,33 +598,37 @@ static void print_header(const struct opts *o, const struct shared *sh,
 		printf("each row: %g s", o->seconds);
 	printf(", with 1 thread%s (N = %d, -t; default nproc)\n", o->nthreads > 1 ? " and N" : "",
 	       o->nthreads);
-	printf("verify = verify_signature + JSON report; commit = one transaction (draft, "
+	printf("verify = verify_signature + JSON report, the same signature each time (a repeat "
+	       "signer: its certificate comes from the cache of verified certificates); "
+	       "verify-new = the same with the cache off (cert_cache_max 0: every verification "
+	       "checks the certificate as a new signer's); commit = one transaction (draft, "
 	       "application with signature and report, receipt mail in the outbox) + fsync'ed "
 	       "commit; submit = both in turn\n\n");
-	printf("%-8s %-10s %7s %9s %8s %10s %9s\n", "what", "revocation", "threads", "ops",
+	printf("%-10s %-10s %7s %9s %8s %10s %9s\n", "what", "revocation", "threads", "ops",
 	       "seconds", "per_s", "ms_per_op");
 }
 
-/* verify, commit, submit; each with revocation none, then by the CRL; 1 then N threads. */
-static int run_all(const struct opts *o, struct worker *ws, verify_trust *trust_none,
-                   verify_trust *trust_crl)
+/* verify (new, then repeat signers), commit, submit; each with revocation none, then by the
+ * CRL; 1 then N threads. trusts: none, crl, then the same without the certificate cache. */
+static int run_all(const struct opts *o, struct worker *ws, verify_trust *const trusts[4])
 {
 	static const struct {
 		enum what what;
-		int crl;
-	} runs[] = {{W_VERIFY, 0}, {W_VERIFY, 1}, {W_COMMIT, 0}, {W_BOTH, 0}, {W_BOTH, 1}};
+		int crl, fresh;
+	} runs[] = {{W_VERIFY, 0, 1}, {W_VERIFY, 0, 0}, {W_VERIFY, 1, 1}, {W_VERIFY, 1, 0},
+	            {W_COMMIT, 0, 0}, {W_BOTH, 0, 0},   {W_BOTH, 1, 0}};
 	int counts[2] = {1, o->nthreads};
 	double rate;
 	for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
-		if ((runs[r].crl && !trust_crl) ||
+		verify_trust *trust = trusts[runs[r].crl + 2 * runs[r].fresh];
+		if ((runs[r].crl && !trust) ||
 		    (o->only && strcmp(o->only, WHAT_NAMES[runs[r].what])))
 			continue;
 		int commit = runs[r].what == W_COMMIT;
 		for (int k = 0; k < (o->nthreads > 1 ? 2 : 1); k++)
 			if (measure(ws, counts[k], runs[r].what,
-			            commit        ? NULL
-			            : runs[r].crl ? trust_crl
-			                          : trust_none,
+			            runs[r].fresh ? "verify-new" : WHAT_NAMES[runs[r].what],
+			            commit ? NULL : trust,
 			            runs[r].crl ? VERIFY_REVOCATION_CRL : VERIFY_REVOCATION_NONE,
 			            commit        ? "-"
 			            : runs[r].crl ? "crl"
@@ -635,23 +645,22 @@ int main(int argc, char **argv)
 	struct shared sh;
 	struct inputs in;
 	static struct worker ws[MAX_THREADS];
-	verify_trust *trust_none = NULL, *trust_crl = NULL;
+	verify_trust *trusts[4] = {NULL, NULL, NULL, NULL};
 	int ret = 1, opened = 0;
 	int p = parse_opts(argc, argv, &o);
 	if (p != 0)
 		return p > 0 ? 0 : 2;
 	memset(&sh, 0, sizeof(sh));
 	memset(&in, 0, sizeof(in));
-	if (load_inputs(&o, &in, &sh) == 0 &&
-	    make_trusts(&o, &in, &sh, &trust_none, &trust_crl) == 0 &&
+	if (load_inputs(&o, &in, &sh) == 0 && make_trusts(&o, &in, &sh, trusts) == 0 &&
 	    open_workers(&o, &sh, ws, &opened) == 0) {
-		print_header(&o, &sh, trust_none);
-		ret = run_all(&o, ws, trust_none, trust_crl) == 0 ? 0 : 1;
+		print_header(&o, &sh, trusts[0]);
+		ret = run_all(&o, ws, trusts) == 0 ? 0 : 1;
 	}
 	for (int i = 0; i < opened; i++)
 		store_close(ws[i].s);
-	verify_trust_free(trust_none);
-	verify_trust_free(trust_crl);
+	for (int i = 0; i < 4; i++)
+		verify_trust_free(trusts[i]);
 	inputs_free(&in);
 	return ret;
 }

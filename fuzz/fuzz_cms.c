@@ -4,8 +4,11 @@
  * process). The anchor is the signing root of the test PKI that made the seeds in
  * fuzz/corpus/cms/ (madoguchi-card pki init + issue, signed with `openssl cms -sign` over
  * CONTENT: plain, CAdES, authentication certificate, attached content, two signers), so mutated
- * seeds reach the signature, digest, ESS, key usage, path, validity and basic four code. Every
- * report is checked for a known result and a JSON record, then freed (LeakSanitizer watches). */
+ * seeds reach the signature, digest, ESS, key usage, path, validity and basic four code. The trust
+ * keeps its cache of verified certificates from one input to the next, so that mutations of a
+ * seed whose certificate verified once take the cached path, the others the path of a new
+ * signer (and refusals the X509_STORE_CTX path). Every report is checked for a known result
+ * and a JSON record, then freed (LeakSanitizer watches). */
 #include <ftw.h>
 #include <stddef.h>
 #include <stdint.h>

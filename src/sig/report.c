@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
 #include "sig/ocsp.h"
@@ -307,20 +308,49 @@ static json_t *serial_json(verify_report *r, const X509 *x)
 	return v;
 }
 
+int vr_cert_sha256(const X509 *x, unsigned char out[32])
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(x, &der), ok;
+
+	/* not X509_digest: it fetches the digest in the context x was parsed in (which for a
+	 * signature is one with the null provider only) */
+	ok = n > 0 && SHA256(der, (size_t)n, out) != NULL;
+	OPENSSL_free(der);
+	return ok ? 0 : -1;
+}
+
+json_t *vr_anchor_json(const X509 *a)
+{
+	verify_report tmp;
+	json_t *o = json_object();
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (!o)
+		return NULL;
+	vr_set(&tmp, o, "subject", vr_name_json(&tmp, X509_get_subject_name(a)));
+	vr_set(&tmp, o, "sha256", vr_fingerprint_json(a));
+	if (tmp.oom) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 json_t *vr_fingerprint_json(const X509 *x)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	char out[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned char md[32];
+	char out[65];
 
-	if (!X509_digest(x, EVP_sha256(), md, &n))
+	if (vr_cert_sha256(x, md) != 0)
 		return json_null();
-	hex_encode(md, n, out);
+	hex_encode(md, sizeof(md), out);
 	return json_string(out);
 }
 
-json_t *vr_cert_json(verify_report *r, X509 *x)
+json_t *vr_cert_json(verify_report *r, X509 *x, EVP_PKEY *key, const unsigned char *sha256)
 {
+	char hex[65];
 	json_t *o = json_object(), *ku;
 	time_t t;
 	uint32_t u;
@@ -338,8 +368,13 @@ json_t *vr_cert_json(verify_report *r, X509 *x)
 	       sig_asn1_time(X509_get0_notBefore(x), &t) == 0 ? vr_time(t) : json_null());
 	vr_set(r, o, "not_after",
 	       sig_asn1_time(X509_get0_notAfter(x), &t) == 0 ? vr_time(t) : json_null());
-	vr_set(r, o, "sha256", vr_fingerprint_json(x));
-	pk = X509_get0_pubkey(x);
+	if (sha256) {
+		hex_encode(sha256, 32, hex);
+		vr_set(r, o, "sha256", json_string(hex));
+	} else {
+		vr_set(r, o, "sha256", vr_fingerprint_json(x));
+	}
+	pk = key ? key : X509_get0_pubkey(x);
 	if (pk) {
 		snprintf(buf, sizeof(buf), "%s-%d", OBJ_nid2sn(EVP_PKEY_get_base_id(pk)),
 		         EVP_PKEY_get_bits(pk));

@@ -48,6 +48,16 @@ static enum rstatus revocation_ocsp(struct vctx *c, X509 *issuer, json_t *at, ti
 	q.now = c->now;
 	q.cert = c->leaf;
 	q.issuer = issuer;
+	if (!c->store) { /* the fast path to the anchor made none; the responder needs one */
+		c->info.anchors = c->t->anchors;
+		c->info.now = c->now;
+		c->store = trust_store_new(c->t, &c->info);
+		if (!c->store) {
+			c->r->oom = 1;
+			snprintf(detail, dlen, "OCSP: out of memory");
+			return RS_UNAVAILABLE;
+		}
+	}
 	q.store = c->store;
 	/* the responder's certificate is checked at `now` */
 	X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(c->store), c->now);

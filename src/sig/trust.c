@@ -76,6 +76,7 @@ void verify_config_init(struct verify_config *cfg)
 	cfg->clock_skew = 300;
 	cfg->revocation_max_age = 86400;
 	cfg->crl_max_bytes = VERIFY_CRL_MAX_DEFAULT;
+	cfg->cert_cache_max = VERIFY_CERT_CACHE_DEFAULT;
 }
 
 static int same_file(const struct stat *a, const struct stat *b)
@@ -110,6 +111,13 @@ static int anchor_add(verify_trust *t, X509 *x, const char *path, char *err, siz
 		X509_free(x);
 		return VERIFY_ENOMEM;
 	}
+	t->anchor_json[sk_X509_num(t->anchors) - 1] = vr_anchor_json(x);
+	if (!t->anchor_json[sk_X509_num(t->anchors) - 1])
+		return VERIFY_ENOMEM;
+	t->anchor_direct[sk_X509_num(t->anchors) - 1] =
+	    !(X509_get_extension_flags(x) & EXFLAG_CRITICAL) &&
+	    X509_get_ext_by_NID(x, NID_name_constraints, -1) < 0 &&
+	    X509_get_ext_by_NID(x, NID_policy_constraints, -1) < 0;
 	return VERIFY_OK;
 }
 
@@ -479,7 +487,7 @@ enum verify_err verify_trust_new(const struct verify_config *cfg, verify_trust *
 	    cfg->ocsp_connect_timeout_ms > cfg->ocsp_timeout_ms || cfg->clock_skew < 0 ||
 	    cfg->clock_skew > 86400 || cfg->revocation_max_age < 1 ||
 	    cfg->revocation_max_age > 90L * 86400 || cfg->crl_max_bytes < 1024 ||
-	    cfg->crl_max_bytes > ((size_t)1 << 31)) {
+	    cfg->crl_max_bytes > ((size_t)1 << 31) || cfg->cert_cache_max > VERIFY_CERT_CACHE_MAX) {
 		errbuf_set(errbuf, errlen, "a timeout, age or size out of range");
 		return VERIFY_EINPUT;
 	}
@@ -503,6 +511,18 @@ enum verify_err verify_trust_new(const struct verify_config *cfg, verify_trust *
 	e = load_anchors(t, cfg->anchors_dir, errbuf, errlen);
 	if (e != VERIFY_OK)
 		goto fail;
+	t->parse_ctx = OSSL_LIB_CTX_new();
+	t->null_provider = t->parse_ctx ? OSSL_PROVIDER_load(t->parse_ctx, "null") : NULL;
+	t->cache = cert_cache_new(cfg->cert_cache_max);
+	t->sha2[0] = EVP_MD_fetch(NULL, "SHA256", NULL);
+	t->sha2[1] = EVP_MD_fetch(NULL, "SHA384", NULL);
+	t->sha2[2] = EVP_MD_fetch(NULL, "SHA512", NULL);
+	if (!t->null_provider || (cfg->cert_cache_max && !t->cache) || !t->sha2[0] || !t->sha2[1] ||
+	    !t->sha2[2]) {
+		errbuf_set(errbuf, errlen, "no library context for parsing signatures");
+		e = VERIFY_ECRYPTO;
+		goto fail;
+	}
 	if (t->crl_file) {
 		e = crl_load(t, &t->crl, &t->crl_st, errbuf, errlen);
 		if (e != VERIFY_OK)
@@ -528,6 +548,13 @@ void verify_trust_free(verify_trust *t)
 	if (!t)
 		return;
 	sk_X509_pop_free(t->anchors, X509_free);
+	cert_cache_free(t->cache);
+	for (int i = 0; i < VERIFY_ANCHORS_MAX; i++)
+		json_decref(t->anchor_json[i]);
+	for (int i = 0; i < 3; i++)
+		EVP_MD_free(t->sha2[i]);
+	OSSL_PROVIDER_unload(t->null_provider);
+	OSSL_LIB_CTX_free(t->parse_ctx);
 	crl_set_free(t->crl);
 	free(t->ocsp_url);
 	free(t->ocsp_proxy);
@@ -606,7 +633,7 @@ void trust_crl_put(verify_trust *t, struct crl_set *s)
 
 /* ---- the store of one verification --------------------------------------------------------- */
 
-static int valid_at(const X509 *x, time_t now)
+int sig_cert_valid_at(const X509 *x, time_t now)
 {
 	time_t nb, na;
 
@@ -638,7 +665,7 @@ static int get_issuer(X509 **issuer, X509_STORE_CTX *ctx, X509 *x)
 		score = 0;
 		if (X509_verify(x, X509_get0_pubkey(a)) == 1)
 			score += 2;
-		if (valid_at(a, now))
+		if (sig_cert_valid_at(a, now))
 			score += 1;
 		if (score > best_score) {
 			best = a;

@@ -11,6 +11,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 #include "sig/ocsp.h"
@@ -72,18 +73,35 @@ static int check_envelope(struct vctx *c)
 {
 	verify_report *r = c->r;
 	STACK_OF(CMS_SignerInfo) * sis;
-	const unsigned char *p = c->der;
-	int n;
+	unsigned char *stripped = NULL;
+	size_t slen = 0;
+	const unsigned char *p, *end;
+	int n, parsed;
 
 	if (c->len == 0)
 		return BAD_FORMAT(r, "empty signature");
 	if (c->len > VERIFY_CMS_MAX)
 		return BAD_FORMAT(r, "signature over %zu bytes", VERIFY_CMS_MAX);
-	c->cms = d2i_CMS_ContentInfo(NULL, &p, (long)c->len);
-	if (!c->cms)
+	/* one certificate, cached: parse the rest (the certificate is the cached one, byte for
+	 * byte) */
+	c->ce = cert_cache_get_der(c->t->cache, c->der, c->len, &stripped, &slen);
+	p = stripped ? stripped : c->der;
+	end = stripped ? stripped + slen : c->der + c->len;
+	/* in the null-provider context: the certificates' keys stay undecoded (signer_key) */
+	c->cms = CMS_ContentInfo_new_ex(c->t->parse_ctx, NULL);
+	if (!c->cms) {
+		free(stripped);
+		r->oom = 1;
+		return -1;
+	}
+	parsed = d2i_CMS_ContentInfo(&c->cms, &p, (long)(end - p)) != NULL;
+	free(stripped);
+	if (!parsed) {
+		c->cms = NULL; /* freed by the failed d2i */
 		return BAD_FORMAT(r, "not a DER CMS ContentInfo");
-	if (p != c->der + c->len)
-		return BAD_FORMAT(r, "%zu bytes after the CMS", (size_t)(c->der + c->len - p));
+	}
+	if (p != end)
+		return BAD_FORMAT(r, "%zu bytes after the CMS", (size_t)(end - p));
 	if (OBJ_obj2nid(CMS_get0_type(c->cms)) != NID_pkcs7_signed)
 		return BAD_FORMAT(r, "not SignedData");
 	if (OBJ_obj2nid(CMS_get0_eContentType(c->cms)) != NID_pkcs7_data)
@@ -98,13 +116,92 @@ static int check_envelope(struct vctx *c)
 	return 0;
 }
 
+/* The signer's RSA key of at least VERIFY_RSA_BITS_MIN bits, decoded from the certificate's
+ * SubjectPublicKeyInfo in the default context (d2i_PublicKey: no OSSL_DECODER); NULL with *why
+ * set when the key is not one. */
+static EVP_PKEY *signer_key(X509 *x, const char **why)
+{
+	X509_PUBKEY *xpk = X509_get_X509_PUBKEY(x);
+	ASN1_OBJECT *alg = NULL;
+	const unsigned char *pk = NULL, *q;
+	int pklen = 0;
+	EVP_PKEY *key;
+
+	*why = "not an RSA key";
+	if (!xpk || !X509_PUBKEY_get0_param(&alg, &pk, &pklen, NULL, xpk) || !pk ||
+	    OBJ_obj2nid(alg) != NID_rsaEncryption)
+		return NULL;
+	q = pk;
+	key = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, pklen);
+	if (!key || q != pk + pklen) {
+		*why = "a malformed RSA key";
+		EVP_PKEY_free(key);
+		return NULL;
+	}
+	if (EVP_PKEY_get_bits(key) < VERIFY_RSA_BITS_MIN) {
+		*why = "an RSA key of under 2048 bits";
+		EVP_PKEY_free(key);
+		return NULL;
+	}
+	*why = NULL;
+	return key;
+}
+
+/* c->ce: the leaf's entry in the cache, or a new one with the leaf's key. 0, or -1 (memory). */
+static int signer_entry(struct vctx *c)
+{
+	if (c->ce)
+		return 0;
+	if (vr_cert_sha256(c->leaf, c->leaf_sha256) != 0)
+		return -1;
+	c->ce = cert_cache_get(c->t->cache, c->leaf_sha256);
+	if (c->ce)
+		return 0;
+	c->ce = calloc(1, sizeof(*c->ce));
+	if (!c->ce)
+		return -1;
+	c->ce->refs = 1;
+	c->ce_new = 1;
+	if (X509_up_ref(c->leaf))
+		c->ce->leaf = c->leaf;
+	memcpy(c->ce->sha256, c->leaf_sha256, sizeof(c->leaf_sha256));
+	c->ce->key = signer_key(c->leaf, &c->key_why);
+	return 0;
+}
+
+/* The report's "certificate" object: made (and kept in the new entry), or the cached one. */
+static int signer_cert_json(struct vctx *c)
+{
+	json_t *o;
+
+	if (!c->ce_new) {
+		vr_set(c->r, c->r->root, "certificate", json_deep_copy(c->ce->cert));
+		return c->r->oom ? -1 : 0;
+	}
+	o = vr_cert_json(c->r, c->leaf, c->ce->key, c->leaf_sha256);
+	c->ce->cert = o ? json_deep_copy(o) : NULL;
+	vr_set(c->r, c->r->root, "certificate", o);
+	if (!c->ce->cert)
+		c->r->oom = 1;
+	return c->r->oom ? -1 : 0;
+}
+
 /* The certificates of the signature (c->bag) and the signer's among them (c->leaf). */
 static int check_signer_cert(struct vctx *c)
 {
 	verify_report *r = c->r;
 	int i, n, found;
 
-	c->bag = CMS_get1_certs(c->cms);
+	if (c->ce) { /* the signature's one certificate, from the cache (check_envelope) */
+		memcpy(c->leaf_sha256, c->ce->sha256, sizeof(c->leaf_sha256));
+		c->bag = sk_X509_new_null();
+		if (!c->bag || !X509_up_ref(c->ce->leaf) || !sk_X509_push(c->bag, c->ce->leaf)) {
+			r->oom = 1;
+			return -1;
+		}
+	} else {
+		c->bag = CMS_get1_certs(c->cms);
+	}
 	n = c->bag ? sk_X509_num(c->bag) : 0;
 	if (n == 0)
 		return BAD_FORMAT(r, "no certificate in the signature");
@@ -121,8 +218,14 @@ static int check_signer_cert(struct vctx *c)
 	}
 	if (!c->leaf)
 		return BAD_FORMAT(r, "the signer's certificate is not in the signature");
-	vr_set(r, r->root, "certificate", vr_cert_json(r, c->leaf));
-	if (X509_get_extension_flags(c->leaf) & EXFLAG_INVALID)
+	if (signer_entry(c) != 0) {
+		r->oom = 1;
+		return -1;
+	}
+	if (signer_cert_json(c) != 0)
+		return -1;
+	/* (a cached certificate, the same bytes, passed this before) */
+	if (c->ce_new && X509_get_extension_flags(c->leaf) & EXFLAG_INVALID)
 		return BAD_FORMAT(r, "the signer's certificate has malformed extensions");
 	return 0;
 }
@@ -148,9 +251,7 @@ static int check_algorithms(struct vctx *c)
 	}
 	if (nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512)
 		return BAD_FORMAT(r, "digest algorithm %s not accepted (SHA-256, -384, -512)", txt);
-	c->md = EVP_get_digestbynid(nid);
-	if (!c->md)
-		return BAD_FORMAT(r, "digest algorithm unavailable");
+	c->md = c->t->sha2[nid == NID_sha256 ? 0 : nid == NID_sha384 ? 1 : 2];
 	return 0;
 }
 
@@ -211,8 +312,42 @@ static int ess_attr(struct vctx *c, int nid, int v2)
 	return parsed && q == p + slen ? 0 : -1;
 }
 
+/* A signingCertificateV2 (and no v1) that is, byte for byte, the one that named this cached
+ * certificate before, in a signature that carries that certificate alone: the check would give
+ * the same answer (it depends only on the attribute and the certificates). 1 when so. */
+static int ess_memo(struct vctx *c)
+{
+	const unsigned char *p = NULL;
+	long len = 0;
+
+	if (c->ce_new || !c->ce->ess2_der || sk_X509_num(c->bag) != 1 ||
+	    CMS_signed_get_attr_by_NID(c->si, NID_id_smime_aa_signingCertificate, -1) >= 0 ||
+	    optional_seq(c->si, NID_id_smime_aa_signingCertificateV2, &p, &len) != 1)
+		return 0;
+	return (size_t)len == c->ce->ess2_len && memcmp(p, c->ce->ess2_der, c->ce->ess2_len) == 0;
+}
+
+/* Keeps the signingCertificateV2 that passed for a new entry (see ess_memo). */
+static void ess_remember(struct vctx *c)
+{
+	const unsigned char *p = NULL;
+	long len = 0;
+
+	if (!c->ce_new || !c->ess2 || c->ess1 || sk_X509_num(c->bag) != 1 ||
+	    optional_seq(c->si, NID_id_smime_aa_signingCertificateV2, &p, &len) != 1 || len <= 0)
+		return;
+	c->ce->ess2_der = malloc((size_t)len);
+	if (c->ce->ess2_der) {
+		memcpy(c->ce->ess2_der, p, (size_t)len);
+		c->ce->ess2_len = (size_t)len;
+	}
+}
+
 static int check_ess_attrs(struct vctx *c)
 {
+	c->ess_memo = ess_memo(c);
+	if (c->ess_memo)
+		return 0;
 	if (ess_attr(c, NID_id_smime_aa_signingCertificate, 0) != 0)
 		return BAD_FORMAT(c->r, "malformed signingCertificate attribute");
 	if (ess_attr(c, NID_id_smime_aa_signingCertificateV2, 1) != 0)
@@ -225,16 +360,163 @@ static int check_format(struct vctx *c)
 	if (check_envelope(c) != 0 || check_signer_cert(c) != 0 || check_algorithms(c) != 0 ||
 	    check_signed_attrs(c) != 0 || check_ess_attrs(c) != 0)
 		return -1;
-	vr_set(c->r, c->sig, "cades", json_boolean(c->ess2 != NULL));
+	vr_set(c->r, c->sig, "cades", json_boolean(c->ess2 != NULL || c->ess_memo));
 	vr_pass(c->r, CK_FORMAT,
 	        "SignedData, detached id-data, one signer, contentType and messageDigest");
 	return 0;
 }
 
+/* The rules CMS_SignerInfo_verify applies to the attributes before the signature (OpenSSL's
+ * cms_att.c): no countersignature among the signed attributes, a receiptRequest there once and
+ * single-valued, and none of the attributes that belong to the signed ones among the unsigned
+ * ones. (contentType, messageDigest, signingTime and the ESS attributes: check_signed_attrs.) */
+static int attrs_allowed(CMS_SignerInfo *si)
+{
+	static const int signed_only[] = {NID_pkcs9_contentType,
+	                                  NID_pkcs9_messageDigest,
+	                                  NID_pkcs9_signingTime,
+	                                  NID_id_smime_aa_signingCertificate,
+	                                  NID_id_smime_aa_signingCertificateV2,
+	                                  NID_id_smime_aa_receiptRequest};
+	int i, n;
+	size_t k;
+
+	if (CMS_signed_get_attr_by_NID(si, NID_pkcs9_countersignature, -1) >= 0)
+		return 0;
+	i = CMS_signed_get_attr_by_NID(si, NID_id_smime_aa_receiptRequest, -1);
+	if (i >= 0 && (CMS_signed_get_attr_by_NID(si, NID_id_smime_aa_receiptRequest, i) >= 0 ||
+	               X509_ATTRIBUTE_count(CMS_signed_get_attr(si, i)) != 1))
+		return 0;
+	n = CMS_unsigned_get_attr_count(si);
+	for (k = 0; n > 0 && k < sizeof(signed_only) / sizeof(signed_only[0]); k++)
+		if (CMS_unsigned_get_attr_by_NID(si, signed_only[k], -1) >= 0)
+			return 0;
+	return 1;
+}
+
+int sig_signed_attrs_der(CMS_SignerInfo *si, unsigned char **out, size_t *outlen)
+{
+	int i, n = CMS_signed_get_attr_count(si), len, total = 0, hdr;
+	unsigned char *buf, *p;
+
+	*out = NULL;
+	if (n <= 0 || n > ATTRS_MAX)
+		return -1;
+	for (i = 0; i < n; i++) {
+		len = i2d_X509_ATTRIBUTE(CMS_signed_get_attr(si, i), NULL);
+		if (len <= 0 || (size_t)len > VERIFY_CMS_MAX)
+			return -1;
+		total += len;
+	}
+	hdr = ASN1_object_size(1, total, V_ASN1_SET);
+	if (hdr <= 0 || !(buf = OPENSSL_malloc((size_t)hdr)))
+		return -1;
+	p = buf;
+	ASN1_put_object(&p, 1, total, V_ASN1_SET, V_ASN1_UNIVERSAL);
+	for (i = 0; i < n; i++) /* in the order received, as OpenSSL verifies (SET_ORDER) */
+		if (i2d_X509_ATTRIBUTE(CMS_signed_get_attr(si, i), &p) <= 0) {
+			OPENSSL_free(buf);
+			return -1;
+		}
+	*out = buf;
+	*outlen = (size_t)(p - buf);
+	return *outlen == (size_t)hdr ? 0 : -1;
+}
+
+/* PKCS #1 v1.5 (signatureAlgorithm rsaEncryption, or sha*WithRSAEncryption as some signers
+ * write it) over the DER SET OF the signed attributes: 1 verifies, 0 does not, -1 memory. */
+static int attrs_signature_ok(struct vctx *c)
+{
+	unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	size_t len = 0;
+	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(c->si);
+	EVP_PKEY_CTX *pc = NULL;
+	int ok = 0;
+
+	if (!sig)
+		return 0;
+	if (sig_signed_attrs_der(c->si, &der, &len) != 0)
+		return -1;
+	if (!EVP_Digest(der, len, md, &mdlen, c->md, NULL) ||
+	    !(pc = EVP_PKEY_CTX_new_from_pkey(NULL, c->ce->key, NULL)) ||
+	    EVP_PKEY_verify_init(pc) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(pc, c->md) != 1)
+		ok = -1;
+	else
+		ok = EVP_PKEY_verify(pc, sig->data, (size_t)sig->length, md, mdlen) == 1;
+	EVP_PKEY_CTX_free(pc);
+	OPENSSL_free(der);
+	return ok;
+}
+
+/* A copy of x parsed in the default context (its key decoded), for what only OpenSSL's own
+ * verification code does; NULL when out of memory. */
+static X509 *default_ctx_copy(const X509 *x)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	int n = i2d_X509(x, &der);
+	X509 *y = NULL;
+
+	p = der;
+	if (n > 0)
+		y = d2i_X509(NULL, &p, n);
+	OPENSSL_free(der);
+	return y;
+}
+
+/* Signature algorithms other than PKCS #1 v1.5 (RSASSA-PSS): OpenSSL's CMS_SignerInfo_verify
+ * on the signature parsed again in the default context. 1, 0, or -1 (memory). */
+static int attrs_signature_other(struct vctx *c)
+{
+	const unsigned char *p = c->der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)c->len);
+	X509 *leaf = default_ctx_copy(c->leaf);
+	CMS_SignerInfo *si;
+	int ok = -1;
+
+	if (cms && leaf) {
+		si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+		CMS_SignerInfo_set1_signer_cert(si, leaf);
+		ok = CMS_SignerInfo_verify(si) == 1;
+	}
+	X509_free(leaf);
+	CMS_ContentInfo_free(cms);
+	return ok;
+}
+
+static int pkcs1_algorithm(CMS_SignerInfo *si)
+{
+	X509_ALGOR *alg = NULL;
+	int nid, pknid = NID_undef;
+
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &alg);
+	nid = alg ? OBJ_obj2nid(alg->algorithm) : NID_undef;
+	return nid == NID_rsaEncryption ||
+	       (OBJ_find_sigid_algs(nid, NULL, &pknid) && pknid == NID_rsaEncryption);
+}
+
 static int check_signature(struct vctx *c)
 {
-	CMS_SignerInfo_set1_signer_cert(c->si, c->leaf);
-	if (CMS_SignerInfo_verify(c->si) != 1) {
+	int ok;
+
+	if (!c->ce->key)
+		return vr_fail(c->r, CK_SIGNATURE, VERIFY_RESULT_BAD_SIGNATURE,
+		               "the signer's key is %s; an RSA key of at least %d bits is required",
+		               c->key_why ? c->key_why : "unusable", VERIFY_RSA_BITS_MIN);
+	if (!attrs_allowed(c->si))
+		ok = 0;
+	else if (pkcs1_algorithm(c->si))
+		ok = attrs_signature_ok(c);
+	else
+		ok = attrs_signature_other(c);
+	if (ok < 0) {
+		c->r->oom = 1;
+		return -1;
+	}
+	if (!ok) {
 		vr_fail(
 		    c->r, CK_SIGNATURE, VERIFY_RESULT_BAD_SIGNATURE,
 		    "the signature over the signed attributes does not verify with the signer's "
@@ -251,7 +533,11 @@ static int check_digest(struct vctx *c)
 	unsigned int n = 0;
 	static const uint8_t empty[1];
 
-	if (!EVP_Digest(c->content ? c->content : empty, c->content_len, md, &n, c->md, NULL)) {
+	if (EVP_MD_get_type(c->md) == NID_sha256) { /* hashed already for the report */
+		memcpy(md, c->content_sha256, 32);
+		n = 32;
+	} else if (!EVP_Digest(c->content ? c->content : empty, c->content_len, md, &n, c->md,
+	                       NULL)) {
 		c->r->oom = 1;
 		return -1;
 	}
@@ -270,6 +556,10 @@ static int check_ess(struct vctx *c)
 	STACK_OF(X509) *certs = NULL;
 	int i, ok, ret = -1;
 
+	if (c->ess_memo) {
+		vr_pass(c->r, CK_ESS, "signingCertificateV2 names the signer's certificate");
+		return 0;
+	}
 	if (!c->ess1 && !c->ess2) {
 		vr_check(c->r, CK_ESS, "absent", "no signingCertificate(V2) attribute");
 		return 0;
@@ -295,6 +585,7 @@ static int check_ess(struct vctx *c)
 	vr_pass(c->r, CK_ESS,
 	        c->ess2 ? "signingCertificateV2 names the signer's certificate"
 	                : "signingCertificate names the signer's certificate");
+	ess_remember(c);
 	ret = 0;
 out:
 	sk_X509_free(certs); /* the certificates belong to the bag */
@@ -305,6 +596,10 @@ static int check_key_usage(struct vctx *c)
 {
 	uint32_t ku;
 
+	if (!c->ce_new) { /* a certificate verified before: it passed */
+		vr_pass(c->r, CK_KEY_USAGE, "digitalSignature and nonRepudiation");
+		return 0;
+	}
 	if (X509_check_ca(c->leaf) == 1) {
 		vr_fail(c->r, CK_KEY_USAGE, VERIFY_RESULT_NOT_SIGNING_CERT,
 		        "the signer's certificate is a CA certificate");
@@ -332,21 +627,146 @@ static int check_key_usage(struct vctx *c)
 	return 0;
 }
 
-static int check_chain(struct vctx *c)
+/* What a path to an anchor adds to the report: the anchor, and the basic four of a certificate
+ * whose path is trusted (kept even if a later check fails, for staff; verify_report_basic4
+ * gives them only for an ok result). From the cache, or made and kept in the new entry. */
+static int chain_report(struct vctx *c, X509 *anchor)
+{
+	verify_report *r = c->r;
+	json_t *a, *b4, *b4_malformed;
+	int i;
+
+	if (!c->ce_new) {
+		vr_set(r, json_object_get(r->root, "certificate"), "anchor",
+		       json_deep_copy(c->ce->anchor_json));
+		r->b4 = c->ce->b4;
+		r->basic4_found = 1;
+		vr_set(r, r->root, "basic_four", json_deep_copy(c->ce->basic4));
+		return r->oom ? -1 : 0;
+	}
+	for (i = 0; i < sk_X509_num(c->t->anchors); i++) /* described once, at load */
+		if (sk_X509_value(c->t->anchors, i) == anchor)
+			break;
+	a = i < sk_X509_num(c->t->anchors) ? json_deep_copy(c->t->anchor_json[i])
+	                                   : vr_anchor_json(anchor);
+	b4_malformed = json_array();
+	if (!a || !b4_malformed) {
+		json_decref(a);
+		json_decref(b4_malformed);
+		r->oom = 1;
+		return -1;
+	}
+	vr_set(r, a, "chain_length", json_integer(sk_X509_num(c->chain)));
+	c->ce->anchor_json = json_deep_copy(a);
+	vr_set(r, json_object_get(r->root, "certificate"), "anchor", a);
+	vr_basic4_extract(r, c->leaf, b4_malformed);
+	b4 = vr_basic4_json(r);
+	if (b4 && json_array_size(b4_malformed) > 0)
+		vr_set(r, b4, "malformed", json_incref(b4_malformed));
+	json_decref(b4_malformed);
+	c->ce->basic4 = b4 ? json_deep_copy(b4) : NULL;
+	c->ce->b4 = r->b4;
+	vr_set(r, r->root, "basic_four", b4);
+	if (!c->ce->anchor_json || !c->ce->basic4)
+		r->oom = 1;
+	return r->oom ? -1 : 0;
+}
+
+/* Whether anchor's key made x's signature, on the DER of x's TBSCertificate: 1, 0, or -1 when
+ * this cannot tell (an algorithm without a digest of its own, such as RSASSA-PSS). */
+static int cert_signed_by(const X509 *x, X509 *anchor)
+{
+	const ASN1_BIT_STRING *sig;
+	const X509_ALGOR *alg;
+	EVP_PKEY *ak = X509_get0_pubkey(anchor);
+	unsigned char *der = NULL;
+	const unsigned char *p, *tbs;
+	long len, tlen;
+	int n = i2d_X509(x, &der), tag, cls, mdnid, pknid, ok = -1;
+	EVP_MD_CTX *m = NULL;
+
+	X509_get0_signature(&sig, &alg, x);
+	if (n <= 0 || !ak || !OBJ_find_sigid_algs(OBJ_obj2nid(alg->algorithm), &mdnid, &pknid) ||
+	    mdnid == NID_undef)
+		goto out;
+	ok = 0;
+	if ((sig->flags & 7) || EVP_PKEY_get_base_id(ak) != EVP_PKEY_type(pknid))
+		goto out;
+	p = der; /* Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature } */
+	if (ASN1_get_object(&p, &len, &tag, &cls, n) != V_ASN1_CONSTRUCTED ||
+	    tag != V_ASN1_SEQUENCE)
+		goto out;
+	tbs = p;
+	if (ASN1_get_object(&p, &tlen, &tag, &cls, len) != V_ASN1_CONSTRUCTED)
+		goto out;
+	m = EVP_MD_CTX_new();
+	if (!m || EVP_DigestVerifyInit_ex(m, NULL, OBJ_nid2sn(mdnid), NULL, NULL, ak, NULL) != 1) {
+		ok = -1;
+		goto out;
+	}
+	ok =
+	    EVP_DigestVerify(m, sig->data, (size_t)sig->length, tbs, (size_t)(p - tbs) + tlen) == 1;
+out:
+	EVP_MD_CTX_free(m);
+	OPENSSL_free(der);
+	ERR_clear_error();
+	return ok;
+}
+
+/* The anchor that issued the leaf directly, picked as trust.c's issuer lookup picks (name and
+ * key identifier, then the one whose key verifies the signature, then one valid at `now`),
+ * with its signature checked: one X509_verify where the store would make two. NULL when the
+ * store must decide: no such anchor, an anchor with constraints only X509_verify_cert
+ * applies, a leaf with an unhandled critical extension, or no signature that verifies (the
+ * store then says why). */
+static X509 *direct_anchor(struct vctx *c)
+{
+	X509 *best = NULL;
+	int i, v, score, best_score = -1;
+
+	if (X509_get_extension_flags(c->leaf) & (EXFLAG_CRITICAL | EXFLAG_PROXY))
+		return NULL;
+	for (i = 0; i < sk_X509_num(c->t->anchors); i++) {
+		X509 *a = sk_X509_value(c->t->anchors, i);
+		if (X509_check_issued(a, c->leaf) != X509_V_OK)
+			continue;
+		if (!c->t->anchor_direct[i])
+			return NULL;
+		v = cert_signed_by(c->leaf, a);
+		if (v < 0)
+			return NULL;
+		score = 2 * v + sig_cert_valid_at(a, c->now);
+		if (score > best_score) {
+			best = a;
+			best_score = score;
+		}
+	}
+	ERR_clear_error();
+	return best_score >= 2 ? best : NULL;
+}
+
+/* The path by OpenSSL's X509_verify_cert, on copies of the certificates parsed in the default
+ * context: paths through intermediate CAs of the signature, and every refusal. */
+static int chain_by_store(struct vctx *c)
 {
 	X509_STORE_CTX *ctx = NULL;
-	json_t *b4_malformed;
-	X509 *anchor;
-	int ret = -1, err;
+	STACK_OF(X509) *bag = sk_X509_new_null();
+	X509 *leaf = default_ctx_copy(c->leaf), *x;
+	int i, ret = -1, err;
 
+	for (i = 0; bag && leaf && i < sk_X509_num(c->bag); i++) {
+		x = default_ctx_copy(sk_X509_value(c->bag, i));
+		if (!x || !sk_X509_push(bag, x)) {
+			X509_free(x);
+			goto oom;
+		}
+	}
 	c->info.anchors = c->t->anchors;
 	c->info.now = c->now;
 	c->store = trust_store_new(c->t, &c->info);
 	ctx = X509_STORE_CTX_new();
-	if (!c->store || !ctx || !X509_STORE_CTX_init(ctx, c->store, c->leaf, c->bag)) {
-		c->r->oom = 1;
-		goto out;
-	}
+	if (!bag || !leaf || !c->store || !ctx || !X509_STORE_CTX_init(ctx, c->store, leaf, bag))
+		goto oom;
 	/* time is checked by check_validity, to tell expired from not yet valid from untrusted */
 	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
 	if (X509_verify_cert(ctx) != 1) {
@@ -357,42 +777,46 @@ static int check_chain(struct vctx *c)
 		goto out;
 	}
 	c->chain = X509_STORE_CTX_get1_chain(ctx);
-	if (!c->chain || sk_X509_num(c->chain) < 1) {
-		c->r->oom = 1;
-		goto out;
-	}
-	anchor = sk_X509_value(c->chain, sk_X509_num(c->chain) - 1);
-	{
-		json_t *a = json_object();
-		if (!a) {
-			c->r->oom = 1;
-			goto out;
-		}
-		vr_set(c->r, a, "subject", vr_name_json(c->r, X509_get_subject_name(anchor)));
-		vr_set(c->r, a, "sha256", vr_fingerprint_json(anchor));
-		vr_set(c->r, a, "chain_length", json_integer(sk_X509_num(c->chain)));
-		vr_set(c->r, json_object_get(c->r->root, "certificate"), "anchor", a);
-	}
-	/* the basic four of a certificate whose path is trusted; kept even if a later check
-	 * fails (for staff), but verify_report_basic4 gives them only for an ok result */
-	b4_malformed = json_array();
-	if (!b4_malformed) {
-		c->r->oom = 1;
-		goto out;
-	}
-	vr_basic4_extract(c->r, c->leaf, b4_malformed);
-	{
-		json_t *b4 = vr_basic4_json(c->r);
-		if (b4 && json_array_size(b4_malformed) > 0)
-			vr_set(c->r, b4, "malformed", json_incref(b4_malformed));
-		vr_set(c->r, c->r->root, "basic_four", b4);
-	}
-	json_decref(b4_malformed);
-	vr_pass(c->r, CK_CHAIN, NULL);
+	if (!c->chain || sk_X509_num(c->chain) < 1)
+		goto oom;
 	ret = 0;
+	goto out;
+oom:
+	c->r->oom = 1;
 out:
 	X509_STORE_CTX_free(ctx);
+	sk_X509_pop_free(bag, X509_free);
+	X509_free(leaf);
 	return ret;
+}
+
+static int check_chain(struct vctx *c)
+{
+	X509 *anchor = c->ce_new ? direct_anchor(c) : c->ce->anchor;
+
+	if (anchor) {
+		c->chain = sk_X509_new_null();
+		if (!c->chain || !sk_X509_push(c->chain, c->leaf) || !X509_up_ref(c->leaf)) {
+			c->r->oom = 1;
+			return -1;
+		}
+		if (!sk_X509_push(c->chain, anchor) || !X509_up_ref(anchor)) {
+			c->r->oom = 1;
+			return -1;
+		}
+		if (c->ce_new && X509_up_ref(anchor))
+			c->ce->anchor = anchor;
+	} else {
+		c->ce_new = 2; /* made, but the store decides: not cached */
+		if (chain_by_store(c) != 0)
+			return -1;
+		anchor = sk_X509_value(c->chain, sk_X509_num(c->chain) - 1);
+	}
+	if (chain_report(c, anchor) != 0)
+		return -1;
+	c->ce_done = c->ce_new == 1 && c->ce->anchor != NULL;
+	vr_pass(c->r, CK_CHAIN, NULL);
+	return 0;
 }
 
 static int check_validity(struct vctx *c)
@@ -442,7 +866,6 @@ enum verify_err verify_signature(verify_trust *t, const uint8_t *der, size_t len
 {
 	struct vctx c;
 	verify_report *r = NULL;
-	unsigned char sha[32];
 	enum verify_err e = VERIFY_ENOMEM;
 	int i;
 
@@ -482,9 +905,9 @@ enum verify_err verify_signature(verify_trust *t, const uint8_t *der, size_t len
 	vr_set(r, r->root, "format", json_string("madoguchi-signature-verification"));
 	vr_set(r, r->root, "version", json_integer(1));
 	vr_set(r, r->root, "verified_at", vr_time(now));
-	if (!SHA256(content ? content : (const uint8_t *)"", content_len, sha))
+	if (!SHA256(content ? content : (const uint8_t *)"", content_len, c.content_sha256))
 		goto out;
-	hex_encode(sha, sizeof(sha), r->sha256);
+	hex_encode(c.content_sha256, sizeof(c.content_sha256), r->sha256);
 	{
 		json_t *co = json_object();
 		vr_set(r, co, "length", json_integer((json_int_t)content_len));
@@ -510,6 +933,12 @@ enum verify_err verify_signature(verify_trust *t, const uint8_t *der, size_t len
 	r = NULL;
 	e = VERIFY_OK;
 out:
+	if (c.ce_new && c.ce_done && t->cache) { /* the table takes a reference */
+		c.ce->refs++;
+		cert_cache_put(t->cache, c.ce);
+		c.ce_new = 0;
+	}
+	cert_entry_release(c.ce_new ? NULL : t->cache, c.ce);
 	ERR_clear_error();
 	ESS_SIGNING_CERT_free(c.ess1);
 	ESS_SIGNING_CERT_V2_free(c.ess2);

@@ -11,7 +11,8 @@
  * record that the portal keeps with the application. docs/verification.md describes it all.
  *
  * Threads: a verify_trust is loaded once at start and may then be used by any number of threads
- * at once (its CRL cache has its own lock). A report belongs to one thread at a time. */
+ * at once (its CRL cache and its cache of verified certificates have their own locks). A report
+ * belongs to one thread at a time. */
 #ifndef MADOGUCHI_SIG_VERIFY_H
 #define MADOGUCHI_SIG_VERIFY_H
 
@@ -31,6 +32,9 @@
 #define VERIFY_OCSP_RESPONSE_MAX ((size_t)64 << 10)
 #define VERIFY_URL_MAX 2048
 #define VERIFY_TEXT_MAX 1024 /* bytes of UTF-8 in each basic four field */
+#define VERIFY_CERT_CACHE_DEFAULT 4096
+#define VERIFY_CERT_CACHE_MAX ((size_t)1 << 20)
+#define VERIFY_RSA_BITS_MIN 2048 /* the signer's key: RSA of at least this many bits */
 
 /* Errors of the calls themselves (configuration, memory, arguments). A signature that fails a
  * check is not an error: verify_signature() returns VERIFY_OK and a report that says why. */
@@ -99,6 +103,10 @@ struct verify_config {
 	long revocation_max_age;      /* seconds an OCSP answer or CRL without nextUpdate stays
 	                                 usable after its thisUpdate; default 86400 */
 	size_t crl_max_bytes;         /* default VERIFY_CRL_MAX_DEFAULT */
+	size_t cert_cache_max;        /* signers' certificates kept verified (anchor, key usage,
+	                                 key, report part; validity, revocation and the signature
+	                                 are checked every time); default VERIFY_CERT_CACHE_DEFAULT,
+	                                 0: none */
 };
 /* Fills cfg with the defaults (all strings NULL). */
 void verify_config_init(struct verify_config *cfg);

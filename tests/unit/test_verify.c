@@ -33,16 +33,19 @@
 #include <jansson.h>
 #include <openssl/bn.h>
 #include <openssl/cms.h>
+#include <openssl/err.h>
 #include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
+#include <openssl/provider.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "sig/verify.h"
+#include "sig/verify_impl.h" /* sig_signed_attrs_der, vr_cert_sha256: pinned below */
 #include "util/token.h"
 #include "signer/cades.h"
 
@@ -1259,6 +1262,166 @@ static void test_issuer_by_signature(void **state)
 	verify_trust_free(t);
 }
 
+/* ---- tests: the OpenSSL behaviour the fast path relies on (fails loudly on a change) ------- */
+
+/* Parsing in a context with only the null provider leaves the certificates' keys undecoded
+ * (no OSSL_DECODER per signature) while everything else verify.c reads works there:
+ * extensions, the issuer check, the ESS check; d2i_PublicKey of the SubjectPublicKeyInfo's
+ * key gives the certificate's key; the re-encoded signed attributes are the bytes signed. */
+static void test_openssl_pins(void **state)
+{
+	OSSL_LIB_CTX *ctx = OSSL_LIB_CTX_new();
+	OSSL_PROVIDER *null = OSSL_PROVIDER_load(ctx, "null");
+	struct signopt o = {.cades = 1};
+	size_t len, alen = 0;
+	uint8_t *der = make_sig(g_good.cert, g_good.key, CONTENT, strlen(CONTENT), &o, &len);
+	const unsigned char *p = der, *pk = NULL, *q;
+	CMS_ContentInfo *cms = CMS_ContentInfo_new_ex(ctx, NULL);
+	CMS_SignerInfo *si;
+	STACK_OF(X509) * certs;
+	X509 *leaf, *anchor;
+	ASN1_OBJECT *alg = NULL;
+	EVP_PKEY *key;
+	unsigned char *attrs = NULL, a[32], b[32];
+	unsigned int blen = 0;
+	int pklen = 0;
+	ESS_SIGNING_CERT_V2 *ess2;
+	char path[PATH_MAX];
+
+	assert_non_null(null);
+	assert_non_null(der);
+	assert_non_null(d2i_CMS_ContentInfo(&cms, &p, (long)len));
+	certs = CMS_get1_certs(cms);
+	assert_int_equal(sk_X509_num(certs), 1);
+	leaf = sk_X509_value(certs, 0);
+	/* the key is not decoded: the decoders are not in the null provider */
+	assert_null(X509_get0_pubkey(leaf));
+	ERR_clear_error();
+	assert_false(X509_get_extension_flags(leaf) & EXFLAG_INVALID);
+	assert_true(X509_get_extension_flags(leaf) & EXFLAG_KUSAGE);
+	assert_true(X509_get_key_usage(leaf) & KU_NON_REPUDIATION);
+	snprintf(path, sizeof(path), "%s/sign/ca.pem", g_pki);
+	anchor = load_cert_pem(path);
+	assert_int_equal(X509_check_issued(anchor, leaf), X509_V_OK);
+	/* d2i_PublicKey of the RSAPublicKey in the SubjectPublicKeyInfo */
+	assert_true(X509_PUBKEY_get0_param(&alg, &pk, &pklen, NULL, X509_get_X509_PUBKEY(leaf)));
+	assert_int_equal(OBJ_obj2nid(alg), NID_rsaEncryption);
+	q = pk;
+	key = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, pklen);
+	assert_non_null(key);
+	assert_ptr_equal(q, pk + pklen);
+	assert_int_equal(EVP_PKEY_get_bits(key), 2048);
+	assert_int_equal(EVP_PKEY_eq(key, X509_get0_pubkey(g_good.cert)), 1);
+	/* the SHA-256 of the certificate, computed outside the null context */
+	assert_int_equal(vr_cert_sha256(leaf, a), 0);
+	assert_true(X509_digest(g_good.cert, EVP_sha256(), b, &blen));
+	assert_memory_equal(a, b, 32);
+	/* the signed attributes as signed: their SET OF is the [0] IMPLICIT field of the DER */
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	assert_int_equal(sig_signed_attrs_der(si, &attrs, &alen), 0);
+	assert_int_equal(attrs[0], 0x31);
+	attrs[0] = 0xA0;
+	assert_non_null(memmem(der, len, attrs, alen));
+	/* OSSL_ESS_check_signing_certs hashes with a digest of the default context */
+	{
+		int i = CMS_signed_get_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, -1);
+		ASN1_TYPE *v = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, i), 0);
+		const unsigned char *e = v->value.sequence->data;
+		ess2 = d2i_ESS_SIGNING_CERT_V2(NULL, &e, v->value.sequence->length);
+		assert_non_null(ess2);
+		assert_int_equal(OSSL_ESS_check_signing_certs(NULL, ess2, certs, 0), 1);
+		ESS_SIGNING_CERT_V2_free(ess2);
+	}
+	ERR_clear_error();
+	OPENSSL_free(attrs);
+	EVP_PKEY_free(key);
+	X509_free(anchor);
+	sk_X509_pop_free(certs, X509_free);
+	CMS_ContentInfo_free(cms);
+	OPENSSL_free(der);
+	OSSL_PROVIDER_unload(null);
+	OSSL_LIB_CTX_free(ctx);
+}
+
+/* The second signature of a certificate comes from the cache of verified certificates: the
+ * same report as without the cache, and validity and revocation still checked each time. */
+static void test_cert_cache(void **state)
+{
+	verify_trust *t = trust(g_trust, NULL, g_crl, 0), *nocache = NULL;
+	struct verify_config cfg;
+	size_t len, rlen;
+	uint8_t *der = sign_good(&len);
+	uint8_t *rev =
+	    make_sig(g_revoked.cert, g_revoked.key, CONTENT, strlen(CONTENT), NULL, &rlen);
+	time_t now = time(NULL);
+	verify_report *r1, *r2, *r3;
+	char err[256];
+	int i;
+
+	verify_config_init(&cfg);
+	cfg.anchors_dir = g_trust;
+	cfg.crl_file = g_crl;
+	cfg.cert_cache_max = 0;
+	assert_int_equal(verify_trust_new(&cfg, &nocache, err, sizeof(err)), VERIFY_OK);
+	cfg.cert_cache_max = VERIFY_CERT_CACHE_MAX + 1;
+	assert_int_equal(verify_trust_new(&cfg, &(verify_trust *){NULL}, err, sizeof(err)),
+	                 VERIFY_EINPUT);
+	r1 = check(t, der, len, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_OK);
+	r2 = check(t, der, len, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_OK);
+	r3 = check(nocache, der, len, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_OK);
+	assert_true(json_equal(verify_report_json(r1), verify_report_json(r2)));
+	assert_true(json_equal(verify_report_json(r1), verify_report_json(r3)));
+	assert_string_equal(verify_report_basic4(r2)->name, NAME);
+	verify_report_free(r1);
+	verify_report_free(r2);
+	verify_report_free(r3);
+	/* CAdES: the signingCertificateV2 of a cached certificate, and one naming another */
+	{
+		struct signopt o = {.cades = 1};
+		size_t clen;
+		uint8_t *cd =
+		    make_sig(g_good.cert, g_good.key, CONTENT, strlen(CONTENT), &o, &clen);
+		r1 = check(nocache, cd, clen, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_OK);
+		for (i = 0; i < 2; i++) {
+			r2 = check(t, cd, clen, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_OK);
+			assert_true(json_equal(verify_report_json(r1), verify_report_json(r2)));
+			verify_report_free(r2);
+		}
+		verify_report_free(r1);
+		OPENSSL_free(cd);
+		o.ess_other = 1;
+		cd = make_sig(g_good.cert, g_good.key, CONTENT, strlen(CONTENT), &o, &clen);
+		verify_report_free(
+		    check(t, cd, clen, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_BAD_SIGNATURE));
+		OPENSSL_free(cd);
+	}
+	/* cached, and ten years on: expired; changed content: refused */
+	verify_report_free(check(t, der, len, CONTENT, strlen(CONTENT), now + 10L * 366 * 86400,
+	                         VERIFY_RESULT_EXPIRED));
+	verify_report_free(
+	    check(t, der, len, CONTENT, strlen(CONTENT) - 1, now, VERIFY_RESULT_DIGEST_MISMATCH));
+	/* cached, parsed without its certificate: trailing bytes, a changed signature */
+	{
+		uint8_t *x = malloc(len + 1);
+		assert_non_null(x);
+		memcpy(x, der, len);
+		x[len] = 0;
+		verify_report_free(
+		    check(t, x, len + 1, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_BAD_FORMAT));
+		x[len - 1] ^= 0x01; /* the last byte of the signature value */
+		verify_report_free(
+		    check(t, x, len, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_BAD_SIGNATURE));
+		free(x);
+	}
+	for (i = 0; i < 2; i++) /* revoked the first time and the second */
+		verify_report_free(
+		    check(t, rev, rlen, CONTENT, strlen(CONTENT), now, VERIFY_RESULT_REVOKED));
+	OPENSSL_free(rev);
+	OPENSSL_free(der);
+	verify_trust_free(nocache);
+	verify_trust_free(t);
+}
+
 /* ---- tests: CRL ---------------------------------------------------------------------------- */
 
 static void test_crl(void **state)
@@ -1939,6 +2102,8 @@ int main(void)
 	    cmocka_unit_test(test_anchor_errors),
 	    cmocka_unit_test(test_generations),
 	    cmocka_unit_test(test_issuer_by_signature),
+	    cmocka_unit_test(test_openssl_pins),
+	    cmocka_unit_test(test_cert_cache),
 	    cmocka_unit_test(test_crl),
 	    cmocka_unit_test(test_crl_stale),
 	    cmocka_unit_test(test_crl_not_ours),
