@@ -88,7 +88,7 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-static int fsync_dir_of(const char *path)
+int file_sync_dir_of(const char *path)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -99,6 +99,17 @@ static int fsync_dir_of(const char *path)
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + (slash == path)), path);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int r = fsync(fd), e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+int file_sync(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
 	int r = fsync(fd), e = errno;
@@ -127,7 +138,7 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 		goto out;
 	}
 	tmp[0] = '\0';
-	rc = fsync_dir_of(path);
+	rc = file_sync_dir_of(path);
 	e = errno;
 out:
 	if (tmp[0])
