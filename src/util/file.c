@@ -88,6 +88,18 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* fsync of what path names, opened with flags. */
+static int sync_opened(const char *path, int flags)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+	if (fd < 0)
+		return -1;
+	int r = fsync(fd), e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
 int file_sync_dir_of(const char *path)
 {
 	char dir[PATH_MAX];
@@ -98,24 +110,12 @@ int file_sync_dir_of(const char *path)
 		return errno = ENAMETOOLONG, -1;
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + (slash == path)), path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int r = fsync(fd), e = errno;
-	close(fd);
-	errno = e;
-	return r;
+	return sync_opened(dir, O_DIRECTORY);
 }
 
 int file_sync(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -1;
-	int r = fsync(fd), e = errno;
-	close(fd);
-	errno = e;
-	return r;
+	return sync_opened(path, O_NOFOLLOW);
 }
 
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
