@@ -41,7 +41,9 @@ export MADOGUCHI_HTTPS=1 MADOGUCHI_TRUSTED_PROXIES=127.0.0.1 MADOGUCHI_MAIL_MODE
 start_portal "$T" || { not_ok "portal starts"; tap_end; exit 1; }
 sed -e "s|/etc/ssl/madoguchi|$T|g" -e "s|/var/log/nginx|$T|g" -e '/listen \[::\]/d' \
 	-e "s|listen 443 |listen 127.0.0.1:$HTTPS_PORT |" -e "s|listen 80;|listen 127.0.0.1:$HTTP_PORT;|" \
-	-e "s|server 127.0.0.1:8081;|server 127.0.0.1:$PORTAL_PORT;|" deploy/nginx.conf > "$T/nginx.conf"
+	-e "s|server 127.0.0.1:8081;|server 127.0.0.1:$PORTAL_PORT;|" \
+	-e "s|^http {|http {\n\tclient_body_temp_path $T/body;\n\tproxy_temp_path $T/proxy;|" \
+	deploy/nginx.conf > "$T/nginx.conf"
 ng() { nginx -p "$T" -e "$T/error.log" -c "$T/nginx.conf" -g "pid $T/nginx.pid;" "$@"; }
 check "nginx -t accepts deploy/nginx.conf" ng -t -q
 ng
