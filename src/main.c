@@ -544,6 +544,13 @@ static int cmd_backup(const app *a, const char *dest)
 		fprintf(stderr, "madoguchi: database %s: %s\n", db, err);
 		return 1;
 	}
+	unsigned version = 0;
+	if (store_schema_version(s, &version) != STORE_OK || version == 0) {
+		fprintf(stderr, "madoguchi: backup: %s holds no portal database (not migrated)\n",
+		        db);
+		store_close(s);
+		return 1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = store_backup(s, dest, &info, err, sizeof(err));
 	clock_gettime(CLOCK_MONOTONIC, &t1);

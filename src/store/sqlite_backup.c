@@ -22,6 +22,8 @@
 #define BACKUP_STEP_PAGES 256
 #define BACKUP_SLEEP_MS 5
 #define BACKUP_MAX_RESTARTS 8
+/* steps that found the database locked before giving up: some 10 s */
+#define BACKUP_MAX_BUSY 2000
 
 /* The first column of the first row of sql on db, as text: a SQLite result code. */
 int sqlite_db_text(sqlite3 *db, const char *sql, char *out, size_t outlen)
@@ -51,9 +53,11 @@ static int copy_pages(sqlite3 *src, sqlite3 *dst, store_backup_info *info, char 
 		snprintf(msg, msglen, "backup: %s", sqlite3_errmsg(dst));
 		return SQLITE_ERROR;
 	}
-	int rc, step = BACKUP_STEP_PAGES, last = -1;
+	int rc, step = BACKUP_STEP_PAGES, last = -1, busy = 0;
 	do {
 		rc = sqlite3_backup_step(b, step);
+		if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && ++busy > BACKUP_MAX_BUSY)
+			break;
 		int left = sqlite3_backup_remaining(b);
 		if (last >= 0 && left > last && ++info->restarts >= BACKUP_MAX_RESTARTS)
 			step = -1;

@@ -57,6 +57,9 @@ check "and leaves FILE as it was" [ "$(sha256sum < "$T/backup.db")" = "$sum" ]
 pg=$(backup "postgresql://127.0.0.1/madoguchi" "$T/pg.db" 2>&1)
 check "a postgresql:// database is refused, pointing to pg_dump" grep -q pg_dump <<< "$pg"
 check "and nothing is written for it" [ ! -e "$T/pg.db" ]
+backup "sqlite:$T/typo.db" "$T/typo-backup.db" 2> /dev/null
+check "a path that holds no portal database (a typo) is refused" [ "$?" = 1 ]
+check "and nothing is written for it either" [ ! -e "$T/typo-backup.db" ]
 stop_portal
 
 mkdir "$T/restored"
