@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Madoguchi needs on Debian 12: the build's libraries, the test tools
 # (chromium, pcscd with the virtual reader, an SMTP server, PostgreSQL, nginx and wrk
-# for the benchmark), the ja_JP.UTF-8 locale, and the npm packages of the browser tests.
+# for the benchmark and the check of deploy/, systemd for systemd-analyze), the ja_JP.UTF-8
+# locale, and the npm packages of the browser tests.
 # Idempotent and quick when everything is present: it only calls apt-get for what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ PKGS=(
   libqrencode-dev libmd4c-dev libmd4c-html0-dev libunistring-dev libcmocka-dev
   liboath-dev oathtool libzip-dev jq
   locales chromium nginx-light wrk python3-aiosmtpd curl ca-certificates
-  zbar-tools librsvg2-bin
+  zbar-tools librsvg2-bin systemd
   libcairo2-dev libpango1.0-dev fonts-ipaexfont-gothic fonts-ipaexfont-mincho poppler-utils
   libgtk-4-dev xvfb xauth dbus-x11 at-spi2-core python3-dogtail python3-pyatspi desktop-file-utils xdg-utils
 )

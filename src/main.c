@@ -2,7 +2,8 @@
  * migrate` applies the database migrations; `madoguchi check` loads everything and exits;
  * `madoguchi export-signature RECEIPT DIR` writes an application's signed content, its
  * signature and the CA certificates for checking it with `openssl cms -verify`; `madoguchi
- * audit verify` walks the audit log's hash chain. */
+ * audit verify` walks the audit log's hash chain; `madoguchi backup FILE` copies the SQLite
+ * database while the portal runs. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -45,6 +46,10 @@ static void usage(FILE *f)
 	    "Commands:\n"
 	    "  serve      run the portal (the default)\n"
 	    "  migrate    apply the database migrations not yet applied, then exit\n"
+	    "  backup FILE\n"
+	    "             copy the SQLite database, while the portal runs, into the new file\n"
+	    "             FILE and check the copy (PRAGMA integrity_check); for PostgreSQL use\n"
+	    "             pg_dump (docs/operations.md)\n"
 	    "  check      load the configuration, procedures and templates, then exit\n"
 	    "  export-signature RECEIPT DIR\n"
 	    "             write the signed content (RECEIPT.json), the signature (RECEIPT.p7s)\n"
@@ -522,6 +527,46 @@ static int cmd_migrate(app *a)
 	return 0;
 }
 
+/* madoguchi backup FILE: an online copy of the SQLite database (store_backup). */
+static int cmd_backup(const app *a, const char *dest)
+{
+	const char *db = a->cfg.database;
+	if (strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0) {
+		fprintf(stderr, "madoguchi: backup copies a SQLite database; back up PostgreSQL "
+		                "with pg_dump or pg_basebackup (docs/operations.md)\n");
+		return 1;
+	}
+	store *s = NULL;
+	store_backup_info info;
+	char err[1024];
+	struct timespec t0, t1;
+	if (store_open(db, &s, err, sizeof(err)) != STORE_OK) {
+		fprintf(stderr, "madoguchi: database %s: %s\n", db, err);
+		return 1;
+	}
+	unsigned version = 0;
+	if (store_schema_version(s, &version) != STORE_OK || version == 0) {
+		fprintf(stderr, "madoguchi: backup: %s holds no portal database (not migrated)\n",
+		        db);
+		store_close(s);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = store_backup(s, dest, &info, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	store_close(s);
+	if (rc != STORE_OK) {
+		fprintf(stderr, "madoguchi: backup: %s\n", err);
+		return 1;
+	}
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("backup %s: %lld pages, %lld bytes, %lld applications, integrity_check %s, "
+	       "%.3f s, %d restart(s)\n",
+	       dest, info.pages, info.bytes, info.applications, info.integrity, secs,
+	       info.restarts);
+	return 0;
+}
+
 /* Everything the portal serves from: procedures, reference tables, trust anchors,
  * templates, static files, routes. 0, or the exit status after a message. */
 static int load_app(app *a)
@@ -594,6 +639,11 @@ out:
 static int check_command(int argc, char **argv, const char *cmd, const struct staff_opts *so)
 {
 	int is_export = strcmp(cmd, "export-signature") == 0;
+	int is_backup = strcmp(cmd, "backup") == 0;
+	if (is_backup && optind + 2 != argc) {
+		fprintf(stderr, "madoguchi: usage: madoguchi backup FILE\n");
+		return 2;
+	}
 	int is_staff = strcmp(cmd, "staff") == 0;
 	int given = so->email || so->name || so->role;
 	if (is_export && optind + 3 != argc) {
@@ -613,9 +663,9 @@ static int check_command(int argc, char **argv, const char *cmd, const struct st
 	}
 	if (is_staff && !is_digest && !staff_args_ok(so))
 		return 2;
-	if ((!is_export && !is_staff && optind + 1 < argc) || (given && !is_staff) ||
+	if ((!is_export && !is_staff && !is_backup && optind + 1 < argc) || (given && !is_staff) ||
 	    (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "check") && !is_export &&
-	     !is_staff)) {
+	     !is_staff && !is_backup)) {
 		fprintf(stderr, "madoguchi: unknown command \"%s\" (see madoguchi --help)\n", cmd);
 		return 2;
 	}
@@ -684,6 +734,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "migrate") == 0)
 		return cmd_migrate(&a);
+	if (strcmp(cmd, "backup") == 0)
+		return cmd_backup(&a, argv[optind + 1]);
 	if (strcmp(cmd, "export-signature") == 0)
 		return cmd_export_signature(&a.cfg, argv[optind + 1], argv[optind + 2]);
 	if (strcmp(cmd, "staff") == 0 && strcmp(argv[optind + 1], "digest") == 0)

@@ -4,6 +4,7 @@
  * prepared once per connection and kept; user input only ever reaches SQLite as a bound
  * parameter. Procedure search uses an FTS5 table with the trigram tokenizer. */
 #include "store/store_impl.h"
+#include "store/sqlite_backup.h"
 
 #include <sqlite3.h>
 #include <stdint.h>
@@ -650,26 +651,8 @@ static int query_int(struct sqlite_ctx *c, sqlite3_stmt *st, sqlite3_int64 *v)
 /* The first column of the one-row, uncached statement sql, as text. */
 static int query_text(struct sqlite_ctx *c, const char *sql, char *out, size_t outlen)
 {
-	sqlite3_stmt *st = NULL;
-	const unsigned char *t;
-	int rc, ret = STORE_OK;
-
-	out[0] = '\0';
-	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		ret = fail(c, rc);
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		ret = fail(c, rc == SQLITE_DONE ? SQLITE_ERROR : rc);
-		goto out;
-	}
-	t = sqlite3_column_text(st, 0);
-	snprintf(out, outlen, "%s", t ? (const char *)t : "");
-out:
-	sqlite3_finalize(st);
-	return ret;
+	int rc = sqlite_db_text(c->db, sql, out, outlen);
+	return rc == SQLITE_OK ? STORE_OK : fail(c, rc);
 }
 
 static void sq_close(void *ctx)
@@ -3387,6 +3370,16 @@ static int sq_staff_digest_done(void *ctx, long long staff_id, const char *proc_
 	return run_one(c, st);
 }
 
+static int sq_backup(void *ctx, const char *dest, store_backup_info *info)
+{
+	struct sqlite_ctx *c = ctx;
+	int rc = sqlite_backup(c->db, dest, info, c->msg, sizeof(c->msg));
+	if (rc == SQLITE_OK)
+		return STORE_OK;
+	rc = map_rc(rc);
+	return rc != STORE_OK ? rc : STORE_ESQL;
+}
+
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 {
 	static const char *const pragmas[][2] = {
@@ -3552,4 +3545,5 @@ const struct store_backend store_sqlite_backend = {
     .application_assign = sq_application_assign,
     .reverification_add = sq_reverification_add,
     .reverifications = sq_reverifications,
+    .backup = sq_backup,
 };

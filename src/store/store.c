@@ -8,10 +8,12 @@
  * later pg.c) only run statements. */
 #include "store/store_impl.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *store_strerror(int err)
 {
@@ -127,6 +129,29 @@ const char *store_errmsg(store *s)
 		return "no store";
 	m = s->be->errmsg(s->ctx);
 	return m ? m : "";
+}
+
+int store_backup(store *s, const char *dest, store_backup_info *info, char *err, size_t errlen)
+{
+	struct stat st;
+	errbuf_set(err, errlen, "%s", "");
+	if (!STORE_READY(s) || !dest || !*dest || !info) {
+		errbuf_set(err, errlen, "no store or no file to write");
+		return STORE_EINPUT;
+	}
+	memset(info, 0, sizeof(*info));
+	if (!s->be->backup) {
+		errbuf_set(err, errlen, "the %s back end has no backup command", s->be->name);
+		return STORE_EURL;
+	}
+	if (lstat(dest, &st) == 0 || errno != ENOENT) {
+		errbuf_set(err, errlen, "%s already exists: give the name of a new file", dest);
+		return STORE_ECONFLICT;
+	}
+	int rc = s->be->backup(s->ctx, dest, info);
+	if (rc != STORE_OK)
+		errbuf_set(err, errlen, "%s", s->be->errmsg(s->ctx));
+	return rc;
 }
 
 /* ---- transactions ---- */

@@ -45,6 +45,23 @@ STORE_MUST_USE int store_migrate(store *s, unsigned *applied, char *err, size_t 
 /* Highest applied migration number (0 when none). */
 STORE_MUST_USE int store_schema_version(store *s, unsigned *version);
 
+/* An online copy of the database into the new file dest (madoguchi backup): SQLite's
+ * backup API in steps of a few hundred pages with a short sleep between, into dest.tmp
+ * (a leftover one is replaced), the copy switched to a single file (journal_mode DELETE),
+ * fsync'ed, checked with PRAGMA integrity_check, then renamed to dest and the directory
+ * fsync'ed: dest appears only as a complete, checked copy. STORE_ECONFLICT when dest exists,
+ * STORE_EURL for a back end without it (PostgreSQL: pg_dump). Writers of other connections
+ * are not blocked: in WAL mode a read never blocks them. */
+typedef struct store_backup_info {
+	long long pages;        /* pages copied */
+	long long bytes;        /* size of dest */
+	long long applications; /* rows of applications in the copy */
+	int restarts;           /* times a write by another connection restarted the copy */
+	char integrity[64];     /* the first row of integrity_check: "ok" */
+} store_backup_info;
+STORE_MUST_USE int store_backup(store *s, const char *dest, store_backup_info *info, char *err,
+                                size_t errlen);
+
 /* Procedure search. The index is replaced as a whole (one transaction) at start-up. */
 typedef struct store_proc_doc {
 	const char *id;

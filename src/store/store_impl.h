@@ -382,6 +382,9 @@ struct store_backend {
 	                const char *after_receipt, store_application *out, size_t max, size_t *n);
 	int (*export_mark_get)(void *ctx, long long staff_id, const char *proc_id, long long *at);
 	int (*export_mark_set)(void *ctx, long long staff_id, const char *proc_id, long long at);
+	/* madoguchi backup (store.h: store_backup); dest does not exist. NULL when the back end
+	 * has its own tools (PostgreSQL: pg_dump). */
+	int (*backup)(void *ctx, const char *dest, store_backup_info *info);
 };
 
 struct store {

@@ -88,7 +88,19 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-static int fsync_dir_of(const char *path)
+/* fsync of what path names, opened with flags. */
+static int sync_opened(const char *path, int flags)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+	if (fd < 0)
+		return -1;
+	int r = fsync(fd), e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+int file_sync_dir_of(const char *path)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -98,13 +110,12 @@ static int fsync_dir_of(const char *path)
 		return errno = ENAMETOOLONG, -1;
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + (slash == path)), path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int r = fsync(fd), e = errno;
-	close(fd);
-	errno = e;
-	return r;
+	return sync_opened(dir, O_DIRECTORY);
+}
+
+int file_sync(const char *path)
+{
+	return sync_opened(path, O_NOFOLLOW);
 }
 
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
@@ -127,7 +138,7 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 		goto out;
 	}
 	tmp[0] = '\0';
-	rc = fsync_dir_of(path);
+	rc = file_sync_dir_of(path);
 	e = errno;
 out:
 	if (tmp[0])

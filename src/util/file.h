@@ -21,4 +21,10 @@ int file_read_all(const char *path, size_t max, char **out, size_t *len, struct 
  * the temporary file is gone either way. */
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* fsync of the file path (a link is not followed), and of the directory that holds path (the
+ * part before its last '/', else "."), so that a rename into it survives a crash. 0, or -1
+ * with errno set. */
+int file_sync(const char *path);
+int file_sync_dir_of(const char *path);
+
 #endif

@@ -28,77 +28,7 @@ restart() {
 	return 1
 }
 
-/usr/bin/python3 - "$PORTAL_URL" "$T/completed" "$T/client.log" "$T/stop" <<'PY' &
-import http.cookiejar, random, re, sys, time, urllib.error, urllib.parse, urllib.request
-import os
-base, out_path, log_path, stop_path = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-log = open(log_path, "a", buffering=1)
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *a, **k): return None
-jar = http.cookiejar.CookieJar()
-op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
-def req(path, data=None):
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    try:
-        r = op.open(base + path, body, timeout=10)
-        return r.status, r.headers, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read().decode(errors="replace")
-def val(html, name):
-    m = re.search(r'name="%s" value="([^"]*)"' % name, html)
-    return m.group(1) if m else None
-def wait_up():
-    for _ in range(400):
-        try:
-            if req("/healthz")[0] == 200: return
-        except Exception: pass
-        time.sleep(0.05)
-def login():
-    while True:
-        try:
-            s, h, page = req("/login")
-            s, h, _ = req("/login", {"csrf": val(page, "csrf"), "email": "demo@example.jp",
-                                     "password": "madoguchi-demo-2026", "return": "/mypage"})
-            if s == 303: return
-        except Exception: pass
-        wait_up()
-P = "/procedures/sodaigomi-collection"
-answers = {"items": "たんす 1点", "item_count": "1", "place": None, "name": "見取 花子",
-           "postal_code": "100-0001", "address": "東京都千代田区千代田1-1", "phone": "048-000-0000",
-           "action": "next"}
-login()
-completed = 0
-attempts = 0
-deadline = time.time() + 300
-out = open(out_path, "a", buffering=1)
-while not os.path.exists(stop_path) and time.time() < deadline:
-    attempts += 1
-    try:
-        s, h, page = req(P + "/form")
-        if s != 200: log.write("form %d\n" % s); wait_up(); continue
-        if answers["place"] is None:
-            answers["place"] = re.search(r'name="place" value="([^"]*)"', page).group(1)
-        data = dict(answers, csrf=val(page, "csrf"))
-        s, h, page = req(P + "/form", data)
-        if s != 303: log.write("save %d\n" % s); continue
-        s, h, page = req(P + "/confirm")
-        if s != 200: log.write("confirm %d\n" % s); continue
-        sub = {"csrf": val(page, "csrf"), "key": val(page, "key"), "digest": val(page, "digest"), "confirmed": "1"}
-        s, h, _ = req(P + "/submit", sub)
-        if s != 303: log.write("submit %d\n" % s); continue
-        loc = h["Location"]
-        if random.random() < 0.3:  # the same submission again (double click, reload)
-            s2, h2, _ = req(P + "/submit", sub)
-            if s2 != 303 or h2["Location"] != loc:
-                log.write("DOUBLE %s -> %s %s\n" % (loc, s2, h2.get("Location"))); out.write("DOUBLE\n")
-        s, h, page = req(loc)
-        if s == 200 and "以上で、申請は完了です。" in page:
-            receipt = re.search(r'class="receipt">([0-9-]+)<', page).group(1)
-            out.write(receipt + "\n"); completed += 1
-    except Exception as e:
-        log.write("error %r\n" % (e,)); wait_up()
-log.write("attempts %d completed %d\n" % (attempts, completed))
-PY
+/usr/bin/python3 tests/submit_client.py submit "$PORTAL_URL" "$T/completed" "$T/client.log" "$T/stop" &
 CLIENT_PID=$!
 
 kills=0
