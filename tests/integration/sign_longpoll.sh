@@ -174,8 +174,8 @@ post_cms "http://127.0.0.1:$PORT2" "$ID" "$T/sig2.p7s"
 wait "$S2"
 d2=$(($(cat "$T/s2.end") - t1))
 echo "# signature accepted by the other process (${code}); the held question answered $d2 ms after that"
-other_ok() { [ "$code" = 200 ] && answered s2 true/true && [ "$d2" -le 300 ]; }
-check "signed through another process (200: $code): the held question answers within 300 ms ($d2 ms)" other_ok
+other_ok() { [ "$code" = 200 ] && answered s2 true/true && [ "$d2" -le 1000 ]; }
+check "signed through another process (200: $code): the held question answers within 1 s, by the 100 ms re-check, not the 2 s poll ($d2 ms)" other_ok
 kill -TERM "$PORTAL2_PID"
 wait "$PORTAL2_PID"
 rc=$?
