@@ -15,7 +15,7 @@ PKGS=(
   libqrencode-dev libmd4c-dev libmd4c-html0-dev libunistring-dev libcmocka-dev
   liboath-dev oathtool libzip-dev jq
   locales chromium nginx-light wrk python3-aiosmtpd curl ca-certificates
-  zbar-tools librsvg2-bin systemd
+  zbar-tools librsvg2-bin systemd python3-prometheus-client
   libcairo2-dev libpango1.0-dev fonts-ipaexfont-gothic fonts-ipaexfont-mincho poppler-utils
   libgtk-4-dev xvfb xauth dbus-x11 at-spi2-core python3-dogtail python3-pyatspi desktop-file-utils xdg-utils
 )

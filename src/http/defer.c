@@ -188,6 +188,14 @@ int req_defer(req *r, defer_work_fn work, defer_done_fn done, void *arg)
 	return 0;
 }
 
+size_t defer_queued(void)
+{
+	pthread_mutex_lock(&P.mu);
+	size_t n = P.queued;
+	pthread_mutex_unlock(&P.mu);
+	return n;
+}
+
 int defer_background(defer_work_fn work, void *arg)
 {
 	struct job *j = calloc(1, sizeof(*j));

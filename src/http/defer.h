@@ -23,6 +23,9 @@ void defer_pool_stop(void);
  * (so arg is freed); returns -1 then. */
 int req_defer(req *r, defer_work_fn work, defer_done_fn done, void *arg);
 
+/* The jobs waiting for a pool thread now (the metrics' queue depth). */
+size_t defer_queued(void);
+
 /* Fire-and-forget work with no request (housekeeping writes such as session touches). */
 int defer_background(defer_work_fn work, void *arg);
 

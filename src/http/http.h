@@ -93,6 +93,7 @@ struct req {
 	int has_session;
 	req_session sess;
 	char *set_cookie; /* a Set-Cookie value to send with the response (owned) */
+	int metric_slot;  /* the route's counters (metrics.h); METRICS_UNCOUNTED: none */
 };
 
 /* Frees a request made by the server (its path, query and the struct). */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "http/http.h"
+#include "http/metrics.h"
 #include "util/log.h"
 
 static const char *reason(int status)
@@ -155,6 +156,7 @@ static void send_reply(req *r, int status, struct evbuffer *b, size_t len)
 	evhttp_send_reply(r->ev, status, reason(status), b);
 	if (b)
 		evbuffer_free(b);
+	metrics_request(r->metric_slot, status, &r->start);
 	access_log(r);
 }
 

@@ -24,6 +24,8 @@
 #include "http/defer.h"
 #include "http/hold.h"
 #include "http/housekeep.h"
+#include "http/metrics.h"
+#include "http/metrics_http.h"
 #include "http/stamps.h"
 #include "http/http.h"
 #include "http/session.h"
@@ -41,6 +43,7 @@ struct loop {
 	struct event *flush_ev;
 	struct event *housekeep_ev; /* the first loop only */
 	struct event *stamps_ev;    /* the first loop only, when tsa_url is set */
+	struct evhttp *metrics;     /* the first loop only, when metrics_listen is set */
 	int started;
 };
 
@@ -172,6 +175,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	session_load(&r);
 	int known = 0;
 	const route *rt = router_match(a->routes, a->n_routes, &r, &known);
+	r.metric_slot = rt ? metrics_slot(rt - a->routes) : METRICS_OTHER;
 	/* The body is checked first, so an over-large body gets 413 on any path. conn.c keeps
 	 * a body past the route's limit from being read: announced by Content-Length, it is left
 	 * unread and gets this page; chunked, libevent stops it as it passes the limit and sends
@@ -355,6 +359,9 @@ static int loop_init(struct loop *l, const app *a, int index, const struct socka
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	err[0] = '\0';
+	if (l->w.index == 0 && !(l->metrics = metrics_http_start(&l->w, err, errlen)) && err[0])
+		return -1;
 	return 0;
 }
 
@@ -369,6 +376,8 @@ static void loop_release(struct loop *l)
 	if (l->stamps_ev)
 		event_free(l->stamps_ev);
 	hold_release_worker(&l->w); /* before evhttp_free frees the requests */
+	if (l->metrics)
+		evhttp_free(l->metrics);
 	if (l->http)
 		evhttp_free(l->http);
 	if (l->w.base)
@@ -407,9 +416,11 @@ int server_run(app *a, char *err, size_t errlen)
 	if (conn_setup(a, err, errlen) < 0)
 		return -1;
 	struct loop *loops = calloc((size_t)n, sizeof(*loops));
-	if (!loops || hold_setup(a, err, errlen) < 0) {
-		if (!loops)
+	int no_metrics = a->cfg.metrics_listen[0] && metrics_init(a->routes, a->n_routes) < 0;
+	if (!loops || no_metrics || hold_setup(a, err, errlen) < 0) {
+		if (!loops || no_metrics)
 			snprintf(err, errlen, "out of memory");
+		metrics_free();
 		free(loops);
 		hold_teardown();
 		conn_teardown();
@@ -464,6 +475,7 @@ out:
 		loop_release(&loops[i]);
 	g_n_loops = 0;
 	free(loops);
+	metrics_free();
 	hold_teardown();
 	conn_teardown();
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

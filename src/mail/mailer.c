@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "http/metrics.h"
 #include "mail/mailer.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -214,6 +215,8 @@ static void handle(mailer *m, const store_mail *mail)
 		}
 		break;
 	}
+	if (r != INTERRUPTED)
+		metrics_mail_failed();
 	e = store_outbox_mark_failed(m->s, mail->id, next_at, err);
 	if (e != STORE_OK)
 		log_error("mail %lld: cannot record the failure: %s: %s", mail->id,

@@ -5,6 +5,7 @@
  * ocsp.c. Nothing here logs: the report says everything. */
 #include "sig/verify_impl.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -860,9 +861,9 @@ static int check_validity(struct vctx *c)
 	return 0;
 }
 
-enum verify_err verify_signature(verify_trust *t, const uint8_t *der, size_t len,
-                                 const uint8_t *content, size_t content_len, time_t now,
-                                 verify_report **out)
+static enum verify_err verify_run(verify_trust *t, const uint8_t *der, size_t len,
+                                  const uint8_t *content, size_t content_len, time_t now,
+                                  verify_report **out)
 {
 	struct vctx c;
 	verify_report *r = NULL;
@@ -947,5 +948,25 @@ out:
 	sk_X509_pop_free(c.bag, X509_free);
 	CMS_ContentInfo_free(c.cms);
 	vr_free(r);
+	return e;
+}
+
+static atomic_ullong counts[VERIFY_RESULT_COUNT + 1];
+
+unsigned long long verify_count(int r)
+{
+	if (r < 0 || r > VERIFY_RESULT_COUNT)
+		return 0;
+	return atomic_load_explicit(&counts[r], memory_order_relaxed);
+}
+
+enum verify_err verify_signature(verify_trust *t, const uint8_t *der, size_t len,
+                                 const uint8_t *content, size_t content_len, time_t now,
+                                 verify_report **out)
+{
+	enum verify_err e = verify_run(t, der, len, content, content_len, now, out);
+	unsigned r = e == VERIFY_OK ? (unsigned)verify_report_result(*out) : VERIFY_RESULT_COUNT;
+	atomic_fetch_add_explicit(&counts[r < VERIFY_RESULT_COUNT ? r : VERIFY_RESULT_COUNT], 1,
+	                          memory_order_relaxed);
 	return e;
 }

@@ -74,8 +74,12 @@ enum verify_result {
 	 * the CA or its responder) or answered "unknown": try again later */
 	VERIFY_RESULT_REVOCATION_UNAVAILABLE,
 };
+#define VERIFY_RESULT_COUNT (VERIFY_RESULT_REVOCATION_UNAVAILABLE + 1)
 /* "ok", "bad_format", ... (the names in the JSON report); never NULL. */
 const char *verify_result_name(enum verify_result r);
+/* The verify_signature calls of the process that gave a report with result r, or for r ==
+ * VERIFY_RESULT_COUNT those that gave none (an error); 0 for any other r. Thread-safe. */
+unsigned long long verify_count(int r);
 
 /* Which revocation check decided. */
 enum verify_revocation {

@@ -51,6 +51,7 @@ enum {
 	ST_MAIL_SENT,
 	ST_MAIL_FAILED,
 	ST_MAIL_RECENT,
+	ST_MAIL_BACKLOG,
 	ST_DRAFT_CREATE,
 	ST_DRAFT_OPEN,
 	ST_DRAFT_GET,
@@ -278,6 +279,8 @@ static const char *const statements[ST_COUNT] = {
 	[ST_MAIL_FAILED] = "UPDATE outbox SET next_at = ?2, last_error = ?3,"
 			   " attempts = attempts + 1 WHERE id = ?1 AND sent_at IS NULL",
 	[ST_MAIL_RECENT] = "SELECT " MAIL_COLS " FROM outbox ORDER BY id DESC LIMIT ?1",
+	[ST_MAIL_BACKLOG] = "SELECT count(*), coalesce(sum(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), 0)"
+			    " FROM outbox WHERE sent_at IS NULL",
 
 	[ST_DRAFT_CREATE] = "INSERT INTO drafts (key, owner, proc_id, proc_version, raw,"
 			    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
@@ -1406,6 +1409,21 @@ static int sq_outbox_recent(void *ctx, store_mail *out, size_t max, size_t *n)
 		return rc;
 	sqlite3_bind_int64(st, 1, max > (size_t)INT32_MAX ? INT32_MAX : (sqlite3_int64)max);
 	return mail_rows(c, st, out, max, n);
+}
+
+static int sq_outbox_backlog(void *ctx, long long *unsent, long long *failing)
+{
+	struct sqlite_ctx *c = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc = stmt(c, ST_MAIL_BACKLOG, &st);
+	if (rc != STORE_OK)
+		return rc;
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
+	*unsent = sqlite3_column_int64(st, 0);
+	*failing = sqlite3_column_int64(st, 1);
+	done(st);
+	return STORE_OK;
 }
 
 /* ---- drafts, attachments, applications ---- */
@@ -3439,6 +3457,7 @@ const struct store_backend store_sqlite_backend = {
     .outbox_mark_sent = sq_outbox_mark_sent,
     .outbox_mark_failed = sq_outbox_mark_failed,
     .outbox_recent = sq_outbox_recent,
+    .outbox_backlog = sq_outbox_backlog,
     .draft_create = sq_draft_create,
     .draft_open = sq_draft_open,
     .draft_get = sq_draft_get,

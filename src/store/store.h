@@ -225,6 +225,9 @@ STORE_MUST_USE int store_outbox_mark_failed(store *s, long long id, long long ne
                                             const char *error);
 /* The newest max mails, sent or not, newest first (the development mailbox page). */
 STORE_MUST_USE int store_outbox_recent(store *s, store_mail *out, size_t max, size_t *n);
+/* The outbox's backlog (the metrics): *unsent the mails not sent yet, *failing those of them
+ * whose last attempt failed (at least one attempt). No transaction. */
+STORE_MUST_USE int store_outbox_backlog(store *s, long long *unsent, long long *failing);
 /* Frees m->body and sets it NULL; m may be NULL. */
 void store_mail_release(store_mail *m);
 

@@ -135,6 +135,7 @@ struct store_backend {
 	int (*outbox_mark_failed)(void *ctx, long long id, long long next_at, const char *error);
 	/* max >= 1; newest first; same ownership as outbox_claim. */
 	int (*outbox_recent)(void *ctx, store_mail *out, size_t max, size_t *n);
+	int (*outbox_backlog)(void *ctx, long long *unsent, long long *failing);
 
 	/* Drafts. A unique-key violation (the key, or a second open draft of the owner and
 	 * procedure) is STORE_ECONFLICT. draft_open and draft_get fill all of *out (raw

@@ -103,6 +103,16 @@ int store_outbox_recent(store *s, store_mail *out, size_t max, size_t *n)
 	return store_listed(rc, got, n);
 }
 
+int store_outbox_backlog(store *s, long long *unsent, long long *failing)
+{
+	if (!unsent || !failing)
+		return STORE_EINPUT;
+	*unsent = *failing = 0;
+	if (!STORE_READY(s))
+		return STORE_EINPUT;
+	return s->be->outbox_backlog(s->ctx, unsent, failing);
+}
+
 void store_mail_release(store_mail *m)
 {
 	if (!m)

@@ -2,6 +2,7 @@
  * one table, so loading, overriding and --help cannot drift apart. */
 #include "util/config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "util/netaddr.h"
+#include "util/num.h"
 
 extern char **environ;
 
@@ -90,6 +92,7 @@ static const struct key keys[] = {
 	I(anon_draft_hours, 1, 720, "hours a draft without login lives untouched"),
 	I(anon_sessions_peer_hour, 1, 1000000, "sessions without login (first saves of a form) one client address may start in an hour"),
 	S(trusted_proxies, "reverse proxies (IPv4 addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the client's address (empty: none)"),
+	S(metrics_listen, "IPv4:PORT of the Prometheus metrics endpoint GET /metrics, apart from the portal's port (empty: off)"),
 };
 /* clang-format on */
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -323,9 +326,29 @@ int config_load(config *c, const char *path, char *const *envp, char *err, size_
 		         c->trusted_proxies);
 		r = CONFIG_EVALUE;
 	}
+	char mip[64];
+	long mport;
+	if (r == CONFIG_OK && config_metrics_addr(c, mip, &mport) < 0) {
+		snprintf(err, errlen, "metrics_listen: \"%s\" is not IPv4:PORT", c->metrics_listen);
+		r = CONFIG_EVALUE;
+	}
 out:
 	json_decref(root);
 	return r;
+}
+
+int config_metrics_addr(const config *c, char ip[64], long *port)
+{
+	struct in_addr a;
+	const char *colon = strrchr(c->metrics_listen, ':');
+	if (!c->metrics_listen[0])
+		return 0;
+	if (!colon || colon == c->metrics_listen || (size_t)(colon - c->metrics_listen) >= 64 ||
+	    num_parse_long(colon + 1, 1, 65535, port) < 0)
+		return -1;
+	memcpy(ip, c->metrics_listen, (size_t)(colon - c->metrics_listen));
+	ip[colon - c->metrics_listen] = '\0';
+	return inet_pton(AF_INET, ip, &a) == 1 ? 1 : -1;
 }
 
 void config_print_keys(void)

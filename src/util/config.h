@@ -74,6 +74,7 @@ typedef struct config {
 	long anon_draft_hours;            /* a draft without login untouched this long is gone */
 	long anon_sessions_peer_hour;     /* sessions without login one address may start an hour */
 	char trusted_proxies[512];        /* proxies whose X-Forwarded-For counts (netaddr.h) */
+	char metrics_listen[64];          /* "IPv4:PORT" of the metrics endpoint; "": off */
 } config;
 
 enum config_err { CONFIG_OK = 0, CONFIG_EIO, CONFIG_EJSON, CONFIG_EKEY, CONFIG_EVALUE };
@@ -84,6 +85,9 @@ void config_defaults(config *c);
 /* Read path (NULL: defaults only) over the defaults, then the environment (envp NULL:
  * the process environment). On error writes "FILE: KEY: what" into err. */
 int config_load(config *c, const char *path, char *const *envp, char *err, size_t errlen);
+/* The address and port of c->metrics_listen ("IPv4:PORT"): 1 when set (ip gets the
+ * address), 0 when empty (off), -1 when malformed (config_load refuses that). */
+int config_metrics_addr(const config *c, char ip[64], long *port);
 /* Print every key with its type and default, for --help. */
 void config_print_keys(void);
 

@@ -900,6 +900,28 @@ static void test_outbox_recent(void **state)
 	store_mail_release(NULL);
 }
 
+/* The metrics' backlog: unsent mails, and of them those whose last attempt failed. */
+static void test_outbox_backlog(void **state)
+{
+	struct fixture *f = *state;
+	long long unsent = -1, failing = -1, ids[3];
+
+	assert_int_equal(store_outbox_backlog(f->s, &unsent, &failing), STORE_OK);
+	assert_int_equal(unsent, 0);
+	assert_int_equal(failing, 0);
+	for (int i = 0; i < 3; i++)
+		ids[i] = add_mail(f->s, "taro@example.jp", "件名", "本文", NOW + i);
+	assert_int_equal(store_outbox_mark_failed(f->s, ids[0], NOW + 300, "refused"), STORE_OK);
+	assert_int_equal(store_outbox_mark_failed(f->s, ids[1], NOW + 300, "refused"), STORE_OK);
+	assert_int_equal(store_outbox_mark_sent(f->s, ids[1], NOW + 400), STORE_OK);
+	assert_int_equal(store_outbox_backlog(f->s, &unsent, &failing), STORE_OK);
+	assert_int_equal(unsent, 2);
+	assert_int_equal(failing, 1);
+	assert_int_equal(store_outbox_backlog(f->s, NULL, &failing), STORE_EINPUT);
+	assert_int_equal(store_outbox_backlog(NULL, &unsent, &failing), STORE_EINPUT);
+	assert_int_equal(unsent, 0);
+}
+
 static void test_outbox_big_body(void **state)
 {
 	struct fixture *f = *state;
@@ -1248,6 +1270,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_outbox_two_senders, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_claim_race, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_failed_sent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_outbox_backlog, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_recent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_big_body, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
