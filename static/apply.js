@@ -68,7 +68,30 @@
     });
   }
 
-  /* the confirmation page while the person signs in the app: reload once signed. Each
+  /* The signature arrived: the block turns to 「電子署名済み」 in place (as the page renders
+   * it signed: templates/apply_confirm.html) and 「申請する」 can be pressed, without reloading
+   * the page, so that nothing moves under the reader and it happens at once. */
+  function showSigned(el) {
+    var block = el.closest('.signature-block');
+    var state = document.createElement('p');
+    var strong = document.createElement('strong');
+    var button = document.getElementById('submit-button');
+    var why = document.getElementById('submit-why');
+    if (!block) { window.location.reload(); return; }
+    strong.textContent = '電子署名済み';
+    state.className = 'signature-state signature-done';
+    state.setAttribute('data-state', 'signed');
+    state.setAttribute('role', 'status');
+    state.appendChild(strong);
+    Array.prototype.slice.call(block.children).forEach(function (c) {
+      if (c.tagName !== 'H2') block.removeChild(c);
+    });
+    block.appendChild(state);
+    if (button) { button.disabled = false; button.removeAttribute('aria-describedby'); }
+    if (why) why.parentNode.removeChild(why);
+  }
+
+  /* the confirmation page while the person signs in the app: shown signed at once. Each
    * question is a long poll (wait=1) that the portal holds until the signature arrives or
    * about 20 s pass; the next follows at once. When the portal answers at once (too many
    * waiting, holding off) or fails, the next question waits 2 s, as a plain poll. */
@@ -83,8 +106,7 @@
         .then(function (j) {
           if (!j) return;
           if (j.signed) {
-            el.textContent = '電子署名を受け取りました。ページを更新します…';
-            window.location.reload();
+            showSigned(el);
             return;
           }
           /* a hold that lasted: ask again at once; else after the plain poll's pause */

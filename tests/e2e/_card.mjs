@@ -92,8 +92,9 @@ export async function seedJourney(page, portal, sign, password, form = {}) {
     'the page says what the browser will ask and that 「開く」 is the button', how);
   ok(await page.locator('#submit-button').isDisabled(), '「申請する」 is unavailable before signing');
   await a11y(page, 'step 7: the confirmation page');
-  // 8-13: the signing app, with the page watched meanwhile for 「電子署名済み」 (it reloads
-  // itself when its long poll answers signed).
+  // 8-13: the signing app, with the page watched meanwhile for 「電子署名済み」 (it turns in
+  // place when its long poll answers signed; the mark set here survives only without a reload).
+  await page.evaluate(() => { window.madoguchiNotReloaded = true; });
   const signed = page.locator('[data-state="signed"]', { hasText: '電子署名済み' });
   const shown = signed.waitFor({ timeout: 60000 }).then(() => Date.now(), () => null);
   const r = await runSigner(sign, password, href);
@@ -109,6 +110,7 @@ export async function seedJourney(page, portal, sign, password, form = {}) {
   ok(shownAt !== null, 'step 14: the page turned to 「電子署名済み」 by itself');
   ok(delay !== null && delay < 1500, `... ${delay} ms after the portal accepted the signature (under 1500 ms)`);
   ok(await page.locator('#submit-button').isEnabled(), '「申請する」 is now available');
+  ok(await page.evaluate(() => window.madoguchiNotReloaded === true), '... in place: the page was not reloaded');
   await a11y(page, 'step 14: the signed confirmation page');
   // 15-16.
   let dialog = null;
