@@ -413,6 +413,8 @@ void store_query_parse(const char *query, struct store_query *q);
  * marker; "-- common:" starts SQL for every back end. *out is malloc'ed (caller frees).
  * Returns STORE_OK or STORE_ENOMEM. */
 int store_migration_sql(const char *sql, const char *dialect, char **out);
+/* The DDL of the bookkeeping table schema_migrations, the same for every back end. */
+extern const char store_schema_migrations_ddl[];
 
 /* ---- the parts of the front share these ---- */
 

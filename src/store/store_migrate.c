@@ -11,11 +11,11 @@
 #include "store/migrations.h"
 #include "util/buf.h"
 
-/* The bookkeeping table, in SQL that SQLite and PostgreSQL both accept. */
-static const char schema_migrations_ddl[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                            " number INTEGER PRIMARY KEY,"
-                                            " name TEXT NOT NULL,"
-                                            " applied_at TEXT NOT NULL)";
+/* The bookkeeping table, in SQL that SQLite and PostgreSQL both accept (store_impl.h). */
+const char store_schema_migrations_ddl[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                           " number INTEGER PRIMARY KEY,"
+                                           " name TEXT NOT NULL,"
+                                           " applied_at TEXT NOT NULL)";
 
 /* A migration is trusted input, but still bounded. */
 #define MIGRATION_MAX_BYTES ((size_t)4 << 20)
@@ -117,7 +117,7 @@ static int migrate_bookkeeping(store *s, char *err, size_t errlen)
 		errbuf_set(err, errlen, "migration %s: %s", "schema_migrations", store_errmsg(s));
 		return rc;
 	}
-	if ((rc = be->exec(s->ctx, schema_migrations_ddl)) != STORE_OK ||
+	if ((rc = be->exec(s->ctx, store_schema_migrations_ddl)) != STORE_OK ||
 	    (rc = be->commit(s->ctx)) != STORE_OK)
 		return migrate_failed(s, "schema_migrations", rc, err, errlen);
 	return STORE_OK;
