@@ -157,6 +157,11 @@ def start(app):
                "... the row 氏名 says 見取 花子")
     b = find(app, "電子署名を開始します", "push button", 2)
     report(b is not None, "... 「電子署名を開始します」")
+    if b is not None and PHASE == "sign":
+        buttons = app.findChildren(lambda x: x.roleName == "push button", recursive=True)
+        heights = [n.size[1] for n in buttons]
+        report(len(heights) >= 2 and min(heights) >= 48,
+               "... every button is at least 48 px high (%s)" % heights)
     if b is None:
         return False
     click(b)
@@ -198,7 +203,7 @@ def sign_phase(app):
     # the card takes ABC123 only: signing with 「abc12３」 typed shows that the field made it so
     entry = password(app, "abc12３")
     report(count(entry) == 6, "... 「abc12３」 typed again (%d)" % count(entry))
-    click(find(app, "次へ", "push button", 2))
+    rawinput.pressKey("Return")  # Enter = the main action (次へ)
     done = heading(app, "電子署名が完了しました。", 40)
     report(done is not None, "the right one signs: 「電子署名が完了しました。」")
     report(find(app, "ブラウザに戻って、申請を続けてください。", timeout=2) is not None,
@@ -258,8 +263,8 @@ def second_phase(app):
            "... the first window says a signature is under way")
     apps = [a for a in tree.root.applications() if a.name == "madoguchi-sign-gtk"]
     report(len(apps) == 1, "... and is the only window of the app (%d)" % len(apps))
-    click(find(app, "キャンセル", "push button", 2))
-    time.sleep(0.5)
+    rawinput.pressKey("Escape")  # Esc = キャンセル
+    report(find(app, "署名を中止しました。", timeout=5) is not None, "Esc is 「キャンセル」: 「署名を中止しました。」")
     c = find(app, "閉じる", "push button", 5)
     if c is not None:
         click(c)
