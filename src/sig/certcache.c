@@ -12,6 +12,8 @@
 
 #include <openssl/sha.h>
 
+#include "util/token.h"
+
 struct cert_cache {
 	pthread_mutex_t lock;
 	size_t n;
@@ -177,7 +179,7 @@ struct cert_entry *cert_cache_get_der(struct cert_cache *cache, const unsigned c
 
 	*out = NULL;
 	if (!cache || cms_spans(der, len, &s) != 0 ||
-	    !SHA256(s.cert, (size_t)(s.cert_end - s.cert), sha) ||
+	    token_sha256(s.cert, (size_t)(s.cert_end - s.cert), sha) != 0 ||
 	    !(e = cert_cache_get(cache, sha)))
 		return NULL;
 	if (!e->leaf) {

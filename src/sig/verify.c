@@ -16,6 +16,7 @@
 
 #include "sig/ocsp.h"
 #include "util/enc.h"
+#include "util/token.h"
 
 #define BAG_MAX 16   /* certificates in one signature */
 #define ATTRS_MAX 32 /* signed attributes */
@@ -905,7 +906,7 @@ enum verify_err verify_signature(verify_trust *t, const uint8_t *der, size_t len
 	vr_set(r, r->root, "format", json_string("madoguchi-signature-verification"));
 	vr_set(r, r->root, "version", json_integer(1));
 	vr_set(r, r->root, "verified_at", vr_time(now));
-	if (!SHA256(content ? content : (const uint8_t *)"", content_len, c.content_sha256))
+	if (token_sha256(content, content_len, c.content_sha256) != 0)
 		goto out;
 	hex_encode(c.content_sha256, sizeof(c.content_sha256), r->sha256);
 	{
