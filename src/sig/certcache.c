@@ -45,7 +45,7 @@ static void entry_free(struct cert_entry *e)
 	X509_free(e->leaf);
 	X509_free(e->anchor);
 	json_decref(e->cert);
-	json_decref(e->anchor_json);
+	json_decref(e->cert_anchored);
 	json_decref(e->basic4);
 	free(e->ess2_der);
 	free(e);

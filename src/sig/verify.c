@@ -176,7 +176,8 @@ static int signer_cert_json(struct vctx *c)
 	json_t *o;
 
 	if (!c->ce_new) {
-		vr_set(c->r, c->r->root, "certificate", json_deep_copy(c->ce->cert));
+		/* shared, never changed (jansson's reference counts are atomic) */
+		vr_set(c->r, c->r->root, "certificate", json_incref(c->ce->cert));
 		return c->r->oom ? -1 : 0;
 	}
 	o = vr_cert_json(c->r, c->leaf, c->ce->key, c->leaf_sha256);
@@ -638,11 +639,11 @@ static int chain_report(struct vctx *c, X509 *anchor)
 	int i;
 
 	if (!c->ce_new) {
-		vr_set(r, json_object_get(r->root, "certificate"), "anchor",
-		       json_deep_copy(c->ce->anchor_json));
+		/* the "certificate" object with its "anchor" (shared, never changed) */
+		vr_set(r, r->root, "certificate", json_incref(c->ce->cert_anchored));
 		r->b4 = c->ce->b4;
 		r->basic4_found = 1;
-		vr_set(r, r->root, "basic_four", json_deep_copy(c->ce->basic4));
+		vr_set(r, r->root, "basic_four", json_incref(c->ce->basic4));
 		return r->oom ? -1 : 0;
 	}
 	for (i = 0; i < sk_X509_num(c->t->anchors); i++) /* described once, at load */
@@ -658,8 +659,8 @@ static int chain_report(struct vctx *c, X509 *anchor)
 		return -1;
 	}
 	vr_set(r, a, "chain_length", json_integer(sk_X509_num(c->chain)));
-	c->ce->anchor_json = json_deep_copy(a);
 	vr_set(r, json_object_get(r->root, "certificate"), "anchor", a);
+	c->ce->cert_anchored = json_deep_copy(json_object_get(r->root, "certificate"));
 	vr_basic4_extract(r, c->leaf, b4_malformed);
 	b4 = vr_basic4_json(r);
 	if (b4 && json_array_size(b4_malformed) > 0)
@@ -668,7 +669,7 @@ static int chain_report(struct vctx *c, X509 *anchor)
 	c->ce->basic4 = b4 ? json_deep_copy(b4) : NULL;
 	c->ce->b4 = r->b4;
 	vr_set(r, r->root, "basic_four", b4);
-	if (!c->ce->anchor_json || !c->ce->basic4)
+	if (!c->ce->cert_anchored || !c->ce->basic4)
 		r->oom = 1;
 	return r->oom ? -1 : 0;
 }

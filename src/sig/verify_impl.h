@@ -108,8 +108,9 @@ struct cert_entry {
 	X509 *leaf;    /* the certificate (parsed in the null-provider context, a reference) */
 	EVP_PKEY *key; /* the signer's RSA key, decoded in the default library context */
 	X509 *anchor;  /* the anchor that issued it (a reference) */
-	json_t *cert;  /* the report's "certificate" object, before the path is checked */
-	json_t *anchor_json; /* what the path check adds to it ("anchor") */
+	/* the report's parts, shared by the reports (json_incref) and never changed: */
+	json_t *cert;          /* the "certificate" object, before the path is checked */
+	json_t *cert_anchored; /* the same with the "anchor" the path check adds */
 	json_t *basic4;
 	struct verify_basic4 b4;
 	unsigned char
