@@ -181,7 +181,7 @@ static int signer_cert_json(struct vctx *c)
 		return c->r->oom ? -1 : 0;
 	}
 	o = vr_cert_json(c->r, c->leaf, c->ce->key, c->leaf_sha256);
-	c->ce->cert = o ? json_deep_copy(o) : NULL;
+	c->ce->cert = json_incref(o); /* shared from now on: chain_report adds to a copy */
 	vr_set(c->r, c->r->root, "certificate", o);
 	if (!c->ce->cert)
 		c->r->oom = 1;
@@ -635,7 +635,7 @@ static int check_key_usage(struct vctx *c)
 static int chain_report(struct vctx *c, X509 *anchor)
 {
 	verify_report *r = c->r;
-	json_t *a, *b4, *b4_malformed;
+	json_t *a, *b4, *b4_malformed, *cert;
 	int i;
 
 	if (!c->ce_new) {
@@ -659,14 +659,17 @@ static int chain_report(struct vctx *c, X509 *anchor)
 		return -1;
 	}
 	vr_set(r, a, "chain_length", json_integer(sk_X509_num(c->chain)));
-	vr_set(r, json_object_get(r->root, "certificate"), "anchor", a);
-	c->ce->cert_anchored = json_deep_copy(json_object_get(r->root, "certificate"));
+	/* a shallow copy of the shared "certificate" object, with the anchor */
+	cert = json_copy(c->ce->cert);
+	vr_set(r, cert, "anchor", a);
+	c->ce->cert_anchored = json_incref(cert);
+	vr_set(r, r->root, "certificate", cert);
 	vr_basic4_extract(r, c->leaf, b4_malformed);
 	b4 = vr_basic4_json(r);
 	if (b4 && json_array_size(b4_malformed) > 0)
 		vr_set(r, b4, "malformed", json_incref(b4_malformed));
 	json_decref(b4_malformed);
-	c->ce->basic4 = b4 ? json_deep_copy(b4) : NULL;
+	c->ce->basic4 = json_incref(b4); /* shared, not changed after this */
 	c->ce->b4 = r->b4;
 	vr_set(r, r->root, "basic_four", b4);
 	if (!c->ce->cert_anchored || !c->ce->basic4)

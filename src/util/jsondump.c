@@ -8,6 +8,8 @@
 
 #include "util/buf.h"
 
+#define RESERVE 4096 /* a verification report is 2-4 KB */
+
 #define KEYS_ON_STACK 32
 #define DEPTH_MAX 2048 /* jansson's JSON_PARSER_MAX_DEPTH: deeper trees are not written here */
 
@@ -22,16 +24,17 @@ struct key {
 static void put_string(buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i, run = 0;
 
 	buf_putc(b, '"');
 	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		char esc[6] = {'\\', 0, '0', '0', 0, 0};
+		unsigned char ch = u[i];
+		char esc[6] = {'\\', 'u', '0', '0', 0, 0};
 		size_t elen = 2;
 
 		if (ch >= 0x20 && ch != '"' && ch != '\\')
-			continue;
+			continue; /* the common case: copied as a run */
 		buf_append(b, s + run, i - run);
 		run = i + 1;
 		switch (ch) {
@@ -57,7 +60,6 @@ static void put_string(buf *b, const char *s, size_t n)
 			esc[1] = 't';
 			break;
 		default:
-			esc[1] = 'u';
 			esc[4] = hex[ch >> 4];
 			esc[5] = hex[ch & 15];
 			elen = 6;
@@ -132,8 +134,12 @@ static int put_value(buf *b, const json_t *v, int depth)
 	case JSON_STRING:
 		put_string(b, json_string_value(v), json_string_length(v));
 		return 0;
-	case JSON_INTEGER:
-		return buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	case JSON_INTEGER: {
+		char num[32];
+		int len =
+		    snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return len > 0 ? buf_append(b, num, (size_t)len) : -1;
+	}
 	case JSON_TRUE:
 		return buf_puts(b, "true");
 	case JSON_FALSE:
@@ -158,6 +164,7 @@ char *jsondump_sorted(const json_t *v)
 	if (!v || (!json_is_object(v) && !json_is_array(v)))
 		return NULL;
 	buf_init(&b, 0);
+	buf_reserve(&b, RESERVE);
 	if (put_value(&b, v, 0) != 0 || b.failed) {
 		buf_release(&b);
 		return NULL;
