@@ -41,6 +41,7 @@ struct cert_cache *cert_cache_new(size_t n)
 
 static void entry_free(struct cert_entry *e)
 {
+	EVP_PKEY_CTX_free(e->verify_ctx);
 	EVP_PKEY_free(e->key);
 	X509_free(e->leaf);
 	X509_free(e->anchor);

@@ -425,6 +425,36 @@ int sig_signed_attrs_der(CMS_SignerInfo *si, unsigned char **out, size_t *outlen
 	return *outlen == (size_t)hdr ? 0 : -1;
 }
 
+/* A context verifying PKCS #1 v1.5 signatures of digests md with key; NULL when out of memory. */
+static EVP_PKEY_CTX *pkcs1_ctx_new(EVP_PKEY *key, const EVP_MD *md)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+
+	if (!pc || EVP_PKEY_verify_init(pc) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(pc, md) != 1) {
+		EVP_PKEY_CTX_free(pc);
+		return NULL;
+	}
+	return pc;
+}
+
+/* The context for c's signature: SHA-256 with a cached signer, a copy of the entry's; SHA-256
+ * with a new one, the entry's own, made now (*owned 0); otherwise a new one (*owned 1). */
+static EVP_PKEY_CTX *pkcs1_ctx(struct vctx *c, int *owned)
+{
+	*owned = 1;
+	if (EVP_MD_get_type(c->md) != NID_sha256)
+		return pkcs1_ctx_new(c->ce->key, c->md);
+	if (!c->ce_new)
+		return c->ce->verify_ctx ? EVP_PKEY_CTX_dup(c->ce->verify_ctx)
+		                         : pkcs1_ctx_new(c->ce->key, c->md);
+	if (!c->ce->verify_ctx) /* the entry is this verification's alone until cached */
+		c->ce->verify_ctx = pkcs1_ctx_new(c->ce->key, c->md);
+	*owned = 0;
+	return c->ce->verify_ctx;
+}
+
 /* PKCS #1 v1.5 (signatureAlgorithm rsaEncryption, or sha*WithRSAEncryption as some signers
  * write it) over the DER SET OF the signed attributes: 1 verifies, 0 does not, -1 memory. */
 static int attrs_signature_ok(struct vctx *c)
@@ -434,21 +464,18 @@ static int attrs_signature_ok(struct vctx *c)
 	size_t len = 0;
 	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(c->si);
 	EVP_PKEY_CTX *pc = NULL;
-	int ok = 0;
+	int ok = 0, owned = 1;
 
 	if (!sig)
 		return 0;
 	if (sig_signed_attrs_der(c->si, &der, &len) != 0)
 		return -1;
-	if (!EVP_Digest(der, len, md, &mdlen, c->md, NULL) ||
-	    !(pc = EVP_PKEY_CTX_new_from_pkey(NULL, c->ce->key, NULL)) ||
-	    EVP_PKEY_verify_init(pc) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
-	    EVP_PKEY_CTX_set_signature_md(pc, c->md) != 1)
+	if (!EVP_Digest(der, len, md, &mdlen, c->md, NULL) || !(pc = pkcs1_ctx(c, &owned)))
 		ok = -1;
 	else
 		ok = EVP_PKEY_verify(pc, sig->data, (size_t)sig->length, md, mdlen) == 1;
-	EVP_PKEY_CTX_free(pc);
+	if (owned)
+		EVP_PKEY_CTX_free(pc);
 	OPENSSL_free(der);
 	return ok;
 }
