@@ -12,6 +12,8 @@
 
 #include <openssl/sha.h>
 
+#include "util/token.h"
+
 struct cert_cache {
 	pthread_mutex_t lock;
 	size_t n;
@@ -39,11 +41,12 @@ struct cert_cache *cert_cache_new(size_t n)
 
 static void entry_free(struct cert_entry *e)
 {
+	EVP_PKEY_CTX_free(e->verify_ctx);
 	EVP_PKEY_free(e->key);
 	X509_free(e->leaf);
 	X509_free(e->anchor);
 	json_decref(e->cert);
-	json_decref(e->anchor_json);
+	json_decref(e->cert_anchored);
 	json_decref(e->basic4);
 	free(e->ess2_der);
 	free(e);
@@ -177,7 +180,7 @@ struct cert_entry *cert_cache_get_der(struct cert_cache *cache, const unsigned c
 
 	*out = NULL;
 	if (!cache || cms_spans(der, len, &s) != 0 ||
-	    !SHA256(s.cert, (size_t)(s.cert_end - s.cert), sha) ||
+	    token_sha256(s.cert, (size_t)(s.cert_end - s.cert), sha) != 0 ||
 	    !(e = cert_cache_get(cache, sha)))
 		return NULL;
 	if (!e->leaf) {

@@ -17,6 +17,8 @@
 
 #include "sig/ocsp.h"
 #include "util/enc.h"
+#include "util/jsondump.h"
+#include "util/token.h"
 #include "util/utf8.h"
 
 #define SAN_MAX 64         /* subjectAltName entries looked at */
@@ -260,7 +262,7 @@ json_t *verify_report_json(const verify_report *r)
 
 char *verify_report_json_dump(const verify_report *r)
 {
-	return json_dumps(r->root, JSON_COMPACT | JSON_SORT_KEYS);
+	return jsondump_sorted(r->root); /* json_dumps(.., JSON_COMPACT | JSON_SORT_KEYS) */
 }
 
 /* ---- certificate details and the basic four ------------------------------------------------ */
@@ -315,7 +317,7 @@ int vr_cert_sha256(const X509 *x, unsigned char out[32])
 
 	/* not X509_digest: it fetches the digest in the context x was parsed in (which for a
 	 * signature is one with the null provider only) */
-	ok = n > 0 && SHA256(der, (size_t)n, out) != NULL;
+	ok = n > 0 && token_sha256(der, (size_t)n, out) == 0;
 	OPENSSL_free(der);
 	return ok ? 0 : -1;
 }

@@ -17,6 +17,7 @@
 
 #include "sig/ocsp.h"
 #include "util/enc.h"
+#include "util/token.h"
 
 #define BAG_MAX 16   /* certificates in one signature */
 #define ATTRS_MAX 32 /* signed attributes */
@@ -176,11 +177,12 @@ static int signer_cert_json(struct vctx *c)
 	json_t *o;
 
 	if (!c->ce_new) {
-		vr_set(c->r, c->r->root, "certificate", json_deep_copy(c->ce->cert));
+		/* shared, never changed (jansson's reference counts are atomic) */
+		vr_set(c->r, c->r->root, "certificate", json_incref(c->ce->cert));
 		return c->r->oom ? -1 : 0;
 	}
 	o = vr_cert_json(c->r, c->leaf, c->ce->key, c->leaf_sha256);
-	c->ce->cert = o ? json_deep_copy(o) : NULL;
+	c->ce->cert = json_incref(o); /* shared from now on: chain_report adds to a copy */
 	vr_set(c->r, c->r->root, "certificate", o);
 	if (!c->ce->cert)
 		c->r->oom = 1;
@@ -424,6 +426,36 @@ int sig_signed_attrs_der(CMS_SignerInfo *si, unsigned char **out, size_t *outlen
 	return *outlen == (size_t)hdr ? 0 : -1;
 }
 
+/* A context verifying PKCS #1 v1.5 signatures of digests md with key; NULL when out of memory. */
+static EVP_PKEY_CTX *pkcs1_ctx_new(EVP_PKEY *key, const EVP_MD *md)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+
+	if (!pc || EVP_PKEY_verify_init(pc) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(pc, md) != 1) {
+		EVP_PKEY_CTX_free(pc);
+		return NULL;
+	}
+	return pc;
+}
+
+/* The context for c's signature: SHA-256 with a cached signer, a copy of the entry's; SHA-256
+ * with a new one, the entry's own, made now (*owned 0); otherwise a new one (*owned 1). */
+static EVP_PKEY_CTX *pkcs1_ctx(struct vctx *c, int *owned)
+{
+	*owned = 1;
+	if (EVP_MD_get_type(c->md) != NID_sha256)
+		return pkcs1_ctx_new(c->ce->key, c->md);
+	if (!c->ce_new)
+		return c->ce->verify_ctx ? EVP_PKEY_CTX_dup(c->ce->verify_ctx)
+		                         : pkcs1_ctx_new(c->ce->key, c->md);
+	if (!c->ce->verify_ctx) /* the entry is this verification's alone until cached */
+		c->ce->verify_ctx = pkcs1_ctx_new(c->ce->key, c->md);
+	*owned = 0;
+	return c->ce->verify_ctx;
+}
+
 /* PKCS #1 v1.5 (signatureAlgorithm rsaEncryption, or sha*WithRSAEncryption as some signers
  * write it) over the DER SET OF the signed attributes: 1 verifies, 0 does not, -1 memory. */
 static int attrs_signature_ok(struct vctx *c)
@@ -433,21 +465,18 @@ static int attrs_signature_ok(struct vctx *c)
 	size_t len = 0;
 	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(c->si);
 	EVP_PKEY_CTX *pc = NULL;
-	int ok = 0;
+	int ok = 0, owned = 1;
 
 	if (!sig)
 		return 0;
 	if (sig_signed_attrs_der(c->si, &der, &len) != 0)
 		return -1;
-	if (!EVP_Digest(der, len, md, &mdlen, c->md, NULL) ||
-	    !(pc = EVP_PKEY_CTX_new_from_pkey(NULL, c->ce->key, NULL)) ||
-	    EVP_PKEY_verify_init(pc) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
-	    EVP_PKEY_CTX_set_signature_md(pc, c->md) != 1)
+	if (!EVP_Digest(der, len, md, &mdlen, c->md, NULL) || !(pc = pkcs1_ctx(c, &owned)))
 		ok = -1;
 	else
 		ok = EVP_PKEY_verify(pc, sig->data, (size_t)sig->length, md, mdlen) == 1;
-	EVP_PKEY_CTX_free(pc);
+	if (owned)
+		EVP_PKEY_CTX_free(pc);
 	OPENSSL_free(der);
 	return ok;
 }
@@ -634,15 +663,15 @@ static int check_key_usage(struct vctx *c)
 static int chain_report(struct vctx *c, X509 *anchor)
 {
 	verify_report *r = c->r;
-	json_t *a, *b4, *b4_malformed;
+	json_t *a, *b4, *b4_malformed, *cert;
 	int i;
 
 	if (!c->ce_new) {
-		vr_set(r, json_object_get(r->root, "certificate"), "anchor",
-		       json_deep_copy(c->ce->anchor_json));
+		/* the "certificate" object with its "anchor" (shared, never changed) */
+		vr_set(r, r->root, "certificate", json_incref(c->ce->cert_anchored));
 		r->b4 = c->ce->b4;
 		r->basic4_found = 1;
-		vr_set(r, r->root, "basic_four", json_deep_copy(c->ce->basic4));
+		vr_set(r, r->root, "basic_four", json_incref(c->ce->basic4));
 		return r->oom ? -1 : 0;
 	}
 	for (i = 0; i < sk_X509_num(c->t->anchors); i++) /* described once, at load */
@@ -658,17 +687,20 @@ static int chain_report(struct vctx *c, X509 *anchor)
 		return -1;
 	}
 	vr_set(r, a, "chain_length", json_integer(sk_X509_num(c->chain)));
-	c->ce->anchor_json = json_deep_copy(a);
-	vr_set(r, json_object_get(r->root, "certificate"), "anchor", a);
+	/* a shallow copy of the shared "certificate" object, with the anchor */
+	cert = json_copy(c->ce->cert);
+	vr_set(r, cert, "anchor", a);
+	c->ce->cert_anchored = json_incref(cert);
+	vr_set(r, r->root, "certificate", cert);
 	vr_basic4_extract(r, c->leaf, b4_malformed);
 	b4 = vr_basic4_json(r);
 	if (b4 && json_array_size(b4_malformed) > 0)
 		vr_set(r, b4, "malformed", json_incref(b4_malformed));
 	json_decref(b4_malformed);
-	c->ce->basic4 = b4 ? json_deep_copy(b4) : NULL;
+	c->ce->basic4 = json_incref(b4); /* shared, not changed after this */
 	c->ce->b4 = r->b4;
 	vr_set(r, r->root, "basic_four", b4);
-	if (!c->ce->anchor_json || !c->ce->basic4)
+	if (!c->ce->cert_anchored || !c->ce->basic4)
 		r->oom = 1;
 	return r->oom ? -1 : 0;
 }
@@ -906,7 +938,7 @@ static enum verify_err verify_run(verify_trust *t, const uint8_t *der, size_t le
 	vr_set(r, r->root, "format", json_string("madoguchi-signature-verification"));
 	vr_set(r, r->root, "version", json_integer(1));
 	vr_set(r, r->root, "verified_at", vr_time(now));
-	if (!SHA256(content ? content : (const uint8_t *)"", content_len, c.content_sha256))
+	if (token_sha256(content, content_len, c.content_sha256) != 0)
 		goto out;
 	hex_encode(c.content_sha256, sizeof(c.content_sha256), r->sha256);
 	{

@@ -107,9 +107,13 @@ struct cert_entry {
 	unsigned char sha256[32];
 	X509 *leaf;    /* the certificate (parsed in the null-provider context, a reference) */
 	EVP_PKEY *key; /* the signer's RSA key, decoded in the default library context */
-	X509 *anchor;  /* the anchor that issued it (a reference) */
-	json_t *cert;  /* the report's "certificate" object, before the path is checked */
-	json_t *anchor_json; /* what the path check adds to it ("anchor") */
+	/* key's PKCS #1 v1.5 SHA-256 verification, set up once (EVP_PKEY_verify_init fetches
+	 * under the method store's lock); each verification uses a copy (EVP_PKEY_CTX_dup) */
+	EVP_PKEY_CTX *verify_ctx;
+	X509 *anchor; /* the anchor that issued it (a reference) */
+	/* the report's parts, shared by the reports (json_incref) and never changed: */
+	json_t *cert;          /* the "certificate" object, before the path is checked */
+	json_t *cert_anchored; /* the same with the "anchor" the path check adds */
 	json_t *basic4;
 	struct verify_basic4 b4;
 	unsigned char

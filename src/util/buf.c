@@ -63,6 +63,11 @@ int buf_append(buf *b, const void *p, size_t n)
 	return 0;
 }
 
+int buf_reserve(buf *b, size_t n)
+{
+	return buf_grow(b, n);
+}
+
 int buf_puts(buf *b, const char *s)
 {
 	return buf_append(b, s, strlen(s));

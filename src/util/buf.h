@@ -22,6 +22,8 @@ void buf_release(buf *b);
 void buf_reset(buf *b);
 /* Appends return 0, or -1 (and set b->failed) when the maximum would be exceeded. */
 int buf_append(buf *b, const void *p, size_t n);
+/* Makes room for n more bytes without appending any; 0, or -1 as an append. */
+int buf_reserve(buf *b, size_t n);
 int buf_puts(buf *b, const char *s);
 int buf_putc(buf *b, char c);
 int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

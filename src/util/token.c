@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -41,10 +42,29 @@ int token_new(char *out)
 	return o == TOKEN_LEN ? 0 : -1;
 }
 
+static EVP_MD *sha256_md; /* kept until the process ends */
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+int token_sha256(const void *data, size_t len, unsigned char *out)
+{
+	static const unsigned char empty[1];
+
+	pthread_once(&sha256_once, sha256_fetch);
+	if (!sha256_md)
+		return SHA256(data ? data : empty, len, out) ? 0 : -1;
+	return EVP_Digest(data ? data : empty, len, out, NULL, sha256_md, NULL) ? 0 : -1;
+}
+
 void token_sha256_hex(const void *data, size_t len, char *out)
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	SHA256(data, len, md);
+	if (token_sha256(data, len, md) != 0)
+		memset(md, 0, sizeof(md));
 	hex_encode(md, sizeof(md), out);
 }
 

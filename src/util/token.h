@@ -9,6 +9,9 @@
 
 /* Fills out (TOKEN_LEN + 1 bytes) with a new token from the kernel's CSPRNG; 0 or -1. */
 int token_new(char *out);
+/* The SHA-256 of data into out (32 bytes), with the digest fetched once per process (OpenSSL 3.0's
+ * SHA256() fetches it on every call, under the method store's lock); 0, or -1. */
+int token_sha256(const void *data, size_t len, unsigned char *out);
 /* out: 65 bytes, the lower-case hex SHA-256 of data. */
 void token_sha256_hex(const void *data, size_t len, char *out);
 /* Constant-time comparison of two NUL-terminated strings of the same length; 1 if equal. */
