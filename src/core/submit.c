@@ -235,3 +235,12 @@ enum submit_outcome submit_application(store *s, const submit_request *rq, submi
 	free(st);
 	return res->out;
 }
+
+void submit_lost(submit_result *res)
+{
+	res->out = SUBMIT_FAIL;
+	res->receipt[0] = '\0';
+	res->mailed = res->stamp_queued = 0;
+	json_decref(res->errs);
+	res->errs = NULL;
+}

@@ -81,4 +81,9 @@ typedef struct submit_result {
  * SUBMIT_DONE of a new submission nothing is written. Sets and returns res->out. */
 enum submit_outcome submit_application(store *s, const submit_request *rq, submit_result *res);
 
+/* The group commit that held res's writes failed (http/defer.h: req_defer_write): nothing
+ * of it is durable, and an outcome read in that group may rest on a neighbour's lost
+ * writes, so whatever it was it is SUBMIT_FAIL now (the person is asked to try again). */
+void submit_lost(submit_result *res);
+
 #endif

@@ -23,6 +23,17 @@ void defer_pool_stop(void);
  * (so arg is freed); returns -1 then. */
 int req_defer(req *r, defer_work_fn work, defer_done_fn done, void *arg);
 
+/* Called on the writer thread for a job whose group's commit failed: what it wrote is not
+ * durable (none of it is kept); arg must then say so to done. */
+typedef void (*defer_lost_fn)(void *arg);
+
+/* A job whose writes wait for an fsync (a submission): it runs on the one writer thread,
+ * with the writer's store connection, inside the group transaction of whatever is queued
+ * with it (store_group_run: its own transactions are savepoints, so it fails alone); done
+ * runs on the loop only after the group's commit is durable, or after lost when it failed.
+ * With group_commit off it is req_defer (lost never called). Returns as req_defer. */
+int req_defer_write(req *r, defer_work_fn work, defer_lost_fn lost, defer_done_fn done, void *arg);
+
 /* The jobs waiting for a pool thread now (the metrics' queue depth). */
 size_t defer_queued(void);
 

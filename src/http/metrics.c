@@ -29,6 +29,7 @@ static struct registry {
 } R;
 
 static atomic_ullong mail_failed;
+static atomic_ullong writer_groups, writer_jobs, writer_lost;
 
 int metrics_init(const struct route *routes, size_t n)
 {
@@ -51,6 +52,9 @@ int metrics_init(const struct route *routes, size_t n)
 	}
 	R.n_routes = n;
 	atomic_store(&mail_failed, 0);
+	atomic_store(&writer_groups, 0);
+	atomic_store(&writer_jobs, 0);
+	atomic_store(&writer_lost, 0);
 	return 0;
 }
 
@@ -95,6 +99,13 @@ void metrics_request(int slot, int status, const struct timespec *start)
 	metrics_request_us(slot, status, us);
 }
 
+void metrics_writer_group(size_t jobs, size_t lost)
+{
+	atomic_fetch_add_explicit(&writer_groups, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&writer_jobs, jobs, memory_order_relaxed);
+	atomic_fetch_add_explicit(&writer_lost, lost, memory_order_relaxed);
+}
+
 void metrics_mail_failed(void)
 {
 	atomic_fetch_add_explicit(&mail_failed, 1, memory_order_relaxed);
@@ -110,6 +121,13 @@ static unsigned long long get(atomic_ullong *v)
 static void head(buf *out, const char *name, const char *type, const char *help)
 {
 	buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A family of one counter without labels. */
+static void counter(buf *out, const char *name, const char *help, atomic_ullong *v)
+{
+	head(out, name, "counter", help);
+	buf_printf(out, "%s %llu\n", name, get(v));
 }
 
 /* A label value: backslash, quote and newline escaped. */
@@ -185,9 +203,16 @@ static void render_gauges(buf *out, const metrics_scrape *sc)
 	head(out, "madoguchi_pool_queue_depth", "gauge",
 	     "Slow-work jobs waiting for a worker-pool thread.");
 	buf_printf(out, "madoguchi_pool_queue_depth %lld\n", sc->queue_depth);
-	head(out, "madoguchi_mail_send_failures_total", "counter",
-	     "Failed attempts to send a mail, by this process.");
-	buf_printf(out, "madoguchi_mail_send_failures_total %llu\n", get(&mail_failed));
+	counter(out, "madoguchi_mail_send_failures_total",
+	        "Failed attempts to send a mail, by this process.", &mail_failed);
+	counter(out, "madoguchi_writer_groups_total",
+	        "Groups the writer committed (or tried to): one durable commit each.",
+	        &writer_groups);
+	counter(out, "madoguchi_writer_jobs_total",
+	        "Writes (submissions) the writer ran in its groups.", &writer_jobs);
+	counter(out, "madoguchi_writer_lost_total",
+	        "Writes of groups whose commit failed (the person was asked to try again).",
+	        &writer_lost);
 	head(out, "madoguchi_outbox_scrape_ok", "gauge",
 	     "1 when the outbox figures could be read from the database.");
 	buf_printf(out, "madoguchi_outbox_scrape_ok %d\n", sc->outbox_ok ? 1 : 0);

@@ -35,6 +35,8 @@ int metrics_slot(long i);
 void metrics_request(int slot, int status, const struct timespec *start);
 /* As metrics_request with the latency given in microseconds (for the tests). */
 void metrics_request_us(int slot, int status, long long us);
+/* One group of the writer (http/defer.c): jobs run in it, lost of them by a failed commit. */
+void metrics_writer_group(size_t jobs, size_t lost);
 /* A mail the sender could not send (one failed attempt). */
 void metrics_mail_failed(void);
 

@@ -266,6 +266,11 @@ static void submit_work(store *s, const app *a, void *arg)
 	submit_application(s, &rq, &j->res);
 }
 
+static void submit_lost_job(void *arg)
+{
+	submit_lost(&((submit_job *)arg)->res);
+}
+
 static void submit_done(req *r, void *arg)
 {
 	submit_job *j = arg;
@@ -352,7 +357,7 @@ void page_apply_submit(req *r)
 		j->account_id = r->sess.account_id;
 		snprintf(j->key, sizeof(j->key), "%s", key);
 		snprintf(j->digest, sizeof(j->digest), "%s", digest);
-		req_defer(r, submit_work, submit_done, j);
+		req_defer_write(r, submit_work, submit_lost_job, submit_done, j);
 	}
 	form_release(&f);
 }

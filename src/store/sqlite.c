@@ -766,6 +766,11 @@ static int sq_rollback(void *ctx)
 	return run_cached(c, ST_ROLLBACK);
 }
 
+static int sq_tx_open(void *ctx)
+{
+	return !sqlite3_get_autocommit(((struct sqlite_ctx *)ctx)->db);
+}
+
 static int sq_exec(void *ctx, const char *sql)
 {
 	struct sqlite_ctx *c = ctx;
@@ -3425,6 +3430,7 @@ const struct store_backend store_sqlite_backend = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .tx_open = sq_tx_open,
     .exec = sq_exec,
     .migration_applied = sq_migration_applied,
     .record_migration = sq_record_migration,

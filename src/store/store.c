@@ -156,6 +156,30 @@ int store_backup(store *s, const char *dest, store_backup_info *info, char *err,
 
 /* ---- transactions ---- */
 
+/* The three transaction steps. Inside a group transaction (store_group_begin) they are a
+ * savepoint, its release and a roll back to it, so that one piece of work rolls back alone
+ * and the group's one commit makes all of it durable. */
+static int tx_begin(store *s)
+{
+	return s->group ? s->be->exec(s->ctx, "SAVEPOINT tx") : s->be->begin(s->ctx);
+}
+
+static int tx_commit(store *s)
+{
+	return s->group ? s->be->exec(s->ctx, "RELEASE tx") : s->be->commit(s->ctx);
+}
+
+static int tx_rollback(store *s)
+{
+	if (!s->group)
+		return s->be->rollback(s->ctx);
+	if (!s->be->tx_open(s->ctx))
+		return STORE_ESQL; /* the back end ended the group's transaction */
+	int rc = s->be->exec(s->ctx, "ROLLBACK TO tx");
+	int rc2 = s->be->exec(s->ctx, "RELEASE tx");
+	return rc != STORE_OK ? rc : rc2;
+}
+
 /* Start the transaction a call needs, unless the caller has one open: *own says whether
  * tx_end has to end it. */
 int store_tx_start(store *s, int *own)
@@ -164,7 +188,7 @@ int store_tx_start(store *s, int *own)
 	*own = 0;
 	if (s->in_tx)
 		return STORE_OK;
-	if ((rc = s->be->begin(s->ctx)) == STORE_OK)
+	if ((rc = tx_begin(s)) == STORE_OK)
 		*own = 1;
 	return rc;
 }
@@ -175,9 +199,9 @@ int store_tx_end(store *s, int own, int rc)
 {
 	if (!own)
 		return rc;
-	if (rc == STORE_OK && (rc = s->be->commit(s->ctx)) == STORE_OK)
+	if (rc == STORE_OK && (rc = tx_commit(s)) == STORE_OK)
 		return STORE_OK;
-	s->be->rollback(s->ctx);
+	tx_rollback(s);
 	return rc;
 }
 
@@ -186,7 +210,7 @@ int store_begin(store *s)
 	int rc;
 	if (!s || !s->ctx || s->in_tx)
 		return STORE_EINPUT;
-	if ((rc = s->be->begin(s->ctx)) == STORE_OK)
+	if ((rc = tx_begin(s)) == STORE_OK)
 		s->in_tx = 1;
 	return rc;
 }
@@ -197,8 +221,8 @@ int store_commit(store *s)
 	if (!s || !s->ctx || !s->in_tx)
 		return STORE_EINPUT;
 	s->in_tx = 0;
-	if ((rc = s->be->commit(s->ctx)) != STORE_OK)
-		s->be->rollback(s->ctx); /* whatever the back end left open */
+	if ((rc = tx_commit(s)) != STORE_OK)
+		tx_rollback(s); /* whatever the back end left open */
 	return rc;
 }
 
@@ -207,7 +231,55 @@ int store_rollback(store *s)
 	if (!s || !s->ctx)
 		return STORE_EINPUT;
 	s->in_tx = 0;
-	return s->be->rollback(s->ctx);
+	return tx_rollback(s);
+}
+
+int store_group_begin(store *s)
+{
+	int rc;
+	if (!s || !s->ctx || s->in_tx || s->group)
+		return STORE_EINPUT;
+	if ((rc = s->be->begin(s->ctx)) == STORE_OK)
+		s->group = 1;
+	return rc;
+}
+
+int store_group_run(store *s, void (*work)(store *s, void *arg), void *arg)
+{
+	if (!s || !s->group)
+		return STORE_EINPUT;
+	if (s->be->exec(s->ctx, "SAVEPOINT piece") != STORE_OK)
+		return STORE_ESQL;
+	work(s, arg);
+	if (s->in_tx) { /* left open: what it began does not count */
+		s->in_tx = 0;
+		tx_rollback(s);
+	}
+	if (!s->be->tx_open(s->ctx))
+		return STORE_ESQL; /* the group's transaction is gone, and this piece with it */
+	return s->be->exec(s->ctx, "RELEASE piece") == STORE_OK ? STORE_OK : STORE_ESQL;
+}
+
+int store_group_commit(store *s)
+{
+	int rc;
+	if (!s || !s->group)
+		return STORE_EINPUT;
+	s->group = 0;
+	if (!s->be->tx_open(s->ctx))
+		return STORE_ESQL;
+	if ((rc = s->be->commit(s->ctx)) != STORE_OK)
+		s->be->rollback(s->ctx);
+	return rc;
+}
+
+void store_group_abandon(store *s)
+{
+	if (!s || !s->group)
+		return;
+	s->group = 0;
+	s->in_tx = 0;
+	s->be->rollback(s->ctx);
 }
 
 /* ---- shared by the parts of the front ---- */

@@ -94,6 +94,18 @@ STORE_MUST_USE int store_commit(store *s);
  * transaction it failed to end makes the next store_begin on s fail. */
 int store_rollback(store *s);
 
+/* ---- Group transactions (group commit: one writer commits several pieces of work with one
+ * durable commit). store_group_begin opens a write transaction; store_group_run runs one
+ * piece inside a savepoint: the transactions it opens (store_begin, and the calls that need
+ * one of their own) are savepoints too, so a piece that fails rolls back alone and its
+ * neighbours stay; store_group_commit makes them all durable at once (a failure: none of
+ * them is). store_group_run gives STORE_ESQL when the back end ended the group's
+ * transaction (every piece run so far is lost: call store_group_abandon). */
+STORE_MUST_USE int store_group_begin(store *s);
+STORE_MUST_USE int store_group_run(store *s, void (*work)(store *s, void *arg), void *arg);
+STORE_MUST_USE int store_group_commit(store *s);
+void store_group_abandon(store *s);
+
 /* ---- Accounts (利用者). Times are Unix seconds; 0 means "not set". E-mail addresses are
  * stored as given but compared case-insensitively (the caller lower-cases the domain).
  * Case folding is ASCII only, the same on every back end. An address is 1..STORE_EMAIL_MAX

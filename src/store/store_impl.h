@@ -51,6 +51,9 @@ struct store_backend {
 	int (*begin)(void *ctx);
 	int (*commit)(void *ctx);
 	int (*rollback)(void *ctx); /* harmless when no transaction is open */
+	/* 1 while a transaction is open on the connection (SQLite rolls one back by itself on
+	 * some errors: a group transaction checks it is still there). */
+	int (*tx_open)(void *ctx);
 
 	/* Run a script of trusted statements (migrations, fixed DDL); never user input. */
 	int (*exec)(void *ctx, const char *sql);
@@ -392,6 +395,7 @@ struct store {
 	const struct store_backend *be;
 	void *ctx;
 	int in_tx; /* a transaction opened by store_begin is open */
+	int group; /* store_group_begin: the transactions of the calls are savepoints in it */
 };
 
 extern const struct store_backend store_sqlite_backend;

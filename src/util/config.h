@@ -37,6 +37,7 @@ typedef struct config {
 	char base_url[256];     /* the public address, used in links and mails */
 	int dev_mode;           /* migrate on start, /dev pages */
 	int https;              /* served over HTTPS (Secure cookies, HSTS) */
+	int group_commit;       /* submissions through the group-committing writer (defer.h) */
 	long max_body_bytes;    /* hard limit of any request body */
 	long max_form_bytes;    /* limit of a urlencoded form body */
 	long max_header_bytes;  /* limit of the request line and headers together */

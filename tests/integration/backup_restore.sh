@@ -12,7 +12,8 @@ T=$(mktemp -d /tmp/madoguchi-backup.XXXXXX)
 CLIENT_PIDS=
 trap 'for p in $CLIENT_PIDS; do kill "$p" 2>/dev/null; done; [ -n "${PORTAL_PID:-}" ] && kill -9 "$PORTAL_PID" 2>/dev/null; rm -rf "$T"' EXIT
 export MADOGUCHI_MAIL_MODE=dev MADOGUCHI_ARGON2_M_COST_KIB=4096 MADOGUCHI_ARGON2_T_COST=1
-start_portal "$T" || { not_ok "portal starts"; tap_end; exit 1; }
+MPORT=$(free_port)
+start_portal "$T" MADOGUCHI_METRICS_LISTEN="127.0.0.1:$MPORT" || { not_ok "portal starts"; tap_end; exit 1; }
 DB=$T/portal.db
 sql "CREATE TABLE backup_test_pad (b BLOB NOT NULL);
      INSERT INTO backup_test_pad WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1
@@ -48,6 +49,14 @@ check "madoguchi backup succeeded while residents submitted" [ "$rc" = 0 ]
 check "it reports integrity_check ok" grep -q "integrity_check ok" <<< "$out"
 check "applications were acknowledged before the backup began ($n_before)" [ "$n_before" -ge 30 ]
 check "the three residents were still submitting after the backup ($running)" [ "$running" = 3 ]
+# the submissions went through the group-committing writer (group_commit, on by default)
+curl -s "http://127.0.0.1:$MPORT/metrics" > "$T/metrics"
+metric() { awk -v k="$1" '$1 == k { print $2 }' "$T/metrics"; }
+jobs=$(metric madoguchi_writer_jobs_total) groups=$(metric madoguchi_writer_groups_total)
+echo "# the writer: ${jobs:-?} submissions in ${groups:-?} groups (one durable commit each), $(metric madoguchi_writer_lost_total) lost"
+check "every acknowledged submission went through the writer ($n_all acknowledged, ${jobs:-?} written)" \
+	[ "${jobs:-0}" -ge "$n_all" ]
+check "... in groups, none lost by a failed commit" [ "${groups:-0}" -ge 1 -a "$(metric madoguchi_writer_lost_total)" = 0 ]
 check "and more applications came after it ($n_all > $n_before)" [ "$n_all" -gt "$n_before" ]
 check "the copy is readable by its owner only" [ "$(stat -c %a "$T/backup.db")" = 600 ]
 check "no FILE.tmp is left behind" [ ! -e "$T/backup.db.tmp" ]

@@ -126,7 +126,22 @@ static void test_format(void **state)
 			assert_int_equal(strncmp(line, "madoguchi_", 10), 0);
 		assert_non_null(strchr(line, ' '));
 	}
-	assert_int_equal(types, 6);
+	assert_int_equal(types, 9);
+	free(t);
+	metrics_free();
+}
+
+/* The writer's groups: groups, jobs and lost ones add up. */
+static void test_writer(void **state)
+{
+	metrics_scrape sc = {0};
+	assert_int_equal(metrics_init(ROUTES, NR), 0);
+	metrics_writer_group(5, 0);
+	metrics_writer_group(3, 3);
+	char *t = render(&sc);
+	assert_non_null(strstr(t, "\nmadoguchi_writer_groups_total 2\n"));
+	assert_non_null(strstr(t, "\nmadoguchi_writer_jobs_total 8\n"));
+	assert_non_null(strstr(t, "\nmadoguchi_writer_lost_total 3\n"));
 	free(t);
 	metrics_free();
 }
@@ -160,9 +175,8 @@ static void test_listen_setting(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_slots),
-	    cmocka_unit_test(test_counters),
-	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_slots),          cmocka_unit_test(test_counters),
+	    cmocka_unit_test(test_format),         cmocka_unit_test(test_writer),
 	    cmocka_unit_test(test_listen_setting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
