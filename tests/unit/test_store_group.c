@@ -3,8 +3,9 @@
  * roll back or leave their transaction open in one group: only the committed ones stay, the
  * others roll back alone; the calls that open a transaction of their own join as savepoints;
  * nothing is seen by another connection before the group's one commit; an abandoned group
- * keeps nothing; a group cannot start inside one, nor a store_begin of its own outside a
- * piece change its rules. The writer under load and a SIGKILL: tests/integration/crash.sh. */
+ * and a group whose commit fails (a deferred foreign key) keep nothing; a group cannot start inside
+ * one, nor a store_begin of its own outside a piece change its rules. The writer under load and a
+ * SIGKILL: tests/integration/crash.sh. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "store/store.h"
+#include "store/store_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +101,34 @@ static void test_abandoned_group_keeps_nothing(void **state)
 	assert_true(has_account(f->s, "after@example.jp"));
 }
 
+/* a piece: a row that breaks a deferred foreign key, which only the commit checks */
+static void breaks_at_commit(store *s, void *arg)
+{
+	assert_int_equal(s->be->exec(s->ctx, "INSERT INTO group_test_child VALUES (99)"), STORE_OK);
+}
+
+/* The group's one commit fails: none of its pieces is kept, the connection works on. */
+static void test_failed_commit_keeps_nothing(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(f->s->be->exec(f->s->ctx,
+	                                "CREATE TABLE group_test_parent (id INTEGER PRIMARY KEY);"
+	                                "CREATE TABLE group_test_child (p INTEGER REFERENCES "
+	                                "group_test_parent (id) DEFERRABLE INITIALLY DEFERRED)"),
+	                 STORE_OK);
+
+	assert_int_equal(store_group_begin(f->s), STORE_OK);
+	assert_int_equal(store_group_run(f->s, commits, "first@example.jp"), STORE_OK);
+	assert_int_equal(store_group_run(f->s, breaks_at_commit, NULL), STORE_OK);
+	assert_int_equal(store_group_run(f->s, commits, "third@example.jp"), STORE_OK);
+	assert_int_not_equal(store_group_commit(f->s), STORE_OK);
+
+	assert_false(has_account(f->s, "first@example.jp"));
+	assert_false(has_account(f->s, "third@example.jp"));
+	commits(f->s, "later@example.jp");
+	assert_true(has_account(f->s, "later@example.jp"));
+}
+
 static void test_rules(void **state)
 {
 	struct fixture *f = *state;
@@ -119,6 +149,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_pieces_fail_alone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_abandoned_group_keeps_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_commit_keeps_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
