@@ -49,6 +49,12 @@ card_env_cleanup() {
 	if declare -F card_env_extra_cleanup > /dev/null; then card_env_extra_cleanup; fi
 	stop_pid "$CARD_PID"
 	stop_pid "$PCSCD_PID"
+	# a failed check: the card's and pcscd's last words, for whoever reads the log
+	if [ "${TAP_FAILED:-0}" -gt 0 ]; then
+		for f in "$T/card.log" "$T/pcscd.log"; do
+			[ -f "$f" ] && { echo "# $f:"; tail -n 40 "$f" | sed 's/^/#   /'; }
+		done
+	fi
 	[ -n "${CARD_TEST_NS:-}" ] && umount /run/pcscd 2>/dev/null
 	rm -rf "$T"
 }
