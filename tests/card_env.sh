@@ -186,6 +186,9 @@ card_env_stop_pcscd() {
 card_present() { t opensc-tool -l 2>/dev/null | grep -q '^0 *Yes .*Virtual PCD 00 00'; }
 card_absent() { t opensc-tool -l 2>/dev/null | grep -q '^0 *No .*Virtual PCD 00 00'; }
 start_card() { # start_card [serve options...]: the card of $T/card.json into the first reader
+	# a card stopped just before may still be in pcscd's view: seen "present", the new card
+	# would be taken for it while its connection is still refused
+	wait_for "the reader is empty" card_absent || return 1
 	"$CARD" serve --state "$T/card.json" --vpcd "127.0.0.1:$PORT" --verbose "$@" \
 		>> "$T/card.log" 2>&1 &
 	CARD_PID=$!
