@@ -2,9 +2,8 @@
 # Every .c under src/ except the three mains goes into one static library that the
 # programs, the unit tests (tests/unit/test_*.c) and the fuzz targets (fuzz/fuzz_*.c) link.
 
-# libpq joins PKGS with the PostgreSQL back end.
-PKGS     := libevent libevent_pthreads jansson sqlite3 openssl libcurl libpcsclite libzip \
-            libqrencode md4c-html libargon2 liboath pangocairo cairo
+PKGS     := libevent libevent_pthreads jansson sqlite3 libpq openssl libcurl libpcsclite \
+            libzip libqrencode md4c-html libargon2 liboath pangocairo cairo
 BUILD    ?= build
 SAN      ?=
 CC       ?= cc

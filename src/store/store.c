@@ -83,9 +83,7 @@ int store_open(const char *url, store **out, char *err, size_t errlen)
 	if (has_prefix(url, "sqlite:")) {
 		target = url + strlen("sqlite:");
 	} else if (has_prefix(url, "postgres://") || has_prefix(url, "postgresql://")) {
-		/* The URL is not echoed: it may hold a password. */
-		errbuf_set(err, errlen, "PostgreSQL back end not built yet");
-		return STORE_EURL;
+		be = &store_pg_backend; /* libpq takes the whole URL */
 	} else if ((scheme = url_scheme_len(url)) > 0) {
 		errbuf_set(err, errlen, "unknown database URL scheme \"%.*s\" (use sqlite:PATH)",
 		           (int)(scheme > 32 ? 32 : scheme), url);

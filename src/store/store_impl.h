@@ -399,6 +399,7 @@ struct store {
 };
 
 extern const struct store_backend store_sqlite_backend;
+extern const struct store_backend store_pg_backend;
 
 /* Shared helpers (store.c). */
 

@@ -4,9 +4,8 @@
  * prepared once per connection and kept; user input only ever reaches SQLite as a bound
  * parameter. Procedure search uses an FTS5 table with the trigram tokenizer. */
 #include "store/store_impl.h"
-#include "store/sqlite_backup.h"
+#include "store/sqldrv.h"
 
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +14,6 @@
 #define BUSY_TIMEOUT_MS 5000
 
 enum {
-	ST_BEGIN,
-	ST_COMMIT,
-	ST_ROLLBACK,
 	ST_HAS_MIGRATIONS,
 	ST_VERSION,
 	ST_MIG_APPLIED,
@@ -145,6 +141,7 @@ enum {
 	ST_API_KEY_USED,
 	ST_API_KEY_EVENT,
 	ST_API_PAGE,
+	ST_AUDIT_LOCK,
 	ST_AUDIT_HEAD,
 	ST_AUDIT_INSERT,
 	ST_AUDIT_LIST_ALL,
@@ -208,11 +205,61 @@ enum {
 #define SCAN_DOC "lower(title || ' ' || summary || ' ' || body)"
 #define SCAN_TERM(n) "(?" #n " IS NULL OR instr(" SCAN_DOC ", lower(?" #n ")) > 0)"
 
+/* The statements whose SQL differs by dialect only in how a JSON array ?1 of procedure ids
+ * becomes rows (SQLite json_each, PostgreSQL jsonb_array_elements_text) and in the name of
+ * the substring test (instr, strpos): both tables below take them from here. */
+#define IDS_LITE "SELECT value FROM json_each(?1)"
+#define IDS_PG "SELECT jsonb_array_elements_text(?1::jsonb)"
+#define IDS_FROM_LITE "json_each(?1) AS p"
+#define IDS_FROM_PG "jsonb_array_elements_text(?1::jsonb) AS p(value)"
+/* The inbox: ?1 the procedure ids, ?2 status or NULL, ?3 receipt or NULL, ?4 ?5 the key
+ * of the previous page's last row (?5 NULL: the first page), ?6 the limit. Row values keep
+ * the key one comparison, which the index (proc_id, submitted_at, receipt) serves per
+ * procedure. ?7 ?8 the arrival range (0: open), ?9 a STORE_DIFFERS_*, ?10 the assignee (0
+ * any, < 0 nobody), ?11 a folded search text or NULL (a substring, no pattern). */
+#define INBOX_WHERE(ids, instr)                                                            \
+	" WHERE proc_id IN (" ids ")"                                                      \
+	" AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR receipt = ?3)"                \
+	" AND (?7 = 0 OR submitted_at >= ?7) AND (?8 = 0 OR submitted_at < ?8)"            \
+	" AND (?9 = 0 OR (?9 = 1 AND differs = 1) OR (?9 = 2 AND differs = 0)"             \
+	" OR (?9 = 3 AND differs IS NULL))"                                                \
+	" AND (?10 = 0 OR (?10 < 0 AND assignee IS NULL) OR assignee = ?10)"               \
+	" AND (?11 IS NULL OR " instr "(search_key, ?11) > 0)"
+#define INBOX_LIST(ids, instr)                                                             \
+	"SELECT " APP_COLS ", coalesce(differs, -1), coalesce(assignee, 0)"                \
+	" FROM applications" INBOX_WHERE(ids, instr)                                       \
+	" AND (?5 IS NULL OR (submitted_at, receipt) < (?4, ?5))"                          \
+	" ORDER BY submitted_at DESC, receipt DESC LIMIT ?6"
+#define INBOX_COUNTS(ids)                                                                  \
+	"SELECT status, sum(n) FROM application_counts WHERE proc_id IN (" ids ")"        \
+	" GROUP BY status HAVING sum(n) > 0"
+#define INBOX_NEWER(ids, instr)                                                            \
+	"SELECT receipt FROM applications" INBOX_WHERE(ids, instr)                         \
+	" AND (submitted_at, receipt) > (?4, ?5) ORDER BY submitted_at, receipt LIMIT ?6"
+/* The staff dashboard (store_dash.c, migration 0017). Arrivals: the rows its triggers keep
+ * per procedure and day number in Japan, days ?2 <= day < ?3. */
+#define DASH_ARRIVALS(ids)                                                                 \
+	"SELECT proc_id, day, n FROM application_arrivals WHERE proc_id IN (" ids ")"     \
+	" AND day >= ?2 AND day < ?3 AND n > 0 ORDER BY 1, 2 LIMIT ?4"
+/* The decisions its trigger keeps per procedure, day and days taken, decided on days >= ?2,
+ * the days clamped to ?3. */
+#define DASH_DECIDED(ids)                                                                  \
+	"SELECT proc_id, CASE WHEN days > ?3 THEN ?3 ELSE days END, sum(n)"               \
+	" FROM application_decision_days WHERE proc_id IN (" ids ") AND day >= ?2"        \
+	" GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2 LIMIT ?4"
+/* The waiting applications (送信済, 受付, 審査中), named as the partial index
+ * applications_waiting of migration 0017 names them, so that it serves: the first arrival
+ * of each procedure is one seek, the oldest of those wins. */
+#define DASH_WAITING "status IN ('sent', 'accepted', 'reviewing')"
+#define DASH_OLDEST(ids_from)                                                              \
+	"SELECT " APP_COLS " FROM applications WHERE receipt IN"                           \
+	" (SELECT (SELECT b.receipt FROM applications b"                                   \
+	" WHERE b.proc_id = p.value AND b." DASH_WAITING                                   \
+	" ORDER BY b.submitted_at, b.receipt LIMIT 1) FROM " ids_from ")"                  \
+	" ORDER BY submitted_at, receipt LIMIT 1"
+
 /* clang-format off */
 static const char *const statements[ST_COUNT] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_HAS_MIGRATIONS] =
 		"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'",
 	[ST_VERSION] = "SELECT coalesce(max(number), 0) FROM schema_migrations",
@@ -483,6 +530,9 @@ static const char *const statements[ST_COUNT] = {
 	[ST_API_PAGE] = "SELECT " APP_COLS " FROM applications WHERE proc_id = ?1"
 	                " AND (?3 IS NULL OR (submitted_at, receipt) > (?2, ?3))"
 	                " ORDER BY submitted_at, receipt LIMIT ?4",
+	/* Inside BEGIN IMMEDIATE the writers' lock already holds the head until the insert
+	 * commits; PostgreSQL takes a lock of its own (statements_pg). */
+	[ST_AUDIT_LOCK] = "SELECT 1",
 	[ST_AUDIT_HEAD] = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
 	[ST_AUDIT_INSERT] = "INSERT INTO audit_log (" AUDIT_COLS ")"
 			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -491,53 +541,12 @@ static const char *const statements[ST_COUNT] = {
 	[ST_AUDIT_LIST_RECEIPT] = AUDIT_LIST("receipt = ?2 AND"),
 	[ST_AUDIT_LIST_BOTH] = AUDIT_LIST("actor = ?1 AND receipt = ?2 AND"),
 	[ST_AUDIT_PAGE] = "SELECT " AUDIT_COLS " FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
-	/* ?1 a JSON array of procedure ids, ?2 status or NULL, ?3 receipt or NULL, ?4 ?5 the
-	 * key of the previous page's last row (?5 NULL: the first page), ?6 the limit. Row
-	 * values keep the key one comparison, which the index (proc_id, submitted_at, receipt)
-	 * serves per procedure. */
-	/* ?7 ?8 the arrival range (0: open), ?9 a STORE_DIFFERS_*, ?10 the assignee (0 any,
-	 * < 0 nobody), ?11 a folded search text or NULL (instr: a substring, no pattern). */
-#define INBOX_WHERE                                                                        \
-	" WHERE proc_id IN (SELECT value FROM json_each(?1))"                              \
-	" AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR receipt = ?3)"                \
-	" AND (?7 = 0 OR submitted_at >= ?7) AND (?8 = 0 OR submitted_at < ?8)"            \
-	" AND (?9 = 0 OR (?9 = 1 AND differs = 1) OR (?9 = 2 AND differs = 0)"             \
-	" OR (?9 = 3 AND differs IS NULL))"                                                \
-	" AND (?10 = 0 OR (?10 < 0 AND assignee IS NULL) OR assignee = ?10)"               \
-	" AND (?11 IS NULL OR instr(search_key, ?11) > 0)"
-	[ST_INBOX_LIST] = "SELECT " APP_COLS ", coalesce(differs, -1), coalesce(assignee, 0)"
-			  " FROM applications" INBOX_WHERE
-			  " AND (?5 IS NULL OR (submitted_at, receipt) < (?4, ?5))"
-			  " ORDER BY submitted_at DESC, receipt DESC LIMIT ?6",
-	[ST_INBOX_COUNTS] = "SELECT status, sum(n) FROM application_counts"
-			    " WHERE proc_id IN (SELECT value FROM json_each(?1))"
-			    " GROUP BY status HAVING sum(n) > 0",
-	[ST_INBOX_NEWER] = "SELECT receipt FROM applications" INBOX_WHERE
-			   " AND (submitted_at, receipt) > (?4, ?5)"
-			   " ORDER BY submitted_at, receipt LIMIT ?6",
-	/* The staff dashboard (store_dash.c, migration 0017). ?1 a JSON array of procedure
-	 * ids. The SQL is PostgreSQL's too but for the arrays (there:
-	 * jsonb_array_elements_text($1)). Arrivals: the rows its triggers keep per procedure and
-	 * day number in Japan, days ?2 <= day < ?3. */
-	[ST_DASH_ARRIVALS] = "SELECT proc_id, day, n FROM application_arrivals"
-			     " WHERE proc_id IN (SELECT value FROM json_each(?1))"
-			     " AND day >= ?2 AND day < ?3 AND n > 0 ORDER BY 1, 2 LIMIT ?4",
-	/* The decisions its trigger keeps per procedure, day and days taken, decided on days
-	 * >= ?2, the days clamped to ?3. */
-	[ST_DASH_DECIDED] = "SELECT proc_id, CASE WHEN days > ?3 THEN ?3 ELSE days END, sum(n)"
-			    " FROM application_decision_days"
-			    " WHERE proc_id IN (SELECT value FROM json_each(?1)) AND day >= ?2"
-			    " GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2 LIMIT ?4",
-	/* The waiting applications (送信済, 受付, 審査中), named as the partial index
-	 * applications_waiting of migration 0017 names them, so that it serves: the first
-	 * arrival of each procedure is one seek, the oldest of those wins. */
-#define DASH_WAITING "status IN ('sent', 'accepted', 'reviewing')"
-	[ST_DASH_OLDEST] = "SELECT " APP_COLS " FROM applications WHERE receipt IN"
-			   " (SELECT (SELECT b.receipt FROM applications b"
-			   " WHERE b.proc_id = p.value AND b." DASH_WAITING
-			   " ORDER BY b.submitted_at, b.receipt LIMIT 1)"
-			   " FROM json_each(?1) AS p)"
-			   " ORDER BY submitted_at, receipt LIMIT 1",
+	[ST_INBOX_LIST] = INBOX_LIST(IDS_LITE, "instr"),
+	[ST_INBOX_COUNTS] = INBOX_COUNTS(IDS_LITE),
+	[ST_INBOX_NEWER] = INBOX_NEWER(IDS_LITE, "instr"),
+	[ST_DASH_ARRIVALS] = DASH_ARRIVALS(IDS_LITE),
+	[ST_DASH_DECIDED] = DASH_DECIDED(IDS_LITE),
+	[ST_DASH_OLDEST] = DASH_OLDEST(IDS_FROM_LITE),
 	/* Those of procedure ?1 that arrived before ?2: one range of the index, in order. */
 #define DASH_OVERDUE_WHERE " FROM applications WHERE proc_id = ?1 AND " DASH_WAITING \
 	" AND submitted_at < ?2"
@@ -560,55 +569,72 @@ static const char *const statements[ST_COUNT] = {
 			     " report FROM reverifications WHERE receipt = ?1 ORDER BY id LIMIT ?2",
 };
 /* clang-format on */
+
+/* A term of a PostgreSQL search: ?N is NULL (unused) or a LIKE pattern '%term%' with the
+ * term's own % _ \\ escaped; ILIKE folds ASCII only in the C collation the database is
+ * made with, as SQLite's trigram index does. The GIN trigram index of migration 0001 is on
+ * this very expression. */
+#define PG_DOC "(title || ' ' || summary || ' ' || body)"
+#define PG_TERM(n) "(?" #n "::text IS NULL OR " PG_DOC " ILIKE ?" #n ")"
+#define PG_SEARCH_TEXT_PARAM 10
+
+/* PostgreSQL's statements where they differ from those above. Row locks stand in for the
+ * writers' lock that BEGIN IMMEDIATE takes on SQLite: FOR UPDATE where a transaction reads
+ * what it will change, SKIP LOCKED where two workers take jobs from one queue. */
+/* clang-format off */
+static const char *const statements_pg[ST_COUNT] = {
+	[ST_HAS_MIGRATIONS] = "SELECT count(*) FROM information_schema.tables"
+			      " WHERE table_schema = current_schema() AND table_name = 'schema_migrations'",
+	[ST_PROC_SCAN] = "SELECT id FROM procedure_search WHERE "
+			 PG_TERM(1) " AND " PG_TERM(2) " AND " PG_TERM(3) " AND " PG_TERM(4) " AND "
+			 PG_TERM(5) " AND " PG_TERM(6) " AND " PG_TERM(7) " AND " PG_TERM(8)
+			 " ORDER BY similarity(title, ?10) DESC, title, id LIMIT ?9",
+	[ST_MAIL_CLAIM] = "UPDATE outbox SET next_at = ?2 WHERE id IN"
+			  " (SELECT id FROM outbox WHERE sent_at IS NULL AND next_at <= ?1"
+			  " ORDER BY id LIMIT ?3 FOR UPDATE SKIP LOCKED)"
+			  " RETURNING " MAIL_COLS,
+	[ST_TS_CLAIM] = "UPDATE signature_timestamps SET next_at = ?2 WHERE id IN"
+			" (SELECT id FROM signature_timestamps WHERE stamped_at IS NULL"
+			" AND next_at <= ?1 ORDER BY id LIMIT ?3 FOR UPDATE SKIP LOCKED)"
+			" RETURNING " TS_COLS,
+	[ST_DRAFT_LOCK] = "SELECT " DRAFT_COLS("NULL") " FROM drafts WHERE key = ?1 FOR UPDATE",
+	[ST_APP_LOCK] = "SELECT status FROM applications WHERE receipt = ?1 FOR UPDATE",
+	/* Held to the end of the transaction: the next writer reads the head after this
+	 * one's row is committed (a row lock would not show it the new row). */
+	[ST_AUDIT_LOCK] = "SELECT pg_advisory_xact_lock(7400001)",
+	[ST_INBOX_LIST] = INBOX_LIST(IDS_PG, "strpos"),
+	[ST_INBOX_COUNTS] = INBOX_COUNTS(IDS_PG),
+	[ST_INBOX_NEWER] = INBOX_NEWER(IDS_PG, "strpos"),
+	[ST_DASH_ARRIVALS] = DASH_ARRIVALS(IDS_PG),
+	[ST_DASH_DECIDED] = DASH_DECIDED(IDS_PG),
+	[ST_DASH_OLDEST] = DASH_OLDEST(IDS_FROM_PG),
+};
+/* clang-format on */
 #define SCAN_LIMIT_PARAM 9
 
-struct sqlite_ctx {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_COUNT];
+struct sql_ctx {
+	const struct sqldrv *drv;
+	void *conn;
+	sqldrv_stmt *st[ST_COUNT];
 	char msg[512];
 };
 
-static int map_rc(int rc)
+/* Keep the driver's message for the failure rc and return the store code (never STORE_OK:
+ * a step that gave a row or the end where it should not have is STORE_ESQL). */
+static int fail(struct sql_ctx *c, int rc)
 {
-	switch (rc) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return STORE_OK;
-	case SQLITE_CONSTRAINT_UNIQUE:
-	case SQLITE_CONSTRAINT_PRIMARYKEY:
-		return STORE_ECONFLICT;
-	case SQLITE_CONSTRAINT_FOREIGNKEY:
-		return STORE_ENOTFOUND; /* the account referred to does not exist */
-	}
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return STORE_EBUSY;
-	case SQLITE_NOMEM:
-		return STORE_ENOMEM;
-	case SQLITE_CANTOPEN:
-		return STORE_EOPEN;
-	}
-	return STORE_ESQL;
-}
-
-/* Keep SQLite's message for the failure rc and return the store code (never STORE_OK). */
-static int fail(struct sqlite_ctx *c, int rc)
-{
-	int ret = map_rc(rc);
-	snprintf(c->msg, sizeof(c->msg), "%s", c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
-	return ret != STORE_OK ? ret : STORE_ESQL;
+	snprintf(c->msg, sizeof(c->msg), "%s", c->drv->errmsg(c->conn));
+	return rc != STORE_OK && rc != SQLDRV_ROW && rc != SQLDRV_DONE ? rc : STORE_ESQL;
 }
 
 /* The cached statement i, prepared on first use (tables may appear only after migrating). */
-static int stmt(struct sqlite_ctx *c, int i, sqlite3_stmt **out)
+static int stmt(struct sql_ctx *c, int i, sqldrv_stmt **out)
 {
 	int rc;
 	if (!c->st[i]) {
-		rc = sqlite3_prepare_v3(c->db, statements[i], -1, SQLITE_PREPARE_PERSISTENT,
-		                        &c->st[i], NULL);
-		if (rc != SQLITE_OK)
+		const char *sql = c->drv->pg && statements_pg[i] ? statements_pg[i] : statements[i];
+		rc = c->drv->prepare(c->conn, sql, &c->st[i]);
+		if (rc != STORE_OK)
 			return fail(c, rc);
 	}
 	*out = c->st[i];
@@ -616,182 +642,121 @@ static int stmt(struct sqlite_ctx *c, int i, sqlite3_stmt **out)
 }
 
 /* Make st ready for its next use. */
-static void done(sqlite3_stmt *st)
+static void done(sqldrv_stmt *st)
 {
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
 }
 
 /* Run a bound statement that returns no rows. */
-static int run(struct sqlite_ctx *c, sqlite3_stmt *st)
+static int run(struct sql_ctx *c, sqldrv_stmt *st)
 {
-	int rc = sqlite3_step(st);
-	int ret = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	int rc = db_step(st);
+	int ret = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return ret;
-}
-
-/* Run a statement without parameters that returns no rows. */
-static int run_cached(struct sqlite_ctx *c, int i)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, i, &st);
-	return rc != STORE_OK ? rc : run(c, st);
 }
 
 /* The single integer a cached statement returns. */
-static int query_int(struct sqlite_ctx *c, sqlite3_stmt *st, sqlite3_int64 *v)
+static int query_int(struct sql_ctx *c, sqldrv_stmt *st, long long *v)
 {
-	int rc = sqlite3_step(st), ret = STORE_OK;
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int64(st, 0);
+	int rc = db_step(st), ret = STORE_OK;
+	if (rc == SQLDRV_ROW)
+		*v = db_col_int(st, 0);
 	else
-		ret = fail(c, rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+		ret = fail(c, rc);
 	done(st);
 	return ret;
-}
-
-/* The first column of the one-row, uncached statement sql, as text. */
-static int query_text(struct sqlite_ctx *c, const char *sql, char *out, size_t outlen)
-{
-	int rc = sqlite_db_text(c->db, sql, out, outlen);
-	return rc == SQLITE_OK ? STORE_OK : fail(c, rc);
 }
 
 static void sq_close(void *ctx)
 {
-	struct sqlite_ctx *c = ctx;
-	int i;
+	struct sql_ctx *c = ctx;
 	if (!c)
 		return;
-	for (i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(c->st[i]);
-	sqlite3_close(c->db);
+	c->drv->close(c->conn); /* its statements with it */
 	free(c);
 }
 
 static const char *sq_errmsg(void *ctx)
 {
-	return ((struct sqlite_ctx *)ctx)->msg;
+	return ((struct sql_ctx *)ctx)->msg;
 }
 
-static int sq_open(const char *target, void **out, char *err, size_t errlen)
+static int sql_open(const struct sqldrv *drv, const char *target, void **out, char *err,
+                    size_t errlen)
 {
-	struct sqlite_ctx *c = NULL;
-	char *path = NULL;
-	char value[32];
-	const char *file;
-	int rc, ret = STORE_OK;
+	struct sql_ctx *c = calloc(1, sizeof(*c));
+	int rc;
 
 	*out = NULL;
-	c = calloc(1, sizeof(*c));
 	if (!c) {
 		errbuf_set(err, errlen, "out of memory");
 		return STORE_ENOMEM;
 	}
-	/* This SQLite reads "file:..." as a URI; a configured path is always a plain file. */
-	if (strncmp(target, "file:", 5) == 0) {
-		path = malloc(strlen(target) + 3);
-		if (!path) {
-			snprintf(c->msg, sizeof(c->msg), "out of memory");
-			ret = STORE_ENOMEM;
-			goto out;
-		}
-		strcpy(path, "./");
-		strcat(path, target);
+	c->drv = drv;
+	if ((rc = drv->open(target, &c->conn, err, errlen)) != STORE_OK) {
+		free(c);
+		return rc;
 	}
-	rc =
-	    sqlite3_open_v2(path ? path : target, &c->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		ret = fail(c, rc);
-		goto out;
-	}
-	sqlite3_extended_result_codes(c->db, 1);
-	sqlite3_db_config(c->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	*out = c;
+	return STORE_OK;
+}
 
-	if ((ret = query_text(c, "PRAGMA journal_mode = WAL", value, sizeof(value))) != STORE_OK)
-		goto out;
-	file = sqlite3_db_filename(c->db, "main");
-	/* An in-memory or temporary database has no WAL; a file must have it. */
-	if (strcmp(value, "wal") != 0 && file && file[0]) {
-		snprintf(c->msg, sizeof(c->msg), "could not switch to WAL (journal_mode is %s)",
-		         value);
-		ret = STORE_EOPEN;
-		goto out;
-	}
-	rc = sqlite3_exec(c->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL, NULL,
-	                  NULL);
-	if (rc != SQLITE_OK) {
-		ret = fail(c, rc);
-		goto out;
-	}
-	if ((ret = query_text(c, "PRAGMA foreign_keys", value, sizeof(value))) != STORE_OK)
-		goto out;
-	if (strcmp(value, "1") != 0) {
-		snprintf(c->msg, sizeof(c->msg), "this SQLite has no foreign key support");
-		ret = STORE_EOPEN;
-		goto out;
-	}
-out:
-	if (ret != STORE_OK) {
-		/* Whatever went wrong, the database could not be opened as configured. */
-		if (ret != STORE_ENOMEM && ret != STORE_EBUSY)
-			ret = STORE_EOPEN;
-		errbuf_set(err, errlen, "cannot open database %s: %s", target, c->msg);
-		sq_close(c);
-	} else {
-		*out = c;
-	}
-	free(path);
-	return ret;
+static int sq_open(const char *target, void **out, char *err, size_t errlen)
+{
+	return sql_open(&sqldrv_sqlite, target, out, err, errlen);
+}
+
+static int pg_open(const char *target, void **out, char *err, size_t errlen)
+{
+	return sql_open(&sqldrv_pg, target, out, err, errlen);
+}
+
+/* The driver's result, its message kept. */
+static int drv_rc(struct sql_ctx *c, int rc)
+{
+	return rc == STORE_OK ? rc : fail(c, rc);
 }
 
 static int sq_begin(void *ctx)
 {
-	return run_cached(ctx, ST_BEGIN);
+	struct sql_ctx *c = ctx;
+	return drv_rc(c, c->drv->begin(c->conn));
 }
 
 static int sq_commit(void *ctx)
 {
-	return run_cached(ctx, ST_COMMIT);
+	struct sql_ctx *c = ctx;
+	return drv_rc(c, c->drv->commit(c->conn));
 }
 
 static int sq_rollback(void *ctx)
 {
-	struct sqlite_ctx *c = ctx;
-	if (sqlite3_get_autocommit(c->db))
-		return STORE_OK; /* nothing open, or SQLite already rolled back */
-	return run_cached(c, ST_ROLLBACK);
+	struct sql_ctx *c = ctx;
+	return drv_rc(c, c->drv->rollback(c->conn));
 }
 
 static int sq_tx_open(void *ctx)
 {
-	return !sqlite3_get_autocommit(((struct sqlite_ctx *)ctx)->db);
+	struct sql_ctx *c = ctx;
+	return c->drv->tx_open(c->conn);
 }
 
 static int sq_exec(void *ctx, const char *sql)
 {
-	struct sqlite_ctx *c = ctx;
-	char *msg = NULL;
-	int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
-	if (rc == SQLITE_OK)
-		return STORE_OK;
-	snprintf(c->msg, sizeof(c->msg), "%s", msg ? msg : sqlite3_errstr(rc));
-	sqlite3_free(msg);
-	return map_rc(rc);
+	struct sql_ctx *c = ctx;
+	return drv_rc(c, c->drv->exec(c->conn, sql));
 }
 
 static int sq_migration_applied(void *ctx, unsigned number, int *applied)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v = 0;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	long long v = 0;
 	int rc = stmt(c, ST_MIG_APPLIED, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, number);
+	db_bind_int(st, 1, number);
 	rc = query_int(c, st, &v);
 	*applied = v > 0;
 	return rc;
@@ -799,22 +764,22 @@ static int sq_migration_applied(void *ctx, unsigned number, int *applied)
 
 static int sq_record_migration(void *ctx, unsigned number, const char *name, const char *applied_at)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_MIG_RECORD, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, number);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, applied_at, -1, SQLITE_STATIC);
+	db_bind_int(st, 1, number);
+	db_bind_text(st, 2, name);
+	db_bind_text(st, 3, applied_at);
 	return run(c, st);
 }
 
 static int sq_schema_version(void *ctx, unsigned *version)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v = 0;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	long long v = 0;
 	int rc;
 
 	*version = 0;
@@ -826,26 +791,28 @@ static int sq_schema_version(void *ctx, unsigned *version)
 		return rc;
 	if ((rc = query_int(c, st, &v)) != STORE_OK)
 		return rc;
-	*version = v > 0 && v <= (sqlite3_int64)~0u ? (unsigned)v : 0;
+	*version = v > 0 && v <= (long long)~0u ? (unsigned)v : 0;
 	return STORE_OK;
 }
 
 static int sq_clear_procedures(void *ctx)
 {
-	return run_cached(ctx, ST_PROC_CLEAR);
+	sqldrv_stmt *st = NULL;
+	int rc = stmt(ctx, ST_PROC_CLEAR, &st);
+	return rc != STORE_OK ? rc : run(ctx, st);
 }
 
 static int sq_add_procedure(void *ctx, const store_proc_doc *d)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_PROC_ADD, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, d->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, d->summary, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, d->body, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, d->id);
+	db_bind_text(st, 2, d->title);
+	db_bind_text(st, 3, d->summary);
+	db_bind_text(st, 4, d->body);
 	return run(c, st);
 }
 
@@ -881,34 +848,59 @@ static int match_expression(const struct store_query *q, char *out, size_t outle
 	return STORE_OK;
 }
 
+/* A term as the LIKE pattern '%term%' that matches it anywhere and nothing else (PG_TERM). */
+#define LIKE_PATTERN_MAX (2 * STORE_QUERY_MAX_BYTES + 3)
+static void like_pattern(const char *term, char out[LIKE_PATTERN_MAX])
+{
+	size_t o = 0;
+	out[o++] = '%';
+	for (; *term && o < LIKE_PATTERN_MAX - 3; term++) {
+		if (*term == '%' || *term == '_' || *term == '\\')
+			out[o++] = '\\';
+		out[o++] = *term;
+	}
+	out[o++] = '%';
+	out[o] = '\0';
+}
+
 static int sq_search_procedures(void *ctx, const struct store_query *q, size_t limit,
                                 struct store_ids *out)
 {
 	/* Each byte at most doubled, plus quotes and " AND " between terms. */
 	char expr[2 * STORE_QUERY_MAX_BYTES + 7 * STORE_QUERY_MAX_TERMS + 1];
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 lim = limit > (size_t)INT32_MAX ? INT32_MAX : (sqlite3_int64)limit;
+	char pat[STORE_QUERY_MAX_TERMS][LIKE_PATTERN_MAX];
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	long long lim = limit > (size_t)INT32_MAX ? INT32_MAX : (long long)limit;
 	size_t i;
 	int rc, ret;
 
-	if (!q->has_short_term) {
+	if (c->drv->pg) {
+		if ((ret = stmt(c, ST_PROC_SCAN, &st)) != STORE_OK)
+			goto out;
+		for (i = 0; i < q->nterms && i < STORE_QUERY_MAX_TERMS; i++) {
+			like_pattern(q->terms[i], pat[i]);
+			db_bind_text(st, (int)i + 1, pat[i]);
+		}
+		db_bind_int(st, SCAN_LIMIT_PARAM, lim);
+		db_bind_text(st, PG_SEARCH_TEXT_PARAM, q->text);
+	} else if (!q->has_short_term) {
 		if ((ret = match_expression(q, expr, sizeof(expr))) != STORE_OK)
 			goto out;
 		if ((ret = stmt(c, ST_PROC_MATCH, &st)) != STORE_OK)
 			goto out;
-		sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, lim);
+		db_bind_text(st, 1, expr);
+		db_bind_int(st, 2, lim);
 	} else {
 		if ((ret = stmt(c, ST_PROC_SCAN, &st)) != STORE_OK)
 			goto out;
 		for (i = 0; i < q->nterms && i < STORE_QUERY_MAX_TERMS; i++)
-			sqlite3_bind_text(st, (int)i + 1, q->terms[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, SCAN_LIMIT_PARAM, lim);
+			db_bind_text(st, (int)i + 1, q->terms[i]);
+		db_bind_int(st, SCAN_LIMIT_PARAM, lim);
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		int len = sqlite3_column_bytes(st, 0);
+	while ((rc = db_step(st)) == SQLDRV_ROW) {
+		const char *id = (const char *)db_col_text(st, 0);
+		int len = db_col_bytes(st, 0);
 		if (!id)
 			continue;
 		if ((ret = store_ids_push(out, id, (size_t)len)) != STORE_OK) {
@@ -916,7 +908,7 @@ static int sq_search_procedures(void *ctx, const struct store_query *q, size_t l
 			goto out;
 		}
 	}
-	ret = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	ret = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 out:
 	if (st)
 		done(st);
@@ -927,10 +919,10 @@ out:
 
 /* Run a bound statement that returns no rows and must change one: STORE_ENOTFOUND when it
  * changed none. */
-static int run_one(struct sqlite_ctx *c, sqlite3_stmt *st)
+static int run_one(struct sql_ctx *c, sqldrv_stmt *st)
 {
 	int rc = run(c, st);
-	if (rc == STORE_OK && sqlite3_changes64(c->db) == 0) {
+	if (rc == STORE_OK && c->drv->changes(c->conn) == 0) {
 		snprintf(c->msg, sizeof(c->msg), "no such row");
 		rc = STORE_ENOTFOUND;
 	}
@@ -938,10 +930,10 @@ static int run_one(struct sqlite_ctx *c, sqlite3_stmt *st)
 }
 
 /* Text column col of the current row into out (cut to fit; "" for NULL). */
-static void column_copy(sqlite3_stmt *st, int col, char *out, size_t outlen)
+static void column_copy(sqldrv_stmt *st, int col, char *out, size_t outlen)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
-	size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	const char *t = db_col_text(st, col);
+	size_t len = t ? (size_t)db_col_bytes(st, col) : 0;
 	if (len >= outlen)
 		len = outlen - 1;
 	if (len)
@@ -950,22 +942,22 @@ static void column_copy(sqlite3_stmt *st, int col, char *out, size_t outlen)
 }
 
 /* Bind a long long that stands for NULL when 0. */
-static void bind_opt_int(sqlite3_stmt *st, int i, long long v)
+static void bind_opt_int(sqldrv_stmt *st, int i, long long v)
 {
 	if (v)
-		sqlite3_bind_int64(st, i, v);
+		db_bind_int(st, i, v);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 /* Step a statement that returns at most one row; STORE_ENOTFOUND when it returns none.
  * On STORE_OK the row is current and the caller calls done(st) after reading it. */
-static int step_row(struct sqlite_ctx *c, sqlite3_stmt *st)
+static int step_row(struct sql_ctx *c, sqldrv_stmt *st)
 {
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	int rc = db_step(st);
+	if (rc == SQLDRV_ROW)
 		return STORE_OK;
-	if (rc == SQLITE_DONE) {
+	if (rc == SQLDRV_DONE) {
 		snprintf(c->msg, sizeof(c->msg), "no such row");
 		rc = STORE_ENOTFOUND;
 	} else {
@@ -976,33 +968,33 @@ static int step_row(struct sqlite_ctx *c, sqlite3_stmt *st)
 }
 
 /* Step to the end of a statement whose one row was read: completes a write with RETURNING. */
-static int finish(struct sqlite_ctx *c, sqlite3_stmt *st)
+static int finish(struct sql_ctx *c, sqldrv_stmt *st)
 {
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == SQLDRV_ROW)
 		;
-	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
 
 /* Runs an INSERT ... RETURNING id statement with three text values and a time: the
  * shape of both account creation and outbox mail. */
-static int insert3_returning_id(struct sqlite_ctx *c, int which, const char *a, const char *b,
+static int insert3_returning_id(struct sql_ctx *c, int which, const char *a, const char *b,
                                 const char *d, long long now, long long *id)
 {
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v;
+	sqldrv_stmt *st = NULL;
+	long long v;
 	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, d, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
+	db_bind_text(st, 1, a);
+	db_bind_text(st, 2, b);
+	db_bind_text(st, 3, d);
+	db_bind_int(st, 4, now);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
-	v = sqlite3_column_int64(st, 0);
+	v = db_col_int(st, 0);
 	if ((rc = finish(c, st)) == STORE_OK && id)
 		*id = v;
 	return rc;
@@ -1015,125 +1007,125 @@ static int sq_account_create(void *ctx, const char *email, const char *email_key
 }
 
 /* Read the account that the bound statement st selects. */
-static int account_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_account *out)
+static int account_row(struct sql_ctx *c, sqldrv_stmt *st, store_account *out)
 {
 	int rc = step_row(c, st);
 	if (rc != STORE_OK)
 		return rc;
 	memset(out, 0, sizeof(*out));
-	out->id = sqlite3_column_int64(st, 0);
+	out->id = db_col_int(st, 0);
 	column_copy(st, 1, out->email, sizeof(out->email));
 	column_copy(st, 2, out->pw_hash, sizeof(out->pw_hash));
-	out->created_at = sqlite3_column_int64(st, 3);
-	out->verified_at = sqlite3_column_int64(st, 4);
+	out->created_at = db_col_int(st, 3);
+	out->verified_at = db_col_int(st, 4);
 	done(st);
 	return STORE_OK;
 }
 
 static int sq_account_by_email(void *ctx, const char *email_key, store_account *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_ACCT_BY_EMAIL, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, email_key, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, email_key);
 	return account_row(c, st, out);
 }
 
 static int sq_account_by_id(void *ctx, long long id, store_account *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_ACCT_BY_ID, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int(st, 1, id);
 	return account_row(c, st, out);
 }
 
 static int sq_account_set_verified(void *ctx, long long id, long long now)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_ACCT_VERIFIED, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int(st, 1, id);
 	bind_opt_int(st, 2, now);
 	return run_one(c, st);
 }
 
 static int sq_account_set_password(void *ctx, long long id, const char *pw_hash)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_ACCT_PASSWORD, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, pw_hash, -1, SQLITE_STATIC);
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, pw_hash);
 	return run_one(c, st);
 }
 
 static int sq_account_set_email(void *ctx, long long id, const char *email, const char *email_key)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_ACCT_EMAIL, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, email_key, -1, SQLITE_STATIC);
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, email);
+	db_bind_text(st, 3, email_key);
 	return run_one(c, st);
 }
 
 static int sq_account_delete(void *ctx, long long id)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_ACCT_DELETE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int(st, 1, id);
 	return run_one(c, st);
 }
 
 static int sq_token_create(void *ctx, const char *kind, const char *token_hash,
                            long long account_id, const char *data, long long expires_at)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_TOKEN_CREATE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, account_id);
+	db_bind_text(st, 1, token_hash);
+	db_bind_text(st, 2, kind);
+	db_bind_int(st, 3, account_id);
 	if (data)
-		sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
+		db_bind_text(st, 4, data);
 	else
-		sqlite3_bind_null(st, 4);
-	sqlite3_bind_int64(st, 5, expires_at);
+		db_bind_null(st, 4);
+	db_bind_int(st, 5, expires_at);
 	return run(c, st);
 }
 
 static int sq_token_consume(void *ctx, const char *kind, const char *token_hash, long long now,
                             long long *account_id, char *data, size_t datalen)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 acct;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	long long acct;
 	int rc = stmt(c, ST_TOKEN_CONSUME, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
+	db_bind_text(st, 1, token_hash);
+	db_bind_text(st, 2, kind);
+	db_bind_int(st, 3, now);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc;
-	acct = sqlite3_column_int64(st, 0);
+	acct = db_col_int(st, 0);
 	if (data && datalen)
 		column_copy(st, 1, data, datalen);
 	if ((rc = finish(c, st)) == STORE_OK && account_id)
@@ -1143,32 +1135,32 @@ static int sq_token_consume(void *ctx, const char *kind, const char *token_hash,
 
 static int sq_tokens_delete(void *ctx, long long account_id, const char *kind)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_TOKENS_DELETE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, account_id);
+	db_bind_int(st, 1, account_id);
 	if (kind)
-		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+		db_bind_text(st, 2, kind);
 	else
-		sqlite3_bind_null(st, 2);
+		db_bind_null(st, 2);
 	return run(c, st);
 }
 
 /* Residents' and staff sessions have the same shape in two tables: which names the
  * statement of the one meant. */
-static int session_insert(struct sqlite_ctx *c, int which, const store_session *sess)
+static int session_insert(struct sql_ctx *c, int which, const store_session *sess)
 {
-	sqlite3_stmt *st = NULL;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, sess->id_hash, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, sess->id_hash);
 	bind_opt_int(st, 2, sess->account_id);
-	sqlite3_bind_text(st, 3, sess->csrf, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, sess->created_at);
-	sqlite3_bind_int64(st, 5, sess->last_seen);
+	db_bind_text(st, 3, sess->csrf);
+	db_bind_int(st, 4, sess->created_at);
+	db_bind_int(st, 5, sess->last_seen);
 	return run(c, st);
 }
 
@@ -1177,21 +1169,21 @@ static int sq_session_create(void *ctx, const store_session *sess)
 	return session_insert(ctx, ST_SESS_CREATE, sess);
 }
 
-static int session_read(struct sqlite_ctx *c, int which, const char *id_hash, store_session *out)
+static int session_read(struct sql_ctx *c, int which, const char *id_hash, store_session *out)
 {
-	sqlite3_stmt *st = NULL;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, id_hash);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc;
 	memset(out, 0, sizeof(*out));
 	column_copy(st, 0, out->id_hash, sizeof(out->id_hash));
-	out->account_id = sqlite3_column_int64(st, 1);
+	out->account_id = db_col_int(st, 1);
 	column_copy(st, 2, out->csrf, sizeof(out->csrf));
-	out->created_at = sqlite3_column_int64(st, 3);
-	out->last_seen = sqlite3_column_int64(st, 4);
+	out->created_at = db_col_int(st, 3);
+	out->last_seen = db_col_int(st, 4);
 	done(st);
 	return STORE_OK;
 }
@@ -1201,14 +1193,14 @@ static int sq_session_get(void *ctx, const char *id_hash, store_session *out)
 	return session_read(ctx, ST_SESS_GET, id_hash, out);
 }
 
-static int session_touch(struct sqlite_ctx *c, int which, const char *id_hash, long long now)
+static int session_touch(struct sql_ctx *c, int which, const char *id_hash, long long now)
 {
-	sqlite3_stmt *st = NULL;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_text(st, 1, id_hash);
+	db_bind_int(st, 2, now);
 	return run_one(c, st);
 }
 
@@ -1217,7 +1209,7 @@ static int sq_session_touch(void *ctx, const char *id_hash, long long now)
 	return session_touch(ctx, ST_SESS_TOUCH, id_hash, now);
 }
 
-static int run_text1(struct sqlite_ctx *c, int which, const char *v, int one_row);
+static int run_text1(struct sql_ctx *c, int which, const char *v, int one_row);
 
 static int sq_session_delete(void *ctx, const char *id_hash)
 {
@@ -1226,20 +1218,20 @@ static int sq_session_delete(void *ctx, const char *id_hash)
 
 static int sq_sessions_delete_for_account(void *ctx, long long account_id, const char *keep_hash)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_SESS_DELETE_ACCT, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, account_id);
+	db_bind_int(st, 1, account_id);
 	if (keep_hash)
-		sqlite3_bind_text(st, 2, keep_hash, -1, SQLITE_STATIC);
+		db_bind_text(st, 2, keep_hash);
 	else
-		sqlite3_bind_null(st, 2);
+		db_bind_null(st, 2);
 	return run(c, st);
 }
 
-static int run_int2(struct sqlite_ctx *c, int which, long long a, long long b, int one_row);
+static int run_int2(struct sql_ctx *c, int which, long long a, long long b, int one_row);
 
 static int sq_sessions_expire(void *ctx, long long idle_before, long long created_before)
 {
@@ -1248,53 +1240,53 @@ static int sq_sessions_expire(void *ctx, long long idle_before, long long create
 
 static int sq_throttle_add(void *ctx, const char *key, long long now)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_THR_ADD, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_text(st, 1, key);
+	db_bind_int(st, 2, now);
 	return run(c, st);
 }
 
 static int sq_throttle_count(void *ctx, const char *key, long long since, long long *count,
                              long long *oldest)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_THR_COUNT, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, since);
+	db_bind_text(st, 1, key);
+	db_bind_int(st, 2, since);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
-	*count = sqlite3_column_int64(st, 0);
-	*oldest = sqlite3_column_int64(st, 1);
+	*count = db_col_int(st, 0);
+	*oldest = db_col_int(st, 1);
 	done(st);
 	return STORE_OK;
 }
 
 static int sq_throttle_clear(void *ctx, const char *key)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_THR_CLEAR, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, key);
 	return run(c, st);
 }
 
 static int sq_throttle_prune(void *ctx, long long before)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_THR_PRUNE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, before);
+	db_bind_int(st, 1, before);
 	return run(c, st);
 }
 
@@ -1306,24 +1298,24 @@ static int sq_outbox_add(void *ctx, const char *to, const char *subject, const c
 
 /* The mail in the current row of st (MAIL_COLS) into m; STORE_ENOMEM when the body cannot
  * be copied (m is then left without a body). */
-static int mail_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_mail *m)
+static int mail_row(struct sql_ctx *c, sqldrv_stmt *st, store_mail *m)
 {
-	const unsigned char *body;
+	const char *body;
 	size_t len;
 	long long attempts;
 
 	memset(m, 0, sizeof(*m));
-	m->id = sqlite3_column_int64(st, 0);
+	m->id = db_col_int(st, 0);
 	column_copy(st, 1, m->to, sizeof(m->to));
 	column_copy(st, 2, m->subject, sizeof(m->subject));
-	m->created_at = sqlite3_column_int64(st, 4);
-	m->next_at = sqlite3_column_int64(st, 5);
-	m->sent_at = sqlite3_column_int64(st, 6);
-	attempts = sqlite3_column_int64(st, 7);
+	m->created_at = db_col_int(st, 4);
+	m->next_at = db_col_int(st, 5);
+	m->sent_at = db_col_int(st, 6);
+	attempts = db_col_int(st, 7);
 	m->attempts = attempts < 0 ? 0 : attempts > INT32_MAX ? INT32_MAX : (int)attempts;
 	column_copy(st, 8, m->last_error, sizeof(m->last_error));
-	body = sqlite3_column_text(st, 3);
-	len = body ? (size_t)sqlite3_column_bytes(st, 3) : 0;
+	body = db_col_text(st, 3);
+	len = body ? (size_t)db_col_bytes(st, 3) : 0;
 	m->body = malloc(len + 1);
 	if (!m->body) {
 		snprintf(c->msg, sizeof(c->msg), "out of memory");
@@ -1336,18 +1328,18 @@ static int mail_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_mail *m)
 }
 
 /* Fill out[0..*n) with the rows of the bound statement st (at most max), then finish it. */
-static int mail_rows(struct sqlite_ctx *c, sqlite3_stmt *st, store_mail *out, size_t max, size_t *n)
+static int mail_rows(struct sql_ctx *c, sqldrv_stmt *st, store_mail *out, size_t max, size_t *n)
 {
 	int rc, ret = STORE_OK;
 
 	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == SQLDRV_ROW) {
 		if (*n >= max)
 			continue; /* cannot happen with LIMIT; still step to the end */
 		if (ret == STORE_OK && (ret = mail_row(c, st, &out[*n])) == STORE_OK)
 			(*n)++;
 	}
-	if (rc != SQLITE_DONE && ret == STORE_OK)
+	if (rc != SQLDRV_DONE && ret == STORE_OK)
 		ret = fail(c, rc);
 	done(st);
 	return ret;
@@ -1362,16 +1354,16 @@ static int mail_by_id(const void *a, const void *b)
 static int sq_outbox_claim(void *ctx, long long now, long long until, store_mail *out, size_t max,
                            size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_MAIL_CLAIM, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, until);
-	sqlite3_bind_int64(st, 3, max > (size_t)INT32_MAX ? INT32_MAX : (sqlite3_int64)max);
+	db_bind_int(st, 1, now);
+	db_bind_int(st, 2, until);
+	db_bind_int(st, 3, max > (size_t)INT32_MAX ? INT32_MAX : (long long)max);
 	rc = mail_rows(c, st, out, max, n);
 	if (rc == STORE_OK)
 		qsort(out, *n, sizeof(*out), mail_by_id);
@@ -1380,53 +1372,53 @@ static int sq_outbox_claim(void *ctx, long long now, long long until, store_mail
 
 static int sq_outbox_mark_sent(void *ctx, long long id, long long now)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_MAIL_SENT, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, now);
 	return run_one(c, st);
 }
 
 static int sq_outbox_mark_failed(void *ctx, long long id, long long next_at, const char *error)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_MAIL_FAILED, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, next_at);
-	sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, next_at);
+	db_bind_text(st, 3, error);
 	return run_one(c, st);
 }
 
 static int sq_outbox_recent(void *ctx, store_mail *out, size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_MAIL_RECENT, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, max > (size_t)INT32_MAX ? INT32_MAX : (sqlite3_int64)max);
+	db_bind_int(st, 1, max > (size_t)INT32_MAX ? INT32_MAX : (long long)max);
 	return mail_rows(c, st, out, max, n);
 }
 
 static int sq_outbox_backlog(void *ctx, long long *unsent, long long *failing)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_MAIL_BACKLOG, &st);
 	if (rc != STORE_OK)
 		return rc;
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
-	*unsent = sqlite3_column_int64(st, 0);
-	*failing = sqlite3_column_int64(st, 1);
+	*unsent = db_col_int(st, 0);
+	*failing = db_col_int(st, 1);
 	done(st);
 	return STORE_OK;
 }
@@ -1435,7 +1427,7 @@ static int sq_outbox_backlog(void *ctx, long long *unsent, long long *failing)
 
 /* A malloc'd copy of column col of the current row (text, or blob when blob is set), with a
  * NUL after it; *out NULL for an SQL NULL. STORE_ENOMEM when it cannot be copied. */
-static int column_alloc(struct sqlite_ctx *c, sqlite3_stmt *st, int col, int blob, char **out,
+static int column_alloc(struct sql_ctx *c, sqldrv_stmt *st, int col, int blob, char **out,
                         size_t *len)
 {
 	const void *v;
@@ -1444,10 +1436,10 @@ static int column_alloc(struct sqlite_ctx *c, sqlite3_stmt *st, int col, int blo
 	*out = NULL;
 	if (len)
 		*len = 0;
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (db_col_type(st, col) == SQLDRV_NULL)
 		return STORE_OK;
-	v = blob ? sqlite3_column_blob(st, col) : (const void *)sqlite3_column_text(st, col);
-	n = (size_t)sqlite3_column_bytes(st, col);
+	v = blob ? db_col_blob(st, col) : (const void *)db_col_text(st, col);
+	n = (size_t)db_col_bytes(st, col);
 	*out = malloc(n + 1);
 	if (!*out) {
 		snprintf(c->msg, sizeof(c->msg), "out of memory");
@@ -1463,7 +1455,7 @@ static int column_alloc(struct sqlite_ctx *c, sqlite3_stmt *st, int col, int blo
 
 /* Read the draft (DRAFT_COLS) that the bound statement st selects; raw is NULL when the
  * statement selects NULL for it. */
-static int draft_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_draft *out)
+static int draft_row(struct sql_ctx *c, sqldrv_stmt *st, store_draft *out)
 {
 	int rc = step_row(c, st);
 	if (rc != STORE_OK)
@@ -1472,9 +1464,9 @@ static int draft_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_draft *out)
 	column_copy(st, 0, out->key, sizeof(out->key));
 	column_copy(st, 1, out->owner, sizeof(out->owner));
 	column_copy(st, 2, out->proc_id, sizeof(out->proc_id));
-	out->proc_version = sqlite3_column_int(st, 3);
-	out->created_at = sqlite3_column_int64(st, 5);
-	out->updated_at = sqlite3_column_int64(st, 6);
+	out->proc_version = db_col_int(st, 3);
+	out->created_at = db_col_int(st, 5);
+	out->updated_at = db_col_int(st, 6);
 	column_copy(st, 7, out->receipt, sizeof(out->receipt));
 	rc = column_alloc(c, st, 4, 0, &out->raw, NULL);
 	done(st);
@@ -1484,40 +1476,40 @@ static int draft_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_draft *out)
 static int sq_draft_create(void *ctx, const char *key, const char *owner, const char *proc_id,
                            int proc_version, const char *raw, long long now)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_DRAFT_CREATE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, proc_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, proc_version);
-	sqlite3_bind_text(st, 5, raw, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, now);
+	db_bind_text(st, 1, key);
+	db_bind_text(st, 2, owner);
+	db_bind_text(st, 3, proc_id);
+	db_bind_int(st, 4, proc_version);
+	db_bind_text(st, 5, raw);
+	db_bind_int(st, 6, now);
 	return run(c, st);
 }
 
 static int sq_draft_open(void *ctx, const char *owner, const char *proc_id, store_draft *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_DRAFT_OPEN, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, proc_id, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, owner);
+	db_bind_text(st, 2, proc_id);
 	return draft_row(c, st, out);
 }
 
 /* The draft by key through statement which (with raw or without). */
-static int draft_by_key(struct sqlite_ctx *c, int which, const char *key, store_draft *out)
+static int draft_by_key(struct sql_ctx *c, int which, const char *key, store_draft *out)
 {
-	sqlite3_stmt *st = NULL;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, key);
 	return draft_row(c, st, out);
 }
 
@@ -1534,26 +1526,26 @@ static int sq_draft_lock(void *ctx, const char *key, store_draft *out)
 static int sq_draft_save(void *ctx, const char *key, int proc_version, const char *raw,
                          long long now)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_DRAFT_SAVE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, proc_version);
-	sqlite3_bind_text(st, 3, raw, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
+	db_bind_text(st, 1, key);
+	db_bind_int(st, 2, proc_version);
+	db_bind_text(st, 3, raw);
+	db_bind_int(st, 4, now);
 	return run_one(c, st);
 }
 
 /* Run the cached statement which with one text parameter; one_row: it must change a row. */
-static int run_text1(struct sqlite_ctx *c, int which, const char *v, int one_row)
+static int run_text1(struct sql_ctx *c, int which, const char *v, int one_row)
 {
-	sqlite3_stmt *st = NULL;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, v);
 	return one_row ? run_one(c, st) : run(c, st);
 }
 
@@ -1568,14 +1560,14 @@ static int sq_drafts_delete_open_of(void *ctx, const char *owner)
 }
 
 /* Run the cached statement which with two text parameters; one_row: it must change a row. */
-static int run_text2(struct sqlite_ctx *c, int which, const char *a, const char *b, int one_row)
+static int run_text2(struct sql_ctx *c, int which, const char *a, const char *b, int one_row)
 {
-	sqlite3_stmt *st = NULL;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, a);
+	db_bind_text(st, 2, b);
 	return one_row ? run_one(c, st) : run(c, st);
 }
 
@@ -1588,68 +1580,64 @@ static int sq_attachment_add(void *ctx, const char *draft_key, const char *field
                              const char *filename, const char *mime, const void *data, size_t len,
                              const char *sha256, long long now, long long *id)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	long long v;
 	int rc = stmt(c, ST_ATT_ADD, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, filename, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, mime, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)len);
-	sqlite3_bind_text(st, 6, sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, now);
-	if ((rc = sqlite3_bind_blob64(st, 8, data, len, SQLITE_STATIC)) != SQLITE_OK) {
-		rc = fail(c, rc);
-		done(st);
-		return rc;
-	}
+	db_bind_text(st, 1, draft_key);
+	db_bind_text(st, 2, field);
+	db_bind_text(st, 3, filename);
+	db_bind_text(st, 4, mime);
+	db_bind_int(st, 5, (long long)len);
+	db_bind_text(st, 6, sha256);
+	db_bind_int(st, 7, now);
+	db_bind_blob(st, 8, data, len);
 	/* No row: the draft is absent or submitted. */
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc;
-	v = sqlite3_column_int64(st, 0);
+	v = db_col_int(st, 0);
 	if ((rc = finish(c, st)) == STORE_OK && id)
 		*id = v;
 	return rc;
 }
 
 /* The attachment (ATT_COLS) in the current row of st. */
-static void attachment_row(sqlite3_stmt *st, store_attachment *a)
+static void attachment_row(sqldrv_stmt *st, store_attachment *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->id = sqlite3_column_int64(st, 0);
+	a->id = db_col_int(st, 0);
 	column_copy(st, 1, a->field, sizeof(a->field));
 	column_copy(st, 2, a->filename, sizeof(a->filename));
 	column_copy(st, 3, a->mime, sizeof(a->mime));
-	a->size = sqlite3_column_int64(st, 4);
+	a->size = db_col_int(st, 4);
 	column_copy(st, 5, a->sha256, sizeof(a->sha256));
-	a->created_at = sqlite3_column_int64(st, 6);
+	a->created_at = db_col_int(st, 6);
 }
 
 /* LIMIT for max rows. */
-static sqlite3_int64 limit_of(size_t max)
+static long long limit_of(size_t max)
 {
-	return max > (size_t)INT32_MAX ? INT32_MAX : (sqlite3_int64)max;
+	return max > (size_t)INT32_MAX ? INT32_MAX : (long long)max;
 }
 
 static int sq_attachment_list(void *ctx, const char *draft_key, store_attachment *out, size_t max,
                               size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_ATT_LIST, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, limit_of(max));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	db_bind_text(st, 1, draft_key);
+	db_bind_int(st, 2, limit_of(max));
+	while ((rc = db_step(st)) == SQLDRV_ROW)
 		if (*n < max)
 			attachment_row(st, &out[(*n)++]);
-	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
@@ -1657,8 +1645,8 @@ static int sq_attachment_list(void *ctx, const char *draft_key, store_attachment
 static int sq_attachment_get(void *ctx, const char *draft_key, long long id, store_attachment *meta,
                              void **data, size_t *len)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	char *bytes = NULL;
 	int rc;
 
@@ -1666,8 +1654,8 @@ static int sq_attachment_get(void *ctx, const char *draft_key, long long id, sto
 	*len = 0;
 	if ((rc = stmt(c, ST_ATT_GET, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
+	db_bind_text(st, 1, draft_key);
+	db_bind_int(st, 2, id);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc;
 	attachment_row(st, meta);
@@ -1686,28 +1674,28 @@ static int sq_attachment_get(void *ctx, const char *draft_key, long long id, sto
 
 static int sq_attachment_delete(void *ctx, const char *draft_key, long long id)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_ATT_DELETE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
+	db_bind_text(st, 1, draft_key);
+	db_bind_int(st, 2, id);
 	return run_one(c, st);
 }
 
 static int sq_receipt_next(void *ctx, int year, long long *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	long long v;
 	int rc = stmt(c, ST_RECEIPT_NEXT, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int(st, 1, year);
+	db_bind_int(st, 1, year);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
-	v = sqlite3_column_int64(st, 0);
+	v = db_col_int(st, 0);
 	if ((rc = finish(c, st)) == STORE_OK)
 		*n = v;
 	return rc;
@@ -1715,20 +1703,20 @@ static int sq_receipt_next(void *ctx, int year, long long *n)
 
 /* ---- correction of a returned application (store_versions.c) ---- */
 
-static int run_int_text2(struct sqlite_ctx *c, int which, long long id, const char *a,
+static int run_int_text2(struct sql_ctx *c, int which, long long id, const char *a,
                          const char *b, int one_row);
-static int delete_rows(struct sqlite_ctx *c, int which, const char *key, long long num,
+static int delete_rows(struct sql_ctx *c, int which, const char *key, long long num,
                        long long *n);
 
 static int sq_draft_resubmit_of(void *ctx, const char *key, char *receipt)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_DRAFT_RESUBMIT_OF, &st);
 	receipt[0] = '\0';
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, key);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc;
 	column_copy(st, 0, receipt, STORE_RECEIPT_MAX + 1);
@@ -1753,13 +1741,13 @@ static int sq_attachments_copy(void *ctx, const char *from, const char *to)
 
 static int sq_version_last(void *ctx, const char *receipt, int *version)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v = 0;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	long long v = 0;
 	int rc = stmt(c, ST_VERSION_LAST, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, receipt);
 	if ((rc = query_int(c, st, &v)) == STORE_OK)
 		*version = (int)v;
 	return rc;
@@ -1772,38 +1760,38 @@ static int sq_version_keep(void *ctx, const char *receipt, int version)
 
 static int sq_application_replace(void *ctx, const store_application *a)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_APP_REPLACE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, a->receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, a->draft_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, a->proc_version);
-	sqlite3_bind_text(st, 4, a->proc_title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, a->digest, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, a->content, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, a->display, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, a->receipt);
+	db_bind_text(st, 2, a->draft_key);
+	db_bind_int(st, 3, a->proc_version);
+	db_bind_text(st, 4, a->proc_title);
+	db_bind_text(st, 5, a->digest);
+	db_bind_text(st, 6, a->content);
+	db_bind_text(st, 7, a->display);
 	if (a->signature_len)
-		sqlite3_bind_blob64(st, 8, a->signature, a->signature_len, SQLITE_STATIC);
+		db_bind_blob(st, 8, a->signature, a->signature_len);
 	if (a->verification)
-		sqlite3_bind_text(st, 9, a->verification, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 10, a->submitted_at);
+		db_bind_text(st, 9, a->verification);
+	db_bind_int(st, 10, a->submitted_at);
 	if (a->ocsp_response_len)
-		sqlite3_bind_blob64(st, 11, a->ocsp_response, a->ocsp_response_len, SQLITE_STATIC);
+		db_bind_blob(st, 11, a->ocsp_response, a->ocsp_response_len);
 	return run_one(c, st);
 }
 
 /* The version (ST_VERSIONS) in the current row of st. */
-static int version_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_app_version *v)
+static int version_row(struct sql_ctx *c, sqldrv_stmt *st, store_app_version *v)
 {
 	memset(v, 0, sizeof(*v));
-	v->version = sqlite3_column_int(st, 0);
+	v->version = db_col_int(st, 0);
 	column_copy(st, 1, v->draft_key, sizeof(v->draft_key));
-	v->proc_version = sqlite3_column_int(st, 2);
+	v->proc_version = db_col_int(st, 2);
 	column_copy(st, 3, v->digest, sizeof(v->digest));
-	v->submitted_at = sqlite3_column_int64(st, 4);
-	v->signature_len = (size_t)sqlite3_column_int64(st, 5);
+	v->submitted_at = db_col_int(st, 4);
+	v->signature_len = (size_t)db_col_int(st, 5);
 	int rc = column_alloc(c, st, 6, 0, &v->display, NULL);
 	if (rc == STORE_OK)
 		rc = column_alloc(c, st, 7, 0, &v->verification, NULL);
@@ -1815,16 +1803,16 @@ static int version_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_app_version
 static int sq_application_versions(void *ctx, const char *receipt, store_app_version *out,
                                    size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_VERSIONS, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, limit_of(max));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+	db_bind_text(st, 1, receipt);
+	db_bind_int(st, 2, limit_of(max));
+	while ((rc = db_step(st)) == SQLDRV_ROW && *n < max) {
 		int e = version_row(c, st, &out[*n]);
 		if (e != STORE_OK) {
 			done(st);
@@ -1832,69 +1820,69 @@ static int sq_application_versions(void *ctx, const char *receipt, store_app_ver
 		}
 		(*n)++;
 	}
-	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_ROW || rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
 
 static int sq_application_insert(void *ctx, const store_application *a)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_APP_INSERT, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, a->receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, a->draft_key, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, a->receipt);
+	db_bind_text(st, 2, a->draft_key);
 	bind_opt_int(st, 3, a->account_id);
-	sqlite3_bind_text(st, 4, a->proc_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, a->proc_version);
-	sqlite3_bind_text(st, 6, a->proc_title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, a->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, a->digest, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, a->content, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, a->display, -1, SQLITE_STATIC);
+	db_bind_text(st, 4, a->proc_id);
+	db_bind_int(st, 5, a->proc_version);
+	db_bind_text(st, 6, a->proc_title);
+	db_bind_text(st, 7, a->status);
+	db_bind_text(st, 8, a->digest);
+	db_bind_text(st, 9, a->content);
+	db_bind_text(st, 10, a->display);
 	if (a->signature_len)
-		sqlite3_bind_blob64(st, 11, a->signature, a->signature_len, SQLITE_STATIC);
+		db_bind_blob(st, 11, a->signature, a->signature_len);
 	else
-		sqlite3_bind_null(st, 11);
+		db_bind_null(st, 11);
 	if (a->verification)
-		sqlite3_bind_text(st, 12, a->verification, -1, SQLITE_STATIC);
+		db_bind_text(st, 12, a->verification);
 	else
-		sqlite3_bind_null(st, 12);
-	sqlite3_bind_int64(st, 13, a->submitted_at);
-	sqlite3_bind_int64(st, 14, a->updated_at);
+		db_bind_null(st, 12);
+	db_bind_int(st, 13, a->submitted_at);
+	db_bind_int(st, 14, a->updated_at);
 	if (a->ocsp_response_len)
-		sqlite3_bind_blob64(st, 15, a->ocsp_response, a->ocsp_response_len, SQLITE_STATIC);
+		db_bind_blob(st, 15, a->ocsp_response, a->ocsp_response_len);
 	else
-		sqlite3_bind_null(st, 15);
+		db_bind_null(st, 15);
 	return run(c, st);
 }
 
 /* The application (APP_COLS) in the current row of st, malloc'd parts NULL. */
-static void app_row(sqlite3_stmt *st, store_application *a)
+static void app_row(sqldrv_stmt *st, store_application *a)
 {
 	memset(a, 0, sizeof(*a));
 	column_copy(st, 0, a->receipt, sizeof(a->receipt));
 	column_copy(st, 1, a->draft_key, sizeof(a->draft_key));
-	a->account_id = sqlite3_column_int64(st, 2);
+	a->account_id = db_col_int(st, 2);
 	column_copy(st, 3, a->proc_id, sizeof(a->proc_id));
-	a->proc_version = sqlite3_column_int(st, 4);
+	a->proc_version = db_col_int(st, 4);
 	column_copy(st, 5, a->proc_title, sizeof(a->proc_title));
 	column_copy(st, 6, a->status, sizeof(a->status));
 	column_copy(st, 7, a->digest, sizeof(a->digest));
-	a->submitted_at = sqlite3_column_int64(st, 8);
-	a->updated_at = sqlite3_column_int64(st, 9);
+	a->submitted_at = db_col_int(st, 8);
+	a->updated_at = db_col_int(st, 9);
 }
 
 static int sq_application_get(void *ctx, const char *receipt, store_application *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_APP_GET, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, receipt);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc;
 	app_row(st, out);
@@ -1912,33 +1900,33 @@ static int sq_application_get(void *ctx, const char *receipt, store_application 
 static int sq_applications_for_account(void *ctx, long long account_id, store_application *out,
                                        size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_APP_FOR_ACCOUNT, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, limit_of(max));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	db_bind_int(st, 1, account_id);
+	db_bind_int(st, 2, limit_of(max));
+	while ((rc = db_step(st)) == SQLDRV_ROW)
 		if (*n < max)
 			app_row(st, &out[(*n)++]);
-	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
 
 static int sq_application_lock(void *ctx, const char *receipt, char *status)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_APP_LOCK, &st);
 
 	status[0] = '\0';
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, receipt);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc;
 	column_copy(st, 0, status, STORE_STATUS_MAX + 1);
@@ -1949,48 +1937,48 @@ static int sq_application_lock(void *ctx, const char *receipt, char *status)
 static int sq_application_set_status(void *ctx, const char *receipt, const char *status,
                                      long long now)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_APP_SET_STATUS, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
+	db_bind_text(st, 1, receipt);
+	db_bind_text(st, 2, status);
+	db_bind_int(st, 3, now);
 	return run_one(c, st);
 }
 
 static int sq_application_event_add(void *ctx, const char *receipt, const char *status,
                                     const char *note, long long at)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_EVENT_ADD, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, receipt);
+	db_bind_text(st, 2, status);
 	if (note)
-		sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
+		db_bind_text(st, 3, note);
 	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_int64(st, 4, at);
+		db_bind_null(st, 3);
+	db_bind_int(st, 4, at);
 	return run(c, st);
 }
 
 static int sq_application_events(void *ctx, const char *receipt, store_app_event *out, size_t max,
                                  size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_EVENTS, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, limit_of(max));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_text(st, 1, receipt);
+	db_bind_int(st, 2, limit_of(max));
+	while ((rc = db_step(st)) == SQLDRV_ROW) {
 		store_app_event *e;
 		if (*n >= max)
 			continue;
@@ -1998,9 +1986,9 @@ static int sq_application_events(void *ctx, const char *receipt, store_app_event
 		memset(e, 0, sizeof(*e));
 		column_copy(st, 0, e->status, sizeof(e->status));
 		column_copy(st, 1, e->note, sizeof(e->note));
-		e->at = sqlite3_column_int64(st, 2);
+		e->at = db_col_int(st, 2);
 	}
-	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
@@ -2009,15 +1997,15 @@ static int sq_application_events(void *ctx, const char *receipt, store_app_event
 
 static int sq_application_last_event(void *ctx, const char *receipt, long long *id)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_EVENT_LAST, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, receipt);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc;
-	*id = sqlite3_column_int64(st, 0);
+	*id = db_col_int(st, 0);
 	done(st);
 	return STORE_OK;
 }
@@ -2025,19 +2013,19 @@ static int sq_application_last_event(void *ctx, const char *receipt, long long *
 static int sq_note_add(void *ctx, const char *receipt, long long staff_id, const char *body,
                        long long now, long long *id)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	long long v;
 	int rc = stmt(c, ST_NOTE_ADD, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, staff_id);
-	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
+	db_bind_text(st, 1, receipt);
+	db_bind_int(st, 2, staff_id);
+	db_bind_text(st, 3, body);
+	db_bind_int(st, 4, now);
 	if ((rc = step_row(c, st)) != STORE_OK) /* an absent application or staff member */
 		return rc;
-	v = sqlite3_column_int64(st, 0);
+	v = db_col_int(st, 0);
 	if ((rc = finish(c, st)) == STORE_OK && id)
 		*id = v;
 	return rc;
@@ -2045,27 +2033,27 @@ static int sq_note_add(void *ctx, const char *receipt, long long staff_id, const
 
 static int sq_notes(void *ctx, const char *receipt, store_note *out, size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_NOTES, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, limit_of(max));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_text(st, 1, receipt);
+	db_bind_int(st, 2, limit_of(max));
+	while ((rc = db_step(st)) == SQLDRV_ROW) {
 		store_note *e;
 		if (*n >= max)
 			continue;
 		e = &out[(*n)++];
 		memset(e, 0, sizeof(*e));
-		e->id = sqlite3_column_int64(st, 0);
-		e->staff_id = sqlite3_column_int64(st, 1);
+		e->id = db_col_int(st, 0);
+		e->staff_id = db_col_int(st, 1);
 		column_copy(st, 2, e->body, sizeof(e->body));
-		e->at = sqlite3_column_int64(st, 3);
+		e->at = db_col_int(st, 3);
 	}
-	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
@@ -2073,62 +2061,62 @@ static int sq_notes(void *ctx, const char *receipt, store_note *out, size_t max,
 static int sq_application_mail_add(void *ctx, const char *receipt, long long outbox_id,
                                    long long now)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_APP_MAIL_ADD, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, outbox_id);
-	sqlite3_bind_int64(st, 3, now);
+	db_bind_text(st, 1, receipt);
+	db_bind_int(st, 2, outbox_id);
+	db_bind_int(st, 3, now);
 	return run(c, st);
 }
 
 static int sq_application_mails(void *ctx, const char *receipt, store_app_mail *out, size_t max,
                                 size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_APP_MAILS, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, limit_of(max));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_text(st, 1, receipt);
+	db_bind_int(st, 2, limit_of(max));
+	while ((rc = db_step(st)) == SQLDRV_ROW) {
 		if (*n >= max)
 			continue;
-		out[*n].outbox_id = sqlite3_column_int64(st, 0);
-		out[(*n)++].at = sqlite3_column_int64(st, 1);
+		out[*n].outbox_id = db_col_int(st, 0);
+		out[(*n)++].at = db_col_int(st, 1);
 	}
-	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
 
 static int sq_sign_request_create(void *ctx, const store_sign_request *r)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_SIGN_CREATE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, r->id_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->draft_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, r->digest, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->proc_title, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, r->created_at);
-	sqlite3_bind_int64(st, 6, r->expires_at);
-	sqlite3_bind_text(st, 7, r->content, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, r->display, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, r->id_hash);
+	db_bind_text(st, 2, r->draft_key);
+	db_bind_text(st, 3, r->digest);
+	db_bind_text(st, 4, r->proc_title);
+	db_bind_int(st, 5, r->created_at);
+	db_bind_int(st, 6, r->expires_at);
+	db_bind_text(st, 7, r->content);
+	db_bind_text(st, 8, r->display);
 	/* No row inserted: the draft is absent or submitted. */
 	return run_one(c, st);
 }
 
 /* Read the request (SIGN_COLS) that the bound statement st selects, malloc'd parts
  * included; they are NULL when it fails. */
-static int sign_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_sign_request *out)
+static int sign_row(struct sql_ctx *c, sqldrv_stmt *st, store_sign_request *out)
 {
 	int rc = step_row(c, st);
 	if (rc != STORE_OK)
@@ -2138,9 +2126,9 @@ static int sign_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_sign_request *
 	column_copy(st, 1, out->draft_key, sizeof(out->draft_key));
 	column_copy(st, 2, out->digest, sizeof(out->digest));
 	column_copy(st, 3, out->proc_title, sizeof(out->proc_title));
-	out->created_at = sqlite3_column_int64(st, 4);
-	out->expires_at = sqlite3_column_int64(st, 5);
-	out->used_at = sqlite3_column_int64(st, 6);
+	out->created_at = db_col_int(st, 4);
+	out->expires_at = db_col_int(st, 5);
+	out->used_at = db_col_int(st, 6);
 	column_copy(st, 7, out->status, sizeof(out->status));
 	if ((rc = column_alloc(c, st, 8, 0, &out->content, NULL)) == STORE_OK &&
 	    (rc = column_alloc(c, st, 9, 0, &out->display, NULL)) == STORE_OK &&
@@ -2159,12 +2147,12 @@ static int sign_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_sign_request *
 
 static int sq_sign_request_get(void *ctx, const char *id_hash, store_sign_request *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_SIGN_GET, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, id_hash);
 	return sign_row(c, st, out);
 }
 
@@ -2172,30 +2160,30 @@ static int sq_sign_request_get(void *ctx, const char *id_hash, store_sign_reques
 
 static int sq_timestamp_queue(void *ctx, const char *receipt, const char *digest, long long now)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_TS_QUEUE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
+	db_bind_text(st, 1, receipt);
+	db_bind_text(st, 2, digest);
+	db_bind_int(st, 3, now);
 	return run(c, st);
 }
 
 /* The request (TS_COLS) in the current row of st, the token NULL. */
-static void ts_row(sqlite3_stmt *st, store_timestamp *t)
+static void ts_row(sqldrv_stmt *st, store_timestamp *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(st, 0);
+	t->id = db_col_int(st, 0);
 	column_copy(st, 1, t->receipt, sizeof(t->receipt));
 	column_copy(st, 2, t->digest, sizeof(t->digest));
-	t->created_at = sqlite3_column_int64(st, 3);
-	t->next_at = sqlite3_column_int64(st, 4);
-	t->attempts = sqlite3_column_int(st, 5);
+	t->created_at = db_col_int(st, 3);
+	t->next_at = db_col_int(st, 4);
+	t->attempts = db_col_int(st, 5);
 	column_copy(st, 6, t->last_error, sizeof(t->last_error));
-	t->stamped_at = sqlite3_column_int64(st, 7);
-	t->gen_time = sqlite3_column_int64(st, 8);
+	t->stamped_at = db_col_int(st, 7);
+	t->gen_time = db_col_int(st, 8);
 	column_copy(st, 9, t->imprint, sizeof(t->imprint));
 }
 
@@ -2208,20 +2196,20 @@ static int ts_by_id(const void *a, const void *b)
 static int sq_timestamps_claim(void *ctx, long long now, long long until, store_timestamp *out,
                                size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_TS_CLAIM, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, until);
-	sqlite3_bind_int64(st, 3, limit_of(max));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	db_bind_int(st, 1, now);
+	db_bind_int(st, 2, until);
+	db_bind_int(st, 3, limit_of(max));
+	while ((rc = db_step(st)) == SQLDRV_ROW)
 		if (*n < max)
 			ts_row(st, &out[(*n)++]);
-	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	if (rc == STORE_OK)
 		qsort(out, *n, sizeof(*out), ts_by_id);
@@ -2231,42 +2219,42 @@ static int sq_timestamps_claim(void *ctx, long long now, long long until, store_
 static int sq_timestamp_stamped(void *ctx, long long id, const char *imprint, long long gen_time,
                                 const void *token, size_t len, long long now)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_TS_STAMPED, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, imprint, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, gen_time);
-	sqlite3_bind_blob64(st, 4, token, len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, now);
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, imprint);
+	db_bind_int(st, 3, gen_time);
+	db_bind_blob(st, 4, token, len);
+	db_bind_int(st, 5, now);
 	return run_one(c, st);
 }
 
 static int sq_timestamp_failed(void *ctx, long long id, long long next_at, const char *error)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_TS_FAILED, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, next_at);
-	sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, next_at);
+	db_bind_text(st, 3, error);
 	return run_one(c, st);
 }
 
 static int sq_timestamp_get(void *ctx, const char *receipt, const char *digest,
                             store_timestamp *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_TS_GET, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, receipt);
+	db_bind_text(st, 2, digest);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc;
 	ts_row(st, out);
@@ -2279,38 +2267,34 @@ static int sq_sign_request_finish(void *ctx, const char *id_hash, const char *st
                                   const void *sig, size_t sig_len, const char *verification,
                                   const void *ocsp, size_t ocsp_len, long long now)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 n = 0;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	long long n = 0;
 	int rc = stmt(c, ST_SIGN_FINISH, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, id_hash);
+	db_bind_text(st, 2, status);
 	if (sig_len) {
-		if ((rc = sqlite3_bind_blob64(st, 3, sig, sig_len, SQLITE_STATIC)) != SQLITE_OK) {
-			rc = fail(c, rc);
-			done(st);
-			return rc;
-		}
+		db_bind_blob(st, 3, sig, sig_len);
 	} else {
-		sqlite3_bind_null(st, 3);
+		db_bind_null(st, 3);
 	}
-	sqlite3_bind_text(st, 4, verification, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, now);
+	db_bind_text(st, 4, verification);
+	db_bind_int(st, 5, now);
 	if (ocsp_len)
-		sqlite3_bind_blob64(st, 6, ocsp, ocsp_len, SQLITE_STATIC);
+		db_bind_blob(st, 6, ocsp, ocsp_len);
 	else
-		sqlite3_bind_null(st, 6);
+		db_bind_null(st, 6);
 	if ((rc = run(c, st)) != STORE_OK)
 		return rc;
-	if (sqlite3_changes64(c->db) == 1)
+	if (c->drv->changes(c->conn) == 1)
 		return STORE_OK;
 	/* Nothing changed: used, expired or absent. In the caller's transaction, so the row
 	 * seen here is the one the update saw. */
 	if ((rc = stmt(c, ST_SIGN_EXISTS, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, id_hash);
 	if ((rc = query_int(c, st, &n)) != STORE_OK)
 		return rc;
 	snprintf(c->msg, sizeof(c->msg), "%s",
@@ -2321,29 +2305,29 @@ static int sq_sign_request_finish(void *ctx, const char *id_hash, const char *st
 static int sq_sign_request_signed(void *ctx, const char *draft_key, const char *digest,
                                   store_sign_request *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_SIGN_SIGNED, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, draft_key);
+	db_bind_text(st, 2, digest);
 	return sign_row(c, st, out);
 }
 
 static int sq_sign_request_signed_other(void *ctx, const char *draft_key, const char *digest,
                                         int *any)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 n = 0;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	long long n = 0;
 	int rc = stmt(c, ST_SIGN_SIGNED_OTHER, &st);
 
 	*any = 0;
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, draft_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, draft_key);
+	db_bind_text(st, 2, digest);
 	if ((rc = query_int(c, st, &n)) == STORE_OK)
 		*any = n > 0;
 	return rc;
@@ -2351,21 +2335,21 @@ static int sq_sign_request_signed_other(void *ctx, const char *draft_key, const 
 
 /* One DELETE (statement which) of one parameter: key as text when not NULL, else num; *n
  * gets the number of rows deleted. */
-static int delete_rows(struct sqlite_ctx *c, int which, const char *key, long long num,
+static int delete_rows(struct sql_ctx *c, int which, const char *key, long long num,
                        long long *n)
 {
-	sqlite3_stmt *st = NULL;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, which, &st);
 
 	*n = 0;
 	if (rc != STORE_OK)
 		return rc;
 	if (key)
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		db_bind_text(st, 1, key);
 	else
-		sqlite3_bind_int64(st, 1, num);
+		db_bind_int(st, 1, num);
 	if ((rc = run(c, st)) == STORE_OK)
-		*n = (long long)sqlite3_changes64(c->db);
+		*n = (long long)c->drv->changes(c->conn);
 	return rc;
 }
 
@@ -2387,17 +2371,17 @@ static int sq_drafts_prune_anonymous(void *ctx, long long before, long long *n)
 /* One integer of a statement with a text (?1) and optionally an integer (?2) parameter. */
 static int int_of(void *ctx, int which, const char *text, long long num, long long *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_int64(st, 2, num);
+	db_bind_text(st, 1, text);
+	if (db_param_count(st) >= 2)
+		db_bind_int(st, 2, num);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
-	*out = sqlite3_column_int64(st, 0);
+	*out = db_col_int(st, 0);
 	done(st);
 	return STORE_OK;
 }
@@ -2409,14 +2393,14 @@ static int sq_owner_attachment_bytes(void *ctx, const char *owner, long long *by
 
 static int sq_anon_upload_add(void *ctx, const char *peer, long long now, long long bytes)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_ANON_UP_ADD, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, bytes);
+	db_bind_text(st, 1, peer);
+	db_bind_int(st, 2, now);
+	db_bind_int(st, 3, bytes);
 	return run(c, st);
 }
 
@@ -2433,44 +2417,44 @@ static int sq_anon_uploads_prune(void *ctx, long long before, long long *n)
 /* ---- the staff inbox ---- */
 
 /* The inbox's parameters of q (INBOX_WHERE) with (?4, ?5) = (at, receipt) and limit ?6. */
-static void bind_inbox(sqlite3_stmt *st, const char *procs, const store_inbox_query *q,
+static void bind_inbox(sqldrv_stmt *st, const char *procs, const store_inbox_query *q,
                        long long at, const char *receipt, size_t max)
 {
-	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, procs);
 	if (q->status)
-		sqlite3_bind_text(st, 2, q->status, -1, SQLITE_STATIC);
+		db_bind_text(st, 2, q->status);
 	if (q->receipt)
-		sqlite3_bind_text(st, 3, q->receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, at);
+		db_bind_text(st, 3, q->receipt);
+	db_bind_int(st, 4, at);
 	if (receipt)
-		sqlite3_bind_text(st, 5, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, limit_of(max));
-	sqlite3_bind_int64(st, 7, q->from_at);
-	sqlite3_bind_int64(st, 8, q->to_at);
-	sqlite3_bind_int(st, 9, q->differs);
-	sqlite3_bind_int64(st, 10, q->assignee);
+		db_bind_text(st, 5, receipt);
+	db_bind_int(st, 6, limit_of(max));
+	db_bind_int(st, 7, q->from_at);
+	db_bind_int(st, 8, q->to_at);
+	db_bind_int(st, 9, q->differs);
+	db_bind_int(st, 10, q->assignee);
 	if (q->search)
-		sqlite3_bind_text(st, 11, q->search, -1, SQLITE_STATIC);
+		db_bind_text(st, 11, q->search);
 }
 
 static int sq_inbox_list(void *ctx, const char *procs, const store_inbox_query *q,
                          store_application *out, size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_INBOX_LIST, &st)) != STORE_OK)
 		return rc;
 	bind_inbox(st, procs, q, q->after_at, q->after_receipt, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == SQLDRV_ROW)
 		if (*n < max) {
 			app_row(st, &out[*n]);
-			out[*n].differs = sqlite3_column_int(st, 10);
-			out[(*n)++].assignee = sqlite3_column_int64(st, 11);
+			out[*n].differs = db_col_int(st, 10);
+			out[(*n)++].assignee = db_col_int(st, 11);
 		}
-	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
@@ -2478,20 +2462,20 @@ static int sq_inbox_list(void *ctx, const char *procs, const store_inbox_query *
 static int sq_inbox_counts(void *ctx, const char *procs, store_status_count *out, size_t max,
                            size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_INBOX_COUNTS, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	db_bind_text(st, 1, procs);
+	while ((rc = db_step(st)) == SQLDRV_ROW)
 		if (*n < max) {
 			column_copy(st, 0, out[*n].status, sizeof(out[*n].status));
-			out[(*n)++].count = sqlite3_column_int64(st, 1);
+			out[(*n)++].count = db_col_int(st, 1);
 		}
-	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
@@ -2500,25 +2484,25 @@ static int sq_inbox_counts(void *ctx, const char *procs, store_status_count *out
 
 /* The rows (procedure, number, count) of dashboard statement i, bound to the procedures, two
  * numbers and the limit, into out. */
-static int dash_rows(struct sqlite_ctx *c, int i, const char *procs, long long a, long long b,
+static int dash_rows(struct sql_ctx *c, int i, const char *procs, long long a, long long b,
                      store_dash_count *out, size_t max, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, i, &st);
 	*n = 0;
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, a);
-	sqlite3_bind_int64(st, 3, b);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	db_bind_text(st, 1, procs);
+	db_bind_int(st, 2, a);
+	db_bind_int(st, 3, b);
+	db_bind_int(st, 4, (long long)max);
+	while ((rc = db_step(st)) == SQLDRV_ROW)
 		if (*n < max) {
 			column_copy(st, 0, out[*n].proc_id, sizeof(out[*n].proc_id));
-			out[*n].key = sqlite3_column_int64(st, 1);
-			out[(*n)++].count = sqlite3_column_int64(st, 2);
+			out[*n].key = db_col_int(st, 1);
+			out[(*n)++].count = db_col_int(st, 2);
 		}
-	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
@@ -2537,12 +2521,12 @@ static int sq_dash_decided(void *ctx, const char *procs, long long from_day, lon
 
 static int sq_dash_oldest(void *ctx, const char *procs, store_application *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_DASH_OLDEST, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, procs, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, procs);
 	if ((rc = step_row(c, st)) == STORE_OK) {
 		app_row(st, out);
 		done(st);
@@ -2551,31 +2535,31 @@ static int sq_dash_oldest(void *ctx, const char *procs, store_application *out)
 }
 
 /* The statement i of the waiting applications of proc_id before before_at, bound. */
-static int dash_overdue_stmt(struct sqlite_ctx *c, int i, const char *proc_id, long long before_at,
-                             sqlite3_stmt **st)
+static int dash_overdue_stmt(struct sql_ctx *c, int i, const char *proc_id, long long before_at,
+                             sqldrv_stmt **st)
 {
 	int rc = stmt(c, i, st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(*st, 1, proc_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(*st, 2, before_at);
+	db_bind_text(*st, 1, proc_id);
+	db_bind_int(*st, 2, before_at);
 	return STORE_OK;
 }
 
 static int sq_dash_overdue(void *ctx, const char *proc_id, long long before_at,
                            store_application *out, size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = dash_overdue_stmt(c, ST_DASH_OVERDUE, proc_id, before_at, &st);
 	*n = 0;
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	db_bind_int(st, 3, (long long)max);
+	while ((rc = db_step(st)) == SQLDRV_ROW)
 		if (*n < max)
 			app_row(st, &out[(*n)++]);
-	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
@@ -2583,12 +2567,12 @@ static int sq_dash_overdue(void *ctx, const char *proc_id, long long before_at,
 static int sq_dash_overdue_count(void *ctx, const char *proc_id, long long before_at,
                                  long long limit, long long *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v = 0;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	long long v = 0;
 	int rc = dash_overdue_stmt(c, ST_DASH_OVERDUE_COUNT, proc_id, before_at, &st);
 	if (rc == STORE_OK)
-		sqlite3_bind_int64(st, 3, limit);
+		db_bind_int(st, 3, limit);
 	if (rc == STORE_OK && (rc = query_int(c, st, &v)) == STORE_OK)
 		*n = v;
 	return rc;
@@ -2599,8 +2583,8 @@ static int sq_dash_overdue_count(void *ctx, const char *proc_id, long long befor
 static int sq_inbox_newer(void *ctx, const char *procs, const store_inbox_query *q, long long at,
                           const char *receipt, char *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_INBOX_NEWER, &st);
 	out[0] = '\0';
 	if (rc != STORE_OK)
@@ -2619,31 +2603,31 @@ static int sq_inbox_newer(void *ctx, const char *procs, const store_inbox_query 
 static int sq_application_review_keys(void *ctx, const char *receipt, const char *search_key,
                                       int differs)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_APP_REVIEW_KEYS, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, receipt);
 	if (search_key)
-		sqlite3_bind_text(st, 2, search_key, -1, SQLITE_STATIC);
+		db_bind_text(st, 2, search_key);
 	if (differs >= 0)
-		sqlite3_bind_int(st, 3, differs);
+		db_bind_int(st, 3, differs);
 	return run_one(c, st);
 }
 
 static int sq_application_review(void *ctx, const char *receipt, store_app_review *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_APP_REVIEW, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, receipt);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc;
-	out->differs = sqlite3_column_int(st, 0);
-	out->assignee = sqlite3_column_int64(st, 1);
+	out->differs = db_col_int(st, 0);
+	out->assignee = db_col_int(st, 1);
 	column_copy(st, 2, out->assignee_name, sizeof(out->assignee_name));
 	done(st);
 	return STORE_OK;
@@ -2651,12 +2635,12 @@ static int sq_application_review(void *ctx, const char *receipt, store_app_revie
 
 static int sq_application_assign(void *ctx, const char *receipt, long long staff_id)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_APP_ASSIGN, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, receipt);
 	bind_opt_int(st, 2, staff_id);
 	return run_one(c, st);
 }
@@ -2664,36 +2648,36 @@ static int sq_application_assign(void *ctx, const char *receipt, long long staff
 static int sq_reverification_add(void *ctx, const char *receipt, long long staff_id, long long at,
                                  const char *result, const char *report)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_REVERIFY_ADD, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, staff_id);
-	sqlite3_bind_int64(st, 3, at);
-	sqlite3_bind_text(st, 4, result, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, report, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, receipt);
+	db_bind_int(st, 2, staff_id);
+	db_bind_int(st, 3, at);
+	db_bind_text(st, 4, result);
+	db_bind_text(st, 5, report);
 	return run_one(c, st);
 }
 
 static int sq_reverifications(void *ctx, const char *receipt, store_reverification *out, size_t max,
                               size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_REVERIFY_LIST, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, limit_of(max));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+	db_bind_text(st, 1, receipt);
+	db_bind_int(st, 2, limit_of(max));
+	while ((rc = db_step(st)) == SQLDRV_ROW && *n < max) {
 		store_reverification *r = &out[*n];
-		r->id = sqlite3_column_int64(st, 0);
-		r->staff_id = sqlite3_column_int64(st, 1);
-		r->at = sqlite3_column_int64(st, 2);
+		r->id = db_col_int(st, 0);
+		r->staff_id = db_col_int(st, 1);
+		r->at = db_col_int(st, 2);
 		column_copy(st, 3, r->result, sizeof(r->result));
 		column_copy(st, 4, r->staff_name, sizeof(r->staff_name));
 		(*n)++;
@@ -2702,7 +2686,7 @@ static int sq_reverifications(void *ctx, const char *receipt, store_reverificati
 			return STORE_ENOMEM;
 		}
 	}
-	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE || rc == SQLDRV_ROW ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
@@ -2711,17 +2695,18 @@ static int sq_reverifications(void *ctx, const char *receipt, store_reverificati
 
 static int sq_audit_head(void *ctx, long long *id, char *hash)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	int rc = stmt(c, ST_AUDIT_HEAD, &st);
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *lock = NULL, *st = NULL;
+	int rc = stmt(c, ST_AUDIT_LOCK, &lock);
 
 	*id = 0;
 	hash[0] = '\0';
-	if (rc != STORE_OK)
+	if (rc != STORE_OK || (rc = finish(c, lock)) != STORE_OK ||
+	    (rc = stmt(c, ST_AUDIT_HEAD, &st)) != STORE_OK)
 		return rc;
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc == STORE_ENOTFOUND ? STORE_OK : rc; /* an empty log */
-	*id = sqlite3_column_int64(st, 0);
+	*id = db_col_int(st, 0);
 	column_copy(st, 1, hash, AUDIT_HASH_LEN + 1);
 	done(st);
 	return STORE_OK;
@@ -2729,54 +2714,54 @@ static int sq_audit_head(void *ctx, long long *id, char *hash)
 
 static int sq_audit_insert(void *ctx, const audit_row *r)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_AUDIT_INSERT, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, r->id);
-	sqlite3_bind_int64(st, 2, r->at);
-	sqlite3_bind_text(st, 3, r->actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->action, -1, SQLITE_STATIC);
+	db_bind_int(st, 1, r->id);
+	db_bind_int(st, 2, r->at);
+	db_bind_text(st, 3, r->actor);
+	db_bind_text(st, 4, r->action);
 	if (r->receipt[0])
-		sqlite3_bind_text(st, 5, r->receipt, -1, SQLITE_STATIC);
+		db_bind_text(st, 5, r->receipt);
 	else
-		sqlite3_bind_null(st, 5);
-	sqlite3_bind_text(st, 6, r->detail, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, r->peer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, r->prev_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, r->hash, -1, SQLITE_STATIC);
+		db_bind_null(st, 5);
+	db_bind_text(st, 6, r->detail);
+	db_bind_text(st, 7, r->peer);
+	db_bind_text(st, 8, r->prev_hash);
+	db_bind_text(st, 9, r->hash);
 	return run(c, st);
 }
 
 /* Text column col into out (outlen bytes) exactly: 0 when it is not text, does not fit, or
  * holds a NUL byte (out then holds a cut copy). NULL is "" when null_ok. */
-static int audit_text(sqlite3_stmt *st, int col, char *out, size_t outlen, int null_ok)
+static int audit_text(sqldrv_stmt *st, int col, char *out, size_t outlen, int null_ok)
 {
-	int type = sqlite3_column_type(st, col);
+	int type = db_col_type(st, col);
 	size_t len;
 
 	column_copy(st, col, out, outlen);
-	if (type == SQLITE_NULL)
+	if (type == SQLDRV_NULL)
 		return null_ok;
-	len = (size_t)sqlite3_column_bytes(st, col);
-	return type == SQLITE_TEXT && len < outlen && strlen(out) == len;
+	len = (size_t)db_col_bytes(st, col);
+	return type == SQLDRV_TEXT && len < outlen && strlen(out) == len;
 }
 
 /* The row of AUDIT_COLS at st's current row; damaged when a value does not fit. */
-static void audit_row_read(sqlite3_stmt *st, audit_row *r)
+static void audit_row_read(sqldrv_stmt *st, audit_row *r)
 {
 	int ok;
 
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, 0);
-	r->at = sqlite3_column_int64(st, 1);
-	ok = sqlite3_column_type(st, 1) == SQLITE_INTEGER;
+	r->id = db_col_int(st, 0);
+	r->at = db_col_int(st, 1);
+	ok = db_col_type(st, 1) == SQLDRV_INT;
 	ok &= audit_text(st, 2, r->actor, sizeof(r->actor), 0);
 	ok &= audit_text(st, 3, r->action, sizeof(r->action), 0);
 	/* An empty receipt is not none: it would hash as none. */
 	ok &= audit_text(st, 4, r->receipt, sizeof(r->receipt), 1) &&
-	      (r->receipt[0] || sqlite3_column_type(st, 4) == SQLITE_NULL);
+	      (r->receipt[0] || db_col_type(st, 4) == SQLDRV_NULL);
 	ok &= audit_text(st, 5, r->detail, sizeof(r->detail), 0);
 	ok &= audit_text(st, 6, r->peer, sizeof(r->peer), 0);
 	ok &= audit_text(st, 7, r->prev_hash, sizeof(r->prev_hash), 0);
@@ -2785,15 +2770,15 @@ static void audit_row_read(sqlite3_stmt *st, audit_row *r)
 }
 
 /* Fill out[0..*n) with the rows of the bound statement st (at most max), then reset it. */
-static int audit_rows(struct sqlite_ctx *c, sqlite3_stmt *st, audit_row *out, size_t max, size_t *n)
+static int audit_rows(struct sql_ctx *c, sqldrv_stmt *st, audit_row *out, size_t max, size_t *n)
 {
 	int rc;
 
 	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == SQLDRV_ROW)
 		if (*n < max)
 			audit_row_read(st, &out[(*n)++]);
-	rc = rc == SQLITE_DONE ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
@@ -2803,33 +2788,33 @@ static int sq_audit_list(void *ctx, const char *actor, const char *receipt, long
 {
 	static const int which[2][2] = {{ST_AUDIT_LIST_ALL, ST_AUDIT_LIST_RECEIPT},
 	                                {ST_AUDIT_LIST_ACTOR, ST_AUDIT_LIST_BOTH}};
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, which[actor != NULL][receipt != NULL], &st);
 
 	*n = 0;
 	if (rc != STORE_OK)
 		return rc;
 	if (actor)
-		sqlite3_bind_text(st, 1, actor, -1, SQLITE_STATIC);
+		db_bind_text(st, 1, actor);
 	if (receipt)
-		sqlite3_bind_text(st, 2, receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, before_id);
-	sqlite3_bind_int64(st, 4, limit_of(max));
+		db_bind_text(st, 2, receipt);
+	db_bind_int(st, 3, before_id);
+	db_bind_int(st, 4, limit_of(max));
 	return audit_rows(c, st, out, max, n);
 }
 
 static int sq_audit_page(void *ctx, long long after_id, audit_row *out, size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_AUDIT_PAGE, &st);
 
 	*n = 0;
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, limit_of(max));
+	db_bind_int(st, 1, after_id);
+	db_bind_int(st, 2, limit_of(max));
 	return audit_rows(c, st, out, max, n);
 }
 
@@ -2838,41 +2823,41 @@ static int sq_audit_page(void *ctx, long long after_id, audit_row *out, size_t m
 static int sq_staff_create(void *ctx, const char *email, const char *email_key, const char *name,
                            int is_admin, long long now, long long *id)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	long long v;
 	int rc = stmt(c, ST_STAFF_CREATE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, email_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, is_admin);
-	sqlite3_bind_int64(st, 5, now);
+	db_bind_text(st, 1, email);
+	db_bind_text(st, 2, email_key);
+	db_bind_text(st, 3, name);
+	db_bind_int(st, 4, is_admin);
+	db_bind_int(st, 5, now);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
-	v = sqlite3_column_int64(st, 0);
+	v = db_col_int(st, 0);
 	if ((rc = finish(c, st)) == STORE_OK && id)
 		*id = v;
 	return rc;
 }
 
 /* The staff member of the row st is on (STAFF_COLS). */
-static void staff_cols(sqlite3_stmt *st, store_staff *out)
+static void staff_cols(sqldrv_stmt *st, store_staff *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->id = sqlite3_column_int64(st, 0);
+	out->id = db_col_int(st, 0);
 	column_copy(st, 1, out->email, sizeof(out->email));
 	column_copy(st, 2, out->name, sizeof(out->name));
 	column_copy(st, 3, out->pw_hash, sizeof(out->pw_hash));
 	column_copy(st, 4, out->totp_secret, sizeof(out->totp_secret));
-	out->is_admin = sqlite3_column_int(st, 5);
-	out->created_at = sqlite3_column_int64(st, 6);
-	out->enrolled_at = sqlite3_column_int64(st, 7);
+	out->is_admin = db_col_int(st, 5);
+	out->created_at = db_col_int(st, 6);
+	out->enrolled_at = db_col_int(st, 7);
 }
 
 /* Read the staff member that the bound statement st selects. */
-static int staff_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_staff *out)
+static int staff_row(struct sql_ctx *c, sqldrv_stmt *st, store_staff *out)
 {
 	int rc = step_row(c, st);
 	if (rc != STORE_OK)
@@ -2884,39 +2869,39 @@ static int staff_row(struct sqlite_ctx *c, sqlite3_stmt *st, store_staff *out)
 
 static int sq_staff_by_email(void *ctx, const char *email_key, store_staff *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_STAFF_BY_EMAIL, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, email_key, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, email_key);
 	return staff_row(c, st, out);
 }
 
 static int sq_staff_by_id(void *ctx, long long id, store_staff *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_STAFF_BY_ID, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int(st, 1, id);
 	return staff_row(c, st, out);
 }
 
 /* Run the cached statement which with an integer and two texts (b may be NULL: not bound);
  * one_row: it must change a row. */
-static int run_int_text2(struct sqlite_ctx *c, int which, long long id, const char *a,
+static int run_int_text2(struct sql_ctx *c, int which, long long id, const char *a,
                          const char *b, int one_row)
 {
-	sqlite3_stmt *st = NULL;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, a, -1, SQLITE_STATIC);
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, a);
 	if (b)
-		sqlite3_bind_text(st, 3, b, -1, SQLITE_STATIC);
+		db_bind_text(st, 3, b);
 	return one_row ? run_one(c, st) : run(c, st);
 }
 
@@ -2927,14 +2912,14 @@ static int sq_staff_set_credentials(void *ctx, long long id, const char *pw_hash
 }
 
 /* Run the cached statement which with two integers; one_row: it must change a row. */
-static int run_int2(struct sqlite_ctx *c, int which, long long a, long long b, int one_row)
+static int run_int2(struct sql_ctx *c, int which, long long a, long long b, int one_row)
 {
-	sqlite3_stmt *st = NULL;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
+	db_bind_int(st, 1, a);
+	db_bind_int(st, 2, b);
 	return one_row ? run_one(c, st) : run(c, st);
 }
 
@@ -2951,32 +2936,32 @@ static int sq_staff_role_set(void *ctx, long long staff_id, const char *proc_id,
 static int sq_staff_roles(void *ctx, long long staff_id, store_staff_role *out, size_t max,
                           size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_STAFF_ROLES, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, staff_id);
-	sqlite3_bind_int64(st, 2, limit_of(max));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+	db_bind_int(st, 1, staff_id);
+	db_bind_int(st, 2, limit_of(max));
+	while ((rc = db_step(st)) == SQLDRV_ROW && *n < max) {
 		column_copy(st, 0, out[*n].proc_id, sizeof(out[*n].proc_id));
 		column_copy(st, 1, out[*n].role, sizeof(out[*n].role));
 		(*n)++;
 	}
-	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE || rc == SQLDRV_ROW ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
 
 static int sq_staff_totp_use(void *ctx, long long staff_id, long long step)
 {
-	struct sqlite_ctx *c = ctx;
+	struct sql_ctx *c = ctx;
 	/* an absent staff member fails the foreign key (STORE_ENOTFOUND); no row changed
 	 * means the step was used already */
 	int rc = run_int2(c, ST_STAFF_TOTP_USE, staff_id, step, 0);
-	if (rc == STORE_OK && sqlite3_changes64(c->db) == 0) {
+	if (rc == STORE_OK && c->drv->changes(c->conn) == 0) {
 		snprintf(c->msg, sizeof(c->msg), "TOTP step used already");
 		rc = STORE_ECONFLICT;
 	}
@@ -2986,17 +2971,17 @@ static int sq_staff_totp_use(void *ctx, long long staff_id, long long step)
 static int sq_staff_recovery_set(void *ctx, long long staff_id, const char *const *code_hashes,
                                  size_t n, long long now)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	long long gone;
 	int rc = delete_rows(c, ST_STAFF_RECOVERY_CLEAR, NULL, staff_id, &gone);
 
 	for (size_t i = 0; rc == STORE_OK && i < n; i++) {
 		if ((rc = stmt(c, ST_STAFF_RECOVERY_ADD, &st)) != STORE_OK)
 			break;
-		sqlite3_bind_text(st, 1, code_hashes[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, staff_id);
-		sqlite3_bind_int64(st, 3, now);
+		db_bind_text(st, 1, code_hashes[i]);
+		db_bind_int(st, 2, staff_id);
+		db_bind_int(st, 3, now);
 		rc = run(c, st);
 	}
 	return rc;
@@ -3005,26 +2990,26 @@ static int sq_staff_recovery_set(void *ctx, long long staff_id, const char *cons
 static int sq_staff_recovery_use(void *ctx, long long staff_id, const char *code_hash,
                                  long long now)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_STAFF_RECOVERY_USE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, code_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, staff_id);
-	sqlite3_bind_int64(st, 3, now);
+	db_bind_text(st, 1, code_hash);
+	db_bind_int(st, 2, staff_id);
+	db_bind_int(st, 3, now);
 	return run_one(c, st);
 }
 
 static int sq_staff_recovery_left(void *ctx, long long staff_id, long long *left)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v = 0;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	long long v = 0;
 	int rc = stmt(c, ST_STAFF_RECOVERY_LEFT, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, staff_id);
+	db_bind_int(st, 1, staff_id);
 	if ((rc = query_int(c, st, &v)) == STORE_OK)
 		*left = v;
 	return rc;
@@ -3033,31 +3018,31 @@ static int sq_staff_recovery_left(void *ctx, long long staff_id, long long *left
 static int sq_staff_enrol_token_create(void *ctx, const char *token_hash, long long staff_id,
                                        long long expires_at)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_STAFF_ENROL_CREATE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, staff_id);
-	sqlite3_bind_int64(st, 3, expires_at);
+	db_bind_text(st, 1, token_hash);
+	db_bind_int(st, 2, staff_id);
+	db_bind_int(st, 3, expires_at);
 	return run(c, st);
 }
 
 /* The staff id that statement which (token hash, now) returns in its one row. */
-static int enrol_token_row(struct sqlite_ctx *c, int which, const char *token_hash, long long now,
+static int enrol_token_row(struct sql_ctx *c, int which, const char *token_hash, long long now,
                            long long *staff_id)
 {
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v;
+	sqldrv_stmt *st = NULL;
+	long long v;
 	int rc = stmt(c, which, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_text(st, 1, token_hash);
+	db_bind_int(st, 2, now);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc;
-	v = sqlite3_column_int64(st, 0);
+	v = db_col_int(st, 0);
 	if ((rc = finish(c, st)) == STORE_OK)
 		*staff_id = v;
 	return rc;
@@ -3104,17 +3089,17 @@ static int sq_staff_sessions_expire(void *ctx, long long idle_before, long long 
 
 static int sq_staff_list(void *ctx, store_staff *out, size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
 	if ((rc = stmt(c, ST_STAFF_LIST, &st)) != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, limit_of(max));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+	db_bind_int(st, 1, limit_of(max));
+	while ((rc = db_step(st)) == SQLDRV_ROW && *n < max)
 		staff_cols(st, &out[(*n)++]);
-	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE || rc == SQLDRV_ROW ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
@@ -3126,27 +3111,27 @@ static int sq_staff_role_remove(void *ctx, long long staff_id, const char *proc_
 
 static int sq_staff_step_up_set(void *ctx, const char *id_hash, long long at)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_STAFF_STEP_UP_SET, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, at);
+	db_bind_text(st, 1, id_hash);
+	db_bind_int(st, 2, at);
 	return run(c, st); /* a session gone fails the foreign key: STORE_ENOTFOUND */
 }
 
 static int sq_staff_step_up_get(void *ctx, const char *id_hash, long long *at)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_STAFF_STEP_UP_GET, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, id_hash);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc;
-	sqlite3_int64 v = sqlite3_column_int64(st, 0);
+	long long v = db_col_int(st, 0);
 	if ((rc = finish(c, st)) == STORE_OK)
 		*at = v;
 	return rc;
@@ -3155,17 +3140,17 @@ static int sq_staff_step_up_get(void *ctx, const char *id_hash, long long *at)
 static int sq_staff_alert_set(void *ctx, long long staff_id, const char *proc_id, const char *mode,
                               long long now)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	if (strcmp(mode, "none") == 0)
 		return run_int_text2(c, ST_STAFF_ALERT_DELETE, staff_id, proc_id, NULL, 0);
 	int rc = stmt(c, ST_STAFF_ALERT_SET, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, staff_id);
-	sqlite3_bind_text(st, 2, proc_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, mode, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now - 1); /* the arrivals of this second on */
+	db_bind_int(st, 1, staff_id);
+	db_bind_text(st, 2, proc_id);
+	db_bind_text(st, 3, mode);
+	db_bind_int(st, 4, now - 1); /* the arrivals of this second on */
 	return run(c, st);
 }
 
@@ -3174,19 +3159,19 @@ static int sq_staff_alert_set(void *ctx, long long staff_id, const char *proc_id
 
 static int sq_api_key_add(void *ctx, const store_api_key *k, long long *id)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_API_KEY_ADD, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, k->secret_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, k->scope, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, k->created_by);
-	sqlite3_bind_int64(st, 5, k->created_at);
+	db_bind_text(st, 1, k->name);
+	db_bind_text(st, 2, k->secret_hash);
+	db_bind_text(st, 3, k->scope);
+	db_bind_int(st, 4, k->created_by);
+	db_bind_int(st, 5, k->created_at);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc == STORE_ENOTFOUND ? STORE_ESQL : rc;
-	*id = sqlite3_column_int64(st, 0);
+	*id = db_col_int(st, 0);
 	rc = finish(c, st);
 	for (size_t i = 0; rc == STORE_OK && i < k->nprocs; i++)
 		rc = run_int_text2(c, ST_API_KEY_PROC_ADD, *id, k->procs[i], NULL, 0);
@@ -3194,27 +3179,27 @@ static int sq_api_key_add(void *ctx, const store_api_key *k, long long *id)
 }
 
 /* The key in the current row of st (API_KEY_COLS) into k, without its procedures. */
-static void api_key_row(sqlite3_stmt *st, store_api_key *k)
+static void api_key_row(sqldrv_stmt *st, store_api_key *k)
 {
 	memset(k, 0, sizeof(*k));
-	k->id = sqlite3_column_int64(st, 0);
+	k->id = db_col_int(st, 0);
 	column_copy(st, 1, k->name, sizeof(k->name));
 	column_copy(st, 2, k->secret_hash, sizeof(k->secret_hash));
 	column_copy(st, 3, k->scope, sizeof(k->scope));
-	k->created_by = sqlite3_column_int64(st, 4);
-	k->created_at = sqlite3_column_int64(st, 5);
-	k->revoked_at = sqlite3_column_int64(st, 6);
-	k->last_used_at = sqlite3_column_int64(st, 7);
+	k->created_by = db_col_int(st, 4);
+	k->created_at = db_col_int(st, 5);
+	k->revoked_at = db_col_int(st, 6);
+	k->last_used_at = db_col_int(st, 7);
 }
 
 static int sq_api_key_get(void *ctx, long long id, store_api_key *out)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_API_KEY_GET, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int(st, 1, id);
 	if ((rc = step_row(c, st)) != STORE_OK)
 		return rc;
 	api_key_row(st, out);
@@ -3223,33 +3208,33 @@ static int sq_api_key_get(void *ctx, long long id, store_api_key *out)
 
 static int sq_api_key_list(void *ctx, store_api_key *out, size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_API_KEY_LIST, &st);
 	*n = 0;
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, limit_of(max));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+	db_bind_int(st, 1, limit_of(max));
+	while ((rc = db_step(st)) == SQLDRV_ROW && *n < max)
 		api_key_row(st, &out[(*n)++]);
-	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE || rc == SQLDRV_ROW ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
 
 static int sq_api_key_procs(void *ctx, long long id, store_api_key *k)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_API_KEY_PROCS, &st);
 	k->nprocs = 0;
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, STORE_API_PROCS_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k->nprocs < STORE_API_PROCS_MAX)
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, STORE_API_PROCS_MAX);
+	while ((rc = db_step(st)) == SQLDRV_ROW && k->nprocs < STORE_API_PROCS_MAX)
 		column_copy(st, 0, k->procs[k->nprocs++], sizeof(k->procs[0]));
-	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE || rc == SQLDRV_ROW ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
@@ -3272,34 +3257,34 @@ static int sq_api_key_event(void *ctx, long long event_id, long long key_id)
 static int sq_api_page(void *ctx, const char *proc_id, long long after_at,
                        const char *after_receipt, store_application *out, size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_API_PAGE, &st);
 	*n = 0;
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, proc_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, after_at);
+	db_bind_text(st, 1, proc_id);
+	db_bind_int(st, 2, after_at);
 	if (after_receipt)
-		sqlite3_bind_text(st, 3, after_receipt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, limit_of(max));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		db_bind_text(st, 3, after_receipt);
+	db_bind_int(st, 4, limit_of(max));
+	while ((rc = db_step(st)) == SQLDRV_ROW && *n < max)
 		app_row(st, &out[(*n)++]);
-	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE || rc == SQLDRV_ROW ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
 
 static int sq_export_mark_get(void *ctx, long long staff_id, const char *proc_id, long long *at)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_EXPORT_MARK_GET, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, staff_id);
-	sqlite3_bind_text(st, 2, proc_id, -1, SQLITE_STATIC);
-	sqlite3_int64 v = 0;
+	db_bind_int(st, 1, staff_id);
+	db_bind_text(st, 2, proc_id);
+	long long v = 0;
 	if ((rc = query_int(c, st, &v)) == STORE_OK)
 		*at = v;
 	return rc;
@@ -3307,36 +3292,36 @@ static int sq_export_mark_get(void *ctx, long long staff_id, const char *proc_id
 
 static int sq_export_mark_set(void *ctx, long long staff_id, const char *proc_id, long long at)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_EXPORT_MARK_SET, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, staff_id);
-	sqlite3_bind_text(st, 2, proc_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, at);
+	db_bind_int(st, 1, staff_id);
+	db_bind_text(st, 2, proc_id);
+	db_bind_int(st, 3, at);
 	return run(c, st); /* a staff member gone fails the foreign key: STORE_ENOTFOUND */
 }
 
 /* The alerts the bound statement st selects (staff_id, email, proc_id, mode,
  * last_digest_at, count), with its limit as parameter limit_param. */
-static int alert_rows(struct sqlite_ctx *c, sqlite3_stmt *st, int limit_param,
+static int alert_rows(struct sql_ctx *c, sqldrv_stmt *st, int limit_param,
                       store_staff_alert *out, size_t max, size_t *n)
 {
 	int rc;
 	*n = 0;
-	sqlite3_bind_int64(st, limit_param, limit_of(max));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+	db_bind_int(st, limit_param, limit_of(max));
+	while ((rc = db_step(st)) == SQLDRV_ROW && *n < max) {
 		store_staff_alert *a = &out[(*n)++];
 		memset(a, 0, sizeof(*a));
-		a->staff_id = sqlite3_column_int64(st, 0);
+		a->staff_id = db_col_int(st, 0);
 		column_copy(st, 1, a->email, sizeof(a->email));
 		column_copy(st, 2, a->proc_id, sizeof(a->proc_id));
 		column_copy(st, 3, a->mode, sizeof(a->mode));
-		a->last_digest_at = sqlite3_column_int64(st, 4);
-		a->count = sqlite3_column_int64(st, 5);
+		a->last_digest_at = db_col_int(st, 4);
+		a->count = db_col_int(st, 5);
 	}
-	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : fail(c, rc);
+	rc = rc == SQLDRV_DONE || rc == SQLDRV_ROW ? STORE_OK : fail(c, rc);
 	done(st);
 	return rc;
 }
@@ -3344,63 +3329,64 @@ static int alert_rows(struct sqlite_ctx *c, sqlite3_stmt *st, int limit_param,
 static int sq_staff_alerts(void *ctx, long long staff_id, store_staff_alert *out, size_t max,
                            size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_STAFF_ALERTS, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, staff_id);
+	db_bind_int(st, 1, staff_id);
 	return alert_rows(c, st, 2, out, max, n);
 }
 
 static int sq_staff_alert_recipients(void *ctx, const char *proc_id, store_staff_alert *out,
                                      size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_STAFF_ALERT_RECIPIENTS, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, proc_id, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, proc_id);
 	return alert_rows(c, st, 2, out, max, n);
 }
 
 static int sq_staff_digest_due(void *ctx, long long due_before, long long now,
                                store_staff_alert *out, size_t max, size_t *n)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_STAFF_DIGEST_DUE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, due_before);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_int(st, 1, due_before);
+	db_bind_int(st, 2, now);
 	return alert_rows(c, st, 3, out, max, n);
 }
 
 static int sq_staff_digest_done(void *ctx, long long staff_id, const char *proc_id, long long since,
                                 long long at)
 {
-	struct sqlite_ctx *c = ctx;
-	sqlite3_stmt *st = NULL;
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, ST_STAFF_DIGEST_DONE, &st);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, staff_id);
-	sqlite3_bind_text(st, 2, proc_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, at);
-	sqlite3_bind_int64(st, 4, since);
+	db_bind_int(st, 1, staff_id);
+	db_bind_text(st, 2, proc_id);
+	db_bind_int(st, 3, at);
+	db_bind_int(st, 4, since);
 	return run_one(c, st);
 }
 
 static int sq_backup(void *ctx, const char *dest, store_backup_info *info)
 {
-	struct sqlite_ctx *c = ctx;
-	int rc = sqlite_backup(c->db, dest, info, c->msg, sizeof(c->msg));
-	if (rc == SQLITE_OK)
-		return STORE_OK;
-	rc = map_rc(rc);
-	return rc != STORE_OK ? rc : STORE_ESQL;
+	struct sql_ctx *c = ctx;
+	if (!c->drv->backup) {
+		snprintf(c->msg, sizeof(c->msg), "no backup command for %s (use its own tools)",
+		         c->drv->name);
+		return STORE_EURL;
+	}
+	return drv_rc(c, c->drv->backup(c->conn, dest, info));
 }
 
 int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
@@ -3417,158 +3403,169 @@ int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 		return STORE_EINPUT;
 	for (i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++)
 		if (strcmp(name, pragmas[i][0]) == 0)
-			return query_text(s->ctx, pragmas[i][1], out, outlen);
+			return drv_sqlite_text(((struct sql_ctx *)s->ctx)->conn, pragmas[i][1],
+			                       out, outlen);
 	return STORE_EINPUT;
 }
+
+/* The store calls, the same for both back ends: only the driver differs. */
+#define SQL_OPS \
+	.close = sq_close, \
+	.errmsg = sq_errmsg, \
+	.begin = sq_begin, \
+	.commit = sq_commit, \
+	.rollback = sq_rollback, \
+	.tx_open = sq_tx_open, \
+	.exec = sq_exec, \
+	.migration_applied = sq_migration_applied, \
+	.record_migration = sq_record_migration, \
+	.schema_version = sq_schema_version, \
+	.clear_procedures = sq_clear_procedures, \
+	.add_procedure = sq_add_procedure, \
+	.search_procedures = sq_search_procedures, \
+	.account_create = sq_account_create, \
+	.account_by_email = sq_account_by_email, \
+	.account_by_id = sq_account_by_id, \
+	.account_set_verified = sq_account_set_verified, \
+	.account_set_password = sq_account_set_password, \
+	.account_set_email = sq_account_set_email, \
+	.account_delete = sq_account_delete, \
+	.token_create = sq_token_create, \
+	.token_consume = sq_token_consume, \
+	.tokens_delete = sq_tokens_delete, \
+	.session_create = sq_session_create, \
+	.session_get = sq_session_get, \
+	.session_touch = sq_session_touch, \
+	.session_delete = sq_session_delete, \
+	.sessions_delete_for_account = sq_sessions_delete_for_account, \
+	.sessions_expire = sq_sessions_expire, \
+	.throttle_add = sq_throttle_add, \
+	.throttle_count = sq_throttle_count, \
+	.throttle_clear = sq_throttle_clear, \
+	.throttle_prune = sq_throttle_prune, \
+	.outbox_add = sq_outbox_add, \
+	.outbox_claim = sq_outbox_claim, \
+	.outbox_mark_sent = sq_outbox_mark_sent, \
+	.outbox_mark_failed = sq_outbox_mark_failed, \
+	.outbox_recent = sq_outbox_recent, \
+	.outbox_backlog = sq_outbox_backlog, \
+	.draft_create = sq_draft_create, \
+	.draft_open = sq_draft_open, \
+	.draft_get = sq_draft_get, \
+	.draft_save = sq_draft_save, \
+	.draft_delete = sq_draft_delete, \
+	.drafts_delete_open_of = sq_drafts_delete_open_of, \
+	.draft_lock = sq_draft_lock, \
+	.draft_set_receipt = sq_draft_set_receipt, \
+	.attachment_add = sq_attachment_add, \
+	.attachment_list = sq_attachment_list, \
+	.attachment_get = sq_attachment_get, \
+	.attachment_delete = sq_attachment_delete, \
+	.receipt_next = sq_receipt_next, \
+	.application_insert = sq_application_insert, \
+	.draft_resubmit_of = sq_draft_resubmit_of, \
+	.draft_set_resubmit = sq_draft_set_resubmit, \
+	.drafts_resubmit_cancel = sq_drafts_resubmit_cancel, \
+	.attachments_copy = sq_attachments_copy, \
+	.version_last = sq_version_last, \
+	.version_keep = sq_version_keep, \
+	.application_replace = sq_application_replace, \
+	.application_versions = sq_application_versions, \
+	.application_get = sq_application_get, \
+	.applications_for_account = sq_applications_for_account, \
+	.application_lock = sq_application_lock, \
+	.application_set_status = sq_application_set_status, \
+	.application_event_add = sq_application_event_add, \
+	.application_events = sq_application_events, \
+	.application_last_event = sq_application_last_event, \
+	.note_add = sq_note_add, \
+	.notes = sq_notes, \
+	.application_mail_add = sq_application_mail_add, \
+	.application_mails = sq_application_mails, \
+	.sign_request_create = sq_sign_request_create, \
+	.sign_request_get = sq_sign_request_get, \
+	.sign_request_finish = sq_sign_request_finish, \
+	.timestamp_queue = sq_timestamp_queue, /* time-stamps (store_stamps.c) */ \
+	.timestamps_claim = sq_timestamps_claim, \
+	.timestamp_stamped = sq_timestamp_stamped, \
+	.timestamp_failed = sq_timestamp_failed, \
+	.timestamp_get = sq_timestamp_get, \
+	.sign_request_signed = sq_sign_request_signed, \
+	.sign_request_signed_other = sq_sign_request_signed_other, \
+	.sign_requests_prune = sq_sign_requests_prune, \
+	.sign_requests_cancel = sq_sign_requests_cancel, \
+	.drafts_prune_anonymous = sq_drafts_prune_anonymous, \
+	.owner_attachment_bytes = sq_owner_attachment_bytes, \
+	.anon_upload_add = sq_anon_upload_add, \
+	.anon_upload_bytes = sq_anon_upload_bytes, \
+	.anon_uploads_prune = sq_anon_uploads_prune, \
+	.staff_create = sq_staff_create, \
+	.staff_by_email = sq_staff_by_email, \
+	.staff_by_id = sq_staff_by_id, \
+	.staff_set_credentials = sq_staff_set_credentials, \
+	.staff_set_enrolled = sq_staff_set_enrolled, \
+	.staff_role_set = sq_staff_role_set, \
+	.staff_roles = sq_staff_roles, \
+	.staff_totp_use = sq_staff_totp_use, \
+	.staff_recovery_set = sq_staff_recovery_set, \
+	.staff_recovery_use = sq_staff_recovery_use, \
+	.staff_recovery_left = sq_staff_recovery_left, \
+	.staff_enrol_token_create = sq_staff_enrol_token_create, \
+	.staff_enrol_token_get = sq_staff_enrol_token_get, \
+	.staff_enrol_token_consume = sq_staff_enrol_token_consume, \
+	.staff_session_create = sq_staff_session_create, \
+	.staff_session_get = sq_staff_session_get, \
+	.staff_session_touch = sq_staff_session_touch, \
+	.staff_session_delete = sq_staff_session_delete, \
+	.staff_sessions_expire = sq_staff_sessions_expire, \
+	.staff_list = sq_staff_list, \
+	.staff_role_remove = sq_staff_role_remove, \
+	.staff_step_up_set = sq_staff_step_up_set, \
+	.staff_step_up_get = sq_staff_step_up_get, \
+	.staff_alert_set = sq_staff_alert_set, \
+	.staff_alerts = sq_staff_alerts, \
+	.staff_alert_recipients = sq_staff_alert_recipients, \
+	.staff_digest_due = sq_staff_digest_due, \
+	.staff_digest_done = sq_staff_digest_done, \
+	.export_mark_get = sq_export_mark_get, /* exports (store_export.c) */ \
+	.export_mark_set = sq_export_mark_set, \
+	.api_key_add = sq_api_key_add, /* API keys (store_api.c) */ \
+	.api_key_get = sq_api_key_get, \
+	.api_key_list = sq_api_key_list, \
+	.api_key_procs = sq_api_key_procs, \
+	.api_key_revoke = sq_api_key_revoke, \
+	.api_key_used = sq_api_key_used, \
+	.api_key_event = sq_api_key_event, \
+	.api_page = sq_api_page, \
+	.audit_head = sq_audit_head, \
+	.audit_insert = sq_audit_insert, \
+	.audit_list = sq_audit_list, \
+	.audit_page = sq_audit_page, \
+	.inbox_list = sq_inbox_list, \
+	.inbox_counts = sq_inbox_counts, \
+	.inbox_newer = sq_inbox_newer, \
+	.dash_arrivals = sq_dash_arrivals, /* the staff dashboard (store_dash.c) */ \
+	.dash_decided = sq_dash_decided, \
+	.dash_oldest = sq_dash_oldest, \
+	.dash_overdue = sq_dash_overdue, \
+	.dash_overdue_count = sq_dash_overdue_count, \
+	.application_review_keys = sq_application_review_keys, \
+	.application_review = sq_application_review, \
+	.application_assign = sq_application_assign, \
+	.reverification_add = sq_reverification_add, \
+	.reverifications = sq_reverifications, \
+	.backup = sq_backup,
 
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
     .dialect = "sqlite",
     .open = sq_open,
-    .close = sq_close,
-    .errmsg = sq_errmsg,
-    .begin = sq_begin,
-    .commit = sq_commit,
-    .rollback = sq_rollback,
-    .tx_open = sq_tx_open,
-    .exec = sq_exec,
-    .migration_applied = sq_migration_applied,
-    .record_migration = sq_record_migration,
-    .schema_version = sq_schema_version,
-    .clear_procedures = sq_clear_procedures,
-    .add_procedure = sq_add_procedure,
-    .search_procedures = sq_search_procedures,
-    .account_create = sq_account_create,
-    .account_by_email = sq_account_by_email,
-    .account_by_id = sq_account_by_id,
-    .account_set_verified = sq_account_set_verified,
-    .account_set_password = sq_account_set_password,
-    .account_set_email = sq_account_set_email,
-    .account_delete = sq_account_delete,
-    .token_create = sq_token_create,
-    .token_consume = sq_token_consume,
-    .tokens_delete = sq_tokens_delete,
-    .session_create = sq_session_create,
-    .session_get = sq_session_get,
-    .session_touch = sq_session_touch,
-    .session_delete = sq_session_delete,
-    .sessions_delete_for_account = sq_sessions_delete_for_account,
-    .sessions_expire = sq_sessions_expire,
-    .throttle_add = sq_throttle_add,
-    .throttle_count = sq_throttle_count,
-    .throttle_clear = sq_throttle_clear,
-    .throttle_prune = sq_throttle_prune,
-    .outbox_add = sq_outbox_add,
-    .outbox_claim = sq_outbox_claim,
-    .outbox_mark_sent = sq_outbox_mark_sent,
-    .outbox_mark_failed = sq_outbox_mark_failed,
-    .outbox_recent = sq_outbox_recent,
-    .outbox_backlog = sq_outbox_backlog,
-    .draft_create = sq_draft_create,
-    .draft_open = sq_draft_open,
-    .draft_get = sq_draft_get,
-    .draft_save = sq_draft_save,
-    .draft_delete = sq_draft_delete,
-    .drafts_delete_open_of = sq_drafts_delete_open_of,
-    .draft_lock = sq_draft_lock,
-    .draft_set_receipt = sq_draft_set_receipt,
-    .attachment_add = sq_attachment_add,
-    .attachment_list = sq_attachment_list,
-    .attachment_get = sq_attachment_get,
-    .attachment_delete = sq_attachment_delete,
-    .receipt_next = sq_receipt_next,
-    .application_insert = sq_application_insert,
-    /* correction of a returned application (store_versions.c) */
-    .draft_resubmit_of = sq_draft_resubmit_of,
-    .draft_set_resubmit = sq_draft_set_resubmit,
-    .drafts_resubmit_cancel = sq_drafts_resubmit_cancel,
-    .attachments_copy = sq_attachments_copy,
-    .version_last = sq_version_last,
-    .version_keep = sq_version_keep,
-    .application_replace = sq_application_replace,
-    .application_versions = sq_application_versions,
-    .application_get = sq_application_get,
-    .applications_for_account = sq_applications_for_account,
-    .application_lock = sq_application_lock,
-    .application_set_status = sq_application_set_status,
-    .application_event_add = sq_application_event_add,
-    .application_events = sq_application_events,
-    .application_last_event = sq_application_last_event,
-    .note_add = sq_note_add,
-    .notes = sq_notes,
-    .application_mail_add = sq_application_mail_add,
-    .application_mails = sq_application_mails,
-    .sign_request_create = sq_sign_request_create,
-    .sign_request_get = sq_sign_request_get,
-    .sign_request_finish = sq_sign_request_finish,
-    .timestamp_queue = sq_timestamp_queue, /* time-stamps (store_stamps.c) */
-    .timestamps_claim = sq_timestamps_claim,
-    .timestamp_stamped = sq_timestamp_stamped,
-    .timestamp_failed = sq_timestamp_failed,
-    .timestamp_get = sq_timestamp_get,
-    .sign_request_signed = sq_sign_request_signed,
-    .sign_request_signed_other = sq_sign_request_signed_other,
-    .sign_requests_prune = sq_sign_requests_prune,
-    .sign_requests_cancel = sq_sign_requests_cancel,
-    .drafts_prune_anonymous = sq_drafts_prune_anonymous,
-    .owner_attachment_bytes = sq_owner_attachment_bytes,
-    .anon_upload_add = sq_anon_upload_add,
-    .anon_upload_bytes = sq_anon_upload_bytes,
-    .anon_uploads_prune = sq_anon_uploads_prune,
-    .staff_create = sq_staff_create,
-    .staff_by_email = sq_staff_by_email,
-    .staff_by_id = sq_staff_by_id,
-    .staff_set_credentials = sq_staff_set_credentials,
-    .staff_set_enrolled = sq_staff_set_enrolled,
-    .staff_role_set = sq_staff_role_set,
-    .staff_roles = sq_staff_roles,
-    .staff_totp_use = sq_staff_totp_use,
-    .staff_recovery_set = sq_staff_recovery_set,
-    .staff_recovery_use = sq_staff_recovery_use,
-    .staff_recovery_left = sq_staff_recovery_left,
-    .staff_enrol_token_create = sq_staff_enrol_token_create,
-    .staff_enrol_token_get = sq_staff_enrol_token_get,
-    .staff_enrol_token_consume = sq_staff_enrol_token_consume,
-    .staff_session_create = sq_staff_session_create,
-    .staff_session_get = sq_staff_session_get,
-    .staff_session_touch = sq_staff_session_touch,
-    .staff_session_delete = sq_staff_session_delete,
-    .staff_sessions_expire = sq_staff_sessions_expire,
-    .staff_list = sq_staff_list,
-    .staff_role_remove = sq_staff_role_remove,
-    .staff_step_up_set = sq_staff_step_up_set,
-    .staff_step_up_get = sq_staff_step_up_get,
-    .staff_alert_set = sq_staff_alert_set,
-    .staff_alerts = sq_staff_alerts,
-    .staff_alert_recipients = sq_staff_alert_recipients,
-    .staff_digest_due = sq_staff_digest_due,
-    .staff_digest_done = sq_staff_digest_done,
-    .export_mark_get = sq_export_mark_get, /* exports (store_export.c) */
-    .export_mark_set = sq_export_mark_set,
-    .api_key_add = sq_api_key_add, /* API keys (store_api.c) */
-    .api_key_get = sq_api_key_get,
-    .api_key_list = sq_api_key_list,
-    .api_key_procs = sq_api_key_procs,
-    .api_key_revoke = sq_api_key_revoke,
-    .api_key_used = sq_api_key_used,
-    .api_key_event = sq_api_key_event,
-    .api_page = sq_api_page,
-    .audit_head = sq_audit_head,
-    .audit_insert = sq_audit_insert,
-    .audit_list = sq_audit_list,
-    .audit_page = sq_audit_page,
-    .inbox_list = sq_inbox_list,
-    .inbox_counts = sq_inbox_counts,
-    .inbox_newer = sq_inbox_newer,
-    .dash_arrivals = sq_dash_arrivals, /* the staff dashboard (store_dash.c) */
-    .dash_decided = sq_dash_decided,
-    .dash_oldest = sq_dash_oldest,
-    .dash_overdue = sq_dash_overdue,
-    .dash_overdue_count = sq_dash_overdue_count,
-    .application_review_keys = sq_application_review_keys,
-    .application_review = sq_application_review,
-    .application_assign = sq_application_assign,
-    .reverification_add = sq_reverification_add,
-    .reverifications = sq_reverifications,
-    .backup = sq_backup,
+    SQL_OPS
+};
+
+const struct store_backend store_pg_backend = {
+    .name = "postgres",
+    .dialect = "postgres",
+    .open = pg_open,
+    SQL_OPS
 };
