@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test and ends with one line "N passed, N failed".
-#  - unit tests (cmocka) of the plain build and of the sanitizer build
+#  - unit tests (cmocka) of the plain build and of the sanitizer build, and the store's unit
+#    tests of the sanitizer build on PostgreSQL (tests/pg_unit.sh)
 #  - integration tests tests/integration/*.sh and browser tests tests/e2e/*.mjs (not _*.mjs), run against
 #    the sanitizer build (TEST_BUILD); each prints TAP lines "ok - ..." / "not ok - ..."
 #  - each fuzz target for FUZZ_SECONDS seconds
@@ -90,6 +91,8 @@ for b in build "$TEST_BUILD"; do
 		[ -x "$t" ] && start_one "$t" cmocka env REFDATA_DIR="$b/refdata" "$t"
 	done
 done
+# the store's unit tests again, on a PostgreSQL cluster of their own
+start_one tests/pg_unit.sh cmocka bash tests/pg_unit.sh
 for f in build-fuzz/fuzz_*; do
 	[ -x "$f" ] || continue
 	[ -n "$ONLY" ] && [[ "$f" != *"$ONLY"* ]] && continue

@@ -3,10 +3,11 @@
  * own store, so the pool of connections is the pool of threads (workers in the config).
  *
  * Statements are server-side prepared statements, prepared on a connection at their first
- * execution with the types of the values bound then: integers as int8, blobs as bytea
- * (binary), text and NULL left for the server to infer from the statement (a later call
- * that binds a type where the first had none prepares it again). sql.c's ?N placeholders
- * become $N. Results come as text; integers are parsed, bytea decoded when read.
+ * execution with the types of the values bound then: integers as int8, text as text, blobs
+ * as bytea (binary), a NULL as what the caller says the column holds, a parameter left
+ * unbound as the server infers it (a later call that binds other types prepares it again).
+ * sql.c's ?N placeholders become $N. Results come as text; integers are parsed, bytea decoded when
+ * read.
  *
  * PostgreSQL aborts a transaction on any error, where SQLite fails the one statement: an
  * INSERT or UPDATE inside a transaction runs in a savepoint, so that a unique-key conflict
@@ -40,7 +41,7 @@ struct pg_stmt {
 	char *sql; /* with $N */
 	char name[16];
 	int nparams;
-	int write; /* INSERT or UPDATE: run in a savepoint inside a transaction */
+	int write;  /* INSERT or UPDATE: run in a savepoint inside a transaction */
 	int counts; /* INSERT, UPDATE or DELETE: sets the connection's changes */
 	int prepared;
 	Oid types[PG_MAX_PARAMS];  /* as prepared */
@@ -198,6 +199,14 @@ static int pg_settings(struct pg_conn *c)
 	return command(c, "SET lock_timeout = '5s'");
 }
 
+/* The server's notices ("relation ... already exists, skipping") are not errors: not
+ * printed. */
+static void no_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static int pg_open(const char *target, void **out, char *err, size_t errlen)
 {
 	struct pg_conn *c = calloc(1, sizeof(*c));
@@ -209,6 +218,8 @@ static int pg_open(const char *target, void **out, char *err, size_t errlen)
 		return STORE_ENOMEM;
 	}
 	c->pg = PQconnectdb(target);
+	if (c->pg)
+		PQsetNoticeProcessor(c->pg, no_notice, NULL);
 	if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
 		set_msg(c, c->pg ? PQerrorMessage(c->pg) : "out of memory");
 		ret = STORE_EOPEN;
@@ -304,7 +315,7 @@ static void pg_bind_int(sqldrv_stmt *st, int i, long long v)
 
 static void pg_bind_text(sqldrv_stmt *st, int i, const char *v)
 {
-	bind(st, i, 0, v, 0, 0);
+	bind(st, i, OID_TEXT, v, 0, 0);
 }
 
 static void pg_bind_blob(sqldrv_stmt *st, int i, const void *v, size_t len)
@@ -313,9 +324,13 @@ static void pg_bind_blob(sqldrv_stmt *st, int i, const void *v, size_t len)
 	bind(st, i, OID_BYTEA, len ? v : "", len > 0x7fffffff ? 0x7fffffff : (int)len, 1);
 }
 
-static void pg_bind_null(sqldrv_stmt *st, int i)
+static void pg_bind_null(sqldrv_stmt *st, int i, int type)
 {
-	bind(st, i, 0, NULL, 0, 0);
+	bind(st, i,
+	     type == SQLDRV_INT    ? OID_INT8
+	     : type == SQLDRV_BLOB ? OID_BYTEA
+	                           : OID_TEXT,
+	     NULL, 0, 0);
 }
 
 static int pg_param_count(sqldrv_stmt *st)
@@ -323,32 +338,65 @@ static int pg_param_count(sqldrv_stmt *st)
 	return PGS(st)->nparams;
 }
 
-/* Prepared with the types bound now, where the last preparing had none or others. */
-static int ensure_prepared(struct pg_stmt *s)
+static int in_tx(struct pg_conn *c)
+{
+	PGTransactionStatusType t = PQtransactionStatus(c->pg);
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+}
+
+/* PQprepare with types (0: for the server to infer); inside a transaction in a savepoint,
+ * so that a refusal does not end the caller's transaction. */
+static int prepare_as(struct pg_stmt *s, const Oid *types)
 {
 	struct pg_conn *c = s->conn;
-	int i, again = 0;
+	int sp = in_tx(c), rc;
 	PGresult *res;
-	for (i = 0; i < s->nparams; i++)
-		if (s->btypes[i] && s->btypes[i] != s->types[i])
+	if (sp && (rc = command(c, "SAVEPOINT sqldrv_prepare")) != STORE_OK)
+		return rc;
+	res = PQprepare(c->pg, s->name, s->sql, s->nparams, types);
+	rc = PQresultStatus(res) == PGRES_COMMAND_OK ? STORE_OK : map_state(c, res);
+	PQclear(res);
+	if (sp && rc != STORE_OK && command(c, "ROLLBACK TO SAVEPOINT sqldrv_prepare") != STORE_OK)
+		return rc;
+	if (sp && command(c, "RELEASE SAVEPOINT sqldrv_prepare") != STORE_OK && rc == STORE_OK)
+		rc = STORE_ESQL;
+	return rc;
+}
+
+/* Prepared with the types bound now: a parameter left unbound (NULL) keeps the type it was
+ * prepared with, or is left to the server, or, where the server cannot tell (a parameter
+ * the statement does not use, or only tests for NULL), is text. Prepared again when a bound
+ * type differs from the one it was prepared with. */
+static int ensure_prepared(struct pg_stmt *s)
+{
+	Oid want[PG_MAX_PARAMS];
+	int i, again = !s->prepared, rc;
+	for (i = 0; i < s->nparams; i++) {
+		want[i] = s->btypes[i] ? s->btypes[i] : s->prepared ? s->types[i] : 0;
+		if (want[i] != s->types[i])
 			again = 1;
-	if (s->prepared && !again)
+	}
+	if (!again)
 		return STORE_OK;
 	if (s->prepared) {
 		char sql[40];
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
-		if ((i = command(c, sql)) != STORE_OK)
-			return i;
+		if ((rc = command(s->conn, sql)) != STORE_OK)
+			return rc;
 		s->prepared = 0;
 	}
-	for (i = 0; i < s->nparams; i++)
-		if (s->btypes[i])
-			s->types[i] = s->btypes[i];
-	res = PQprepare(c->pg, s->name, s->sql, s->nparams, s->types);
-	i = PQresultStatus(res) == PGRES_COMMAND_OK ? STORE_OK : map_state(c, res);
-	PQclear(res);
-	s->prepared = i == STORE_OK;
-	return i;
+	rc = prepare_as(s, want);
+	if (rc == STORE_ESQL &&
+	    strstr(s->conn->msg, "could not determine data type of parameter") != NULL) {
+		for (i = 0; i < s->nparams; i++)
+			if (!want[i])
+				want[i] = OID_TEXT;
+		rc = prepare_as(s, want);
+	}
+	if (rc == STORE_OK)
+		memcpy(s->types, want, sizeof(s->types));
+	s->prepared = rc == STORE_OK;
+	return rc;
 }
 
 /* A connection lost outside a transaction is made again once; every statement of it is
@@ -366,12 +414,6 @@ static int ensure_connected(struct pg_conn *c)
 	for (s = c->stmts; s; s = s->next)
 		s->prepared = 0;
 	return pg_settings(c);
-}
-
-static int in_tx(struct pg_conn *c)
-{
-	PGTransactionStatusType t = PQtransactionStatus(c->pg);
-	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
 }
 
 /* The statement's result into s->res; the savepoint around a write in a transaction. */
@@ -422,8 +464,8 @@ static int pg_step(sqldrv_stmt *st)
 
 static int has_value(struct pg_stmt *s, int col)
 {
-	return s->res && s->row >= 0 && s->row < s->nrows && col >= 0 &&
-	       col < PQnfields(s->res) && !PQgetisnull(s->res, s->row, col);
+	return s->res && s->row >= 0 && s->row < s->nrows && col >= 0 && col < PQnfields(s->res) &&
+	       !PQgetisnull(s->res, s->row, col);
 }
 
 static int pg_col_type(sqldrv_stmt *st, int col)
@@ -477,8 +519,8 @@ static const unsigned char *blob_of(struct pg_stmt *s, int col, size_t *len)
 		}
 	}
 	if (!s->blobs[col])
-		s->blobs[col] = PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, col),
-		                                &s->blob_lens[col]);
+		s->blobs[col] = PQunescapeBytea(
+		    (const unsigned char *)PQgetvalue(s->res, s->row, col), &s->blob_lens[col]);
 	*len = s->blobs[col] ? s->blob_lens[col] : 0;
 	return s->blobs[col];
 }
@@ -535,7 +577,8 @@ static int pg_commit(void *conn)
 	PGresult *res = PQexec(c->pg, "COMMIT");
 	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? STORE_OK : map_state(c, res);
 	if (rc == STORE_OK && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
-		snprintf(c->msg, sizeof(c->msg), "the transaction was rolled back by an error in it");
+		snprintf(c->msg, sizeof(c->msg),
+		         "the transaction was rolled back by an error in it");
 		rc = STORE_ESQL;
 	}
 	PQclear(res);

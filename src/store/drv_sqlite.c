@@ -211,7 +211,7 @@ static void lite_bind_blob(sqldrv_stmt *st, int i, const void *v, size_t len)
 	lite_bind_rc(st, sqlite3_bind_blob64(LITE(st)->st, i, v, len, SQLITE_STATIC));
 }
 
-static void lite_bind_null(sqldrv_stmt *st, int i)
+static void lite_bind_null(sqldrv_stmt *st, int i, int type)
 {
 	lite_bind_rc(st, sqlite3_bind_null(LITE(st)->st, i));
 }

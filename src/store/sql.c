@@ -217,45 +217,46 @@ enum {
  * the key one comparison, which the index (proc_id, submitted_at, receipt) serves per
  * procedure. ?7 ?8 the arrival range (0: open), ?9 a STORE_DIFFERS_*, ?10 the assignee (0
  * any, < 0 nobody), ?11 a folded search text or NULL (a substring, no pattern). */
-#define INBOX_WHERE(ids, instr)                                                            \
-	" WHERE proc_id IN (" ids ")"                                                      \
-	" AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR receipt = ?3)"                \
-	" AND (?7 = 0 OR submitted_at >= ?7) AND (?8 = 0 OR submitted_at < ?8)"            \
-	" AND (?9 = 0 OR (?9 = 1 AND differs = 1) OR (?9 = 2 AND differs = 0)"             \
-	" OR (?9 = 3 AND differs IS NULL))"                                                \
-	" AND (?10 = 0 OR (?10 < 0 AND assignee IS NULL) OR assignee = ?10)"               \
+#define INBOX_WHERE(ids, instr)                                                                    \
+	" WHERE proc_id IN (" ids ")"                                                              \
+	" AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR receipt = ?3)"                        \
+	" AND (?7 = 0 OR submitted_at >= ?7) AND (?8 = 0 OR submitted_at < ?8)"                    \
+	" AND (?9 = 0 OR (?9 = 1 AND differs = 1) OR (?9 = 2 AND differs = 0)"                     \
+	" OR (?9 = 3 AND differs IS NULL))"                                                        \
+	" AND (?10 = 0 OR (?10 < 0 AND assignee IS NULL) OR assignee = ?10)"                       \
 	" AND (?11 IS NULL OR " instr "(search_key, ?11) > 0)"
-#define INBOX_LIST(ids, instr)                                                             \
-	"SELECT " APP_COLS ", coalesce(differs, -1), coalesce(assignee, 0)"                \
-	" FROM applications" INBOX_WHERE(ids, instr)                                       \
-	" AND (?5 IS NULL OR (submitted_at, receipt) < (?4, ?5))"                          \
-	" ORDER BY submitted_at DESC, receipt DESC LIMIT ?6"
-#define INBOX_COUNTS(ids)                                                                  \
-	"SELECT status, sum(n) FROM application_counts WHERE proc_id IN (" ids ")"        \
+#define INBOX_LIST(ids, instr)                                                                     \
+	"SELECT " APP_COLS ", coalesce(differs, -1), coalesce(assignee, 0)"                        \
+	" FROM applications" INBOX_WHERE(                                                          \
+	    ids, instr) " AND (?5 IS NULL OR (submitted_at, receipt) < (?4, ?5))"                  \
+	                " ORDER BY submitted_at DESC, receipt DESC LIMIT ?6"
+#define INBOX_COUNTS(ids)                                                                          \
+	"SELECT status, sum(n) FROM application_counts WHERE proc_id IN (" ids ")"                 \
 	" GROUP BY status HAVING sum(n) > 0"
-#define INBOX_NEWER(ids, instr)                                                            \
-	"SELECT receipt FROM applications" INBOX_WHERE(ids, instr)                         \
-	" AND (submitted_at, receipt) > (?4, ?5) ORDER BY submitted_at, receipt LIMIT ?6"
+#define INBOX_NEWER(ids, instr)                                                                    \
+	"SELECT receipt FROM applications" INBOX_WHERE(                                            \
+	    ids,                                                                                   \
+	    instr) " AND (submitted_at, receipt) > (?4, ?5) ORDER BY submitted_at, receipt LIMIT ?6"
 /* The staff dashboard (store_dash.c, migration 0017). Arrivals: the rows its triggers keep
  * per procedure and day number in Japan, days ?2 <= day < ?3. */
-#define DASH_ARRIVALS(ids)                                                                 \
-	"SELECT proc_id, day, n FROM application_arrivals WHERE proc_id IN (" ids ")"     \
+#define DASH_ARRIVALS(ids)                                                                         \
+	"SELECT proc_id, day, n FROM application_arrivals WHERE proc_id IN (" ids ")"              \
 	" AND day >= ?2 AND day < ?3 AND n > 0 ORDER BY 1, 2 LIMIT ?4"
 /* The decisions its trigger keeps per procedure, day and days taken, decided on days >= ?2,
  * the days clamped to ?3. */
-#define DASH_DECIDED(ids)                                                                  \
-	"SELECT proc_id, CASE WHEN days > ?3 THEN ?3 ELSE days END, sum(n)"               \
-	" FROM application_decision_days WHERE proc_id IN (" ids ") AND day >= ?2"        \
+#define DASH_DECIDED(ids)                                                                          \
+	"SELECT proc_id, CASE WHEN days > ?3 THEN ?3 ELSE days END, sum(n)"                        \
+	" FROM application_decision_days WHERE proc_id IN (" ids ") AND day >= ?2"                 \
 	" GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2 LIMIT ?4"
 /* The waiting applications (送信済, 受付, 審査中), named as the partial index
  * applications_waiting of migration 0017 names them, so that it serves: the first arrival
  * of each procedure is one seek, the oldest of those wins. */
 #define DASH_WAITING "status IN ('sent', 'accepted', 'reviewing')"
-#define DASH_OLDEST(ids_from)                                                              \
-	"SELECT " APP_COLS " FROM applications WHERE receipt IN"                           \
-	" (SELECT (SELECT b.receipt FROM applications b"                                   \
-	" WHERE b.proc_id = p.value AND b." DASH_WAITING                                   \
-	" ORDER BY b.submitted_at, b.receipt LIMIT 1) FROM " ids_from ")"                  \
+#define DASH_OLDEST(ids_from)                                                                      \
+	"SELECT " APP_COLS " FROM applications WHERE receipt IN"                                   \
+	" (SELECT (SELECT b.receipt FROM applications b"                                           \
+	" WHERE b.proc_id = p.value AND b." DASH_WAITING                                           \
+	" ORDER BY b.submitted_at, b.receipt LIMIT 1) FROM " ids_from ")"                          \
 	" ORDER BY submitted_at, receipt LIMIT 1"
 
 /* clang-format off */
@@ -947,7 +948,7 @@ static void bind_opt_int(sqldrv_stmt *st, int i, long long v)
 	if (v)
 		db_bind_int(st, i, v);
 	else
-		db_bind_null(st, i);
+		db_bind_null(st, i, SQLDRV_INT);
 }
 
 /* Step a statement that returns at most one row; STORE_ENOTFOUND when it returns none.
@@ -1106,7 +1107,7 @@ static int sq_token_create(void *ctx, const char *kind, const char *token_hash,
 	if (data)
 		db_bind_text(st, 4, data);
 	else
-		db_bind_null(st, 4);
+		db_bind_null(st, 4, SQLDRV_TEXT);
 	db_bind_int(st, 5, expires_at);
 	return run(c, st);
 }
@@ -1144,7 +1145,7 @@ static int sq_tokens_delete(void *ctx, long long account_id, const char *kind)
 	if (kind)
 		db_bind_text(st, 2, kind);
 	else
-		db_bind_null(st, 2);
+		db_bind_null(st, 2, SQLDRV_TEXT);
 	return run(c, st);
 }
 
@@ -1227,7 +1228,7 @@ static int sq_sessions_delete_for_account(void *ctx, long long account_id, const
 	if (keep_hash)
 		db_bind_text(st, 2, keep_hash);
 	else
-		db_bind_null(st, 2);
+		db_bind_null(st, 2, SQLDRV_TEXT);
 	return run(c, st);
 }
 
@@ -1703,10 +1704,9 @@ static int sq_receipt_next(void *ctx, int year, long long *n)
 
 /* ---- correction of a returned application (store_versions.c) ---- */
 
-static int run_int_text2(struct sql_ctx *c, int which, long long id, const char *a,
-                         const char *b, int one_row);
-static int delete_rows(struct sql_ctx *c, int which, const char *key, long long num,
-                       long long *n);
+static int run_int_text2(struct sql_ctx *c, int which, long long id, const char *a, const char *b,
+                         int one_row);
+static int delete_rows(struct sql_ctx *c, int which, const char *key, long long num, long long *n);
 
 static int sq_draft_resubmit_of(void *ctx, const char *key, char *receipt)
 {
@@ -1845,17 +1845,17 @@ static int sq_application_insert(void *ctx, const store_application *a)
 	if (a->signature_len)
 		db_bind_blob(st, 11, a->signature, a->signature_len);
 	else
-		db_bind_null(st, 11);
+		db_bind_null(st, 11, SQLDRV_BLOB);
 	if (a->verification)
 		db_bind_text(st, 12, a->verification);
 	else
-		db_bind_null(st, 12);
+		db_bind_null(st, 12, SQLDRV_TEXT);
 	db_bind_int(st, 13, a->submitted_at);
 	db_bind_int(st, 14, a->updated_at);
 	if (a->ocsp_response_len)
 		db_bind_blob(st, 15, a->ocsp_response, a->ocsp_response_len);
 	else
-		db_bind_null(st, 15);
+		db_bind_null(st, 15, SQLDRV_BLOB);
 	return run(c, st);
 }
 
@@ -1961,7 +1961,7 @@ static int sq_application_event_add(void *ctx, const char *receipt, const char *
 	if (note)
 		db_bind_text(st, 3, note);
 	else
-		db_bind_null(st, 3);
+		db_bind_null(st, 3, SQLDRV_TEXT);
 	db_bind_int(st, 4, at);
 	return run(c, st);
 }
@@ -2278,14 +2278,14 @@ static int sq_sign_request_finish(void *ctx, const char *id_hash, const char *st
 	if (sig_len) {
 		db_bind_blob(st, 3, sig, sig_len);
 	} else {
-		db_bind_null(st, 3);
+		db_bind_null(st, 3, SQLDRV_BLOB);
 	}
 	db_bind_text(st, 4, verification);
 	db_bind_int(st, 5, now);
 	if (ocsp_len)
 		db_bind_blob(st, 6, ocsp, ocsp_len);
 	else
-		db_bind_null(st, 6);
+		db_bind_null(st, 6, SQLDRV_BLOB);
 	if ((rc = run(c, st)) != STORE_OK)
 		return rc;
 	if (c->drv->changes(c->conn) == 1)
@@ -2335,8 +2335,7 @@ static int sq_sign_request_signed_other(void *ctx, const char *draft_key, const 
 
 /* One DELETE (statement which) of one parameter: key as text when not NULL, else num; *n
  * gets the number of rows deleted. */
-static int delete_rows(struct sql_ctx *c, int which, const char *key, long long num,
-                       long long *n)
+static int delete_rows(struct sql_ctx *c, int which, const char *key, long long num, long long *n)
 {
 	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, which, &st);
@@ -2417,8 +2416,8 @@ static int sq_anon_uploads_prune(void *ctx, long long before, long long *n)
 /* ---- the staff inbox ---- */
 
 /* The inbox's parameters of q (INBOX_WHERE) with (?4, ?5) = (at, receipt) and limit ?6. */
-static void bind_inbox(sqldrv_stmt *st, const char *procs, const store_inbox_query *q,
-                       long long at, const char *receipt, size_t max)
+static void bind_inbox(sqldrv_stmt *st, const char *procs, const store_inbox_query *q, long long at,
+                       const char *receipt, size_t max)
 {
 	db_bind_text(st, 1, procs);
 	if (q->status)
@@ -2726,7 +2725,7 @@ static int sq_audit_insert(void *ctx, const audit_row *r)
 	if (r->receipt[0])
 		db_bind_text(st, 5, r->receipt);
 	else
-		db_bind_null(st, 5);
+		db_bind_null(st, 5, SQLDRV_TEXT);
 	db_bind_text(st, 6, r->detail);
 	db_bind_text(st, 7, r->peer);
 	db_bind_text(st, 8, r->prev_hash);
@@ -2891,8 +2890,8 @@ static int sq_staff_by_id(void *ctx, long long id, store_staff *out)
 
 /* Run the cached statement which with an integer and two texts (b may be NULL: not bound);
  * one_row: it must change a row. */
-static int run_int_text2(struct sql_ctx *c, int which, long long id, const char *a,
-                         const char *b, int one_row)
+static int run_int_text2(struct sql_ctx *c, int which, long long id, const char *a, const char *b,
+                         int one_row)
 {
 	sqldrv_stmt *st = NULL;
 	int rc = stmt(c, which, &st);
@@ -3305,8 +3304,8 @@ static int sq_export_mark_set(void *ctx, long long staff_id, const char *proc_id
 
 /* The alerts the bound statement st selects (staff_id, email, proc_id, mode,
  * last_digest_at, count), with its limit as parameter limit_param. */
-static int alert_rows(struct sql_ctx *c, sqldrv_stmt *st, int limit_param,
-                      store_staff_alert *out, size_t max, size_t *n)
+static int alert_rows(struct sql_ctx *c, sqldrv_stmt *st, int limit_param, store_staff_alert *out,
+                      size_t max, size_t *n)
 {
 	int rc;
 	*n = 0;
@@ -3403,169 +3402,100 @@ int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 		return STORE_EINPUT;
 	for (i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++)
 		if (strcmp(name, pragmas[i][0]) == 0)
-			return drv_sqlite_text(((struct sql_ctx *)s->ctx)->conn, pragmas[i][1],
-			                       out, outlen);
+			return drv_sqlite_text(((struct sql_ctx *)s->ctx)->conn, pragmas[i][1], out,
+			                       outlen);
 	return STORE_EINPUT;
 }
 
 /* The store calls, the same for both back ends: only the driver differs. */
-#define SQL_OPS \
-	.close = sq_close, \
-	.errmsg = sq_errmsg, \
-	.begin = sq_begin, \
-	.commit = sq_commit, \
-	.rollback = sq_rollback, \
-	.tx_open = sq_tx_open, \
-	.exec = sq_exec, \
-	.migration_applied = sq_migration_applied, \
-	.record_migration = sq_record_migration, \
-	.schema_version = sq_schema_version, \
-	.clear_procedures = sq_clear_procedures, \
-	.add_procedure = sq_add_procedure, \
-	.search_procedures = sq_search_procedures, \
-	.account_create = sq_account_create, \
-	.account_by_email = sq_account_by_email, \
-	.account_by_id = sq_account_by_id, \
-	.account_set_verified = sq_account_set_verified, \
-	.account_set_password = sq_account_set_password, \
-	.account_set_email = sq_account_set_email, \
-	.account_delete = sq_account_delete, \
-	.token_create = sq_token_create, \
-	.token_consume = sq_token_consume, \
-	.tokens_delete = sq_tokens_delete, \
-	.session_create = sq_session_create, \
-	.session_get = sq_session_get, \
-	.session_touch = sq_session_touch, \
-	.session_delete = sq_session_delete, \
-	.sessions_delete_for_account = sq_sessions_delete_for_account, \
-	.sessions_expire = sq_sessions_expire, \
-	.throttle_add = sq_throttle_add, \
-	.throttle_count = sq_throttle_count, \
-	.throttle_clear = sq_throttle_clear, \
-	.throttle_prune = sq_throttle_prune, \
-	.outbox_add = sq_outbox_add, \
-	.outbox_claim = sq_outbox_claim, \
-	.outbox_mark_sent = sq_outbox_mark_sent, \
-	.outbox_mark_failed = sq_outbox_mark_failed, \
-	.outbox_recent = sq_outbox_recent, \
-	.outbox_backlog = sq_outbox_backlog, \
-	.draft_create = sq_draft_create, \
-	.draft_open = sq_draft_open, \
-	.draft_get = sq_draft_get, \
-	.draft_save = sq_draft_save, \
-	.draft_delete = sq_draft_delete, \
-	.drafts_delete_open_of = sq_drafts_delete_open_of, \
-	.draft_lock = sq_draft_lock, \
-	.draft_set_receipt = sq_draft_set_receipt, \
-	.attachment_add = sq_attachment_add, \
-	.attachment_list = sq_attachment_list, \
-	.attachment_get = sq_attachment_get, \
-	.attachment_delete = sq_attachment_delete, \
-	.receipt_next = sq_receipt_next, \
-	.application_insert = sq_application_insert, \
-	.draft_resubmit_of = sq_draft_resubmit_of, \
-	.draft_set_resubmit = sq_draft_set_resubmit, \
-	.drafts_resubmit_cancel = sq_drafts_resubmit_cancel, \
-	.attachments_copy = sq_attachments_copy, \
-	.version_last = sq_version_last, \
-	.version_keep = sq_version_keep, \
-	.application_replace = sq_application_replace, \
-	.application_versions = sq_application_versions, \
-	.application_get = sq_application_get, \
-	.applications_for_account = sq_applications_for_account, \
-	.application_lock = sq_application_lock, \
-	.application_set_status = sq_application_set_status, \
-	.application_event_add = sq_application_event_add, \
-	.application_events = sq_application_events, \
-	.application_last_event = sq_application_last_event, \
-	.note_add = sq_note_add, \
-	.notes = sq_notes, \
-	.application_mail_add = sq_application_mail_add, \
-	.application_mails = sq_application_mails, \
-	.sign_request_create = sq_sign_request_create, \
-	.sign_request_get = sq_sign_request_get, \
-	.sign_request_finish = sq_sign_request_finish, \
-	.timestamp_queue = sq_timestamp_queue, /* time-stamps (store_stamps.c) */ \
-	.timestamps_claim = sq_timestamps_claim, \
-	.timestamp_stamped = sq_timestamp_stamped, \
-	.timestamp_failed = sq_timestamp_failed, \
-	.timestamp_get = sq_timestamp_get, \
-	.sign_request_signed = sq_sign_request_signed, \
-	.sign_request_signed_other = sq_sign_request_signed_other, \
-	.sign_requests_prune = sq_sign_requests_prune, \
-	.sign_requests_cancel = sq_sign_requests_cancel, \
-	.drafts_prune_anonymous = sq_drafts_prune_anonymous, \
-	.owner_attachment_bytes = sq_owner_attachment_bytes, \
-	.anon_upload_add = sq_anon_upload_add, \
-	.anon_upload_bytes = sq_anon_upload_bytes, \
-	.anon_uploads_prune = sq_anon_uploads_prune, \
-	.staff_create = sq_staff_create, \
-	.staff_by_email = sq_staff_by_email, \
-	.staff_by_id = sq_staff_by_id, \
-	.staff_set_credentials = sq_staff_set_credentials, \
-	.staff_set_enrolled = sq_staff_set_enrolled, \
-	.staff_role_set = sq_staff_role_set, \
-	.staff_roles = sq_staff_roles, \
-	.staff_totp_use = sq_staff_totp_use, \
-	.staff_recovery_set = sq_staff_recovery_set, \
-	.staff_recovery_use = sq_staff_recovery_use, \
-	.staff_recovery_left = sq_staff_recovery_left, \
-	.staff_enrol_token_create = sq_staff_enrol_token_create, \
-	.staff_enrol_token_get = sq_staff_enrol_token_get, \
-	.staff_enrol_token_consume = sq_staff_enrol_token_consume, \
-	.staff_session_create = sq_staff_session_create, \
-	.staff_session_get = sq_staff_session_get, \
-	.staff_session_touch = sq_staff_session_touch, \
-	.staff_session_delete = sq_staff_session_delete, \
-	.staff_sessions_expire = sq_staff_sessions_expire, \
-	.staff_list = sq_staff_list, \
-	.staff_role_remove = sq_staff_role_remove, \
-	.staff_step_up_set = sq_staff_step_up_set, \
-	.staff_step_up_get = sq_staff_step_up_get, \
-	.staff_alert_set = sq_staff_alert_set, \
-	.staff_alerts = sq_staff_alerts, \
-	.staff_alert_recipients = sq_staff_alert_recipients, \
-	.staff_digest_due = sq_staff_digest_due, \
-	.staff_digest_done = sq_staff_digest_done, \
-	.export_mark_get = sq_export_mark_get, /* exports (store_export.c) */ \
-	.export_mark_set = sq_export_mark_set, \
-	.api_key_add = sq_api_key_add, /* API keys (store_api.c) */ \
-	.api_key_get = sq_api_key_get, \
-	.api_key_list = sq_api_key_list, \
-	.api_key_procs = sq_api_key_procs, \
-	.api_key_revoke = sq_api_key_revoke, \
-	.api_key_used = sq_api_key_used, \
-	.api_key_event = sq_api_key_event, \
-	.api_page = sq_api_page, \
-	.audit_head = sq_audit_head, \
-	.audit_insert = sq_audit_insert, \
-	.audit_list = sq_audit_list, \
-	.audit_page = sq_audit_page, \
-	.inbox_list = sq_inbox_list, \
-	.inbox_counts = sq_inbox_counts, \
-	.inbox_newer = sq_inbox_newer, \
-	.dash_arrivals = sq_dash_arrivals, /* the staff dashboard (store_dash.c) */ \
-	.dash_decided = sq_dash_decided, \
-	.dash_oldest = sq_dash_oldest, \
-	.dash_overdue = sq_dash_overdue, \
-	.dash_overdue_count = sq_dash_overdue_count, \
-	.application_review_keys = sq_application_review_keys, \
-	.application_review = sq_application_review, \
-	.application_assign = sq_application_assign, \
-	.reverification_add = sq_reverification_add, \
-	.reverifications = sq_reverifications, \
+#define SQL_OPS                                                                                    \
+	.close = sq_close, .errmsg = sq_errmsg, .begin = sq_begin, .commit = sq_commit,            \
+	.rollback = sq_rollback, .tx_open = sq_tx_open, .exec = sq_exec,                           \
+	.migration_applied = sq_migration_applied, .record_migration = sq_record_migration,        \
+	.schema_version = sq_schema_version, .clear_procedures = sq_clear_procedures,              \
+	.add_procedure = sq_add_procedure, .search_procedures = sq_search_procedures,              \
+	.account_create = sq_account_create, .account_by_email = sq_account_by_email,              \
+	.account_by_id = sq_account_by_id, .account_set_verified = sq_account_set_verified,        \
+	.account_set_password = sq_account_set_password,                                           \
+	.account_set_email = sq_account_set_email, .account_delete = sq_account_delete,            \
+	.token_create = sq_token_create, .token_consume = sq_token_consume,                        \
+	.tokens_delete = sq_tokens_delete, .session_create = sq_session_create,                    \
+	.session_get = sq_session_get, .session_touch = sq_session_touch,                          \
+	.session_delete = sq_session_delete,                                                       \
+	.sessions_delete_for_account = sq_sessions_delete_for_account,                             \
+	.sessions_expire = sq_sessions_expire, .throttle_add = sq_throttle_add,                    \
+	.throttle_count = sq_throttle_count, .throttle_clear = sq_throttle_clear,                  \
+	.throttle_prune = sq_throttle_prune, .outbox_add = sq_outbox_add,                          \
+	.outbox_claim = sq_outbox_claim, .outbox_mark_sent = sq_outbox_mark_sent,                  \
+	.outbox_mark_failed = sq_outbox_mark_failed, .outbox_recent = sq_outbox_recent,            \
+	.outbox_backlog = sq_outbox_backlog, .draft_create = sq_draft_create,                      \
+	.draft_open = sq_draft_open, .draft_get = sq_draft_get, .draft_save = sq_draft_save,       \
+	.draft_delete = sq_draft_delete, .drafts_delete_open_of = sq_drafts_delete_open_of,        \
+	.draft_lock = sq_draft_lock, .draft_set_receipt = sq_draft_set_receipt,                    \
+	.attachment_add = sq_attachment_add, .attachment_list = sq_attachment_list,                \
+	.attachment_get = sq_attachment_get, .attachment_delete = sq_attachment_delete,            \
+	.receipt_next = sq_receipt_next, .application_insert = sq_application_insert,              \
+	.draft_resubmit_of = sq_draft_resubmit_of, .draft_set_resubmit = sq_draft_set_resubmit,    \
+	.drafts_resubmit_cancel = sq_drafts_resubmit_cancel,                                       \
+	.attachments_copy = sq_attachments_copy, .version_last = sq_version_last,                  \
+	.version_keep = sq_version_keep, .application_replace = sq_application_replace,            \
+	.application_versions = sq_application_versions, .application_get = sq_application_get,    \
+	.applications_for_account = sq_applications_for_account,                                   \
+	.application_lock = sq_application_lock,                                                   \
+	.application_set_status = sq_application_set_status,                                       \
+	.application_event_add = sq_application_event_add,                                         \
+	.application_events = sq_application_events,                                               \
+	.application_last_event = sq_application_last_event, .note_add = sq_note_add,              \
+	.notes = sq_notes, .application_mail_add = sq_application_mail_add,                        \
+	.application_mails = sq_application_mails, .sign_request_create = sq_sign_request_create,  \
+	.sign_request_get = sq_sign_request_get, .sign_request_finish = sq_sign_request_finish,    \
+	.timestamp_queue = sq_timestamp_queue, /* time-stamps (store_stamps.c) */                  \
+	    .timestamps_claim = sq_timestamps_claim, .timestamp_stamped = sq_timestamp_stamped,    \
+	.timestamp_failed = sq_timestamp_failed, .timestamp_get = sq_timestamp_get,                \
+	.sign_request_signed = sq_sign_request_signed,                                             \
+	.sign_request_signed_other = sq_sign_request_signed_other,                                 \
+	.sign_requests_prune = sq_sign_requests_prune,                                             \
+	.sign_requests_cancel = sq_sign_requests_cancel,                                           \
+	.drafts_prune_anonymous = sq_drafts_prune_anonymous,                                       \
+	.owner_attachment_bytes = sq_owner_attachment_bytes,                                       \
+	.anon_upload_add = sq_anon_upload_add, .anon_upload_bytes = sq_anon_upload_bytes,          \
+	.anon_uploads_prune = sq_anon_uploads_prune, .staff_create = sq_staff_create,              \
+	.staff_by_email = sq_staff_by_email, .staff_by_id = sq_staff_by_id,                        \
+	.staff_set_credentials = sq_staff_set_credentials,                                         \
+	.staff_set_enrolled = sq_staff_set_enrolled, .staff_role_set = sq_staff_role_set,          \
+	.staff_roles = sq_staff_roles, .staff_totp_use = sq_staff_totp_use,                        \
+	.staff_recovery_set = sq_staff_recovery_set, .staff_recovery_use = sq_staff_recovery_use,  \
+	.staff_recovery_left = sq_staff_recovery_left,                                             \
+	.staff_enrol_token_create = sq_staff_enrol_token_create,                                   \
+	.staff_enrol_token_get = sq_staff_enrol_token_get,                                         \
+	.staff_enrol_token_consume = sq_staff_enrol_token_consume,                                 \
+	.staff_session_create = sq_staff_session_create,                                           \
+	.staff_session_get = sq_staff_session_get, .staff_session_touch = sq_staff_session_touch,  \
+	.staff_session_delete = sq_staff_session_delete,                                           \
+	.staff_sessions_expire = sq_staff_sessions_expire, .staff_list = sq_staff_list,            \
+	.staff_role_remove = sq_staff_role_remove, .staff_step_up_set = sq_staff_step_up_set,      \
+	.staff_step_up_get = sq_staff_step_up_get, .staff_alert_set = sq_staff_alert_set,          \
+	.staff_alerts = sq_staff_alerts, .staff_alert_recipients = sq_staff_alert_recipients,      \
+	.staff_digest_due = sq_staff_digest_due, .staff_digest_done = sq_staff_digest_done,        \
+	.export_mark_get = sq_export_mark_get, /* exports (store_export.c) */                      \
+	    .export_mark_set = sq_export_mark_set,                                                 \
+	.api_key_add = sq_api_key_add, /* API keys (store_api.c) */                                \
+	    .api_key_get = sq_api_key_get, .api_key_list = sq_api_key_list,                        \
+	.api_key_procs = sq_api_key_procs, .api_key_revoke = sq_api_key_revoke,                    \
+	.api_key_used = sq_api_key_used, .api_key_event = sq_api_key_event,                        \
+	.api_page = sq_api_page, .audit_head = sq_audit_head, .audit_insert = sq_audit_insert,     \
+	.audit_list = sq_audit_list, .audit_page = sq_audit_page, .inbox_list = sq_inbox_list,     \
+	.inbox_counts = sq_inbox_counts, .inbox_newer = sq_inbox_newer,                            \
+	.dash_arrivals = sq_dash_arrivals, /* the staff dashboard (store_dash.c) */                \
+	    .dash_decided = sq_dash_decided, .dash_oldest = sq_dash_oldest,                        \
+	.dash_overdue = sq_dash_overdue, .dash_overdue_count = sq_dash_overdue_count,              \
+	.application_review_keys = sq_application_review_keys,                                     \
+	.application_review = sq_application_review, .application_assign = sq_application_assign,  \
+	.reverification_add = sq_reverification_add, .reverifications = sq_reverifications,        \
 	.backup = sq_backup,
 
 const struct store_backend store_sqlite_backend = {
-    .name = "sqlite",
-    .dialect = "sqlite",
-    .open = sq_open,
-    SQL_OPS
-};
+    .name = "sqlite", .dialect = "sqlite", .open = sq_open, SQL_OPS};
 
 const struct store_backend store_pg_backend = {
-    .name = "postgres",
-    .dialect = "postgres",
-    .open = pg_open,
-    SQL_OPS
-};
+    .name = "postgres", .dialect = "postgres", .open = pg_open, SQL_OPS};

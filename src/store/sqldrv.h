@@ -45,7 +45,9 @@ struct sqldrv {
 	void (*bind_int)(sqldrv_stmt *st, int i, long long v);
 	void (*bind_text)(sqldrv_stmt *st, int i, const char *v);
 	void (*bind_blob)(sqldrv_stmt *st, int i, const void *v, size_t len);
-	void (*bind_null)(sqldrv_stmt *st, int i);
+	/* type: SQLDRV_INT, SQLDRV_TEXT or SQLDRV_BLOB, what the column holds when not NULL
+	 * (PostgreSQL types every parameter). */
+	void (*bind_null)(sqldrv_stmt *st, int i, int type);
 	int (*param_count)(sqldrv_stmt *st);
 	/* SQLDRV_ROW with a row to read, SQLDRV_DONE at the end, or a STORE_* error. */
 	int (*step)(sqldrv_stmt *st);
@@ -88,9 +90,9 @@ static inline void db_bind_blob(sqldrv_stmt *st, int i, const void *v, size_t le
 {
 	st->drv->bind_blob(st, i, v, len);
 }
-static inline void db_bind_null(sqldrv_stmt *st, int i)
+static inline void db_bind_null(sqldrv_stmt *st, int i, int type)
 {
-	st->drv->bind_null(st, i);
+	st->drv->bind_null(st, i, type);
 }
 static inline int db_param_count(sqldrv_stmt *st)
 {

@@ -248,6 +248,19 @@ static void test_append_only_and_damaged(void **state)
 	                     STORE_OK);
 	assert_int_equal(walk_all(f->s).v.count, 4);
 
+	if (fixture_on_pg()) {
+		/* PostgreSQL's types refuse a NUL byte in text and text in a bigint column, so
+		 * of SQLite's damage below only the receipt of "" can be made there. */
+		assert_int_equal(f->s->be->exec(f->s->ctx,
+		                                "DROP TRIGGER audit_log_no_change ON audit_log;"
+		                                "UPDATE audit_log SET receipt = '' WHERE id = 3"),
+		                 STORE_OK);
+		struct walked pw = walk_all(f->s);
+		assert_int_equal(pw.damaged, 1);
+		assert_int_equal(pw.v.bad_id, 3);
+		assert_int_equal(pw.v.count, 2);
+		return;
+	}
 	assert_int_equal(f->s->be->exec(f->s->ctx, "DROP TRIGGER audit_log_no_update"), STORE_OK);
 	/* A NUL byte in the detail: the cut copy would hash as the original. */
 	assert_int_equal(f->s->be->exec(f->s->ctx, "UPDATE audit_log SET detail ="

@@ -116,8 +116,23 @@ static void test_file_sync(void **state)
 	assert_int_equal(file_sync_dir_of("relative-name"), 0); /* the current directory */
 }
 
+/* PostgreSQL has its own tools (pg_dump, pg_basebackup): the command says so and makes
+ * nothing. */
+static void test_backup_refused_on_pg(void **state)
+{
+	struct fixture *f = *state;
+	store_backup_info info;
+	char dest[160], err[256];
+	snprintf(dest, sizeof(dest), "%s/copy.db", f->dir);
+	assert_int_equal(store_backup(f->s, dest, &info, err, sizeof(err)), STORE_EURL);
+	assert_int_equal(access(dest, F_OK), -1);
+}
+
 int main(void)
 {
+	const struct CMUnitTest on_pg[] = {
+	    cmocka_unit_test_setup_teardown(test_backup_refused_on_pg, setup, teardown),
+	};
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_backup_copy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backup_refuses_existing, setup, teardown),
@@ -125,5 +140,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_backup_missing_dir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_file_sync, setup, teardown),
 	};
+	if (fixture_on_pg())
+		return cmocka_run_group_tests(on_pg, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
