@@ -15,13 +15,28 @@ free_port() {
 	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# start_portal DIR [extra env...]: runs the portal from the repository root with a database
-# in DIR; sets PORTAL_PID, PORTAL_PORT, PORTAL_URL; waits until it answers.
+# The database of the portal whose files are in DIR: sqlite:DIR/portal.db, or, in the
+# PostgreSQL round of tests/run.sh (MADOGUCHI_TEST_PG, the URL of its cluster ending in
+# '/'), a database of that cluster named after DIR, made when first asked for.
+portal_db_url() {
+	if [ -z "${MADOGUCHI_TEST_PG:-}" ]; then
+		echo "sqlite:$1/portal.db"
+		return
+	fi
+	local name
+	name="it_$(printf %s "$(realpath -m "$1")" | md5sum | cut -c1-20)"
+	psql -X -q "${MADOGUCHI_TEST_PG}postgres" -c "CREATE DATABASE $name" > /dev/null 2>&1 || true
+	echo "${MADOGUCHI_TEST_PG}$name"
+}
+
+# start_portal DIR [extra env...]: runs the portal from the repository root with its
+# database (portal_db_url DIR); sets PORTAL_PID, PORTAL_PORT, PORTAL_URL; waits until it
+# answers.
 start_portal() {
 	local dir=$1; shift
 	PORTAL_PORT=$(free_port)
 	PORTAL_URL="http://127.0.0.1:$PORTAL_PORT"
-	env MADOGUCHI_PORT="$PORTAL_PORT" MADOGUCHI_DATABASE="sqlite:$dir/portal.db" \
+	env MADOGUCHI_PORT="$PORTAL_PORT" MADOGUCHI_DATABASE="$(portal_db_url "$dir")" \
 		MADOGUCHI_DEV_MODE=1 MADOGUCHI_ACCESS_LOG="$dir/access.log" MADOGUCHI_THREADS=2 "$@" \
 		"$TEST_BUILD/madoguchi" > "$dir/portal.out" 2>&1 &
 	PORTAL_PID=$!
@@ -45,9 +60,16 @@ stop_portal() {
 
 # A browser-like client of the portal that start_portal started, for the tests that drive its
 # pages: the cookies in $J, the last answer's head in $T/h and its body in $T/page.html, and
-# SQL on the portal's database $DB (the test sets T, J and DB). A test that needs another
-# shape of one of these defines its own after sourcing this file.
-sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
+# SQL on the portal's database $DB (the test sets T, J and DB, DB being DIR/portal.db of
+# start_portal's DIR; on PostgreSQL psql prints rows as sqlite3 does, values between |). A
+# test that needs another shape of one of these defines its own after sourcing this file.
+sql() {
+	if [ -n "${MADOGUCHI_TEST_PG:-}" ]; then
+		psql -X -q -At -F '|' -v ON_ERROR_STOP=1 "$(portal_db_url "$(dirname "$DB")")" -c "$1"
+	else
+		sqlite3 -cmd '.timeout 5000' "$DB" "$1"
+	fi
+}
 get() { curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$PORTAL_URL$1"; }
 post() { local path=$1; shift; curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$@" "$PORTAL_URL$path"; }
 hidden() { grep -o "name=\"$1\" value=\"[^\"]*\"" "$T/page.html" | head -1 | sed 's/.*value="\([^"]*\)"/\1/'; }

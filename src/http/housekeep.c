@@ -4,7 +4,8 @@
  * used, and drafts of procedures without login untouched for anon_draft_hours (the pages
  * treat such a draft as gone already, so the hour until this runs shows nothing); and the
  * staff's hourly digests of new arrivals (core/staff_alerts.c) that are due. Each
- * deletion is one statement; several portal processes may run it at once without harm. */
+ * deletion is one statement; several portal processes on one database take turns (the
+ * store's housekeeping lock: one runs it, the others skip that hour). */
 #include <time.h>
 
 #include "core/staff_alerts.h"
@@ -21,9 +22,8 @@ static void step(store *s, int e, const char *what)
 		log_error("housekeeping: %s: %s", what, store_errmsg(s));
 }
 
-static void housekeep_work(store *s, const app *a, void *arg)
+static void housekeep_steps(store *s, const app *a)
 {
-	(void)arg;
 	long long now = (long long)time(NULL), drafts = 0, requests = 0;
 	const config *c = &a->cfg;
 	step(s,
@@ -46,6 +46,24 @@ static void housekeep_work(store *s, const app *a, void *arg)
 		log_info("housekeeping: %lld old draft(s) without login, %lld unused sign "
 		         "request(s) deleted",
 		         drafts, requests);
+}
+
+/* The steps, in one portal process at a time (several on one PostgreSQL database). */
+static void housekeep_work(store *s, const app *a, void *arg)
+{
+	(void)arg;
+	int got = 0;
+	if (store_housekeeping_lock(s, &got) != STORE_OK) {
+		log_error("housekeeping: the lock: %s", store_errmsg(s));
+		return;
+	}
+	if (!got) {
+		log_info("housekeeping: another portal process is at it; skipped");
+		return;
+	}
+	housekeep_steps(s, a);
+	if (store_housekeeping_unlock(s) != STORE_OK)
+		log_error("housekeeping: unlock: %s", store_errmsg(s));
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)

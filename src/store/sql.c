@@ -48,6 +48,8 @@ enum {
 	ST_MAIL_FAILED,
 	ST_MAIL_RECENT,
 	ST_MAIL_BACKLOG,
+	ST_HOUSEKEEP_LOCK,
+	ST_HOUSEKEEP_UNLOCK,
 	ST_DRAFT_CREATE,
 	ST_DRAFT_OPEN,
 	ST_DRAFT_GET,
@@ -330,6 +332,10 @@ static const char *const statements[ST_COUNT] = {
 	[ST_MAIL_BACKLOG] = "SELECT count(*), coalesce(sum(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), 0)"
 			    " FROM outbox WHERE sent_at IS NULL",
 
+	/* SQLite: nothing to take (store.h); PostgreSQL: statements_pg. */
+	[ST_HOUSEKEEP_LOCK] = "SELECT 1",
+	[ST_HOUSEKEEP_UNLOCK] = "SELECT 1",
+
 	[ST_DRAFT_CREATE] = "INSERT INTO drafts (key, owner, proc_id, proc_version, raw,"
 			    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
 	[ST_DRAFT_OPEN] = "SELECT " DRAFT_COLS("raw") " FROM drafts"
@@ -603,6 +609,9 @@ static const char *const statements_pg[ST_COUNT] = {
 	/* Held to the end of the transaction: the next writer reads the head after this
 	 * one's row is committed (a row lock would not show it the new row). */
 	[ST_AUDIT_LOCK] = "SELECT pg_advisory_xact_lock(7400001)",
+	/* The session's, so that it outlasts the housekeeping's several transactions. */
+	[ST_HOUSEKEEP_LOCK] = "SELECT pg_try_advisory_lock(7400002)",
+	[ST_HOUSEKEEP_UNLOCK] = "SELECT pg_advisory_unlock(7400002)",
 	[ST_INBOX_LIST] = INBOX_LIST(IDS_PG, "strpos"),
 	[ST_INBOX_COUNTS] = INBOX_COUNTS(IDS_PG),
 	[ST_INBOX_NEWER] = INBOX_NEWER(IDS_PG, "strpos"),
@@ -1422,6 +1431,28 @@ static int sq_outbox_backlog(void *ctx, long long *unsent, long long *failing)
 	*failing = db_col_int(st, 1);
 	done(st);
 	return STORE_OK;
+}
+
+/* The one boolean (or integer) of statement which into *v. */
+static int query_cached_int(struct sql_ctx *c, int which, long long *v)
+{
+	sqldrv_stmt *st = NULL;
+	int rc = stmt(c, which, &st);
+	return rc != STORE_OK ? rc : query_int(c, st, v);
+}
+
+static int sq_housekeeping_lock(void *ctx, int *got)
+{
+	long long v = 0;
+	int rc = query_cached_int(ctx, ST_HOUSEKEEP_LOCK, &v);
+	*got = rc == STORE_OK && v == 1;
+	return rc;
+}
+
+static int sq_housekeeping_unlock(void *ctx)
+{
+	long long v = 0;
+	return query_cached_int(ctx, ST_HOUSEKEEP_UNLOCK, &v);
 }
 
 /* ---- drafts, attachments, applications ---- */
@@ -3428,7 +3459,8 @@ int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 	.throttle_prune = sq_throttle_prune, .outbox_add = sq_outbox_add,                          \
 	.outbox_claim = sq_outbox_claim, .outbox_mark_sent = sq_outbox_mark_sent,                  \
 	.outbox_mark_failed = sq_outbox_mark_failed, .outbox_recent = sq_outbox_recent,            \
-	.outbox_backlog = sq_outbox_backlog, .draft_create = sq_draft_create,                      \
+	.outbox_backlog = sq_outbox_backlog, .housekeeping_lock = sq_housekeeping_lock,            \
+	.housekeeping_unlock = sq_housekeeping_unlock, .draft_create = sq_draft_create,            \
 	.draft_open = sq_draft_open, .draft_get = sq_draft_get, .draft_save = sq_draft_save,       \
 	.draft_delete = sq_draft_delete, .drafts_delete_open_of = sq_drafts_delete_open_of,        \
 	.draft_lock = sq_draft_lock, .draft_set_receipt = sq_draft_set_receipt,                    \

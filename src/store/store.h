@@ -240,6 +240,13 @@ STORE_MUST_USE int store_outbox_recent(store *s, store_mail *out, size_t max, si
 /* The outbox's backlog (the metrics): *unsent the mails not sent yet, *failing those of them
  * whose last attempt failed (at least one attempt). No transaction. */
 STORE_MUST_USE int store_outbox_backlog(store *s, long long *unsent, long long *failing);
+
+/* The hourly housekeeping runs in one process at a time: store_housekeeping_lock sets *got
+ * to 1 when this connection now holds the lock (until store_housekeeping_unlock or the
+ * connection closes), 0 when another holds it. PostgreSQL: a session advisory lock; SQLite:
+ * always got (its writers' lock orders each statement, and each step is one). */
+STORE_MUST_USE int store_housekeeping_lock(store *s, int *got);
+int store_housekeeping_unlock(store *s);
 /* Frees m->body and sets it NULL; m may be NULL. */
 void store_mail_release(store_mail *m);
 

@@ -139,6 +139,9 @@ struct store_backend {
 	/* max >= 1; newest first; same ownership as outbox_claim. */
 	int (*outbox_recent)(void *ctx, store_mail *out, size_t max, size_t *n);
 	int (*outbox_backlog)(void *ctx, long long *unsent, long long *failing);
+	/* store_housekeeping_lock / _unlock (store.h). */
+	int (*housekeeping_lock)(void *ctx, int *got);
+	int (*housekeeping_unlock)(void *ctx);
 
 	/* Drafts. A unique-key violation (the key, or a second open draft of the owner and
 	 * procedure) is STORE_ECONFLICT. draft_open and draft_get fill all of *out (raw

@@ -113,6 +113,23 @@ int store_outbox_backlog(store *s, long long *unsent, long long *failing)
 	return s->be->outbox_backlog(s->ctx, unsent, failing);
 }
 
+int store_housekeeping_lock(store *s, int *got)
+{
+	if (!got)
+		return STORE_EINPUT;
+	*got = 0;
+	if (!STORE_READY(s))
+		return STORE_EINPUT;
+	return s->be->housekeeping_lock(s->ctx, got);
+}
+
+int store_housekeeping_unlock(store *s)
+{
+	if (!STORE_READY(s))
+		return STORE_EINPUT;
+	return s->be->housekeeping_unlock(s->ctx);
+}
+
 void store_mail_release(store_mail *m)
 {
 	if (!m)

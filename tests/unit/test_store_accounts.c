@@ -1249,6 +1249,30 @@ static void test_unmigrated(void **state)
 	rmdir(dir);
 }
 
+/* The housekeeping lock: on PostgreSQL one connection holds it and another is told so
+ * until it is released (or the holder goes); SQLite gives it to every connection. */
+static void test_housekeeping_lock(void **state)
+{
+	struct fixture *f = *state;
+	store *b = second(f);
+	int got = -1;
+
+	assert_int_equal(store_housekeeping_lock(f->s, &got), STORE_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(store_housekeeping_lock(b, &got), STORE_OK);
+	assert_int_equal(got, fixture_on_pg() ? 0 : 1);
+	assert_int_equal(store_housekeeping_unlock(f->s), STORE_OK);
+	assert_int_equal(store_housekeeping_lock(b, &got), STORE_OK);
+	assert_int_equal(got, 1);
+	store_close(b); /* the holder goes: the lock with it */
+	b = second(f);
+	assert_int_equal(store_housekeeping_lock(f->s, &got), STORE_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(store_housekeeping_unlock(f->s), STORE_OK);
+	assert_int_equal(store_housekeeping_lock(NULL, &got), STORE_EINPUT);
+	store_close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1277,6 +1301,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_transaction_joined, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_transaction_isolation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_input_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_housekeeping_lock, setup, teardown),
 	    cmocka_unit_test(test_unmigrated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
