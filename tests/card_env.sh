@@ -208,7 +208,7 @@ stop_card() { # the card must end cleanly: exit status 0 (ASan/LSan included)
 card_env_start_portal() {
 	PORTAL_PORT=$(free_port)
 	U="http://127.0.0.1:$PORTAL_PORT"
-	env MADOGUCHI_PORT="$PORTAL_PORT" MADOGUCHI_BASE_URL="$U" MADOGUCHI_DATABASE="sqlite:$T/portal.db" \
+	env MADOGUCHI_PORT="$PORTAL_PORT" MADOGUCHI_BASE_URL="$U" MADOGUCHI_DATABASE="$(portal_db_url "$T")" \
 		MADOGUCHI_DEV_MODE=1 MADOGUCHI_ACCESS_LOG="$T/access.log" MADOGUCHI_THREADS=2 MADOGUCHI_MAIL_MODE=dev \
 		MADOGUCHI_ARGON2_M_COST_KIB=4096 MADOGUCHI_ARGON2_T_COST=1 MADOGUCHI_REFDATA_DIR="$TEST_BUILD/refdata" \
 		MADOGUCHI_SIGN_ANCHORS_DIR="$T/trust" "$@" "$TEST_BUILD/madoguchi" > "$T/portal.log" 2>&1 &

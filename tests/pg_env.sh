@@ -21,7 +21,7 @@ pg_env_start() {
 	runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DIR" -A trust -U postgres -E UTF8 \
 		--locale=C.UTF-8 > "$1/initdb.log" 2>&1 || { tail -5 "$1/initdb.log" | sed 's/^/# /'; return 1; }
 	runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR" -l "$PG_LOG" -w -t 30 \
-		-o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCK" start > /dev/null 2>&1 ||
+		-o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCK -c max_connections=300" start > /dev/null 2>&1 ||
 		{ tail -5 "$PG_LOG" | sed 's/^/# /'; return 1; }
 }
 

@@ -3,7 +3,8 @@
 #  - unit tests (cmocka) of the plain build and of the sanitizer build, and the store's unit
 #    tests of the sanitizer build on PostgreSQL (tests/pg_unit.sh)
 #  - integration tests tests/integration/*.sh and browser tests tests/e2e/*.mjs (not _*.mjs), run against
-#    the sanitizer build (TEST_BUILD); each prints TAP lines "ok - ..." / "not ok - ..."
+#    the sanitizer build (TEST_BUILD); each prints TAP lines "ok - ..." / "not ok - ..."; those
+#    marked `# run.sh: postgres too` again on PostgreSQL (pg_round below)
 #  - each fuzz target for FUZZ_SECONDS seconds
 #  - the checks of tests/style/ (the C sources formatted as .clang-format says)
 # A test program that exits non-zero without reporting a failure counts as one failure.
@@ -77,8 +78,37 @@ start_one() { # name kind command...
 }
 
 is_alone() { head -n 20 "$1" | grep -q '^# run.sh: alone'; }
+# A suite that says `# run.sh: postgres too` in its first 20 lines runs a second time with its
+# portals on PostgreSQL: one throw-away cluster for all of them (tests/pg_env.sh), each
+# portal a database of its own there (tests/lib.sh: portal_db_url).
+on_pg_too() { head -n 20 "$1" | grep -q '^# run.sh: postgres too'; }
+pg_round() {
+	local t want=()
+	for t in tests/integration/*.sh; do
+		on_pg_too "$t" || continue
+		[ -n "$ONLY" ] && [[ "postgres:$t" != *"$ONLY"* ]] && continue
+		want+=("$t")
+	done
+	[ ${#want[@]} -gt 0 ] || return 0
+	PG_ROUND_DIR=$(mktemp -d /tmp/madoguchi-pg.XXXXXX)
+	chmod 755 "$PG_ROUND_DIR" # initdb runs as the postgres user
+	. tests/pg_env.sh
+	if ! pg_env_start "$PG_ROUND_DIR" > "$logdir/pg_env.log" 2>&1; then
+		cat "$logdir/pg_env.log"
+		failed=$((failed + 1))
+		failures+=("the PostgreSQL round's cluster")
+		return 0
+	fi
+	trap 'pg_env_stop; rm -rf "$PG_ROUND_DIR"' EXIT
+	# over its socket: the card tests run in a network namespace of their own
+	local url="postgresql://postgres@$(printf %s "$PG_SOCK" | sed 's|/|%2F|g'):$PG_PORT/"
+	for t in "${want[@]}"; do
+		start_one "postgres:$t" tap env MADOGUCHI_TEST_PG="$url" bash "$t"
+	done
+}
 
 # The longest suites first, so that the pool ends together.
+pg_round
 for t in tests/e2e/*.mjs tests/integration/*.sh tests/style/*.sh; do
 	[ -f "$t" ] || continue
 	case "$(basename "$t")" in _*) continue ;; esac # helpers, not tests

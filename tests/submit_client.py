@@ -9,6 +9,9 @@
 #                             that is down (restarted) and logs in again.
 #   look BASE RECEIPTS        logs in and opens /mypage/RECEIPT for each receipt of the file;
 #                             prints how many pages came with 200 and showed the receipt.
+# SUBMIT_EMAIL (default the demo resident; the demo's password) logs in as another resident;
+# SUBMIT_VIA=URL sends 「申請する」 and opens the completion page through another portal
+# process on the same database (the cookies go to both: they differ only in the port).
 import http.cookiejar, os, random, re, sys, time, urllib.error, urllib.parse, urllib.request
 
 
@@ -17,14 +20,16 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 base = sys.argv[2]
+via = os.environ.get("SUBMIT_VIA", base)
+email = os.environ.get("SUBMIT_EMAIL", "demo@example.jp")
 jar = http.cookiejar.CookieJar()
 op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
 
 
-def req(path, data=None):
+def req(path, data=None, at=None):
     body = urllib.parse.urlencode(data).encode() if data is not None else None
     try:
-        r = op.open(base + path, body, timeout=10)
+        r = op.open((at or base) + path, body, timeout=10)
         return r.status, r.headers, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.headers, e.read().decode(errors="replace")
@@ -47,7 +52,7 @@ def login():
     while True:
         try:
             s, h, page = req("/login")
-            s, h, _ = req("/login", {"csrf": val(page, "csrf"), "email": "demo@example.jp",
+            s, h, _ = req("/login", {"csrf": val(page, "csrf"), "email": email,
                                      "password": "madoguchi-demo-2026", "return": "/mypage"})
             if s == 303: return
         except Exception: pass
@@ -71,14 +76,14 @@ def submit_once(out, log):
     s, h, page = req(P + "/confirm")
     if s != 200: log.write("confirm %d\n" % s); return 0
     sub = {"csrf": val(page, "csrf"), "key": val(page, "key"), "digest": val(page, "digest"), "confirmed": "1"}
-    s, h, _ = req(P + "/submit", sub)
+    s, h, _ = req(P + "/submit", sub, via)
     if s != 303: log.write("submit %d\n" % s); return 0
     loc = h["Location"]
     if random.random() < 0.3:  # the same submission again (double click, reload)
-        s2, h2, _ = req(P + "/submit", sub)
+        s2, h2, _ = req(P + "/submit", sub, via)
         if s2 != 303 or h2["Location"] != loc:
             log.write("DOUBLE %s -> %s %s\n" % (loc, s2, h2.get("Location"))); out.write("DOUBLE\n")
-    s, h, page = req(loc)
+    s, h, page = req(loc, None, via)
     if s == 200 and "以上で、申請は完了です。" in page:
         receipt = re.search(r'class="receipt">([0-9-]+)<', page).group(1)
         out.write(receipt + "\n")

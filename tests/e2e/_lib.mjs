@@ -1,6 +1,7 @@
 // Shared helpers of the browser tests: TAP output, a portal on a free port, Debian's
 // chromium through playwright-core, and axe-core checks at WCAG 2.1 AA.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -37,13 +38,25 @@ export function freePort() {
   });
 }
 
+// The database of a portal whose files are in dir, as tests/lib.sh's portal_db_url gives it:
+// SQLite in dir, or in the PostgreSQL round (MADOGUCHI_TEST_PG) a database of its own there.
+export function portalDbUrl(dir) {
+  const base = process.env.MADOGUCHI_TEST_PG;
+  if (!base) return `sqlite:${dir}/portal.db`;
+  const name = 'it_' + createHash('md5').update(dir).digest('hex').slice(0, 20);
+  try { // made at the first call for dir; a later one finds it there
+    execFileSync('psql', ['-X', '-q', `${base}postgres`, '-c', `CREATE DATABASE ${name}`], { stdio: 'ignore' });
+  } catch { /* it exists */ }
+  return base + name;
+}
+
 // Starts the portal with a fresh database; returns { url, stop, dir }.
 export async function startPortal(env = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'madoguchi-e2e-'));
   const port = await freePort();
   const child = spawn(path.join(root, build, 'madoguchi'), [], {
     cwd: root,
-    env: { ...process.env, MADOGUCHI_PORT: String(port), MADOGUCHI_DATABASE: `sqlite:${dir}/portal.db`,
+    env: { ...process.env, MADOGUCHI_PORT: String(port), MADOGUCHI_DATABASE: portalDbUrl(dir),
       MADOGUCHI_BASE_URL: `http://127.0.0.1:${port}`,
       MADOGUCHI_DEV_MODE: '1', MADOGUCHI_ACCESS_LOG: `${dir}/access.log`, MADOGUCHI_THREADS: '2', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],

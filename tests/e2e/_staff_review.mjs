@@ -12,7 +12,7 @@
 // resubmits; the reviewer sees version 2 beside version 1, both signed and valid.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { root, startPortal, launch, ok, done, a11y } from './_lib.mjs';
+import { root, startPortal, portalDbUrl, launch, ok, done, a11y } from './_lib.mjs';
 import { startSmtp } from './_smtp.mjs';
 import { seedJourney, runSigner } from './_card.mjs';
 
@@ -88,7 +88,7 @@ const browser = await launch();
 try {
   const bin = path.join(root, process.env.TEST_BUILD || 'build-asan', 'madoguchi');
   const out = execFileSync(bin, ['staff', 'add', '--email', 'kanri@city.example.jp', '--name', '管理 次郎', '--role', 'admin'], {
-    cwd: root, env: { ...process.env, MADOGUCHI_DATABASE: `sqlite:${portal.dir}/portal.db`, MADOGUCHI_BASE_URL: portal.url },
+    cwd: root, env: { ...process.env, MADOGUCHI_DATABASE: portalDbUrl(portal.dir), MADOGUCHI_BASE_URL: portal.url },
   }).toString();
   const adminLink = out.match(/https?:\/\/\S*\/staff\/enrol\?token=[A-Za-z0-9_-]{43}/)[0];
   const admin = await (await browser.newContext()).newPage();

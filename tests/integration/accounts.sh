@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # Accounts over HTTP with curl: CSRF, login throttling, logout, open redirects, the login
 # prompt of seed step 3, registration and confirmation through the outbox, bad input.
 set -u

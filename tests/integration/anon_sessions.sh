@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # Sessions without login per client address: a client that keeps the pre-session cookie but
 # drops the session cookie makes a new session and draft with every first save of the form;
 # anon_sessions_peer_hour bounds how many one address may start in an hour (3 here), and the

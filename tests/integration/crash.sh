@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # Crash test of submissions (issue: applying). A client submits applications in a loop
 # (form, confirmation, 「申請する」 with the confirmation, completion page, sometimes the
 # same submission again) while this script kills the portal with SIGKILL at random moments

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # Accounts hardening over HTTP with curl: throttles keyed by the folded address (case
 # variants share one count), credential changes end the other mailed links (the e-mail
 # takeover sequence), registration and reset limited per client before Argon2, forgot and

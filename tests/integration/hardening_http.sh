@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # Request hardening over raw sockets: body limits enforced while the body arrives (route's
 # own limit), HEAD answers that keep a kept-open connection in step, control characters
 # escaped in the access log, duplicate Content-Length and spaces in the target refused.

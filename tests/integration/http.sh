@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The portal over HTTP with curl: pages, search, limits, path traversal, headers, start-up
 # errors and clean shutdown.
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The whole seed journey, steps 1-16 of docs/seed-journey.md, for the volunteer point
 # procedure: a real browser (tests/e2e/_seed.mjs) on the real pages, madoguchi-sign opened
 # with the page's madoguchi-sign: link (as the desktop's handler would), the virtual My

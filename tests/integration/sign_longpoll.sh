@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The long poll of the signature's state (GET /procedures/ID/signature?digest=…&wait=1,
 # src/http/hold.c): the confirmation page's question held open by the event loop until the
 # signature arrives. A real signature without the card stack: the test PKI's card key signs
@@ -166,7 +167,7 @@ check "once signed, wait=1 answers at once (${secs}s), signed" after_ok
 # ---- a signature that reaches another process on the same database --------------------------------
 to_confirm 24
 PORT2=$(free_port)
-env MADOGUCHI_PORT="$PORT2" MADOGUCHI_DATABASE="sqlite:$T/portal.db" MADOGUCHI_DEV_MODE=1 \
+env MADOGUCHI_PORT="$PORT2" MADOGUCHI_DATABASE="$(portal_db_url "$T")" MADOGUCHI_DEV_MODE=1 \
 	MADOGUCHI_ACCESS_LOG="$T/access2.log" MADOGUCHI_THREADS=1 "${PORTAL_ENV[@]}" \
 	"$TEST_BUILD/madoguchi" > "$T/portal2.out" 2>&1 &
 PORTAL2_PID=$!

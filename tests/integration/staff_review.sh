@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The staff console's review end to end in a real browser (tests/e2e/_staff_review.mjs): the
 # first administrator made by `madoguchi staff add`, enrolled and logged in with oathtool's
 # codes, adds a reviewer in the console; the demo resident applies three times through the
