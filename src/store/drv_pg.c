@@ -13,8 +13,9 @@
  * INSERT or UPDATE inside a transaction runs in a savepoint, so that a unique-key conflict
  * (STORE_ECONFLICT) leaves the caller's transaction usable, as the store's callers expect.
  *
- * The connection must be to a UTF8 database with the C collation (ORDER BY on text is then
- * the bytes' order, as on SQLite); open refuses any other. lock_timeout is 5 s, SQLite's
+ * The connection must be to a UTF8 database with the C.UTF-8 locale (ORDER BY on text is
+ * then the bytes' order, as on SQLite, and pg_trgm sees Japanese letters); open refuses any
+ * other. lock_timeout is 5 s, SQLite's
  * busy timeout. A connection lost between transactions is reset once and its statements
  * prepared again. */
 #include "store/sqldrv.h"
@@ -169,7 +170,29 @@ static const char *pg_errmsg(void *conn)
 	return ((struct pg_conn *)conn)->msg;
 }
 
-/* UTF8, the C collation, and the session settings. */
+/* The collation must be C (text ordered by its bytes, as on SQLite) and the character
+ * classes UTF-8's (pg_trgm takes only letters and digits into trigrams: in the plain C
+ * locale no Japanese character is one): C.UTF-8 is both. */
+static int locale_check(struct pg_conn *c)
+{
+	char v[64];
+	int rc = query_text(c,
+	                    "SELECT datcollate || '/' || datctype FROM pg_database"
+	                    " WHERE datname = current_database()",
+	                    v, sizeof(v));
+	if (rc != STORE_OK)
+		return rc;
+	if (strcmp(v, "C.UTF-8/C.UTF-8") == 0 || strcmp(v, "C.utf8/C.utf8") == 0 ||
+	    strcmp(v, "C/C.UTF-8") == 0 || strcmp(v, "C/C.utf8") == 0)
+		return STORE_OK;
+	snprintf(c->msg, sizeof(c->msg),
+	         "the database's collation/character classes are %s; create it with "
+	         "createdb -E UTF8 --locale=C.UTF-8 -T template0",
+	         v);
+	return STORE_EOPEN;
+}
+
+/* UTF8, the locale, and the session settings. */
 static int pg_settings(struct pg_conn *c)
 {
 	char v[64];
@@ -184,18 +207,8 @@ static int pg_settings(struct pg_conn *c)
 		snprintf(c->msg, sizeof(c->msg), "the database's encoding is %s, not UTF8", v);
 		return STORE_EOPEN;
 	}
-	rc = query_text(c, "SELECT datcollate FROM pg_database WHERE datname = current_database()",
-	                v, sizeof(v));
-	if (rc != STORE_OK)
+	if ((rc = locale_check(c)) != STORE_OK)
 		return rc;
-	if (strcmp(v, "C") != 0 && strcmp(v, "POSIX") != 0 && strcmp(v, "C.UTF-8") != 0 &&
-	    strcmp(v, "C.utf8") != 0) {
-		snprintf(c->msg, sizeof(c->msg),
-		         "the database's collation is %s; create it with the C collation "
-		         "(createdb -E UTF8 --locale=C -T template0)",
-		         v);
-		return STORE_EOPEN;
-	}
 	return command(c, "SET lock_timeout = '5s'");
 }
 

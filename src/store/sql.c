@@ -49,6 +49,7 @@ enum {
 	ST_MAIL_RECENT,
 	ST_MAIL_BACKLOG,
 	ST_HOUSEKEEP_LOCK,
+	ST_MIGRATE_LOCK,
 	ST_HOUSEKEEP_UNLOCK,
 	ST_DRAFT_CREATE,
 	ST_DRAFT_OPEN,
@@ -334,6 +335,7 @@ static const char *const statements[ST_COUNT] = {
 
 	/* SQLite: nothing to take (store.h); PostgreSQL: statements_pg. */
 	[ST_HOUSEKEEP_LOCK] = "SELECT 1",
+	[ST_MIGRATE_LOCK] = "SELECT 1",
 	[ST_HOUSEKEEP_UNLOCK] = "SELECT 1",
 
 	[ST_DRAFT_CREATE] = "INSERT INTO drafts (key, owner, proc_id, proc_version, raw,"
@@ -578,9 +580,10 @@ static const char *const statements[ST_COUNT] = {
 /* clang-format on */
 
 /* A term of a PostgreSQL search: ?N is NULL (unused) or a LIKE pattern '%term%' with the
- * term's own % _ \\ escaped; ILIKE folds ASCII only in the C collation the database is
- * made with, as SQLite's trigram index does. The GIN trigram index of migration 0001 is on
- * this very expression. */
+ * term's own % _ \\ escaped; ILIKE folds case as the trigram index does. The GIN trigram
+ * index of migration 0001 is on this very expression. The ranking puts a first term in the
+ * title first (bm25's weight of the title on SQLite), then the title's trigram similarity
+ * to the whole query. */
 #define PG_DOC "(title || ' ' || summary || ' ' || body)"
 #define PG_TERM(n) "(?" #n "::text IS NULL OR " PG_DOC " ILIKE ?" #n ")"
 #define PG_SEARCH_TEXT_PARAM 10
@@ -595,7 +598,8 @@ static const char *const statements_pg[ST_COUNT] = {
 	[ST_PROC_SCAN] = "SELECT id FROM procedure_search WHERE "
 			 PG_TERM(1) " AND " PG_TERM(2) " AND " PG_TERM(3) " AND " PG_TERM(4) " AND "
 			 PG_TERM(5) " AND " PG_TERM(6) " AND " PG_TERM(7) " AND " PG_TERM(8)
-			 " ORDER BY similarity(title, ?10) DESC, title, id LIMIT ?9",
+			 " ORDER BY (title ILIKE ?1) DESC, similarity(title, ?10) DESC, title, id"
+			 " LIMIT ?9",
 	[ST_MAIL_CLAIM] = "UPDATE outbox SET next_at = ?2 WHERE id IN"
 			  " (SELECT id FROM outbox WHERE sent_at IS NULL AND next_at <= ?1"
 			  " ORDER BY id LIMIT ?3 FOR UPDATE SKIP LOCKED)"
@@ -611,6 +615,9 @@ static const char *const statements_pg[ST_COUNT] = {
 	[ST_AUDIT_LOCK] = "SELECT pg_advisory_xact_lock(7400001)",
 	/* The session's, so that it outlasts the housekeeping's several transactions. */
 	[ST_HOUSEKEEP_LOCK] = "SELECT pg_try_advisory_lock(7400002)",
+	/* Two processes migrating one database: one after the other, each migration checked
+	 * under the lock (the bookkeeping table's CREATE IF NOT EXISTS too). */
+	[ST_MIGRATE_LOCK] = "SELECT pg_advisory_xact_lock(7400003)",
 	[ST_HOUSEKEEP_UNLOCK] = "SELECT pg_advisory_unlock(7400002)",
 	[ST_INBOX_LIST] = INBOX_LIST(IDS_PG, "strpos"),
 	[ST_INBOX_COUNTS] = INBOX_COUNTS(IDS_PG),
@@ -1447,6 +1454,12 @@ static int sq_housekeeping_lock(void *ctx, int *got)
 	int rc = query_cached_int(ctx, ST_HOUSEKEEP_LOCK, &v);
 	*got = rc == STORE_OK && v == 1;
 	return rc;
+}
+
+static int sq_migration_lock(void *ctx)
+{
+	long long v = 0;
+	return query_cached_int(ctx, ST_MIGRATE_LOCK, &v);
 }
 
 static int sq_housekeeping_unlock(void *ctx)
@@ -3460,14 +3473,15 @@ int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 	.outbox_claim = sq_outbox_claim, .outbox_mark_sent = sq_outbox_mark_sent,                  \
 	.outbox_mark_failed = sq_outbox_mark_failed, .outbox_recent = sq_outbox_recent,            \
 	.outbox_backlog = sq_outbox_backlog, .housekeeping_lock = sq_housekeeping_lock,            \
-	.housekeeping_unlock = sq_housekeeping_unlock, .draft_create = sq_draft_create,            \
-	.draft_open = sq_draft_open, .draft_get = sq_draft_get, .draft_save = sq_draft_save,       \
-	.draft_delete = sq_draft_delete, .drafts_delete_open_of = sq_drafts_delete_open_of,        \
-	.draft_lock = sq_draft_lock, .draft_set_receipt = sq_draft_set_receipt,                    \
-	.attachment_add = sq_attachment_add, .attachment_list = sq_attachment_list,                \
-	.attachment_get = sq_attachment_get, .attachment_delete = sq_attachment_delete,            \
-	.receipt_next = sq_receipt_next, .application_insert = sq_application_insert,              \
-	.draft_resubmit_of = sq_draft_resubmit_of, .draft_set_resubmit = sq_draft_set_resubmit,    \
+	.housekeeping_unlock = sq_housekeeping_unlock, .migration_lock = sq_migration_lock,        \
+	.draft_create = sq_draft_create, .draft_open = sq_draft_open, .draft_get = sq_draft_get,   \
+	.draft_save = sq_draft_save, .draft_delete = sq_draft_delete,                              \
+	.drafts_delete_open_of = sq_drafts_delete_open_of, .draft_lock = sq_draft_lock,            \
+	.draft_set_receipt = sq_draft_set_receipt, .attachment_add = sq_attachment_add,            \
+	.attachment_list = sq_attachment_list, .attachment_get = sq_attachment_get,                \
+	.attachment_delete = sq_attachment_delete, .receipt_next = sq_receipt_next,                \
+	.application_insert = sq_application_insert, .draft_resubmit_of = sq_draft_resubmit_of,    \
+	.draft_set_resubmit = sq_draft_set_resubmit,                                               \
 	.drafts_resubmit_cancel = sq_drafts_resubmit_cancel,                                       \
 	.attachments_copy = sq_attachments_copy, .version_last = sq_version_last,                  \
 	.version_keep = sq_version_keep, .application_replace = sq_application_replace,            \

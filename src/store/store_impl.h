@@ -58,6 +58,9 @@ struct store_backend {
 	/* Run a script of trusted statements (migrations, fixed DDL); never user input. */
 	int (*exec)(void *ctx, const char *sql);
 
+	/* In a transaction opened by begin: other migrators wait until it ends (SQLite: the
+	 * writers' lock of begin does it already; PostgreSQL: an advisory lock). */
+	int (*migration_lock)(void *ctx);
 	/* schema_migrations(number, name, applied_at), created by the front. */
 	int (*migration_applied)(void *ctx, unsigned number, int *applied);
 	int (*record_migration)(void *ctx, unsigned number, const char *name,

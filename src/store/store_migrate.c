@@ -106,8 +106,8 @@ static int migrate_failed(store *s, const char *what, int rc, char *err, size_t 
 	return rc;
 }
 
-/* The bookkeeping table, under the writers' lock, so that two processes migrating at once do
- * not race. */
+/* The bookkeeping table, under the migration lock, so that two processes migrating at once
+ * do not race. */
 static int migrate_bookkeeping(store *s, char *err, size_t errlen)
 {
 	const struct store_backend *be = s->be;
@@ -117,7 +117,8 @@ static int migrate_bookkeeping(store *s, char *err, size_t errlen)
 		errbuf_set(err, errlen, "migration %s: %s", "schema_migrations", store_errmsg(s));
 		return rc;
 	}
-	if ((rc = be->exec(s->ctx, store_schema_migrations_ddl)) != STORE_OK ||
+	if ((rc = be->migration_lock(s->ctx)) != STORE_OK ||
+	    (rc = be->exec(s->ctx, store_schema_migrations_ddl)) != STORE_OK ||
 	    (rc = be->commit(s->ctx)) != STORE_OK)
 		return migrate_failed(s, "schema_migrations", rc, err, errlen);
 	return STORE_OK;
@@ -136,7 +137,8 @@ static int migrate_one(store *s, const struct migration *m, int *done, char *err
 		errbuf_set(err, errlen, "migration %s: %s", m->name, store_errmsg(s));
 		return rc;
 	}
-	if ((rc = be->migration_applied(s->ctx, m->number, &yes)) != STORE_OK)
+	if ((rc = be->migration_lock(s->ctx)) != STORE_OK ||
+	    (rc = be->migration_applied(s->ctx, m->number, &yes)) != STORE_OK)
 		return migrate_failed(s, m->name, rc, err, errlen);
 	if (!yes) {
 		if ((rc = store_migration_sql(m->sql, be->dialect, &sql)) != STORE_OK) {

@@ -9,12 +9,13 @@
 #ifndef MADOGUCHI_TEST_STORE_FIXTURE_H
 #define MADOGUCHI_TEST_STORE_FIXTURE_H
 
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "db_fixture.h"
 
 /* An argon2id string as stored (never checked by the store). */
 #define FIXTURE_PW_HASH "$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
@@ -25,81 +26,6 @@ struct fixture {
 	char pg_name[32]; /* "" on SQLite */
 	store *s;
 };
-
-static void remove_db_files(const char *path)
-{
-	static const char *const suffixes[] = {"-wal", "-shm", "-journal", ""};
-	char p[160];
-	size_t i;
-	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
-		unlink(p);
-	}
-}
-
-/* sql on the PostgreSQL server of MADOGUCHI_TEST_PG (its database "postgres"); 0 on success. */
-static int fixture_pg_command(const char *sql)
-{
-	char url[160];
-	PGconn *pg;
-	PGresult *res;
-	int ok;
-
-	snprintf(url, sizeof(url), "%spostgres", getenv("MADOGUCHI_TEST_PG"));
-	pg = PQconnectdb(url);
-	res = PQexec(pg, sql);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (!ok)
-		fprintf(stderr, "fixture: %s: %s", sql, PQerrorMessage(pg));
-	PQclear(res);
-	PQfinish(pg);
-	return ok ? 0 : -1;
-}
-
-/* A new migrated PostgreSQL database of its own into path (its URL), named into name. */
-static int fixture_pg_db(char *path, size_t pathlen, char name[32])
-{
-	static int template_made, n;
-	char tpl[32], sql[128], err[256];
-	store *s = NULL;
-
-	snprintf(tpl, sizeof(tpl), "mt_%d_tpl", (int)getpid());
-	if (!template_made) {
-		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", tpl);
-		snprintf(path, pathlen, "%s%s", getenv("MADOGUCHI_TEST_PG"), tpl);
-		if (fixture_pg_command(sql) != 0 ||
-		    store_open(path, &s, err, sizeof(err)) != STORE_OK ||
-		    store_migrate(s, NULL, err, sizeof(err)) != STORE_OK) {
-			fprintf(stderr, "template: %s\n", err);
-			store_close(s);
-			return -1;
-		}
-		store_close(s);
-		template_made = 1;
-	}
-	snprintf(name, 32, "mt_%d_%d", (int)getpid(), ++n);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE %s", name, tpl);
-	snprintf(path, pathlen, "%s%s", getenv("MADOGUCHI_TEST_PG"), name);
-	return fixture_pg_command(sql);
-}
-
-/* Drop the test's database: the SQLite files, or the PostgreSQL database. */
-static void fixture_db_drop(const char *path, const char *pg_name)
-{
-	char sql[96];
-	if (pg_name[0]) {
-		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", pg_name);
-		fixture_pg_command(sql);
-	} else {
-		remove_db_files(path);
-	}
-}
-
-/* 1 when the tests run on PostgreSQL (a test of SQLite's own behaviour skips then). */
-static __attribute__((unused)) int fixture_on_pg(void)
-{
-	return getenv("MADOGUCHI_TEST_PG") != NULL;
-}
 
 static int setup(void **state)
 {
@@ -114,7 +40,7 @@ static int setup(void **state)
 	}
 	snprintf(f->path, sizeof(f->path), "%s/madoguchi.db", f->dir);
 	err[0] = '\0';
-	if ((fixture_on_pg() && fixture_pg_db(f->path, sizeof(f->path), f->pg_name) != 0) ||
+	if ((fixture_on_pg() && fixture_pg_db(f->path, sizeof(f->path), f->pg_name, 1) != 0) ||
 	    store_open(f->path, &f->s, err, sizeof(err)) != STORE_OK ||
 	    store_migrate(f->s, NULL, err, sizeof(err)) != STORE_OK) {
 		fprintf(stderr, "open/migrate: %s\n", err);

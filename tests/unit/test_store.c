@@ -18,11 +18,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "db_fixture.h"
+
 #define VOLUNTEER_ID "kaigo-volunteer-point"
 
 struct fixture {
 	char dir[64];
 	char path[128];
+	char pg_name[32]; /* "" on SQLite */
 	store *s;
 };
 
@@ -39,18 +42,6 @@ static const store_proc_doc docs[] = {
 };
 #define N_DOCS (sizeof(docs) / sizeof(docs[0]))
 
-static void remove_db_files(const char *path)
-{
-	char p[160];
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-journal", path);
-	unlink(p);
-	unlink(path);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -63,7 +54,9 @@ static int setup(void **state)
 		return -1;
 	}
 	snprintf(f->path, sizeof(f->path), "%s/madoguchi.db", f->dir);
-	if (store_open(f->path, &f->s, err, sizeof(err)) != STORE_OK) {
+	err[0] = '\0';
+	if ((fixture_on_pg() && fixture_pg_db(f->path, sizeof(f->path), f->pg_name, 0) != 0) ||
+	    store_open(f->path, &f->s, err, sizeof(err)) != STORE_OK) {
 		fprintf(stderr, "store_open: %s\n", err);
 		rmdir(f->dir);
 		free(f);
@@ -77,7 +70,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	store_close(f->s);
-	remove_db_files(f->path);
+	fixture_db_drop(f->path, f->pg_name);
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -553,6 +546,20 @@ static void test_search_unmigrated(void **state)
 
 int main(void)
 {
+	/* Opening, migrating and searching, on either back end. */
+	const struct CMUnitTest both[] = {
+	    cmocka_unit_test_setup_teardown(test_open_migrate_version, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_twice, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_concurrent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_search_trigram, setup_indexed, teardown),
+	    cmocka_unit_test_setup_teardown(test_search_rank, setup_indexed, teardown),
+	    cmocka_unit_test_setup_teardown(test_search_short_fallback, setup_indexed, teardown),
+	    cmocka_unit_test_setup_teardown(test_search_and, setup_indexed, teardown),
+	    cmocka_unit_test_setup_teardown(test_search_nothing, setup_indexed, teardown),
+	    cmocka_unit_test_setup_teardown(test_search_hostile, setup_indexed, teardown),
+	    cmocka_unit_test_setup_teardown(test_reindex_replaces, setup_indexed, teardown),
+	    cmocka_unit_test_setup_teardown(test_search_unmigrated, setup, teardown),
+	};
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_open_migrate_version, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_twice, setup, teardown),
@@ -572,5 +579,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reindex_replaces, setup_indexed, teardown),
 	    cmocka_unit_test_setup_teardown(test_search_unmigrated, setup, teardown),
 	};
+	if (fixture_on_pg())
+		return cmocka_run_group_tests(both, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
