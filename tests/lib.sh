@@ -58,6 +58,32 @@ stop_portal() {
 	return $rc
 }
 
+# Residents submitting applications in a loop (tests/submit_client.py) while a test does
+# something to the portal (a backup, say): residents_start N [URL] starts N (against URL,
+# default PORTAL_URL), each writing the receipts of its completion pages into $T/done.I until
+# $T/stop exists, their pids in CLIENT_PIDS, and returns once 30 completion pages came (or
+# after 60 s); receipts prints every receipt so far; residents_stop ends them.
+residents_start() {
+	local i
+	CLIENT_PIDS=
+	for i in $(seq 1 "$1"); do
+		/usr/bin/python3 tests/submit_client.py submit "${2:-$PORTAL_URL}" "$T/done.$i" \
+			"$T/client.$i.log" "$T/stop" &
+		CLIENT_PIDS="$CLIENT_PIDS $!"
+	done
+	for _ in $(seq 1 600); do
+		[ "$(receipts | wc -l)" -ge 30 ] && break
+		sleep 0.1
+	done
+}
+receipts() { cat "$T"/done.* 2>/dev/null | grep '^[0-9]'; }
+residents_stop() {
+	local p
+	touch "$T/stop"
+	for p in $CLIENT_PIDS; do wait "$p"; done
+	CLIENT_PIDS=
+}
+
 # A browser-like client of the portal that start_portal started, for the tests that drive its
 # pages: the cookies in $J, the last answer's head in $T/h and its body in $T/page.html, and
 # SQL on the portal's database $DB (the test sets T, J and DB, DB being DIR/portal.db of

@@ -2,12 +2,20 @@
 # initdb in a temporary directory (as the postgres user: initdb refuses root), listening on
 # 127.0.0.1 on a free port and on a Unix socket in that directory, stopped and removed by
 # pg_env_stop (call it from the test's trap). Sourced after tests/lib.sh.
+#   pg_env_tmpdir NAME a temporary directory for it
 #   pg_env_start DIR   sets PG_BIN, PG_DIR, PG_PORT, PG_SOCK, PG_LOG; 0 when the server answers
 #                      (DIR must be readable by the postgres user)
 #   pg_psql DB ARGS... psql as the cluster's superuser over the socket, stopping on errors
 #   pg_env_stop
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 PG_DIR= PG_PORT= PG_SOCK= PG_LOG=
+
+# pg_env_tmpdir NAME: a new temporary directory /tmp/NAME.XXXXXX that the postgres user can
+# read (initdb runs as that user), for pg_env_start.
+pg_env_tmpdir() {
+	local d
+	d=$(mktemp -d "/tmp/$1.XXXXXX") && chmod 755 "$d" && echo "$d"
+}
 
 pg_env_start() {
 	[ -x "$PG_BIN/initdb" ] || { echo "# no PostgreSQL server (postgresql package)"; return 1; }

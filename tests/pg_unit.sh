@@ -9,9 +9,8 @@
 set -u
 cd "$(dirname "$0")/.."
 B=${TEST_BUILD:-build-asan}
-T=$(mktemp -d /tmp/madoguchi-pgunit.XXXXXX)
-chmod 755 "$T" # initdb runs as the postgres user
 source tests/pg_env.sh
+T=$(pg_env_tmpdir madoguchi-pgunit)
 trap 'pg_env_stop; rm -rf "$T"' EXIT
 if ! pg_env_start "$T"; then
 	echo "[  FAILED  ] the PostgreSQL cluster did not start"

@@ -90,9 +90,8 @@ pg_round() {
 		want+=("$t")
 	done
 	[ ${#want[@]} -gt 0 ] || return 0
-	PG_ROUND_DIR=$(mktemp -d /tmp/madoguchi-pg.XXXXXX)
-	chmod 755 "$PG_ROUND_DIR" # initdb runs as the postgres user
 	. tests/pg_env.sh
+	PG_ROUND_DIR=$(pg_env_tmpdir madoguchi-pg)
 	if ! pg_env_start "$PG_ROUND_DIR" > "$logdir/pg_env.log" 2>&1; then
 		cat "$logdir/pg_env.log"
 		failed=$((failed + 1))

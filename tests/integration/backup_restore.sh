@@ -19,17 +19,7 @@ sql "CREATE TABLE backup_test_pad (b BLOB NOT NULL);
      INSERT INTO backup_test_pad WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1
      FROM n WHERE i < 128) SELECT randomblob(65536) FROM n;"
 backup() { env MADOGUCHI_DATABASE="$1" "$TEST_BUILD/madoguchi" backup "$2"; }
-receipts() { cat "$T"/done.* 2>/dev/null | grep '^[0-9]'; }
-
-for i in 1 2 3; do
-	/usr/bin/python3 tests/submit_client.py submit "$PORTAL_URL" "$T/done.$i" \
-		"$T/client.$i.log" "$T/stop" &
-	CLIENT_PIDS="$CLIENT_PIDS $!"
-done
-for _ in $(seq 1 600); do
-	[ "$(receipts | wc -l)" -ge 30 ] && break
-	sleep 0.1
-done
+residents_start 3
 receipts > "$T/before"
 n_before=$(wc -l < "$T/before")
 t0=$(date +%s%N)
@@ -39,9 +29,7 @@ t1=$(date +%s%N)
 sleep 1 # the residents go on submitting after the backup
 running=0
 for p in $CLIENT_PIDS; do kill -0 "$p" 2>/dev/null && running=$((running + 1)); done
-touch "$T/stop"
-for p in $CLIENT_PIDS; do wait "$p"; done
-CLIENT_PIDS=
+residents_stop
 n_all=$(receipts | wc -l)
 echo "# $out"
 echo "# backup took $(( (t1 - t0) / 1000000 )) ms; receipts acknowledged before it began: $n_before, in all: $n_all"

@@ -8,8 +8,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/pg_env.sh
-T=$(mktemp -d /tmp/madoguchi-pgbackup.XXXXXX)
-chmod 755 "$T" # initdb runs as the postgres user
+T=$(pg_env_tmpdir madoguchi-pgbackup)
 CLIENT_PIDS=
 trap 'for p in $CLIENT_PIDS; do kill "$p" 2>/dev/null; done; [ -n "${PORTAL_PID:-}" ] && kill -9 "$PORTAL_PID" 2>/dev/null; pg_env_stop; rm -rf "$T"' EXIT
 export MADOGUCHI_MAIL_MODE=dev MADOGUCHI_ARGON2_M_COST_KIB=4096 MADOGUCHI_ARGON2_T_COST=1
@@ -19,17 +18,7 @@ url() { echo "postgresql://postgres@$HOST:$PG_PORT/$1"; }
 pg_psql postgres -c "CREATE DATABASE madoguchi" > /dev/null
 mkdir "$T/live" "$T/restored"
 start_portal "$T/live" MADOGUCHI_DATABASE="$(url madoguchi)" || { not_ok "portal starts"; tap_end; exit 1; }
-receipts() { cat "$T"/done.* 2>/dev/null | grep '^[0-9]'; }
-
-for i in 1 2 3; do
-	/usr/bin/python3 tests/submit_client.py submit "$PORTAL_URL" "$T/done.$i" \
-		"$T/client.$i.log" "$T/stop" &
-	CLIENT_PIDS="$CLIENT_PIDS $!"
-done
-for _ in $(seq 1 600); do
-	[ "$(receipts | wc -l)" -ge 30 ] && break
-	sleep 0.1
-done
+residents_start 3
 receipts > "$T/before"
 n_before=$(wc -l < "$T/before")
 t0=$(date +%s%N)
@@ -37,9 +26,7 @@ pg_dump -Fc -f "$T/madoguchi.dump" "$(url madoguchi)" 2> "$T/dump.err"
 rc=$?
 t1=$(date +%s%N)
 sleep 1 # the residents go on submitting after the dump
-touch "$T/stop"
-for p in $CLIENT_PIDS; do wait "$p"; done
-CLIENT_PIDS=
+residents_stop
 n_after=$(receipts | wc -l)
 echo "# pg_dump: $(( (t1 - t0) / 1000000 )) ms, $(stat -c %s "$T/madoguchi.dump") bytes; receipts before it $n_before, in all $n_after"
 check "pg_dump exits 0 while residents submit ($rc)" [ "$rc" = 0 ]

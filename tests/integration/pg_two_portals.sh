@@ -13,8 +13,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/pg_env.sh
-T=$(mktemp -d /tmp/madoguchi-pg2.XXXXXX)
-chmod 755 "$T" # initdb runs as the postgres user
+T=$(pg_env_tmpdir madoguchi-pg2)
 CLIENTS=()
 A_PID= B_PID=
 cleanup() {
