@@ -60,8 +60,10 @@ static void complete(evutil_socket_t fd, short what, void *arg)
 	} else {
 		conn_on_close(r->ev, NULL, NULL);
 	}
+	r->deferred = 0;
 	j->done(r, j->arg);
-	req_free(r);
+	if (!r->deferred) /* else done handed r to a next step (req_defer_write, say) */
+		req_free(r);
 	free(j);
 }
 
