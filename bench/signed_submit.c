@@ -5,8 +5,9 @@
  *      to the trust anchors, validity, key usage, and revocation (none configured, or a CRL
  *      file: each measurement says which), then the JSON verification report
  *      (verify_report_json_dump), as src/pages/sign.c does;
- *   2. one durable transaction: store_begin, a new draft (store_draft_create with a fresh
- *      random key, so that each iteration has a draft of its own to submit), then
+ *   2. one durable transaction: store_begin, in the commit rows a new draft
+ *      (store_draft_create with a fresh random key, so that each iteration has a draft of its
+ *      own to submit; the submit rows submit drafts made ahead, see below), then
  *      submit_record of src/core/submit.c, the very code of the portal's submission
  *      (submit_application calls it): store_application_submit with the content, the display
  *      lines, the DER signature and the verification report (receipt number, event, draft
@@ -29,7 +30,11 @@
  * model SLOTS concurrent submitters (--slots, default 64, shared out among the threads): a
  * thread verifies the next submission while up to its share of earlier ones wait for their
  * commit, and waits when all of its share are in flight (as a client waits for its answer
- * before submitting again). The row ends with the writer's group count and mean group size.
+ * before submitting again). Each submission of a submit row is a person of its own: an
+ * account and its draft, made ahead of the row and not timed (DRAFTS_AHEAD_PER_S per second
+ * of the row, in transactions of DRAFT_BATCH; should a row use them all, more are made in
+ * the row, timed, and the row says how many), since the portal's submission does not make
+ * the draft either. The row ends with the writer's group count and mean group size.
  * The verify_trust is shared, as in the portal.
  *
  * Usage: signed_submit [-s SECONDS | -n COUNT] [-t THREADS] [--slots SLOTS] [--crl FILE]
@@ -65,6 +70,7 @@
 #define MAX_THREADS 256
 #define MAX_SLOTS 1024
 #define DRAFT_BATCH 256
+#define DRAFTS_AHEAD_PER_S 12000 /* submit rows: drafts made ahead per second of the row */
 #define BENCH_PW_HASH                                                                              \
 	"$argon2id$v=19$m=65536,t=3,p=1$YmVuY2hzYWx0$YmVuY2hoYXNoYmVuY2hoYXNoYmVuY2hoYXNoYmVuY2g"
 
@@ -121,8 +127,9 @@ struct worker {
 	struct slot *slots; /* nslots submissions in flight at most (SLOTS / threads) */
 	int nslots, inflight;
 	long answered;
-	struct draft drafts[DRAFT_BATCH]; /* made ahead, next_draft the next one */
-	int next_draft, idx;
+	struct draft *drafts; /* made ahead: ndrafts, next_draft the next one; cap of room */
+	long ndrafts, next_draft, cap, made_during;
+	int idx;
 	long made;
 	char run[TOKEN_LEN + 1]; /* the run's part of the accounts' e-mail addresses */
 	pthread_mutex_t mu;
@@ -420,12 +427,14 @@ static struct slot *free_slot(struct worker *w)
  * again); its answer comes to slot_done. 0 or -1. */
 static int hand_to_writer(struct worker *w, char *report)
 {
-	if (w->next_draft == DRAFT_BATCH) { /* the next drafts to submit */
+	if (w->next_draft == w->ndrafts) { /* those made ahead are used: more, timed */
 		if (drafts_make(w, w->drafts, DRAFT_BATCH) != 0) {
 			free(report);
 			return -1;
 		}
+		w->ndrafts = DRAFT_BATCH;
 		w->next_draft = 0;
+		w->made_during += DRAFT_BATCH;
 	}
 	struct slot *sl = free_slot(w);
 	if (!sl) {
@@ -483,6 +492,28 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* The submit rows' drafts made ahead, untimed, in batches of DRAFT_BATCH: n of them (at least
+ * DRAFT_BATCH); 0 or -1. */
+static int drafts_ahead(struct worker *w, long n)
+{
+	n = (n + DRAFT_BATCH - 1) / DRAFT_BATCH * DRAFT_BATCH;
+	if (n < DRAFT_BATCH)
+		n = DRAFT_BATCH;
+	if (n > w->cap) {
+		struct draft *d = realloc(w->drafts, (size_t)n * sizeof(*d));
+		if (!d)
+			return -1;
+		w->drafts = d;
+		w->cap = n;
+	}
+	for (long i = 0; i < n; i += DRAFT_BATCH)
+		if (drafts_make(w, w->drafts + i, DRAFT_BATCH) != 0)
+			return -1;
+	w->ndrafts = n;
+	w->next_draft = 0;
+	return 0;
+}
+
 /* Runs one measurement with nthreads workers; prints a row; 0 or -1. */
 static int measure(struct worker *ws, int nthreads, enum what what, const char *what_name,
                    verify_trust *trust, enum verify_revocation want_rev, const char *rev_name,
@@ -505,12 +536,17 @@ static int measure(struct worker *ws, int nthreads, enum what what, const char *
 		ws[i].ops = 0;
 		ws[i].inflight = 0;
 		ws[i].answered = 0;
-		ws[i].next_draft = DRAFT_BATCH; /* none made yet */
+		ws[i].made_during = 0;
 		ws[i].nslots = slots / nthreads + (i < slots % nthreads ? 1 : 0);
 		if (ws[i].nslots < 1)
 			ws[i].nslots = 1;
 		memset(ws[i].slots, 0, sizeof(*ws[i].slots) * (size_t)ws[i].nslots);
 		ws[i].quota = count / nthreads + (i < count % nthreads ? 1 : 0);
+		if (what == W_BOTH &&
+		    drafts_ahead(&ws[i],
+		                 count > 0 ? ws[i].quota
+		                           : (long)(seconds * DRAFTS_AHEAD_PER_S) / nthreads) != 0)
+			return -1;
 	}
 	for (i = 0; i < nthreads; i++) {
 		int e = pthread_create(&ws[i].th, NULL, worker_main, &ws[i]);
@@ -534,9 +570,13 @@ static int measure(struct worker *ws, int nthreads, enum what what, const char *
 	printf("%-10s %-10s %7d %9ld %8.2f %10.1f %9.2f", what_name, rev_name, nthreads, total, t,
 	       *rate, 1000.0 * t * nthreads / (double)(total ? total : 1));
 	unsigned long g = atomic_load(&groups_n);
+	long during = 0;
+	for (i = 0; i < nthreads; i++)
+		during += ws[i].made_during;
 	if (what == W_BOTH) /* after the columns, so that the summary's awk reads them alike */
-		printf("   (writer: %lu groups, %.1f per group, %d in flight)", g,
-		       g ? (double)atomic_load(&groups_jobs) / (double)g : 0.0, slots);
+		printf("   (writer: %lu groups, %.1f per group, %d in flight; drafts made during "
+		       "the row: %ld)",
+		       g, g ? (double)atomic_load(&groups_jobs) / (double)g : 0.0, slots, during);
 	printf("\n");
 	fflush(stdout);
 	return 0;
@@ -893,6 +933,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < opened; i++) {
 		store_close(ws[i].s);
 		free(ws[i].slots);
+		free(ws[i].drafts);
 	}
 	for (int i = 0; i < 4; i++)
 		verify_trust_free(trusts[i]);
