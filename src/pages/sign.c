@@ -3,8 +3,9 @@
  * single use, short-lived, bound to the draft's canonical digest) and offers it as a
  * madoguchi-sign: link and as a QR code; the signing app fetches the request from
  * /api/sign/ID and posts the CMS signature there, verified on the worker pool
- * (sig/verify.c); the page polls /procedures/ID/signature and turns to 「電子署名済み」.
- * The contract with the app is in docs/signer.md. */
+ * (sig/verify.c) and recorded by the group-committing writer (req_defer_write); the page polls
+ * /procedures/ID/signature and turns to 「電子署名済み」. The contract with the app is in
+ * docs/signer.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,7 +300,8 @@ static void finish_work(store *s, const app *a, void *arg)
 }
 
 /* The writer's group commit failed: the request is as it was (pending); the signing app
- * says so and the person signs again. A lost refusal changes nothing either: still refused. */
+ * says so and the person signs again. A lost refusal: the answer is the refusal all the same
+ * (the request stays pending). */
 static void finish_lost(void *arg)
 {
 	post_job *j = arg;
