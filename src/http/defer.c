@@ -1,9 +1,10 @@
 /* defer: the worker pool of slow work (see defer.h). A fixed set of threads takes jobs from
  * a bounded queue; each has its own store connection. A job's completion goes back to the
  * loop that owns the request with event_base_once, which libevent makes safe from another
- * thread (evthread_use_pthreads is on). The writer is one more thread with its own queue and
- * connection: it takes every write job queued (up to WRITER_BATCH), runs them in one group
- * transaction and commits once, then completes them all. */
+ * thread (evthread_use_pthreads is on). Write jobs go to the writer of core/writer.c (one
+ * more thread with its own queue and connection: it takes every write job queued, up to
+ * WRITER_BATCH, runs them in one group transaction and commits once, then completes them
+ * all); here only their completion on the loop. */
 #include "http/defer.h"
 
 #include <event2/event.h>
@@ -14,13 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/writer.h"
 #include "http/conn.h"
 #include "http/metrics.h"
 #include "store/store.h"
 #include "util/log.h"
 
 #define QUEUE_MAX 1024
-#define WRITER_BATCH 256
 
 struct job {
 	req *r; /* NULL for background jobs */
@@ -42,8 +43,7 @@ static struct pool {
 	struct store **stores;
 	long n;
 	const app *a;
-} P = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, NULL, NULL, 0, NULL},
-  W = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, NULL, NULL, 0, NULL};
+} P = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, NULL, NULL, 0, NULL};
 
 static void on_close(struct evhttp_connection *c, void *arg)
 {
@@ -60,8 +60,10 @@ static void complete(evutil_socket_t fd, short what, void *arg)
 	} else {
 		conn_on_close(r->ev, NULL, NULL);
 	}
+	r->deferred = 0;
 	j->done(r, j->arg);
-	req_free(r);
+	if (!r->deferred) /* else done handed r to a next step (req_defer_write, say) */
+		req_free(r);
 	free(j);
 }
 
@@ -104,126 +106,36 @@ static void *pool_main(void *arg)
 	return NULL;
 }
 
-/* ---- the writer ---- */
+/* ---- the writer (core/writer.c: the group loop) ---- */
 
-static void piece(struct store *s, void *arg)
+/* Wr is NULL before the start and once the stop began (a write job then gets 503). */
+static pthread_mutex_t Wr_mu = PTHREAD_MUTEX_INITIALIZER;
+static writer *Wr;
+
+static void write_work(store *s, void *arg)
 {
 	struct job *j = arg;
-	j->work(s, W.a, j->arg);
+	j->work(s, P.a, j->arg);
 }
 
-static size_t lose(struct job *from, struct job *to)
+static void write_lost(void *arg)
 {
-	size_t n = 0;
-	for (struct job *j = from; j != to; j = j->next, n++)
-		if (j->lost)
-			j->lost(j->arg);
-	return n;
+	struct job *j = arg;
+	if (j->lost)
+		j->lost(j->arg);
 }
 
-/* One group: every job of the list in one transaction, one commit. When the group cannot
- * start or the back end ends it under a job, the jobs run so far are lost and the rest run
- * each in its own transactions, as the pool would. */
-static void write_group(struct store *s, struct job *list)
+static void write_done(void *arg)
 {
-	struct job *j = list;
-	size_t n = 0, lost = 0;
-	if (store_group_begin(s) == STORE_OK) {
-		for (; j; j = j->next, n++)
-			if (store_group_run(s, piece, j) != STORE_OK)
-				break;
-		if (j) {
-			store_group_abandon(s);
-			j = j->next;
-			lost = lose(list, j);
-			n++;
-		} else if (store_group_commit(s) != STORE_OK) {
-			lost = lose(list, NULL);
-		}
-		metrics_writer_group(n, lost);
-	}
-	for (; j; j = j->next)
-		j->work(s, W.a, j->arg);
+	finish(arg);
 }
 
-/* Up to WRITER_BATCH jobs off the queue (NULL: stopping and drained). */
-static struct job *take_batch(void)
+static int writer_enqueue(struct job *j)
 {
-	struct job *list, *last;
-	size_t n = 1;
-	pthread_mutex_lock(&W.mu);
-	while (!W.head && !W.stopping)
-		pthread_cond_wait(&W.cv, &W.mu);
-	list = last = W.head;
-	while (last && last->next && n < WRITER_BATCH) {
-		last = last->next;
-		n++;
-	}
-	if (last) {
-		W.head = last->next;
-		if (!W.head)
-			W.tail = NULL;
-		last->next = NULL;
-		W.queued -= n;
-	}
-	pthread_mutex_unlock(&W.mu);
-	return list;
-}
-
-static void *writer_main(void *arg)
-{
-	struct job *list;
-	while ((list = take_batch())) {
-		write_group(W.stores[0], list);
-		while (list) {
-			struct job *next = list->next;
-			finish(list);
-			list = next;
-		}
-	}
-	return NULL;
-}
-
-static int writer_start(const app *a, char *err, size_t errlen)
-{
-	char serr[256];
-	W.a = a;
-	W.stopping = 0;
-	W.threads = calloc(1, sizeof(*W.threads));
-	W.stores = calloc(1, sizeof(*W.stores));
-	if (!W.threads || !W.stores) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (store_open(a->cfg.database, &W.stores[0], serr, sizeof(serr)) != STORE_OK) {
-		snprintf(err, errlen, "writer database: %.400s", serr);
-		return -1;
-	}
-	if (pthread_create(&W.threads[0], NULL, writer_main, NULL) != 0) {
-		store_close(W.stores[0]);
-		snprintf(err, errlen, "cannot start the writer thread");
-		return -1;
-	}
-	W.n = 1;
-	return 0;
-}
-
-/* Stopped after the pool; it commits and completes what is queued before it ends. */
-static void writer_stop(void)
-{
-	pthread_mutex_lock(&W.mu);
-	W.stopping = 1;
-	pthread_cond_broadcast(&W.cv);
-	pthread_mutex_unlock(&W.mu);
-	if (W.n) {
-		pthread_join(W.threads[0], NULL);
-		store_close(W.stores[0]);
-	}
-	free(W.threads);
-	free(W.stores);
-	W.threads = NULL;
-	W.stores = NULL;
-	W.n = 0;
+	pthread_mutex_lock(&Wr_mu);
+	int rc = Wr ? writer_submit(Wr, write_work, write_lost, write_done, j) : -1;
+	pthread_mutex_unlock(&Wr_mu);
+	return rc;
 }
 
 int defer_pool_start(const app *a, long n, char *err, size_t errlen)
@@ -257,10 +169,15 @@ int defer_pool_start(const app *a, long n, char *err, size_t errlen)
 		}
 		P.n = i + 1;
 	}
-	if (a->cfg.group_commit && writer_start(a, err, errlen) < 0) {
+	static const writer_config wc = {WRITER_BATCH, WRITER_QUEUE, metrics_writer_group};
+	writer *w = NULL;
+	if (a->cfg.group_commit && writer_start(a->cfg.database, &wc, &w, err, errlen) < 0) {
 		defer_pool_stop();
 		return -1;
 	}
+	pthread_mutex_lock(&Wr_mu);
+	Wr = w;
+	pthread_mutex_unlock(&Wr_mu);
 	return 0;
 }
 
@@ -279,7 +196,11 @@ void defer_pool_stop(void)
 	P.threads = NULL;
 	P.stores = NULL;
 	P.n = 0;
-	writer_stop();
+	pthread_mutex_lock(&Wr_mu);
+	writer *w = Wr;
+	Wr = NULL;
+	pthread_mutex_unlock(&Wr_mu);
+	writer_stop(w); /* after the pool: it commits and answers what is queued first */
 }
 
 static int enqueue(struct pool *q, struct job *j)
@@ -301,7 +222,12 @@ static int enqueue(struct pool *q, struct job *j)
 	return 0;
 }
 
-static int defer_to(struct pool *q, req *r, defer_work_fn work, defer_lost_fn lost,
+static int pool_enqueue(struct job *j)
+{
+	return enqueue(&P, j);
+}
+
+static int defer_to(int (*q)(struct job *j), req *r, defer_work_fn work, defer_lost_fn lost,
                     defer_done_fn done, void *arg)
 {
 	struct job *j = calloc(1, sizeof(*j));
@@ -313,7 +239,7 @@ static int defer_to(struct pool *q, req *r, defer_work_fn work, defer_lost_fn lo
 		j->done = done;
 		j->arg = arg;
 	}
-	if (!j || enqueue(q, j) < 0) {
+	if (!j || q(j) < 0) {
 		free(j);
 		resp_error(r, 503, "ただいま混み合っています",
 		           "しばらくしてから、もう一度お試しください。");
@@ -330,12 +256,13 @@ static int defer_to(struct pool *q, req *r, defer_work_fn work, defer_lost_fn lo
 
 int req_defer(req *r, defer_work_fn work, defer_done_fn done, void *arg)
 {
-	return defer_to(&P, r, work, NULL, done, arg);
+	return defer_to(pool_enqueue, r, work, NULL, done, arg);
 }
 
 int req_defer_write(req *r, defer_work_fn work, defer_lost_fn lost, defer_done_fn done, void *arg)
 {
-	return defer_to(W.n ? &W : &P, r, work, lost, done, arg);
+	return defer_to(r->a->cfg.group_commit ? writer_enqueue : pool_enqueue, r, work, lost, done,
+	                arg);
 }
 
 size_t defer_queued(void)

@@ -11,7 +11,9 @@ struct store;
 /* Runs on a pool thread; may block. */
 typedef void (*defer_work_fn)(struct store *s, const app *a, void *arg);
 /* Runs on the loop thread afterwards. r->ev is NULL when the client went away: the
- * response functions then do nothing, but arg must still be freed here. */
+ * response functions then do nothing, but arg must still be freed here. With r->ev set,
+ * done may instead hand r and arg to a next step (req_defer or req_defer_write again,
+ * e.g. a verification on the pool, then its durable write on the writer); r then stays. */
 typedef void (*defer_done_fn)(req *r, void *arg);
 
 /* Start the pool: n threads (0: one per core), each with its own store connection. */

@@ -209,7 +209,8 @@ static void render_gauges(buf *out, const metrics_scrape *sc)
 	        "Groups the writer committed (or tried to): one durable commit each.",
 	        &writer_groups);
 	counter(out, "madoguchi_writer_jobs_total",
-	        "Writes (submissions) the writer ran in its groups.", &writer_jobs);
+	        "Writes (submissions, draft saves, signature marks) the writer ran in its groups.",
+	        &writer_jobs);
 	counter(out, "madoguchi_writer_lost_total",
 	        "Writes of groups whose commit failed (the person was asked to try again).",
 	        &writer_lost);

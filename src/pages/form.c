@@ -697,9 +697,17 @@ out:
 	j->out = O_FAIL;
 }
 
+/* On the writer (req_defer_write): the save is one piece of its group transaction. */
 static void save_work(store *s, const app *a, void *arg)
 {
 	work_save(s, a, arg);
+}
+
+/* The writer's group commit failed: nothing of the save (nor a new session) was kept. */
+static void save_lost(void *arg)
+{
+	job *j = arg;
+	j->out = O_FAIL;
 }
 
 static void save_done(req *r, void *arg)
@@ -867,7 +875,7 @@ void page_apply_form_post(req *r)
 		j->n_ups++;
 	}
 	multipart_release(&mp);
-	req_defer(r, save_work, save_done, j);
+	req_defer_write(r, save_work, save_lost, save_done, j);
 	return;
 busy:
 	apply_render_busy(r, NULL);

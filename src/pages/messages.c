@@ -35,6 +35,8 @@ const char MSG_REOPEN[] = "ページを開き直して、もう一度お試し�
 /* form.c */
 const char MSG_SAVED[] = "入力した内容を保存しました。続きは、後からでも入力できます。";
 const char MSG_REMOVED[] = "ファイルを削除しました。";
+const char MSG_SIGN_BUSY[] =
+    "署名は、まだ受け付けられていません。しばらくしてから、もう一度署名してください。";
 const char MSG_SAVE_BUSY[] =
     "入力した内容は、まだ保存されていません。しばらくしてから、もう一度お試しください。";
 const char MSG_UNREADABLE[] = "送信された内容を読み取れませんでした";

@@ -28,6 +28,7 @@ extern const char MSG_REOPEN[];
 extern const char MSG_SAVED[];
 extern const char MSG_REMOVED[];
 extern const char MSG_SAVE_BUSY[];
+extern const char MSG_SIGN_BUSY[];
 extern const char MSG_UNREADABLE[];
 extern const char MSG_TOO_MANY[];
 extern const char MSG_BAD_FILENAME[];

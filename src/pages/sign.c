@@ -3,8 +3,9 @@
  * single use, short-lived, bound to the draft's canonical digest) and offers it as a
  * madoguchi-sign: link and as a QR code; the signing app fetches the request from
  * /api/sign/ID and posts the CMS signature there, verified on the worker pool
- * (sig/verify.c); the page polls /procedures/ID/signature and turns to 「電子署名済み」.
- * The contract with the app is in docs/signer.md. */
+ * (sig/verify.c) and recorded by the group-committing writer (req_defer_write); the page polls
+ * /procedures/ID/signature and turns to 「電子署名済み」. The contract with the app is in
+ * docs/signer.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "http/defer.h"
 #include "http/hold.h"
+#include "pages/messages.h"
 #include "pages/pages.h"
 #include "pages/sign.h"
 #include "util/token.h"
@@ -194,22 +196,43 @@ typedef struct post_job {
 	char id[TOKEN_LEN + 1];
 	uint8_t *der;
 	size_t len;
+	/* what the verification found, for the write on the writer (finish_work) */
+	const char *mark; /* "signed", "refused" or NULL (nothing to write) */
+	char hash[65];
+	char draft_key[STORE_DRAFT_KEY_MAX + 1];
+	char *report;
+	uint8_t *ocsp;
+	size_t ocsp_len;
+	long long now;
+	int accepted; /* the signature was recorded, durably */
 	/* results */
 	int status; /* HTTP status of the answer */
 	json_t *answer;
 } post_job;
 
-/* Refusals the person can do nothing about by trying again consume the request; a
- * revocation source that did not answer does not (try again in a while). */
+/* The refusal of a verified but unacceptable signature: the answer at once, and the request
+ * marked refused (on the writer) unless a revocation source did not answer. */
+static void post_refused(post_job *j, const verify_report *rep, enum verify_result res)
+{
+	if (res != VERIFY_RESULT_REVOCATION_UNAVAILABLE)
+		j->mark = "refused";
+	log_info("signature refused: %s", verify_report_reason(rep));
+	j->status = 422;
+	j->answer = json_pack("{s:s, s:s, s:s}", "error", "refused", "reason",
+	                      verify_result_name(res), "message", verify_report_message(rep));
+}
+
+/* On the pool: the request and the verification (slow, never on the writer). Refusals the
+ * person can do nothing about by trying again consume the request; a revocation source that
+ * did not answer does not (try again in a while). */
 static void post_work(store *s, const app *a, void *arg)
 {
 	post_job *j = arg;
 	store_sign_request sr;
-	char hash[65];
 	verify_report *rep = NULL;
-	token_sha256_hex(j->id, strlen(j->id), hash);
-	int rc = store_sign_request_get(s, hash, &sr);
-	long long now = (long long)time(NULL);
+	token_sha256_hex(j->id, strlen(j->id), j->hash);
+	int rc = store_sign_request_get(s, j->hash, &sr);
+	j->now = (long long)time(NULL);
 	j->status = 503;
 	if (rc == STORE_ENOTFOUND) {
 		j->status = 404;
@@ -218,7 +241,7 @@ static void post_work(store *s, const app *a, void *arg)
 	}
 	if (rc != STORE_OK)
 		return;
-	const char *why = unusable(&sr, now);
+	const char *why = unusable(&sr, j->now);
 	if (why) {
 		j->status = 410;
 		j->answer = json_pack("{s:s}", "error", why);
@@ -232,47 +255,71 @@ static void post_work(store *s, const app *a, void *arg)
 		goto out;
 	}
 	if (verify_signature(a->trust, j->der, j->len, (const uint8_t *)sr.content,
-	                     strlen(sr.content), (time_t)now, &rep) != VERIFY_OK)
+	                     strlen(sr.content), (time_t)j->now, &rep) != VERIFY_OK)
 		goto out;
 	enum verify_result res = verify_report_result(rep);
-	char *report = verify_report_json_dump(rep);
-	if (!report)
+	if (!(j->report = verify_report_json_dump(rep)))
 		goto out;
+	snprintf(j->draft_key, sizeof(j->draft_key), "%s", sr.draft_key);
 	if (res == VERIFY_RESULT_OK) {
-		size_t olen;
-		const unsigned char *ocsp = verify_report_ocsp_der(rep, &olen);
-		rc = store_sign_request_finish(s, hash, "signed", j->der, j->len, report, ocsp,
-		                               olen, now);
-		if (rc == STORE_OK) {
-			j->status = 200;
-			j->answer = json_pack("{s:s}", "status", "signed");
-			log_info("signature accepted for a request of draft %.8s…", sr.draft_key);
-			hold_wake(sr.draft_key); /* the confirmation page waiting for it */
-		} else if (rc == STORE_ECONFLICT) {
-			j->status = 410;
-			j->answer = json_pack("{s:s}", "error", "used");
-		}
+		const unsigned char *ocsp = verify_report_ocsp_der(rep, &j->ocsp_len);
+		if (ocsp && !(j->ocsp = malloc(j->ocsp_len)))
+			goto out;
+		if (ocsp)
+			memcpy(j->ocsp, ocsp, j->ocsp_len);
+		j->mark = "signed";
 	} else {
-		/* refused either way; the record only keeps the request from being tried again */
-		if (res != VERIFY_RESULT_REVOCATION_UNAVAILABLE &&
-		    store_sign_request_finish(s, hash, "refused", NULL, 0, report, NULL, 0, now) !=
-		        STORE_OK)
-			log_error("sign request refused: %s", store_errmsg(s));
-		log_info("signature refused: %s", verify_report_reason(rep));
-		j->status = 422;
-		j->answer =
-		    json_pack("{s:s, s:s, s:s}", "error", "refused", "reason",
-		              verify_result_name(res), "message", verify_report_message(rep));
+		post_refused(j, rep, res);
 	}
-	free(report);
 out:
 	verify_report_free(rep);
 	store_sign_request_release(&sr);
 }
 
+/* On the writer (req_defer_write): the request marked, durable before the answer. */
+static void finish_work(store *s, const app *a, void *arg)
+{
+	post_job *j = arg;
+	int signed_ = !strcmp(j->mark, "signed");
+	int rc = store_sign_request_finish(s, j->hash, j->mark, signed_ ? j->der : NULL,
+	                                   signed_ ? j->len : 0, j->report, j->ocsp, j->ocsp_len,
+	                                   j->now);
+	if (!signed_) { /* refused either way; the record only keeps it from being tried again */
+		if (rc != STORE_OK)
+			log_error("sign request refused: %s", store_errmsg(s));
+		return;
+	}
+	if (rc == STORE_OK) {
+		j->accepted = 1;
+		j->status = 200;
+		j->answer = json_pack("{s:s}", "status", "signed");
+	} else if (rc == STORE_ECONFLICT) {
+		j->status = 410;
+		j->answer = json_pack("{s:s}", "error", "used");
+	}
+}
+
+/* The writer's group commit failed: the request is as it was (pending); the signing app
+ * says so and the person signs again. A lost refusal: the answer is the refusal all the same
+ * (the request stays pending). */
+static void finish_lost(void *arg)
+{
+	post_job *j = arg;
+	if (strcmp(j->mark, "signed"))
+		return;
+	j->accepted = 0;
+	j->status = 503;
+	json_decref(j->answer);
+	j->answer = json_pack("{s:s, s:s}", "error", "unavailable", "message", MSG_SIGN_BUSY);
+}
+
 static void post_done(req *r, void *arg)
 {
 	post_job *j = arg;
+	if (j->accepted) { /* committed: the confirmation page waiting for it */
+		log_info("signature accepted for a request of draft %.8s…", j->draft_key);
+		hold_wake(j->draft_key);
+	}
 	if (r->ev) {
 		if (j->answer)
 			resp_json(r, j->status, j->answer);
@@ -281,8 +328,20 @@ static void post_done(req *r, void *arg)
 		j->answer = NULL;
 	}
 	json_decref(j->answer);
+	free(j->report);
+	free(j->ocsp);
 	free(j->der);
 	free(j);
+}
+
+/* Verified: what is to be written goes to the writer, answered after its commit. */
+static void post_verified(req *r, void *arg)
+{
+	post_job *j = arg;
+	if (j->mark && r->ev)
+		req_defer_write(r, finish_work, finish_lost, post_done, j);
+	else /* nothing to write, or the app went away: a signature not recorded */
+		post_done(r, j);
 }
 
 void page_api_sign_post(req *r)
@@ -313,5 +372,5 @@ void page_api_sign_post(req *r)
 	memcpy(j->der, body, len);
 	j->len = len;
 	snprintf(j->id, sizeof(j->id), "%s", id);
-	req_defer(r, post_work, post_done, j);
+	req_defer(r, post_work, post_verified, j);
 }

@@ -536,6 +536,8 @@ static enum signer_status post(const struct signer_cfg *cfg, const struct signer
 		break;
 	default:
 		sayf(cfg, UI_ERROR, MSG_E_PORTAL_ANSWER, r.status);
+		if (pr.message[0]) /* a 503's: the signature was not recorded, sign again */
+			sayf(cfg, UI_ERROR, MSG_E_PORTAL_SAYS, pr.message);
 		st = SIGNER_ENETWORK;
 		break;
 	}

@@ -690,6 +690,11 @@ void signer_post_reply_parse(long status, const uint8_t *body, size_t len, struc
 		out->answer = member_is(root, "error", "used") ? PORTAL_USED : PORTAL_EXPIRED;
 	} else if (status == 404) {
 		out->answer = PORTAL_NOT_FOUND;
+	} else if (status == 503 && root) { /* not recorded now (try again): the portal's words */
+		v = json_object_get(root, "message");
+		if (json_is_string(v))
+			sanitize_copy(out->message, sizeof(out->message), json_string_value(v),
+			              json_string_length(v));
 	}
 	json_decref(root);
 }

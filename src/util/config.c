@@ -57,7 +57,7 @@ static const struct key keys[] = {
 	S(base_url, "public address of the portal"),
 	B(dev_mode, "development mode: migrate on start, development pages"),
 	B(https, "served over HTTPS: Secure cookies and HSTS"),
-	B(group_commit, "submissions go to one writer thread that commits what is queued with one durable commit"),
+	B(group_commit, "submissions, draft saves and signature marks go to one writer thread that commits what is queued with one durable commit"),
 	I(max_body_bytes, 1024, 64L << 20, "cap on every route's body limit (bytes)"),
 	I(max_form_bytes, 1024, 64L << 20, "body limit of a POST route without its own (bytes)"),
 	I(max_header_bytes, 1024, 1L << 20, "largest request head (bytes)"),

@@ -629,6 +629,12 @@ static void test_portal_answers(void **state)
 	post_reply(410, "{\"error\":\"used\"}", PORTAL_USED, &pr);
 	post_reply(410, "", PORTAL_EXPIRED, &pr);
 	post_reply(404, "{\"error\":\"not_found\"}", PORTAL_NOT_FOUND, &pr);
+	/* the portal could not record it now (its writer's commit failed): its words, sanitized */
+	post_reply(503, "{\"error\":\"unavailable\",\"message\":\"もう一度\\u001b\"}",
+	           PORTAL_UNEXPECTED, &pr);
+	assert_string_equal(pr.message, "もう一度?");
+	post_reply(503, "busy", PORTAL_UNEXPECTED, &pr);
+	assert_string_equal(pr.message, "");
 	post_reply(500, "{\"status\":\"signed\"}", PORTAL_UNEXPECTED, &pr);
 	post_reply(302, "", PORTAL_UNEXPECTED, &pr);
 
