@@ -246,7 +246,7 @@ STORE_MUST_USE int store_outbox_backlog(store *s, long long *unsent, long long *
  * connection closes), 0 when another holds it. PostgreSQL: a session advisory lock; SQLite:
  * always got (its writers' lock orders each statement, and each step is one). */
 STORE_MUST_USE int store_housekeeping_lock(store *s, int *got);
-int store_housekeeping_unlock(store *s);
+STORE_MUST_USE int store_housekeeping_unlock(store *s);
 /* Frees m->body and sets it NULL; m may be NULL. */
 void store_mail_release(store_mail *m);
 
