@@ -96,6 +96,45 @@ sql() {
 		sqlite3 -cmd '.timeout 5000' "$DB" "$1"
 	fi
 }
+
+# Pieces of SQL that the two back ends spell differently, for the tests' own SQL (sql above):
+#   jx COL PATH        the JSON value at PATH ($.a.b or $.a[0].b) of the text column COL, as
+#                      text (NULL when absent or JSON null); numbers as digits, on both
+#   sql_hex EXPR       the bytes of a blob as upper-case hex (SQLite's hex())
+#   sql_blob HEX       a blob literal of those bytes
+#   sql_joined EXPR SEP ORDER REST   runs "select EXPR from REST" and prints the values in
+#                      the order of ORDER joined by SEP (a quoted SQL string), on one line
+#   sql_refuse_inserts TABLE / sql_allow_inserts TABLE: a trigger that makes every insert
+#                      into TABLE fail (the error 'test'), and its removal
+on_pg() { [ -n "${MADOGUCHI_TEST_PG:-}" ]; }
+jx() {
+	if on_pg; then
+		local p=${2#\$.}
+		p=$(printf %s "$p" | sed 's/\[\([0-9]*\)\]/.\1/g; s/\./,/g')
+		printf "(%s::jsonb #>> '{%s}')" "$1" "$p"
+	else
+		printf "json_extract(%s, '%s')" "$1" "$2"
+	fi
+}
+sql_hex() { if on_pg; then printf "upper(encode(%s, 'hex'))" "$1"; else printf 'hex(%s)' "$1"; fi; }
+sql_blob() { if on_pg; then printf "decode('%s', 'hex')" "$1"; else printf "x'%s'" "$1"; fi; }
+sql_joined() {
+	if on_pg; then
+		sql "select string_agg(($1)::text, $2 order by $3) from $4"
+	else
+		sql "select group_concat(v, $2) from (select $1 as v from $4 order by $3)"
+	fi
+}
+sql_refuse_inserts() {
+	if on_pg; then
+		sql "create or replace function test_no_write() returns trigger language plpgsql as
+			\$\$ begin raise exception 'test'; end \$\$;
+			create trigger no_write before insert on $1 for each row execute function test_no_write()"
+	else
+		sql "create trigger no_write before insert on $1 begin select raise(abort, 'test'); end"
+	fi
+}
+sql_allow_inserts() { if on_pg; then sql "drop trigger no_write on $1"; else sql "drop trigger no_write"; fi; }
 get() { curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$PORTAL_URL$1"; }
 post() { local path=$1; shift; curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$@" "$PORTAL_URL$path"; }
 hidden() { grep -o "name=\"$1\" value=\"[^\"]*\"" "$T/page.html" | head -1 | sed 's/.*value="\([^"]*\)"/\1/'; }

@@ -21,7 +21,7 @@ csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$1" | head -1 | sed 's/.*value=
 # get PATH [JAR]; post PATH [curl args...] (jar $J); the page in $T/page.html, headers in $T/h
 get() { curl -s -b "${2:-$J}" -c "${2:-$J}" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$U$1"; }
 post() { local path=$1; shift; curl -s -b "$J" -c "$J" -D "$T/h" -o "$T/page.html" -w '%{http_code}' "$@" "$U$path"; }
-staff_add() { MADOGUCHI_DATABASE="sqlite:$DB" MADOGUCHI_BASE_URL="$U" "$TEST_BUILD/madoguchi" staff add "$@"; }
+staff_add() { MADOGUCHI_DATABASE="$(portal_db_url "$T")" MADOGUCHI_BASE_URL="$U" "$TEST_BUILD/madoguchi" staff add "$@"; }
 totp() { oathtool --totp -b "$@"; }
 none_of() { ! "$@"; } # check takes one command: a negated one through this
 

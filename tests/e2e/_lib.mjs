@@ -50,6 +50,15 @@ export function portalDbUrl(dir) {
   return base + name;
 }
 
+// Runs SQL on the database of the portal whose files are in dir (portalDbUrl), through
+// sqlite3 or psql; the rows as tests/lib.sh's sql prints them (values joined by |), trimmed.
+export function portalSql(dir, q) {
+  if (!process.env.MADOGUCHI_TEST_PG)
+    return execFileSync('sqlite3', ['-cmd', '.timeout 5000', `${dir}/portal.db`, q]).toString().trim();
+  return execFileSync('psql', ['-X', '-q', '-At', '-F', '|', '-v', 'ON_ERROR_STOP=1', portalDbUrl(dir), '-c', q])
+    .toString().trim();
+}
+
 // Starts the portal with a fresh database; returns { url, stop, dir }.
 export async function startPortal(env = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'madoguchi-e2e-'));

@@ -7,7 +7,7 @@
 // version 2, two different signatures and two reports kept; the demo reviewer's page of the
 // application shows both versions. axe-core on the pages this adds to.
 import { execFileSync } from 'node:child_process';
-import { startPortal, launch, ok, done, a11y } from './_lib.mjs';
+import { startPortal, launch, ok, done, a11y, portalSql } from './_lib.mjs';
 import { PROC, PNG, fillForm, runSigner } from './_card.mjs';
 
 const SIGN = process.env.RESUBMIT_SIGN;
@@ -30,7 +30,8 @@ async function signAndSubmit(page, what) {
 }
 
 const portal = await startPortal({ MADOGUCHI_ARGON2_M_COST_KIB: '8192', MADOGUCHI_ARGON2_T_COST: '1', MADOGUCHI_MAIL_MODE: 'dev' });
-const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 5000', `${portal.dir}/portal.db`, q]).toString().trim();
+const sql = (q) => portalSql(portal.dir, q);
+const result = process.env.MADOGUCHI_TEST_PG ? "(verification::jsonb ->> 'result')" : "json_extract(verification, '$.result')";
 const browser = await launch();
 try {
   const page = await (await browser.newContext()).newPage();
@@ -46,7 +47,7 @@ try {
   ok(/^\d{4}-\d{6}$/.test(receipt), `applied: ${receipt}`);
 
   sql(`update applications set status = 'returned' where receipt = '${receipt}';
-    insert into application_events (receipt, status, note, at) values ('${receipt}', 'returned', '${MESSAGE}', strftime('%s', 'now'))`);
+    insert into application_events (receipt, status, note, at) values ('${receipt}', 'returned', '${MESSAGE}', ${Math.floor(Date.now() / 1000)})`);
   await page.goto(portal.url + `/mypage/${receipt}`);
   const notice = page.locator('section.notice', { has: page.getByRole('heading', { name: '差し戻し' }) });
   ok(await notice.isVisible(), 'my page: the notice of the return at the top');
@@ -67,7 +68,7 @@ try {
   ok((await page.locator('main').innerText()).includes('31'), 'the confirmation shows the corrected answer');
   const again = await signAndSubmit(page, 'version 2');
   ok(again === receipt, `resubmitted under the same receipt (${again})`);
-  ok(sql(`select count(*) || '/' || count(distinct signature) || '/' || sum(json_extract(verification, '$.result') = 'ok')
+  ok(sql(`select count(*) || '/' || count(distinct signature) || '/' || sum(cast(${result} = 'ok' as integer))
     from application_versions where receipt = '${receipt}'`) === '2/2/2',
     'two versions, two different signatures, two reports with the result ok');
   await page.goto(portal.url + `/mypage/${receipt}`);

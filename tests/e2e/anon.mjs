@@ -4,16 +4,14 @@
 // first 「次へ」 (the form's CSRF token is the pre-session cookie's) makes the session and the
 // draft, with an attached photo; the report is submitted and 「以上で、申請は完了です。」.
 // axe-core at WCAG 2.1 AA on the form.
-import { execFileSync } from 'node:child_process';
-import { startPortal, launch, axe, ok, done } from './_lib.mjs';
+import { startPortal, launch, axe, ok, done, portalSql } from './_lib.mjs';
 
 const portal = await startPortal();
 const browser = await launch();
 const PROC = '/procedures/road-park-report';
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
   '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
-const sessions = () => Number(execFileSync('sqlite3', ['-cmd', '.timeout 5000', `${portal.dir}/portal.db`,
-  'select count(*) from sessions']).toString().trim());
+const sessions = () => Number(portalSql(portal.dir, 'select count(*) from sessions'));
 
 async function report(js) {
   const what = js ? 'with JavaScript' : 'without JavaScript';

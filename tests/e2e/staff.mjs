@@ -7,7 +7,7 @@
 // every screen.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { root, startPortal, launch, ok, done, a11y } from './_lib.mjs';
+import { root, startPortal, launch, ok, done, a11y, portalDbUrl, portalSql } from './_lib.mjs';
 
 const portal = await startPortal({ MADOGUCHI_ARGON2_M_COST_KIB: '8192', MADOGUCHI_ARGON2_T_COST: '1' });
 const browser = await launch();
@@ -16,7 +16,7 @@ const totp = (secret, when = 'now') => execFileSync('oathtool', ['--totp', '-b',
 const password = '窓口の 職員 パスワード 2026';
 try {
   const out = execFileSync(bin, ['staff', 'add', '--email', 'kakari@city.example.jp', '--name', '窓口 太郎', '--role', 'admin'], {
-    cwd: root, env: { ...process.env, MADOGUCHI_DATABASE: `sqlite:${portal.dir}/portal.db`, MADOGUCHI_BASE_URL: portal.url },
+    cwd: root, env: { ...process.env, MADOGUCHI_DATABASE: portalDbUrl(portal.dir), MADOGUCHI_BASE_URL: portal.url },
   }).toString();
   const link = out.match(/https?:\/\/\S*\/staff\/enrol\?token=[A-Za-z0-9_-]{43}/);
   ok(!!link, 'staff add prints the enrolment link', out);
@@ -65,8 +65,8 @@ try {
     cwd: root, env: { ...process.env, T: portal.dir, U: portal.url },
   }).toString().trim();
   ok(/^\d{4}-\d{6}$/.test(receipt), `a road/park report submitted (${receipt})`);
-  execFileSync('sqlite3', [`${portal.dir}/portal.db`,
-    "insert into staff_procedure_roles (staff_id, proc_id, role) select id, 'road-park-report', 'reviewer' from staff where email_key = 'kakari@city.example.jp'"]);
+  portalSql(portal.dir,
+    "insert into staff_procedure_roles (staff_id, proc_id, role) select id, 'road-park-report', 'reviewer' from staff where email_key = 'kakari@city.example.jp'");
   await page.reload();
   ok(await page.getByRole('table', { name: /申請の一覧/ }).getByRole('link', { name: receipt }).isVisible(), 'the inbox lists it');
   await a11y(page, 'staff inbox');
@@ -87,9 +87,9 @@ try {
     revocation: { method: 'ocsp', status: 'good', detail: 'OCSP: good' },
     basic_four: { name: 'ミドリ ハナコ', gender: '2', birth: '419900102', birth_date: '1990-01-02', address: '東京都千代田区千代田1-1', complete: true } });
   const png = '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082';
-  execFileSync('sqlite3', [`${portal.dir}/portal.db`,
+  portalSql(portal.dir,
     `update applications set signature = x'3000', verification = '${report}', differs = 1 where receipt = '${signed}';` +
-    `insert into attachments (draft_key, field, filename, mime, size, sha256, created_at, data) select draft_key, 'photos', '穴.png', 'image/png', length(x'${png}'), 'x', 1, x'${png}' from applications where receipt = '${signed}'`]);
+    `insert into attachments (draft_key, field, filename, mime, size, sha256, created_at, data) select draft_key, 'photos', '穴.png', 'image/png', length(x'${png}'), 'x', 1, x'${png}' from applications where receipt = '${signed}'`);
   await page.getByRole('link', { name: '申請の一覧へ戻る' }).click();
   await page.getByLabel('氏名またはフリガナ').fill('ﾐﾄﾞﾘ');
   await page.getByLabel('証明書と申請内容の違い').selectOption({ label: '違いあり' });

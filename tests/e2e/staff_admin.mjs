@@ -4,13 +4,13 @@
 // its mail alerts, and, once its code has gone stale, enters a new one at /staff/reauth
 // before a change goes through. axe-core on every screen.
 import { execFileSync } from 'node:child_process';
-import { startPortal, launch, ok, done, a11y } from './_lib.mjs';
+import { startPortal, launch, ok, done, a11y, portalSql } from './_lib.mjs';
 
 const portal = await startPortal({ MADOGUCHI_ARGON2_M_COST_KIB: '8192', MADOGUCHI_ARGON2_T_COST: '1' });
 const browser = await launch();
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const totp = (when = 'now') => execFileSync('oathtool', ['--totp', '-b', '-N', when, SECRET]).toString().trim();
-const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 5000', `${portal.dir}/portal.db`, q]).toString().trim();
+const sql = (q) => portalSql(portal.dir, q);
 try {
   const page = await (await browser.newContext()).newPage();
   await page.goto(`${portal.url}/staff/login`);

@@ -7,7 +7,7 @@
 // inbox with its ticks, the upload form, the dry run and the result.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { root, startPortal, launch, ok, done, a11y } from './_lib.mjs';
+import { root, startPortal, launch, ok, done, a11y, portalSql } from './_lib.mjs';
 import { startSmtp } from './_smtp.mjs';
 
 const smtp = await startSmtp();
@@ -17,7 +17,7 @@ const portal = await startPortal({
 });
 const browser = await launch();
 const totp = (secret) => execFileSync('oathtool', ['--totp', '-b', secret]).toString().trim();
-const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 5000', `${portal.dir}/portal.db`, q]).toString().trim();
+const sql = (q) => portalSql(portal.dir, q);
 const accepted = (r) => `「受付」になりました（受付番号 ${r}）`;
 
 async function staffLogin(page, email, secret) {

@@ -6,14 +6,14 @@
 // the browser's DOM has the same numbers in the SVG's bars as in the table, day by day, with
 // the taller bar for the larger number; the page fits a 320 px screen.
 import { execFileSync } from 'node:child_process';
-import { startPortal, launch, ok, done, a11y } from './_lib.mjs';
+import { startPortal, launch, ok, done, a11y, portalSql } from './_lib.mjs';
 
 const portal = await startPortal({ MADOGUCHI_ARGON2_M_COST_KIB: '8192', MADOGUCHI_ARGON2_T_COST: '1' });
 const browser = await launch();
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const P = 'road-park-report';
 const totp = () => execFileSync('oathtool', ['--totp', '-b', SECRET]).toString().trim();
-const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 5000', `${portal.dir}/portal.db`, q]).toString().trim();
+const sql = (q) => portalSql(portal.dir, q);
 
 // The bars of the procedure's SVG and its column of the table, as "day count" lines.
 async function figures(page, proc) {

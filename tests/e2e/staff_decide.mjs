@@ -5,7 +5,7 @@
 // then rejects it with its reason and leaves an internal note; the timeline shows each step
 // with who. axe-core on every screen.
 import { execFileSync } from 'node:child_process';
-import { root, startPortal, launch, ok, done, a11y } from './_lib.mjs';
+import { root, startPortal, launch, ok, done, a11y, portalSql } from './_lib.mjs';
 
 const portal = await startPortal({ MADOGUCHI_ARGON2_M_COST_KIB: '8192', MADOGUCHI_ARGON2_T_COST: '1' });
 const browser = await launch();
@@ -24,8 +24,8 @@ try {
     cwd: root, env: { ...process.env, T: portal.dir, U: portal.url },
   }).toString().trim();
   ok(/^\d{4}-\d{6}$/.test(receipt), `a road/park report submitted (${receipt})`);
-  execFileSync('sqlite3', [`${portal.dir}/portal.db`,
-    "insert into staff_procedure_roles (staff_id, proc_id, role) select id, 'road-park-report', 'reviewer' from staff where email_key = 'shinsa@city.example.jp'"]);
+  portalSql(portal.dir,
+    "insert into staff_procedure_roles (staff_id, proc_id, role) select id, 'road-park-report', 'reviewer' from staff where email_key = 'shinsa@city.example.jp'");
   const page = await (await browser.newContext()).newPage();
   await page.goto(`${portal.url}/staff/login`);
   await page.getByLabel('メールアドレス').fill('shinsa@city.example.jp');

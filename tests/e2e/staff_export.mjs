@@ -6,13 +6,13 @@
 // axe-core on the form and on the page of losses.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { startPortal, launch, ok, done, a11y } from './_lib.mjs';
+import { startPortal, launch, ok, done, a11y, portalSql } from './_lib.mjs';
 
 const portal = await startPortal({ MADOGUCHI_ARGON2_M_COST_KIB: '8192', MADOGUCHI_ARGON2_T_COST: '1' });
 const browser = await launch();
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const totp = () => execFileSync('oathtool', ['--totp', '-b', SECRET]).toString().trim();
-const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 5000', `${portal.dir}/portal.db`, q]).toString().trim();
+const sql = (q) => portalSql(portal.dir, q);
 try {
   const ctx = await browser.newContext({ acceptDownloads: true });
   const page = await ctx.newPage();

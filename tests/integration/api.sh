@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The back-office API (基幹連携) over HTTP with curl and jq: the demo administrator makes two
 # keys in the console (one read+status for large-waste collection, one read-only for road
 # reports; the secret is shown once and only its SHA-256 is stored); the list of a
@@ -57,7 +58,7 @@ check "the key lists its procedure: 200 ($code)" [ "$code" = 200 ]
 check "... JSON, not to be cached" [ "$(grep -ci '^content-type: application/json\|^cache-control: no-store' "$T/h")" = 2 ]
 check "... both, oldest first, with status and time in Japan" [ "$(jqr '[.applications[] | .receipt + " " + .status + " " + (.submitted_at | test("\\+09:00$") | tostring)] | join(",")')" = "$G1 sent true,$G2 sent true" ]
 check "... one api_read row of the key with the SHA-256 of the JSON sent" [ "$(sql "select actor || ' ' || detail from audit_log where action = 'api_read' order by id desc limit 1")" = "apikey:1 list proc=sodaigomi-collection after=- n=2 sha256=$(sha256sum < "$T/api.json" | cut -d' ' -f1)" ]
-check "... the key's last use is recorded" [ "$(sql "select last_used_at > 0 from api_keys where id = 1")" = 1 ]
+check "... the key's last use is recorded" [ "$(sql "select cast(last_used_at > 0 as integer) from api_keys where id = 1")" = 1 ]
 api "$KA" "/api/v1/applications?procedure=sodaigomi-collection&limit=1" > /dev/null
 C1=$(jqr .next_cursor)
 check "limit=1: the first, with more and a cursor" [ "$(jqr '.applications[0].receipt + " " + (.more | tostring)')" = "$G1 true" ]
@@ -142,7 +143,7 @@ code=$(get /staff/admin/api-keys "$SJ")
 check "a reviewer who is not an administrator: 403 ($code)" [ "$code" = 403 ]
 check "the keys are still two" [ "$(sql "select count(*) from api_keys")" = 2 ]
 
-MADOGUCHI_DATABASE="sqlite:$DB" "$TEST_BUILD/madoguchi" audit verify > "$T/verify" 2>&1; rc=$?
+MADOGUCHI_DATABASE="$(portal_db_url "$T")" "$TEST_BUILD/madoguchi" audit verify > "$T/verify" 2>&1; rc=$?
 check "madoguchi audit verify exits 0 ($rc)" [ "$rc" = 0 ]
 stop_portal; rc=$?
 check "the portal stops cleanly ($rc)" [ "$rc" = 0 ]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # A store that fails while a resident applies gets the busy page (503, 「ただいま混み合っています」),
 # never a page that looks like an answer: through HTTP with curl, with one table of the
 # portal's database renamed at a time (as hardening_accounts.sh does for the throttle):
@@ -94,7 +95,7 @@ code=$(post "$S/submit" --data-urlencode "csrf=$CSRF" --data-urlencode "key=$KEY
 check "account unreadable at submission: the busy page ($code) saying it is not done" \
 	eval '[ "$code" = 503 ] && has "申請は、まだ完了していません。"'
 check "... and no application was written (still $apps), the draft stays open" \
-	[ "$(sql "select count(*) from applications")" = "$apps" -a "$(sql "select receipt is null or receipt = '' from drafts where key = '$KEY'")" = 1 ]
+	[ "$(sql "select count(*) from applications")" = "$apps" -a "$(sql "select cast(receipt is null or receipt = '' as integer) from drafts where key = '$KEY'")" = 1 ]
 sql "alter table accounts rename column email_gone to email"
 code=$(post "$S/submit" --data-urlencode "csrf=$CSRF" --data-urlencode "key=$KEY" \
 	--data-urlencode "digest=$DIGEST" --data-urlencode confirmed=1)

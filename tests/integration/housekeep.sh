@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # Housekeeping (src/http/housekeep.c): ten seconds after start the portal deletes sessions past
 # their timeouts, old throttling rows, records of uploads without login older than a day, and
 # drafts without login untouched for anon_draft_hours (48; with their attachments); an
@@ -19,7 +20,7 @@ sql "insert into drafts (key, owner, proc_id, proc_version, raw, created_at, upd
 	('anon-47h', 's:$(printf 'e%.0s' $(seq 64))', 'road-park-report', 1, '{}', $((now - 47 * 3600)), $((now - 47 * 3600))),
 	('acct-old', 'a:1', 'sodaigomi-collection', 1, '{}', $old, $old);
 	insert into attachments (draft_key, field, filename, mime, size, sha256, data, created_at) values
-	('anon-old', 'photos', 'a.png', 'image/png', 1, '$(printf '0%.0s' $(seq 64))', x'00', $old);
+	('anon-old', 'photos', 'a.png', 'image/png', 1, '$(printf '0%.0s' $(seq 64))', $(sql_blob 00), $old);
 	insert into sessions (id_hash, account_id, csrf, created_at, last_seen) values
 	('$(printf 'c%.0s' $(seq 64))', NULL, 'x', $old, $old);
 	insert into throttle (key, at) values ('ip:192.0.2.1', $old);"
@@ -37,7 +38,7 @@ check "a draft without login untouched for 3 days (over anon_draft_hours, 48) is
 	[ "$(sql "select count(*) from drafts where key = 'anon-3d'")" = 0 ]
 check "one untouched for 47 hours stays" [ "$(sql "select count(*) from drafts where key = 'anon-47h'")" = 1 ]
 check "a record of uploads without login two days old is deleted, a fresh one stays" \
-	[ "$(sql "select group_concat(bytes) from anon_uploads" 2>/dev/null)" = 200 ]
+	[ "$(sql_joined bytes "','" at anon_uploads 2>/dev/null)" = 200 ]
 check "an account's draft stays however old" [ "$(sql "select count(*) from drafts where key = 'acct-old'")" = 1 ]
 check "an expired session is deleted" [ "$(sql "select count(*) from sessions where id_hash like 'ccc%'")" = 0 ]
 check "an old throttling row is deleted" [ "$(sql "select count(*) from throttle where key = 'ip:192.0.2.1'")" = 0 ]

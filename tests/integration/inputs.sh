@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # Input checks of the form (issue item 11), through HTTP with curl:
 #  - a NUL byte in a text field (urlencoded %00, and raw in a multipart part) is refused with
 #    the field's error, not cut there (the text before it used to go on to the confirmation);
@@ -25,7 +26,7 @@ code=$(post "$R/form" --data "csrf=$c&kind=road_damage&location=%E9%A7%85%E5%89%
 check "urlencoded: a NUL in a text field gets the form again (200, not on to the confirmation): $code" [ "$code" = 200 ]
 check "... with the field's error 「場所に使えない文字が含まれています。」" has "場所に使えない文字が含まれています。"
 check "... and the draft keeps the whole text, NUL included (not cut after 駅前)" \
-	[ "$(sql "select instr(raw, '\\u0000') > 0 and instr(raw, '交差点') > 0 from drafts")" = 1 ]
+	[ "$(sql "select cast(raw like '%\\u0000%' escape '!' and raw like '%交差点%' as integer) from drafts")" = 1 ]
 
 B=XyZbOuNdArY
 /usr/bin/python3 - "$c" "$B" > "$T/nul.body" <<'EOF'

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The metrics endpoint (metrics_listen): a portal with metrics on a second port answers
 # GET /metrics there in the Prometheus text format (checked with prometheus_client's parser
 # when installed), and only there; the counters of requests move by exactly the requests
@@ -53,6 +54,9 @@ check "the login form POST answered ($cpost)" [ -n "$cpost" ]
 ID=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
 HASH=$(printf %s "$ID" | sha256sum | cut -d' ' -f1)
 now=$(date +%s)
+# its draft first: PostgreSQL checks the foreign key (sqlite3 leaves foreign keys off)
+sql "INSERT INTO drafts (key, owner, proc_id, proc_version, raw, created_at, updated_at)
+	VALUES ('nodraft', 's:x', 'road-park-report', 1, '{}', $now, $now)"
 sql "INSERT INTO sign_requests (id_hash, draft_key, digest, proc_title, created_at, expires_at,
 	content, display) VALUES ('$HASH', 'nodraft', 'x', 't', $now, $((now + 600)), '{}', '{}')"
 head -c 300 /dev/urandom > "$T/garbage.p7s"
@@ -132,7 +136,7 @@ check "no metrics line in its log" bash -c "! grep -q 'metrics at' '$T/portal.ou
 stop_portal
 
 # A malformed setting, and a taken port, stop the start with the key's name.
-env MADOGUCHI_METRICS_LISTEN=localhost:9464 MADOGUCHI_DATABASE="sqlite:$DB" MADOGUCHI_DEV_MODE=1 \
+env MADOGUCHI_METRICS_LISTEN=localhost:9464 MADOGUCHI_DATABASE="$(portal_db_url "$T")" MADOGUCHI_DEV_MODE=1 \
 	MADOGUCHI_PORT="$(free_port)" "$TEST_BUILD/madoguchi" > "$T/bad.out" 2>&1
 rc=$?
 check "metrics_listen=localhost:9464 refused at start (exit $rc)" [ "$rc" != 0 ]
@@ -140,7 +144,7 @@ check "the message names metrics_listen" grep -q 'metrics_listen' "$T/bad.out"
 /usr/bin/python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(1); time.sleep(5)' "$MP" &
 holder=$!
 sleep 0.3
-timeout 10 env MADOGUCHI_METRICS_LISTEN="127.0.0.1:$MP" MADOGUCHI_DATABASE="sqlite:$DB" MADOGUCHI_DEV_MODE=1 \
+timeout 10 env MADOGUCHI_METRICS_LISTEN="127.0.0.1:$MP" MADOGUCHI_DATABASE="$(portal_db_url "$T")" MADOGUCHI_DEV_MODE=1 \
 	MADOGUCHI_PORT="$(free_port)" "$TEST_BUILD/madoguchi" > "$T/busy.out" 2>&1
 rc=$?
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The return for correction (差し戻し) and its round trip on the resident's side, with real
 # parts: the portal (TEST_BUILD) with the test PKI's signing CA as its anchor and its CRL, the
 # signing app madoguchi-sign opened with the link of the confirmation page, the virtual My
@@ -105,9 +106,9 @@ sign_and_submit
 R=$(echo "$loc" | sed -n 's|^/applications/\([0-9-]*\)/complete$|\1|p')
 check "signed with the card (exit $rc) and submitted: receipt $R" [ "$rc/$code/${R:+y}" = 0/303/y ]
 D1=$DIGEST
-S1=$(sql "select hex(signature) from applications where receipt = '$R'")
+S1=$(sql "select $(sql_hex signature) from applications where receipt = '$R'")
 check "version 1 is signed, its report ok" \
-	[ "$(sql "select length(signature) > 1000 and json_extract(verification, '\$.result') = 'ok' from applications where receipt = '$R'")" = 1 ]
+	[ "$(sql "select cast(length(signature) > 1000 and $(jx verification '$.result') = 'ok' as integer) from applications where receipt = '$R'")" = 1 ]
 code=$(get "/mypage/$R")
 check "my page of a sent application: no notice of a return, no 「修正して再申請する」" \
 	sh -c "[ $code = 200 ] && ! grep -qF '修正して再申請する' '$T/page.html'"
@@ -155,7 +156,7 @@ check "「修正して再申請する」: 303 to the form ($code $(location))" [
 K2=$(sql "select key from drafts where resubmit_of = '$R' and receipt is null")
 check "one new open draft tied to $R" [ "$(sql "select count(*) from drafts where resubmit_of = '$R'")" = 1 ]
 check "... with the returned answers (the raw input of version 1)" \
-	[ "$(sql "select d.raw = o.raw from drafts d, drafts o where d.key = '$K2' and o.receipt = '$R' and o.key <> '$K2'")" = 1 ]
+	[ "$(sql "select cast(d.raw = o.raw as integer) from drafts d, drafts o where d.key = '$K2' and o.receipt = '$R' and o.key <> '$K2'")" = 1 ]
 check "... and a copy of the attached file (same bytes, another id)" \
 	[ "$(sql "select count(*) from attachments n join attachments o on o.data = n.data and o.id <> n.id where n.draft_key = '$K2'")" = 1 ]
 code=$(resubmit "$R")
@@ -175,15 +176,15 @@ code=$(get "/applications/$R/complete")
 check "the completion page (200)" sh -c "[ $code = 200 ] && grep -qF '以上で、申請は完了です。' '$T/page.html'"
 check "two versions kept; the application is 送信済 (sent) again" \
 	[ "$(sql "select count(*) from application_versions where receipt = '$R'")/$(sql "select status from applications where receipt = '$R'")" = 2/sent ]
-check "version 1 is what was submitted first (digest, signature)" [ "$(v digest 1)/$(v 'hex(signature)' 1)" = "$D1/$S1" ]
+check "version 1 is what was submitted first (digest, signature)" [ "$(v digest 1)/$(v "$(sql_hex signature)" 1)" = "$D1/$S1" ]
 check "version 2 is the corrected content (its digest, stamps 31)" \
-	[ "$(v digest 2)/$(v "json_extract(content, '\$.answers.stamps')" 2)" = "$DIGEST/31" ]
+	[ "$(v digest 2)/$(v "$(jx content '$.answers.stamps')" 2)" = "$DIGEST/31" ]
 check "both signatures are stored and differ" \
 	[ "$(sql "select count(distinct signature) from application_versions where receipt = '$R' and length(signature) > 1000")" = 2 ]
 check "both verification reports kept, each with the result ok" \
-	[ "$(sql "select count(*) from application_versions where receipt = '$R' and json_extract(verification, '\$.result') = 'ok'")" = 2 ]
+	[ "$(sql "select count(*) from application_versions where receipt = '$R' and $(jx verification '$.result') = 'ok'")" = 2 ]
 check "the application row holds version 2" \
-	[ "$(sql "select digest = '$DIGEST' and draft_key = '$K2' and signature = (select signature from application_versions where receipt = '$R' and version = 2) from applications where receipt = '$R'")" = 1 ]
+	[ "$(sql "select cast(digest = '$DIGEST' and draft_key = '$K2' and signature = (select signature from application_versions where receipt = '$R' and version = 2) as integer) from applications where receipt = '$R'")" = 1 ]
 check "the event 「再申請（第2版）」 (sent) follows the return" \
 	[ "$(sql "select status || ':' || note from application_events where receipt = '$R' order by id desc limit 1")" = 'sent:再申請（第2版）' ]
 check "the receipt mail of the resubmission is in the outbox" \

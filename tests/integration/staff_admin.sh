@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The administrator's console over HTTP with curl: the demo administrator adds a staff member
 # (the enrolment link shown and mailed), the member enrols with oathtool codes and logs in;
 # roles set and removed open and close the procedure's applications; a member who is not an
@@ -18,9 +19,9 @@ ADMIN=admin@city.example.jp APW=madoguchi-staff-2026 ASECRET=JBSWY3DPEHPK3PXPJBS
 AJ="$T/admin.jar" MJ="$T/member.jar"
 changes() { sql "select count(*) from audit_log where action = 'staff_change'"; }
 staff_count() { sql "select count(*) from staff"; }
-roles_of() { sql "select coalesce(group_concat(proc_id || ':' || role), '') from staff_procedure_roles where staff_id = $1"; }
+roles_of() { sql_joined "proc_id || ':' || role" "','" "proc_id, role" "staff_procedure_roles where staff_id = $1"; }
 mails_to() { sql "select count(*) from outbox where to_addr = '$1'"; }
-portal_cmd() { MADOGUCHI_DATABASE="sqlite:$DB" MADOGUCHI_BASE_URL="$U" "$TEST_BUILD/madoguchi" "$@"; }
+portal_cmd() { MADOGUCHI_DATABASE="$(portal_db_url "$T")" MADOGUCHI_BASE_URL="$U" "$TEST_BUILD/madoguchi" "$@"; }
 
 # `madoguchi staff add` writes its staff_change row (actor system, no address) and mails the link.
 out=$(staff_add --email kyoku@city.example.jp --name '局長 四郎' --role admin)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # Bulk decisions (一括決定) over HTTP with curl: six large-waste applications of the demo
 # resident; a reviewer of the procedure ticks three in the inbox for 受付 and gets the dry
 # run (each with its status now, 受付, the resident's masked address; one bulk_preview audit
@@ -20,7 +21,7 @@ audit_of() { sql "select count(*) from audit_log where action = '$1'"; }
 status_of() { sql "select status from applications where receipt = '$1'"; }
 events_all() { sql "select count(*) from application_events"; }
 mails() { sql "select count(*) from outbox where to_addr = 'demo@example.jp' and subject like '%状況%'"; }
-state() { echo "$(sql "select group_concat(status, ' ') from (select status from applications order by receipt)") $(events_all) $(audit_of decision) $(mails)"; }
+state() { echo "$(sql_joined status "' '" receipt applications) $(events_all) $(audit_of decision) $(mails)"; }
 steps_of() { perl -0777 -ne 'print $1 if /name="steps" value="([^"]*)"/s' "$T/page.html"; }
 # apply JAR STEPS [CSRF]: POST /staff/bulk/apply; the status.
 apply() {
@@ -167,7 +168,7 @@ code=$(apply "$RV" "${A[5]},accepted,sent,$EV5" "$CSRF")
 check "... applying is a 303 to /staff/reauth ($code)" [ "$(location)" = "/staff/reauth?next=/staff/bulk" ]
 check "... and nothing changed" [ "$(status_of "${A[5]}")" = sent ]
 
-MADOGUCHI_DATABASE="sqlite:$DB" "$TEST_BUILD/madoguchi" audit verify > "$T/verify" 2>&1; rc=$?
+MADOGUCHI_DATABASE="$(portal_db_url "$T")" "$TEST_BUILD/madoguchi" audit verify > "$T/verify" 2>&1; rc=$?
 check "madoguchi audit verify exits 0 ($rc)" [ "$rc" = 0 ]
 stop_portal; rc=$?
 check "the portal stops cleanly ($rc)" [ "$rc" = 0 ]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The staff dashboard (/staff/dashboard, 集計) over HTTP with curl: road/park reports submitted
 # through the portal without login, their arrival times then set with sqlite3 to chosen days
 # in Japan time (migration 0017's trigger moves them to their new day), and decisions made
@@ -51,7 +52,7 @@ codes=$(decide "$R5" accepted)
 for r in "$R6" "$R7" "$R8" "$R9"; do codes="$codes $(decide "$r" accepted) $(decide "$r" reviewing)"; done
 codes="$codes $(decide "$R6" done) $(decide "$R7" rejected '場所が市の管理ではありません。') $(decide "$R8" done) $(decide "$R9" returned '場所を詳しく書いてください。')"
 check "the decisions are made through the form ($codes)" [ "$(tr ' ' '\n' <<<"$codes" | sort -u)" = 303 ]
-check "... the statuses are as planned" [ "$(sql "select group_concat(status, ' ') from (select status from applications order by receipt)")" = "sent sent sent sent accepted done rejected done returned" ]
+check "... the statuses are as planned" [ "$(sql_joined status "' '" receipt applications)" = "sent sent sent sent accepted done rejected done returned" ]
 
 get /staff > /dev/null
 check "the staff navigation links the dashboard (集計)" has '<a href="/staff/dashboard">集計</a>'

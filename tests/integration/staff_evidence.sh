@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The staff's evidence panel of a really signed application: the demo resident fills the
 # volunteer points form (the address typed differently from the card's, the name with a
 # 全角 space), signs it with madoguchi-sign and the virtual My Number Card (private pcscd,
@@ -52,7 +53,7 @@ TSA_PORT=$(free_port) # the test TSA is not started yet: down at arrival
 PORTAL_PORT=$(free_port)
 U="http://127.0.0.1:$PORTAL_PORT"
 DB="$T/portal.db"
-env MADOGUCHI_PORT="$PORTAL_PORT" MADOGUCHI_BASE_URL="$U" MADOGUCHI_DATABASE="sqlite:$DB" \
+env MADOGUCHI_PORT="$PORTAL_PORT" MADOGUCHI_BASE_URL="$U" MADOGUCHI_DATABASE="$(portal_db_url "$T")" \
 	MADOGUCHI_DEV_MODE=1 MADOGUCHI_THREADS=2 MADOGUCHI_MAIL_MODE=dev \
 	MADOGUCHI_ARGON2_M_COST_KIB=4096 MADOGUCHI_ARGON2_T_COST=1 MADOGUCHI_REFDATA_DIR="$TEST_BUILD/refdata" \
 	MADOGUCHI_SIGN_ANCHORS_DIR="$T/trust" MADOGUCHI_SIGN_OCSP_URL="http://127.0.0.1:$OCSP_PORT" \
@@ -97,19 +98,20 @@ check "... at once while the TSA is down (${ms} ms)" [ "$ms" -lt 3000 ]
 
 # ---- the signature time-stamp (CAdES-T): queued at arrival, retried until the TSA gives one ----
 ts() { sql "select $1 from signature_timestamps where receipt = '$R'"; }
+ts_one() { [ "$(sql "select count(*) from signature_timestamps where $1")" = 1 ]; } # ts_one WHERE
 check "the time-stamp is queued with the application, not stamped" [ "$(ts "count(*) || ' ' || count(token)")" = "1 0" ]
-wait_for "the first attempt fails" sh -c "[ \"\$(sqlite3 '$DB' \"select count(*) from signature_timestamps where attempts >= 1 and last_error like '%unreachable%'\")\" = 1 ]"
-check "... the first attempt failed: the TSA is unreachable ($(ts last_error))" [ "$(ts "attempts >= 1 and token is null")" = 1 ]
+wait_for "the first attempt fails" ts_one "attempts >= 1 and last_error like '%unreachable%'"
+check "... the first attempt failed: the TSA is unreachable ($(ts last_error))" [ "$(ts "cast(attempts >= 1 and token is null as integer)")" = 1 ]
 echo bad_imprint > "$T/tsa/mode"
 tsa_env_start "$T/tsa" "$TSA_PORT" || fail_early "the test TSA starts"
-W=40 wait_for "a reply over other bytes" sh -c "[ \"\$(sqlite3 '$DB' \"select count(*) from signature_timestamps where last_error like '%imprint mismatch%'\")\" = 1 ]"
-check "a reply whose imprint is not the signature's is refused, nothing stored ($(ts last_error))" [ "$(ts "last_error like '%message imprint mismatch%' and token is null")" = 1 ]
+W=40 wait_for "a reply over other bytes" ts_one "last_error like '%imprint mismatch%'"
+check "a reply whose imprint is not the signature's is refused, nothing stored ($(ts last_error))" [ "$(ts "cast(last_error like '%message imprint mismatch%' and token is null as integer)")" = 1 ]
 echo bad_nonce > "$T/tsa/mode"
-W=40 wait_for "a reply to another request" sh -c "[ \"\$(sqlite3 '$DB' \"select count(*) from signature_timestamps where last_error like '%nonce mismatch%'\")\" = 1 ]"
-check "a reply with another nonce is refused, nothing stored ($(ts last_error))" [ "$(ts "last_error like '%nonce mismatch%' and token is null")" = 1 ]
+W=40 wait_for "a reply to another request" ts_one "last_error like '%nonce mismatch%'"
+check "a reply with another nonce is refused, nothing stored ($(ts last_error))" [ "$(ts "cast(last_error like '%nonce mismatch%' and token is null as integer)")" = 1 ]
 echo good > "$T/tsa/mode"
-W=40 wait_for "the token" sh -c "[ \"\$(sqlite3 '$DB' \"select count(token) from signature_timestamps\")\" = 1 ]"
-check "once the TSA answers right, the retry stores the token ($(ts attempts) attempts)" [ "$(ts "count(token) || ' ' || (last_error is null) || ' ' || (gen_time > 0)")" = "1 1 1" ]
+W=40 wait_for "the token" ts_one "token is not null"
+check "once the TSA answers right, the retry stores the token ($(ts attempts) attempts)" [ "$(ts "count(token) || ' ' || max(cast(last_error is null as integer)) || ' ' || max(cast(gen_time > 0 as integer))")" = "1 1 1" ]
 check "the TSA was asked with application/timestamp-query" [ "$(grep -c ' application/timestamp-query ' "$T/tsa/requests.log")" -ge 3 ]
 check "the submit stored differs = 1 (the address)" [ "$(sql "select differs from applications where receipt = '$R'")" = 1 ]
 check "... and the folded name and furigana" [ "$(sql "select search_key from applications where receipt = '$R'")" = "$(printf '見取花子\nミドリハナコ')" ]
@@ -133,7 +135,7 @@ check "住所: marked in words as different" [ "$(row 住所)" = '<tr><th scope=
 check "性別 from the card" grep -q '<th scope="row">性別</th><td>女性</td>' "$T/detail.html"
 check "exactly one difference, said above the table" [ "$(grep -c '証明書と申請内容が異なります</strong>' "$T/detail.html") $(grep -c '（1項目で異なります）' "$T/detail.html")" = "1 1" ]
 check "the issuer of the test PKI" grep -q '発行者</dt><dd class="summary-value">C=JP, O=JPKI-TEST' "$T/detail.html"
-SERIAL=$(sql "select json_extract(verification, '\$.certificate.serial') from applications where receipt = '$R'")
+SERIAL=$(sql "select $(jx verification '$.certificate.serial') from applications where receipt = '$R'")
 check "the serial ($SERIAL)" grep -q "シリアル番号</dt><dd class=\"summary-value\">$SERIAL</dd>" "$T/detail.html"
 check "the validity in Japan time" grep -q '有効期間</dt><dd class="summary-value">[0-9]*年(令和[0-9]*年)[^<]* から [0-9]*年(令和[0-9]*年)[^<]* まで' "$T/detail.html"
 check "タイムスタンプ: the TSA's time" grep -q '<dt class="summary-key">タイムスタンプ</dt><dd class="summary-value">[0-9]*年(令和[0-9]*年)[^<]*（時刻認証局が証明した時刻）' "$T/detail.html"
@@ -147,11 +149,11 @@ code=$(post "/staff/applications/$R/reverify" --data-urlencode x=1)
 check "reverify without the CSRF token: 403 ($code), nothing appended" [ "$code $(sql 'select count(*) from reverifications')" = "403 0" ]
 code=$(post "/staff/applications/$R/reverify" --data-urlencode "csrf=$C")
 check "reverify: 303 ($code)" [ "$code" = 303 ]
-check "... one re-verification appended, ok, by the reviewer" [ "$(sql "select count(*) || ' ' || max(result) || ' ' || max(staff_id = (select id from staff where email_key = 'shinsa@city.example.jp')) from reverifications where receipt = '$R'")" = "1 ok 1" ]
+check "... one re-verification appended, ok, by the reviewer" [ "$(sql "select count(*) || ' ' || max(result) || ' ' || max(cast(staff_id = (select id from staff where email_key = 'shinsa@city.example.jp') as integer)) from reverifications where receipt = '$R'")" = "1 ok 1" ]
 check "... its audit row (detail ok)" [ "$(sql "select count(*) || ' ' || max(detail) from audit_log where action = 'reverify' and receipt = '$R'")" = "1 ok" ]
 stop_pid "$OCSP_PID"; OCSP_PID=
 code=$(post "/staff/applications/$R/reverify" --data-urlencode "csrf=$C")
-check "reverify with the OCSP responder down: 303 ($code), a second result appended" [ "$(sql "select group_concat(result, ' ') from (select result from reverifications where receipt = '$R' order by id)")" = "ok revocation_unavailable" ]
+check "reverify with the OCSP responder down: 303 ($code), a second result appended" [ "$(sql_joined result "' '" id "reverifications where receipt = '$R'")" = "ok revocation_unavailable" ]
 check "the result at arrival is unchanged" [ "$(sql "select verification from applications where receipt = '$R'" | sha256sum)" = "$ARRIVAL" ]
 code=$(get "/staff/applications/$R")
 check "the panel lists both re-verifications, oldest first, with who made them ($code)" [ "$(grep -o '^<li>[^<]*（審査 花子）：[^<]*（[a-z_]*）' "$T/page.html" | sed 's/.*（\([a-z_]*\)）$/\1/' | tr '\n' ' ')" = "ok revocation_unavailable " ]
@@ -189,8 +191,8 @@ openssl ocsp -respin "$T/unz/$R/ocsp.der" -resp_text -noverify > "$T/ocsp.txt" 2
 check "ocsp.der is the responder's answer: good for the signer's serial $SERIAL" [ "$(grep -A3 "Serial Number: $SERIAL" "$T/ocsp.txt" | grep -c 'Cert Status: good')" = 1 ]
 openssl ocsp -respin "$T/unz/$R/ocsp.der" -CAfile "$T/trust/ca.pem" -issuer "$T/trust/ca.pem" -serial "0x$SERIAL" -no_nonce > "$T/ocsp-v.txt" 2>&1
 check "... its signature verifies against the CA, good for 0x$SERIAL" [ "$(grep -c "^Response verify OK\|^0x$SERIAL: good" "$T/ocsp-v.txt")" = 2 ]
-check "... the report names it by its SHA-256" [ "$(sql "select json_extract(verification, '\$.revocation.attempts[0].response_sha256') from applications where receipt = '$R'")" = "$(sha256sum < "$T/unz/$R/ocsp.der" | cut -d' ' -f1)" ]
-check "... and the application row keeps the same bytes" [ "$(sql "select hex(ocsp_response) from applications where receipt = '$R'")" = "$(od -An -tx1 -v "$T/unz/$R/ocsp.der" | tr -d ' \n' | tr a-f A-F)" ]
+check "... the report names it by its SHA-256" [ "$(sql "select $(jx verification '$.revocation.attempts[0].response_sha256') from applications where receipt = '$R'")" = "$(sha256sum < "$T/unz/$R/ocsp.der" | cut -d' ' -f1)" ]
+check "... and the application row keeps the same bytes" [ "$(sql "select $(sql_hex ocsp_response) from applications where receipt = '$R'")" = "$(od -An -tx1 -v "$T/unz/$R/ocsp.der" | tr -d ' \n' | tr a-f A-F)" ]
 check "the attachment is the PNG sent" cmp -s "$T/unz/$R/attachments/"*-stamps.png "$T/stamps.png"
 ZSHA=$(sha256sum < "$T/evidence.zip" | cut -d' ' -f1)
 check "one export audit row naming the receipt, zip and the ZIP's SHA-256" [ "$(sql "select count(*) || ' ' || max(detail) from audit_log where action = 'export' and receipt = '$R'")" = "1 receipt=$R enc=zip files=1 sha256=$ZSHA" ]
@@ -230,6 +232,6 @@ check "a time-stamp still awaited: 「まだ取得していません」 ($code)"
 sql "update signature_timestamps set next_at = created_at + 3153600000 where receipt = '$R'"
 code=$(get "/staff/applications/$R")
 check "a time-stamp given up: 「取得できませんでした」 ($code)" grep -q '<dt class="summary-key">タイムスタンプ</dt><dd class="summary-value">取得できませんでした。' "$T/page.html"
-MADOGUCHI_DATABASE="sqlite:$DB" "$PORTAL" audit verify > "$T/verify" 2>&1; rc=$?
+MADOGUCHI_DATABASE="$(portal_db_url "$T")" "$PORTAL" audit verify > "$T/verify" 2>&1; rc=$?
 check "madoguchi audit verify exits 0 ($rc)" [ "$rc" = 0 ]
 tap_end

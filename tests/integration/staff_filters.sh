@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The staff inbox's filters, 担当 and attachments over HTTP with curl: road/park reports
 # submitted through the portal without login, with the reporter's name (the submit stores
 # it folded); the arrival days (Japan time, inclusive), the differs flag (set with sqlite3:
@@ -24,7 +25,7 @@ R4=$(road_report 駅前4丁目 '髙橋 二郎')
 R5=$(road_report 駅前5丁目)
 check "5 reports submitted ($R1 .. $R5)" [ "$(printf '%s\n' "$R1" "$R2" "$R3" "$R4" "$R5" | sort -u | grep -c '^[0-9]\{4\}-[0-9]\{6\}$')" = 5 ]
 check "the submit stored the folded name as the search key" [ "$(sql "select search_key from applications where receipt = '$R2'")" = "ミドリタロウ" ]
-check "... none for a report without a name" [ "$(sql "select search_key is null from applications where receipt = '$R5'")" = 1 ]
+check "... none for a report without a name" [ "$(sql "select cast(search_key is null as integer) from applications where receipt = '$R5'")" = 1 ]
 check "... and no differs flag for an unsigned report (未判定)" [ "$(sql "select count(*) from applications where differs is null")" = 5 ]
 
 secret=$(staff_enrolled kakari@city.example.jp '道路 花子' "$PW")
@@ -79,7 +80,7 @@ check "the detail offers 自分が担当する to a reviewer" grep -q '自分が
 before=$(audit_n assign)
 code=$(post "/staff/applications/$R3/assign" --data-urlencode action=take)
 check "assign without the CSRF token: 403 ($code)" [ "$code" = 403 ]
-check "... nothing changed" [ "$(sql "select assignee is null from applications where receipt = '$R3'")" = 1 ]
+check "... nothing changed" [ "$(sql "select cast(assignee is null as integer) from applications where receipt = '$R3'")" = 1 ]
 code=$(post "/staff/applications/$R3/assign" --data-urlencode "csrf=$C" --data-urlencode action=take)
 check "assign (take): 303 back to the detail ($code)" [ "$code" = 303 ]
 check "... the assignee is the reviewer" [ "$(sql "select assignee from applications where receipt = '$R3'")" = "$SID" ]
@@ -97,7 +98,7 @@ check "... nothing changed, no audit row" [ "$(sql "select assignee from applica
 code=$(post "/staff/applications/$R3/assign" --data-urlencode "csrf=$C" --data-urlencode action=steal)
 check "an unknown action: 400 ($code)" [ "$code" = 400 ]
 code=$(post "/staff/applications/$R3/assign" --data-urlencode "csrf=$C" --data-urlencode action=release)
-check "assign (release): 303 ($code), nobody handles it" [ "$code $(sql "select assignee is null from applications where receipt = '$R3'")" = "303 1" ]
+check "assign (release): 303 ($code), nobody handles it" [ "$code $(sql "select cast(assignee is null as integer) from applications where receipt = '$R3'")" = "303 1" ]
 check "... a second assign audit row (release)" [ "$(sql "select detail from audit_log where action = 'assign' order by id desc limit 1")" = release ]
 
 # Next/previous in the inbox's order, keeping its filter.
@@ -109,8 +110,8 @@ check "... and no newer one" none_of grep -q '前の申請' "$T/page.html"
 
 # Attachments (rows added with sqlite3 to the submitted drafts): a PNG and a PDF.
 PNG=89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082
-sql "insert into attachments (draft_key, field, filename, mime, size, sha256, created_at, data) select draft_key, 'photos', '穴の写真.png', 'image/png', length(x'$PNG'), 'x', 1, x'$PNG' from applications where receipt = '$R1'"
-sql "insert into attachments (draft_key, field, filename, mime, size, sha256, created_at, data) select draft_key, 'photos', '図面.pdf', 'application/pdf', 9, 'x', 1, CAST('%PDF-1.4 ' AS BLOB) from applications where receipt = '$R1'"
+sql "insert into attachments (draft_key, field, filename, mime, size, sha256, created_at, data) select draft_key, 'photos', '穴の写真.png', 'image/png', length($(sql_blob "$PNG")), 'x', 1, $(sql_blob "$PNG") from applications where receipt = '$R1'"
+sql "insert into attachments (draft_key, field, filename, mime, size, sha256, created_at, data) select draft_key, 'photos', '図面.pdf', 'application/pdf', 9, 'x', 1, $(sql_blob 255044462d312e3420) from applications where receipt = '$R1'"
 A1=$(sql "select a.id from attachments a join applications p on p.draft_key = a.draft_key where p.receipt = '$R1' and a.mime = 'image/png'")
 A2=$(sql "select a.id from attachments a join applications p on p.draft_key = a.draft_key where p.receipt = '$R1' and a.mime = 'application/pdf'")
 get "/staff/applications/$R1" > /dev/null
@@ -130,11 +131,11 @@ check "... application/pdf" grep -qi '^content-type: application/pdf' "$T/h"
 check "... a second row" [ "$(audit_n view_attachment)" = $((before + 2)) ]
 code=$(get "/staff/applications/$R2/attachments/$A1")
 check "the id under another receipt: 404 ($code), no row" [ "$code $(audit_n view_attachment)" = "404 $((before + 2))" ]
-sql "create trigger no_audit before insert on audit_log begin select raise(abort, 'test'); end"
+sql_refuse_inserts audit_log
 code=$(get "/staff/applications/$R1/attachments/$A1")
 check "without its audit row no file: 503 ($code)" [ "$code" = 503 ]
 check "... not the PNG" none_of grep -q 'PNG' "$T/page.html"
-sql "drop trigger no_audit"
+sql_allow_inserts audit_log
 code=$(get "/staff/applications/$R1/attachments/$A1" "$V")
 check "the viewer may download (200, $code)" [ "$code" = 200 ]
 
@@ -158,7 +159,7 @@ n=$(audit_n view_attachment)
 code=$(get "/staff/applications/$R1/attachments/$A1" "$D")
 check "... the attachment: 403 ($code), no row" [ "$code $(audit_n view_attachment)" = "403 $n" ]
 code=$(curl -s -b "$D" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$DC" --data-urlencode action=take "$U/staff/applications/$R1/assign")
-check "... assign: 403 ($code), nobody assigned" [ "$code $(sql "select assignee is null from applications where receipt = '$R1'")" = "403 1" ]
+check "... assign: 403 ($code), nobody assigned" [ "$code $(sql "select cast(assignee is null as integer) from applications where receipt = '$R1'")" = "403 1" ]
 code=$(curl -s -b "$D" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$DC" "$U/staff/applications/$R1/reverify")
 check "... reverify: 403 ($code)" [ "$code" = 403 ]
 code=$(curl -s -b "$D" -o /dev/null -w '%{http_code}' --data-urlencode x=1 "$U/staff/applications/$R1/reverify")
@@ -166,7 +167,7 @@ check "reverify without the CSRF token: 403 ($code)" [ "$code" = 403 ]
 code=$(curl -s -o "$T/page.html" -w '%{http_code}' "$U/staff/applications/$R1/attachments/$A1")
 check "no cookie: the staff login page, not the file ($code)" grep -q 'action="/staff/login"' "$T/page.html"
 
-MADOGUCHI_DATABASE="sqlite:$DB" "$TEST_BUILD/madoguchi" audit verify > "$T/verify" 2>&1; rc=$?
+MADOGUCHI_DATABASE="$(portal_db_url "$T")" "$TEST_BUILD/madoguchi" audit verify > "$T/verify" 2>&1; rc=$?
 check "madoguchi audit verify exits 0 ($rc)" [ "$rc" = 0 ]
 stop_portal; rc=$?
 check "the portal stops cleanly ($rc)" [ "$rc" = 0 ]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The staff inbox and an application's detail over HTTP with curl: road/park reports
 # submitted through the portal without login; a reviewer of that procedure sees them with
 # counts per status, filters by status and receipt, pages by key (small pages, no repeats or
@@ -43,7 +44,7 @@ check "... no applicant's answers in the list" none_of grep -q '駅前' "$T/inbo
 check "listing wrote no audit row" [ "$(audit_views)" = 0 ]
 
 # The status filter and the receipt search.
-sql "update applications set status = 'accepted' where receipt = '$R2'; insert into application_events (receipt, status, note, at) values ('$R2', 'accepted', '', strftime('%s','now'))"
+sql "update applications set status = 'accepted' where receipt = '$R2'; insert into application_events (receipt, status, note, at) values ('$R2', 'accepted', '', $(date +%s))"
 code=$(get '/staff?status=accepted')
 check "status 受付 lists only that one ($code)" [ "$(receipts_of "$T/page.html" | tr '\n' ' ')" = "$R2 " ]
 check "... the counts: 受付 1, 送信済 4" eval 'grep -q "<th scope=\"row\">受付</th><td>1件</td>" "$T/page.html" && grep -q "<th scope=\"row\">送信済</th><td>4件</td>" "$T/page.html"'
@@ -84,14 +85,14 @@ check "... the status" grep -q '<strong>受付</strong>' "$T/page.html"
 check "... the history: 送信済 then 受付" [ "$(grep -o '<li>[^<]* \(送信済\|受付\)' "$T/page.html" | sed 's/.* //' | tr '\n' ' ')" = "送信済 受付 " ]
 check "... the arrival time with the era" grep -q '到達日時</dt><dd class="summary-value">[0-9]*年(令和[0-9]*年)' "$T/page.html"
 check "... one audit row" [ "$(audit_views)" = $((before + 1)) ]
-check "... of this staff member, this receipt, an address" [ "$(sql "select actor || ' ' || receipt || ' ' || (peer <> '') from audit_log where action = 'view_application' order by id desc limit 1")" = "staff:$SID $R2 1" ]
+check "... of this staff member, this receipt, an address" [ "$(sql "select actor || ' ' || receipt || ' ' || cast(peer <> '' as integer) from audit_log where action = 'view_application' order by id desc limit 1")" = "staff:$SID $R2 1" ]
 get "/staff/applications/$R2" > /dev/null
 check "a second view, a second row" [ "$(audit_views)" = $((before + 2)) ]
-MADOGUCHI_DATABASE="sqlite:$DB" "$TEST_BUILD/madoguchi" audit verify > "$T/verify" 2>&1; rc=$?
+MADOGUCHI_DATABASE="$(portal_db_url "$T")" "$TEST_BUILD/madoguchi" audit verify > "$T/verify" 2>&1; rc=$?
 check "madoguchi audit verify exits 0 ($rc: $(head -1 "$T/verify"))" [ "$rc" = 0 ]
 # A signed application (its signature and report set with sqlite3: the road/park report
 # needs none): the report's basic four beside the answers.
-sql "update applications set signature = x'3000', verification = '{\"basic_four\":{\"name\":\"道路 一郎\",\"birth_date\":\"1980-04-01\",\"gender\":\"男\",\"address\":\"東京都千代田区1-1\"}}' where receipt = '$R3'"
+sql "update applications set signature = $(sql_blob 3000), verification = '{\"basic_four\":{\"name\":\"道路 一郎\",\"birth_date\":\"1980-04-01\",\"gender\":\"男\",\"address\":\"東京都千代田区1-1\"}}' where receipt = '$R3'"
 code=$(get "/staff/applications/$R3")
 check "a signed application's detail ($code) shows the report's basic four" [ "$(grep -c '<td>\(道路 一郎\|1980年(昭和55年)4月1日\|男\|東京都千代田区1-1\)</td>' "$T/page.html")" = 4 ]
 check "... beside the answers, saying a difference is said in words" grep -q '違いがある項目には「証明書と申請内容が異なります」と書いてあります' "$T/page.html"
@@ -101,12 +102,12 @@ code=$(get "/staff/applications/2026-999999")
 check "an absent receipt gets 404 ($code)" [ "$code" = 404 ]
 
 # A view whose audit row cannot be written is not shown.
-sql "create trigger no_audit before insert on audit_log begin select raise(abort, 'test'); end"
+sql_refuse_inserts audit_log
 before=$(audit_views)
 code=$(get "/staff/applications/$R1")
 check "without its audit row the detail is refused: 503 ($code)" [ "$code" = 503 ]
 check "... and shows none of the answers" none_of grep -q '駅前1丁目' "$T/page.html"
-sql "drop trigger no_audit"
+sql_allow_inserts audit_log
 
 # A reviewer of another procedure (development mode's demo reviewer of the volunteer points).
 D="$T/demo"

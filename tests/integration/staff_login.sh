@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # Staff accounts over HTTP with curl: `madoguchi staff add` and its enrolment link, the
 # enrolment (password, TOTP secret confirmed by a first code, recovery codes), login with
 # password and TOTP code, each code once, a recovery code once, throttling of wrong codes,
@@ -16,7 +17,7 @@ out=$(staff_add --email Kakari@City.Example.JP --name '窓口 太郎' --role adm
 check "staff add exits 0 and prints the enrolment link" grep -q "^$U/staff/enrol?token=[A-Za-z0-9_-]\{43\}$" <<<"$out"
 link=$(grep -o "$U/staff/enrol?token=[A-Za-z0-9_-]*" <<<"$out")
 token=${link##*token=}
-check "... one administrator, not enrolled, no password yet" [ "$(sql "select is_admin, enrolled_at is null, pw_hash from staff where email_key='kakari@city.example.jp'")" = "1|1|" ]
+check "... one administrator, not enrolled, no password yet" [ "$(sql "select is_admin, cast(enrolled_at is null as integer), pw_hash from staff where email_key='kakari@city.example.jp'")" = "1|1|" ]
 check "... the token is stored hashed only" [ "$(sql "select count(*) from staff_enrol_tokens where token_hash='$token'")" = 0 ]
 staff_add --email kakari@city.example.jp --name '別人' > /dev/null 2>&1; rc=$?
 check "a second staff add of the address fails ($rc)" [ "$rc" = 1 ]
@@ -50,7 +51,7 @@ wrong=$(printf '%06d' $(( (10#$(totp "$secret") + 1) % 1000000 )))
 code=$(post /staff/enrol/confirm --data-urlencode "csrf=$C" --data-urlencode "token=$token" --data-urlencode "code=$wrong")
 check "a wrong first code is refused ($code)" [ "$code" = 400 ]
 check "... with its message" grep -q '確認コードが正しくありません' "$T/page.html"
-check "... not enrolled" [ "$(sql "select enrolled_at is null from staff where email_key='kakari@city.example.jp'")" = 1 ]
+check "... not enrolled" [ "$(sql "select cast(enrolled_at is null as integer) from staff where email_key='kakari@city.example.jp'")" = 1 ]
 code=$(post /staff/enrol/confirm --data-urlencode "token=$token" --data-urlencode "code=$(totp "$secret")")
 check "the confirmation without CSRF token gets 403 ($code)" [ "$code" = 403 ]
 code=$(post /staff/enrol/confirm --data-urlencode "csrf=$C" --data-urlencode "token=$token" --data-urlencode "code=$(totp "$secret")")
@@ -59,7 +60,7 @@ check "the first code enrols ($code) and shows 10 recovery codes" [ "$code" = 20
 check "... 10 different codes" [ "$(sort -u "$T/codes" | wc -l)" = 10 ]
 check "... 10 stored, hashed" [ "$(sql "select count(*) from staff_recovery_codes where length(code_hash)=64")" = 10 ]
 check "... none stored as typed" [ "$(sql "select count(*) from staff_recovery_codes where code_hash='$(head -1 "$T/codes")'")" = 0 ]
-check "... enrolled" [ "$(sql "select enrolled_at is not null from staff where email_key='kakari@city.example.jp'")" = 1 ]
+check "... enrolled" [ "$(sql "select cast(enrolled_at is not null as integer) from staff where email_key='kakari@city.example.jp'")" = 1 ]
 code=$(get "/staff/enrol?token=$token")
 check "the enrolment link works once ($code)" [ "$code" = 400 ]
 
@@ -118,18 +119,18 @@ check "... and on /account ($code)" [ "$code" = 303 ]
 check "... to the residents' login" grep -qi '^location: /login' "$T/h"
 
 # Staff sessions end after 30 minutes without a request and 10 hours after login.
-sql "update staff_sessions set last_seen = strftime('%s','now') - 29*60"
+sql "update staff_sessions set last_seen = $(date +%s) - 29*60"
 code=$(get /staff)
 check "a staff session idle 29 minutes still opens /staff ($code)" grep -q '窓口 太郎さん' "$T/page.html"
 for _ in $(seq 1 50); do # the touch that request queued, before the clock is moved again
-	[ "$(sql "select last_seen > strftime('%s','now') - 60 from staff_sessions")" = 1 ] && break
+	[ "$(sql "select cast(last_seen > $(date +%s) - 60 as integer) from staff_sessions")" = 1 ] && break
 	sleep 0.1
 done
-sql "update staff_sessions set last_seen = strftime('%s','now') - 31*60"
+sql "update staff_sessions set last_seen = $(date +%s) - 31*60"
 code=$(get /staff)
 check "... idle 31 minutes it has ended: the login page ($code)" grep -q 'action="/staff/login"' "$T/page.html"
 check "... the name is not shown" none_of grep -q '窓口 太郎さん' "$T/page.html"
-sql "update staff_sessions set last_seen = strftime('%s','now'), created_at = strftime('%s','now') - 10*3600 - 60"
+sql "update staff_sessions set last_seen = $(date +%s), created_at = $(date +%s) - 10*3600 - 60"
 code=$(get /staff)
 check "... and so it has 10 hours after login, however busy ($code)" grep -q 'action="/staff/login"' "$T/page.html"
 
@@ -176,12 +177,12 @@ done
 check "five wrong first codes are refused ($code)" [ "$code" = 400 ]
 code=$(post /staff/enrol/confirm --data-urlencode "csrf=$C" --data-urlencode "token=$t3" --data-urlencode "code=$(totp "$s3")")
 check "the sixth waits, even the right code ($code)" [ "$code" = 429 ]
-check "... not enrolled" [ "$(sql "select enrolled_at is null from staff where email_key='brute@city.example.jp'")" = 1 ]
+check "... not enrolled" [ "$(sql "select cast(enrolled_at is null as integer) from staff where email_key='brute@city.example.jp'")" = 1 ]
 
 # An expired enrolment link is refused.
 out=$(staff_add --email late@city.example.jp --name '遅刻 一郎')
 t2=$(grep -o 'token=[A-Za-z0-9_-]*' <<<"$out"); t2=${t2#token=}
-sql "update staff_enrol_tokens set expires_at = strftime('%s','now') - 1 where staff_id = (select id from staff where email_key='late@city.example.jp')"
+sql "update staff_enrol_tokens set expires_at = $(date +%s) - 1 where staff_id = (select id from staff where email_key='late@city.example.jp')"
 code=$(get "/staff/enrol?token=$t2")
 check "an expired enrolment link gets 400 ($code)" [ "$code" = 400 ]
 check "... saying that it expired or was used" grep -q '有効期限' "$T/page.html"
@@ -202,7 +203,7 @@ check "the throttled attempts say so in the detail" [ "$(sql "select count(*) fr
 check "a logout left a staff_logout row" [ "$(arow staff_logout "like 'staff:%'")" -ge 1 ]
 check "no row holds what was typed (the password)" [ "$(sql "select count(*) from audit_log where detail like '%$STAFF_PW%'")" = 0 ]
 check "every row but the commands' (staff add) has the client address" [ "$(sql "select count(*) from audit_log where peer <> '127.0.0.1' and actor <> 'system'")" = 0 ]
-out=$(MADOGUCHI_DATABASE="sqlite:$DB" "$TEST_BUILD/madoguchi" audit verify 2>&1); rc=$?
+out=$(MADOGUCHI_DATABASE="$(portal_db_url "$T")" "$TEST_BUILD/madoguchi" audit verify 2>&1); rc=$?
 check "madoguchi audit verify: the chain is whole (exit $rc: $(head -1 <<<"$out"))" [ "$rc" = 0 ]
 
 stop_portal; rc=$?

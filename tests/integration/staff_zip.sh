@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The evidence package of an unsigned application over HTTP with curl: a road/park report
 # submitted without login, downloaded as ZIP by a viewer of the procedure: no RECEIPT.p7s or
 # chain.pem, RECEIPT.json the stored content, sha256sum -c MANIFEST.txt passing, one export
@@ -86,7 +87,7 @@ check "... to /staff/reauth, back to the same selection" [ "$(location)" = "/sta
 code=$(curl -s -o "$T/page.html" -w '%{http_code}' "$U/staff/evidence.zip?r=$R")
 check "no cookie: the staff login page ($code)" grep -q 'action="/staff/login"' "$T/page.html"
 
-MADOGUCHI_DATABASE="sqlite:$DB" "$TEST_BUILD/madoguchi" audit verify > "$T/verify" 2>&1; rc=$?
+MADOGUCHI_DATABASE="$(portal_db_url "$T")" "$TEST_BUILD/madoguchi" audit verify > "$T/verify" 2>&1; rc=$?
 check "madoguchi audit verify exits 0 ($rc)" [ "$rc" = 0 ]
 stop_portal; rc=$?
 check "the portal stops cleanly ($rc)" [ "$rc" = 0 ]
