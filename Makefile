@@ -146,10 +146,11 @@ test-only:
 	tests/run.sh
 
 bench: setup
-	$(MAKE) all $(BUILD)/bench/signed_submit $(BUILD)/bench/inbox_fill
+	$(MAKE) all $(BUILD)/bench/signed_submit $(BUILD)/bench/inbox_fill $(BUILD)/bench/load_client
 	bench/run.sh
 	BUILD=$(BUILD) bench/signed.sh
 	BUILD=$(BUILD) bench/inbox.sh
+	BUILD=$(BUILD) bench/load.sh
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libmadoguchi.a
 	@mkdir -p $(dir $@)
