@@ -168,6 +168,31 @@ static void ensure_demo_data(store *s, const app *a)
 	         DEMO_REVIEWER_PROC, DEMO_REVIEWER_EMAIL, DEMO_REVIEWER_SECRET);
 }
 
+/* The database URL as messages show it: without its password (store_url_redact). The
+ * commands run on one thread. */
+static const char *db_shown(const char *url)
+{
+	static char shown[512];
+	store_url_redact(url, shown, sizeof(shown));
+	return shown;
+}
+
+/* This process's procedures recorded as the database's; a change from what the last process
+ * to start recorded is said (several processes must serve the same files). */
+static int record_procedures(store *s, const app *a)
+{
+	char previous[STORE_PROCSET_DIGEST_LEN + 1];
+	if (store_procedure_set_swap(s, a->procs_digest, (long long)time(NULL), previous) !=
+	    STORE_OK)
+		return -1;
+	if (previous[0] && strcmp(previous, a->procs_digest) != 0)
+		log_info("the procedures differ from those the portal last started with on this "
+		         "database (%.12s…, now %.12s…): every portal process on it must serve the "
+		         "same procedure files; restart the others with these",
+		         previous, a->procs_digest);
+	return 0;
+}
+
 static int prepare_store(const app *a, int migrate, char *err, size_t errlen)
 {
 	store *s = NULL;
@@ -176,7 +201,7 @@ static int prepare_store(const app *a, int migrate, char *err, size_t errlen)
 	if (a->cfg.dev_mode || migrate)
 		ensure_db_dir(a->cfg.database);
 	if (store_open(a->cfg.database, &s, serr, sizeof(serr)) != STORE_OK) {
-		snprintf(err, errlen, "database %.300s: %.400s", a->cfg.database, serr);
+		snprintf(err, errlen, "database %.300s: %.400s", db_shown(a->cfg.database), serr);
 		return -1;
 	}
 	unsigned applied = 0, version = 0;
@@ -219,6 +244,10 @@ static int prepare_store(const app *a, int migrate, char *err, size_t errlen)
 		free(docs);
 		if (e != STORE_OK) {
 			snprintf(err, errlen, "search index: %s", store_strerror(e));
+			goto out;
+		}
+		if (!migrate && record_procedures(s, a) != 0) {
+			snprintf(err, errlen, "procedure set: %.400s", store_errmsg(s));
 			goto out;
 		}
 	}
@@ -356,7 +385,7 @@ static int cmd_export_signature(const config *c, const char *receipt, const char
 	char err[512];
 	int rc = 1;
 	if (store_open(c->database, &s, err, sizeof(err)) != STORE_OK) {
-		fprintf(stderr, "madoguchi: database %s: %s\n", c->database, err);
+		fprintf(stderr, "madoguchi: database %s: %s\n", db_shown(c->database), err);
 		return 1;
 	}
 	int e = store_application_get(s, receipt, &ap);
@@ -405,7 +434,7 @@ static int cmd_audit(const config *c, int argc, char **argv)
 		return 2;
 	}
 	if (store_open(c->database, &s, err, sizeof(err)) != STORE_OK) {
-		fprintf(stderr, "madoguchi: database %s: %s\n", c->database, err);
+		fprintf(stderr, "madoguchi: database %s: %s\n", db_shown(c->database), err);
 		return 2;
 	}
 	audit_verify_init(&v);
@@ -456,7 +485,7 @@ static int cmd_staff_add(const config *c, const struct staff_opts *o)
 		return 2;
 	}
 	if (store_open(c->database, &s, err, sizeof(err)) != STORE_OK) {
-		fprintf(stderr, "madoguchi: database %s: %s\n", c->database, err);
+		fprintf(stderr, "madoguchi: database %s: %s\n", db_shown(c->database), err);
 		return 1;
 	}
 	/* the console's add, by "system": its staff_change audit row and the mailed link */
@@ -485,7 +514,7 @@ static int cmd_staff_digest(const config *c)
 	if (proc_catalog_load(c->procedures_dir, &procs, err, sizeof(err)) != PROC_OK)
 		procs = NULL; /* the mails name the procedures by id then */
 	if (store_open(c->database, &s, err, sizeof(err)) != STORE_OK) {
-		fprintf(stderr, "madoguchi: database %s: %s\n", c->database, err);
+		fprintf(stderr, "madoguchi: database %s: %s\n", db_shown(c->database), err);
 		proc_catalog_free(procs);
 		return 1;
 	}
@@ -523,7 +552,7 @@ static int cmd_migrate(app *a)
 		fprintf(stderr, "madoguchi: %s\n", err);
 		return 1;
 	}
-	printf("database %s is up to date\n", a->cfg.database);
+	printf("database %s is up to date\n", db_shown(a->cfg.database));
 	return 0;
 }
 
@@ -576,6 +605,7 @@ static int load_app(app *a)
 		fprintf(stderr, "madoguchi: procedure definition refused: %s\n", err);
 		return 2;
 	}
+	proc_catalog_digest(a->procs, a->procs_digest);
 	if (refdata_load(a->cfg.refdata_dir, &a->refdata, err, sizeof(err)) != 0) {
 		/* the portal still serves: bank codes are then checked by form only */
 		log_error("bank and postal code tables not loaded (%s): run make", err);

@@ -4,6 +4,7 @@
  * of silently producing a wrong form. The Markdown description is rendered to HTML here with
  * md4c, raw HTML escaped. No HTTP and no SQL here. */
 #include "core/procedure.h"
+#include "util/token.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -1322,4 +1323,24 @@ const proc_field *proc_find_field(const procedure *p, const char *name)
 		if (p->fields[i].name && strcmp(p->fields[i].name, name) == 0)
 			return &p->fields[i];
 	return NULL;
+}
+
+void proc_catalog_digest(const proc_catalog *c, char out[65])
+{
+	size_t len = 0, i;
+	char *buf;
+	for (i = 0; c && i < c->n; i++)
+		len += strlen(c->items[i]->id) + 16;
+	buf = malloc(len + 1);
+	if (!buf) { /* no digest to compare: one that no catalog gives */
+		memset(out, '0', 64);
+		out[64] = '\0';
+		return;
+	}
+	len = 0;
+	for (i = 0; c && i < c->n; i++)
+		len +=
+		    (size_t)sprintf(buf + len, "%s\t%d\n", c->items[i]->id, c->items[i]->version);
+	token_sha256_hex(buf, len, out);
+	free(buf);
 }

@@ -121,6 +121,9 @@ void proc_free(procedure *p);
 /* Load every *.json of dir. Any bad file fails the whole load with its message. */
 int proc_catalog_load(const char *dir, proc_catalog **out, char *err, size_t errlen);
 void proc_catalog_free(proc_catalog *c);
+/* The SHA-256 (64 hex digits) of the catalog's ids and versions, in its order: two portal
+ * processes serve the same procedures when their digests are equal. */
+void proc_catalog_digest(const proc_catalog *c, char out[65]);
 /* Borrowed pointer or NULL. */
 const procedure *proc_catalog_find(const proc_catalog *c, const char *id);
 

@@ -6,6 +6,7 @@
  * staff's hourly digests of new arrivals (core/staff_alerts.c) that are due. Each
  * deletion is one statement; several portal processes on one database take turns (the
  * store's housekeeping lock: one runs it, the others skip that hour). */
+#include <string.h>
 #include <time.h>
 
 #include "core/staff_alerts.h"
@@ -20,6 +21,22 @@ static void step(store *s, int e, const char *what)
 {
 	if (e != STORE_OK)
 		log_error("housekeeping: %s: %s", what, store_errmsg(s));
+}
+
+/* The database's procedure set is still this process's (another started with other files:
+ * record_procedures of main.c). */
+static void procedures_check(store *s, const app *a)
+{
+	char digest[STORE_PROCSET_DIGEST_LEN + 1];
+	if (store_procedure_set_get(s, digest) != STORE_OK) {
+		log_error("housekeeping: procedure set: %s", store_errmsg(s));
+		return;
+	}
+	if (digest[0] && strcmp(digest, a->procs_digest) != 0)
+		log_error("this process serves other procedures (%.12s…) than the portal process "
+		          "that started last on this database (%.12s…): restart it with the same "
+		          "procedure files",
+		          a->procs_digest, digest);
 }
 
 static void housekeep_steps(store *s, const app *a)
@@ -53,6 +70,7 @@ static void housekeep_work(store *s, const app *a, void *arg)
 {
 	(void)arg;
 	int got = 0;
+	procedures_check(s, a); /* in every process, the lock or not */
 	if (store_housekeeping_lock(s, &got) != STORE_OK) {
 		log_error("housekeeping: the lock: %s", store_errmsg(s));
 		return;

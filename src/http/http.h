@@ -38,6 +38,7 @@ typedef struct app {
 	config cfg;
 	tmpl_set *tmpl;
 	proc_catalog *procs;
+	char procs_digest[65]; /* proc_catalog_digest of procs */
 	struct static_files *statics;
 	/* bank and postal codes; NULL when the tables could not be loaded (lookups then say
 	 * "unavailable" and codes are checked by form only) */

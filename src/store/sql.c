@@ -49,6 +49,8 @@ enum {
 	ST_MAIL_RECENT,
 	ST_MAIL_BACKLOG,
 	ST_HOUSEKEEP_LOCK,
+	ST_PROCSET_GET,
+	ST_PROCSET_PUT,
 	ST_MIGRATE_LOCK,
 	ST_HOUSEKEEP_UNLOCK,
 	ST_DRAFT_CREATE,
@@ -335,6 +337,10 @@ static const char *const statements[ST_COUNT] = {
 
 	/* SQLite: nothing to take (store.h); PostgreSQL: statements_pg. */
 	[ST_HOUSEKEEP_LOCK] = "SELECT 1",
+	[ST_PROCSET_GET] = "SELECT digest FROM procedure_set WHERE id = 1",
+	[ST_PROCSET_PUT] = "INSERT INTO procedure_set (id, digest, loaded_at) VALUES (1, ?1, ?2)"
+			   " ON CONFLICT (id) DO UPDATE SET digest = excluded.digest,"
+			   " loaded_at = excluded.loaded_at",
 	[ST_MIGRATE_LOCK] = "SELECT 1",
 	[ST_HOUSEKEEP_UNLOCK] = "SELECT 1",
 
@@ -1454,6 +1460,33 @@ static int sq_housekeeping_lock(void *ctx, int *got)
 	int rc = query_cached_int(ctx, ST_HOUSEKEEP_LOCK, &v);
 	*got = rc == STORE_OK && v == 1;
 	return rc;
+}
+
+static int sq_procset_get(void *ctx, char *digest)
+{
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	int rc = stmt(c, ST_PROCSET_GET, &st);
+	digest[0] = '\0';
+	if (rc != STORE_OK)
+		return rc;
+	if ((rc = step_row(c, st)) != STORE_OK)
+		return rc == STORE_ENOTFOUND ? STORE_OK : rc; /* none recorded yet */
+	column_copy(st, 0, digest, STORE_PROCSET_DIGEST_LEN + 1);
+	done(st);
+	return STORE_OK;
+}
+
+static int sq_procset_put(void *ctx, const char *digest, long long now)
+{
+	struct sql_ctx *c = ctx;
+	sqldrv_stmt *st = NULL;
+	int rc = stmt(c, ST_PROCSET_PUT, &st);
+	if (rc != STORE_OK)
+		return rc;
+	db_bind_text(st, 1, digest);
+	db_bind_int(st, 2, now);
+	return run(c, st);
 }
 
 static int sq_migration_lock(void *ctx)
@@ -3474,6 +3507,7 @@ int store_sqlite_pragma(store *s, const char *name, char *out, size_t outlen)
 	.outbox_mark_failed = sq_outbox_mark_failed, .outbox_recent = sq_outbox_recent,            \
 	.outbox_backlog = sq_outbox_backlog, .housekeeping_lock = sq_housekeeping_lock,            \
 	.housekeeping_unlock = sq_housekeeping_unlock, .migration_lock = sq_migration_lock,        \
+	.procset_get = sq_procset_get, .procset_put = sq_procset_put,                              \
 	.draft_create = sq_draft_create, .draft_open = sq_draft_open, .draft_get = sq_draft_get,   \
 	.draft_save = sq_draft_save, .draft_delete = sq_draft_delete,                              \
 	.drafts_delete_open_of = sq_drafts_delete_open_of, .draft_lock = sq_draft_lock,            \

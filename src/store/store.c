@@ -62,6 +62,33 @@ static size_t url_scheme_len(const char *url)
 	return strncmp(url + i, "://", 3) == 0 ? i : 0;
 }
 
+void store_url_redact(const char *url, char *out, size_t outlen)
+{
+	const char *at, *colon, *scheme_end, *pw;
+	size_t o = 0;
+	if (!out || outlen == 0)
+		return;
+	out[0] = '\0';
+	if (!url)
+		return;
+	scheme_end = strstr(url, "://");
+	at = scheme_end ? strchr(scheme_end + 3, '@') : NULL;
+	colon = at ? memchr(scheme_end + 3, ':', (size_t)(at - scheme_end - 3)) : NULL;
+	if (colon) /* user:PASSWORD@host */
+		o = (size_t)snprintf(out, outlen, "%.*s:***%s", (int)(colon - url), url, at);
+	else
+		snprintf(out, outlen, "%s", url);
+	if (o >= outlen)
+		o = outlen - 1;
+	pw = strstr(out, "password=");
+	if (pw) { /* a password parameter: up to the next & */
+		char *v = (char *)pw + strlen("password="), *end = strchr(v, '&');
+		char rest[256];
+		snprintf(rest, sizeof(rest), "%s", end ? end : "");
+		snprintf(v, outlen - (size_t)(v - out), "***%s", rest);
+	}
+}
+
 int store_open(const char *url, store **out, char *err, size_t errlen)
 {
 	const struct store_backend *be = &store_sqlite_backend;

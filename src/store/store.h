@@ -246,6 +246,19 @@ STORE_MUST_USE int store_outbox_backlog(store *s, long long *unsent, long long *
  * connection closes), 0 when another holds it. PostgreSQL: a session advisory lock; SQLite:
  * always got (its writers' lock orders each statement, and each step is one). */
 STORE_MUST_USE int store_housekeeping_lock(store *s, int *got);
+
+/* The procedure files a portal process serves, as the SHA-256 (hex) of their ids and
+ * versions: every process on one database must serve the same. store_procedure_set_swap
+ * records digest (at now) and gives the one recorded before it into previous ("" for none);
+ * store_procedure_set_get gives the recorded one ("" for none). */
+#define STORE_PROCSET_DIGEST_LEN 64
+STORE_MUST_USE int store_procedure_set_swap(store *s, const char *digest, long long now,
+                                            char previous[STORE_PROCSET_DIGEST_LEN + 1]);
+STORE_MUST_USE int store_procedure_set_get(store *s, char digest[STORE_PROCSET_DIGEST_LEN + 1]);
+
+/* url as it may be shown in a message: a password in it (postgresql://user:PASSWORD@... or
+ * password=...) replaced by ***. Cut to fit out (outlen > 0). */
+void store_url_redact(const char *url, char *out, size_t outlen);
 STORE_MUST_USE int store_housekeeping_unlock(store *s);
 /* Frees m->body and sets it NULL; m may be NULL. */
 void store_mail_release(store_mail *m);

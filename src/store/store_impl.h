@@ -142,6 +142,9 @@ struct store_backend {
 	/* max >= 1; newest first; same ownership as outbox_claim. */
 	int (*outbox_recent)(void *ctx, store_mail *out, size_t max, size_t *n);
 	int (*outbox_backlog)(void *ctx, long long *unsent, long long *failing);
+	/* store_procedure_set_swap / _get (store.h): digest "" when none is recorded. */
+	int (*procset_get)(void *ctx, char *digest);
+	int (*procset_put)(void *ctx, const char *digest, long long now);
 	/* store_housekeeping_lock / _unlock (store.h). */
 	int (*housekeeping_lock)(void *ctx, int *got);
 	int (*housekeeping_unlock)(void *ctx);

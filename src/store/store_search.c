@@ -40,6 +40,32 @@ out:
 	return store_tx_end(s, own, rc);
 }
 
+int store_procedure_set_swap(store *s, const char *digest, long long now,
+                             char previous[STORE_PROCSET_DIGEST_LEN + 1])
+{
+	int rc, own = 0;
+	if (!previous)
+		return STORE_EINPUT;
+	previous[0] = '\0';
+	if (!s || !s->ctx || !digest || strlen(digest) != STORE_PROCSET_DIGEST_LEN)
+		return STORE_EINPUT;
+	if ((rc = store_tx_start(s, &own)) != STORE_OK)
+		return rc;
+	if ((rc = s->be->procset_get(s->ctx, previous)) == STORE_OK)
+		rc = s->be->procset_put(s->ctx, digest, now);
+	return store_tx_end(s, own, rc);
+}
+
+int store_procedure_set_get(store *s, char digest[STORE_PROCSET_DIGEST_LEN + 1])
+{
+	if (!digest)
+		return STORE_EINPUT;
+	digest[0] = '\0';
+	if (!s || !s->ctx)
+		return STORE_EINPUT;
+	return s->be->procset_get(s->ctx, digest);
+}
+
 /* Bytes of the separator at p (ASCII white space or U+3000 IDEOGRAPHIC SPACE), else 0. */
 static size_t separator_len(const char *p, size_t left)
 {

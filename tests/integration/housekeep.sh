@@ -3,7 +3,8 @@
 # Housekeeping (src/http/housekeep.c): ten seconds after start the portal deletes sessions past
 # their timeouts, old throttling rows, records of uploads without login older than a day, and
 # drafts without login untouched for anon_draft_hours (48; with their attachments); an
-# account's draft and a fresh one stay.
+# account's draft and a fresh one stay. It also says when the database's procedure set is not
+# its own (another portal process started with other procedure files).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -27,6 +28,8 @@ sql "insert into drafts (key, owner, proc_id, proc_version, raw, created_at, upd
 sql "insert into anon_uploads (peer, at, bytes) values ('192.0.2.7', $((now - 2 * 86400)), 100),
 	('192.0.2.7', $now, 200)" 2>/dev/null
 check "stale rows inserted" [ "$(sql "select count(*) from drafts")" = 5 ]
+# as if a portal process with other procedure files had started on this database since
+sql "update procedure_set set digest = '$(printf 'f%.0s' $(seq 64))'"
 for _ in $(seq 1 40); do
 	[ "$(sql "select count(*) from drafts where key = 'anon-old'")" = 0 ] && break
 	sleep 0.5
@@ -43,5 +46,7 @@ check "an account's draft stays however old" [ "$(sql "select count(*) from draf
 check "an expired session is deleted" [ "$(sql "select count(*) from sessions where id_hash like 'ccc%'")" = 0 ]
 check "an old throttling row is deleted" [ "$(sql "select count(*) from throttle where key = 'ip:192.0.2.1'")" = 0 ]
 check "the portal logged it" grep -q "housekeeping: 2 old draft" "$T/portal.out"
+check "... and that the database's procedures are another process's, not its own" \
+	grep -q "this process serves other procedures .* than the portal process that started last on this database (ffffffffffff" "$T/portal.out"
 check "portal stops cleanly" stop_portal
 tap_end

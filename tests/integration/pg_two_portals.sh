@@ -9,6 +9,7 @@
 #     every acknowledged application is in the database exactly once.
 #  3. The same while portal A is killed with SIGKILL KILLS (6) times and started again: every
 #     completion page shown has its application, once, and no draft became two.
+#  4. A process started with other procedure files says that they differ.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -142,6 +143,15 @@ verify_round "$T/r3" "A killed meanwhile"
 total=$(psq "SELECT count(*) FROM applications")
 last=$(psq "SELECT last FROM receipt_counters")
 echo "# applications: $total; the receipt counter: $last"
+# 4. A third process with other procedure files (one version bumped) says so as it starts.
+cp -r procedures "$T/procs"
+sed -i '0,/"version": 1/s//"version": 2/' "$T/procs/sodaigomi-collection.json"
+mkdir "$T/c"
+start_portal "$T/c" MADOGUCHI_DATABASE="$URL" MADOGUCHI_PROCEDURES_DIR="$T/procs" ||
+	not_ok "portal C starts"
+check "C, with other procedure files, says they differ from the others'" \
+	grep -q "the procedures differ from those the portal last started with on this database" "$T/c/portal.out"
+stop_portal
 kill -TERM "$B_PID"
 wait "$B_PID"
 rc=$?

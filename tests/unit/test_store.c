@@ -227,6 +227,19 @@ static void test_bad_url(void **state)
 	assert_int_equal(store_open("postgresql://127.0.0.1:1/madoguchi", &s, err, sizeof(err)),
 	                 STORE_EOPEN);
 	assert_null(s);
+	/* What messages show of a database URL: never its password. */
+	char shown[128];
+	store_url_redact("postgresql://u:secret@db.example/madoguchi", shown, sizeof(shown));
+	assert_string_equal(shown, "postgresql://u:***@db.example/madoguchi");
+	store_url_redact("postgresql:///madoguchi?host=/run/x&password=secret&port=5", shown,
+	                 sizeof(shown));
+	assert_string_equal(shown, "postgresql:///madoguchi?host=/run/x&password=***&port=5");
+	store_url_redact("postgresql://u@db/m?password=secret", shown, sizeof(shown));
+	assert_string_equal(shown, "postgresql://u@db/m?password=***");
+	store_url_redact("sqlite:/var/lib/madoguchi/x.db", shown, sizeof(shown));
+	assert_string_equal(shown, "sqlite:/var/lib/madoguchi/x.db");
+	store_url_redact("postgresql://u:secret@db/m", shown, 12);
+	assert_null(strstr(shown, "secret"));
 	assert_int_equal(store_open("mysql://localhost/x", &s, err, sizeof(err)), STORE_EURL);
 	assert_non_null(strstr(err, "mysql"));
 	assert_null(s);

@@ -1273,6 +1273,28 @@ static void test_housekeeping_lock(void **state)
 	store_close(b);
 }
 
+/* The procedure set: none at first, then each swap gives the one before it. */
+static void test_procedure_set(void **state)
+{
+	struct fixture *f = *state;
+	char d1[65], d2[65], got[STORE_PROCSET_DIGEST_LEN + 1];
+	hash_of(1, d1);
+	hash_of(2, d2);
+	assert_int_equal(store_procedure_set_get(f->s, got), STORE_OK);
+	assert_string_equal(got, "");
+	assert_int_equal(store_procedure_set_swap(f->s, d1, NOW, got), STORE_OK);
+	assert_string_equal(got, "");
+	assert_int_equal(store_procedure_set_swap(f->s, d2, NOW + 1, got), STORE_OK);
+	assert_string_equal(got, d1);
+	store *b = second(f); /* another process sees it */
+	assert_int_equal(store_procedure_set_get(b, got), STORE_OK);
+	assert_string_equal(got, d2);
+	store_close(b);
+	assert_int_equal(store_procedure_set_swap(f->s, "abc", NOW, got), STORE_EINPUT);
+	assert_int_equal(store_procedure_set_get(f->s, got), STORE_OK);
+	assert_string_equal(got, d2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1302,6 +1324,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_transaction_isolation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_input_limits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_housekeeping_lock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_procedure_set, setup, teardown),
 	    cmocka_unit_test(test_unmigrated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
