@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# run.sh: postgres too
 # The writes that wait for an fsync go through the one group-committing writer (core/writer.c,
 # http/defer.h req_defer_write; group_commit on by default): a draft saved (the form's
 # 「一時保存」 and 「次へ」), a sign request marked signed when the signing API accepts a
@@ -63,7 +64,7 @@ fill() {
 /usr/bin/python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' \
 	89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082 \
 	> "$T/one.png"
-stamps() { sql "select json_extract(raw, '\$.stamps') from drafts where receipt is null"; }
+stamps() { sql "select $(jx raw '$.stamps') from drafts where receipt is null"; }
 
 # ---- drafts saved -------------------------------------------------------------------------------
 n0=$(jobs)
